@@ -1,0 +1,133 @@
+"""The command line: `apigwc validate | export | rules | explain`.
+
+Imports are lazy: `apigwc validate` loads only the loader, the IR and the lowering, so it stays
+fast enough for a pre-commit hook. Exit codes (the contract in DESIGN.md): 0 clean, 1 findings
+at or above `--fail-on`, 2 usage errors or unreadable input.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from apigwc import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="apigwc")
+def main() -> None:
+    """A compiler for Amazon API Gateway OpenAPI specs."""
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error")
+@click.option("--allow-remote-refs", is_flag=True, help="Fetch $ref URLs over the network.")
+def validate(specs: tuple[str, ...], fmt: str, fail_on: str, allow_remote_refs: bool) -> None:
+    """Report what API Gateway would reject or warn about, with file:line:column."""
+    from apigwc.diagnostics.model import Severity
+    from apigwc.diagnostics.render import render_json, render_text
+    from apigwc.pipeline import compile_spec
+
+    diagnostics, unreadable, sources = [], False, []
+    for spec in specs:
+        result = compile_spec(spec, allow_remote_refs=allow_remote_refs)
+        unreadable |= not result.readable
+        diagnostics.extend(result.sink.sorted())
+        sources.append(result)
+
+    def source_line(file: str, line: int) -> str:
+        for result in sources:
+            if result.document is not None and file in result.document.files:
+                return result.document.source_line(file, line)
+        return ""
+
+    if fmt == "json":
+        click.echo(render_json(diagnostics), nl=False)
+    else:
+        click.echo(render_text(diagnostics, source_line, color=sys.stdout.isatty()), nl=False)
+    threshold = Severity.ERROR.rank if fail_on == "error" else Severity.WARNING.rank
+    if unreadable:
+        sys.exit(EXIT_UNREADABLE)
+    sys.exit(EXIT_FINDINGS if any(d.severity.rank >= threshold for d in diagnostics) else EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["oas30", "swagger"]), default="oas30")
+@click.option(
+    "--extensions",
+    default="documentation",
+    show_default=True,
+    help="Comma-separated: integrations, authorizers, apigateway, documentation, apigwc, or all.",
+)
+@click.option("--output-format", type=click.Choice(["yaml", "json"]), default=None)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
+def export(spec: str, fmt: str, extensions: str, output_format: str | None, output: str | None) -> None:
+    """OpenAPI out, like API Gateway's GetExport (x-apigwc only when asked for)."""
+    from apigwc.export import ExportOptions, export_document, serialize
+    from apigwc.pipeline import compile_spec
+
+    result = compile_spec(spec)
+    if result.api is None or result.sink.has_errors:
+        _print_errors(result)
+        sys.exit(EXIT_UNREADABLE if result.api is None else EXIT_FINDINGS)
+    try:
+        options = ExportOptions.parse(fmt, extensions)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    document = export_document(result.api, options)
+    kind = output_format or ("json" if (output or "").endswith(".json") else "yaml")
+    text = serialize(document, kind)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+def _print_errors(result: Any) -> None:
+    from apigwc.diagnostics.render import render_text
+
+    doc = result.document
+    errors = [d for d in result.sink.sorted() if d.severity.value == "error"]
+    source_line = doc.source_line if doc is not None else (lambda f, n: "")
+    click.echo(render_text(errors, source_line), err=True, nl=False)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules(fmt: str) -> None:
+    """List every diagnostic code."""
+    import json
+
+    from apigwc.diagnostics.catalogue import CATALOGUE
+
+    codes = sorted(CATALOGUE.values(), key=lambda c: c.code)
+    if fmt == "json":
+        rows = [{"code": c.code, "name": c.name, "severity": c.severity.value, "summary": c.summary} for c in codes]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for c in codes:
+        click.echo(f"{c.code}  {c.severity.value:<7}  {c.name:<28}  {c.summary}")
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain one diagnostic code."""
+    from apigwc.diagnostics.catalogue import CATALOGUE
+
+    entry = CATALOGUE.get(code.upper())
+    if entry is None:
+        click.echo(f"unknown diagnostic code {code!r}; `apigwc rules` lists them", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    click.echo(f"{entry.code} {entry.name} ({entry.severity.value})\n")
+    click.echo(entry.summary + "\n")
+    click.echo("message: " + entry.message)
+    click.echo("hint:    " + entry.hint)

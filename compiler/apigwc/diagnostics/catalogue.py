@@ -1,0 +1,150 @@
+"""The registry of diagnostic codes: stable ids, severities, message templates and hints.
+
+`AGW` + three digits + kebab slug. The hundreds digit is the phase:
+1 read / `$ref`, 2 extension shape, 3 lowering / unsupported, 4 semantic, 5 target limits.
+Codes are never reused: retire a code by leaving it here with `retired=True`.
+Message and hint are `str.format` templates filled from the fields a pass reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apigwc.diagnostics.model import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    hint: str
+    summary: str
+    retired: bool = False
+
+    @property
+    def phase(self) -> int:
+        return int(self.code[3])
+
+
+_CODES: tuple[Code, ...] = (
+    # --- 1xx: reading files and resolving $ref ---------------------------------------------
+    Code("AGW101", "file-not-found", E, "cannot read {path}: {reason}",
+         "check the path; relative paths are resolved from the file that names them",
+         "The spec, or a file named by a `$ref`, could not be opened."),
+    Code("AGW102", "invalid-encoding", E, "{path} is not valid UTF-8: {reason}",
+         "save the file as UTF-8 (API Gateway reads JSON and YAML as UTF-8 text)",
+         "The file holds bytes that are not UTF-8."),
+    Code("AGW103", "yaml-syntax", E, "YAML syntax error: {reason}",
+         "fix the YAML at the marked position; API Gateway answers such a file with 'Invalid OpenAPI input.'",
+         "The document does not parse as YAML."),
+    Code("AGW104", "json-syntax", E, "JSON syntax error: {reason}",
+         "fix the JSON at the marked position; API Gateway answers such a file with 'Invalid OpenAPI input.'",
+         "The document does not parse as JSON."),
+    Code("AGW105", "document-too-deep", E, "the document nests deeper than {limit} levels",
+         "flatten the structure; no API definition needs this depth",
+         "Refused before parsing so that a hostile document cannot exhaust the stack."),
+    Code("AGW106", "document-too-large", E, "{what} is {size:,} bytes, over API Gateway's import limit of {limit:,} bytes (6 MB)",
+         "split the API, or move documentation out of the definition (import with ignore=documentation)",
+         "API Gateway refuses an import or put definition file larger than 6 MB."),
+    Code("AGW107", "alias-expansion", E, "YAML aliases expand to more than {limit:,} values",
+         "remove the alias chain; this looks like an alias ('billion laughs') bomb",
+         "Refused so that a hostile document cannot exhaust memory."),
+    Code("AGW108", "not-a-mapping", E, "the document root is {kind}, not a mapping",
+         "an OpenAPI document is a JSON object / YAML mapping at its top level",
+         "The root of the document is not an object."),
+    Code("AGW110", "ref-not-found", E, "$ref {ref!r} points to nothing: {reason}",
+         "check the JSON pointer after '#' and the file path before it",
+         "A `$ref` names a location that does not exist."),
+    Code("AGW111", "ref-cycle", E, "$ref cycle: {chain}",
+         "break the cycle; only schemas may refer to themselves (through a named model)",
+         "A chain of `$ref`s returns to where it started outside a schema."),
+    Code("AGW112", "remote-ref-refused", E, "$ref {ref!r} is remote and remote references are off",
+         "pass --allow-remote-refs to fetch it, or copy the file next to the spec",
+         "apigwc never touches the network unless asked to."),
+    Code("AGW113", "ref-invalid", E, "$ref must be a string, not {kind}",
+         "write the reference as a string such as '#/components/schemas/Pet'",
+         "A `$ref` value that is not a string."),
+    Code("AGW114", "ref-to-other-file", W, "$ref {ref!r} points into another file; API Gateway does not import references to other files",
+         "apigwc inlines it in every export and template, so the deployed API is complete",
+         "API Gateway's importer refuses `$ref` to other files; apigwc bundles them."),
+    Code("AGW120", "unknown-openapi-version", E, "cannot tell the OpenAPI version: {reason}",
+         "start the document with 'openapi: 3.0.1' or 'swagger: \"2.0\"'",
+         "API Gateway imports Swagger 2.0 and OpenAPI 3.0 documents."),
+    Code("AGW121", "openapi-31", W, "OpenAPI {version} is not documented as importable by API Gateway",
+         "apigwc reads it, and exports OpenAPI 3.0.1 for deployment",
+         "API Gateway answered 'Invalid OpenAPI input.' for OpenAPI 3.1 documents (smithy-lang/smithy#985)."),
+    Code("AGW122", "missing-paths", W, "the document has no 'paths' object; the API would have only its root resource",
+         "add 'paths: {{}}' to say so",
+         "OpenAPI requires 'paths'; an importer that enforces it answers \"'paths' is a required property\"."),
+    Code("AGW124", "misspelt-root-field", E, "{key!r} is not an OpenAPI field; did you mean {field!r}? ({field!r} is a required property)",
+         "rename it to {field!r}",
+         "A root key one typo away from a required OpenAPI field that is missing (moto and AWS answer \"'paths' is a required property\")."),
+    Code("AGW125", "model-not-found", W, "$ref {ref!r} names a model that the document does not define",
+         "define it under components.schemas (or definitions), or fix the name",
+         "API Gateway imports with the warning 'missing model reference' and the method gets no model; with failonwarnings=true the import fails."),
+    Code("AGW123", "duplicate-key", W, "key {key!r} appears more than once in this mapping; the last one wins",
+         "remove the duplicate",
+         "JSON and YAML parsers keep the last of duplicate keys; the first one is silently lost."),
+    # --- 2xx: shape of extensions ----------------------------------------------------------
+    Code("AGW201", "wrong-type", E, "{what} must be {expected}, not {actual}",
+         "see `apigwc explain AGW201` and the extension's page in the API Gateway developer guide",
+         "A value has the wrong JSON type for its place."),
+    Code("AGW202", "invalid-value", E, "{what} is {value!r}; expected {expected}",
+         "use one of the documented values",
+         "A value is outside the set API Gateway accepts."),
+    Code("AGW203", "missing-property", E, "{what} needs {prop!r}",
+         "add the property",
+         "A required property of an extension is absent."),
+    Code("AGW204", "unknown-property", W, "{what} has no property {prop!r}; API Gateway ignores it",
+         "remove it, or check its spelling{suggestion}",
+         "A property that the extension does not define."),
+    Code("AGW205", "unknown-extension", W, "unknown API Gateway extension {name!r}",
+         "check the spelling{suggestion}; API Gateway ignores extensions it does not know",
+         "An `x-amazon-apigateway-*` key that API Gateway does not document."),
+    Code("AGW206", "extension-misplaced", E, "{name} is not allowed here; it belongs {where}",
+         "move it to its documented place",
+         "An extension appears where API Gateway does not read it."),
+    Code("AGW207", "extension-wrong-flavour", W, "{name} is for {flavour} APIs only; this {api} API ignores it",
+         "remove it, or change the API flavour (x-apigwc.protocol)",
+         "An extension that only one API flavour (REST or HTTP) supports."),
+    Code("AGW208", "invalid-intrinsic", E, "malformed CloudFormation intrinsic {fn}: {reason}",
+         "see the CloudFormation intrinsic function reference",
+         "An `Fn::*` / `Ref` / `!Tag` value whose arguments have the wrong shape."),
+    Code("AGW209", "unknown-apigwc-property", W, "x-apigwc{where} has no property {prop!r}",
+         "check the spelling{suggestion}; see the README's spec dialect section",
+         "A key inside `x-apigwc` that apigwc does not define."),
+    Code("AGW210", "invalid-operation", E, "{what} must be a mapping (an Operation object)",
+         "write the operation as a mapping of OpenAPI fields",
+         "An operation or path item that is not a mapping."),
+    # --- 3xx: lowering / unsupported ------------------------------------------------------
+    Code("AGW301", "unsupported-for-protocol", W, "{feature} is not supported by {api} APIs and is ignored",
+         "remove it, or deploy as the other API flavour",
+         "A feature API Gateway ignores for this API flavour."),
+    Code("AGW302", "swagger-http-api", E, "HTTP APIs import OpenAPI 3.0 only; this document is Swagger 2.0",
+         "convert it with `apigwc export --format oas30`",
+         "API Gateway rejects a Swagger 2.0 document for an HTTP API."),
+    Code("AGW304", "any-operation-key", W, "'any' under {path!r} is not an OpenAPI operation; read as x-amazon-apigateway-any-method",
+         "rename the key to x-amazon-apigateway-any-method; API Gateway's importer does not know 'any'",
+         "SAM CLI accepts an 'any' key for the ANY method; API Gateway reads only the extension."),
+    Code("AGW303", "protocol-conflict", W, "x-apigwc.protocol says {forced} but the document uses {evidence}",
+         "remove the extensions that belong to the other flavour",
+         "The forced protocol disagrees with the extensions in use."),
+)
+
+CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+def get(code: str) -> Code:
+    return CATALOGUE[code]
+
+
+def register(*codes: Code) -> None:
+    """Add codes from another phase module (validation rules register theirs here)."""
+    for c in codes:
+        if c.code in CATALOGUE and CATALOGUE[c.code] != c:
+            raise ValueError(f"diagnostic code {c.code} registered twice")
+        CATALOGUE[c.code] = c

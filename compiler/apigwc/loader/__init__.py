@@ -1,0 +1,258 @@
+"""Stage 1, the loader: spec file(s) -> `Document`.
+
+Reads YAML or JSON (UTF-8, at most API Gateway's 6 MB import size), keeps a JSON-pointer ->
+file:line:column map for every file, loads the files that `$ref`s name (relative paths; remote
+URLs only with `allow_remote_refs`), and checks that every `$ref` points somewhere and that no
+chain of `$ref`s loops. Unreadable input becomes AGW1xx diagnostics, never an exception.
+
+Why not prance: prance resolves by re-reading files through its own parsers and inlining, which
+loses the positions that every diagnostic needs; `Document` keeps each file apart and resolves on
+demand, so a finding inside a referenced file still names that file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from apigwc.diagnostics.model import Origin, Position
+from apigwc.diagnostics.sink import Sink
+from apigwc.loader.document import APIGW_MODEL_URL, Document, RefError, SourceFile, is_remote
+from apigwc.loader.json_reader import JsonReadError, read_json, scan_json
+from apigwc.loader.limits import IMPORT_SIZE_LIMIT, READ_LIMIT
+from apigwc.loader.yaml_reader import YamlReadError, read_yaml
+
+__all__ = ["Document", "RefError", "SourceFile", "display_path", "load", "load_text"]
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as diagnostics show it: relative to the working directory when under it."""
+    p = Path(path)
+    try:
+        return Path(os.path.relpath(p.resolve(), Path.cwd())).as_posix() if p.is_absolute() else p.as_posix()
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return p.as_posix()
+
+
+def load(path: str | os.PathLike[str], sink: Sink, *, allow_remote_refs: bool = False) -> Document | None:
+    """Load a spec and every file it references. None when the root cannot be read at all."""
+    root = posixpath.normpath(display_path(path))
+    doc = Document(root)
+    sink.locator = doc.locate
+    if not _load_file(doc, root, sink, Origin(root, "")):
+        return None
+    if not isinstance(doc.data, dict):
+        kind = "empty" if doc.data is None else type(doc.data).__name__
+        sink.report("AGW108", Origin(root, ""), kind=kind)
+        return None
+    _load_references(doc, sink, allow_remote_refs)
+    return doc
+
+
+def load_text(text: str, name: str, sink: Sink) -> Document | None:
+    """Load a document from text (tests, stdin, template bodies); `name` is its display path."""
+    doc = Document(name)
+    sink.locator = doc.locate
+    source = _parse(text, name, sink)
+    if source is None:
+        return None
+    doc.files[name] = source
+    if isinstance(doc.data, dict):
+        _load_references(doc, sink, allow_remote=False)
+    return doc
+
+
+# -- reading one file -------------------------------------------------------------------------
+
+
+def _load_file(doc: Document, path: str, sink: Sink, cited_at: Origin) -> bool:
+    raw = _read_bytes(path, sink, cited_at)
+    if raw is None:
+        return False
+    if len(raw) > IMPORT_SIZE_LIMIT:
+        sink.report("AGW106", cited_at, what=path, size=len(raw), limit=IMPORT_SIZE_LIMIT)
+        return False
+    text = _decode(raw, path, sink)
+    if text is None:
+        return False
+    source = _parse(text, path, sink)
+    if source is None:
+        return False
+    doc.files[path] = source
+    return True
+
+
+def _read_bytes(path: str, sink: Sink, cited_at: Origin) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(READ_LIMIT + 1)
+    except OSError as exc:
+        sink.report("AGW101", cited_at, path=path, reason=exc.strerror or str(exc))
+        return None
+    if len(raw) > READ_LIMIT:
+        sink.report("AGW106", cited_at, what=path, size=len(raw), limit=IMPORT_SIZE_LIMIT)
+        return None
+    return raw
+
+
+def _decode(raw: bytes, path: str, sink: Sink) -> str | None:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        sink.report(
+            "AGW102",
+            Origin(path, ""),
+            position=Position(line, column, line, column + 1),
+            path=path,
+            reason=f"byte 0x{raw[exc.start]:02x} at offset {exc.start}",
+        )
+        return None
+
+
+def _looks_like_json(text: str, path: str) -> bool:
+    if path.lower().endswith(".json"):
+        return True
+    stripped = text.lstrip()
+    return stripped.startswith(("{", "["))
+
+
+def _parse(text: str, path: str, sink: Sink) -> SourceFile | None:
+    if _looks_like_json(text, path):
+        try:
+            return SourceFile(path, "json", text, read_json(text), scan=scan_json)
+        except JsonReadError as json_error:
+            if path.lower().endswith(".json"):
+                _report_read_error(sink, path, json_error.code, json_error.span, json_error.fields)
+                return None
+    try:
+        data, smap, duplicates = read_yaml(text)
+    except YamlReadError as err:
+        _report_read_error(sink, path, err.code, err.span, err.fields)
+        return None
+    for pointer, span in duplicates:
+        key = pointer.rsplit("/", 1)[-1]
+        sink.report("AGW123", Origin(path, pointer), position=Position(*span), key=key)
+    return SourceFile(path, "yaml", text, data, smap=smap)
+
+
+def _report_read_error(sink: Sink, path: str, code: str, span: Any, fields: dict[str, Any]) -> None:
+    position = Position(*span) if span else Position(1, 1, 1, 1)
+    sink.report(code, Origin(path, ""), position=position, **fields)
+
+
+# -- following references -----------------------------------------------------------------------
+
+
+EXTENSION_PREFIX = "x-amazon-apigateway-"
+
+
+def _iter_refs(data: Any, file: str, sites: list[tuple[str, Origin]]) -> list[tuple[Any, Origin]]:
+    """Every `$ref` value in a file with the origin of the object holding it (iterative).
+
+    The same walk records where each `x-amazon-apigateway-*` key sits (`sites`), so that the
+    lowering can check placements without walking the document again.
+    """
+    found: list[tuple[Any, Origin]] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    seen: set[int] = set()
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            if id(value) in seen:  # YAML aliases share objects: visit each once
+                continue
+            seen.add(id(value))
+            if "$ref" in value:
+                found.append((value["$ref"], Origin(file, pointer)))
+            for key, child in value.items():
+                if key.startswith(EXTENSION_PREFIX):
+                    sites.append((key, Origin(file, pointer)))
+                if isinstance(child, (dict, list)):
+                    stack.append((child, pointer + "/" + key.replace("~", "~0").replace("/", "~1")))
+        elif isinstance(value, list):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            for index, child in enumerate(value):
+                if isinstance(child, (dict, list)):
+                    stack.append((child, f"{pointer}/{index}"))
+    found.reverse()
+    return found
+
+
+def _load_references(doc: Document, sink: Sink, allow_remote: bool) -> None:
+    pending = [doc.root]
+    scanned: set[str] = set()
+    all_refs: list[tuple[Any, Origin]] = []
+    while pending:
+        file = pending.pop()
+        if file in scanned or file not in doc.files:
+            continue
+        scanned.add(file)
+        for ref, holder in _iter_refs(doc.files[file].data, file, doc.extension_sites):
+            all_refs.append((ref, holder))
+            target = _target(doc, ref, holder, sink)
+            if target is None or target.file in doc.files:
+                continue
+            if not _fetch(doc, target.file, holder.child("$ref"), sink, allow_remote):
+                continue
+            pending.append(target.file)
+    for ref, holder in all_refs:
+        _check_target(doc, ref, holder, sink)
+
+
+def _target(doc: Document, ref: Any, holder: Origin, sink: Sink) -> Origin | None:
+    if isinstance(ref, str) and ref.startswith(APIGW_MODEL_URL):
+        return None
+    try:
+        return doc.target_of(ref, holder)
+    except RefError as err:
+        sink.report(err.code, holder.child("$ref"), **err.fields)
+        return None
+
+
+def _fetch(doc: Document, file: str, cited_at: Origin, sink: Sink, allow_remote: bool) -> bool:
+    if not is_remote(file):
+        return _load_file(doc, file, sink, cited_at)
+    if not allow_remote:
+        sink.report("AGW112", cited_at, ref=file)
+        return False
+    return _load_remote(doc, file, sink, cited_at)
+
+
+def _load_remote(doc: Document, url: str, sink: Sink, cited_at: Origin) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - opt-in only
+            raw = resp.read(IMPORT_SIZE_LIMIT + 1)
+    except OSError as exc:
+        sink.report("AGW101", cited_at, path=url, reason=str(exc))
+        return False
+    text = _decode(raw, url, sink)
+    source = _parse(text, url, sink) if text is not None else None
+    if source is None:
+        return False
+    doc.files[url] = source
+    return True
+
+
+# A reference to a model that is not there is the lowering's to report: API Gateway rejects it
+# for REST APIs but only warns for HTTP APIs, which do not validate bodies (moto's reimport case).
+_MODEL_REF_PREFIXES = ("#/components/schemas/", "#/definitions/")
+
+
+def _check_target(doc: Document, ref: Any, holder: Origin, sink: Sink) -> None:
+    if not isinstance(ref, str) or ref.startswith((APIGW_MODEL_URL, *_MODEL_REF_PREFIXES)):
+        return
+    try:
+        target = doc.target_of(ref, holder)
+        if target.file not in doc.files:
+            return  # already reported when the file failed to load
+        doc.deref({"$ref": ref}, holder)
+    except RefError as err:
+        sink.report(err.code, holder.child("$ref"), **{**err.fields, "ref": ref})
