@@ -78,10 +78,8 @@ def ok(proc: subprocess.CompletedProcess[str]) -> str:
     return proc.stdout
 
 
-@pytest.fixture(scope="module")
-def venv_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_into_venv(tmp: Path) -> Path:
     """A fresh venv holding only the wheel built from this tree and its dependencies."""
-    tmp = tmp_path_factory.mktemp("wheel")
     source, dist, venv = tmp / "src", tmp / "dist", tmp / "venv"
     shutil.copytree(ROOT, source, ignore=not_source, symlinks=True)
     ok(run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, source], tmp))
@@ -91,24 +89,24 @@ def venv_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin"
 
 
-def test_installed_from_the_wheel(venv_bin: Path, tmp_path: Path) -> None:
-    where = ok(run([venv_bin / "python", "-c", "import apigwc; print(apigwc.__file__)"], tmp_path))
+# One test, not several sharing a fixture: under pytest-xdist each worker would build its own venv.
+def test_wheel_installs_and_runs(tmp_path: Path) -> None:
+    bin_ = build_into_venv(tmp_path / "build")
+    work = tmp_path / "work"
+    work.mkdir()
+
+    where = ok(run([bin_ / "python", "-c", "import apigwc; print(apigwc.__file__)"], work))
     assert "site-packages" in where and str(ROOT) not in where
 
-
-def test_version(venv_bin: Path, tmp_path: Path) -> None:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    assert version in ok(run([venv_bin / "apigwc", "--version"], tmp_path))
+    assert version in ok(run([bin_ / "apigwc", "--version"], work))
 
+    rules = ok(run([bin_ / "apigwc", "rules"], work))
+    assert "AGW101" in rules and "file-not-found" in rules
 
-def test_rules(venv_bin: Path, tmp_path: Path) -> None:
-    out = ok(run([venv_bin / "apigwc", "rules"], tmp_path))
-    assert "AGW101" in out and "file-not-found" in out
+    (work / "tiny.yaml").write_text(TINY_SPEC, encoding="utf-8")
+    report = ok(run([bin_ / "apigwc", "validate", "--format", "json", "tiny.yaml"], work))
+    assert json.loads(report)["diagnostics"] == []
 
-
-def test_validate(venv_bin: Path, tmp_path: Path) -> None:
-    (tmp_path / "tiny.yaml").write_text(TINY_SPEC, encoding="utf-8")
-    out = ok(run([venv_bin / "apigwc", "validate", "--format", "json", "tiny.yaml"], tmp_path))
-    assert json.loads(out)["diagnostics"] == []
-    missing = run([venv_bin / "apigwc", "validate", "missing.yaml"], tmp_path)
+    missing = run([bin_ / "apigwc", "validate", "missing.yaml"], work)
     assert missing.returncode == 2, missing.stdout + missing.stderr
