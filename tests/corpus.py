@@ -59,7 +59,11 @@ _PLACEHOLDER_INTEGRATION = {
 
 def wrap_fragment(row: Row) -> str:
     fragment: dict[str, Any] = json.loads(row.path.read_text(encoding="utf-8"))
-    doc: dict[str, Any] = {"openapi": "3.0.1", "info": {"title": "fragment", "version": "1"}, "paths": {}}
+    doc: dict[str, Any] = {
+        "openapi": "3.0.1",
+        "info": {"title": "fragment", "version": "1"},
+        "paths": {},
+    }
     for key, value in fragment.items():
         if key.startswith("/"):
             doc["paths"][key] = value

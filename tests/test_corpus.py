@@ -4,12 +4,12 @@ recorded cause, fragments (wrapped in a document) get no error. Driven by MANIFE
 from __future__ import annotations
 
 import pytest
-
 from apigwc.diagnostics import Sink
 from apigwc.diagnostics.model import Severity
 from apigwc.loader import load_text
 from apigwc.lowering import lower
 from apigwc.pipeline import compile_spec
+
 from tests.corpus import Row, spec_rows, wrap_fragment
 
 # The recorded cause of each invalid verdict, as the diagnostic must name it.

@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from apigwc.diagnostics import Sink
 from apigwc.export import ExportOptions, export_document, serialize
 from apigwc.ir import Api, dump
 from apigwc.loader import load_text
 from apigwc.lowering import lower
 from apigwc.pipeline import compile_spec
+
 from tests.corpus import spec_rows, wrap_fragment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,14 +47,18 @@ def test_own_specs_exist() -> None:
     assert ROOT / "specs" / "petstore.yaml" in OWN_SPECS
 
 
-@pytest.mark.parametrize("path", OWN_SPECS, ids=[str(p.relative_to(ROOT / "specs")) for p in OWN_SPECS])
+@pytest.mark.parametrize(
+    "path", OWN_SPECS, ids=[str(p.relative_to(ROOT / "specs")) for p in OWN_SPECS]
+)
 def test_own_spec_round_trips(path: Path) -> None:
     result = compile_spec(path)
     assert result.api is not None and not result.sink.has_errors, result.sink.sorted()
     _assert_round_trip(result.api)
 
 
-@pytest.mark.parametrize("row", CORPUS_VALID, ids=[r.local_path.removeprefix("specs/") for r in CORPUS_VALID])
+@pytest.mark.parametrize(
+    "row", CORPUS_VALID, ids=[r.local_path.removeprefix("specs/") for r in CORPUS_VALID]
+)
 def test_corpus_round_trips(row: object) -> None:
     from tests.corpus import Row
 
@@ -78,4 +82,8 @@ def test_default_export_drops_apigwc_and_integrations() -> None:
     assert "x-amazon-apigateway-integration" not in text
     assert "x-amazon-apigateway-authorizer" not in text
     full = serialize(export_document(api, ExportOptions.parse("swagger", "all")), "json")
-    assert '"swagger": "2.0"' in full and "x-amazon-apigateway-integration" in full and "x-apigwc" in full
+    assert (
+        '"swagger": "2.0"' in full
+        and "x-amazon-apigateway-integration" in full
+        and "x-apigwc" in full
+    )

@@ -54,7 +54,9 @@ def validate(specs: tuple[str, ...], fmt: str, fail_on: str, allow_remote_refs: 
     threshold = Severity.ERROR.rank if fail_on == "error" else Severity.WARNING.rank
     if unreadable:
         sys.exit(EXIT_UNREADABLE)
-    sys.exit(EXIT_FINDINGS if any(d.severity.rank >= threshold for d in diagnostics) else EXIT_CLEAN)
+    sys.exit(
+        EXIT_FINDINGS if any(d.severity.rank >= threshold for d in diagnostics) else EXIT_CLEAN
+    )
 
 
 @main.command()
@@ -68,7 +70,9 @@ def validate(specs: tuple[str, ...], fmt: str, fail_on: str, allow_remote_refs: 
 )
 @click.option("--output-format", type=click.Choice(["yaml", "json"]), default=None)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
-def export(spec: str, fmt: str, extensions: str, output_format: str | None, output: str | None) -> None:
+def export(
+    spec: str, fmt: str, extensions: str, output_format: str | None, output: str | None
+) -> None:
     """OpenAPI out, like API Gateway's GetExport (x-apigwc only when asked for)."""
     from apigwc.export import ExportOptions, export_document, serialize
     from apigwc.pipeline import compile_spec
@@ -110,7 +114,10 @@ def rules(fmt: str) -> None:
 
     codes = sorted(CATALOGUE.values(), key=lambda c: c.code)
     if fmt == "json":
-        rows = [{"code": c.code, "name": c.name, "severity": c.severity.value, "summary": c.summary} for c in codes]
+        rows = [
+            {"code": c.code, "name": c.name, "severity": c.severity.value, "summary": c.summary}
+            for c in codes
+        ]
         click.echo(json.dumps(rows, indent=2))
         return
     for c in codes:

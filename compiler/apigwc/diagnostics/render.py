@@ -19,7 +19,9 @@ def summary(diagnostics: Sequence[Diagnostic]) -> dict[str, int]:
     return {"errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"]}
 
 
-def render_text(diagnostics: Sequence[Diagnostic], source_line: SourceLine, color: bool = False) -> str:
+def render_text(
+    diagnostics: Sequence[Diagnostic], source_line: SourceLine, color: bool = False
+) -> str:
     out = []
     for d in diagnostics:
         out.append(_headline(d, color))

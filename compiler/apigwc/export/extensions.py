@@ -37,7 +37,9 @@ def integration_json(integration: Integration, protocol: Protocol) -> dict[str, 
             "uri": deployable_json(i.uri),
             "httpMethod": i.http_method,
             "timeoutInMillis": i.timeout_in_millis,
-            "passthroughBehavior": _case(i.passthrough_behavior and i.passthrough_behavior.value, protocol),
+            "passthroughBehavior": _case(
+                i.passthrough_behavior and i.passthrough_behavior.value, protocol
+            ),
             "contentHandling": i.content_handling and i.content_handling.value,
             "requestTemplates": _deployables(i.request_templates),
             "requestParameters": _deployables(i.request_parameters),
@@ -103,6 +105,7 @@ def scheme_extensions(scheme: SecurityScheme) -> dict[str, Any]:
     return compact(
         {
             "x-amazon-apigateway-authtype": scheme.auth_type,
-            "x-amazon-apigateway-authorizer": scheme.authorizer and authorizer_json(scheme.authorizer),
+            "x-amazon-apigateway-authorizer": scheme.authorizer
+            and authorizer_json(scheme.authorizer),
         }
     )

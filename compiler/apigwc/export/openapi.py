@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from apigwc.export.extensions import compact, integration_json, scheme_extensions
+from apigwc.export.options import ExportOptions
 from apigwc.ir.api import MODEL_REF_PREFIX, Api
 from apigwc.ir.base import deployable_json
 from apigwc.ir.enums import Protocol
 from apigwc.ir.method import MediaModel, Method, MethodResponse, Parameter, SecurityRequirement
-from apigwc.export.extensions import compact, integration_json, scheme_extensions
-from apigwc.export.options import ExportOptions
 from apigwc.loader.positions import escape_token
 from apigwc.lowering.security import SWAGGER_FLOWS
 
@@ -46,8 +46,11 @@ class OpenApiWriter:
         if isinstance(value, dict):
             ref = value.get("$ref")
             if isinstance(ref, str) and ref.startswith(MODEL_REF_PREFIX):
-                name = ref[len(MODEL_REF_PREFIX):]
-                return {**{k: self.schema(v) for k, v in value.items()}, "$ref": self.model_ref_prefix + escape_token(name)}
+                name = ref[len(MODEL_REF_PREFIX) :]
+                return {
+                    **{k: self.schema(v) for k, v in value.items()},
+                    "$ref": self.model_ref_prefix + escape_token(name),
+                }
             return {k: self.schema(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.schema(v) for v in value]
@@ -86,14 +89,19 @@ class OpenApiWriter:
         return {**info, **api.info}
 
     def tag(self, tag: Any) -> dict[str, Any]:
-        value = compact({"name": tag.name, "description": tag.description, "externalDocs": tag.external_docs})
+        value = compact(
+            {"name": tag.name, "description": tag.description, "externalDocs": tag.external_docs}
+        )
         if tag.value is not None and self.options.apigateway:
             value["x-amazon-apigateway-tag-value"] = tag.value
         return value
 
     # -- paths -------------------------------------------------------------------------------
     def path_item(self, methods: tuple[Method, ...]) -> dict[str, Any]:
-        return {ANY_METHOD if m.http_method == "ANY" else m.http_method.lower(): self.operation(m) for m in methods}
+        return {
+            ANY_METHOD if m.http_method == "ANY" else m.http_method.lower(): self.operation(m)
+            for m in methods
+        }
 
     def operation(self, m: Method) -> dict[str, Any]:
         op: dict[str, Any] = compact(
@@ -127,9 +135,13 @@ class OpenApiWriter:
             ext["x-amazon-apigateway-request-validator"] = m.request_validator
         if opts.with_integrations and m.integration is not None:
             if m.integration_ref is not None:
-                ext["x-amazon-apigateway-integration"] = {"$ref": INTEGRATIONS_REF + m.integration_ref}
+                ext["x-amazon-apigateway-integration"] = {
+                    "$ref": INTEGRATIONS_REF + m.integration_ref
+                }
             else:
-                ext["x-amazon-apigateway-integration"] = integration_json(m.integration, self.api.protocol)
+                ext["x-amazon-apigateway-integration"] = integration_json(
+                    m.integration, self.api.protocol
+                )
         return ext
 
     @staticmethod
@@ -149,7 +161,8 @@ class OpenApiWriter:
             return {}
         return {
             "x-amazon-apigateway-integrations": {
-                name: integration_json(i, self.api.protocol) for name, i in self.api.integrations.items()
+                name: integration_json(i, self.api.protocol)
+                for name, i in self.api.integrations.items()
             }
         }
 
@@ -179,7 +192,8 @@ class OpenApiWriter:
 
     # -- root extensions ---------------------------------------------------------------------
     def root_extensions(self) -> dict[str, Any]:
-        api, opts, ext = self.api, self.options, {}
+        api, opts = self.api, self.options
+        ext: dict[str, Any] = {}
         if api.protocol is Protocol.HTTP:
             ext["x-amazon-apigateway-importexport-version"] = "1.0"
         if opts.apigateway:
@@ -194,12 +208,16 @@ class OpenApiWriter:
         api = self.api
         return compact(
             {
-                "x-amazon-apigateway-api-key-source": api.api_key_source and api.api_key_source.value,
+                "x-amazon-apigateway-api-key-source": api.api_key_source
+                and api.api_key_source.value,
                 "x-amazon-apigateway-binary-media-types": list(api.binary_media_types),
-                "x-amazon-apigateway-minimum-compression-size": deployable_json(api.minimum_compression_size),
+                "x-amazon-apigateway-minimum-compression-size": deployable_json(
+                    api.minimum_compression_size
+                ),
                 "x-amazon-apigateway-policy": api.policy,
                 "x-amazon-apigateway-security-policy": api.security_policy,
-                "x-amazon-apigateway-endpoint-access-mode": api.endpoint_access_mode and api.endpoint_access_mode.value,
+                "x-amazon-apigateway-endpoint-access-mode": api.endpoint_access_mode
+                and api.endpoint_access_mode.value,
                 "x-amazon-apigateway-gateway-responses": {
                     g.response_type.value: compact(
                         {
@@ -239,13 +257,16 @@ class OpenApiWriter:
         e = self.api.endpoint_configuration
         if e is None or not self.options.apigateway:
             return None
-        return compact(
-            {
-                "disableExecuteApiEndpoint": e.disable_execute_api_endpoint,
-                "vpcEndpointIds": [deployable_json(v) for v in e.vpc_endpoint_ids],
-                "ipAddressType": e.ip_address_type,
-            }
-        ) or {}
+        return (
+            compact(
+                {
+                    "disableExecuteApiEndpoint": e.disable_execute_api_endpoint,
+                    "vpcEndpointIds": [deployable_json(v) for v in e.vpc_endpoint_ids],
+                    "ipAddressType": e.ip_address_type,
+                }
+            )
+            or {}
+        )
 
     def documentation(self) -> dict[str, Any]:
         d = self.api.documentation
@@ -269,7 +290,9 @@ class OpenApiWriter:
 
     def apigwc_extension(self) -> dict[str, Any]:
         ext: dict[str, Any] = {}
-        deployment = self.api.deployment.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        deployment = self.api.deployment.model_dump(
+            mode="json", by_alias=True, exclude_defaults=True
+        )
         websocket = self.api.deployment.websocket
         if websocket is not None:
             routes = deployment.get("websocket", {}).get("routes", {})
@@ -312,7 +335,6 @@ class Oas30Writer(OpenApiWriter):
         components.update(self.integration_components())
         return {"components": components} if components else {}
 
-
     def operation_io(self, m: Method) -> dict[str, Any]:
         io: dict[str, Any] = {}
         if m.parameters:
@@ -320,7 +342,11 @@ class Oas30Writer(OpenApiWriter):
         if m.request_body is not None:
             b = m.request_body
             io["requestBody"] = compact(
-                {"description": b.description, "required": b.required, "content": self.content(b.content)}
+                {
+                    "description": b.description,
+                    "required": b.required,
+                    "content": self.content(b.content),
+                }
             )
         io["responses"] = {r.status_code: self.response(r) for r in m.responses}
         return io
@@ -339,7 +365,9 @@ class Oas30Writer(OpenApiWriter):
             h.name: compact({"description": h.description, "schema": self.schema(h.schema_)})
             for h in r.headers
         }
-        return compact({"description": r.description, "headers": headers, "content": self.content(r.content)})
+        return compact(
+            {"description": r.description, "headers": headers, "content": self.content(r.content)}
+        )
 
 
 class SwaggerWriter(OpenApiWriter):
@@ -385,7 +413,13 @@ class SwaggerWriter(OpenApiWriter):
             name, flow = next(iter(s.flows.items()))
             reverse = {v: k for k, v in SWAGGER_FLOWS.items()}
             body["flow"] = reverse.get(name, name)
-            body.update({k: v for k, v in (flow or {}).items() if k in ("authorizationUrl", "tokenUrl", "scopes")})
+            body.update(
+                {
+                    k: v
+                    for k, v in (flow or {}).items()
+                    if k in ("authorizationUrl", "tokenUrl", "scopes")
+                }
+            )
         return body
 
     def operation_io(self, m: Method) -> dict[str, Any]:

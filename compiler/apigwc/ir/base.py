@@ -75,8 +75,8 @@ def is_intrinsic(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in INTRINSIC_KEYS
 
 
-def deployable_json(value: Deployable | None) -> Any:
-    """A deployable value back in its JSON form (for export and templates)."""
+def deployable_json(value: Any) -> Any:
+    """A value that may be an intrinsic, back in its JSON form (for export and templates)."""
     if isinstance(value, Intrinsic):
         return value.to_json()
     return value

@@ -68,9 +68,10 @@ def scan_json(text: str) -> tuple[SourceMap, list[tuple[str, Span]]]:
 
     def child_pointer() -> str:
         top = stack[-1]
+        base: str = top[0]
         if top[1]:
-            return top[0] + "/" + escape_token(top[4])
-        return top[0] + "/" + str(top[3])
+            return base + "/" + escape_token(top[4])
+        return base + "/" + str(top[3])
 
     for m in _TOKEN.finditer(text):
         tok, start, end = m.group(), m.start(), m.end()

@@ -79,7 +79,7 @@ def _scalar_value(event: Any) -> Any:
     if tag in _INTRINSIC_TAGS:
         return event.value
     if tag is None and event.implicit[0]:  # plain scalar: int, float, bool, null or text
-        tag = _resolver.resolve(yaml.ScalarNode, event.value, (True, False))
+        tag = _resolver.resolve(yaml.ScalarNode, event.value, (True, False))  # type: ignore[no-untyped-call]
     construct = _SCALAR_TYPES.get(tag or "")
     if construct is None:
         return event.value

@@ -77,9 +77,9 @@ def _take_websocket_integrations(
     raw: dict[str, Any], origin: Origin
 ) -> tuple[dict[str, Any], dict[str, tuple[Any, Origin]]]:
     websocket = raw.get("websocket")
-    routes = websocket.get("routes") if isinstance(websocket, dict) else None
-    if not isinstance(routes, dict):
+    if not isinstance(websocket, dict) or not isinstance(websocket.get("routes"), dict):
         return raw, {}
+    routes: dict[str, Any] = websocket["routes"]
     taken: dict[str, tuple[Any, Origin]] = {}
     new_routes: dict[str, Any] = {}
     for key, route in routes.items():

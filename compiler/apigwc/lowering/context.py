@@ -13,7 +13,7 @@ import difflib
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from apigwc.diagnostics.model import Origin
 from apigwc.diagnostics.sink import Sink
@@ -77,27 +77,33 @@ def suggestion(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+# Aliases for annotations inside `Fields`, whose getters are named after the JSON types.
+Text: TypeAlias = str
+Flag: TypeAlias = bool
+Integer: TypeAlias = int
+
+
 class Fields:
     """Typed, reported access to one JSON object's properties."""
 
-    def __init__(self, ctx: Context, value: dict[str, Any], origin: Origin, what: str) -> None:
+    def __init__(self, ctx: Context, value: dict[Text, Any], origin: Origin, what: Text) -> None:
         self.ctx = ctx
         self.value = value
         self.origin = origin
         self.what = what
-        self.read: set[str] = set()
+        self.read: set[Text] = set()
 
-    def at(self, key: str) -> Origin:
+    def at(self, key: Text) -> Origin:
         return self.origin.child(key)
 
-    def raw(self, key: str) -> Any:
+    def raw(self, key: Text) -> Any:
         self.read.add(key)
         return self.value.get(key)
 
-    def has(self, key: str) -> bool:
+    def has(self, key: Text) -> Flag:
         return key in self.value
 
-    def _wrong(self, key: str, expected: str) -> None:
+    def _wrong(self, key: Text, expected: Text) -> None:
         self.ctx.report(
             "AGW201",
             self.at(key),
@@ -106,14 +112,14 @@ class Fields:
             actual=json_kind(self.value[key]),
         )
 
-    def require(self, key: str) -> bool:
+    def require(self, key: Text) -> Flag:
         if key in self.value and self.value[key] is not None:
             return True
         self.read.add(key)
         self.ctx.report("AGW203", self.origin, what=self.what, prop=key)
         return False
 
-    def str(self, key: str, *, coerce: bool = False) -> str | None:
+    def str(self, key: Text, *, coerce: Flag = False) -> Text | None:
         v = self.raw(key)
         if v is None or isinstance(v, str):
             return v
@@ -122,13 +128,13 @@ class Fields:
         self._wrong(key, "a string")
         return None
 
-    def deployable(self, key: str) -> Deployable | None:
+    def deployable(self, key: Text) -> Deployable | None:
         v = self.raw(key)
         if v is None:
             return None
         return self.ctx.deployable(v, self.at(key), f"{self.what}.{key}")
 
-    def bool(self, key: str) -> bool | None:
+    def bool(self, key: Text) -> Flag | None:
         v = self.raw(key)
         if v is None or isinstance(v, bool):
             return v
@@ -137,7 +143,7 @@ class Fields:
         self._wrong(key, "a boolean")
         return None
 
-    def int(self, key: str) -> int | None:
+    def int(self, key: Text) -> Integer | None:
         v = self.raw(key)
         if v is None or (isinstance(v, int) and not isinstance(v, bool)):
             return v
@@ -148,7 +154,7 @@ class Fields:
         self._wrong(key, "an integer")
         return None
 
-    def enum(self, key: str, kind: type[E], *, upper: bool = True) -> E | None:
+    def enum(self, key: Text, kind: type[E], *, upper: Flag = True) -> E | None:
         v = self.raw(key)
         if v is None:
             return None
@@ -165,7 +171,7 @@ class Fields:
             )
             return None
 
-    def str_list(self, key: str) -> tuple[str, ...]:
+    def str_list(self, key: Text) -> tuple[Text, ...]:
         v = self.raw(key)
         if v is None:
             return ()
@@ -176,7 +182,7 @@ class Fields:
             return ()
         return tuple(v)
 
-    def deployable_list(self, key: str) -> tuple[Deployable, ...]:
+    def deployable_list(self, key: Text) -> tuple[Deployable, ...]:
         v = self.raw(key)
         if v is None:
             return ()
@@ -190,18 +196,18 @@ class Fields:
                 out.append(d)
         return tuple(out)
 
-    def map(self, key: str) -> dict[str, Any] | None:
+    def map(self, key: Text) -> dict[Text, Any] | None:
         v = self.raw(key)
         if v is None or isinstance(v, dict):
             return v
         self._wrong(key, "an object")
         return None
 
-    def str_map(self, key: str) -> dict[str, str]:
+    def str_map(self, key: Text) -> dict[Text, Text]:
         m = self.map(key)
         if not m:
             return {}
-        out: dict[str, str] = {}
+        out: dict[Text, Text] = {}
         for k, v in m.items():
             if isinstance(v, str):
                 out[k] = v
@@ -217,11 +223,11 @@ class Fields:
                 )
         return out
 
-    def deployable_map(self, key: str) -> dict[str, Deployable]:
+    def deployable_map(self, key: Text) -> dict[Text, Deployable]:
         m = self.map(key)
         if not m:
             return {}
-        out: dict[str, Deployable] = {}
+        out: dict[Text, Deployable] = {}
         for k, v in m.items():
             if isinstance(v, bool):
                 v = "true" if v else "false"  # Jackson's coercion; AWS imported such a spec
@@ -232,7 +238,7 @@ class Fields:
                 out[k] = d
         return out
 
-    def finish(self, known: Iterable[str]) -> None:
+    def finish(self, known: Iterable[Text]) -> None:
         """Report properties nobody read and that the extension does not define."""
         known_set = set(known) | self.read
         for key in self.value:

@@ -44,7 +44,8 @@ def lower_host_and_base_path(ctx: Context, data: dict[str, Any]) -> tuple[str | 
     if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
         return None, None
     variables = servers[0].get("variables")
-    url = servers[0].get("url") if isinstance(servers[0].get("url"), str) else ""
+    raw_url = servers[0].get("url")
+    url: str = raw_url if isinstance(raw_url, str) else ""
     parts = urlsplit(url)
     host = parts.netloc or None
     if isinstance(variables, dict) and isinstance(variables.get("basePath"), dict):
