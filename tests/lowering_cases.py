@@ -72,8 +72,8 @@ def integration(body: str, **kwargs: Any) -> str:
 
 
 def intrinsic(fn: str, args: Any) -> dict[str, Any]:
-    """The dumped form of an `Intrinsic` value."""
-    return {"kind": "intrinsic", "fn": fn, "args": args}
+    """An intrinsic as CloudFormation writes it (`{"Fn::Sub": "..."}`): how `plain` shows one."""
+    return {fn: args}
 
 
 # -- lowering and checking diagnostics ----------------------------------------------------------
@@ -153,7 +153,10 @@ def pick(api: Api, path: str) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """A comparable form: IR nodes dumped, tuples as lists, enums as their values."""
+    """A comparable form: intrinsics in their CloudFormation JSON form, other IR nodes dumped,
+    tuples as lists, enums as their values."""
+    if isinstance(value, BaseModel) and hasattr(value, "to_json"):
+        return value.to_json()
     if isinstance(value, BaseModel):
         return dump(value)
     if isinstance(value, enum.Enum):

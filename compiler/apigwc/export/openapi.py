@@ -13,7 +13,7 @@ from typing import Any
 from apigwc.export.extensions import compact, integration_json, scheme_extensions
 from apigwc.export.options import ExportOptions
 from apigwc.ir.api import MODEL_REF_PREFIX, Api
-from apigwc.ir.base import deployable_json
+from apigwc.ir.base import INTRINSIC_TYPES, deployable_json
 from apigwc.ir.enums import Protocol
 from apigwc.ir.method import MediaModel, Method, MethodResponse, Parameter, SecurityRequirement
 from apigwc.loader.positions import escape_token
@@ -23,11 +23,15 @@ ANY_METHOD = "x-amazon-apigateway-any-method"
 INTEGRATIONS_REF = "#/components/x-amazon-apigateway-integrations/"
 
 
+_INTRINSIC_BY_KIND = {t.model_fields["kind"].default: t for t in INTRINSIC_TYPES}
+
+
 def intrinsics_to_json(value: Any) -> Any:
-    """Dumped IR intrinsics (`{"kind": "intrinsic", ...}`) back to `{"Fn::X": args}`."""
+    """Dumped IR intrinsics (`{"kind": "Fn::Sub", ...}`) back to their JSON form."""
     if isinstance(value, dict):
-        if value.get("kind") == "intrinsic" and set(value) == {"kind", "fn", "args"}:
-            return {value["fn"]: value["args"]}
+        kind = value.get("kind")
+        if isinstance(kind, str) and kind in _INTRINSIC_BY_KIND:
+            return _INTRINSIC_BY_KIND[kind].model_validate(value).to_json()  # type: ignore[attr-defined]
         return {k: intrinsics_to_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [intrinsics_to_json(v) for v in value]

@@ -18,7 +18,21 @@ from apigwc.ir.api import (
     Tag,
 )
 from apigwc.ir.auth import Authorizer, JwtConfiguration, SecurityScheme
-from apigwc.ir.base import Deployable, Intrinsic, Json, Node, deployable_json, dump, ir_equal
+from apigwc.ir.base import (
+    Deployable,
+    Fn,
+    GetAtt,
+    If,
+    Intrinsic,
+    Json,
+    Node,
+    Ref,
+    Sub,
+    deployable_json,
+    dump,
+    intrinsic,
+    ir_equal,
+)
 from apigwc.ir.deployment import Deployment
 from apigwc.ir.enums import *  # noqa: F403
 from apigwc.ir.integration import Integration, IntegrationResponse, TlsConfig
@@ -47,7 +61,13 @@ __all__ = [
     "GatewayResponse",
     "Integration",
     "IntegrationResponse",
+    "Fn",
+    "GetAtt",
+    "If",
     "Intrinsic",
+    "Ref",
+    "Sub",
+    "intrinsic",
     "Json",
     "JwtConfiguration",
     "MediaModel",

@@ -2,13 +2,13 @@
 
 Every node carries `origin` (file + JSON pointer) for diagnostics; it is excluded from dumps, so
 two IRs compare equal (`ir_equal`) when they mean the same API wherever they were read from.
-Values that exist only at deploy time are typed: an `Intrinsic` (`Fn::Sub`, `Ref`, `Fn::GetAtt`,
-`Fn::If`, or any other `Fn::*`) is kept intact for templates and resolved for local runs.
+Values that exist only at deploy time are typed: an `Intrinsic` is a `Ref`, `Sub`, `GetAtt`, `If`
+or (any other `Fn::*`) `Fn` node, kept intact for templates and resolved for local runs.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -23,27 +23,100 @@ class Node(BaseModel):
     origin: Origin | None = Field(default=None, exclude=True, repr=False)
 
 
-class Intrinsic(Node):
-    """A CloudFormation intrinsic function inside a body, e.g. `{"Fn::Sub": "arn:${AWS::Region}"}`.
+class Ref(Node):
+    """`{"Ref": name}` / `!Ref name`: a parameter, resource or pseudo parameter."""
 
-    `fn` is the long-form key (`Ref`, `Fn::Sub`, `Fn::GetAtt`, `Fn::If`, ...), `args` its
-    argument exactly as written (nested intrinsics stay raw JSON inside `args`).
-    """
+    kind: Literal["Ref"] = "Ref"
+    name: str
 
-    kind: Literal["intrinsic"] = "intrinsic"
+    def to_json(self) -> dict[str, Any]:
+        return {"Ref": self.name}
+
+
+class Sub(Node):
+    """`{"Fn::Sub": template}` or `{"Fn::Sub": [template, {variables}]}` / `!Sub`."""
+
+    kind: Literal["Fn::Sub"] = "Fn::Sub"
+    template: str
+    variables: dict[str, Json] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.variables is None:
+            return {"Fn::Sub": self.template}
+        return {"Fn::Sub": [self.template, self.variables]}
+
+
+class GetAtt(Node):
+    """`{"Fn::GetAtt": [resource, attribute]}` / `!GetAtt resource.attribute`."""
+
+    kind: Literal["Fn::GetAtt"] = "Fn::GetAtt"
+    resource: str
+    attribute: Json
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Fn::GetAtt": [self.resource, self.attribute]}
+
+
+class If(Node):
+    """`{"Fn::If": [condition, then, otherwise]}`; either branch may be `{"Ref": "AWS::NoValue"}`."""
+
+    kind: Literal["Fn::If"] = "Fn::If"
+    condition: str
+    then: Json
+    otherwise: Json
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Fn::If": [self.condition, self.then, self.otherwise]}
+
+
+class Fn(Node):
+    """Any other intrinsic (`Fn::Join`, `Fn::Select`, `Fn::ImportValue`, ...), kept as written."""
+
+    kind: Literal["fn"] = "fn"
     fn: str
     args: Json
-
-    @property
-    def short(self) -> str:
-        return self.fn.removeprefix("Fn::")
 
     def to_json(self) -> dict[str, Any]:
         return {self.fn: self.args}
 
 
+Intrinsic: TypeAlias = Annotated[Ref | Sub | GetAtt | If | Fn, Field(discriminator="kind")]
+INTRINSIC_TYPES: tuple[type[Node], ...] = (Ref, Sub, GetAtt, If, Fn)
+
 # A string that may instead be an intrinsic (URIs, ARNs, credentials in template bodies).
 Deployable: TypeAlias = str | Intrinsic
+
+
+def intrinsic(fn: str, args: Any, origin: Origin | None = None) -> Ref | Sub | GetAtt | If | Fn:
+    """The typed node for one intrinsic; malformed arguments keep the generic `Fn` form."""
+    if fn == "Ref" and isinstance(args, str):
+        return Ref(name=args, origin=origin)
+    if fn == "Fn::Sub" and isinstance(args, str):
+        return Sub(template=args, origin=origin)
+    if fn == "Fn::Sub" and _pair(args, str, dict):
+        return Sub(template=args[0], variables=args[1], origin=origin)
+    if fn == "Fn::GetAtt" and isinstance(args, list) and len(args) == 2 and isinstance(args[0], str):
+        return GetAtt(resource=args[0], attribute=args[1], origin=origin)
+    if fn == "Fn::GetAtt" and isinstance(args, str) and "." in args:
+        resource, _, attribute = args.partition(".")
+        return GetAtt(resource=resource, attribute=attribute, origin=origin)
+    if fn == "Fn::If" and isinstance(args, list) and len(args) == 3 and isinstance(args[0], str):
+        return If(condition=args[0], then=args[1], otherwise=args[2], origin=origin)
+    return Fn(fn=fn, args=args, origin=origin)
+
+
+def _pair(value: Any, first: type, second: type) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], first)
+        and isinstance(value[1], second)
+    )
+
+
+def is_typed_intrinsic(value: Any) -> bool:
+    return isinstance(value, INTRINSIC_TYPES)
+
 
 INTRINSIC_KEYS = frozenset(
     {
@@ -77,8 +150,8 @@ def is_intrinsic(value: Any) -> bool:
 
 def deployable_json(value: Any) -> Any:
     """A value that may be an intrinsic, back in its JSON form (for export and templates)."""
-    if isinstance(value, Intrinsic):
-        return value.to_json()
+    if isinstance(value, INTRINSIC_TYPES):
+        return value.to_json()  # type: ignore[attr-defined]
     return value
 
 

@@ -68,5 +68,5 @@ class Integration(Node):
         return (
             (isinstance(uri, str)
             and ":lambda:path/" in uri)
-            or (not isinstance(uri, str) and uri is not None and "lambda:path" in str(uri.args))
+            or (not isinstance(uri, str) and uri is not None and "lambda:path" in str(uri.to_json()))
         )

@@ -17,7 +17,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from apigwc.diagnostics.model import Origin
 from apigwc.diagnostics.sink import Sink
-from apigwc.ir.base import Deployable, Intrinsic, is_intrinsic
+from apigwc.ir.base import Deployable, Fn, intrinsic, is_intrinsic
 from apigwc.ir.enums import Protocol, SourceFormat
 from apigwc.loader.document import Document, RefError
 
@@ -51,7 +51,10 @@ class Context:
             return value
         if is_intrinsic(value):
             fn, args = next(iter(value.items()))
-            return Intrinsic(fn=fn, args=args, origin=origin)
+            node = intrinsic(fn, args, origin)
+            if isinstance(node, Fn) and fn in ("Ref", "Fn::Sub", "Fn::GetAtt", "Fn::If"):
+                self.report("AGW208", origin, fn=fn, reason=f"unexpected arguments {json_kind(args)}")
+            return node
         self.report("AGW201", origin, what=what, expected="a string", actual=json_kind(value))
         return None
 

@@ -78,7 +78,7 @@ def _responses(ctx: Context, f: Fields) -> tuple[IntegrationResponse, ...]:
     if not responses:
         return ()
     if ctx.protocol is Protocol.HTTP:
-        ctx.report("AGW301", f.at("responses"), feature="integration 'responses'", api="HTTP")
+        ctx.sink.report("AGW301", f.at("responses"), at_key=True, feature="integration 'responses'", api="HTTP")
     out = []
     for pattern, raw in responses.items():
         response = _response(ctx, pattern, raw, f.at("responses").child(pattern))
