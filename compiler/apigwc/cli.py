@@ -110,9 +110,9 @@ def rules(fmt: str) -> None:
     """List every diagnostic code."""
     import json
 
-    from apigwc.diagnostics.catalogue import CATALOGUE
+    from apigwc.diagnostics.catalogue import all_codes
 
-    codes = sorted(CATALOGUE.values(), key=lambda c: c.code)
+    codes = sorted(all_codes().values(), key=lambda c: c.code)
     if fmt == "json":
         rows = [
             {"code": c.code, "name": c.name, "severity": c.severity.value, "summary": c.summary}
@@ -128,9 +128,9 @@ def rules(fmt: str) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain one diagnostic code."""
-    from apigwc.diagnostics.catalogue import CATALOGUE
+    from apigwc.diagnostics.catalogue import all_codes
 
-    entry = CATALOGUE.get(code.upper())
+    entry = all_codes().get(code.upper())
     if entry is None:
         click.echo(f"unknown diagnostic code {code!r}; `apigwc rules` lists them", err=True)
         sys.exit(EXIT_UNREADABLE)

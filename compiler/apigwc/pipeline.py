@@ -35,4 +35,8 @@ def compile_spec(path: str | os.PathLike[str], *, allow_remote_refs: bool = Fals
     if result.document is None:
         return result
     result.api = lower(result.document, result.sink)
+    if result.api is not None:
+        from apigwc.validation import validate
+
+        validate(result.api, result.sink)
     return result

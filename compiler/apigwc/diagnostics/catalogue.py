@@ -301,10 +301,30 @@ _CODES: tuple[Code, ...] = (
 )
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
+_loaded_rule_codes = False
+
+
+def _load_rule_codes() -> None:
+    """Validation rule modules hold their own codes; register them on first need."""
+    global _loaded_rule_codes
+    if _loaded_rule_codes:
+        return
+    _loaded_rule_codes = True
+    from apigwc.validation import rule_modules
+
+    for module in rule_modules():
+        register(*module.CODES)
 
 
 def get(code: str) -> Code:
+    if code not in CATALOGUE:
+        _load_rule_codes()
     return CATALOGUE[code]
+
+
+def all_codes() -> dict[str, Code]:
+    _load_rule_codes()
+    return CATALOGUE
 
 
 def register(*codes: Code) -> None:
