@@ -105,6 +105,30 @@ def _print_errors(result: Any) -> None:
 
 
 @main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None)
+@click.option("--stage", default=None, help="The stage the runtime serves by default.")
+def build(spec: str, output: str | None, stage: str | None) -> None:
+    """Validate, then emit everything into DIR (default generated/<api-slug>/)."""
+    import hashlib
+    from pathlib import Path
+
+    from apigwc.emitters import EmitContext, emit_all, write
+    from apigwc.pipeline import compile_spec
+
+    result = compile_spec(spec)
+    if result.api is None or result.sink.has_errors:
+        _print_errors(result)
+        sys.exit(EXIT_UNREADABLE if result.api is None else EXIT_FINDINGS)
+    spec_path = Path(spec)
+    digest = hashlib.sha256(spec_path.read_bytes()).hexdigest()
+    files = emit_all(result.api, EmitContext(spec_path.resolve(), digest, stage))
+    out_dir = Path(output) if output else Path("generated") / result.api.slug
+    write(out_dir, files)
+    click.echo(f"built {len(files)} files into {out_dir}")
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(fmt: str) -> None:
     """List every diagnostic code."""

@@ -24,6 +24,10 @@ class Code:
     hint: str
     summary: str
     retired: bool = False
+    # Minimal whole documents (YAML) for docs and the generic rule test: `bad` must produce
+    # this code, `good` (the fixed version) must not. Rules of phase 4/5 must have both.
+    bad: str = ""
+    good: str = ""
 
     @property
     def phase(self) -> int:

@@ -1,0 +1,58 @@
+"""Stage 4, the emitters: a validated IR -> the files of `apigwc build`.
+
+Each emitter module in `EMITTERS` (listed, not discovered) has `emit(api, ctx) -> dict[str, bytes]`
+mapping paths relative to the output folder to file contents. `build` runs them in order, adds
+`manifest.json` (no timestamps: the same spec and apigwc version give byte-identical files) and
+writes everything. Emitters read the IR only; none holds state between builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from apigwc import __version__
+from apigwc.ir.api import Api
+
+EMITTERS: tuple[str, ...] = ("apigwc.emitters.openapi",)
+
+
+@dataclass(frozen=True)
+class EmitContext:
+    spec_path: Path  # the root spec file, for relative paths (handler code, JWKS files)
+    spec_sha256: str
+    stage: str | None = None  # the stage to serve by default (None: the first one)
+
+
+def emit_all(api: Api, ctx: EmitContext) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for name in EMITTERS:
+        files.update(importlib.import_module(name).emit(api, ctx))
+    files["manifest.json"] = _manifest(api, ctx, files)
+    return dict(sorted(files.items()))
+
+
+def _manifest(api: Api, ctx: EmitContext, files: dict[str, bytes]) -> bytes:
+    manifest = {
+        "api": api.title if isinstance(api.title, str) else api.slug,
+        "protocol": api.protocol.value,
+        "slug": api.slug,
+        "package": f"{api.slug}_gateway",
+        "asgi": f"{api.slug}_gateway.app:app",
+        "apigwc_version": __version__,
+        "spec": ctx.spec_path.name,
+        "spec_sha256": ctx.spec_sha256,
+        "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())},
+    }
+    return (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode()
+
+
+def write(out_dir: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        target = out_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_bytes() != data:
+            target.write_bytes(data)
