@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 2
 
-.PHONY: run test check regen bench venv clean validate
+.PHONY: run test check regen bench venv clean validate deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
-	$(VENV)/bin/apigwc validate specs/petstore.yaml
+run: $(STAMP)  # builds specs/petstore.yaml into .apigwc-cache/ and serves the dev stage at /
+	@echo "PetStore on http://127.0.0.1:8080 (stage dev at the root). Try:"
+	@echo "  curl -i http://127.0.0.1:8080/pets"
+	@echo "  curl -i 'http://127.0.0.1:8080/pets?type=dog'"
+	@echo "  curl -i http://127.0.0.1:8080/pets/1"
+	@echo "  curl -i http://127.0.0.1:8080/health"
+	@echo "  curl -i -X OPTIONS http://127.0.0.1:8080/pets"
+	@echo "  curl -i http://127.0.0.1:8080/nowhere        # 403 Missing Authentication Token"
+	@echo "  curl -i -X POST http://127.0.0.1:8080/pets   # API key route: 403 until keys are enforced"
+	$(VENV)/bin/apigwc serve specs/petstore.yaml --host 127.0.0.1 --port 8080
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) -q
@@ -28,10 +36,19 @@ check: $(STAMP)
 	$(VENV)/bin/mypy
 
 regen: $(STAMP)
-	@echo "nothing is generated yet"
+	$(PY) -m apigwc.diagnostics.docs docs/diagnostics.md
+	rm -rf generated/petstore && $(VENV)/bin/apigwc build specs/petstore.yaml -o generated/petstore
 
-bench: $(STAMP)  # measures and prints figures; fails only if a benchmark crashes
+bench: deps $(STAMP)  # measures and prints figures; fails only if a benchmark crashes
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
+	$(PY) benchmarks/runtime_bench.py
+
+deps:  # Debian packages the benchmarks need (idempotent)
+	command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
+
+.PHONY: bench-peers
+bench-peers: $(STAMP)  # apigwc validate vs openapi-spec-validator and Spectral (npm, first use)
+	$(PY) benchmarks/validate_vs_peers.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info compiler/*.egg-info

@@ -19,13 +19,12 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
-
 from apigwc.diagnostics import Sink
 from apigwc.diagnostics.model import Diagnostic, Severity
 from apigwc.ir import Api, dump
 from apigwc.loader import load_text
 from apigwc.lowering import lower
+from pydantic import BaseModel
 
 SPEC_NAME = "spec.yaml"
 _MARKER = re.compile(r"(?:#|,)\s*([EW]):\s*(AGW\d{3})")

@@ -14,29 +14,34 @@ SWAGGER_PET = "definitions:\n  Pet: {type: object, properties: {id: {type: integ
 CASES = [
     # -- verbs ----------------------------------------------------------------------------------
     *(
-        pytest.param(operation("summary: s", method=verb), {"method.http_method": verb.upper(), "method.route_key": f"{verb.upper()} /a"}, id=f"verb-{verb}")
+        pytest.param(
+            operation("summary: s", method=verb),
+            {"method.http_method": verb.upper(), "method.route_key": f"{verb.upper()} /a"},
+            id=f"verb-{verb}",
+        )
         for verb in ("get", "put", "post", "delete", "options", "head", "patch")
     ),
     pytest.param(
         operation("summary: s", method="x-amazon-apigateway-any-method"),
-        {"method.http_method": "ANY", "method.is_default_route": False, "method.route_key": "ANY /a"},
+        {
+            "method.http_method": "ANY",
+            "method.is_default_route": False,
+            "method.route_key": "ANY /a",
+        },
         id="any-method",
     ),
     pytest.param(
-        document(
-            """
+        document("""
             paths:
               /a:
                 get: {summary: one}
                 x-amazon-apigateway-any-method: {summary: rest}
-            """
-        ),
+            """),
         {"paths[0].methods[0].http_method": "GET", "paths[0].methods[1].http_method": "ANY"},
         id="any-method-next-to-get",
     ),
     pytest.param(
-        document(
-            """
+        document("""
             paths:
               /$default:
                 x-amazon-apigateway-any-method:
@@ -45,9 +50,13 @@ CASES = [
                     type: HTTP_PROXY
                     uri: http://b
                     payloadFormatVersion: "1.0"
-            """
-        ),
-        {"protocol": "HTTP", "method.is_default_route": True, "method.route_key": "$default", "method.path": "/$default"},
+            """),
+        {
+            "protocol": "HTTP",
+            "method.is_default_route": True,
+            "method.route_key": "$default",
+            "method.path": "/$default",
+        },
         id="any-method-isDefaultRoute",
     ),
     pytest.param(
@@ -55,19 +64,21 @@ CASES = [
         {"method.http_method": "ANY"},
         id="sam-any-key-read-as-any-method",
     ),
-    pytest.param(document("paths:\n  /a: {}\n  x-ext: 1"), {"paths[0].path": "/a", "paths[0].methods": []}, id="path-x-keys-skipped"),
+    pytest.param(
+        document("paths:\n  /a: {}\n  x-ext: 1"),
+        {"paths[0].path": "/a", "paths[0].methods": []},
+        id="path-x-keys-skipped",
+    ),
     # -- operation fields -----------------------------------------------------------------------
     pytest.param(
-        operation(
-            """
+        operation("""
             operationId: listPets
             summary: List
             description: All pets
             tags: [pets, read]
             deprecated: true
             externalDocs: {url: https://docs}
-            """
-        ),
+            """),
         {
             "method.operation_id": "listPets",
             "method.summary": "List",
@@ -78,9 +89,16 @@ CASES = [
         },
         id="operation-fields",
     ),
-    pytest.param(operation("operationId: 123"), {"method.operation_id": "123"}, id="operationId-number-coerced"),
     pytest.param(
-        operation("x-amazon-apigateway-request-validator: body-only", root="x-amazon-apigateway-request-validators:\n  body-only: {validateRequestBody: true}"),
+        operation("operationId: 123"),
+        {"method.operation_id": "123"},
+        id="operationId-number-coerced",
+    ),
+    pytest.param(
+        operation(
+            "x-amazon-apigateway-request-validator: body-only",
+            root="x-amazon-apigateway-request-validators:\n  body-only: {validateRequestBody: true}",
+        ),
         {"method.request_validator": "body-only"},
         id="operation-request-validator",
     ),
@@ -111,8 +129,7 @@ CASES = [
         id="parameters-every-location",
     ),
     pytest.param(
-        document(
-            """
+        document("""
             paths:
               /a/{id}:
                 parameters:
@@ -121,14 +138,16 @@ CASES = [
                 get:
                   parameters:
                     - {name: q, in: query, description: own}
-            """
-        ),
-        {"method.parameters[0].name": "id", "method.parameters[1].name": "q", "method.parameters[1].description": "own"},
+            """),
+        {
+            "method.parameters[0].name": "id",
+            "method.parameters[1].name": "q",
+            "method.parameters[1].description": "own",
+        },
         id="path-parameters-merged-operation-wins",
     ),
     pytest.param(
-        document(
-            """
+        document("""
             components:
               parameters:
                 Limit: {name: limit, in: query, schema: {type: integer}}
@@ -137,8 +156,7 @@ CASES = [
                 get:
                   parameters:
                     - $ref: "#/components/parameters/Limit"
-            """
-        ),
+            """),
         {"method.parameters[0].name": "limit", "method.parameters[0].schema_": {"type": "integer"}},
         id="parameter-by-ref",
     ),
@@ -247,18 +265,60 @@ CASES = [
     ),
     # -- errors ---------------------------------------------------------------------------------
     pytest.param(document("paths: [a]  # E: AGW201"), {"paths": []}, id="paths-not-an-object"),
-    pytest.param(document("paths:\n  /a: 5  # E: AGW210"), {"paths": []}, id="path-item-not-a-mapping"),
-    pytest.param(document("paths:\n  /a:\n    get: list  # E: AGW210"), {"paths[0].methods": []}, id="operation-not-a-mapping"),
-    pytest.param(operation("operationID: x  # W: AGW204"), {"method.operation_id": None}, id="operation-unknown-property"),
+    pytest.param(
+        document("paths:\n  /a: 5  # E: AGW210"), {"paths": []}, id="path-item-not-a-mapping"
+    ),
+    pytest.param(
+        document("paths:\n  /a:\n    get: list  # E: AGW210"),
+        {"paths[0].methods": []},
+        id="operation-not-a-mapping",
+    ),
+    pytest.param(
+        operation("operationID: x  # W: AGW204"),
+        {"method.operation_id": None},
+        id="operation-unknown-property",
+    ),
     pytest.param(operation("tags: [1]  # E: AGW201"), {"method.tags": []}, id="tags-wrong-type"),
-    pytest.param(operation("deprecated: yes please  # E: AGW201"), {"method.deprecated": False}, id="deprecated-wrong-type"),
-    pytest.param(operation("x-amazon-apigateway-request-validator: [a]  # E: AGW201"), {"method.request_validator": None}, id="operation-request-validator-wrong-type"),
-    pytest.param(operation("parameters: {id: x}  # E: AGW201"), {"method.parameters": []}, id="parameters-not-an-array"),
-    pytest.param(operation("parameters:\n  - {in: query}  # E: AGW203"), {"method.parameters": []}, id="parameter-name-missing"),
-    pytest.param(operation("parameters:\n  - {name: a, in: form}  # E: AGW202"), {"method.parameters": []}, id="parameter-in-bad-enum"),
-    pytest.param(operation("parameters:\n  - id  # E: AGW201"), {"method.parameters": []}, id="parameter-not-an-object"),
-    pytest.param(operation("requestBody: yes  # E: AGW201"), {"method.request_body": None}, id="requestBody-not-an-object"),
-    pytest.param(operation("responses:\n  '200': ok  # E: AGW201"), {"method.responses": []}, id="response-not-an-object"),
+    pytest.param(
+        operation("deprecated: yes please  # E: AGW201"),
+        {"method.deprecated": False},
+        id="deprecated-wrong-type",
+    ),
+    pytest.param(
+        operation("x-amazon-apigateway-request-validator: [a]  # E: AGW201"),
+        {"method.request_validator": None},
+        id="operation-request-validator-wrong-type",
+    ),
+    pytest.param(
+        operation("parameters: {id: x}  # E: AGW201"),
+        {"method.parameters": []},
+        id="parameters-not-an-array",
+    ),
+    pytest.param(
+        operation("parameters:\n  - {in: query}  # E: AGW203"),
+        {"method.parameters": []},
+        id="parameter-name-missing",
+    ),
+    pytest.param(
+        operation("parameters:\n  - {name: a, in: form}  # E: AGW202"),
+        {"method.parameters": []},
+        id="parameter-in-bad-enum",
+    ),
+    pytest.param(
+        operation("parameters:\n  - id  # E: AGW201"),
+        {"method.parameters": []},
+        id="parameter-not-an-object",
+    ),
+    pytest.param(
+        operation("requestBody: yes  # E: AGW201"),
+        {"method.request_body": None},
+        id="requestBody-not-an-object",
+    ),
+    pytest.param(
+        operation("responses:\n  '200': ok  # E: AGW201"),
+        {"method.responses": []},
+        id="response-not-an-object",
+    ),
 ]
 
 

@@ -25,13 +25,15 @@ def main() -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text"
+)
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error")
 @click.option("--allow-remote-refs", is_flag=True, help="Fetch $ref URLs over the network.")
 def validate(specs: tuple[str, ...], fmt: str, fail_on: str, allow_remote_refs: bool) -> None:
     """Report what API Gateway would reject or warn about, with file:line:column."""
     from apigwc.diagnostics.model import Severity
-    from apigwc.diagnostics.render import render_json, render_text
+    from apigwc.diagnostics.render import render_github, render_json, render_sarif, render_text
     from apigwc.pipeline import compile_spec
 
     diagnostics, unreadable, sources = [], False, []
@@ -49,6 +51,10 @@ def validate(specs: tuple[str, ...], fmt: str, fail_on: str, allow_remote_refs: 
 
     if fmt == "json":
         click.echo(render_json(diagnostics), nl=False)
+    elif fmt == "sarif":
+        click.echo(render_sarif(diagnostics, __version__), nl=False)
+    elif fmt == "github":
+        click.echo(render_github(diagnostics), nl=False)
     else:
         click.echo(render_text(diagnostics, source_line, color=sys.stdout.isatty()), nl=False)
     threshold = Severity.ERROR.rank if fail_on == "error" else Severity.WARNING.rank
@@ -129,6 +135,33 @@ def build(spec: str, output: str | None, stage: str | None) -> None:
 
 
 @main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--stage", default=None, help="The stage served at / (default: the first one).")
+@click.option("--all-stages", is_flag=True, help="Serve every stage under /{stage}/.")
+@click.option("--reload", is_flag=True, help="Rebuild and restart on spec or handler changes.")
+@click.option("--workers", type=int, default=1, show_default=True)
+def serve(
+    spec: str,
+    host: str,
+    port: int,
+    stage: str | None,
+    all_stages: bool,
+    reload: bool,
+    workers: int,
+) -> None:
+    """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn."""
+    from pathlib import Path
+
+    from apigwc.serve import ServeOptions
+    from apigwc.serve import serve as run_server
+
+    options = ServeOptions(host, port, stage, all_stages, workers)
+    sys.exit(run_server(Path(spec), options, reload))
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(fmt: str) -> None:
     """List every diagnostic code."""
@@ -162,3 +195,27 @@ def explain(code: str) -> None:
     click.echo(entry.summary + "\n")
     click.echo("message: " + entry.message)
     click.echo("hint:    " + entry.hint)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
+@click.option("--api", "api_id", default=None, help="The logical id of the API to import.")
+def import_(file: str, output: str | None, api_id: str | None) -> None:
+    """A CloudFormation / SAM template (or an API Gateway export) into a spec apigwc builds."""
+    from apigwc.diagnostics.render import render_text
+    from apigwc.importer import import_file, render, spec_dir_for
+
+    result = import_file(file, api_id=api_id, spec_dir=spec_dir_for(output))
+    doc = result.template.doc if result.template is not None else None
+    source_line = doc.source_line if doc is not None else (lambda f, n: "")
+    click.echo(render_text(result.sink.sorted(), source_line), err=True, nl=False)
+    if result.spec is None or result.sink.has_errors:
+        sys.exit(EXIT_UNREADABLE if result.spec is None else EXIT_FINDINGS)
+    text = render(result.spec)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"imported {result.api_id or file} into {output}", err=True)
+    else:
+        click.echo(text, nl=False)

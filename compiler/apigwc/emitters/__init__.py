@@ -17,7 +17,12 @@ from pathlib import Path
 from apigwc import __version__
 from apigwc.ir.api import Api
 
-EMITTERS: tuple[str, ...] = ("apigwc.emitters.openapi",)
+EMITTERS: tuple[str, ...] = (
+    "apigwc.emitters.openapi",
+    "apigwc.emitters.runtime",
+    "apigwc.emitters.cloudformation",
+    "apigwc.emitters.sam",
+)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from apigwc.emitters import EmitContext
 from apigwc.export import ExportOptions, export_document, serialize
 from apigwc.ir.api import Api
 
-OPTIONS = ExportOptions("oas30", integrations=True, authorizers=True, apigateway=True, documentation=True)
+OPTIONS = ExportOptions(
+    "oas30", integrations=True, authorizers=True, apigateway=True, documentation=True
+)
 
 
 def emit(api: Api, ctx: EmitContext) -> dict[str, bytes]:

@@ -25,7 +25,7 @@ def _case(value: str | None, protocol: Protocol) -> str | None:
     return value.lower() if protocol is Protocol.REST else value
 
 
-def _deployables(mapping: dict[str, Any]) -> dict[str, Any]:
+def deployables(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: deployable_json(v) for k, v in mapping.items()}
 
 
@@ -41,8 +41,8 @@ def integration_json(integration: Integration, protocol: Protocol) -> dict[str, 
                 i.passthrough_behavior and i.passthrough_behavior.value, protocol
             ),
             "contentHandling": i.content_handling and i.content_handling.value,
-            "requestTemplates": _deployables(i.request_templates),
-            "requestParameters": _deployables(i.request_parameters),
+            "requestTemplates": deployables(i.request_templates),
+            "requestParameters": deployables(i.request_parameters),
             "responses": {r.selection_pattern: _response_json(r) for r in i.responses},
             "cacheKeyParameters": list(i.cache_key_parameters),
             "cacheNamespace": i.cache_namespace,
@@ -58,7 +58,7 @@ def integration_json(integration: Integration, protocol: Protocol) -> dict[str, 
             ),
             "payloadFormatVersion": deployable_json(i.payload_format_version),
             "integrationSubtype": i.integration_subtype,
-            "responseParameters": {k: _deployables(v) for k, v in i.response_parameters.items()},
+            "responseParameters": {k: deployables(v) for k, v in i.response_parameters.items()},
             "integrationTarget": deployable_json(i.integration_target),
             "responseTransferMode": i.response_transfer_mode and i.response_transfer_mode.value,
             "description": i.description,
@@ -70,8 +70,8 @@ def _response_json(r: IntegrationResponse) -> dict[str, Any]:
     return compact(
         {
             "statusCode": r.status_code,
-            "responseTemplates": _deployables(r.response_templates),
-            "responseParameters": _deployables(r.response_parameters),
+            "responseTemplates": deployables(r.response_templates),
+            "responseParameters": deployables(r.response_parameters),
             "contentHandling": r.content_handling and r.content_handling.value,
         }
     )

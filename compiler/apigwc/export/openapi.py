@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apigwc.export.extensions import compact, integration_json, scheme_extensions
+from apigwc.export.extensions import compact, deployables, integration_json, scheme_extensions
 from apigwc.export.options import ExportOptions
 from apigwc.ir.api import MODEL_REF_PREFIX, Api
 from apigwc.ir.base import INTRINSIC_TYPES, deployable_json
@@ -226,8 +226,8 @@ class OpenApiWriter:
                     g.response_type.value: compact(
                         {
                             "statusCode": g.status_code,
-                            "responseParameters": g.response_parameters,
-                            "responseTemplates": g.response_templates,
+                            "responseParameters": deployables(g.response_parameters),
+                            "responseTemplates": deployables(g.response_templates),
                         }
                     )
                     for g in api.gateway_responses

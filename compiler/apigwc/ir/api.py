@@ -48,8 +48,8 @@ class RequestValidator(Node):
 class GatewayResponse(Node):
     response_type: GatewayResponseType
     status_code: str | None = None
-    response_parameters: dict[str, str] = Field(default_factory=dict)
-    response_templates: dict[str, str] = Field(default_factory=dict)
+    response_parameters: dict[str, Deployable] = Field(default_factory=dict)
+    response_templates: dict[str, Deployable] = Field(default_factory=dict)
 
 
 class DocumentationLocation(Node):
@@ -83,7 +83,7 @@ class Cors(Node):
 
 class EndpointConfiguration(Node):
     disable_execute_api_endpoint: bool | None = None
-    vpc_endpoint_ids: tuple[str | Json, ...] = ()
+    vpc_endpoint_ids: tuple[Deployable, ...] = ()
     ip_address_type: str | None = None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 from apigwc.diagnostics.model import Origin
 
@@ -80,7 +80,18 @@ class Fn(Node):
         return {self.fn: self.args}
 
 
-Intrinsic: TypeAlias = Annotated[Ref | Sub | GetAtt | If | Fn, Field(discriminator="kind")]
+def _from_template(value: Any) -> Any:
+    """`{"Ref": "Cert"}` as a template writes it -> its typed node, so that IR read by pydantic
+    itself (the `x-apigwc` extension) accepts intrinsics wherever a Deployable is allowed."""
+    if is_intrinsic(value):
+        fn, args = next(iter(value.items()))
+        return intrinsic(fn, args)
+    return value
+
+
+Intrinsic: TypeAlias = Annotated[
+    Ref | Sub | GetAtt | If | Fn, Field(discriminator="kind"), BeforeValidator(_from_template)
+]
 INTRINSIC_TYPES: tuple[type[Node], ...] = (Ref, Sub, GetAtt, If, Fn)
 
 # A string that may instead be an intrinsic (URIs, ARNs, credentials in template bodies).
@@ -95,7 +106,12 @@ def intrinsic(fn: str, args: Any, origin: Origin | None = None) -> Ref | Sub | G
         return Sub(template=args, origin=origin)
     if fn == "Fn::Sub" and _pair(args, str, dict):
         return Sub(template=args[0], variables=args[1], origin=origin)
-    if fn == "Fn::GetAtt" and isinstance(args, list) and len(args) == 2 and isinstance(args[0], str):
+    if (
+        fn == "Fn::GetAtt"
+        and isinstance(args, list)
+        and len(args) == 2
+        and isinstance(args[0], str)
+    ):
         return GetAtt(resource=args[0], attribute=args[1], origin=origin)
     if fn == "Fn::GetAtt" and isinstance(args, str) and "." in args:
         resource, _, attribute = args.partition(".")

@@ -65,8 +65,6 @@ class Integration(Node):
     @property
     def is_lambda(self) -> bool:
         uri = self.uri
-        return (
-            (isinstance(uri, str)
-            and ":lambda:path/" in uri)
-            or (not isinstance(uri, str) and uri is not None and "lambda:path" in str(uri.to_json()))
+        return (isinstance(uri, str) and ":lambda:path/" in uri) or (
+            not isinstance(uri, str) and uri is not None and "lambda:path" in str(uri.to_json())
         )

@@ -3,7 +3,8 @@
 Reads YAML or JSON (UTF-8, at most API Gateway's 6 MB import size), keeps a JSON-pointer ->
 file:line:column map for every file, loads the files that `$ref`s name (relative paths; remote
 URLs only with `allow_remote_refs`), and checks that every `$ref` points somewhere and that no
-chain of `$ref`s loops. Unreadable input becomes AGW1xx diagnostics, never an exception.
+chain of `$ref`s loops (each loop reported once). Unreadable input becomes AGW1xx diagnostics and
+a None document, never an exception; a file that fails is read once however often it is named.
 
 Why not prance: prance resolves by re-reading files through its own parsers and inlining, which
 loses the positions that every diagnostic needs; `Document` keeps each file apart and resolves on
@@ -21,7 +22,8 @@ from apigwc.diagnostics.model import Origin, Position
 from apigwc.diagnostics.sink import Sink
 from apigwc.loader.document import APIGW_MODEL_URL, Document, RefError, SourceFile, is_remote
 from apigwc.loader.json_reader import JsonReadError, read_json, scan_json
-from apigwc.loader.limits import IMPORT_SIZE_LIMIT, READ_LIMIT
+from apigwc.loader.limits import IMPORT_SIZE_LIMIT
+from apigwc.loader.positions import Span, unescape_token
 from apigwc.loader.yaml_reader import YamlReadError, read_yaml
 
 __all__ = ["Document", "RefError", "SourceFile", "display_path", "load", "load_text"]
@@ -31,37 +33,51 @@ def display_path(path: str | os.PathLike[str]) -> str:
     """A path as diagnostics show it: relative to the working directory when under it."""
     p = Path(path)
     try:
-        return Path(os.path.relpath(p.resolve(), Path.cwd())).as_posix() if p.is_absolute() else p.as_posix()
+        return (
+            Path(os.path.relpath(p.resolve(), Path.cwd())).as_posix()
+            if p.is_absolute()
+            else p.as_posix()
+        )
     except ValueError:  # pragma: no cover - other drive on Windows
         return p.as_posix()
 
 
-def load(path: str | os.PathLike[str], sink: Sink, *, allow_remote_refs: bool = False) -> Document | None:
+def load(
+    path: str | os.PathLike[str], sink: Sink, *, allow_remote_refs: bool = False
+) -> Document | None:
     """Load a spec and every file it references. None when the root cannot be read at all."""
     root = posixpath.normpath(display_path(path))
     doc = Document(root)
     sink.locator = doc.locate
-    if not _load_file(doc, root, sink, Origin(root, "")):
-        return None
-    if not isinstance(doc.data, dict):
-        kind = "empty" if doc.data is None else type(doc.data).__name__
-        sink.report("AGW108", Origin(root, ""), kind=kind)
+    if not _load_file(doc, root, sink, Origin(root, "")) or not _root_is_mapping(doc, sink):
         return None
     _load_references(doc, sink, allow_remote_refs)
     return doc
 
 
 def load_text(text: str, name: str, sink: Sink) -> Document | None:
-    """Load a document from text (tests, stdin, template bodies); `name` is its display path."""
+    """Load a document from text (tests, stdin, template bodies); `name` is its display path.
+
+    `$ref`s to other files are resolved against `name`'s folder, as `load` would.
+    """
     doc = Document(name)
     sink.locator = doc.locate
     source = _parse(text, name, sink)
     if source is None:
         return None
     doc.files[name] = source
-    if isinstance(doc.data, dict):
-        _load_references(doc, sink, allow_remote=False)
+    if not _root_is_mapping(doc, sink):
+        return None
+    _load_references(doc, sink, allow_remote=False)
     return doc
+
+
+def _root_is_mapping(doc: Document, sink: Sink) -> bool:
+    if isinstance(doc.data, dict):
+        return True
+    kind = "empty" if doc.data is None else type(doc.data).__name__
+    sink.report("AGW108", Origin(doc.root, ""), kind=kind)
+    return False
 
 
 # -- reading one file -------------------------------------------------------------------------
@@ -70,9 +86,6 @@ def load_text(text: str, name: str, sink: Sink) -> Document | None:
 def _load_file(doc: Document, path: str, sink: Sink, cited_at: Origin) -> bool:
     raw = _read_bytes(path, sink, cited_at)
     if raw is None:
-        return False
-    if len(raw) > IMPORT_SIZE_LIMIT:
-        sink.report("AGW106", cited_at, what=path, size=len(raw), limit=IMPORT_SIZE_LIMIT)
         return False
     text = _decode(raw, path, sink)
     if text is None:
@@ -85,31 +98,38 @@ def _load_file(doc: Document, path: str, sink: Sink, cited_at: Origin) -> bool:
 
 
 def _read_bytes(path: str, sink: Sink, cited_at: Origin) -> bytes | None:
+    """The file's bytes; a file over API Gateway's import limit is refused unread (AGW106)."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(READ_LIMIT + 1)
+            size = os.fstat(fh.fileno()).st_size  # 0 for a pipe: then the read tells
+            raw = b"" if size > IMPORT_SIZE_LIMIT else fh.read(IMPORT_SIZE_LIMIT + 1)
     except OSError as exc:
         sink.report("AGW101", cited_at, path=path, reason=exc.strerror or str(exc))
         return None
-    if len(raw) > READ_LIMIT:
-        sink.report("AGW106", cited_at, what=path, size=len(raw), limit=IMPORT_SIZE_LIMIT)
+    size = max(size, len(raw))
+    if size > IMPORT_SIZE_LIMIT:
+        sink.report("AGW106", cited_at, what=path, size=size, limit=IMPORT_SIZE_LIMIT)
         return None
     return raw
 
 
 def _decode(raw: bytes, path: str, sink: Sink) -> str | None:
+    """UTF-8 text without its byte-order mark; a bad byte is reported at its line and column
+    (columns count characters, as every other position does)."""
+    body = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        return raw.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
+        before = body[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        offset = exc.start + len(raw) - len(body)
         sink.report(
             "AGW102",
             Origin(path, ""),
             position=Position(line, column, line, column + 1),
             path=path,
-            reason=f"byte 0x{raw[exc.start]:02x} at offset {exc.start}",
+            reason=f"byte 0x{body[exc.start]:02x} at offset {offset}",
         )
         return None
 
@@ -123,21 +143,31 @@ def _looks_like_json(text: str, path: str) -> bool:
 
 def _parse(text: str, path: str, sink: Sink) -> SourceFile | None:
     if _looks_like_json(text, path):
+        duplicates: list[str] = []
         try:
-            return SourceFile(path, "json", text, read_json(text), scan=scan_json)
+            source = SourceFile(path, "json", text, read_json(text, duplicates), scan=scan_json)
         except JsonReadError as json_error:
             if path.lower().endswith(".json"):
                 _report_read_error(sink, path, json_error.code, json_error.span, json_error.fields)
                 return None
+        else:
+            if duplicates:
+                source.smap, spans = scan_json(text)
+                _report_duplicates(sink, path, spans)
+            return source
     try:
-        data, smap, duplicates = read_yaml(text)
+        data, smap, spans = read_yaml(text)
     except YamlReadError as err:
         _report_read_error(sink, path, err.code, err.span, err.fields)
         return None
-    for pointer, span in duplicates:
-        key = pointer.rsplit("/", 1)[-1]
-        sink.report("AGW123", Origin(path, pointer), position=Position(*span), key=key)
+    _report_duplicates(sink, path, spans)
     return SourceFile(path, "yaml", text, data, smap=smap)
+
+
+def _report_duplicates(sink: Sink, path: str, duplicates: list[tuple[str, Span]]) -> None:
+    for pointer, span in duplicates:
+        key = unescape_token(pointer.rsplit("/", 1)[-1])
+        sink.report("AGW123", Origin(path, pointer), position=Position(*span), key=key)
 
 
 def _report_read_error(sink: Sink, path: str, code: str, span: Any, fields: dict[str, Any]) -> None:
@@ -187,6 +217,7 @@ def _iter_refs(data: Any, file: str, sites: list[tuple[str, Origin]]) -> list[tu
 def _load_references(doc: Document, sink: Sink, allow_remote: bool) -> None:
     pending = [doc.root]
     scanned: set[str] = set()
+    failed: set[str] = set()  # reported once, at the first `$ref` naming them; not read again
     all_refs: list[tuple[Any, Origin]] = []
     while pending:
         file = pending.pop()
@@ -194,15 +225,17 @@ def _load_references(doc: Document, sink: Sink, allow_remote: bool) -> None:
             continue
         scanned.add(file)
         for ref, holder in _iter_refs(doc.files[file].data, file, doc.extension_sites):
-            all_refs.append((ref, holder))
             target = _target(doc, ref, holder, sink)
-            if target is None or target.file in doc.files:
+            if target is None:  # malformed (reported) or an API Gateway model URL
+                continue
+            all_refs.append((ref, holder))
+            if target.file in doc.files or target.file in failed:
                 continue
             if not _fetch(doc, target.file, holder.child("$ref"), sink, allow_remote):
+                failed.add(target.file)
                 continue
             pending.append(target.file)
-    for ref, holder in all_refs:
-        _check_target(doc, ref, holder, sink)
+    _check_targets(doc, all_refs, sink)
 
 
 def _target(doc: Document, ref: Any, holder: Origin, sink: Sink) -> Origin | None:
@@ -228,10 +261,13 @@ def _load_remote(doc: Document, url: str, sink: Sink, cited_at: Origin) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - opt-in only
+        with urllib.request.urlopen(url, timeout=10) as resp:
             raw = resp.read(IMPORT_SIZE_LIMIT + 1)
     except OSError as exc:
         sink.report("AGW101", cited_at, path=url, reason=str(exc))
+        return False
+    if len(raw) > IMPORT_SIZE_LIMIT:
+        sink.report("AGW106", cited_at, what=url, size=len(raw), limit=IMPORT_SIZE_LIMIT)
         return False
     text = _decode(raw, url, sink)
     source = _parse(text, url, sink) if text is not None else None
@@ -246,13 +282,39 @@ def _load_remote(doc: Document, url: str, sink: Sink, cited_at: Origin) -> bool:
 _MODEL_REF_PREFIXES = ("#/components/schemas/", "#/definitions/")
 
 
-def _check_target(doc: Document, ref: Any, holder: Origin, sink: Sink) -> None:
-    if not isinstance(ref, str) or ref.startswith((APIGW_MODEL_URL, *_MODEL_REF_PREFIXES)):
-        return
-    try:
-        target = doc.target_of(ref, holder)
+def _check_targets(doc: Document, refs: list[tuple[str, Origin]], sink: Sink) -> None:
+    """Each `$ref` must lead, through any chain of `$ref`s, to a value (AGW110, AGW111).
+
+    Origins known to lead to a value, or into a cycle already reported (at the first `$ref` whose
+    chain met it), are remembered: n `$ref`s chained one to the next cost n steps, not n squared.
+    """
+    good: set[Origin] = set()
+    cyclic: set[Origin] = set()
+    for ref, holder in refs:
+        if ref.startswith(_MODEL_REF_PREFIXES):
+            continue
+        try:
+            _follow(doc, ref, holder, good, cyclic)
+        except RefError as err:
+            sink.report(err.code, holder.child("$ref"), **{**err.fields, "ref": ref})
+
+
+def _follow(
+    doc: Document, ref: str, holder: Origin, good: set[Origin], cyclic: set[Origin]
+) -> None:
+    chain: dict[Origin, None] = {}  # insertion-ordered: the path for the cycle message
+    value: Any = {"$ref": ref}
+    origin = holder
+    while isinstance(value, dict) and "$ref" in value and origin not in good:
+        if origin in cyclic or origin in chain:
+            cyclic.update(chain)
+            if origin in chain:
+                path = " -> ".join(f"{o.file}#{o.pointer}" for o in [*chain, origin])
+                raise RefError("AGW111", chain=path)
+            return
+        chain[origin] = None
+        target = doc.target_of(value["$ref"], origin)
         if target.file not in doc.files:
-            return  # already reported when the file failed to load
-        doc.deref({"$ref": ref}, holder)
-    except RefError as err:
-        sink.report(err.code, holder.child("$ref"), **{**err.fields, "ref": ref})
+            break  # reported when the file failed to load
+        value, origin = doc.get(target), target
+    good.update(chain)

@@ -7,13 +7,17 @@ Flows in: files read by `apigwc.loader.load`. Flows out: a `Document` that lower
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 from apigwc.diagnostics.model import Origin, Position
 from apigwc.loader.positions import SourceMap, Span, split_pointer
+
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_JSON_BREAK = re.compile("\r?\n")
 
 # API Gateway's own cross-model reference form, not a file to fetch ([DG23] models-mappings.md).
 APIGW_MODEL_URL = "https://apigateway.amazonaws.com/restapis/"
@@ -34,6 +38,7 @@ class SourceFile:
     data: Any
     smap: SourceMap | None = None
     scan: Callable[[str], tuple[SourceMap, list[tuple[str, Span]]]] | None = None
+    lines: list[str] | None = None
 
     def source_map(self) -> SourceMap:
         if self.smap is None:
@@ -41,8 +46,11 @@ class SourceFile:
         return self.smap
 
     def line(self, number: int) -> str:
-        lines = self.text.splitlines()
-        return lines[number - 1] if 0 < number <= len(lines) else ""
+        """Source line `number`, counted as the parser counts lines (YAML also breaks at CR,
+        NEL and U+2028/2029; JSON only at LF), without its line ending."""
+        if self.lines is None:
+            self.lines = (_YAML_BREAK if self.kind == "yaml" else _JSON_BREAK).split(self.text)
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
 
 @dataclass
@@ -90,8 +98,10 @@ class Document:
             return Origin(base.file, pointer)
         if is_remote(file_part):
             return Origin(file_part, pointer)
+        if is_remote(base.file):  # relative to a remote file: a URL too, never a local path
+            return Origin(urljoin(base.file, file_part), pointer)
         folder = posixpath.dirname(base.file)
-        return Origin(posixpath.normpath(posixpath.join(folder, file_part)), pointer)
+        return Origin(posixpath.normpath(posixpath.join(folder, unquote(file_part))), pointer)
 
     def resolve(self, ref: str, base: Origin) -> tuple[Any, Origin]:
         target = self.target_of(ref, base)
@@ -104,14 +114,13 @@ class Document:
 
         Raises RefError(AGW111) when the chain loops, AGW110 when a link points nowhere.
         """
-        seen: list[Origin] = []
+        chain: dict[Origin, None] = {}  # insertion-ordered set: the path for the message
         while isinstance(value, dict) and "$ref" in value:
-            ref = value["$ref"]
-            if origin in seen:
-                chain = " -> ".join(f"{o.file}#{o.pointer}" for o in [*seen, origin])
-                raise RefError("AGW111", chain=chain)
-            seen.append(origin)
-            value, origin = self.resolve(ref, origin)
+            if origin in chain:
+                text = " -> ".join(f"{o.file}#{o.pointer}" for o in [*chain, origin])
+                raise RefError("AGW111", chain=text)
+            chain[origin] = None
+            value, origin = self.resolve(value["$ref"], origin)
         return value, origin
 
 
@@ -120,10 +129,8 @@ def is_remote(path: str) -> bool:
 
 
 def _step(value: Any, token: str, pointer: str) -> Any:
-    if isinstance(value, dict):
-        if token in value:
-            return value[token]
-    elif isinstance(value, list):
-        if token.isdigit() and int(token) < len(value):
-            return value[int(token)]
+    if isinstance(value, dict) and token in value:
+        return value[token]
+    if isinstance(value, list) and token.isdigit() and int(token) < len(value):
+        return value[int(token)]
     raise RefError("AGW110", ref="#" + pointer, reason=f"no {token!r} at that place")

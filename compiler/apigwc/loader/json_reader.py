@@ -1,19 +1,25 @@
 """JSON text -> plain Python data (the C `json` decoder), with a SourceMap built only on demand.
 
 Positions cost a second scan, and most runs report nothing, so `scan_json` is called by the
-document the first time a diagnostic in a JSON file needs a line number. The scan is an
-iterative tokenizer over the already-validated text (no recursion, so depth is no hazard).
-Duplicate keys keep the last value, as `json.loads` does; their key spans are reported.
+document the first time a diagnostic in a JSON file needs a line number (or when `read_json`
+saw a duplicate key, to report where). The scan is an iterative tokenizer over the
+already-validated text (no recursion, so depth is no hazard). Duplicate keys keep the last value,
+as `json.loads` does. Nesting is held to `MAX_DEPTH` like YAML's, so later passes that recurse
+cannot be driven into the recursion limit by a JSON spec.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from apigwc.loader.limits import MAX_DEPTH
-from apigwc.loader.positions import SourceMap, Span, escape_token
+from apigwc.loader.positions import Node, SourceMap, Span, escape_token
 
 
 class JsonReadError(Exception):
@@ -24,14 +30,44 @@ class JsonReadError(Exception):
         self.fields = fields
 
 
-def read_json(text: str) -> Any:
+def read_json(text: str, duplicates: list[str] | None = None) -> Any:
+    """Parse JSON; the names of duplicate keys are appended to `duplicates` when given."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) != len(items) and duplicates is not None:
+            duplicates.extend(k for k, n in Counter(k for k, _ in items).items() if n > 1)
+        return obj
+
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         span = (exc.lineno, exc.colno, exc.lineno, exc.colno + 1)
         raise JsonReadError("AGW104", span, reason=exc.msg) from None
     except RecursionError:
-        raise JsonReadError("AGW105", None, limit=MAX_DEPTH) from None
+        raise JsonReadError("AGW105", _too_deep_at(text), limit=MAX_DEPTH) from None
+    except ValueError as exc:  # an integer of more digits than int() converts (4300 by default)
+        long_number = re.search(f"[0-9]{{{sys.get_int_max_str_digits() + 1},}}", text)
+        at = _LineIndex(text).span(*long_number.span()) if long_number else None
+        raise JsonReadError("AGW104", at, reason=str(exc).split(";", 1)[0]) from None
+    if _too_deep(data):
+        raise JsonReadError("AGW105", _too_deep_at(text), limit=MAX_DEPTH)
+    return data
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether parsed data nests deeper than MAX_DEPTH, walked level by level (no recursion)."""
+    level = [data] if isinstance(data, (dict, list)) else []
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for value in level
+            for child in (value.values() if isinstance(value, dict) else value)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return False
+    return True
 
 
 _TOKEN = re.compile(
@@ -47,61 +83,80 @@ class _LineIndex:
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def at(self, offset: int) -> tuple[int, int]:
-        import bisect
-
         line = bisect.bisect_right(self.starts, offset) - 1
         return line + 1, offset - self.starts[line] + 1
 
+    def span(self, start: int, end: int) -> Span:
+        return (*self.at(start), *self.at(end))
+
+
+def _too_deep_at(text: str) -> Span | None:
+    """The span of the first bracket that opens level MAX_DEPTH + 1."""
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        if m.group() in ("{", "["):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _LineIndex(text).span(m.start(), m.end())
+        elif m.group() in ("}", "]"):
+            depth -= 1
+    return None
+
+
+@dataclass
+class _Open:
+    """An object or array whose closing bracket the scan has not reached yet."""
+
+    node: Node
+    pointer: str  # only to name duplicate keys
+    start: int
+    key: str | None = None  # None in an array
+    seen: set[str] = field(default_factory=set)
+
+    def slot(self) -> Node:
+        """The node of the value the scan meets next inside this container."""
+        if isinstance(self.node.children, dict):
+            return self.node.children[self.key or ""]
+        return self.node.add(None)
+
+    def child_pointer(self) -> str:
+        if isinstance(self.node.children, dict):
+            return self.pointer + "/" + escape_token(self.key or "")
+        return f"{self.pointer}/{len(self.node.children or ()) - 1}"
+
 
 def scan_json(text: str) -> tuple[SourceMap, list[tuple[str, Span]]]:
-    """Every pointer's span, and duplicate keys (pointer, key span)."""
+    """Every value's span, and duplicate keys (pointer, key span)."""
     smap = SourceMap()
     lines = _LineIndex(text)
     dups: list[tuple[str, Span]] = []
-
-    def span(a: int, b: int) -> Span:
-        return (*lines.at(a), *lines.at(b))
-
-    # stack entries: [pointer, is_object, start_offset, index, pending_key, seen_keys]
-    stack: list[list[Any]] = []
+    stack: list[_Open] = []
     expecting_key = False
-
-    def child_pointer() -> str:
-        top = stack[-1]
-        base: str = top[0]
-        if top[1]:
-            return base + "/" + escape_token(top[4])
-        return base + "/" + str(top[3])
-
     for m in _TOKEN.finditer(text):
         tok, start, end = m.group(), m.start(), m.end()
         if tok in ",:":
-            if tok == "," and stack:
-                if stack[-1][1]:
-                    expecting_key = True
-                else:
-                    stack[-1][3] += 1
-            continue
-        if expecting_key and tok[0] == '"':
-            key = json.loads(tok)
+            expecting_key = tok == "," and bool(stack) and isinstance(stack[-1].node.children, dict)
+        elif expecting_key and tok[0] == '"':
             top = stack[-1]
-            top[4] = key
-            pointer = top[0] + "/" + escape_token(key)
-            if key in top[5]:
-                dups.append((pointer, span(start, end)))
-            top[5].add(key)
-            smap.keys[pointer] = span(start, end)
+            key = json.loads(tok) if "\\" in tok else tok[1:-1]
+            if key in top.seen:
+                dups.append((top.pointer + "/" + escape_token(key), lines.span(start, end)))
+            top.key = key
+            top.seen.add(key)
+            top.node.add(key, (start, end))
             expecting_key = False
-            continue
-        if tok in "}]":
-            top = stack.pop()
-            smap.values[top[0]] = span(top[2], end)
+        elif tok in "}]":
+            closed = stack.pop()
+            closed.node.span = (closed.start, end)
             expecting_key = False
-            continue
-        pointer = child_pointer() if stack else ""
-        if tok in "{[":
-            stack.append([pointer, tok == "{", start, 0, "", set()])
-            expecting_key = tok == "{"
         else:
-            smap.values[pointer] = span(start, end)
+            node = stack[-1].slot() if stack else smap.root
+            if tok in "{[":
+                pointer = stack[-1].child_pointer() if stack else ""
+                node.children = {} if tok == "{" else []
+                stack.append(_Open(node, pointer, start))
+                expecting_key = tok == "{"
+            else:
+                node.span = (start, end)
+    smap.offsets = lines.span
     return smap, dups

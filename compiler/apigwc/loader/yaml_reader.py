@@ -1,11 +1,14 @@
 """YAML text -> (plain Python data, SourceMap), from libyaml's event stream.
 
 Why events rather than `yaml.load`: the composer behind `yaml.load`/`compose` is recursive in C
-and crashes the interpreter on a few hundred thousand nested brackets, and it drops marks. Here one
-iterative loop builds the data, records every pointer's span, bounds nesting (`MAX_DEPTH`) and
-counts the values an alias expands to (`MAX_VALUES`), so hostile input ends as a diagnostic.
+and crashes the interpreter on ~100,000 nested brackets, and it drops marks. libyaml's event
+parser keeps its own stack and yields lazily, so no pre-scan is needed: one iterative loop builds
+the data and the source-map tree, stops at `MAX_DEPTH` after reading only that far, and counts
+values, aliases as what they expand to (`MAX_VALUES`), so hostile input ends as a diagnostic.
 
 Mapping keys are the scalar's source text (`200:` is the key "200", as API Gateway reads it).
+Values resolve as YAML 1.1 (`yes` is true) except timestamps and binaries, which stay text; a
+value Python cannot hold (`!!int abc`, an int of over 4,300 digits) is a syntax error (AGW103).
 CloudFormation short forms (`!Sub`, `!Ref`, `!GetAtt`, ...) become their long JSON form
 (`{"Fn::Sub": ...}`), which is what CloudFormation itself does before reading a body.
 """
@@ -13,13 +16,14 @@ CloudFormation short forms (`!Sub`, `!Ref`, `!GetAtt`, ...) become their long JS
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from apigwc.loader.limits import MAX_DEPTH, MAX_VALUES
-from apigwc.loader.positions import SourceMap, Span, escape_token
+from apigwc.loader.positions import Node, SourceMap, Span, escape_token
 
 try:  # libyaml is in PyYAML's wheels; fall back to the pure-Python parser if absent
     from yaml import CSafeLoader as _Loader
@@ -83,19 +87,30 @@ def _scalar_value(event: Any) -> Any:
     construct = _SCALAR_TYPES.get(tag or "")
     if construct is None:
         return event.value
-    return construct(yaml.ScalarNode(tag, event.value))
+    try:
+        return construct(yaml.ScalarNode(tag, event.value))
+    except (ValueError, KeyError):  # `!!int abc`, or more digits than int() converts (4300)
+        text = event.value if len(event.value) <= 40 else event.value[:40] + "..."
+        kind = (tag or "").rsplit(":", 1)[-1]
+        raise YamlReadError(
+            "AGW103", _span(event), reason=f"{text!r} is not a valid {kind}"
+        ) from None
 
 
 @dataclass
 class _Frame:
     container: Any
-    pointer: str
+    node: Node
+    pointer: str  # only to name duplicate keys
     tag: str | None
     anchor: str | None
-    start: Any
+    start: tuple[int, int]
+    flow: bool
+    is_key: bool  # a complex (non-scalar) mapping key
     count: int = 1
-    pending_key: str | None = None
-    key_span: Span | None = None
+    key: str | None = None  # the mapping key waiting for its value
+    key_node: Node | None = None
+    last_end: tuple[int, int] | None = None
     merges: list[Any] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
 
@@ -112,69 +127,101 @@ class _Builder:
         self.duplicates: list[tuple[str, Span]] = []
 
     # -- placing a finished value into its parent -----------------------------------------
+    def charge(self, count: int, span: Span) -> None:
+        self.total += count
+        if self.total > MAX_VALUES:
+            raise YamlReadError("AGW107", span, limit=MAX_VALUES)
+
+    def wants_key(self) -> bool:
+        top = self.stack[-1] if self.stack else None
+        return top is not None and isinstance(top.container, dict) and top.key is None
+
+    def set_key(self, key: str, span: Span) -> None:
+        top = self.stack[-1]
+        top.key, top.key_node = key, top.node.add(key, span)
+
+    def slot(self) -> Node:
+        """The source-map node of the value about to be placed."""
+        if not self.stack:
+            return self.smap.root
+        top = self.stack[-1]
+        if isinstance(top.container, list):
+            return top.node.add(None)
+        return top.key_node or Node()
+
     def child_pointer(self) -> str:
+        if not self.stack:
+            return ""
         top = self.stack[-1]
         if isinstance(top.container, list):
             return top.pointer + "/" + str(len(top.container))
-        return top.pointer + "/" + escape_token(top.pending_key or "")
+        return top.pointer + "/" + escape_token(top.key or "")
 
-    def place(self, value: Any, count: int) -> None:
-        self.total += count
-        if self.total > MAX_VALUES:
-            raise YamlReadError("AGW107", None, limit=MAX_VALUES)
+    def place(self, value: Any, count: int, span: Span) -> None:
+        self.charge(count, span)
         if not self.stack:
             self.root, self.has_root = value, True
             return
         top = self.stack[-1]
         top.count += count
+        top.last_end = span[2:]
         if isinstance(top.container, list):
             top.container.append(value)
-        elif top.pending_key == "<<" and isinstance(value, (dict, list)):
+            return
+        key = top.key or ""
+        if key == "<<" and isinstance(value, (dict, list)):
             top.merges.append(value)
-            top.pending_key = None
         else:
-            key = top.pending_key or ""
-            if key in top.seen and top.key_span is not None:
-                self.duplicates.append((top.pointer + "/" + escape_token(key), top.key_span))
+            if key in top.seen and top.key_node and top.key_node.key_span:
+                self.duplicates.append(
+                    (top.pointer + "/" + escape_token(key), top.key_node.key_span)
+                )
             top.seen.add(key)
             top.container[key] = value
-            top.pending_key = None
-
-    def wants_key(self) -> bool:
-        top = self.stack[-1] if self.stack else None
-        return top is not None and isinstance(top.container, dict) and top.pending_key is None
+        top.key, top.key_node = None, None
 
     # -- events -----------------------------------------------------------------------------
     def scalar(self, event: Any) -> None:
         if self.wants_key():
-            top = self.stack[-1]
-            top.pending_key = event.value
-            top.key_span = _span(event)
-            self.smap.keys[top.pointer + "/" + escape_token(event.value)] = top.key_span
+            self.set_key(event.value, _span(event))
+            if event.anchor:  # `&k name: ...` then `*k` elsewhere is the text "name"
+                self.anchors[event.anchor] = (event.value, 1)
             return
-        pointer = self.child_pointer() if self.stack else ""
-        self.smap.values[pointer] = _span(event)
-        value = _scalar_value(event)
-        value = _intrinsic(event.tag, value)
+        node = self.slot()
+        node.span = _span(event)
+        value = _intrinsic(event.tag, _scalar_value(event))
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
-        self.place(value, 1)
+        self.place(value, 1, node.span)
 
-    def start(self, event: Any, container: Any) -> None:
+    def start(self, event: Any, container: dict[str, Any] | list[Any]) -> None:
         if len(self.stack) >= MAX_DEPTH:
             raise YamlReadError("AGW105", _span(event), limit=MAX_DEPTH)
-        if self.wants_key():  # a complex (non-scalar) key: rare; read it as JSON text
-            pointer = self.stack[-1].pointer + "/?"
-        else:
-            pointer = self.child_pointer() if self.stack else ""
+        is_key = self.wants_key()
+        node = Node() if is_key else self.slot()
+        node.children = {} if isinstance(container, dict) else []
+        pointer = self.stack[-1].pointer + "/?" if is_key else self.child_pointer()
         if event.anchor:
             self.open_anchors.add(event.anchor)
-        self.stack.append(_Frame(container, pointer, event.tag, event.anchor, event.start_mark))
+        mark = event.start_mark
+        self.stack.append(
+            _Frame(
+                container,
+                node,
+                pointer,
+                event.tag,
+                event.anchor,
+                (mark.line + 1, mark.column + 1),
+                bool(event.flow_style),
+                is_key,
+            )
+        )
 
     def end(self, event: Any) -> None:
         frame = self.stack.pop()
-        s, e = frame.start, event.end_mark
-        self.smap.values[frame.pointer] = (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+        # A block collection's end event sits on the next token; it ends where its last value does.
+        end = frame.last_end if not frame.flow and frame.last_end else _span(event)[2:]
+        frame.node.span = span = (*frame.start, *end)
         value = frame.container
         if frame.merges:
             value = _merge(value, frame.merges)
@@ -182,36 +229,39 @@ class _Builder:
         if frame.anchor:
             self.open_anchors.discard(frame.anchor)
             self.anchors[frame.anchor] = (value, frame.count)
-        if frame.pointer.endswith("/?") and self.wants_key():
-            top = self.stack[-1]
-            top.pending_key = json.dumps(value, sort_keys=True, default=str)
+        if frame.is_key:
+            self.set_key(json.dumps(value, sort_keys=True, default=str), span)
             return
         self.total -= frame.count - 1  # children were already counted when placed
-        self.place(value, frame.count)
+        self.place(value, frame.count, span)
 
     def alias(self, event: Any) -> None:
         if event.anchor in self.open_anchors:
-            raise YamlReadError("AGW103", _span(event), reason=f"alias *{event.anchor} refers to itself")
+            raise YamlReadError(
+                "AGW103", _span(event), reason=f"alias *{event.anchor} refers to itself"
+            )
         if event.anchor not in self.anchors:
             raise YamlReadError("AGW103", _span(event), reason=f"unknown alias *{event.anchor}")
         value, count = self.anchors[event.anchor]
-        if self.wants_key():
-            top = self.stack[-1]
-            top.pending_key = value if isinstance(value, str) else json.dumps(value, default=str)
-            top.key_span = _span(event)
+        if self.wants_key():  # the key's text is as large as the value: charge it like one
+            self.charge(count, _span(event))
+            self.set_key(
+                value if isinstance(value, str) else json.dumps(value, default=str), _span(event)
+            )
             return
-        pointer = self.child_pointer() if self.stack else ""
-        self.smap.values[pointer] = _span(event)
-        self.place(value, count)
+        node = self.slot()
+        node.span = _span(event)
+        self.place(value, count, node.span)
 
 
 def _merge(mapping: dict[str, Any], merges: list[Any]) -> dict[str, Any]:
     """YAML 1.1 merge keys: explicit keys win over merged ones, earlier merges over later."""
     merged: dict[str, Any] = {}
     sources = [m for item in merges for m in (item if isinstance(item, list) else [item])]
-    for source in reversed(sources):
+    for source in sources:
         if isinstance(source, dict):
-            merged.update(source)
+            for key, value in source.items():
+                merged.setdefault(key, value)
     merged.update(mapping)
     return merged
 
@@ -252,6 +302,23 @@ def read_yaml(text: str) -> tuple[Any, SourceMap, list[tuple[str, Span]]]:
         span = (mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2) if mark else None
         reason = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
         raise YamlReadError("AGW103", span, reason=reason) from None
-    except yaml.YAMLError as exc:
-        raise YamlReadError("AGW103", None, reason=str(exc)) from None
+    except yaml.YAMLError as exc:  # the reader's "unacceptable character": no line, only an offset
+        reason = str(exc).split("\n", 1)[0]
+        raise YamlReadError("AGW103", _non_printable(text), reason=reason) from None
     return builder.root, smap, builder.duplicates
+
+
+# The characters YAML 1.1 lets a stream hold (PyYAML's Reader.NON_PRINTABLE, inverted).
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def _non_printable(text: str) -> Span | None:
+    found = _NON_PRINTABLE.search(text)
+    if found is None:
+        return None
+    offset = found.start()
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return (line, column, line, column + 1)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from apigwc.diagnostics.sink import Sink
 from apigwc.ir.api import Api
-from apigwc.ir.enums import SourceFormat
 from apigwc.loader.document import Document
 from apigwc.lowering import api_settings, apigwc, extensions, protocol, root, security
 from apigwc.lowering.context import Context
@@ -61,14 +60,15 @@ def lower(doc: Document, sink: Sink) -> Api | None:
         paths=paths,
         models=models.ordered(),
         security_schemes=schemes,
-        security=security.lower_security_requirements(ctx, data.get("security"), ctx.root.child("security")),
+        security=security.lower_security_requirements(
+            ctx, data.get("security"), ctx.root.child("security")
+        ),
         tags=root.lower_tags(ctx, data),
         external_docs=data.get("externalDocs"),
         **root.lower_root_extensions(ctx, data),
         documentation=api_settings.lower_documentation(ctx, data),
         gateway_responses=api_settings.lower_gateway_responses(ctx, data),
         request_validators=api_settings.lower_request_validators(ctx, data),
-        default_request_validator=_default_validator(data),
         cors=api_settings.lower_cors(ctx, data),
         integrations=integrations,
         deployment=deployment,
@@ -86,16 +86,12 @@ def _check_root_fields(ctx: Context, data: dict[str, object]) -> None:
     for field in _REQUIRED_ROOT:
         if field in data:
             continue
-        typo = difflib.get_close_matches(field, [k for k in data if not k.startswith("x-")], n=1, cutoff=0.7)
+        typo = difflib.get_close_matches(
+            field, [k for k in data if not k.startswith("x-")], n=1, cutoff=0.7
+        )
         if typo:
-            ctx.sink.report("AGW124", ctx.root.child(typo[0]), at_key=True, key=typo[0], field=field)
+            ctx.sink.report(
+                "AGW124", ctx.root.child(typo[0]), at_key=True, key=typo[0], field=field
+            )
         elif field == "paths":
             ctx.report("AGW122", ctx.root)
-
-
-def _default_validator(data: dict[str, object]) -> str | None:
-    value = data.get("x-amazon-apigateway-request-validator")
-    return value if isinstance(value, str) else None
-
-
-_ = SourceFormat  # re-exported vocabulary used by callers of lower()

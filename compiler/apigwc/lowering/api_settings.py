@@ -57,7 +57,9 @@ def lower_gateway_responses(ctx: Context, data: dict[str, Any]) -> tuple[Gateway
         return ()
     base = ctx.root.child(GATEWAY_RESPONSES)
     if not isinstance(raw, dict):
-        ctx.report("AGW201", base, what=GATEWAY_RESPONSES, expected="an object", actual=json_kind(raw))
+        ctx.report(
+            "AGW201", base, what=GATEWAY_RESPONSES, expected="an object", actual=json_kind(raw)
+        )
         return ()
     out = []
     for kind, value in raw.items():
@@ -66,8 +68,13 @@ def lower_gateway_responses(ctx: Context, data: dict[str, Any]) -> tuple[Gateway
             response_type = GatewayResponseType(kind)
         except ValueError:
             ctx.sink.report(
-                "AGW202", origin, at_key=True, what="gateway response type", value=kind,
-                expected="one of the 21 types" + suggestion(kind, [t.value for t in GatewayResponseType]),
+                "AGW202",
+                origin,
+                at_key=True,
+                what="gateway response type",
+                value=kind,
+                expected="one of the 21 types"
+                + suggestion(kind, [t.value for t in GatewayResponseType]),
             )
             continue
         f = as_fields(ctx, value, origin, f"gateway response {kind}")
@@ -77,8 +84,8 @@ def lower_gateway_responses(ctx: Context, data: dict[str, Any]) -> tuple[Gateway
             GatewayResponse(
                 response_type=response_type,
                 status_code=f.str("statusCode", coerce=True),
-                response_parameters=f.str_map("responseParameters"),
-                response_templates=f.str_map("responseTemplates"),
+                response_parameters=f.deployable_map("responseParameters"),
+                response_templates=f.deployable_map("responseTemplates"),
                 origin=origin,
             )
         )
@@ -93,16 +100,26 @@ def lower_documentation(ctx: Context, data: dict[str, Any]) -> Documentation | N
     f = as_fields(ctx, raw, ctx.root.child(DOCUMENTATION), DOCUMENTATION)
     if f is None:
         return None
-    parts_raw = f.raw("documentationParts") or []
+    parts_raw = f.raw("documentationParts")
+    if parts_raw is None:
+        parts_raw = []
     if not isinstance(parts_raw, list):
-        ctx.report("AGW201", f.at("documentationParts"), what="documentationParts", expected="an array", actual=json_kind(parts_raw))
+        ctx.report(
+            "AGW201",
+            f.at("documentationParts"),
+            what="documentationParts",
+            expected="an array",
+            actual=json_kind(parts_raw),
+        )
         parts_raw = []
     parts = []
     for i, part in enumerate(parts_raw):
         lowered = _documentation_part(ctx, part, f, i)
         if lowered is not None:
             parts.append(lowered)
-    result = Documentation(version=f.str("version", coerce=True), parts=tuple(parts), origin=f.origin)
+    result = Documentation(
+        version=f.str("version", coerce=True), parts=tuple(parts), origin=f.origin
+    )
     f.finish(("createdDate",))  # present in AWS's own exports
     return result
 

@@ -2,7 +2,8 @@
 
 The dialect is apigwc's own, so its shape is checked by the pydantic models themselves: each
 validation error becomes a diagnostic at the offending property (unknown keys warn with AGW209
-and are dropped; wrong types are AGW201 errors and the property falls back to its default).
+and are dropped; wrong types are AGW201, values outside an enum AGW202, missing required keys
+AGW203 errors; the offending value falls back to its default and the rest is kept).
 WebSocket route integrations have the `x-amazon-apigateway-integration` shape and are lowered by
 the integration family.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from apigwc.diagnostics.model import Origin
 from apigwc.ir.deployment import Deployment
@@ -21,6 +23,7 @@ from apigwc.lowering.integration import lower_integration
 
 APIGWC = "x-apigwc"
 IGNORE = "x-apigwc-ignore"
+_UPPER_CASE = ("protocol", "endpointType")
 
 
 def apply_ignores(ctx: Context) -> tuple[str, ...]:
@@ -47,7 +50,9 @@ def _codes(ctx: Context, value: Any, origin: Origin) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        ctx.report("AGW201", origin, what=IGNORE, expected="an array of codes", actual=json_kind(value))
+        ctx.report(
+            "AGW201", origin, what=IGNORE, expected="an array of codes", actual=json_kind(value)
+        )
         return ()
     return tuple(v.split()[0].upper() for v in value if v.strip())
 
@@ -61,6 +66,8 @@ def lower_deployment(ctx: Context) -> Deployment:
         ctx.report("AGW201", origin, what=APIGWC, expected="an object", actual=json_kind(raw))
         return Deployment()
     data, integrations = _take_websocket_integrations(raw, origin)
+    # read case-insensitively, as protocol inference reads `protocol` (protocol.detect_protocol)
+    data = {**data, **{k: data[k].upper() for k in _UPPER_CASE if isinstance(data.get(k), str)}}
     deployment = _validate(ctx, data, origin)
     if deployment.websocket is None or not integrations:
         return deployment
@@ -91,31 +98,87 @@ def _take_websocket_integrations(
     return {**raw, "websocket": {**websocket, "routes": new_routes}}, taken
 
 
+Loc = tuple[str | int, ...]
+
+
 def _validate(ctx: Context, data: dict[str, Any], origin: Origin) -> Deployment:
-    for _ in range(3):
+    """Validate, reporting each problem once and dropping only the offending value, until the
+    rest validates: one bad property never costs the whole extension."""
+    seen: set[Loc] = set()
+    while True:
         try:
             return Deployment.model_validate(data)
         except ValidationError as exc:
-            data = _report_and_prune(ctx, exc, data, origin)
-    return Deployment()
+            problems = _problems(exc, data)
+        for loc, errors in problems.items():
+            if loc not in seen:  # a "missing" left by our own pruning was reported already
+                seen.add(loc)
+                _report(ctx, loc, errors, origin)
+        loc, errors = next(iter(problems.items()))
+        pruned = _prune(data, loc[:-1] if errors[0]["type"] == "missing" else loc)
+        if pruned == data:
+            return Deployment()
+        data = pruned
 
 
-def _report_and_prune(ctx: Context, exc: ValidationError, data: Any, origin: Origin) -> Any:
+def _problems(exc: ValidationError, data: Any) -> dict[Loc, list[ErrorDetails]]:
+    """Errors grouped by the data location they are about. A union (`str | Intrinsic`,
+    `str | WebSocketAuthorizer`) fails once per member: a member rejecting the value's kind is
+    noise when another member accepted the kind and found a deeper problem."""
+    groups: dict[Loc, list[ErrorDetails]] = {}
     for error in exc.errors():
-        loc = [str(p) for p in error["loc"]]
-        where = origin.child(*loc)
-        if error["type"] == "extra_forbidden":
-            ctx.sink.report(
-                "AGW209", where, at_key=True, where="." + ".".join(loc[:-1]) if len(loc) > 1 else "",
-                prop=loc[-1], suggestion="",
-            )
-        else:
-            ctx.report(
-                "AGW201", where, what=APIGWC + "." + ".".join(loc), expected=error["msg"].lower(),
-                actual=json_kind(error.get("input")),
-            )
-        data = _prune(data, error["loc"])
-    return data
+        groups.setdefault(_data_loc(data, error), []).append(error)
+    for loc in [k for k, errs in groups.items() if all(e["type"].endswith("_type") for e in errs)]:
+        if any(other != loc and other[: len(loc)] == loc for other in groups):
+            del groups[loc]
+    return groups
+
+
+def _data_loc(data: Any, error: ErrorDetails) -> Loc:
+    """The error's location as keys of the data; pydantic also lists union members' names."""
+    loc, value, last = [], data, len(error["loc"]) - 1
+    for i, token in enumerate(error["loc"]):
+        if _has(value, token):
+            value = value[token]
+        elif not (i == last and error["type"] in ("missing", "extra_forbidden")):
+            continue  # a union member's name, not a key
+        loc.append(token)
+    return tuple(loc)
+
+
+def _has(value: Any, token: str | int) -> bool:
+    if isinstance(value, dict):
+        return token in value
+    return isinstance(value, list) and isinstance(token, int) and token < len(value)
+
+
+def _report(ctx: Context, loc: Loc, errors: list[ErrorDetails], origin: Origin) -> None:
+    first, path = errors[0], "".join(f".{t}" for t in loc)
+    if first["type"] == "extra_forbidden":
+        where = "".join(f".{t}" for t in loc[:-1])
+        ctx.sink.report(
+            "AGW209", origin.child(*loc), at_key=True, where=where, prop=str(loc[-1]), suggestion=""
+        )
+    elif first["type"] == "missing":
+        parent = "".join(f".{t}" for t in loc[:-1])
+        ctx.report("AGW203", origin.child(*loc[:-1]), what=APIGWC + parent, prop=str(loc[-1]))
+    elif first["type"] == "enum":
+        expected = first.get("ctx", {}).get("expected", "")
+        ctx.report(
+            "AGW202",
+            origin.child(*loc),
+            what=APIGWC + path,
+            value=first["input"],
+            expected=expected,
+        )
+    else:
+        expected = " or ".join(
+            dict.fromkeys(e["msg"].removeprefix("Input should be ") for e in errors)
+        )
+        actual = json_kind(first.get("input"))
+        ctx.report(
+            "AGW201", origin.child(*loc), what=APIGWC + path, expected=expected, actual=actual
+        )
 
 
 def _prune(data: Any, loc: tuple[Any, ...]) -> Any:
@@ -137,5 +200,3 @@ def _prune(data: Any, loc: tuple[Any, ...]) -> Any:
             copy[head] = _prune(copy[head], rest)
         return copy
     return data
-
-

@@ -53,7 +53,9 @@ class Context:
             fn, args = next(iter(value.items()))
             node = intrinsic(fn, args, origin)
             if isinstance(node, Fn) and fn in ("Ref", "Fn::Sub", "Fn::GetAtt", "Fn::If"):
-                self.report("AGW208", origin, fn=fn, reason=f"unexpected arguments {json_kind(args)}")
+                self.report(
+                    "AGW208", origin, fn=fn, reason=f"unexpected arguments {json_kind(args)}"
+                )
             return node
         self.report("AGW201", origin, what=what, expected="a string", actual=json_kind(value))
         return None

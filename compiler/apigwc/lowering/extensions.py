@@ -25,30 +25,54 @@ class Extension:
 
 
 EXTENSIONS: dict[str, Extension] = {
-    "x-amazon-apigateway-any-method": Extension(("path-item",), where="in a Path Item, next to get/post"),
-    "x-amazon-apigateway-api-key-source": Extension(("root",), http=False, where="at the document root"),
+    "x-amazon-apigateway-any-method": Extension(
+        ("path-item",), where="in a Path Item, next to get/post"
+    ),
+    "x-amazon-apigateway-api-key-source": Extension(
+        ("root",), http=False, where="at the document root"
+    ),
     "x-amazon-apigateway-auth": Extension(("operation",), where="in an Operation object"),
     "x-amazon-apigateway-authorizer": Extension(("security-scheme",), where="in a security scheme"),
     "x-amazon-apigateway-authtype": Extension(("security-scheme",), where="in a security scheme"),
-    "x-amazon-apigateway-binary-media-types": Extension(("root",), http=False, where="at the document root"),
+    "x-amazon-apigateway-binary-media-types": Extension(
+        ("root",), http=False, where="at the document root"
+    ),
     "x-amazon-apigateway-cors": Extension(("root",), rest=False, where="at the document root"),
-    "x-amazon-apigateway-documentation": Extension(("root",), http=False, where="at the document root"),
-    "x-amazon-apigateway-endpoint-access-mode": Extension(("root",), http=False, where="at the document root"),
+    "x-amazon-apigateway-documentation": Extension(
+        ("root",), http=False, where="at the document root"
+    ),
+    "x-amazon-apigateway-endpoint-access-mode": Extension(
+        ("root",), http=False, where="at the document root"
+    ),
     "x-amazon-apigateway-endpoint-configuration": Extension(
         ("root", "server"), where="at the root (Swagger 2.0) or in a servers[] entry (OpenAPI 3)"
     ),
-    "x-amazon-apigateway-gateway-responses": Extension(("root",), http=False, where="at the document root"),
-    "x-amazon-apigateway-importexport-version": Extension(("root",), rest=False, where="at the document root"),
+    "x-amazon-apigateway-gateway-responses": Extension(
+        ("root",), http=False, where="at the document root"
+    ),
+    "x-amazon-apigateway-importexport-version": Extension(
+        ("root",), rest=False, where="at the document root"
+    ),
     "x-amazon-apigateway-integration": Extension(("operation",), where="in an Operation object"),
-    "x-amazon-apigateway-integrations": Extension(("components",), rest=False, where="under components"),
-    "x-amazon-apigateway-minimum-compression-size": Extension(("root",), http=False, where="at the document root"),
+    "x-amazon-apigateway-integrations": Extension(
+        ("components",), rest=False, where="under components"
+    ),
+    "x-amazon-apigateway-minimum-compression-size": Extension(
+        ("root",), http=False, where="at the document root"
+    ),
     "x-amazon-apigateway-policy": Extension(("root",), http=False, where="at the document root"),
     "x-amazon-apigateway-request-validator": Extension(
         ("root", "operation"), http=False, where="at the root or in an Operation object"
     ),
-    "x-amazon-apigateway-request-validators": Extension(("root",), http=False, where="at the document root"),
-    "x-amazon-apigateway-security-policy": Extension(("root",), http=False, where="at the document root"),
-    "x-amazon-apigateway-tag-value": Extension(("tag",), rest=False, where="in a root tags[] entry"),
+    "x-amazon-apigateway-request-validators": Extension(
+        ("root",), http=False, where="at the document root"
+    ),
+    "x-amazon-apigateway-security-policy": Extension(
+        ("root",), http=False, where="at the document root"
+    ),
+    "x-amazon-apigateway-tag-value": Extension(
+        ("tag",), rest=False, where="in a root tags[] entry"
+    ),
 }
 
 
@@ -63,9 +87,13 @@ def place_of(ctx: Context, holder: Origin) -> str | None:
     head = tokens[0]
     if head == "paths" and n == 2:
         return "path-item"
-    if head == "paths" and n == 3 and (tokens[2] in (*OPENAPI_METHODS, "any") or tokens[2] in EXTENSIONS):
+    if (
+        head == "paths"
+        and n == 3
+        and (tokens[2] in (*OPENAPI_METHODS, "any") or tokens[2] in EXTENSIONS)
+    ):
         return "operation"
-    if n == 3 and tokens[:2] in (["components", "securitySchemes"],) or (
+    if (n == 3 and tokens[:2] in (["components", "securitySchemes"],)) or (
         n == 2 and head == "securityDefinitions"
     ):
         return "security-scheme"
@@ -85,11 +113,15 @@ def check_extension_sites(ctx: Context) -> None:
         if spec is None:
             if not _inside_extension_value(holder):
                 ctx.sink.report(
-                    "AGW205", origin, at_key=True, name=name, suggestion=suggestion(name, EXTENSIONS)
+                    "AGW205",
+                    origin,
+                    at_key=True,
+                    name=name,
+                    suggestion=suggestion(name, EXTENSIONS),
                 )
             continue
         place = place_of(ctx, holder)
-        if place is None or place == "elsewhere" and _inside_extension_value(holder):
+        if place is None or (place == "elsewhere" and _inside_extension_value(holder)):
             continue
         if place not in spec.places or _endpoint_config_misplaced(ctx, name, place):
             ctx.sink.report("AGW206", origin, at_key=True, name=name, where=spec.where)

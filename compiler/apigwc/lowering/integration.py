@@ -23,10 +23,26 @@ from apigwc.ir.integration import Integration, IntegrationResponse, TlsConfig
 from apigwc.lowering.context import Context, Fields, as_fields, json_kind
 
 INTEGRATION_PROPERTIES = (
-    "type", "uri", "httpMethod", "timeoutInMillis", "passthroughBehavior", "contentHandling",
-    "requestTemplates", "requestParameters", "responses", "cacheKeyParameters", "cacheNamespace",
-    "connectionType", "connectionId", "credentials", "tlsConfig", "payloadFormatVersion",
-    "integrationSubtype", "responseParameters", "integrationTarget", "responseTransferMode",
+    "type",
+    "uri",
+    "httpMethod",
+    "timeoutInMillis",
+    "passthroughBehavior",
+    "contentHandling",
+    "requestTemplates",
+    "requestParameters",
+    "responses",
+    "cacheKeyParameters",
+    "cacheNamespace",
+    "connectionType",
+    "connectionId",
+    "credentials",
+    "tlsConfig",
+    "payloadFormatVersion",
+    "integrationSubtype",
+    "responseParameters",
+    "integrationTarget",
+    "responseTransferMode",
     "description",
 )
 RESPONSE_PROPERTIES = ("statusCode", "responseTemplates", "responseParameters", "contentHandling")
@@ -78,7 +94,9 @@ def _responses(ctx: Context, f: Fields) -> tuple[IntegrationResponse, ...]:
     if not responses:
         return ()
     if ctx.protocol is Protocol.HTTP:
-        ctx.sink.report("AGW301", f.at("responses"), at_key=True, feature="integration 'responses'", api="HTTP")
+        ctx.sink.report(
+            "AGW301", f.at("responses"), at_key=True, feature="integration 'responses'", api="HTTP"
+        )
     out = []
     for pattern, raw in responses.items():
         response = _response(ctx, pattern, raw, f.at("responses").child(pattern))
@@ -147,7 +165,13 @@ def _http_response_parameters(ctx: Context, f: Fields) -> dict[str, dict[str, De
     for status, mapping in raw.items():
         origin = f.at("responseParameters").child(status)
         if not isinstance(mapping, dict):
-            ctx.report("AGW201", origin, what=f"responseParameters.{status}", expected="an object", actual=json_kind(mapping))
+            ctx.report(
+                "AGW201",
+                origin,
+                what=f"responseParameters.{status}",
+                expected="an object",
+                actual=json_kind(mapping),
+            )
             continue
         inner = Fields(ctx, mapping, origin, f"responseParameters.{status}")
         out[status] = {k: v for k in mapping if (v := inner.deployable(k)) is not None}
@@ -161,7 +185,7 @@ def lower_integration_use(
     if isinstance(value, dict) and isinstance(value.get("$ref"), str):
         ref = value["$ref"]
         if ref.startswith(INTEGRATIONS_PREFIX):
-            name = ref[len(INTEGRATIONS_PREFIX):]
+            name = ref[len(INTEGRATIONS_PREFIX) :]
             if name in components:
                 return components[name], name
         target, target_origin = ctx.deref(value, origin)
@@ -180,7 +204,13 @@ def lower_integration_components(ctx: Context) -> dict[str, Integration]:
         return {}
     base = ctx.root.child("components", "x-amazon-apigateway-integrations")
     if not isinstance(raw, dict):
-        ctx.report("AGW201", base, what="x-amazon-apigateway-integrations", expected="an object", actual=json_kind(raw))
+        ctx.report(
+            "AGW201",
+            base,
+            what="x-amazon-apigateway-integrations",
+            expected="an object",
+            actual=json_kind(raw),
+        )
         return {}
     out = {}
     for name, value in raw.items():

@@ -54,7 +54,9 @@ class ModelTable:
     def normalize(self, schema: Any, origin: Origin, depth: int = 0) -> Any:
         """A copy of `schema` with canonical model references."""
         if depth > _MAX_INLINE_DEPTH:
-            self.ctx.report("AGW111", origin, chain=f"{origin.file}#{origin.pointer} (schema nests too deep)")
+            self.ctx.report(
+                "AGW111", origin, chain=f"{origin.file}#{origin.pointer} (schema nests too deep)"
+            )
             return {}
         if isinstance(schema, list):
             return [self.normalize(v, origin.child(i), depth) for i, v in enumerate(schema)]
@@ -97,7 +99,11 @@ class ModelTable:
         if self.ctx.source_format is SourceFormat.SWAGGER2:
             schemas = data.get("definitions")
         else:
-            schemas = (data.get("components") or {}).get("schemas") if isinstance(data.get("components"), dict) else None
+            schemas = (
+                (data.get("components") or {}).get("schemas")
+                if isinstance(data.get("components"), dict)
+                else None
+            )
         return set(schemas) if isinstance(schemas, dict) else set()
 
     def _missing(self, ref: str, origin: Origin) -> None:
@@ -118,7 +124,9 @@ class ModelTable:
         stem = tokens[-1] if tokens else target.file.rsplit("/", 1)[-1].split(".")[0]
         name = self._unique(re.sub(r"[^A-Za-z0-9]", "", stem) or "Model")
         self.bundled[target] = name
-        self.models[name] = Model(name=name, schema=self.normalize(schema, target, depth + 1), origin=target)
+        self.models[name] = Model(
+            name=name, schema=self.normalize(schema, target, depth + 1), origin=target
+        )
         return name
 
     def _unique(self, name: str) -> str:

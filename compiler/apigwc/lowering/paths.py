@@ -31,16 +31,39 @@ from apigwc.lowering.security import lower_security_requirements
 
 DEFAULT_MEDIA = "application/json"  # API Gateway's default when Swagger names no media type
 PARAMETER_CORE = ("name", "in", "required", "description", "schema")
-PARAMETER_IGNORED = ("style", "explode", "example", "examples", "allowEmptyValue", "deprecated", "content", "allowReserved")
+PARAMETER_IGNORED = (
+    "style",
+    "explode",
+    "example",
+    "examples",
+    "allowEmptyValue",
+    "deprecated",
+    "content",
+    "allowReserved",
+)
 OPERATION_PROPERTIES = (
-    "operationId", "summary", "description", "tags", "deprecated", "externalDocs", "parameters",
-    "requestBody", "responses", "security", "consumes", "produces", "schemes", "callbacks",
+    "operationId",
+    "summary",
+    "description",
+    "tags",
+    "deprecated",
+    "externalDocs",
+    "parameters",
+    "requestBody",
+    "responses",
+    "security",
+    "consumes",
+    "produces",
+    "schemes",
+    "callbacks",
     "servers",
 )
 
 
 class PathLowering:
-    def __init__(self, ctx: Context, models: ModelTable, integrations: dict[str, Integration]) -> None:
+    def __init__(
+        self, ctx: Context, models: ModelTable, integrations: dict[str, Integration]
+    ) -> None:
         self.ctx = ctx
         self.models = models
         self.integrations = integrations
@@ -54,7 +77,9 @@ class PathLowering:
         if paths is None:
             return ()
         if not isinstance(paths, dict):
-            self.ctx.report("AGW201", base, what="paths", expected="an object", actual=json_kind(paths))
+            self.ctx.report(
+                "AGW201", base, what="paths", expected="an object", actual=json_kind(paths)
+            )
             return ()
         items = []
         for path, raw in paths.items():
@@ -79,7 +104,11 @@ class PathLowering:
                 self.ctx.sink.report("AGW304", item_origin.child(key), at_key=True, path=path)
                 key = ANY_METHOD
             if key in OPENAPI_METHODS or key == ANY_METHOD:
-                where = item_origin.child("any" if key == ANY_METHOD and "any" in value and ANY_METHOD not in value else key)
+                where = item_origin.child(
+                    "any"
+                    if key == ANY_METHOD and "any" in value and ANY_METHOD not in value
+                    else key
+                )
                 method = self._method(path, key, operation, where, shared)
                 if method is not None:
                     methods.append(method)
@@ -143,7 +172,9 @@ class PathLowering:
         if raw is None:
             return ()
         if not isinstance(raw, list):
-            self.ctx.report("AGW201", origin, what="parameters", expected="an array", actual=json_kind(raw))
+            self.ctx.report(
+                "AGW201", origin, what="parameters", expected="an array", actual=json_kind(raw)
+            )
             return ()
         out = []
         for i, item in enumerate(raw):
@@ -164,7 +195,9 @@ class PathLowering:
             return None
         schema = p.raw("schema")
         if schema is None and self.ctx.source_format is SourceFormat.SWAGGER2:
-            schema = {k: v for k, v in value.items() if k not in PARAMETER_CORE and not k.startswith("x-")}
+            schema = {
+                k: v for k, v in value.items() if k not in PARAMETER_CORE and not k.startswith("x-")
+            }
         result = Parameter(
             name=p.str("name", coerce=True) or "",
             location=location,
@@ -202,14 +235,25 @@ class PathLowering:
             if isinstance(value, dict) and value.get("in") == "body":
                 media = _media_list(f.raw("consumes")) or self.consumes or (DEFAULT_MEDIA,)
                 schema = value.get("schema")
-                content = tuple(
-                    MediaModel(media_type=m, schema=self.models.normalize(schema, origin.child("schema")))
-                    for m in media
-                ) if schema is not None else ()
+                content = (
+                    tuple(
+                        MediaModel(
+                            media_type=m,
+                            schema=self.models.normalize(schema, origin.child("schema")),
+                        )
+                        for m in media
+                    )
+                    if schema is not None
+                    else ()
+                )
                 required = value.get("required")
                 return RequestBody(
                     required=required if isinstance(required, bool) else None,
-                    description=value.get("description") if isinstance(value.get("description"), str) else None,
+                    description=(
+                        value.get("description")
+                        if isinstance(value.get("description"), str)
+                        else None
+                    ),
                     content=content,
                     origin=origin,
                 )
@@ -256,7 +300,9 @@ class PathLowering:
             return ()
         media = _media_list(op.raw("produces")) or self.produces or (DEFAULT_MEDIA,)
         normalized = self.models.normalize(schema, r.at("schema"))
-        return tuple(MediaModel(media_type=m, schema=normalized, origin=r.at("schema")) for m in media)
+        return tuple(
+            MediaModel(media_type=m, schema=normalized, origin=r.at("schema")) for m in media
+        )
 
     def _headers(self, r: Fields) -> tuple[ResponseHeader, ...]:
         raw = r.map("headers")
@@ -269,7 +315,9 @@ class PathLowering:
                 header = {}
             schema = header.get("schema")
             if schema is None and self.ctx.source_format is SourceFormat.SWAGGER2:
-                schema = {k: v for k, v in header.items() if k != "description" and not k.startswith("x-")} or None
+                schema = {
+                    k: v for k, v in header.items() if k != "description" and not k.startswith("x-")
+                } or None
             description = header.get("description")
             out.append(
                 ResponseHeader(
@@ -290,7 +338,9 @@ def _media_list(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def _merge_parameters(shared: tuple[Parameter, ...], own: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
+def _merge_parameters(
+    shared: tuple[Parameter, ...], own: tuple[Parameter, ...]
+) -> tuple[Parameter, ...]:
     """Operation parameters win over path-level ones with the same name and location."""
     keys = {(p.location, p.name) for p in own}
     return tuple(p for p in shared if (p.location, p.name) not in keys) + own

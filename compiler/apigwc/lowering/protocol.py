@@ -18,7 +18,11 @@ _HTTP_ROOT_EXTENSIONS = ("x-amazon-apigateway-importexport-version", "x-amazon-a
 # Not `payloadFormatVersion`: REST documents carry it too and API Gateway ignores it there
 # (LocalStack's AWS-validated cognito and stage-variable imports are REST APIs with it).
 _HTTP_INTEGRATION_KEYS = ("integrationSubtype",)
-_HTTP_AUTHORIZER_KEYS = ("authorizerPayloadFormatVersion", "enableSimpleResponses", "jwtConfiguration")
+_HTTP_AUTHORIZER_KEYS = (
+    "authorizerPayloadFormatVersion",
+    "enableSimpleResponses",
+    "jwtConfiguration",
+)
 
 
 def detect_format(ctx: Context) -> SourceFormat | None:
@@ -27,7 +31,9 @@ def detect_format(ctx: Context) -> SourceFormat | None:
     if swagger is not None:
         if str(swagger).strip() in ("2.0", "2"):
             return SourceFormat.SWAGGER2
-        ctx.report("AGW120", ctx.root.child("swagger"), reason=f"swagger: {swagger!r} (only 2.0 exists)")
+        ctx.report(
+            "AGW120", ctx.root.child("swagger"), reason=f"swagger: {swagger!r} (only 2.0 exists)"
+        )
         return None
     if openapi is None:
         ctx.report("AGW120", ctx.root, reason="neither 'openapi' nor 'swagger' is set")
@@ -74,15 +80,24 @@ def http_evidence(data: dict[str, Any]) -> str | None:
 
 
 _REST_ROOT_EXTENSIONS = (
-    "x-amazon-apigateway-api-key-source", "x-amazon-apigateway-binary-media-types",
-    "x-amazon-apigateway-documentation", "x-amazon-apigateway-gateway-responses",
-    "x-amazon-apigateway-minimum-compression-size", "x-amazon-apigateway-policy",
-    "x-amazon-apigateway-request-validator", "x-amazon-apigateway-request-validators",
-    "x-amazon-apigateway-security-policy", "x-amazon-apigateway-endpoint-access-mode",
+    "x-amazon-apigateway-api-key-source",
+    "x-amazon-apigateway-binary-media-types",
+    "x-amazon-apigateway-documentation",
+    "x-amazon-apigateway-gateway-responses",
+    "x-amazon-apigateway-minimum-compression-size",
+    "x-amazon-apigateway-policy",
+    "x-amazon-apigateway-request-validator",
+    "x-amazon-apigateway-request-validators",
+    "x-amazon-apigateway-security-policy",
+    "x-amazon-apigateway-endpoint-access-mode",
 )
 _REST_INTEGRATION_KEYS = (
-    "responses", "requestTemplates", "passthroughBehavior", "contentHandling",
-    "cacheKeyParameters", "cacheNamespace",
+    "responses",
+    "requestTemplates",
+    "passthroughBehavior",
+    "contentHandling",
+    "cacheKeyParameters",
+    "cacheNamespace",
 )
 
 
@@ -151,6 +166,14 @@ def _path_item_evidence(item: dict[str, Any]) -> str | None:
 
 
 def detect_protocol(ctx: Context) -> Protocol:
+    protocol = _protocol(ctx)
+    if protocol is Protocol.HTTP and ctx.source_format is SourceFormat.SWAGGER2:
+        # API Gateway rejects it: HTTP APIs import OpenAPI 3.0 only ([DG] http-api-open-api.md)
+        ctx.report("AGW302", ctx.root.child("swagger"))
+    return protocol
+
+
+def _protocol(ctx: Context) -> Protocol:
     data = ctx.doc.data
     evidence = http_evidence(data)
     inferred = Protocol.HTTP if evidence else Protocol.REST

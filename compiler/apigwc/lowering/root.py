@@ -2,7 +2,8 @@
 
 Covers `x-amazon-apigateway-api-key-source`, `-binary-media-types`, `-minimum-compression-size`,
 `-policy`, `-security-policy`, `-endpoint-access-mode`, `-endpoint-configuration`,
-`-importexport-version` and `-tag-value` (reference §1.6, §1.9–§1.13, §1.15). The base path is
+the root `-request-validator` (the default validator, §1.7),
+`-importexport-version` and `-tag-value` (reference §1.6, §1.9-§1.13, §1.15). The base path is
 derived as API Gateway's importer does (§2.4): Swagger `basePath`; OpenAPI 3 a server variable
 named `basePath`, else the path of the first server URL.
 """
@@ -107,6 +108,7 @@ def lower_root_extensions(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "minimum_compression_size": _compression_size(ctx, f),
         "policy": _policy(ctx, f),
         "security_policy": f.str("x-amazon-apigateway-security-policy"),
+        "default_request_validator": f.str("x-amazon-apigateway-request-validator"),
         "endpoint_access_mode": _access_mode(f),
         "endpoint_configuration": lower_endpoint_configuration(ctx, data),
     }
@@ -132,7 +134,13 @@ def _policy(ctx: Context, f: Fields) -> Any:
             return json.loads(value)
         except ValueError:
             pass
-    ctx.report("AGW201", f.at("x-amazon-apigateway-policy"), what="x-amazon-apigateway-policy", expected="an IAM policy document (object)", actual=json_kind(value))
+    ctx.report(
+        "AGW201",
+        f.at("x-amazon-apigateway-policy"),
+        what="x-amazon-apigateway-policy",
+        expected="an IAM policy document (object)",
+        actual=json_kind(value),
+    )
     return None
 
 
@@ -143,7 +151,9 @@ def _access_mode(f: Fields) -> EndpointAccessMode | None:
     return f.enum("x-amazon-apigateway-endpoint-access-mode", EndpointAccessMode)
 
 
-def lower_endpoint_configuration(ctx: Context, data: dict[str, Any]) -> EndpointConfiguration | None:
+def lower_endpoint_configuration(
+    ctx: Context, data: dict[str, Any]
+) -> EndpointConfiguration | None:
     for value, origin in _endpoint_configuration_sites(ctx, data):
         f = as_fields(ctx, value, origin, ENDPOINT_CONFIGURATION)
         if f is None:

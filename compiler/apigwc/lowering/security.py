@@ -27,8 +27,18 @@ AUTHORIZER_PROPERTIES = (
     "jwtConfiguration",
 )
 SCHEME_PROPERTIES = (
-    "type", "description", "name", "in", "scheme", "bearerFormat", "flows", "openIdConnectUrl",
-    "flow", "authorizationUrl", "tokenUrl", "scopes",
+    "type",
+    "description",
+    "name",
+    "in",
+    "scheme",
+    "bearerFormat",
+    "flows",
+    "openIdConnectUrl",
+    "flow",
+    "authorizationUrl",
+    "tokenUrl",
+    "scopes",
 )
 # Swagger 2.0 oauth2 `flow` -> OpenAPI 3.0 `flows` key
 SWAGGER_FLOWS = {
@@ -45,11 +55,15 @@ def lower_security_schemes(ctx: Context) -> tuple[SecurityScheme, ...]:
         schemes, base = data.get("securityDefinitions"), ctx.root.child("securityDefinitions")
     else:
         components = data.get("components") if isinstance(data.get("components"), dict) else {}
-        schemes, base = components.get("securitySchemes"), ctx.root.child("components", "securitySchemes")
+        schemes, base = components.get("securitySchemes"), ctx.root.child(
+            "components", "securitySchemes"
+        )
     if schemes is None:
         return ()
     if not isinstance(schemes, dict):
-        ctx.report("AGW201", base, what="security schemes", expected="an object", actual=json_kind(schemes))
+        ctx.report(
+            "AGW201", base, what="security schemes", expected="an object", actual=json_kind(schemes)
+        )
         return ()
     out = []
     for name, raw in schemes.items():
@@ -71,7 +85,9 @@ def _scheme(ctx: Context, name: str, value: Any, origin: Origin) -> SecuritySche
     authorizer_raw = f.raw("x-amazon-apigateway-authorizer")
     authorizer = None
     if authorizer_raw is not None:
-        authorizer = lower_authorizer(ctx, name, authorizer_raw, f.at("x-amazon-apigateway-authorizer"))
+        authorizer = lower_authorizer(
+            ctx, name, authorizer_raw, f.at("x-amazon-apigateway-authorizer")
+        )
     result = SecurityScheme(
         name=name,
         type=kind,
@@ -159,12 +175,24 @@ def lower_security_requirements(
     out = []
     for i, item in enumerate(value):
         if not isinstance(item, dict):
-            ctx.report("AGW201", origin.child(i), what="security requirement", expected="an object", actual=json_kind(item))
+            ctx.report(
+                "AGW201",
+                origin.child(i),
+                what="security requirement",
+                expected="an object",
+                actual=json_kind(item),
+            )
             continue
         schemes: dict[str, tuple[str, ...]] = {}
         for scheme, scopes in item.items():
             if not isinstance(scopes, list):
-                ctx.report("AGW201", origin.child(i, scheme), what=f"security scopes of {scheme!r}", expected="an array", actual=json_kind(scopes))
+                ctx.report(
+                    "AGW201",
+                    origin.child(i, scheme),
+                    what=f"security scopes of {scheme!r}",
+                    expected="an array",
+                    actual=json_kind(scopes),
+                )
                 scopes = []
             schemes[scheme] = tuple(str(s) for s in scopes)
         out.append(SecurityRequirement(schemes=schemes, origin=origin.child(i)))

@@ -14,7 +14,17 @@ from apigwc.diagnostics.sink import Sink
 from apigwc.ir.api import Api
 from apigwc.validation.base import Report
 
-RULE_MODULES: tuple[str, ...] = ("apigwc.validation.security",)
+RULE_MODULES: tuple[str, ...] = (
+    "apigwc.validation.security",
+    "apigwc.validation.deployment",
+    "apigwc.validation.domains",
+    "apigwc.validation.limits",
+    "apigwc.validation.integrations",
+    "apigwc.validation.routes",
+    "apigwc.validation.models",
+    "apigwc.validation.gateway_responses",
+    "apigwc.validation.resource_limits",
+)
 
 
 def rule_modules() -> list[ModuleType]:

@@ -1,0 +1,186 @@
+"""Requests per second of the generated gateway against a bare ASGI app, measured with wrk.
+
+    .venv/bin/python benchmarks/runtime_bench.py [--duration 5] [--connections 32]
+
+Each target runs under uvicorn with one worker (httptools, uvloop, no access log) on 127.0.0.1
+and is loaded by `wrk` (Debian package; `make deps` installs it) in the same invocation:
+
+    bare ASGI          an ASGI app answering a fixed JSON body (the baseline)
+    MOCK route         GET /mock of a generated gateway (MOCK integration, response template,
+                       gateway responses table)
+    Lambda proxy       GET /lambda (AWS_PROXY, in-process handler returning fixed JSON)
+    HTTP proxy p50     GET /proxy/x (HTTP_PROXY to the bare app) vs the bare app directly, one
+                       connection: added median latency
+
+Benchmarks measure, tests assert: the exit status is non-zero only when a measurement crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BARE_APP = """
+BODY = b'{"status":"ok"}'
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", b"15")]
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
+"""
+
+HANDLER = """
+import json
+BODY = json.dumps({"status": "ok"})
+
+def handler(event, context):
+    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": BODY}
+"""
+
+SPEC = """\
+openapi: 3.0.1
+info: {title: Bench, version: "1.0"}
+paths:
+  /mock:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses: {default: {statusCode: "200", responseTemplates: {application/json: '{"status":"ok"}'}}}
+  /lambda:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Fixed/invocations
+  /proxy/{proxy+}:
+    get:
+      parameters: [{name: proxy, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: http://127.0.0.1:UPSTREAM/{proxy}
+x-amazon-apigateway-gateway-responses:
+  DEFAULT_4XX:
+    responseParameters: {gatewayresponse.header.Access-Control-Allow-Origin: "'*'"}
+x-apigwc:
+  functions:
+    Fixed: {handler: fixed:handler, codeUri: handlers, timeout: 10}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait(port: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def uvicorn(app: str, port: int, pythonpath: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--workers", "1"]
+    command += [
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--http",
+        "httptools",
+        "--loop",
+        "uvloop",
+    ]
+    env = dict(os.environ, PYTHONPATH=str(pythonpath), APIGWC_STAGE="", APIGWC_ALL_STAGES="")
+    process = subprocess.Popen(command, env=env)
+    wait(port)
+    return process
+
+
+def wrk(url: str, duration: int, connections: int) -> tuple[float, float]:
+    """(requests/s, p50 latency in ms)."""
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return rps, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: run `make deps`")
+    from tests.runtime_server import build_spec
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        (tmp / "bare").mkdir()
+        (tmp / "bare" / "bare_app.py").write_text(BARE_APP)
+        (tmp / "handlers").mkdir()
+        (tmp / "handlers" / "fixed.py").write_text(HANDLER)
+        bare_port, gw_port = free_port(), free_port()
+        (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", str(bare_port)))
+        package = build_spec(tmp / "bench.yaml", tmp / "out")
+        servers = [
+            uvicorn("bare_app:app", bare_port, tmp / "bare"),
+            uvicorn(f"{package}.app:app", gw_port, tmp / "out" / "runtime"),
+        ]
+        try:
+            report(args, bare_port, gw_port)
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=10)
+
+
+def report(args: argparse.Namespace, bare_port: int, gw_port: int) -> None:
+    def measure(port: int, path: str, connections: int) -> tuple[float, float]:
+        url = f"http://127.0.0.1:{port}{path}"
+        wrk(url, 1, connections)  # warm-up: imports, handler load, connection pool
+        return wrk(url, args.duration, connections)
+
+    bare, _ = measure(bare_port, "/", args.connections)
+    mock, _ = measure(gw_port, "/mock", args.connections)
+    lam, _ = measure(gw_port, "/lambda", args.connections)
+    _, direct_p50 = measure(bare_port, "/x", 1)
+    _, proxy_p50 = measure(gw_port, "/proxy/x", 1)
+    print(f"{'measurement':<34}{'value':>14}{'baseline':>14}{'ratio':>9}  target")
+    print(
+        f"{'MOCK route req/s':<34}{mock:>14.0f}{bare:>14.0f}{mock / bare:>9.2f}  >= 0.50 of bare ASGI"
+    )
+    print(
+        f"{'Lambda proxy route req/s':<34}{lam:>14.0f}{bare:>14.0f}{lam / bare:>9.2f}  >= 0.40 of bare ASGI"
+    )
+    added = proxy_p50 - direct_p50
+    print(
+        f"{'HTTP proxy p50 ms (1 connection)':<34}{proxy_p50:>14.3f}{direct_p50:>14.3f}{added:>+9.3f}  added <= 1 ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

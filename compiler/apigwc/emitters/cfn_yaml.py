@@ -1,0 +1,132 @@
+"""YAML for CloudFormation and SAM templates, with short-form intrinsics.
+
+Flows in: a template as plain dicts, intrinsics in their long JSON form (`{"Ref": x}`,
+`{"Fn::GetAtt": [a, b]}`, ...). Flows out: YAML text where each intrinsic is written in the
+short form people write by hand (`!Ref x`, `!GetAtt a.b`, `!Sub ...`, `!If [...]`). Keys keep
+their insertion order and no anchors or aliases are written, so equal dicts give equal bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+# `Fn::X` functions that have a `!X` short form (CloudFormation's YAML short forms).
+SHORT_FORMS = frozenset(
+    {
+        "Fn::And",
+        "Fn::Base64",
+        "Fn::Cidr",
+        "Fn::Equals",
+        "Fn::FindInMap",
+        "Fn::GetAZs",
+        "Fn::GetAtt",
+        "Fn::If",
+        "Fn::ImportValue",
+        "Fn::Join",
+        "Fn::Length",
+        "Fn::Not",
+        "Fn::Or",
+        "Fn::Select",
+        "Fn::Split",
+        "Fn::Sub",
+        "Fn::ToJsonString",
+        "Fn::Transform",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """An intrinsic on its way to YAML: the `!tag` and its (already converted) argument."""
+
+    tag: str
+    value: Any
+
+
+def short_form(value: Any) -> Any:
+    """The template with every intrinsic replaced by a `Tagged` node, recursively."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            tagged = _tagged(key, arg)
+            if tagged is not None:
+                return tagged
+        return {k: short_form(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [short_form(v) for v in value]
+    return value
+
+
+def _tagged(key: str, arg: Any) -> Tagged | None:
+    if key == "Ref" and isinstance(arg, str):
+        return Tagged("!Ref", arg)
+    if key == "Condition" and isinstance(arg, str):
+        return Tagged("!Condition", arg)
+    if key == "Fn::GetAtt" and _dotted_getatt(arg):
+        # `!GetAtt A.B` only when both parts are plain strings; `[A, !Ref X]` keeps the list.
+        return Tagged("!GetAtt", f"{arg[0]}.{arg[1]}")
+    if key in SHORT_FORMS:
+        return Tagged("!" + key.removeprefix("Fn::"), short_form(arg))
+    return None
+
+
+def _dotted_getatt(arg: Any) -> bool:
+    return (
+        isinstance(arg, list)
+        and len(arg) == 2
+        and all(isinstance(part, str) for part in arg)
+        and "." not in arg[0]
+    )
+
+
+class TemplateDumper(yaml.SafeDumper):
+    """SafeDumper that writes `Tagged` nodes as short-form intrinsics and never uses aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def choose_scalar_style(self) -> str:
+        """PyYAML quotes every scalar with an explicit tag; a short-form intrinsic's argument is a
+        string whatever it looks like, so write it plain when YAML allows (`!Ref Api`)."""
+        style = str(super().choose_scalar_style())
+        event, analysis = self.event, self.analysis
+        if (
+            style == "'"
+            and isinstance(event, yaml.ScalarEvent)
+            and (event.tag or "").startswith("!")
+            and not event.style
+            and analysis is not None
+            and analysis.allow_block_plain
+            and not analysis.empty
+            and not analysis.multiline
+            and not self.flow_level
+        ):
+            return ""
+        return style
+
+
+def _represent_tagged(dumper: yaml.SafeDumper, data: Tagged) -> yaml.Node:
+    if isinstance(data.value, dict):
+        return dumper.represent_mapping(data.tag, data.value)
+    if isinstance(data.value, list):
+        return dumper.represent_sequence(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, str(data.value))
+
+
+TemplateDumper.add_representer(Tagged, _represent_tagged)
+
+
+def dump_template(template: dict[str, Any]) -> str:
+    return str(
+        yaml.dump(
+            short_form(template),
+            Dumper=TemplateDumper,
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+            default_flow_style=False,
+        )
+    )

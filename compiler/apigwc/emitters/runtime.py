@@ -1,0 +1,198 @@
+"""Emitter: `runtime/`, the standalone gateway, an installable Python project.
+
+Flows in: the validated IR and the emit context. Flows out: `runtime/pyproject.toml` (the
+runtime's own dependencies), `runtime/<slug>_gateway/{__init__,__main__,app}.py` rendered from
+the Jinja templates in the repository's `templates/runtime/` and formatted with black, the
+support library `apigwc/runtime/*.py` copied verbatim into `<slug>_gateway/_runtime/`, and the
+code folders of `x-apigwc.functions` copied into `<slug>_gateway/_functions/`.
+
+Generated code is data: every spec value reaches it through `literal()` (Python literals built
+from plain values, never pasted text) and comments carry spec text only JSON-escaped, so no
+spec can break out of a string or a comment. Output is deterministic.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import black
+import jinja2
+from black.mode import TargetVersion
+
+from apigwc import __version__
+from apigwc.emitters import EmitContext
+from apigwc.emitters.runtime_data import (
+    api_data,
+    comment_text,
+    functions_folders,
+    request_models,
+    route_data,
+)
+from apigwc.ir.api import Api
+
+RUNTIME_SOURCE = Path(__file__).resolve().parent.parent / "runtime"
+BLACK_MODE = black.Mode(line_length=100, target_versions={TargetVersion.PY311})
+# Import name -> requirement, for the third-party imports of the support library's modules.
+REQUIREMENTS = {
+    "uvicorn": "uvicorn[standard]>=0.30",
+    "aiohttp": "aiohttp>=3.9",
+    "yarl": "yarl>=1.9",
+    "airspeed": "airspeed-ext==0.6.9",
+    "fastjsonschema": "fastjsonschema>=2.20",
+}
+ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
+
+
+def templates_dir() -> Path:
+    """The source tree's `templates/runtime`, or the copy a wheel installs under share/."""
+    source = Path(__file__).resolve().parents[3] / "templates" / "runtime"
+    if source.is_dir():
+        return source
+    return Path(sys.prefix) / "share" / "apigwc" / "templates" / "runtime"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=False,  # Python source: values arrive as literals, never as raw text
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["py"] = literal
+    env.filters["toml"] = lambda value: json.dumps(str(value))
+    return env
+
+
+def literal(value: Any) -> str:
+    """A Python literal for plain data; anything else is refused rather than pasted."""
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("non-finite float in generated data")
+        return repr(value)
+    if isinstance(value, tuple | list):
+        inner = ", ".join(literal(v) for v in value)
+        return (
+            f"({inner},)"
+            if isinstance(value, tuple) and len(value) == 1
+            else (f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
+        )
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot render {type(value).__name__} as a literal")
+
+
+def emit(api: Api, ctx: EmitContext) -> dict[str, bytes]:
+    package = f"{api.slug}_gateway"
+    common = {
+        "version": __version__,
+        "spec_name": comment_text(ctx.spec_path.name),
+        "package": package,
+    }
+    folders = functions_folders(api, ctx.spec_path.parent)
+    routes = [route_data(api, method, ctx.spec_path.name) for method in api.methods]
+    files = {
+        f"runtime/{package}/__init__.py": _python("__init__.py.j2", common, "#"),
+        f"runtime/{package}/__main__.py": _python(
+            "__main__.py.j2", common | {"stages": list(api.deployment.stage_names)}, "#"
+        ),
+        f"runtime/{package}/app.py": _python(
+            "app.py.j2",
+            common
+            | {
+                "api": api_data(api, ctx, folders),
+                "routes": routes,
+                "has_models": bool(request_models(api)),
+            },
+            "#",
+        ),
+    }
+    models = request_models(api)
+    if models:
+        files[f"runtime/{package}/models.py"] = _models_module(models, ctx)
+    support = _support_library()
+    files.update({f"runtime/{package}/_runtime/{name}": data for name, data in support.items()})
+    files.update(_function_files(package, folders))
+    files["runtime/pyproject.toml"] = _render(
+        "pyproject.toml.j2",
+        common
+        | {
+            "comment": "#",
+            "distribution": package.replace("_", "-"),
+            "version_string": api.version if _pep440(api.version) else "0.0.0",
+            "description": f"API Gateway runtime generated by apigwc from {ctx.spec_path.name}",
+            "dependencies": _dependencies(support),
+        },
+    ).encode()
+    return files
+
+
+def _models_module(models: dict[str, Any], ctx: EmitContext) -> bytes:
+    """Request models compiled to Python at build time with fastjsonschema (reference §1.5)."""
+    from apigwc.runtime.request_validation import compile_models
+
+    banner = (
+        f"Generated by apigwc {__version__} from {comment_text(ctx.spec_path.name)}. "
+        "DO NOT EDIT: run `apigwc build` again."
+    )
+    source = compile_models(models, banner=banner)
+    ast.parse(source)
+    return black.format_str(source, mode=BLACK_MODE).encode()
+
+
+def _render(template: str, values: dict[str, Any]) -> str:
+    return environment().get_template(template).render(**values)
+
+
+def _python(template: str, values: dict[str, Any], comment: str) -> bytes:
+    source = _render(template, values | {"comment": comment})
+    ast.parse(source)  # a template bug fails the build, not the user's first request
+    return black.format_str(source, mode=BLACK_MODE).encode()
+
+
+def _support_library() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(RUNTIME_SOURCE.glob("*.py"))}
+
+
+def _dependencies(support: dict[str, bytes]) -> list[str]:
+    imported = set(ALWAYS)
+    for data in support.values():
+        for node in ast.walk(ast.parse(data)):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    return sorted(REQUIREMENTS[name] for name in imported if name in REQUIREMENTS)
+
+
+def _function_files(package: str, folders: dict[str, Path]) -> dict[str, bytes]:
+    """Each function code folder, regular files only (no symlinks, caches or hidden files)."""
+    files: dict[str, bytes] = {}
+    for name, folder in sorted(folders.items()):
+        if not folder.is_dir():
+            continue
+        root = folder.resolve()
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+                continue
+            if path.is_symlink() or not path.is_file() or path.suffix in (".pyc", ".pyo"):
+                continue
+            if not path.resolve().is_relative_to(root):  # reached through a symlinked folder
+                continue
+            files[f"runtime/{package}/_functions/{name}/{rel.as_posix()}"] = path.read_bytes()
+    return files
+
+
+def _pep440(version: str) -> bool:
+    return bool(re.fullmatch(r"\d+(\.\d+)*", version or ""))

@@ -1,0 +1,300 @@
+"""The runtime emitter's data: IR -> the plain dicts and tuples the generated `app.py` holds.
+
+Flows in: the validated IR. Flows out: `api_data` (settings the pipeline reads once),
+`route_data` (one entry per method: path, method, security needs, integration config) and
+`functions_folders` (function code folders to copy). Only plain values come out (str, int,
+bool, None, lists, dicts), so the emitter can render them as literals. Deploy-time values
+(intrinsics) are resolved where a local run can (a Lambda ARN built with `Fn::Sub`/`GetAtt`
+names its function); anything else becomes None and the route answers as a misconfigured
+integration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from apigwc.emitters import EmitContext
+from apigwc.ir.api import MODEL_REF_PREFIX, Api, RequestValidator
+from apigwc.ir.base import GetAtt, Sub
+from apigwc.ir.enums import IntegrationType, Protocol
+from apigwc.ir.integration import Integration
+from apigwc.ir.method import Method
+
+_FUNCTION_IN_ARN = re.compile(r":function:([^/]+?)(?:/invocations)?$")
+_FUNCTION_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+_LAMBDA_URI = re.compile(r"/functions/(.+)/invocations")
+
+
+def short_id(*parts: str, length: int = 10) -> str:
+    """A stable lowercase id (apiId, resourceId) derived from the spec, as AWS's look."""
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return digest[:length]
+
+
+def comment_text(text: str) -> str:
+    """Spec text for a `#` comment: JSON-escaped so no newline or control character survives."""
+    return json.dumps(text, ensure_ascii=True)[1:-1]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _strings(values: dict[str, Any]) -> dict[str, str]:
+    """Mappings keep only their plain-string entries (an intrinsic cannot run locally)."""
+    return {str(k): v for k, v in values.items() if isinstance(v, str)}
+
+
+def functions_folders(api: Api, spec_dir: Path) -> dict[str, Path]:
+    """Copy name -> code folder of every function (`codeUri` relative to the spec). Names come
+    from the `codeUri` text, not the machine's paths, so builds are the same everywhere."""
+    folders: dict[str, Path] = {}
+    for uri in sorted({f.code_uri for f in api.deployment.functions.values()}):
+        folder = (spec_dir / uri).resolve()
+        if folder in folders.values():
+            continue
+        base = re.sub(r"[^A-Za-z0-9_]+", "_", uri).strip("_") or "root"
+        name, n = base, 1
+        while name in folders:
+            n += 1
+            name = f"{base}_{n}"
+        folders[name] = folder
+    return folders
+
+
+def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, Any]:
+    stages = api.deployment.stage_names
+    spec_dir = ctx.spec_path.parent.resolve()
+    default = ctx.stage if ctx.stage in stages else stages[0]
+    return {
+        "protocol": api.protocol.value,
+        "title": _text(api.title) or api.slug,
+        "apiId": short_id(api.slug, "api"),
+        "region": api.deployment.region,
+        "account": api.deployment.account,
+        "defaultStage": default,
+        "stages": {
+            name: (
+                {"variables": dict(api.deployment.stages[name].variables)}
+                if name in api.deployment.stages
+                else {"variables": {}}
+            )
+            for name in stages
+        },
+        "binaryMediaTypes": list(api.binary_media_types),
+        "gatewayResponses": {
+            g.response_type.value: {
+                "statusCode": g.status_code,
+                "responseParameters": dict(g.response_parameters),
+                "responseTemplates": dict(g.response_templates),
+            }
+            for g in api.gateway_responses
+        },
+        "cors": _cors(api),
+        "minimumCompressionSize": (
+            api.minimum_compression_size if isinstance(api.minimum_compression_size, int) else None
+        ),
+        "functions": {
+            name: _function(f.code_uri, spec_dir, folders)
+            | {
+                "handler": f.handler,
+                "timeout": f.timeout,
+                "memorySize": f.memory_size,
+                "environment": dict(f.environment),
+            }
+            for name, f in api.deployment.functions.items()
+        },
+    }
+
+
+def _cors(api: Api) -> dict[str, Any] | None:
+    """HTTP APIs: `x-amazon-apigateway-cors` in its extension shape (camelCase keys)."""
+    cors = api.cors
+    if cors is None or api.protocol is not Protocol.HTTP:
+        return None
+    return {
+        "allowOrigins": list(cors.allow_origins),
+        "allowCredentials": bool(cors.allow_credentials),
+        "exposeHeaders": list(cors.expose_headers),
+        "maxAge": cors.max_age,
+        "allowMethods": list(cors.allow_methods),
+        "allowHeaders": list(cors.allow_headers),
+    }
+
+
+def _function(code_uri: str, spec_dir: Path, folders: dict[str, Path]) -> dict[str, Any]:
+    """Where the function's code sits in the build; a folder that was not copied has no code."""
+    folder = (spec_dir / code_uri).resolve()
+    for name, path in folders.items():
+        if path == folder:
+            return {"codeDir": f"_functions/{name}"}
+    return {"codeDir": "_functions/missing"}
+
+
+def route_data(api: Api, method: Method, spec_name: str) -> dict[str, Any]:
+    """One route entry, with a comment pointing back at its spec location."""
+    origin = method.origin
+    where = f"{spec_name}#{origin.pointer}" if origin is not None else spec_name
+    data: dict[str, Any] = {
+        "routeKey": method.route_key,
+        "resourcePath": method.path,
+        "httpMethod": method.http_method.upper(),
+        "resourceId": short_id(api.slug, method.path, length=6),
+        "operationName": method.operation_id,
+        "security": list(_security(api, method)),
+        "integration": integration_data(api, method.integration),
+        "validation": validation_data(api, method),
+    }
+    return {"comment": comment_text(where), "data": data}
+
+
+def _validator(api: Api, method: Method) -> RequestValidator | None:
+    """The method's request validator, else the API's default one (REST only)."""
+    if api.protocol is not Protocol.REST:
+        return None
+    name = method.request_validator or api.default_request_validator
+    return api.request_validator(name) if name else None
+
+
+def body_model_key(method: Method, media_type: str) -> str:
+    """The validator key of a request body schema: a model's name, or an inline key."""
+    return f"{method.http_method.upper()} {method.path} {media_type}"
+
+
+def request_models(api: Api) -> dict[str, Any]:
+    """Every schema a route validates bodies against: the API's models (which may `$ref` each
+    other) and inline request schemas, keyed as `validation_data` names them. Empty when no
+    route validates bodies."""
+    inline: dict[str, Any] = {}
+    for method in api.methods:
+        validator = _validator(api, method)
+        if validator is None or not validator.validate_request_body or not method.request_body:
+            continue
+        for media in method.request_body.content:
+            if media.schema_ is not None and _model_name(media.schema_) is None:
+                inline[body_model_key(method, media.media_type)] = media.schema_
+    if not inline and not any(_body_models(api, m) for m in api.methods):
+        return {}
+    return {m.name: m.schema_ for m in api.models} | inline
+
+
+def _model_name(schema: Any) -> str | None:
+    ref = schema.get("$ref") if isinstance(schema, dict) and len(schema) == 1 else None
+    return (
+        ref[len(MODEL_REF_PREFIX) :]
+        if isinstance(ref, str) and ref.startswith(MODEL_REF_PREFIX)
+        else None
+    )
+
+
+def _body_models(api: Api, method: Method) -> dict[str, str]:
+    validator = _validator(api, method)
+    if validator is None or not validator.validate_request_body or method.request_body is None:
+        return {}
+    models: dict[str, str] = {}
+    for media in method.request_body.content:
+        if media.schema_ is None:
+            continue
+        name = _model_name(media.schema_)
+        if name is None or api.model(name) is not None:
+            models[media.media_type.lower()] = name or body_model_key(method, media.media_type)
+    return models
+
+
+def validation_data(api: Api, method: Method) -> dict[str, Any] | None:
+    """What the method's request validator checks (reference §1.5), or None."""
+    validator = _validator(api, method)
+    if validator is None:
+        return None
+    required = [
+        p.mapping_source
+        for p in method.parameters
+        if p.required and p.location.value in ("header", "path", "query")
+    ]
+    return {
+        "parameters": validator.validate_request_parameters,
+        "body": validator.validate_request_body,
+        "required": sorted(required),
+        "models": _body_models(api, method),
+    }
+
+
+def _security(api: Api, method: Method) -> tuple[str, ...]:
+    """What the route needs before its integration runs: AUTHORIZER and/or API_KEY."""
+    requirements = method.security
+    if requirements is None and api.protocol is Protocol.HTTP:
+        requirements = api.security
+    needs: set[str] = set()
+    if (method.auth_type or "").upper() == "AWS_IAM":
+        needs.add("AUTHORIZER")
+    for requirement in requirements or ():
+        for name in requirement.schemes:
+            scheme = api.security_scheme(name)
+            if scheme is None:
+                continue
+            if scheme.is_api_key and api.protocol is Protocol.REST:
+                needs.add("API_KEY")
+            elif scheme.authorizer is not None or scheme.is_iam:
+                needs.add("AUTHORIZER")
+    return tuple(sorted(needs))
+
+
+def integration_data(api: Api, integration: Integration | None) -> dict[str, Any]:
+    if integration is None:
+        return {"type": None}
+    data: dict[str, Any] = {
+        "type": integration.type.value,
+        "timeoutInMillis": integration.timeout_in_millis,
+    }
+    if integration.type is IntegrationType.AWS_PROXY:
+        data["function"] = lambda_function(integration.uri)
+        version = integration.payload_format_version
+        default = "2.0" if api.protocol is Protocol.HTTP else "1.0"
+        data["payloadFormatVersion"] = str(version) if isinstance(version, str) else default
+    elif integration.type in (IntegrationType.HTTP_PROXY, IntegrationType.HTTP):
+        data["uri"] = _text(integration.uri)
+        data["httpMethod"] = integration.http_method
+        data["requestParameters"] = _strings(integration.request_parameters)
+        if api.protocol is Protocol.HTTP:
+            data["responseParameters"] = {
+                status: _strings(params)
+                for status, params in integration.response_parameters.items()
+            }
+        tls = integration.tls_config
+        data["tlsInsecureSkipVerification"] = bool(tls and tls.insecure_skip_verification)
+    if integration.type in (IntegrationType.MOCK, IntegrationType.HTTP, IntegrationType.AWS):
+        data["requestTemplates"] = _strings(integration.request_templates)
+        data["passthroughBehavior"] = (
+            integration.passthrough_behavior.value if integration.passthrough_behavior else None
+        )
+        data["responses"] = [
+            {
+                "selectionPattern": r.selection_pattern,
+                "statusCode": r.status_code,
+                "responseTemplates": _strings(r.response_templates),
+                "responseParameters": _strings(r.response_parameters),
+            }
+            for r in integration.responses
+        ]
+    return data
+
+
+def lambda_function(uri: Any) -> str | None:
+    """The function an `AWS_PROXY` URI invokes: `…:function:Name[:alias]/invocations`, a
+    `Fn::Sub` naming `${Logical.Arn}`, or `Fn::GetAtt [Logical, Arn]`."""
+    if isinstance(uri, GetAtt):
+        return uri.resource
+    text = uri.template if isinstance(uri, Sub) else uri
+    if not isinstance(text, str):
+        return None
+    inner = _LAMBDA_URI.search(text)
+    target = inner.group(1) if inner else text
+    found = _FUNCTION_IN_SUB.search(target)
+    if found:
+        return found.group(1)
+    named = _FUNCTION_IN_ARN.search(target)
+    return named.group(1) if named else None

@@ -1,0 +1,383 @@
+"""The ASGI application: one generated API's request pipeline, in API Gateway's order.
+
+Flows in: the generated `API` settings and `ROUTES` table (plain data), the stage to serve and
+ASGI HTTP requests. Flows out: responses with API Gateway's status codes, headers and bodies.
+
+Pipeline (reference §1.1): stage -> route match (unknown -> 403 Missing Authentication Token,
+HTTP APIs 404 Not Found) -> authorizer / API key gate -> integration (Lambda proxy, HTTP proxy,
+MOCK; AWS service integrations answer as a misconfigured integration) -> standard headers. Every
+gateway-generated error goes through the gateway responses.
+
+The selected stage is served at the root, like `sam local start-api`; with `all_stages` every
+stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (404 for HTTP APIs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from . import gateway_responses, lambda_proxy, mock, payloads, security_gate
+from .context import Request, context_values, request_values, standard_headers
+from .cors import CorsConfiguration, is_preflight
+from .gateway_responses import GatewayError, Response
+from .http_proxy import ProxyMappings, Upstreams, forward
+from .lambda_functions import FunctionError, Functions
+from .request_validation import RequestValidation, Validator
+from .routing import Match, Router
+from .stage_variables import render
+from .vtl import VtlRequest
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit (reference §1.1, step 1)
+REST_TIMEOUT_MS, HTTP_TIMEOUT_MS = 29000, 30000
+# A header the wire cannot carry (a mapped name from spec text, a value with a line break) is
+# dropped rather than breaking the connection.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_VALUE = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
+
+
+class Gateway:
+    """One API served by one process."""
+
+    def __init__(
+        self,
+        api: Mapping[str, Any],
+        routes: tuple[Mapping[str, Any], ...],
+        package_dir: Path,
+        stage: str | None = None,
+        all_stages: bool = False,
+        validators: Mapping[str, Validator] | None = None,
+    ) -> None:
+        self.api = api
+        self.protocol = str(api["protocol"])
+        self.router = Router(routes, self.protocol)
+        self.stage = stage or str(api["defaultStage"])
+        if self.stage not in api["stages"]:
+            raise ValueError(
+                f"unknown stage {self.stage!r}; the API has {', '.join(api['stages'])}"
+            )
+        self.all_stages = all_stages
+        self.binary_media_types = tuple(api.get("binaryMediaTypes") or ())
+        self.functions = Functions(
+            api.get("functions") or {}, package_dir, api["region"], api["account"]
+        )
+        self.upstreams = Upstreams()
+        self.proxy_mappings = {
+            id(route): ProxyMappings.compile(route["integration"], self.protocol)
+            for route in routes
+            if (route.get("integration") or {}).get("type") == "HTTP_PROXY"
+        }
+        # Request validators per route (by identity: route entries are plain dicts).
+        self.validations = {
+            id(route): _validation(route["validation"], validators or {})
+            for route in routes
+            if route.get("validation")
+        }
+        size = api.get("minimumCompressionSize")
+        self.minimum_compression_size = (
+            size if self.protocol == "REST" and isinstance(size, int) else None
+        )
+        cors = api.get("cors")
+        self.cors = CorsConfiguration.from_extension(cors) if cors else None
+        # Mapping templates are parsed once here, never per request.
+        self.templates = mock.Templates(
+            text
+            for route in routes
+            for text in mock.integration_templates(route.get("integration") or {})
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        body = await _read_body(receive)
+        request = _request(scope, body)
+        response = await self.handle(request)
+        response.headers.extend(standard_headers(self.protocol, request))
+        await _send(send, response, request.method)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.upstreams.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def handle(self, request: Request) -> Response:
+        stage = self._select_stage(request)
+        if stage is None:
+            if self.protocol == "HTTP":
+                return gateway_responses.render_http(GatewayError("RESOURCE_NOT_FOUND"))
+            return gateway_responses.unknown_stage()
+        if self.cors is not None:
+            # HTTP APIs with CORS configured answer preflights before routing and authorization,
+            # and put the configured headers on every other response (reference §5.2).
+            if is_preflight(request.method, request.headers):
+                preflight = self.cors.preflight(request.headers)
+                return Response(preflight.status, list(preflight.headers))
+            response = await self._handle_stage(request, stage)
+            response.headers = self.cors.actual_response_headers(request.headers, response.headers)
+            return response
+        response = await self._handle_stage(request, stage)
+        return (
+            self._compress(request, response)
+            if self.minimum_compression_size is not None
+            else response
+        )
+
+    def _compress(self, request: Request, response: Response) -> Response:
+        """REST compression: above `minimumCompressionSize`, by the client's Accept-Encoding (§6.2)."""
+        coding = payloads.compression_for(
+            minimum_compression_size=self.minimum_compression_size,
+            accept_encoding=request.header("accept-encoding"),
+            response_content_encoding=_header(response.headers, "content-encoding"),
+            body_length=len(response.body),
+        )
+        if coding is not None:
+            response.body = payloads.compress(response.body, coding)
+            response.headers.append(("Content-Encoding", coding))
+        return response
+
+    async def _handle_stage(self, request: Request, stage: str) -> Response:
+        if self.minimum_compression_size is not None and request.header("content-encoding"):
+            try:  # with compression enabled API Gateway inflates request bodies (§6.2)
+                request.body = payloads.decompress_request(
+                    request.body, request.header("content-encoding")
+                )
+            except payloads.PayloadError as error:
+                context = context_values(request, self.api, stage, None)
+                return self.error(GatewayError(error.response_type), request, context, None)
+        too_large = len(request.body) > MAX_BODY
+        match = None if too_large else self.router.match(request.method, request.path)
+        context = context_values(request, self.api, stage, match.route if match else None)
+        if too_large:
+            return self.error(GatewayError("REQUEST_TOO_LARGE"), request, context, None)
+        if match is None:
+            return self.error(GatewayError("MISSING_AUTHENTICATION_TOKEN"), request, context, None)
+        try:
+            gate = security_gate.check(match.route)
+            if gate is not None:
+                raise gate
+            self._validate(request, match)
+            return await self.integrate(request, match, context)
+        except GatewayError as error:
+            return self.error(error, request, context, match)
+
+    def _validate(self, request: Request, match: Match) -> None:
+        """Method request validation: required parameters, then the body model (§1.5)."""
+        validation = self.validations.get(id(match.route))
+        if validation is None:
+            return
+        failure = validation.check(
+            path=match.path_parameters,
+            querystring=request.query_map(),
+            headers=request.header_map(),
+            content_type=request.header("content-type"),
+            body=request.body,
+        )
+        if failure is not None:
+            raise GatewayError(failure.response_type, failure.message, failure.validation_error)
+
+    def _select_stage(self, request: Request) -> str | None:
+        """The stage the request is for; None for an unknown stage under --all-stages."""
+        if not self.all_stages:
+            return self.stage
+        name = request.raw_path.lstrip("/").split("/")[0]
+        if name not in self.api["stages"]:
+            return None
+        request.stage_prefix = request.raw_path[: request.raw_path.index(name) + len(name)]
+        return name
+
+    def error(
+        self, error: GatewayError, request: Request, context: Mapping[str, Any], match: Match | None
+    ) -> Response:
+        if self.protocol == "HTTP":
+            return gateway_responses.render_http(error)
+        values = request_values(request, match.path_parameters if match else {})
+        custom = self.api.get("gatewayResponses") or {}
+        return gateway_responses.render_rest(
+            error, custom, context, values, request.header("accept")
+        )
+
+    async def integrate(
+        self, request: Request, match: Match, context: Mapping[str, Any]
+    ) -> Response:
+        integration = match.route.get("integration") or {}
+        kind = integration.get("type")
+        variables = context["stageVariables"]
+        if kind == "MOCK":
+            return mock.mock_response(
+                integration,
+                self.templates,
+                _vtl_request(request, match),
+                request.header("content-type"),
+                request.header("accept"),
+                variables,
+                context,
+            )
+        if kind == "HTTP_PROXY":
+            return await forward(
+                self.upstreams,
+                request,
+                integration,
+                match.path_parameters,
+                context,
+                self.proxy_mappings[id(match.route)],
+                default_route=match.route.get("routeKey") == "$default",
+            )
+        if kind == "AWS_PROXY" and integration.get("function"):
+            return await self.lambda_proxy(request, match, context, integration)
+        # AWS service integrations, non-proxy HTTP/Lambda and anything the runtime cannot reach
+        # answer as API Gateway answers a misconfigured integration.
+        raise GatewayError("API_CONFIGURATION_ERROR")
+
+    async def lambda_proxy(
+        self,
+        request: Request,
+        match: Match,
+        context: Mapping[str, Any],
+        integration: Mapping[str, Any],
+    ) -> Response:
+        name = self.functions.resolve(
+            render(str(integration["function"]), context["stageVariables"])
+        )
+        if name is None:  # no local handler: API Gateway cannot invoke the function
+            raise GatewayError("API_CONFIGURATION_ERROR")
+        version = str(integration.get("payloadFormatVersion") or "1.0")
+        event = self._event(request, match, context, version)
+        default_ms = HTTP_TIMEOUT_MS if self.protocol == "HTTP" else REST_TIMEOUT_MS
+        timeout_s = float(integration.get("timeoutInMillis") or default_ms) / 1000
+        try:
+            result = await self.functions.invoke(name, event, timeout_s)
+        except TimeoutError:
+            raise GatewayError("INTEGRATION_TIMEOUT") from None
+        except FunctionError:
+            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", status=502) from None
+        if self.protocol == "HTTP":
+            return (
+                lambda_proxy.http_v2_response(result)
+                if version == "2.0"
+                else lambda_proxy.http_v1_response(result)
+            )
+        response = lambda_proxy.rest_response(
+            result, request.header("accept"), self.binary_media_types
+        )
+        response.headers.append(("X-Amzn-Trace-Id", _trace_id(request)))
+        return response
+
+    def _event(
+        self, request: Request, match: Match, context: Mapping[str, Any], version: str
+    ) -> dict[str, Any]:
+        if self.protocol == "HTTP" and version == "2.0":
+            return lambda_proxy.http_event(request, context, match.route, match.path_parameters)
+        return lambda_proxy.rest_event(
+            request,
+            context,
+            match.route,
+            match.path_parameters,
+            self.binary_media_types,
+            version="1.0" if self.protocol == "HTTP" else None,
+        )
+
+
+def _validation(
+    config: Mapping[str, Any], validators: Mapping[str, Validator]
+) -> RequestValidation:
+    return RequestValidation(
+        validate_parameters=bool(config.get("parameters")),
+        validate_body=bool(config.get("body")),
+        required_parameters=tuple(config.get("required") or ()),
+        body_validators={
+            media: validators[key]
+            for media, key in (config.get("models") or {}).items()
+            if key in validators
+        },
+    )
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((value for key, value in headers if key.lower() == name), None)
+
+
+def _vtl_request(request: Request, match: Match) -> VtlRequest:
+    """The method request as a mapping template's `$input` reads it."""
+    return VtlRequest(
+        body=request.body.decode("utf-8", "replace"),
+        path=match.path_parameters,
+        querystring=request.query_map(),
+        header=request.header_map(),
+    )
+
+
+def _trace_id(request: Request) -> str:
+    from .context import trace_id
+
+    return request.header("x-amzn-trace-id") or trace_id(request.epoch)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _request(scope: Scope, body: bytes) -> Request:
+    raw = scope.get("raw_path") or scope["path"].encode()
+    path = raw.decode("latin-1").split("?", 1)[0]
+    client = scope.get("client") or ("127.0.0.1", 0)
+    server = scope.get("server") or ("127.0.0.1", 80)
+    return Request(
+        method=scope["method"],
+        raw_path=path,
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+        body=body,
+        source_ip=str(client[0]),
+        scheme=scope.get("scheme", "http"),
+        server_port=int(server[1] or 80),
+    )
+
+
+async def _send(send: Send, response: Response, method: str) -> None:
+    body = b"" if method == "HEAD" else response.body
+    headers = [
+        (k.encode("latin-1"), v.encode("latin-1", "replace"))
+        for k, v in response.headers
+        if _HEADER_NAME.fullmatch(k) and not _BAD_VALUE.search(v)
+    ]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def from_environment(
+    api: Mapping[str, Any],
+    routes: tuple[Mapping[str, Any], ...],
+    package_dir: Path,
+    validators: Mapping[str, Validator] | None = None,
+) -> Gateway:
+    """The app `python -m <pkg>` and `apigwc serve` run: stage options come in the environment
+    so that every uvicorn worker process builds the same gateway."""
+    return Gateway(
+        api,
+        routes,
+        package_dir,
+        stage=os.environ.get("APIGWC_STAGE") or None,
+        all_stages=os.environ.get("APIGWC_ALL_STAGES") == "1",
+        validators=validators,
+    )

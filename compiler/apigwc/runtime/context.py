@@ -1,0 +1,182 @@
+"""The request as the gateway sees it, its ids, and the `$context` values built from it.
+
+Flows in: an ASGI HTTP scope and the request body. Flows out: `Request` (method, raw path, query
+maps, headers, body, ids and times) and `context_values()` (the `$context` tree used by events,
+gateway responses and templates), plus the standard response headers of reference §0.1.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def clf_time(epoch: float) -> str:
+    """`dd/MMM/yyyy:HH:mm:ss +0000`, as `$context.requestTime` (reference §0.3)."""
+    t = time.gmtime(epoch)
+    return (
+        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    )
+
+
+def extended_request_id() -> str:
+    """A short base64 id ending in `=`, like `BE0bQG3XIAMEhsw=` (`x-amz-apigw-id`)."""
+    return base64.b64encode(os.urandom(11)).decode()
+
+
+def trace_id(epoch: float) -> str:
+    return f"Root=1-{int(epoch):08x}-{os.urandom(12).hex()}"
+
+
+def request_id(client_value: str | None) -> str:
+    """A UUID; a client-sent UUID in `x-amzn-RequestId` replaces it, anything else is ignored."""
+    if client_value:
+        try:
+            return str(uuid.UUID(client_value))
+        except ValueError:
+            pass
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Request:
+    """One client request; header names are lower case (as ASGI delivers them)."""
+
+    method: str
+    raw_path: str  # undecoded, without the query string, including a stage prefix if any
+    query_string: str  # undecoded
+    headers: list[tuple[str, str]]
+    body: bytes
+    source_ip: str
+    scheme: str = "http"
+    server_port: int = 80
+    stage_prefix: str = ""  # "/dev" under --all-stages, else ""
+    epoch: float = field(default_factory=time.time)
+    request_id: str = ""
+    extended_request_id: str = field(default_factory=extended_request_id)
+
+    def __post_init__(self) -> None:
+        if not self.request_id:
+            self.request_id = request_id(self.header("x-amzn-requestid"))
+
+    @property
+    def path(self) -> str:
+        """The path after the stage prefix, still percent-encoded."""
+        return self.raw_path[len(self.stage_prefix) :] or "/"
+
+    def header(self, name: str) -> str | None:
+        """The last value of a header (case-insensitive), as API Gateway's single-value maps."""
+        name = name.lower()
+        found = None
+        for key, value in self.headers:
+            if key == name:
+                found = value
+        return found
+
+    def header_map(self) -> dict[str, str]:
+        return dict(self.headers)
+
+    def multi_header_map(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, value in self.headers:
+            out.setdefault(key, []).append(value)
+        return out
+
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """Decoded (`%2B` -> `+`, `+` -> space) key/value pairs in order (reference §1.2)."""
+        return parse_qsl(self.query_string, keep_blank_values=True)
+
+    def query_map(self) -> dict[str, str]:
+        """Last value wins for repeated keys."""
+        return dict(self.query_pairs())
+
+    def multi_query_map(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, value in self.query_pairs():
+            out.setdefault(key, []).append(value)
+        return out
+
+    @property
+    def host(self) -> str:
+        return self.header("host") or "localhost"
+
+
+def request_values(request: Request, path_params: Mapping[str, str]) -> dict[str, str]:
+    """`method.request.{header|path|querystring}.NAME` -> value, for parameter mappings."""
+    values = {f"method.request.path.{k}": v for k, v in path_params.items()}
+    for key, value in request.query_pairs():
+        values[f"method.request.querystring.{key}"] = value
+    for key, value in request.headers:
+        values[f"method.request.header.{key}"] = value
+    return values
+
+
+def lookup_request_value(values: Mapping[str, str], source: str) -> str | None:
+    """Header names are case-insensitive: `method.request.header.X-Api-Key` finds `x-api-key`."""
+    if source.startswith("method.request.header."):
+        prefix = "method.request.header."
+        return values.get(prefix + source[len(prefix) :].lower())
+    return values.get(source)
+
+
+def identity(request: Request) -> dict[str, Any]:
+    """`requestContext.identity` for an unauthenticated caller (reference §2.1)."""
+    return {
+        "accessKey": None,
+        "accountId": None,
+        "caller": None,
+        "cognitoAuthenticationProvider": None,
+        "cognitoAuthenticationType": None,
+        "cognitoIdentityId": None,
+        "cognitoIdentityPoolId": None,
+        "principalOrgId": None,
+        "sourceIp": request.source_ip,
+        "user": None,
+        "userAgent": request.header("user-agent"),
+        "userArn": None,
+    }
+
+
+def context_values(
+    request: Request, api: Mapping[str, Any], stage: str, route: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The `$context` variables that exist locally (reference §3.4), as one nested dict."""
+    host = request.host
+    stage_vars = api["stages"].get(stage, {}).get("variables") or {}
+    return {
+        "accountId": api["account"],
+        "apiId": api["apiId"],
+        "domainName": host,
+        "domainPrefix": host.split(".")[0].split(":")[0],
+        "extendedRequestId": request.extended_request_id,
+        "httpMethod": request.method,
+        "identity": identity(request),
+        "path": f"/{stage}{request.path}",
+        "protocol": "HTTP/1.1",
+        "requestId": request.request_id,
+        "requestTime": clf_time(request.epoch),
+        "requestTimeEpoch": int(request.epoch * 1000),
+        "resourceId": route["resourceId"] if route else None,
+        "resourcePath": route["resourcePath"] if route else None,
+        "stage": stage,
+        "stageVariables": dict(stage_vars),
+    }
+
+
+def standard_headers(protocol: str, request: Request) -> list[tuple[str, str]]:
+    """Headers API Gateway adds to every response (reference §0.1)."""
+    if protocol == "HTTP":
+        return [("apigw-requestid", request.extended_request_id)]
+    return [
+        ("x-amzn-RequestId", request.request_id),
+        ("x-amz-apigw-id", request.extended_request_id),
+    ]

@@ -1,0 +1,273 @@
+"""Lambda proxy integrations (`AWS_PROXY`): the event, the local invocation, the response.
+
+Flows in: a matched request, its `$context` values and the route's integration config. Flows
+out: a `Response` built from the handler's result, or a `GatewayError` (502 for a function error
+or a malformed result, 504 past the integration timeout).
+
+Events follow reference §2.1 (REST, payload 1.0), §2.4 (HTTP API 1.0) and §2.3 (HTTP API 2.0);
+results are validated as §2.2 (REST: unknown keys, non-integer status, non-list multi-value
+headers are 502) and §2.4 (HTTP API: a result without `statusCode` is the body).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .context import Request
+from .gateway_responses import GatewayError, Response
+
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
+REST_RESULT_KEYS = frozenset(
+    {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+)
+# Headers a function may not set as such: API Gateway renames them (reference §2.2).
+REMAPPED = frozenset({"connection", "content-length", "date", "server"})
+# Never copied into an event: the connection is the gateway's (reference §2.1).
+NOT_IN_EVENT = frozenset({"content-length", "connection"})
+
+
+def _event_headers(request: Request) -> list[tuple[str, str]]:
+    """Client headers (`authorization` becomes `Authorization`) plus the X-Forwarded-* set."""
+    headers = [
+        ("Authorization" if k == "authorization" else k, v)
+        for k, v in request.headers
+        if k not in NOT_IN_EVENT
+    ]
+    headers += [
+        ("X-Forwarded-For", request.source_ip),
+        ("X-Forwarded-Port", str(request.server_port)),
+        ("X-Forwarded-Proto", request.scheme),
+    ]
+    return headers
+
+
+def _single(pairs: list[tuple[str, str]]) -> dict[str, str] | None:
+    return dict(pairs) or None
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]] | None:
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out or None
+
+
+def is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> bool:
+    """Does a media type match `binaryMediaTypes` (`*/*` and `image/*` wildcards allowed)?"""
+    media = (content_type or "").split(";")[0].strip().lower()
+    if not media:
+        return False
+    for pattern in binary_media_types:
+        kind, _, sub = pattern.lower().partition("/")
+        if pattern.lower() == media or (
+            sub == "*" and (kind == "*" or media.startswith(kind + "/"))
+        ):
+            return True
+    return False
+
+
+def rest_event(
+    request: Request,
+    context: Mapping[str, Any],
+    route: Mapping[str, Any],
+    path_params: Mapping[str, str],
+    binary_media_types: tuple[str, ...],
+    version: str | None = None,
+) -> dict[str, Any]:
+    """The payload 1.0 event: REST `AWS_PROXY`, or an HTTP API route with payload 1.0."""
+    headers = _event_headers(request)
+    query = request.query_pairs()
+    encoded = is_binary(request.header("content-type"), binary_media_types)
+    request_context = {k: v for k, v in context.items() if k != "stageVariables"}
+    request_context["path"] = f"/{context['stage']}{request.path}"
+    if version is None and route.get("operationName"):
+        request_context["operationName"] = route["operationName"]
+    event: dict[str, Any] = {"version": version} if version else {}
+    event.update(
+        {
+            "resource": route["resourcePath"],
+            "path": "/" + request.path.lstrip("/"),
+            "httpMethod": request.method,
+            "headers": _single(headers),
+            "multiValueHeaders": _multi(headers),
+            "queryStringParameters": _single(query),
+            "multiValueQueryStringParameters": _multi(query),
+            "pathParameters": dict(path_params) or None,
+            "stageVariables": context.get("stageVariables") or None,
+            "requestContext": request_context,
+            "body": _body_text(request.body, encoded),
+            "isBase64Encoded": encoded,
+        }
+    )
+    return event
+
+
+def http_event(
+    request: Request,
+    context: Mapping[str, Any],
+    route: Mapping[str, Any],
+    path_params: Mapping[str, str],
+) -> dict[str, Any]:
+    """The HTTP API payload 2.0 event (reference §2.3)."""
+    joined: dict[str, str] = {}
+    for key, value in request.headers:
+        if key not in NOT_IN_EVENT and key != "cookie":
+            joined[key] = f"{joined[key]},{value}" if key in joined else value
+    query: dict[str, str] = {}
+    for key, value in request.query_pairs():
+        query[key] = f"{query[key]},{value}" if key in query else value
+    stage = context["stage"]
+    raw_path = request.path if stage == "$default" else f"/{stage}{request.path}"
+    content_type = request.header("content-type") or ""
+    encoded = not content_type.lower().startswith(TEXT_TYPES)
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route["routeKey"],
+        "rawPath": raw_path,
+        "rawQueryString": request.query_string,
+    }
+    cookies = [c.strip() for h in request.headers if h[0] == "cookie" for c in h[1].split(";")]
+    if cookies:
+        event["cookies"] = [c for c in cookies if c]
+    event["headers"] = joined
+    if query:
+        event["queryStringParameters"] = query
+    if path_params:
+        event["pathParameters"] = dict(path_params)
+    if context.get("stageVariables"):
+        event["stageVariables"] = context["stageVariables"]
+    event["requestContext"] = {
+        "accountId": context["accountId"],
+        "apiId": context["apiId"],
+        "domainName": context["domainName"],
+        "domainPrefix": context["domainPrefix"],
+        "http": {
+            "method": request.method,
+            "path": raw_path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": request.source_ip,
+            "userAgent": request.header("user-agent") or "",
+        },
+        "requestId": request.extended_request_id,
+        "routeKey": route["routeKey"],
+        "stage": stage,
+        "time": context["requestTime"],
+        "timeEpoch": context["requestTimeEpoch"],
+    }
+    if request.body:
+        event["body"] = _body_text(request.body, encoded)
+    event["isBase64Encoded"] = encoded if request.body else False
+    return event
+
+
+def _body_text(body: bytes, encoded: bool) -> str | None:
+    if not body:
+        return None
+    if encoded:
+        return base64.b64encode(body).decode()
+    return body.decode("utf-8", "replace")
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _status(raw: Any) -> int:
+    if raw is None:
+        return 200
+    if isinstance(raw, bool):
+        raise _malformed()
+    try:
+        status = int(raw)
+    except (TypeError, ValueError):
+        raise _malformed() from None
+    if not 100 <= status <= 599:
+        raise _malformed()
+    return status
+
+
+def _malformed() -> GatewayError:
+    """502 `{"message": "Internal server error"}`: Malformed Lambda proxy response (§2.2)."""
+    return GatewayError("INTEGRATION_FAILURE", "Internal server error", status=502)
+
+
+def _merge_headers(result: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
+    """Multi-value headers first, then the single value, under the multi-value casing (§2.2)."""
+    single = result.get("headers") or {}
+    multi = result.get("multiValueHeaders") or {}
+    if not isinstance(single, Mapping) or not isinstance(multi, Mapping):
+        raise _malformed()
+    merged: dict[str, tuple[str, list[str]]] = {}
+    for name, values in multi.items():
+        if not isinstance(values, list):
+            if strict:
+                raise _malformed()
+            values = [values]
+        merged[name.lower()] = (name, [_header_text(v) for v in values])
+    for name, value in single.items():
+        key = name.lower()
+        casing, values = merged.get(key, (name, []))
+        merged[key] = (casing, [*values, _header_text(value)])
+    return [(_remapped(name), ", ".join(values)) for name, values in merged.values()]
+
+
+def _remapped(name: str) -> str:
+    return f"x-amzn-Remapped-{name}" if name.lower() in REMAPPED else name
+
+
+def _decoded_body(result: Mapping[str, Any], decode: bool) -> bytes:
+    body = result.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise _malformed()
+    if result.get("isBase64Encoded") is True and decode:
+        try:
+            return base64.b64decode(body, validate=True)
+        except ValueError:
+            raise GatewayError("API_CONFIGURATION_ERROR") from None
+    return body.encode()
+
+
+def rest_response(result: Any, accept: str | None, binary_media_types: tuple[str, ...]) -> Response:
+    """Validate a payload 1.0 result as REST does: anything unexpected is a 502."""
+    if not isinstance(result, dict) or not REST_RESULT_KEYS.issuperset(result):
+        raise _malformed()
+    status = _status(result.get("statusCode"))
+    headers = _merge_headers(result, strict=True)
+    first_accept = (accept or "").split(",")[0]
+    body = _decoded_body(result, is_binary(first_accept, binary_media_types))
+    return Response(status, _with_content_type(headers), body)
+
+
+def http_v1_response(result: Any) -> Response:
+    """HTTP API payload 1.0: REST's keys, unknown ones ignored, base64 always decoded."""
+    if not isinstance(result, dict):
+        raise _malformed()
+    headers = _merge_headers(result, strict=False)
+    return Response(
+        _status(result.get("statusCode")), _with_content_type(headers), _decoded_body(result, True)
+    )
+
+
+def http_v2_response(result: Any) -> Response:
+    """HTTP API payload 2.0: without `statusCode` the whole result is the JSON body (§2.4)."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        body = result if isinstance(result, str) else json.dumps(result)
+        return Response(200, [("content-type", "application/json")], body.encode())
+    headers = _merge_headers({"headers": result.get("headers")}, strict=False)
+    headers += [("set-cookie", str(c)) for c in result.get("cookies") or ()]
+    return Response(
+        _status(result["statusCode"]), _with_content_type(headers), _decoded_body(result, True)
+    )
+
+
+def _with_content_type(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    return headers

@@ -1,0 +1,195 @@
+"""MOCK integrations and the integration-response step shared by non-proxy integrations.
+
+Flows in: the route's integration config (request templates, passthrough behaviour, integration
+responses) and the request. Flows out: a `Response`, or a `GatewayError` (415 when passthrough
+forbids the request's content type, 500 when the status cannot be read or no integration
+response matches and there is no default).
+
+A MOCK's status comes from its rendered request template, `{"statusCode": 200}` (CDK's unquoted
+`{statusCode: 200}` too, which AWS accepts); that status selects the integration response by
+`selectionPattern` (a whole-string regex match) and the endpoint body is empty (reference §1.6,
+§1.7). Request and response templates are Velocity (`vtl.py`), compiled once at start-up by
+`Templates`; a template that does not compile or fails to render answers 500, and
+`$context.responseOverride` (set in either template) wins over the selected status and headers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .gateway_responses import GatewayError, Response
+from .vtl import (
+    RenderResult,
+    ResponseOverride,
+    Template,
+    VtlRenderError,
+    VtlRequest,
+    VtlTemplateError,
+)
+
+_STATUS = re.compile(r"""["']?statusCode["']?\s*:\s*["']?(\d{3})\b""")
+JSON = "application/json"
+
+
+class Templates:
+    """Every mapping template of the API, compiled once at start-up and keyed by its text."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self._compiled: dict[str, Template | None] = {}
+        for text in texts:
+            if text not in self._compiled:
+                self._compiled[text] = _compile(text)
+
+    def render(
+        self,
+        text: str,
+        request: VtlRequest,
+        context: Mapping[str, Any],
+        stage_variables: Mapping[str, str],
+    ) -> RenderResult:
+        template = self._compiled.get(text) if text in self._compiled else _compile(text)
+        if template is None:  # did not compile: "Execution failed due to configuration error"
+            raise GatewayError("API_CONFIGURATION_ERROR")
+        try:
+            return template.render(request, context, stage_variables)
+        except VtlRenderError:
+            raise GatewayError("API_CONFIGURATION_ERROR") from None
+
+
+def _compile(text: str) -> Template | None:
+    try:
+        return Template.compile(text)
+    except VtlTemplateError:
+        return None
+
+
+def integration_templates(integration: Mapping[str, Any]) -> list[str]:
+    """The request and response templates of one integration config."""
+    texts = list((integration.get("requestTemplates") or {}).values())
+    for response in integration.get("responses") or ():
+        texts.extend((response.get("responseTemplates") or {}).values())
+    return texts
+
+
+def media_type(value: str | None) -> str:
+    return (value or "").split(";")[0].split(",")[0].strip().lower()
+
+
+def request_template(integration: Mapping[str, Any], content_type: str | None) -> str | None:
+    """The request template for the request's media type, or None to pass the body through.
+
+    Raises 415 UNSUPPORTED_MEDIA_TYPE as passthrough behaviour requires (reference §1.6)."""
+    templates: Mapping[str, str] = integration.get("requestTemplates") or {}
+    key = media_type(content_type) or JSON
+    if key in templates:
+        return templates[key]
+    behavior = (integration.get("passthroughBehavior") or "WHEN_NO_MATCH").upper()
+    if behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and templates):
+        raise GatewayError("UNSUPPORTED_MEDIA_TYPE")
+    return None
+
+
+def mock_status(rendered: str) -> int:
+    """The statusCode of a MOCK's rendered template; an empty template means 200."""
+    if not rendered.strip():
+        return 200
+    found = _STATUS.search(rendered)
+    if found is None:
+        # "Execution failed due to configuration error: Unable to parse statusCode"
+        raise GatewayError("API_CONFIGURATION_ERROR")
+    return int(found.group(1))
+
+
+def select_response(responses: list[Mapping[str, Any]], selector: str) -> Mapping[str, Any]:
+    """The integration response whose selectionPattern matches, else the default one."""
+    default = None
+    for response in responses:
+        pattern = response.get("selectionPattern") or ""
+        if pattern in ("", "default"):
+            default = default or response
+            continue
+        try:
+            if re.fullmatch(pattern, selector):
+                return response
+        except re.error:
+            continue
+    if default is None:
+        # "No match for output mapping and no default output mapping configured"
+        raise GatewayError("API_CONFIGURATION_ERROR")
+    return default
+
+
+def response_template(templates: Mapping[str, str], accept: str | None) -> tuple[str, str] | None:
+    """Template by the first Accept type, else application/json, else the first (§1.7)."""
+    key = media_type(accept) or JSON
+    if key in templates:
+        return key, templates[key]
+    if JSON in templates:
+        return JSON, templates[JSON]
+    for media, template in templates.items():
+        return media, template
+    return None
+
+
+def response_headers(
+    parameters: Mapping[str, str], stage_variables: Mapping[str, str], context: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """`method.response.header.X` <- `'static'`, `stageVariables.X` or `context.X`."""
+    headers = []
+    prefix = "method.response.header."
+    for target, source in parameters.items():
+        if not target.startswith(prefix):
+            continue
+        value = _source_value(str(source), stage_variables, context)
+        if value is not None:
+            headers.append((target[len(prefix) :], value))
+    return headers
+
+
+def _source_value(
+    source: str, stage_variables: Mapping[str, str], context: Mapping[str, Any]
+) -> str | None:
+    if len(source) >= 2 and source[0] == "'" and source[-1] == "'":
+        return source[1:-1]
+    if source.startswith("stageVariables."):
+        return stage_variables.get(source[len("stageVariables.") :])
+    if source.startswith("context."):
+        value: Any = context
+        for part in source[len("context.") :].split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        return None if value is None else str(value)
+    return None
+
+
+def mock_response(
+    integration: Mapping[str, Any],
+    templates: Templates,
+    vtl_request: VtlRequest,
+    content_type: str | None,
+    accept: str | None,
+    stage_variables: Mapping[str, str],
+    context: Mapping[str, Any],
+) -> Response:
+    template = request_template(integration, content_type)
+    override = ResponseOverride()
+    if template is None:  # passthrough: the request body stands for the rendered template
+        rendered = vtl_request.body
+    else:
+        result = templates.render(template, vtl_request, context, stage_variables)
+        rendered, override = result.body, result.response_override
+    status = mock_status(rendered)
+    chosen = select_response(list(integration.get("responses") or ()), str(status))
+    headers = response_headers(chosen.get("responseParameters") or {}, stage_variables, context)
+    picked = response_template(chosen.get("responseTemplates") or {}, accept)
+    body, content = b"", JSON
+    if picked is not None:
+        # A MOCK endpoint has no body: `$input` reads an empty one, with the method's params.
+        endpoint = VtlRequest("", vtl_request.path, vtl_request.querystring, vtl_request.header)
+        result = templates.render(picked[1], endpoint, context, stage_variables)
+        body, content = result.body.encode(), picked[0]
+        override = override.then(result.response_override)
+    headers = [("Content-Type", content), *headers, *override.header.items()]
+    status_code = override.status or int(chosen.get("statusCode") or status)
+    return Response(status_code, headers, body)

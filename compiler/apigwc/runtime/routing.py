@@ -1,0 +1,122 @@
+"""Route matching: a request method and path -> the route that serves it, with path parameters.
+
+Flows in: the route table (generated data: `resourcePath`, `httpMethod`, `routeKey`, ...) and a
+request's method and undecoded path (after the stage). Flows out: `Match` (route, path
+parameters) or None, which the application turns into 403 Missing Authentication Token (REST)
+or 404 Not Found (HTTP).
+
+REST (reference §1.2): resources form a tree; at each level a literal segment is tried before a
+`{param}` and a `{param}` before a greedy `{proxy+}`, and matching backtracks, so the most
+specific resource that *has the method* (or `ANY`) wins and a greedy sibling catches the rest,
+as AWS recordings show. `ANY` serves only methods the resource does not declare; `HEAD` is never
+served by `GET`. A trailing slash is ignored, extra slashes right after the stage are dropped,
+and values stay percent-encoded (a greedy value keeps inner double slashes).
+
+HTTP APIs (reference §1.10): full matches (literal before `{param}`) first, then greedy routes
+(longest prefix first), then `$default`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Route = Mapping[str, Any]
+
+
+@dataclass
+class Resource:
+    """One node of the resource tree: API Gateway's Resource."""
+
+    methods: dict[str, Route] = field(default_factory=dict)
+    literals: dict[str, Resource] = field(default_factory=dict)
+    param: tuple[str, Resource] | None = None
+    greedy: tuple[str, Resource] | None = None
+
+    def child(self, segment: str) -> Resource:
+        if segment.startswith("{") and segment.endswith("+}"):
+            if self.greedy is None:
+                self.greedy = (segment[1:-2], Resource())
+            return self.greedy[1]
+        if segment.startswith("{") and segment.endswith("}"):
+            if self.param is None:
+                self.param = (segment[1:-1], Resource())
+            return self.param[1]
+        return self.literals.setdefault(segment, Resource())
+
+    def method(self, http_method: str) -> Route | None:
+        return self.methods.get(http_method) or self.methods.get("ANY")
+
+
+@dataclass(frozen=True)
+class Match:
+    route: Route
+    path_parameters: dict[str, str]
+
+
+def split_path(path: str) -> list[str]:
+    """Segments for matching: leading slashes dropped, one trailing slash ignored."""
+    path = path.lstrip("/")
+    if path.endswith("/"):
+        path = path[:-1]
+    return path.split("/") if path else []
+
+
+class Router:
+    """The compiled route table of one API."""
+
+    def __init__(self, routes: Iterable[Route], protocol: str) -> None:
+        self.protocol = protocol
+        self.root = Resource()
+        self.default_route: Route | None = None
+        for route in routes:
+            if route.get("routeKey") == "$default":
+                self.default_route = route
+                continue
+            node = self.root
+            for segment in split_path(route["resourcePath"]):
+                node = node.child(segment)
+            node.methods[route["httpMethod"]] = route
+
+    def match(self, method: str, path: str) -> Match | None:
+        segments = split_path(path)
+        if self.protocol == "HTTP":
+            found = _walk(self.root, segments, 0, method, {}, greedy=False)
+            found = found or _walk(self.root, segments, 0, method, {}, greedy=True)
+            if found is None and self.default_route is not None:
+                return Match(self.default_route, {})
+            return found
+        return _walk(self.root, segments, 0, method, {}, greedy=True)
+
+
+def _walk(
+    node: Resource,
+    segments: list[str],
+    index: int,
+    method: str,
+    params: dict[str, str],
+    *,
+    greedy: bool,
+) -> Match | None:
+    """Depth-first, literal > {param} > {greedy+}, backtracking when a branch lacks the method."""
+    if index == len(segments):
+        route = node.method(method)
+        return Match(route, dict(params)) if route is not None else None
+    segment = segments[index]
+    literal = node.literals.get(segment)
+    if literal is not None:
+        found = _walk(literal, segments, index + 1, method, params, greedy=greedy)
+        if found is not None:
+            return found
+    if node.param is not None and segment:
+        name, child = node.param
+        found = _walk(child, segments, index + 1, method, {**params, name: segment}, greedy=greedy)
+        if found is not None:
+            return found
+    if greedy and node.greedy is not None:
+        name, child = node.greedy
+        route = child.method(method)
+        if route is not None:
+            return Match(route, {**params, name: "/".join(segments[index:])})
+    return None

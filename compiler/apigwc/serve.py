@@ -1,0 +1,125 @@
+"""`apigwc serve`: build a spec into a cache folder and run the generated runtime.
+
+Flows in: a spec path and the server options. Flows out: a running `python -m <pkg>` process
+(uvicorn) on the generated package in `.apigwc-cache/<slug>/runtime`, restarted after a rebuild
+when `--reload` sees the spec or a handler change. `apigwc serve` runs the generated runtime
+itself, not a second emulator (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from apigwc.emitters import EmitContext, emit_all, write
+from apigwc.pipeline import compile_spec
+
+CACHE = Path(".apigwc-cache")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    stage: str | None = None
+    all_stages: bool = False
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Build:
+    package: str
+    runtime_dir: Path
+    watched: tuple[Path, ...]  # the spec's folder and every function code folder
+
+
+def build(spec: Path, stage: str | None) -> Build | None:
+    """Compile and emit into the cache; None (errors printed) when the spec has errors."""
+    result = compile_spec(spec)
+    if result.api is None or result.sink.has_errors:
+        from apigwc.cli import _print_errors
+
+        _print_errors(result)
+        return None
+    api = result.api
+    digest = hashlib.sha256(spec.read_bytes()).hexdigest()
+    files = emit_all(api, EmitContext(spec.resolve(), digest, stage))
+    out = CACHE / api.slug
+    _remove_stale(out, files)
+    write(out, files)
+    folders = {(spec.parent / f.code_uri).resolve() for f in api.deployment.functions.values()}
+    watched = tuple(sorted({spec.parent.resolve(), *(f for f in folders if f.is_dir())}))
+    return Build(f"{api.slug}_gateway", out / "runtime", watched)
+
+
+def _remove_stale(out: Path, files: dict[str, bytes]) -> None:
+    if not out.is_dir():
+        return
+    for path in sorted(out.rglob("*"), reverse=True):
+        if path.is_file() and path.relative_to(out).as_posix() not in files:
+            path.unlink()
+
+
+def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", built.package, "--host", options.host]
+    command += ["--port", str(options.port), "--workers", str(options.workers)]
+    if options.stage:
+        command += ["--stage", options.stage]
+    if options.all_stages:
+        command.append("--all-stages")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])
+    )
+    prefix = "/{stage}" if options.all_stages else ""
+    click.echo(
+        f"serving {built.package} on http://{options.host}:{options.port}{prefix}/", err=True
+    )
+    return subprocess.Popen(command, env=env)
+
+
+def serve(spec: Path, options: ServeOptions, reload: bool) -> int:
+    built = build(spec, options.stage)
+    if built is None:
+        return 1
+    # SIGTERM ends the server process too (the `finally` below), not only Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server = [start(built, options)]  # the running server, replaced on reload
+    try:
+        if reload:
+            _reload_loop(spec, options, built, server)
+        return server[0].wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server[0].terminate()
+        server[0].wait(timeout=10)
+
+
+def _reload_loop(
+    spec: Path, options: ServeOptions, built: Build, server: list[subprocess.Popen[bytes]]
+) -> None:
+    """Rebuild on any change under the spec's folder or a handler folder; keep serving the
+    last good build when the new one has errors."""
+    import watchfiles
+
+    for _changes in watchfiles.watch(*built.watched, watch_filter=_source_change):
+        rebuilt = build(spec, options.stage)
+        if rebuilt is None:
+            click.echo("build failed; still serving the previous build", err=True)
+            continue
+        server[0].terminate()
+        server[0].wait(timeout=10)
+        server[0] = start(rebuilt, options)
+
+
+def _source_change(change: object, path: str) -> bool:
+    parts = Path(path).parts
+    return ".apigwc-cache" not in parts and "__pycache__" not in parts and not path.endswith(".pyc")

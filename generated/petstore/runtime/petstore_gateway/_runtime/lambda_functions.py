@@ -1,0 +1,162 @@
+"""Local Lambda functions: `x-apigwc.functions` handlers run in-process, like Lambda would.
+
+Flows in: the functions table (generated data: handler `module:function`, code folder, timeout,
+memory, environment) and an event. Flows out: the handler's result, serialised and parsed as
+JSON the way Lambda returns it, or an exception: `FunctionError` (the handler raised, its result
+is not JSON, or it ran past the function timeout) or `asyncio.TimeoutError` (past the
+integration timeout, which API Gateway answers with 504).
+
+Handlers run on a bounded thread pool so a slow handler never blocks the event loop; a handler
+that overruns keeps its thread until it returns (Python cannot stop a thread), but the client
+has its answer at the timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib.util
+import json
+import os
+import re
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+Handler = Callable[[Any, Any], Any]
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+DEFAULT_TIMEOUT_S = 3  # Lambda's default function timeout
+DEFAULT_MEMORY_MB = 128
+
+
+class FunctionError(Exception):
+    """The function failed (Lambda's `X-Amz-Function-Error: Unhandled`)."""
+
+
+@functools.cache
+def _log_stream(name: str) -> str:
+    """One log stream per function and process, as one Lambda execution environment has."""
+    return time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
+
+
+class LambdaContext:
+    """The context object a Python Lambda handler receives."""
+
+    def __init__(self, name: str, config: Mapping[str, Any], region: str, account: str) -> None:
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+        self.memory_limit_in_mb = int(config.get("memorySize") or DEFAULT_MEMORY_MB)
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = _log_stream(name)
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + float(config.get("timeout") or DEFAULT_TIMEOUT_S)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class Functions:
+    """The API's functions, loaded once on first use, invoked on a bounded pool."""
+
+    def __init__(
+        self,
+        table: Mapping[str, Mapping[str, Any]],
+        base: Path,
+        region: str,
+        account: str,
+        workers: int = 32,
+    ) -> None:
+        self.table = table
+        self.base = base
+        self.region = region
+        self.account = account
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda")
+        self._handlers: dict[str, Handler] = {}
+
+    def resolve(self, name: str) -> str | None:
+        """A function name from an ARN may carry an alias or version (`name:live`)."""
+        if name in self.table:
+            return name
+        base = name.split(":")[0]
+        return base if base in self.table else None
+
+    def handler(self, name: str) -> Handler:
+        if name not in self._handlers:
+            self._handlers[name] = self._load(name)
+        return self._handlers[name]
+
+    def _load(self, name: str) -> Handler:
+        config = self.table[name]
+        module_name, _, attr = str(config["handler"]).rpartition(":")
+        if not module_name:  # Lambda's own spelling: module.function
+            module_name, _, attr = str(config["handler"]).rpartition(".")
+        folder = self.base / str(config["codeDir"])
+        for key, value in (config.get("environment") or {}).items():
+            os.environ.setdefault(str(key), str(value))
+        module = _import(folder, module_name)
+        handler = getattr(module, attr, None)
+        if not callable(handler):
+            raise FunctionError(f"handler {config['handler']!r} not found")
+        return handler  # type: ignore[no-any-return]
+
+    async def invoke(self, name: str, event: Any, integration_timeout_s: float) -> Any:
+        """Run the handler; past the integration timeout raise `asyncio.TimeoutError`."""
+        config = self.table[name]
+        context = LambdaContext(name, config, self.region, self.account)
+        function_timeout = float(config.get("timeout") or DEFAULT_TIMEOUT_S)
+        loop = asyncio.get_running_loop()
+        call = loop.run_in_executor(self.pool, self._run, name, event, context)
+        if integration_timeout_s <= function_timeout:
+            async with asyncio.timeout(integration_timeout_s):
+                return await call
+        try:
+            async with asyncio.timeout(function_timeout):
+                return await call
+        except TimeoutError:
+            raise FunctionError(f"Task timed out after {function_timeout:.2f} seconds") from None
+
+    def _run(self, name: str, event: Any, context: LambdaContext) -> Any:
+        try:
+            result = self.handler(name)(event, context)
+            # Lambda returns the JSON serialisation of the result: tuples become lists, and a
+            # value that cannot be serialised is a function error.
+            return json.loads(json.dumps(result))
+        except FunctionError:
+            raise
+        except Exception as exc:
+            # Lambda writes the traceback to the function's log; here it goes to stderr.
+            traceback.print_exc(file=sys.stderr)
+            raise FunctionError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _import(folder: Path, module_name: str) -> ModuleType:
+    """Import `module_name` from the function's code folder, which joins sys.path as in Lambda.
+
+    The name must be a dotted Python identifier: a handler string is spec text and must not
+    name a file outside the code folder."""
+    if not _MODULE_NAME.fullmatch(module_name):
+        raise FunctionError(f"invalid handler module {module_name!r}")
+    path = folder / (module_name.replace(".", "/") + ".py")
+    if not path.is_file():
+        raise FunctionError(f"module {module_name!r} not found in {folder}")
+    if str(folder) not in sys.path:
+        sys.path.append(str(folder))
+    unique = f"_apigwc_fn_{abs(hash(str(folder))):x}_{module_name.replace('.', '_')}"
+    if unique in sys.modules:
+        return sys.modules[unique]
+    spec = importlib.util.spec_from_file_location(unique, path)
+    if spec is None or spec.loader is None:
+        raise FunctionError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[unique] = module
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,67 @@
+"""Lambda handlers for the runtime tests: each answers something a test can check."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+# ?shape=NAME -> what the function returns (reference §2.2 table rows).
+SHAPES: dict[str, Any] = {
+    "status-only": {"statusCode": 200},
+    "status-string": {"statusCode": "201", "body": "created"},
+    "no-status": {"headers": {"test-header": "value"}},
+    "bool-header": {"statusCode": 200, "headers": {"test-header": "value", "header-bool": True}},
+    "null-headers": {"statusCode": 200, "headers": None},
+    "multi": {"statusCode": 200, "multiValueHeaders": {"test-multi": ["value1", "value2"]}},
+    "multi-and-single": {
+        "statusCode": 200,
+        "multiValueHeaders": {"tesT-Multi": ["value-multi"]},
+        "headers": {"test-multi": "value-solo"},
+    },
+    "empty": {},
+    "extra-key": {"statusCode": 200, "wrongValue": "x"},
+    "bad-status": {"statusCode": "test"},
+    "multi-not-list": {"statusCode": 200, "multiValueHeaders": {"a": "b"}},
+    "string": "justAString",
+    "remapped": {"statusCode": 200, "headers": {"Server": "lambda", "Date": "yesterday"}},
+    "base64": {"statusCode": 200, "body": "aGVsbG8=", "isBase64Encoded": True},
+    "content-type": {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "hi"},
+}
+
+
+def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answers with the whole event and a few context fields."""
+    answer = {
+        "event": event,
+        "context": {
+            "function_name": context.function_name,
+            "remaining": context.get_remaining_time_in_millis(),
+            "memory": context.memory_limit_in_mb,
+            "arn": context.invoked_function_arn,
+        },
+    }
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(answer),
+    }
+
+
+def echo_v2(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """HTTP API payload 2.0: a result without statusCode is itself the JSON body."""
+    return {"event": event}
+
+
+def shaped(event: dict[str, Any], context: Any) -> Any:
+    shape = (event.get("queryStringParameters") or {}).get("shape", "")
+    if shape == "crash":
+        raise RuntimeError("boom")
+    if shape == "unserialisable":
+        return {"statusCode": 200, "body": object()}
+    return SHAPES[shape]
+
+
+def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    time.sleep(float((event.get("queryStringParameters") or {}).get("seconds", "2")))
+    return {"statusCode": 200, "body": "late"}

@@ -1,0 +1,329 @@
+"""Parameter mapping (apigwc.runtime.mapping): runtime reference §1.6, §1.7, §1.10; spec §1.1.1 to §1.1.3."""
+
+from __future__ import annotations
+
+import pytest
+from apigwc.runtime.mapping import (
+    HttpMessage,
+    IllegalHeaderMapping,
+    MappingExpressionError,
+    MappingValues,
+    compile_http_request,
+    compile_http_response,
+    compile_rest_expression,
+    compile_rest_request,
+    compile_rest_response,
+)
+
+VALUES = MappingValues(
+    path_parameters={"petId": "42", "proxy": "a/b"},
+    request_path="/pets/42",
+    querystring={"q": ["first", "last"], "Type": ["dog"]},
+    headers={"X-Multi": ["h1", "h2"], "Authorization": ["Bearer t"]},
+    body=b'{"petstore": {"pets": [{"name": "rex", "age": 3}]}, "flag": true, "obj": {"a": 1}}',
+    response_headers={"X-Up": ["u1", "u2"], "Content-Type": ["application/json"]},
+    response_body=b'{"id": 7, "nested": {"k": "v"}, "list": [1, 2]}',
+    context={
+        "requestId": "rid",
+        "identity": {"sourceIp": "127.0.0.1"},
+        "authorizer": {"principalId": "me"},
+    },
+    stage_variables={"backend": "pets.internal", "version": "v2"},
+)
+
+REST_REQUEST_CASES = [
+    ("path", "method.request.path.petId", "42"),
+    ("querystring-last-value [LS §1.6]", "method.request.querystring.q", "last"),
+    (
+        "multivaluequerystring-joined [LS §1.6]",
+        "method.request.multivaluequerystring.q",
+        "first,last",
+    ),
+    ("querystring-case-sensitive", "method.request.querystring.type", None),
+    ("header-case-insensitive-last", "method.request.header.x-multi", "h2"),
+    ("multivalueheader-joined [LS §1.6]", "method.request.multivalueheader.X-Multi", "h1,h2"),
+    ("missing-header-not-sent [LS §1.6]", "method.request.header.Nope", None),
+    ("body-whole", "method.request.body", VALUES.body.decode()),
+    ("body-jsonpath-doc-example [DG §1.6]", "method.request.body.petstore.pets[0].name", "rex"),
+    ("body-jsonpath-number", "method.request.body.petstore.pets[0].age", "3"),
+    ("body-jsonpath-bool", "method.request.body.flag", "true"),
+    ("body-jsonpath-object-as-json", "method.request.body.obj", '{"a":1}'),
+    ("body-jsonpath-missing", "method.request.body.nope.deeper", None),
+    ("stage-variable", "stageVariables.backend", "pets.internal"),
+    ("stage-variable-missing", "stageVariables.nope", None),
+    ("context-top", "context.requestId", "rid"),
+    ("context-nested", "context.identity.sourceIp", "127.0.0.1"),
+    ("context-authorizer", "context.authorizer.principalId", "me"),
+    ("literal", "'application/json'", "application/json"),
+    ("literal-with-spaces-and-commas", "'OPTIONS,GET, POST'", "OPTIONS,GET, POST"),
+    ("literal-empty", "''", ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"), [pytest.param(*c[1:], id=c[0]) for c in REST_REQUEST_CASES]
+)
+def test_rest_request_expressions(expression: str, expected: str | None) -> None:
+    assert compile_rest_expression(expression)(VALUES) == expected
+
+
+def test_rest_request_mapping_targets() -> None:
+    mapping = compile_rest_request(
+        {
+            "integration.request.path.id": "method.request.path.petId",
+            "integration.request.querystring.kind": "method.request.querystring.Type",
+            "integration.request.header.x-user": "context.authorizer.principalId",
+            "integration.request.header.x-absent": "method.request.header.Nope",
+            "integration.request.header.Accept": "'application/xml'",
+        }
+    )
+    result = mapping.evaluate(VALUES)
+    assert dict(result.path) == {"id": "42"}
+    assert dict(result.querystring) == {"kind": "dog"}
+    assert dict(result.header) == {"x-user": "me", "Accept": "application/xml"}
+
+
+ILLEGAL_CASES = [
+    ("content-length-any-type [AWS-REC header remapping]", "Content-Length", "HTTP"),
+    ("transfer-encoding-any-type [AWS-REC]", "Transfer-Encoding", "MOCK"),
+    ("authorization-aws [AWS-REC]", "Authorization", "AWS"),
+    ("connection-aws-proxy [AWS-REC]", "Connection", "AWS_PROXY"),
+    ("te-aws [AWS-REC]", "TE", "AWS"),
+]
+
+
+@pytest.mark.parametrize(
+    ("header", "integration_type"), [pytest.param(*c[1:], id=c[0]) for c in ILLEGAL_CASES]
+)
+def test_illegal_header_mappings_fail_the_request(header: str, integration_type: str) -> None:
+    mapping = compile_rest_request(
+        {f"integration.request.header.{header}": "'x'"}, integration_type
+    )
+    with pytest.raises(IllegalHeaderMapping):
+        mapping.evaluate(VALUES)
+
+
+def test_authorization_is_mappable_for_http_integrations() -> None:
+    mapping = compile_rest_request({"integration.request.header.Authorization": "'x'"}, "HTTP")
+    assert dict(mapping.evaluate(VALUES).header) == {"Authorization": "x"}
+
+
+REST_RESPONSE_CASES = [
+    ("integration-header-last", "integration.response.header.x-up", "u2"),
+    (
+        "integration-multivalueheader-joined [DG §1.7]",
+        "integration.response.multivalueheader.X-Up",
+        "u1,u2",
+    ),
+    ("integration-body", "integration.response.body", VALUES.response_body.decode()),
+    ("integration-body-jsonpath", "integration.response.body.nested.k", "v"),
+    ("integration-body-jsonpath-array", "integration.response.body.list", "[1,2]"),
+    ("integration-body-jsonpath-number", "integration.response.body.id", "7"),
+    ("literal-cors-origin [DG §5.1]", "'*'", "*"),
+    ("stage-variable", "stageVariables.version", "v2"),
+    ("context", "context.requestId", "rid"),
+]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"), [pytest.param(*c[1:], id=c[0]) for c in REST_RESPONSE_CASES]
+)
+def test_rest_response_expressions(expression: str, expected: str | None) -> None:
+    mapping = compile_rest_response({"method.response.header.X-Out": expression})
+    assert mapping.evaluate(VALUES) == ({} if expected is None else {"X-Out": expected})
+
+
+def test_lambda_error_message_json_is_deserialised_for_body_mappings() -> None:
+    # §1.7: `integration.response.body.errorMessage.trace.function` reads inside the JSON string.
+    values = MappingValues(
+        response_body=b'{"errorMessage": "{\\"trace\\": {\\"function\\": \\"abc\\"}}", "errorType": "E"}'
+    )
+    mapping = compile_rest_response(
+        {
+            "method.response.header.X-Function": "integration.response.body.errorMessage.trace.function",
+            "method.response.header.X-Type": "integration.response.body.errorType",
+        }
+    )
+    assert mapping.evaluate(values) == {"X-Function": "abc", "X-Type": "E"}
+
+
+INVALID_REST = [
+    ("unknown-source", "method.request.cookie.x"),
+    ("response-source-on-request", "integration.response.header.x"),
+    ("bad-name-chars", "method.request.header.a b"),
+    ("unquoted-literal", "application/json"),
+    ("stage-variable-with-dollar-form", "$stageVariables.x"),
+    ("bad-jsonpath", "method.request.body.a[?(@.x ~ 1)]"),
+]
+
+
+@pytest.mark.parametrize("expression", [pytest.param(c[1], id=c[0]) for c in INVALID_REST])
+def test_invalid_rest_expressions_fail_at_compile(expression: str) -> None:
+    with pytest.raises(MappingExpressionError):
+        compile_rest_expression(expression)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["integration.request.cookie.x", "method.request.header.x", "integration.request.header.a b"],
+)
+def test_invalid_rest_keys_fail_at_compile(key: str) -> None:
+    with pytest.raises(MappingExpressionError):
+        compile_rest_request({key: "'x'"})
+
+
+def test_code_like_values_are_data() -> None:
+    payload = "__import__('os').system('echo pwned')"
+    mapping = compile_rest_request({"integration.request.header.x": f"'{payload}'"})
+    assert dict(mapping.evaluate(VALUES).header) == {"x": payload}
+
+
+# HTTP API ---------------------------------------------------------------------------------------
+
+REQUEST = HttpMessage(
+    path="/pets/42",
+    headers={"X-Multi": ["h1", "h2"], "Keep": ["k"]},
+    querystring={"q": ["first", "last"]},
+)
+
+HTTP_REQUEST_CASES = [
+    (
+        "append-header-from-header [DG http-api-parameter-mapping]",
+        {"append:header.X-Multi": "${context.requestId}-k"},
+        REQUEST.path,
+        {"X-Multi": ["h1", "h2", "rid-k"], "Keep": ["k"]},
+        {"q": ["first", "last"]},
+    ),
+    (
+        "overwrite-header-case-insensitive",
+        {"overwrite:header.x-multi": "static"},
+        REQUEST.path,
+        {"Keep": ["k"], "x-multi": ["static"]},
+        {"q": ["first", "last"]},
+    ),
+    (
+        "remove-header",
+        {"remove:header.keep": "''"},
+        REQUEST.path,
+        {"X-Multi": ["h1", "h2"]},
+        {"q": ["first", "last"]},
+    ),
+    (
+        "querystring-from-multi-header-joined",
+        {"overwrite:querystring.q": "$request.header.X-Multi"},
+        REQUEST.path,
+        dict(REQUEST.headers),
+        {"q": ["h1,h2"]},
+    ),
+    (
+        "append-querystring-and-remove",
+        {"append:querystring.n": "$context.requestId", "remove:querystring.q": ""},
+        REQUEST.path,
+        dict(REQUEST.headers),
+        {"n": ["rid"]},
+    ),
+    (
+        "overwrite-path-interpolated",
+        {"overwrite:path": "/${stageVariables.version}${request.path}"},
+        "/v2/pets/42",
+        dict(REQUEST.headers),
+        dict(REQUEST.querystring),
+    ),
+    (
+        "overwrite-path-param",
+        {"overwrite:path": "/items/$request.path.petId"},
+        "/items/42",
+        dict(REQUEST.headers),
+        dict(REQUEST.querystring),
+    ),
+    (
+        "body-jsonpath-and-literal-concat",
+        {
+            "overwrite:header.x-name": "name=${request.body.petstore.pets[0].name};src=${context.identity.sourceIp}"
+        },
+        REQUEST.path,
+        {**REQUEST.headers, "x-name": ["name=rex;src=127.0.0.1"]},
+        dict(REQUEST.querystring),
+    ),
+    (
+        "lone-missing-variable-maps-nothing",
+        {"overwrite:header.x-none": "$request.header.Nope"},
+        REQUEST.path,
+        dict(REQUEST.headers),
+        dict(REQUEST.querystring),
+    ),
+    (
+        "query-multi-values-joined",
+        {"overwrite:header.x-q": "$request.querystring.q"},
+        REQUEST.path,
+        {**REQUEST.headers, "x-q": ["first,last"]},
+        dict(REQUEST.querystring),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "path", "headers", "querystring"),
+    [pytest.param(*c[1:], id=c[0]) for c in HTTP_REQUEST_CASES],
+)
+def test_http_request_mapping(
+    parameters: dict[str, str],
+    path: str,
+    headers: dict[str, list[str]],
+    querystring: dict[str, list[str]],
+) -> None:
+    result = compile_http_request(parameters).apply(REQUEST, VALUES)
+    assert result.path == path
+    assert {k: list(v) for k, v in result.headers.items()} == headers
+    assert {k: list(v) for k, v in result.querystring.items()} == querystring
+
+
+def test_http_response_mapping_status_and_headers() -> None:
+    mapping = compile_http_response(
+        {
+            "overwrite:statuscode": "204",
+            "append:header.x-from-backend": "$response.header.X-Up",
+            "overwrite:header.x-id": "id-${response.body.id}",
+        }
+    )
+    result = mapping.apply(HttpMessage(status=200, headers={}), VALUES)
+    assert result.status == 204
+    assert dict(result.headers) == {"x-from-backend": ["u1,u2"], "x-id": ["id-7"]}
+
+
+def test_http_response_status_from_body_and_invalid_ignored() -> None:
+    values = MappingValues(response_body=b'{"code": "418", "bad": "abc"}')
+    ok = compile_http_response({"overwrite:statuscode": "$response.body.code"})
+    assert ok.apply(HttpMessage(), values).status == 418
+    bad = compile_http_response({"overwrite:statuscode": "$response.body.bad"})
+    assert bad.apply(HttpMessage(), values).status == 200
+
+
+def test_http_body_truncated_to_100kb_before_jsonpath() -> None:
+    # §1.10: the body is truncated to 100 KB before JSONPath, so a late field is out of reach.
+    big = b'{"pad": "' + b"x" * (100 * 1024) + b'", "late": "v"}'
+    mapping = compile_http_request({"overwrite:header.x-late": "$request.body.late"})
+    assert "x-late" not in mapping.apply(HttpMessage(), MappingValues(body=big)).headers
+
+
+INVALID_HTTP = [
+    ("reserved-header [DG §1.10]", {"overwrite:header.Authorization": "x"}, False),
+    ("reserved-prefix-x-amz", {"append:header.x-amz-date": "x"}, False),
+    ("reserved-access-control", {"overwrite:header.Access-Control-Allow-Origin": "*"}, False),
+    ("statuscode-on-request", {"overwrite:statuscode": "200"}, False),
+    ("path-on-response", {"overwrite:path": "/x"}, True),
+    ("append-path", {"append:path": "/x"}, False),
+    ("unknown-action", {"set:header.x": "y"}, False),
+    ("recursive-descent [DG §3.7]", {"overwrite:header.x": "$request.body..name"}, False),
+    ("filter [DG §3.7]", {"overwrite:header.x": "$request.body.a[?(@.b)]"}, False),
+    ("response-var-on-request", {"overwrite:header.x": "$response.header.y"}, False),
+    ("unknown-root", {"overwrite:header.x": "${method.request.header.y}"}, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "response"), [pytest.param(*c[1:], id=c[0]) for c in INVALID_HTTP]
+)
+def test_invalid_http_mappings_fail_at_compile(parameters: dict[str, str], response: bool) -> None:
+    with pytest.raises(MappingExpressionError):
+        (compile_http_response if response else compile_http_request)(parameters)

@@ -1,0 +1,59 @@
+"""The support library's router in process: tables of method + path -> route (reference §1.2,
+§1.10), for the cases a served spec cannot isolate (no greedy, no `$default`)."""
+
+from __future__ import annotations
+
+import pytest
+from apigwc.runtime.routing import Router, split_path
+
+
+def table(protocol: str, *keys: str) -> Router:
+    routes = []
+    for key in keys:
+        method, _, path = key.partition(" ")
+        routes.append({"routeKey": key, "httpMethod": method, "resourcePath": path})
+    return Router(routes, protocol)
+
+
+REST = table("REST", "GET /a", "GET /a/{id}", "ANY /a/{id}/b", "HEAD /h", "GET /g/{rest+}")
+HTTP = table("HTTP", "GET /a", "GET /a/{id}", "GET /a/{proxy+}")
+
+ROWS = [
+    ("REST literal", REST, "GET", "/a", "/a", {}),
+    ("REST param", REST, "GET", "/a/x%20y", "/a/{id}", {"id": "x%20y"}),
+    ("REST ANY", REST, "PATCH", "/a/1/b", "/a/{id}/b", {"id": "1"}),
+    ("REST HEAD declared", REST, "HEAD", "/h", "/h", {}),
+    ("REST no HEAD from GET", REST, "HEAD", "/a", None, None),
+    ("REST wrong method", REST, "POST", "/a", None, None),
+    ("REST greedy needs a segment", REST, "GET", "/g", None, None),
+    ("REST greedy", REST, "GET", "/g/1//2", "/g/{rest+}", {"rest": "1//2"}),
+    ("REST case-sensitive", REST, "GET", "/A", None, None),
+    ("REST empty segment matches no param", REST, "GET", "/a//", None, None),
+    ("HTTP no $default: no match", HTTP, "GET", "/b", None, None),
+    ("HTTP param before greedy", HTTP, "GET", "/a/1", "/a/{id}", {"id": "1"}),
+    ("HTTP greedy", HTTP, "GET", "/a/1/2", "/a/{proxy+}", {"proxy": "1/2"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("router", "method", "path", "resource", "params"),
+    [r[1:] for r in ROWS],
+    ids=[r[0] for r in ROWS],
+)
+def test_match(
+    router: Router, method: str, path: str, resource: str | None, params: dict[str, str] | None
+) -> None:
+    found = router.match(method, path)
+    if resource is None:
+        assert found is None
+        return
+    assert found is not None
+    assert (found.route["resourcePath"], found.path_parameters) == (resource, params)
+
+
+@pytest.mark.parametrize(
+    ("path", "segments"),
+    [("/", []), ("", []), ("/a/", ["a"]), ("//a/b", ["a", "b"]), ("/a//b", ["a", "", "b"])],
+)
+def test_split_path(path: str, segments: list[str]) -> None:
+    assert split_path(path) == segments

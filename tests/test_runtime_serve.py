@@ -1,0 +1,61 @@
+"""`apigwc serve`: builds into .apigwc-cache/, serves the runtime, and `--reload` rebuilds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.runtime_server import fetch, free_port, wait_for_port
+
+SPEC = """\
+openapi: 3.0.1
+info: {title: Served, version: "1.0"}
+paths:
+  /health:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses: {default: {statusCode: "200", responseTemplates: {application/json: 'BODY'}}}
+x-apigwc:
+  stages: {dev: {}, prod: {}}
+"""
+
+
+def test_serve_with_reload(tmp_path: Path) -> None:
+    spec = tmp_path / "api.yaml"
+    spec.write_text(SPEC.replace("BODY", "first"), encoding="utf-8")
+    port = free_port()
+    apigwc = Path(sys.executable).parent / "apigwc"
+    command = [str(apigwc), "serve", "api.yaml", "--port", str(port), "--reload", "--all-stages"]
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, env=dict(os.environ))
+    try:
+        wait_for_port(port, process)
+        assert fetch(port, "GET", "/prod/health").body == b"first"
+        assert (
+            tmp_path / ".apigwc-cache" / "served" / "runtime" / "served_gateway" / "app.py"
+        ).is_file()
+        time.sleep(0.3)
+        spec.write_text(SPEC.replace("BODY", "second"), encoding="utf-8")
+        deadline = time.monotonic() + 20
+        body = b""
+        while time.monotonic() < deadline and body != b"second":
+            time.sleep(0.2)
+            try:
+                body = fetch(port, "GET", "/dev/health").body
+            except OSError:
+                continue  # the server is restarting
+        assert body == b"second"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    time.sleep(0.3)
+    try:
+        fetch(port, "GET", "/dev/health")
+        raise AssertionError("the server outlived apigwc serve")
+    except OSError:
+        pass
