@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -305,7 +306,14 @@ def generate(operations: int = 1000) -> Json:
         path = f"/group{g}/items" if kind == "items" else f"/group{g}/items/{{itemId}}"
         paths.setdefault(path, {})[method] = build(g)
         spec["components"]["schemas"].update(models(g))
+    spec["x-apigwc"]["functions"] = _functions(spec)
     return spec
+
+
+def _functions(spec: Json) -> Json:
+    """Every Lambda function the spec names, mapped to a local handler (as a real spec would)."""
+    names = sorted(set(re.findall(r"function:([A-Za-z0-9]+)/invocations", json.dumps(spec))))
+    return {name: {"handler": f"handlers:{name.lower()}", "codeUri": "handlers"} for name in names}
 
 
 def main(argv: list[str] | None = None) -> int:

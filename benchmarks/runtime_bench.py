@@ -6,8 +6,9 @@ Each target runs under uvicorn with one worker (httptools, uvloop, no access log
 and is loaded by `wrk` (Debian package; `make deps` installs it) in the same invocation:
 
     bare ASGI          an ASGI app answering a fixed JSON body (the baseline)
-    MOCK route         GET /mock of a generated gateway (MOCK integration, response template,
-                       gateway responses table)
+    MOCK route         GET /mock?x=1 of a generated gateway (MOCK integration, request validator
+                       on a required query parameter, Velocity response template, gateway
+                       responses table)
     Lambda proxy       GET /lambda (AWS_PROXY, in-process handler returning fixed JSON)
     HTTP proxy p50     GET /proxy/x (HTTP_PROXY to the bare app) vs the bare app directly, one
                        connection: added median latency
@@ -56,11 +57,16 @@ info: {title: Bench, version: "1.0"}
 paths:
   /mock:
     get:
+      x-amazon-apigateway-request-validator: params
+      parameters: [{name: x, in: query, required: true, schema: {type: string}}]
       responses: {"200": {description: ok}}
       x-amazon-apigateway-integration:
         type: mock
         requestTemplates: {application/json: '{"statusCode": 200}'}
-        responses: {default: {statusCode: "200", responseTemplates: {application/json: '{"status":"ok"}'}}}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates: {application/json: '{"status":"ok","x":"$input.params(''x'')"}'}
   /lambda:
     get:
       responses: {"200": {description: ok}}
@@ -76,6 +82,8 @@ paths:
         type: http_proxy
         httpMethod: GET
         uri: http://127.0.0.1:UPSTREAM/{proxy}
+x-amazon-apigateway-request-validators:
+  params: {validateRequestParameters: true, validateRequestBody: false}
 x-amazon-apigateway-gateway-responses:
   DEFAULT_4XX:
     responseParameters: {gatewayresponse.header.Access-Control-Allow-Origin: "'*'"}
@@ -121,7 +129,14 @@ def uvicorn(app: str, port: int, pythonpath: Path) -> subprocess.Popen[bytes]:
 
 def wrk(url: str, duration: int, connections: int) -> tuple[float, float]:
     """(requests/s, p50 latency in ms)."""
-    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    command = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        url,
+    ]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
@@ -165,7 +180,7 @@ def report(args: argparse.Namespace, bare_port: int, gw_port: int) -> None:
         return wrk(url, args.duration, connections)
 
     bare, _ = measure(bare_port, "/", args.connections)
-    mock, _ = measure(gw_port, "/mock", args.connections)
+    mock, _ = measure(gw_port, "/mock?x=1", args.connections)
     lam, _ = measure(gw_port, "/lambda", args.connections)
     _, direct_p50 = measure(bare_port, "/x", 1)
     _, proxy_p50 = measure(gw_port, "/proxy/x", 1)

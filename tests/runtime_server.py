@@ -8,6 +8,7 @@ is a real HTTP server that answers with what it received, for HTTP proxy tests.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.server
 import json
@@ -165,10 +166,8 @@ class _Echo(http.server.BaseHTTPRequestHandler):
         self.send_header("X-Upstream", "yes")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        try:
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the gateway gave up first (timeout tests)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(payload)  # the gateway may have given up first (timeout tests)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _answer
 

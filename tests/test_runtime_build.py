@@ -152,11 +152,11 @@ def _probe(route: dict[str, Any]) -> tuple[str, str]:
 
 
 def _runs_locally(route: dict[str, Any], functions: dict[str, Any]) -> bool:
-    """Documented exceptions: routes behind an authorizer or API key, AWS service and non-proxy
-    integrations, functions without a local handler, and HTTP proxies (their upstreams are not
-    running here) answer 5xx by design."""
+    """Documented exceptions: routes behind an authorizer or API key, AWS service integrations,
+    functions without a local handler, and HTTP integrations (their upstreams are not running
+    here) answer 5xx by design."""
     integration = route["integration"]
-    if route["security"] or integration["type"] not in ("MOCK", "AWS_PROXY"):
+    if route["security"] or integration["type"] not in ("MOCK", "AWS_PROXY", "AWS"):
         return False
     return integration["type"] == "MOCK" or integration.get("function") in functions
 

@@ -432,6 +432,36 @@ def test_http_proxy_unreachable(gw: Gateway) -> None:
     assert reply.body == b'{"message": "Network error communicating with endpoint"}'
 
 
+# -- non-proxy integrations (reference §1.6, §1.7, §2.9) ----------------------------------
+def test_http_custom_integration(gw: Gateway) -> None:
+    reply = gw.fetch("GET", "/custom/http/7?q=z", {"X-Client": "not forwarded"})
+    assert reply.status == 200
+    assert reply.header("X-Up") == "yes" and reply.header("X-Upstream") is None
+    data = reply.json()
+    assert isinstance(data, dict)
+    assert data["path"] == "/base/7?q=z"
+    assert json.loads(data["body"]) == {"got": "7"}
+    assert gw.fetch("GET", "/custom/http/created").status == 202  # selected by status "201"
+
+
+def test_http_custom_sends_only_mapped_headers(gw: Gateway) -> None:
+    data = gw.fetch("GET", "/custom/http/7", {"X-Client": "c"}).json()
+    assert isinstance(data, dict)
+    seen = {k.lower(): v for k, v in data["headers"]}
+    assert "x-client" not in seen
+    assert seen["x-custom"] == "c"
+    assert seen["user-agent"].startswith("AmazonAPIGateway_")
+    assert seen["accept"] == "application/json"
+    assert "x-amzn-apigateway-api-id" in seen
+
+
+def test_lambda_custom_integration(gw: Gateway) -> None:
+    ok = gw.fetch("GET", "/custom/lambda?name=rex")
+    assert (ok.status, ok.json()) == (200, {"echo": {"name": "rex", "fail": ""}})
+    failed = gw.fetch("GET", "/custom/lambda?fail=x")
+    assert (failed.status, failed.json()) == (400, {"error": "bad input: x"})
+
+
 # -- stages and stage variables (reference §8.1) ------------------------------------------
 def test_stage_variables_in_lambda_uri(gw: Gateway, gw_all: Gateway) -> None:
     assert gw.fetch("GET", "/lambda/by-stage").json()["context"]["function_name"] == "Echo"  # type: ignore[index]

@@ -228,7 +228,7 @@ _CODES: tuple[Code, ...] = (
         W,
         "{what} is {location}, which is not beside the template; imported without it",
         "download the definition next to the template (same file name as the S3 key) and re-import",
-        "apigwc import never fetches from the network; routes come only from SAM events.",
+        "apigwc import never fetches from the network: a definition kept only in S3 is left out.",
     ),
     Code(
         "AGW135",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from abc import ABC, abstractmethod
 from typing import Any
 
 from apigwc import __version__
@@ -51,8 +52,8 @@ CLOUDWATCH_ROLE_POLICY = (
 )
 
 
-class TemplateBuilder:
-    """Builds one template; subclasses override the `*_hook`-style methods below."""
+class TemplateBuilder(ABC):
+    """Builds one template; the flavours implement the API resources and may override the hooks."""
 
     transform: str | None = None
     flavour = "CloudFormation"
@@ -72,17 +73,21 @@ class TemplateBuilder:
             frozenset(self.deployment.functions),
         )
         self._account_id: str | None = None
+        self._permission_keys: set[str] = set()  # (function, source ARN) already permitted
 
     # -- orchestration ---------------------------------------------------------------------------
     def build(self) -> dict[str, Json]:
         self.add_functions()
-        body = self.binder.bind(export_document(self.api, BODY_OPTIONS))
-        if self.api.protocol is Protocol.REST:
-            self.add_rest_api(body)
-            self.add_usage_plans()
-        else:
-            self.add_http_api(body)
-        add_domains(self)
+        # A spec that only describes a WebSocket API has no REST/HTTP API to deploy (API Gateway
+        # refuses to deploy a REST API without methods).
+        if self.api.methods or self.deployment.websocket is None:
+            body = self.binder.bind(export_document(self.api, BODY_OPTIONS))
+            if self.api.protocol is Protocol.REST:
+                self.add_rest_api(body)
+                self.add_usage_plans()
+            else:
+                self.add_http_api(body)
+            add_domains(self)
         if self.deployment.websocket is not None:
             add_websocket(self, self.deployment.websocket)
         self.add_permissions()
@@ -101,14 +106,17 @@ class TemplateBuilder:
         return [(n, self.deployment.stages.get(n, Stage())) for n in self.deployment.stage_names]
 
     # -- hooks -----------------------------------------------------------------------------------
+    @abstractmethod
     def add_functions(self) -> None:
         """SAM creates `x-apigwc.functions`; plain CloudFormation takes their ARNs as parameters."""
 
+    @abstractmethod
     def add_rest_api(self, body: Json) -> None:
-        raise NotImplementedError
+        """The REST API resource with `body`, its deployment and stages (filling `stage_refs`)."""
 
+    @abstractmethod
     def add_http_api(self, body: Json) -> None:
-        raise NotImplementedError
+        """The HTTP API resource with `body` and its stages (filling `stage_refs`)."""
 
     def sam_domain(self) -> bool:
         """True when the SAM API resource carried the domain in SAM's own `Domain` syntax."""
@@ -176,7 +184,9 @@ class TemplateBuilder:
     def logging_dependency(self, stage: Stage, websocket: bool = False) -> str | None:
         """REST and WebSocket stages log to CloudWatch through the account's API Gateway role
         (`AWS::ApiGateway::Account.CloudWatchRoleArn`); the stage must wait for it."""
-        logs = stage.access_log is not None and stage.access_log.destination_arn is None
+        destination = stage.access_log.destination_arn if stage.access_log else None
+        # Kinesis Data Firehose destinations use a service-linked role; CloudWatch needs the account's
+        logs = stage.access_log is not None and ":firehose:" not in str(destination)
         for setting in stage.method_settings.values():
             logs = (
                 logs
@@ -351,9 +361,9 @@ class TemplateBuilder:
             return
         source = sub(f"{EXECUTE_API_ARN}:${{{api_id}}}/{sub_escape(arn_path)}")
         key = json.dumps([function, source], sort_keys=True)
-        if key in self._permissions:
+        if key in self._permission_keys:
             return
-        self._permissions.add(key)
+        self._permission_keys.add(key)
         label = _function_label(function)
         self.template.add_resource(
             self.template.new_id(label, "Permission"),
@@ -365,12 +375,6 @@ class TemplateBuilder:
                 "SourceArn": source,
             },
         )
-
-    @property
-    def _permissions(self) -> set[str]:
-        if not hasattr(self, "_permission_keys"):
-            self._permission_keys: set[str] = set()
-        return self._permission_keys
 
 
 def _function_label(function: Json) -> str:

@@ -14,12 +14,14 @@ the parameters and conditions they need added to it:
 - `Fn::If [C, ...]` and `Condition: C` get a condition `C` driven by a parameter `CValue`
   (`"true"`/`"false"`, default `"false"`).
 
-A literal string the binder turned into `Fn::Sub` (a Lambda URI, or a string with API Gateway's
-import-time `${AWS::Region}`-style variables, reference §2.5) is recorded in
-`Metadata.apigwc.literals` (Sub text -> the literal), and an attribute parameter in
-`Metadata.apigwc.substitutions` (parameter -> the `Fn::GetAtt` the spec wrote); `unbind` undoes
-both, so importing a body gives back what the spec wrote. Parameter defaults are the values the
-spec wrote.
+What the binder changed is recorded in the template's `Metadata.apigwc`, as plain data:
+`substitutions` maps each parameter it introduced to what the spec wrote in its place (a Lambda
+function ARN, or `X.Attr` for a `Fn::GetAtt`), and `literals` maps each `Fn::Sub` text it made
+from a literal string (a Lambda URI, or a string with API Gateway's import-time `${AWS::Region}`
+-style variables, reference §2.5) to that string, both with `${` written `${!` so the metadata
+holds nothing that looks like a variable; `dotted` lists the parameters that stand for a
+`Fn::GetAtt` written `X.Attr` rather than `[X, Attr]`. `unbind` undoes it all: importing a body gives back what
+the spec wrote. Parameter defaults are the values the spec wrote.
 """
 
 from __future__ import annotations
@@ -57,7 +59,6 @@ class Binder:
     account: str
     functions: frozenset[str]
     created: dict[str, str] = field(default_factory=dict)
-    defined: set[str] = field(default_factory=set)  # resources and parameters the emitter owns
     _arn_parameters: dict[str, str] = field(default_factory=dict)  # function ARN -> parameter
 
     # -- values --------------------------------------------------------------------------------
@@ -83,9 +84,10 @@ class Binder:
             bound = {"Fn::Sub": LAMBDA_URI_SUB.format(self.created[match["name"]])}
         else:
             param = self._arn_parameter(match["name"], match["arn"])
+            self._record("substitutions", param, match["arn"])
             bound = {"Fn::Sub": f"{match['prefix']}${{{param}}}{match['suffix']}"}
-        if bound is not text:
-            self._record("literals", bound["Fn::Sub"], text)
+        if bound is not text:  # escaped: Metadata must not look like it holds Sub variables
+            self._record("literals", _escape(bound["Fn::Sub"]), _escape(text))
         return bound
 
     def _arn_parameter(self, name: str, arn: str) -> str:
@@ -108,9 +110,12 @@ class Binder:
             return ref(self._ref(arg))
         if key == "Fn::GetAtt" and isinstance(arg, str) and "." in arg:
             resource, _, attribute = arg.partition(".")
-            return self._get_att(resource, attribute, arg)
+            bound = self._get_att(resource, attribute)
+            if "Ref" in bound:  # remember the `X.A` spelling, kept as such inside raw arguments
+                self._record("dotted", bound["Ref"], True)
+            return bound
         if key == "Fn::GetAtt" and _string_pair(arg):
-            return self._get_att(arg[0], arg[1], arg)
+            return self._get_att(arg[0], arg[1])
         if key == "Fn::Sub":
             return {"Fn::Sub": self._sub(arg)}
         if key == "Fn::If" and isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
@@ -125,13 +130,13 @@ class Binder:
 
     # -- references ----------------------------------------------------------------------------
     def _ref(self, name: str) -> str:
-        if name.startswith("AWS::") or name in self.defined or name in self.created.values():
+        if name.startswith("AWS::") or name in self.created.values():
             return name
         default = name if name in self.functions else None
         return self._parameter(name, default, f"{name}, referred to by the API definition")
 
-    def _get_att(self, resource: str, attribute: str, written: Json) -> Json:
-        if resource in self.created.values() or resource in self.defined:
+    def _get_att(self, resource: str, attribute: str) -> Json:
+        if resource in self.created.values():
             return get_att(resource, attribute)
         default = None
         if resource in self.functions and attribute == "Arn":
@@ -139,7 +144,7 @@ class Binder:
         name = logical_part(resource) + logical_part(attribute)
         spelled = f"{resource}.{attribute}"
         param = self._parameter(name, default, f"{spelled}, referred to by the API definition")
-        self._record("substitutions", param, {"Fn::GetAtt": written})
+        self._record("substitutions", param, spelled)  # plain data, not an intrinsic
         return ref(param)
 
     def _sub(self, arg: Json) -> Json:
@@ -157,7 +162,7 @@ class Binder:
                 return match[0]
             if "." in name and not name.startswith("AWS::"):
                 resource, _, attribute = name.partition(".")
-                bound = self._get_att(resource, attribute, [resource, attribute])
+                bound = self._get_att(resource, attribute)
                 if "Ref" in bound:
                     return "${" + str(bound["Ref"]) + "}"
                 return match[0]
@@ -180,7 +185,7 @@ class Binder:
         description: str,
         allowed: list[str] | None = None,
     ) -> str:
-        name = logical_part(name) or "Value"
+        name = name if name.isalnum() else logical_part(name) or "Value"
         spec: dict[str, Json] = {"Description": description}
         if default is not None:
             spec["Default"] = default
@@ -210,7 +215,11 @@ def _import_variables(text: str) -> Json:
 def unbind(value: Json, metadata: Json) -> Json:
     """What the spec wrote, from a value `Binder.bind` produced and the template's `Metadata`."""
     record = metadata.get("apigwc", {}) if isinstance(metadata, dict) else {}
-    return _unbind(value, record.get("literals", {}), record.get("substitutions", {}))
+    literals = {_unescape(k): _unescape(v) for k, v in record.get("literals", {}).items()}
+    substitutions = dict(record.get("substitutions", {}))
+    for param in record.get("dotted", {}):
+        substitutions[param] = [substitutions.get(param)]  # a list: `Fn::GetAtt: X.A` as written
+    return _unbind(value, literals, substitutions)
 
 
 def _unbind(value: Json, literals: dict[str, Json], substitutions: dict[str, Json]) -> Json:
@@ -226,17 +235,30 @@ def _unbind(value: Json, literals: dict[str, Json], substitutions: dict[str, Jso
             return {
                 key: [_unbind_text(arg[0], substitutions), _unbind(arg[1], literals, substitutions)]
             }
-        if key == "Ref" and isinstance(arg, str) and arg in substitutions:
-            return substitutions[arg]
+        written = substitutions.get(arg) if key == "Ref" and isinstance(arg, str) else None
+        if isinstance(written, list) and isinstance(written[0], str):
+            return {"Fn::GetAtt": written[0]}
+        if isinstance(written, str) and not written.startswith("arn:"):
+            return {"Fn::GetAtt": written.split(".", 1)}
     return {k: _unbind(v, literals, substitutions) for k, v in value.items()}
+
+
+def _escape(text: str) -> str:
+    """`${` -> `${!` everywhere (one `!` more per occurrence, so `_unescape` inverts it)."""
+    return text.replace("${", "${!")
+
+
+def _unescape(text: str) -> str:
+    return text.replace("${!", "${")
 
 
 def _unbind_text(text: str, substitutions: dict[str, Json]) -> str:
     def replace(match: re.Match[str]) -> str:
-        written = substitutions.get(match[1], {}).get("Fn::GetAtt")
-        if written is None:
-            return match[0]
-        return "${" + (written if isinstance(written, str) else ".".join(written)) + "}"
+        written = substitutions.get(match[1])
+        written = written[0] if isinstance(written, list) else written
+        if not isinstance(written, str) or written.startswith("arn:"):
+            return match[0]  # ARNs come back whole, through `literals`
+        return "${" + written + "}"
 
     return SUB_VARIABLE.sub(replace, text)
 

@@ -255,6 +255,10 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
         version = integration.payload_format_version
         default = "2.0" if api.protocol is Protocol.HTTP else "1.0"
         data["payloadFormatVersion"] = str(version) if isinstance(version, str) else default
+    elif integration.type is IntegrationType.AWS:
+        # Lambda custom runs locally; any other AWS service answers as misconfigured.
+        data["function"] = lambda_function(integration.uri) if integration.is_lambda else None
+        data["requestParameters"] = _strings(integration.request_parameters)
     elif integration.type in (IntegrationType.HTTP_PROXY, IntegrationType.HTTP):
         data["uri"] = _text(integration.uri)
         data["httpMethod"] = integration.http_method

@@ -31,7 +31,7 @@ from apigwc.importer.template import Resource, Template, read_template
 from apigwc.importer.v2 import add_http_routes, websocket
 from apigwc.ir.deployment import DEFAULT_ACCOUNT, DEFAULT_REGION, DEFAULT_STAGE
 
-__all__ = ["ApiEntry", "Imported", "import_file", "render"]
+__all__ = ["ApiEntry", "Imported", "discover", "import_file", "render", "spec_dir_for"]
 
 REST_API = "AWS::ApiGateway::RestApi"
 V2_API = "AWS::ApiGatewayV2::Api"

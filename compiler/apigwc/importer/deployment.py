@@ -30,8 +30,8 @@ def stage_name(template: Template, value: Any) -> str | None:
     target = template.ref_target(value)
     if target in template.resources:
         stage = template.resources[target].properties.get("StageName")
-        return template.text(stage, target)
-    text = template.text(value, "")
+        return template.name(stage, target)
+    text = template.name(value, "")
     return text or None
 
 
@@ -41,10 +41,10 @@ def stage_name(template: Template, value: Any) -> str | None:
 def rest_stages(template: Template, api_id: str) -> dict[str, dict[str, Any]]:
     stages: dict[str, dict[str, Any]] = {}
     for stage in owned(template, api_id, "AWS::ApiGateway::Stage"):
-        name = template.text(stage.properties.get("StageName"), stage.logical_id)
+        name = template.name(stage.properties.get("StageName"), stage.logical_id)
         stages[name] = rest_stage(template, stage.properties, stage.prop())
     for deployment in owned(template, api_id, "AWS::ApiGateway::Deployment"):
-        name = template.text(deployment.properties.get("StageName"), "")
+        name = template.name(deployment.properties.get("StageName"), "")
         if name and name not in stages:
             description = deployment.properties.get("StageDescription")
             props = _stage_description(description) if isinstance(description, dict) else {}
@@ -70,7 +70,7 @@ def _stage_description(description: dict[str, Any]) -> dict[str, Any]:
 def http_stages(template: Template, api_id: str) -> dict[str, dict[str, Any]]:
     stages: dict[str, dict[str, Any]] = {}
     for stage in owned(template, api_id, "AWS::ApiGatewayV2::Stage", key="ApiId"):
-        name = template.text(stage.properties.get("StageName"), stage.logical_id)
+        name = template.name(stage.properties.get("StageName"), stage.logical_id)
         stages[name] = http_stage(template, stage.properties, stage.prop())
     return stages
 
@@ -175,11 +175,15 @@ def _api_key(template: Template, key: Resource) -> dict[str, Any]:
 
 
 def rest_domains(template: Template, api_id: str) -> list[dict[str, Any]]:
+    """Public domains (`DomainName` + `BasePathMapping`, or `ApiMapping` for multi-level base
+    paths) and private ones (`DomainNameV2` + `BasePathMappingV2`)."""
     domains: list[dict[str, Any]] = []
-    mappings = owned(template, api_id, "AWS::ApiGateway::BasePathMapping")
-    for domain in template.of_type("AWS::ApiGateway::DomainName"):
+    mappings = owned(
+        template, api_id, "AWS::ApiGateway::BasePathMapping", "AWS::ApiGateway::BasePathMappingV2"
+    ) + owned(template, api_id, "AWS::ApiGatewayV2::ApiMapping", key="ApiId")
+    for domain in template.of_type("AWS::ApiGateway::DomainName", "AWS::ApiGateway::DomainNameV2"):
         name = template.text(domain.properties.get("DomainName"), "")
-        base_paths = _base_paths(template, mappings, domain, name, "BasePath")
+        base_paths = _base_paths(template, mappings, domain, name)
         if name and base_paths:
             domains.append(
                 {"name": name, **_rest_domain(template, domain), "basePaths": base_paths}
@@ -217,7 +221,7 @@ def http_domains(template: Template, api_id: str) -> list[dict[str, Any]]:
     mappings = owned(template, api_id, "AWS::ApiGatewayV2::ApiMapping", key="ApiId")
     for domain in template.of_type("AWS::ApiGatewayV2::DomainName"):
         name = template.text(domain.properties.get("DomainName"), "")
-        base_paths = _base_paths(template, mappings, domain, name, "ApiMappingKey")
+        base_paths = _base_paths(template, mappings, domain, name)
         if not (name and base_paths):
             continue
         configs = domain.properties.get("DomainNameConfigurations")
@@ -240,13 +244,14 @@ def http_domains(template: Template, api_id: str) -> list[dict[str, Any]]:
 
 
 def _base_paths(
-    template: Template, mappings: list[Resource], domain: Resource, name: str, key: str
+    template: Template, mappings: list[Resource], domain: Resource, name: str
 ) -> dict[str, str]:
     result: dict[str, str] = {}
     for mapping in mappings:
-        target = mapping.properties.get("DomainName")
+        target = mapping.properties.get("DomainName", mapping.properties.get("DomainNameArn"))
         if template.ref_target(target) != domain.logical_id and template.text(target, "") != name:
             continue
+        key = "ApiMappingKey" if "ApiMappingKey" in mapping.properties else "BasePath"
         base = template.text(mapping.properties.get(key), "")
         stage = stage_name(template, mapping.properties.get("Stage"))
         result["" if base == "(none)" else base] = stage or ""

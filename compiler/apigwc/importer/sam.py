@@ -393,7 +393,7 @@ def _gateway_response(value: Any) -> dict[str, Any]:
 
 def _stage_name(template: Template, props: dict[str, Any], http: bool) -> str:
     default = "$default" if http else "Prod"
-    return template.text(props.get("StageName"), default) or default
+    return template.name(props.get("StageName"), default) or default
 
 
 def _usage_plan(

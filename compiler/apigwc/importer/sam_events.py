@@ -142,6 +142,8 @@ def _add_security(ctx: EventContext, event: Event, operation: dict[str, Any]) ->
     api_auth = ctx.auth
     authorizers = mapping(api_auth.get("Authorizers"))
     name = auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
+    if ctx.http and "Authorizer" not in auth and _route(event, True)[1] == "options":
+        name = None  # SAM leaves an HTTP API's OPTIONS routes (CORS preflight) open
     key_required = auth.get("ApiKeyRequired", api_auth.get("ApiKeyRequired")) is True
     if auth.get("OverrideApiAuth") and not (
         "Authorizer" in auth or "ApiKeyRequired" in auth or "ResourcePolicy" in auth

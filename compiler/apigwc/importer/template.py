@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,12 +75,27 @@ class Template:
     def scalar(self, value: Any) -> Any:
         """A `Ref` to a template parameter becomes its default (what a deploy with no overrides
         uses); anything else is returned as written."""
+        if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Fn::Sub"), str):
+            return self._sub_defaults(value)
         name = self.ref_target(value) if isinstance(value, dict) and "Ref" in value else None
         if name is not None and name in self.parameters:
             param = self.parameters[name]
             if isinstance(param, dict) and "Default" in param:
                 return param["Default"]
         return value
+
+    def _sub_defaults(self, value: dict[str, Any]) -> Any:
+        """`!Sub` over template parameters only, filled with their defaults; any other
+        variable (a resource, a pseudo parameter) leaves the value as written."""
+        text: str = value["Fn::Sub"]
+        names = re.findall(r"\$\{([^}!]+)\}", text)
+        defaults = {n: self.parameters.get(n) for n in names}
+        if not all(isinstance(p, dict) and "Default" in p for p in defaults.values()):
+            return value
+        for name, param in defaults.items():
+            assert isinstance(param, dict)
+            text = text.replace("${" + name + "}", str(param["Default"]))
+        return text
 
     def text(self, value: Any, fallback: str) -> str:
         """A string setting (stage name, domain name): parameter defaults resolved; an
@@ -88,6 +104,19 @@ class Template:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)
         return fallback
+
+    def name(self, value: Any, fallback: str) -> str:
+        """A name (a stage's): as `text`, but a parameter with no default gives the parameter's
+        own name, which is what the deployed name stands for."""
+        resolved = self.scalar(value)
+        if isinstance(resolved, dict) and len(resolved) == 1:
+            ((fn, args),) = resolved.items()
+            if fn == "Ref" and isinstance(args, str) and args in self.parameters:
+                return args
+            named = re.sub(r"\$\{([^}!]+)\}", r"\1", args) if fn == "Fn::Sub" else ""
+            if isinstance(named, str) and re.fullmatch(r"[A-Za-z0-9_-]+", named):
+                return named
+        return self.text(value, fallback)
 
     # -- files -------------------------------------------------------------------------------
     def local_path(self, name: str) -> str:

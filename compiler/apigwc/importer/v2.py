@@ -84,15 +84,7 @@ def add_http_routes(template: Template, api: Resource, body: dict[str, Any]) -> 
     authorizers = _http_authorizers(template, api.logical_id, body)
     props = api.properties
     if "Target" in props:  # quick create: one default route to the target
-        uri = props["Target"]
-        integration = {
-            "type": "aws_proxy",
-            "httpMethod": "POST",
-            "uri": uri,
-            "payloadFormatVersion": "2.0",
-        }
-        route_key = template.text(props.get("RouteKey"), "$default")
-        _put_route(body, route_key, {"x-amazon-apigateway-integration": integration})
+        _quick_create(template, api, body, authorizers)
     for route in _owned(template, api.logical_id, "Route"):
         route_key = template.text(route.properties.get("RouteKey"), "")
         operation: dict[str, Any] = {"responses": {"default": {"description": "Default response"}}}
@@ -109,6 +101,36 @@ def add_http_routes(template: Template, api: Resource, body: dict[str, Any]) -> 
     cors = props.get("CorsConfiguration")
     if isinstance(cors, dict):
         body["x-amazon-apigateway-cors"] = {k[0].lower() + k[1:]: v for k, v in cors.items()}
+
+
+def _quick_create(
+    template: Template, api: Resource, body: dict[str, Any], authorizers: dict[str, str]
+) -> None:
+    """`Target` on the Api: API Gateway creates one route (RouteKey, default `$default`) with a
+    Lambda proxy integration; `AWS::ApiGatewayV2::ApiGatewayManagedOverrides` then changes that
+    route's authorization and that integration's settings."""
+    props = api.properties
+    integration: dict[str, Any] = {
+        "type": "aws_proxy",
+        "httpMethod": "POST",
+        "uri": props["Target"],
+        "payloadFormatVersion": "2.0",
+    }
+    operation: dict[str, Any] = {"x-amazon-apigateway-integration": integration}
+    for override in _owned(template, api.logical_id, "ApiGatewayManagedOverrides"):
+        route = override.properties.get("Route")
+        if isinstance(route, dict):
+            security = _route_security(template, route, authorizers)
+            if security is not None:
+                operation["security"] = security
+        changes = override.properties.get("Integration")
+        for prop, key in (
+            ("TimeoutInMillis", "timeoutInMillis"),
+            ("PayloadFormatVersion", "payloadFormatVersion"),
+        ):
+            if isinstance(changes, dict) and prop in changes:
+                integration[key] = changes[prop]
+    _put_route(body, template.text(props.get("RouteKey"), "$default"), operation)
 
 
 def _put_route(body: dict[str, Any], route_key: str, operation: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -173,9 +173,8 @@ class _Builder:
             top.merges.append(value)
         else:
             if key in top.seen and top.key_node and top.key_node.key_span:
-                self.duplicates.append(
-                    (top.pointer + "/" + escape_token(key), top.key_node.key_span)
-                )
+                key_span = cast(Span, top.key_node.key_span)  # YAML spans are never offsets
+                self.duplicates.append((top.pointer + "/" + escape_token(key), key_span))
             top.seen.add(key)
             top.container[key] = value
         top.key, top.key_node = None, None

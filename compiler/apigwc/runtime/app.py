@@ -20,11 +20,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import gateway_responses, lambda_proxy, mock, payloads, security_gate
+from . import gateway_responses, integration_custom, lambda_proxy, mock, payloads, security_gate
 from .context import Request, context_values, request_values, standard_headers
 from .cors import CorsConfiguration, is_preflight
 from .gateway_responses import GatewayError, Response
-from .http_proxy import ProxyMappings, Upstreams, forward
+from .http_proxy import ProxyMappings, Upstreams, forward, mapping_values
 from .lambda_functions import FunctionError, Functions
 from .request_validation import RequestValidation, Validator
 from .routing import Match, Router
@@ -72,6 +72,11 @@ class Gateway:
             id(route): ProxyMappings.compile(route["integration"], self.protocol)
             for route in routes
             if (route.get("integration") or {}).get("type") == "HTTP_PROXY"
+        }
+        self.custom_mappings = {
+            id(route): integration_custom.CustomMappings.compile(route["integration"])
+            for route in routes
+            if (route.get("integration") or {}).get("type") in ("HTTP", "AWS")
         }
         # Request validators per route (by identity: route entries are plain dicts).
         self.validations = {
@@ -238,9 +243,34 @@ class Gateway:
             )
         if kind == "AWS_PROXY" and integration.get("function"):
             return await self.lambda_proxy(request, match, context, integration)
+        if kind == "HTTP" or (kind == "AWS" and integration.get("function")):
+            return await self.custom(request, match, context, integration)
         # AWS service integrations, non-proxy HTTP/Lambda and anything the runtime cannot reach
         # answer as API Gateway answers a misconfigured integration.
         raise GatewayError("API_CONFIGURATION_ERROR")
+
+    async def custom(
+        self,
+        request: Request,
+        match: Match,
+        context: Mapping[str, Any],
+        integration: Mapping[str, Any],
+    ) -> Response:
+        """HTTP custom and Lambda custom integrations (reference §1.6, §1.7, §2.9)."""
+        return await integration_custom.integrate(
+            integration_custom.Call(
+                request,
+                integration,
+                context,
+                _vtl_request(request, match),
+                mapping_values(request, match.path_parameters, context),
+                self.custom_mappings[id(match.route)],
+            ),
+            self.templates,
+            self.functions,
+            self.upstreams,
+            str(self.api["apiId"]),
+        )
 
     async def lambda_proxy(
         self,

@@ -135,9 +135,9 @@ def _query(request: Request, mapped: Mapping[str, str]) -> str:
     return urlencode(pairs, quote_via=quote)
 
 
-def _response(status: int, headers: Any, body: bytes) -> Response:
+def _response(status: int, headers: list[tuple[str, str]], body: bytes) -> Response:
     out: list[tuple[str, str]] = []
-    for name, value in headers.items():
+    for name, value in headers:
         key = name.lower()
         if key in DROPPED:
             continue
@@ -242,6 +242,19 @@ async def _send(
     url: str,
     headers: list[tuple[str, str]],
 ) -> Response:
+    upstream = await send(upstreams, request, integration, url, headers, request.body)
+    return _response(upstream.status, upstream.headers, upstream.body)
+
+
+async def send(
+    upstreams: Upstreams,
+    request: Request,
+    integration: Mapping[str, Any],
+    url: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> Response:
+    """One upstream call; the upstream's status and headers as they came (4xx/5xx included)."""
     if not url.startswith(("http://", "https://")):
         raise GatewayError("API_CONFIGURATION_ERROR")
     method = str(integration.get("httpMethod") or "ANY").upper()
@@ -253,13 +266,13 @@ async def _send(
             method,
             URL(url, encoded=True),
             headers=headers,
-            data=request.body or None,
+            data=body or None,
             timeout=aiohttp.ClientTimeout(total=timeout_s),
             allow_redirects=False,
             ssl=ssl,
         ) as upstream:
-            body = await upstream.read()
-            return _response(upstream.status, upstream.headers, body)
+            content = await upstream.read()
+            return Response(upstream.status, list(upstream.headers.items()), content)
     except TimeoutError:
         raise GatewayError("INTEGRATION_TIMEOUT") from None
     except (aiohttp.ClientError, ValueError, OSError):

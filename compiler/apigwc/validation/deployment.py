@@ -17,7 +17,7 @@ from apigwc.diagnostics.model import Origin, Severity
 from apigwc.ir.api import Api
 from apigwc.ir.base import Deployable, Sub
 from apigwc.ir.deployment import Stage, Throttle
-from apigwc.ir.enums import HTTP_METHODS, IntegrationType
+from apigwc.ir.enums import HTTP_METHODS, IntegrationType, Protocol
 from apigwc.ir.integration import Integration
 from apigwc.validation.base import Report
 from apigwc.validation.examples import document, operation
@@ -242,7 +242,9 @@ def deploy_time(value: Deployable | None) -> bool:
 # -- stages ------------------------------------------------------------------------------------
 def _check_stage(api: Api, name: str, stage: Stage, report: Report) -> None:
     at = x_apigwc_at(api, "stages", name)
-    if not _STAGE_NAME.fullmatch(name):
+    # HTTP APIs also have the `$default` stage, served at the root ([CFN] ApiGatewayV2::Stage)
+    default_http = name == "$default" and api.protocol is Protocol.HTTP
+    if not default_http and not _STAGE_NAME.fullmatch(name):
         problem = (
             "is longer than 128 characters"
             if len(name) > 128

@@ -65,3 +65,10 @@ def shaped(event: dict[str, Any], context: Any) -> Any:
 def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
     time.sleep(float((event.get("queryStringParameters") or {}).get("seconds", "2")))
     return {"statusCode": 200, "body": "late"}
+
+
+def custom(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A Lambda custom (non-proxy) function: the event is the rendered request template."""
+    if event.get("fail"):
+        raise ValueError("bad input: " + event["fail"])
+    return {"echo": event}

@@ -36,7 +36,13 @@ DEFAULT_MEMORY_MB = 128
 
 
 class FunctionError(Exception):
-    """The function failed (Lambda's `X-Amz-Function-Error: Unhandled`)."""
+    """The function failed (Lambda's `X-Amz-Function-Error: Unhandled`); `error_message` and
+    `error_type` are what Lambda reports (`errorMessage`, `errorType`)."""
+
+    def __init__(self, error_message: str, error_type: str = "Runtime.Error") -> None:
+        super().__init__(error_message)
+        self.error_message = error_message
+        self.error_type = error_type
 
 
 @functools.cache
@@ -122,7 +128,8 @@ class Functions:
             async with asyncio.timeout(function_timeout):
                 return await call
         except TimeoutError:
-            raise FunctionError(f"Task timed out after {function_timeout:.2f} seconds") from None
+            message = f"Task timed out after {function_timeout:.2f} seconds"
+            raise FunctionError(message, "Sandbox.Timedout") from None
 
     def _run(self, name: str, event: Any, context: LambdaContext) -> Any:
         try:
@@ -135,7 +142,7 @@ class Functions:
         except Exception as exc:
             # Lambda writes the traceback to the function's log; here it goes to stderr.
             traceback.print_exc(file=sys.stderr)
-            raise FunctionError(f"{type(exc).__name__}: {exc}") from exc
+            raise FunctionError(str(exc), type(exc).__name__) from exc
 
 
 def _import(folder: Path, module_name: str) -> ModuleType:

@@ -22,6 +22,7 @@ from typing import Any
 from .gateway_responses import GatewayError, Response
 from .vtl import (
     RenderResult,
+    RequestOverride,
     ResponseOverride,
     Template,
     VtlRenderError,
@@ -29,6 +30,7 @@ from .vtl import (
     VtlTemplateError,
 )
 
+_VELOCITY_SYNTAX = re.compile(r"[$#\\]")
 _STATUS = re.compile(r"""["']?statusCode["']?\s*:\s*["']?(\d{3})\b""")
 JSON = "application/json"
 
@@ -49,6 +51,9 @@ class Templates:
         context: Mapping[str, Any],
         stage_variables: Mapping[str, str],
     ) -> RenderResult:
+        if not _VELOCITY_SYNTAX.search(text):
+            # Plain text renders as itself: skip the engine (most MOCK request templates).
+            return RenderResult(text, RequestOverride(), ResponseOverride())
         template = self._compiled.get(text) if text in self._compiled else _compile(text)
         if template is None:  # did not compile: "Execution failed due to configuration error"
             raise GatewayError("API_CONFIGURATION_ERROR")
