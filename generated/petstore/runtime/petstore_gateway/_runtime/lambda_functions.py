@@ -18,13 +18,14 @@ import functools
 import importlib.util
 import json
 import os
+import queue
 import re
 import sys
+import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -70,6 +71,53 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class WorkerPool:
+    """A bounded pool of handler threads, lighter than `run_in_executor`: a worker hands its
+    result straight to the asyncio future of the request (one thread hop each way)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.jobs: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self.started = 0
+        self.idle = 0
+        self.lock = threading.Lock()
+
+    def submit(
+        self, loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any
+    ) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = loop.create_future()
+        with self.lock:
+            if self.idle == 0 and self.started < self.size:
+                self.started += 1
+                threading.Thread(
+                    target=self._work, name=f"lambda-{self.started}", daemon=True
+                ).start()
+            else:
+                self.idle = max(0, self.idle - 1)
+        self.jobs.put((loop, future, fn, args))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            loop, future, fn, args = self.jobs.get()
+            try:
+                result, error = fn(*args), None
+            except BaseException as exc:  # handed to the awaiting request, re-raised there
+                result, error = None, exc
+            loop.call_soon_threadsafe(_settle, future, result, error)
+            with self.lock:
+                self.idle += 1
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # the request timed out and stopped waiting
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
 class Functions:
     """The API's functions, loaded once on first use, invoked on a bounded pool."""
 
@@ -85,7 +133,7 @@ class Functions:
         self.base = base
         self.region = region
         self.account = account
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda")
+        self.pool = WorkerPool(workers)
         self._handlers: dict[str, Handler] = {}
 
     def resolve(self, name: str) -> str | None:
@@ -120,7 +168,7 @@ class Functions:
         context = LambdaContext(name, config, self.region, self.account)
         function_timeout = float(config.get("timeout") or DEFAULT_TIMEOUT_S)
         loop = asyncio.get_running_loop()
-        call = loop.run_in_executor(self.pool, self._run, name, event, context)
+        call = self.pool.submit(loop, self._run, name, event, context)
         if integration_timeout_s <= function_timeout:
             async with asyncio.timeout(integration_timeout_s):
                 return await call
