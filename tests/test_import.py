@@ -2,9 +2,9 @@
 recorded outputs, driven by MANIFEST.tsv.
 
 - valid templates: the default API imports and the written spec compiles with no error and
-  builds; a few upstream fixtures cannot (their own definition is one API Gateway rejects, or a
-  file they include was not copied into the corpus), each listed in `EXPECTED_FINDINGS` with the
-  finding that names why;
+  builds; a few upstream fixtures carry a definition API Gateway would reject (the SAM transform
+  copies it through), or include a file that was not copied into the corpus: they import with
+  that part degraded and the warning that says how, listed in `DEGRADED`;
 - SAM error cases: every API of the template imported in turn gives an error (never a
   traceback), and the error names the recorded cause where `SAM_CAUSES` lists it;
 - SAM translator oracles: for each API of each oracle, what apigwc derives from the SAM template
@@ -28,17 +28,21 @@ TEMPLATES = [r for r in rows() if r.local_path.startswith("templates/")]
 VALID = [r for r in TEMPLATES if r.valid]
 SAM_ERRORS = [r for r in TEMPLATES if r.invalid]
 
-# Valid templates whose default API does not import clean, with the code that says why. These
-# are upstream fixtures: the SAM transform accepts them, API Gateway would not.
-_HTTPS_AWS_PROXY = "AGW412"  # an aws_proxy integration whose uri is an https URL, not Lambda
-EXPECTED_FINDINGS = {
+# Valid templates whose default API does not import clean, with the code that says why. Empty:
+# upstream fixtures that the SAM transform accepts but API Gateway would refuse import with the
+# broken part degraded and a warning (AGW140-AGW142), see `DEGRADED` below.
+EXPECTED_FINDINGS: dict[str, str] = {}
+
+_HTTPS_AWS_PROXY = "AGW142"  # aws_proxy to an https URL: imported as http_proxy
+# Valid templates that import with a part degraded, and the warning that says so.
+DEGRADED = {
     # the included ./swagger.yaml was not copied into the corpus
-    "aws-sam-cli/start_api__template-with-included-swagger.yaml": "AGW133",
-    "aws-sam-cli/start_api__template-with-unresolved-intrinsic-in-cors.yaml": "AGW133",
-    # path-level parameters written `- status: {in: path, ...}`: API Gateway reads no name
-    "aws-sam-cli/start_api__lambda_authorizers__swagger-api.yaml": "AGW203",
+    "aws-sam-cli/start_api__template-with-included-swagger.yaml": "AGW140",
+    "aws-sam-cli/start_api__template-with-unresolved-intrinsic-in-cors.yaml": "AGW140",
+    # path-level parameters written `- status: {in: path, ...}`: unwrapped
+    "aws-sam-cli/start_api__lambda_authorizers__swagger-api.yaml": "AGW142",
     # a `sam local` fixture: credentials with origin '*', Lambda proxies with no uri
-    "aws-sam-cli/start_api__swagger-template-http-api.yaml": "AGW528",
+    "aws-sam-cli/start_api__swagger-template-http-api.yaml": "AGW142",
     "aws-sam-translator/api_http_paths_with_if_condition.yaml": _HTTPS_AWS_PROXY,
     "aws-sam-translator/api_http_paths_with_if_condition_no_value_then_case.yaml": _HTTPS_AWS_PROXY,
     "aws-sam-translator/api_rest_paths_with_if_condition_openapi.yaml": _HTTPS_AWS_PROXY,
@@ -50,22 +54,22 @@ EXPECTED_FINDINGS = {
         _HTTPS_AWS_PROXY
     ),
     "aws-sam-translator/definition_body_intrinsics_support.yaml": _HTTPS_AWS_PROXY,
-    # the body's resource policy has a Version and no Statement
-    "aws-sam-translator/api_merge_definitions_with_any_method.yaml": "AGW497",
-    "aws-sam-translator/api_with_merge_definitions_null_paths.yaml": "AGW497",
+    # the body's resource policy has a Version and no Statement: imported without it
+    "aws-sam-translator/api_merge_definitions_with_any_method.yaml": "AGW142",
+    "aws-sam-translator/api_with_merge_definitions_null_paths.yaml": "AGW142",
     # the body's own policy statement has no Resource
-    "aws-sam-translator/api_with_resource_policy_global.yaml": "AGW497",
-    # the body's `security` is an object, not a list
-    "aws-sam-translator/api_merge_definitions_with_full_properties.yaml": "AGW201",
-    # Cors values written unquoted ('headers'): API Gateway rejects them as mapping expressions
-    "aws-sam-translator/api_with_cors_and_only_headers.yaml": "AGW419",
-    "aws-sam-translator/api_with_cors_and_only_origins.yaml": "AGW419",
-    # DefinitionBody is `{this: is, a: swagger}`
-    "aws-sam-translator/api_with_resource_refs.yaml": "AGW120",
-    # an HTTP API Lambda proxy with no payloadFormatVersion
-    "aws-sam-translator/http_api_openapi_with_propagate_tags.yaml": "AGW427",
-    # securitySchemes written under `paths`
-    "cfn-lint/used_transform_removed.yaml": "AGW206",
+    "aws-sam-translator/api_with_resource_policy_global.yaml": "AGW142",
+    # the body's `security` is an object, not a list: kept as one requirement
+    "aws-sam-translator/api_merge_definitions_with_full_properties.yaml": "AGW142",
+    # Cors values written unquoted ('headers'): quoted as SAM's add_cors expects
+    "aws-sam-translator/api_with_cors_and_only_headers.yaml": "AGW142",
+    "aws-sam-translator/api_with_cors_and_only_origins.yaml": "AGW142",
+    # DefinitionBody is `{this: is, a: swagger}`: an API with no routes
+    "aws-sam-translator/api_with_resource_refs.yaml": "AGW141",
+    # an HTTP API Lambda proxy with no payloadFormatVersion: '2.0'
+    "aws-sam-translator/http_api_openapi_with_propagate_tags.yaml": "AGW142",
+    # securitySchemes written under `paths`; an integration with no type
+    "cfn-lint/used_transform_removed.yaml": "AGW142",
 }
 
 # SAM error cases: the text the diagnostic must carry, taken from the recorded cause.
@@ -124,6 +128,9 @@ SAM_CAUSES = {
 }
 
 
+DEGRADE_CODES = {"AGW140", "AGW141", "AGW142"}
+
+
 def _id(row: Row) -> str:
     return row.local_path.removeprefix("templates/")
 
@@ -140,6 +147,7 @@ def valid_imports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome
 def test_manifest_has_templates() -> None:
     assert len(VALID) >= 100 and len(SAM_ERRORS) >= 35
     assert set(EXPECTED_FINDINGS) <= {_id(r) for r in VALID}
+    assert set(DEGRADED) <= {_id(r) for r in VALID}
     assert set(SAM_CAUSES) <= {r.path.name for r in SAM_ERRORS}
 
 
@@ -152,6 +160,11 @@ def test_valid_template_imports(row: Row, valid_imports: dict[str, Outcome]) -> 
         return
     assert outcome.api is not None, outcome.describe()
     assert not outcome.errors, outcome.describe()
+    warned = {d.code for d in outcome.imported.sink.diagnostics if d.code in DEGRADE_CODES}
+    if _id(row) in DEGRADED:
+        assert DEGRADED[_id(row)] in warned, warned
+    else:
+        assert not warned, [d.message for d in outcome.imported.sink.diagnostics]
 
 
 def test_valid_templates_build(valid_imports: dict[str, Outcome], tmp_path: Path) -> None:
@@ -211,9 +224,9 @@ ORACLE_DIFFERENCES = {
     ("api_with_merge_definitions_null_paths", "WebhooksApi"): "routes",
     # HttpApi events on a REST Serverless::Api: SAM writes a `$default` route and a named stage
     ("api_with_any_method_in_swagger", "MyApi"): "routes, stages",
-    # DefinitionBody is not OpenAPI at all (`{this: is, a: swagger}`): neither side is an API
-    ("api_with_resource_refs", "MyApi"): "no API",
-    ("explicit_api", "ApiWithInlineSwagger"): "no API",
+    # DefinitionBody is not OpenAPI at all, with OpenApiVersion: the SAM side is refused (AGW135)
+    # while SAM's output imports as an API with no routes (AGW141). Without OpenApiVersion
+    # (api_with_resource_refs, explicit_api) both sides import with no routes and match.
     ("explicit_api_openapi_3", "ApiWithInlineSwagger"): "no API",
     # a body without a version, with OpenApiVersion: SAM rewrites securityDefinitions
     ("api_with_security_definition_and_components", "ExplicitApi"): "authorizers",
@@ -262,7 +275,7 @@ def test_sam_translator_oracle(name: str, api_id: str, tmp_path: Path) -> None:
 def test_oracle_match_count() -> None:
     """The figure the issue asks for: API resources matching SAM's output."""
     matching = len(ORACLE_CASES) - len(ORACLE_DIFFERENCES)
-    assert len(ORACLE_CASES) == 74 and matching == 58
+    assert len(ORACLE_CASES) == 74 and matching == 60
 
 
 # -- the command and the shapes it reads ---------------------------------------------------------

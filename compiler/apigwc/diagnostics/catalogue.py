@@ -270,6 +270,34 @@ _CODES: tuple[Code, ...] = (
         "set it in x-apigwc by hand if the local runtime needs it",
         "A template value with no place in the spec or x-apigwc (kept out rather than guessed).",
     ),
+    Code(
+        "AGW140",
+        "included-file-missing",
+        W,
+        "{what} names {location}, which is not beside the template; imported without it",
+        "copy the included file next to the template and re-import",
+        "The SAM transform accepts the template, but the file its `AWS::Include` names is not on "
+        "disk: the API is imported with only what the template itself declares (its events).",
+    ),
+    Code(
+        "AGW141",
+        "definition-not-openapi",
+        W,
+        "{what} is not an OpenAPI or Swagger document ({reason}); API Gateway rejects it, so it "
+        "is imported as an API with no routes",
+        "write an OpenAPI 3.0 or Swagger 2.0 document there",
+        "The SAM transform passes any mapping through as the body, but API Gateway's import "
+        "needs `openapi` / `swagger` and `paths`.",
+    ),
+    Code(
+        "AGW142",
+        "definition-part-degraded",
+        W,
+        "{what} {problem}, which API Gateway rejects; imported {action}",
+        "fix the template so that it deploys as written",
+        "The SAM transform accepts the template, but API Gateway would refuse this part of the "
+        "definition: the import keeps the rest and says how it changed this part.",
+    ),
     # --- 2xx: shape of extensions ----------------------------------------------------------
     Code(
         "AGW201",

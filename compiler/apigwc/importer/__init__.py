@@ -23,6 +23,7 @@ from typing import Any
 from apigwc.diagnostics.model import Origin
 from apigwc.diagnostics.sink import Sink
 from apigwc.importer import deployment as dep
+from apigwc.importer.degrade import degrade
 from apigwc.importer.bodies import read_definition, read_location, undo_substitutions
 from apigwc.importer.resources import add_tree, empty_body, has_tree
 from apigwc.importer.sam import import_sam_api
@@ -157,10 +158,21 @@ def build_spec(template: Template, api: ApiEntry, spec_dir: str) -> dict[str, An
         body, settings = built
     functions = dep.functions(template, spec_dir)
     http = api.kind in ("http", "sam-http")
-    _normalise(body, settings, http)
     if api.resource is not None and api.kind == "rest":
         _rest_api_properties(api.resource, body)
+    body = degrade(template, body, _body_origin(template, api), http, api.logical_id)
+    _normalise(body, settings, http)
     return _with_apigwc(body, settings, functions, http=http)
+
+
+def _body_origin(template: Template, api: ApiEntry) -> Origin:
+    """Where the API's definition is written in the template (its warnings point there)."""
+    if api.resource is None:
+        return Origin(template.path, "")
+    for prop in ("DefinitionBody", "Body"):
+        if prop in api.resource.properties:
+            return api.resource.prop(prop)
+    return api.resource.prop()
 
 
 def _normalise(body: dict[str, Any], settings: dict[str, Any], http: bool) -> None:

@@ -22,7 +22,7 @@ def read_definition(template: Template, value: Any, origin: Origin) -> dict[str,
     """An inline body: structural `Fn::If` resolved and includes expanded (at the top and
     nested), then normalised as API Gateway reads it."""
     value = resolve_structural_ifs(template, value, origin)
-    value, origin = template.expand_includes(value, origin)
+    value, origin = template.expand_includes(value, origin, missing_ok=True)
     if value is None:
         return None
     if not isinstance(value, dict):

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apigwc.diagnostics.model import Origin
+from apigwc.loader.document import RefError
 from apigwc.importer.bodies import read_definition, read_location
 from apigwc.importer.conditions import resolve_structural_ifs
+from apigwc.importer.degrade import quote_rest_cors
 from apigwc.importer.sam_auth import (
     apply_api_auth,
     apply_http_cors,
@@ -195,6 +197,10 @@ def _body(
             template.report("AGW135", where, reason=reason)
             return None, False
         body = read_definition(template, raw, where)
+        if body is None and template.definition_not_local:
+            # the included file is not beside the template (AGW140): SAM would merge the
+            # events into it, so they go into the definition SAM generates instead
+            return _generated(template, api_id, props, http), True
         if body is None:
             return None, False
         changes = http or _sam_changes_body(template, api_id, props)
@@ -324,7 +330,17 @@ def _apply_cors(
     if http and "CorsConfiguration" in props:
         apply_http_cors(body, props["CorsConfiguration"])
     elif not http and isinstance(props.get("Cors"), (str, dict)):
-        apply_rest_cors(body, props["Cors"])
+        apply_rest_cors(body, quote_rest_cors(template, props["Cors"], _cors_origin(template, origin)))
+
+
+def _cors_origin(template: Template, origin: Origin) -> Origin:
+    """The resource's own `Cors`, or `Globals.Api.Cors` that SAM merged into it."""
+    own = origin.child("Cors")
+    try:
+        template.doc.get(own)
+    except RefError:  # not written on the resource
+        return Origin(template.path, "").child("Globals", "Api", "Cors")
+    return own
 
 
 def _root_settings(

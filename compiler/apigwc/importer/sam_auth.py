@@ -195,7 +195,8 @@ def apply_rest_cors(body: dict[str, Any], cors: Any) -> None:
     )
     config = {"AllowOrigin": cors} if isinstance(cors, str) or intrinsic else dict(cors)
     headers = {
-        "Access-Control-Allow-Origin": config.get("AllowOrigin"),
+        # SAM's CorsProperties default AllowOrigin to "'*'" when the Cors map leaves it out
+        "Access-Control-Allow-Origin": config.get("AllowOrigin", "'*'"),
         "Access-Control-Allow-Headers": config.get("AllowHeaders"),
         "Access-Control-Allow-Methods": config.get("AllowMethods"),
         "Access-Control-Allow-Credentials": "'true'" if config.get("AllowCredentials") else None,

@@ -18,6 +18,7 @@ from apigwc.ir.base import Deployable
 from apigwc.ir.enums import IntegrationType, Protocol
 from apigwc.ir.integration import Integration, IntegrationResponse
 from apigwc.ir.method import Method
+from apigwc.runtime.mapping import RESERVED_HTTP_HEADER_PREFIXES, RESERVED_HTTP_HEADERS
 from apigwc.validation.base import Report
 from apigwc.validation.mapping_expressions import (
     INTEGRATION_REQUEST_KEY,
@@ -215,30 +216,10 @@ CODES = (
     ),
 )
 
-# Headers HTTP API parameter mappings may not set (reference §1.1.2), lower case.
-_RESERVED = frozenset(
-    {
-        "authorization",
-        "connection",
-        "content-encoding",
-        "content-length",
-        "content-location",
-        "forwarded",
-        "keep-alive",
-        "origin",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "x-forwarded-for",
-        "x-forwarded-host",
-        "x-forwarded-proto",
-        "via",
-    }
-)
-_RESERVED_PREFIXES = ("access-control-", "apigw-", "x-amz-", "x-amzn-")
+# Headers HTTP API parameter mappings may not set (reference §1.1.2): the runtime's own table, so
+# that what `validate` refuses and what the gateway refuses cannot drift apart.
+_RESERVED = RESERVED_HTTP_HEADERS
+_RESERVED_PREFIXES = RESERVED_HTTP_HEADER_PREFIXES
 _HTTP_KEY = re.compile(r"^(append|overwrite|remove):(header|querystring)\.(.+)$")
 _HTTP_VARIABLE = re.compile(r"\$\{?([A-Za-z]+)[.}]")
 _SUBTYPE_REQUIRED = {

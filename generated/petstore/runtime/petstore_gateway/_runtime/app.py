@@ -3,10 +3,13 @@
 Flows in: the generated `API` settings and `ROUTES` table (plain data), the stage to serve and
 ASGI HTTP requests. Flows out: responses with API Gateway's status codes, headers and bodies.
 
-Pipeline (reference §1.1): stage -> route match (unknown -> 403 Missing Authentication Token,
-HTTP APIs 404 Not Found) -> authorizer / API key gate -> integration (Lambda proxy, HTTP proxy,
-MOCK; AWS service integrations answer as a misconfigured integration) -> standard headers. Every
-gateway-generated error goes through the gateway responses.
+Pipeline (reference §1.1): stage -> request decompression (REST, compression enabled) -> CORS
+preflight (HTTP APIs) -> route match (unknown -> 403 Missing Authentication Token, HTTP APIs 404
+Not Found) -> authorizer / API key gate -> request validation -> integration (Lambda proxy, HTTP
+proxy, MOCK, HTTP and Lambda custom; AWS service integrations answer as a misconfigured
+integration) -> CORS headers, compression, standard headers. Every gateway-generated error goes
+through the gateway responses. Routes' templates, mappings and validators are compiled once, in
+`Gateway.__init__`.
 
 The selected stage is served at the root, like `sam local start-api`; with `all_stages` every
 stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (404 for HTTP APIs).
