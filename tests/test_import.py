@@ -499,3 +499,117 @@ def test_include_of_a_local_file(tmp_path: Path) -> None:
     outcome = import_and_compile(tmp_path / "template.yaml", tmp_path / "out")
     assert outcome.api is not None and not outcome.errors, outcome.describe()
     assert [f"{m.http_method} {m.path}" for m in outcome.api.methods] == ["GET /ping"]
+
+
+# -- definitions API Gateway would refuse, degraded with a warning ---------------------------------
+
+DEGRADED_REST = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      Cors: {AllowHeaders: content-type}
+      DefinitionBody:
+        swagger: '2.0'
+        info: {title: Degraded, version: '1'}
+        x-amazon-apigateway-policy: {Version: '2012-10-17'}
+        paths:
+          securitySchemes: {Key: {type: apiKey}}
+          /items/{id}:
+            parameters:
+              - id: {in: path, required: true, type: string}
+            get:
+              x-amazon-apigateway-integration:
+                {type: aws_proxy, httpMethod: POST, uri: 'https://example.com/items'}
+              responses: {}
+            delete:
+              x-amazon-apigateway-integration: {uri: 'https://example.com/items'}
+              responses: {}
+"""
+
+
+def _degraded(outcome: Outcome) -> list[tuple[int, str]]:
+    return [(d.line, d.message) for d in outcome.imported.sink.diagnostics if d.code == "AGW142"]
+
+
+def test_rest_definition_parts_api_gateway_refuses_are_degraded(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(DEGRADED_REST, encoding="utf-8")
+    outcome = import_and_compile(template, tmp_path / "out")
+    assert outcome.api is not None and not outcome.errors, outcome.describe()
+    spec = outcome.imported.spec
+    assert spec is not None and "x-amazon-apigateway-policy" not in spec
+    item = spec["paths"]["/items/{id}"]
+    assert list(spec["paths"]) == ["/items/{id}"]
+    assert item["parameters"] == [{"name": "id", "in": "path", "required": True, "type": "string"}]
+    assert item["get"]["x-amazon-apigateway-integration"]["type"] == "http_proxy"
+    assert "x-amazon-apigateway-integration" not in item["delete"]
+    preflight = item["options"]["x-amazon-apigateway-integration"]["responses"]["default"]
+    assert preflight["responseParameters"][
+        "method.response.header.Access-Control-Allow-Headers"
+    ] == ("'content-type'")
+    assert preflight["responseParameters"][
+        "method.response.header.Access-Control-Allow-Origin"
+    ] == ("'*'")
+    lines = sorted(line for line, _ in _degraded(outcome))
+    assert lines == [8, 12, 14, 17, 20, 23], _degraded(outcome)
+
+
+DEGRADED_HTTP = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration: {AllowOrigins: ['*'], AllowCredentials: true}
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: Degraded, version: '1'}
+        paths:
+          /a:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:A/invocations
+          /b:
+            post:
+              x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST}
+"""
+
+
+def test_http_definition_parts_api_gateway_refuses_are_degraded(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(DEGRADED_HTTP, encoding="utf-8")
+    outcome = import_and_compile(template, tmp_path / "out")
+    assert outcome.api is not None and not outcome.errors, outcome.describe()
+    spec = outcome.imported.spec
+    assert spec is not None
+    assert spec["x-amazon-apigateway-cors"]["allowCredentials"] is False
+    integration = spec["paths"]["/a"]["get"]["x-amazon-apigateway-integration"]
+    assert integration["payloadFormatVersion"] == "2.0"
+    assert "x-amazon-apigateway-integration" not in spec["paths"]["/b"]["post"]
+    assert len(_degraded(outcome)) == 3, _degraded(outcome)
+
+
+def test_missing_include_and_a_body_that_is_not_openapi(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n  Missing:\n    Type: AWS::Serverless::Api\n    Properties:\n"
+        "      StageName: dev\n      DefinitionBody:\n        Fn::Transform:\n"
+        "          Name: AWS::Include\n          Parameters: {Location: ./gone.yaml}\n"
+        "  NotOpenApi:\n    Type: AWS::Serverless::Api\n    Properties:\n"
+        "      StageName: dev\n      DefinitionBody: {this: is, a: swagger}\n",
+        encoding="utf-8",
+    )
+    missing = import_and_compile(template, tmp_path / "m", "Missing")
+    assert missing.api is not None and not missing.errors, missing.describe()
+    assert [d.code for d in missing.imported.sink.diagnostics] == ["AGW140"]
+    assert not missing.api.methods
+    other = import_and_compile(template, tmp_path / "n", "NotOpenApi")
+    assert other.api is not None and not other.errors, other.describe()
+    (warning,) = [d for d in other.imported.sink.diagnostics if d.code == "AGW141"]
+    assert "it has a, this" in warning.message and warning.line == 14
+    assert other.imported.spec is not None and other.imported.spec["paths"] == {}

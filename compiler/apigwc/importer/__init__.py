@@ -11,6 +11,7 @@ file:line:col of the template) and `render` (the spec as YAML text). One module 
     resources.py    an explicit AWS::ApiGateway::Resource / Method / ... tree
     v2.py           AWS::ApiGatewayV2::Route / Integration / Authorizer, WebSocket APIs
     stages.py, deployment.py   stages, API keys, usage plans, domains, functions -> x-apigwc
+    degrade.py      what SAM accepts but API Gateway would refuse, degraded with a warning
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from typing import Any
 from apigwc.diagnostics.model import Origin
 from apigwc.diagnostics.sink import Sink
 from apigwc.importer import deployment as dep
-from apigwc.importer.degrade import degrade
 from apigwc.importer.bodies import read_definition, read_location, undo_substitutions
+from apigwc.importer.degrade import degrade
 from apigwc.importer.resources import add_tree, empty_body, has_tree
 from apigwc.importer.sam import import_sam_api
 from apigwc.importer.sam_events import IMPLICIT_HTTP, IMPLICIT_REST, api_events, event_api_id

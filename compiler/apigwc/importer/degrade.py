@@ -1,16 +1,21 @@
-"""Parts of an imported definition that the SAM transform accepts but API Gateway would refuse,
-degraded so that the spec builds, each with a warning (AGW141, AGW142).
+"""Parts of an imported definition that the template carries (and the SAM transform accepts)
+but API Gateway would refuse, degraded so that the spec builds, each with a warning (AGW141,
+AGW142).
 
 Flows in: the body the importer built (after SAM's events, Auth and Cors), the template, where
-the body sits in it, and whether the API is an HTTP API. Flows out: the same body, changed in
-place; one warning per change, located at the nearest place of the template that holds it.
+the body sits in it, and whether the API is an HTTP API; for SAM's REST `Cors`, the property
+before SAM writes it into the body (`quote_rest_cors`). Flows out: the body, changed in place
+(or replaced, when it is no OpenAPI document at all); one warning per change, located at the
+nearest place of the template that holds the part.
 
-A template the corpus marks valid transforms under SAM, yet some upstream fixtures carry a body
-API Gateway itself rejects (the SAM translator copies the body through unchecked). Importing
-such a template must still give a spec that builds, so each broken part is changed in the least
-surprising way, and the warning says what was written, why API Gateway refuses it and what the
-spec holds instead. Where the intent is unambiguous (a parameter wrapped in a one-key map, an
-`aws_proxy` integration pointing at an https URL) it is kept; otherwise the part is left out.
+The corpus marks these templates valid because the SAM translator transforms them, yet some
+upstream fixtures carry a body API Gateway itself rejects (SAM copies the body through
+unchecked). Importing such a template must still give a spec that builds, so each broken part is
+changed in the least surprising way, and the warning says what was written, why API Gateway
+refuses it and what the spec holds instead. Where the intent is unambiguous (a parameter wrapped
+in a one-key map, an `aws_proxy` integration pointing at an https URL, an unquoted Cors literal)
+it is kept; where keeping it could widen access (credentials with any origin) the narrower
+reading is taken; otherwise the part is left out.
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from apigwc.diagnostics.model import Origin
-from apigwc.loader.document import RefError
 from apigwc.importer.sam_body import ANY_METHOD, METHOD_KEYS
 from apigwc.importer.template import Template
+from apigwc.loader.document import RefError
 from apigwc.validation.domains import policy_problem
 
 INTEGRATION = "x-amazon-apigateway-integration"

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apigwc.diagnostics.model import Origin
-from apigwc.loader.document import RefError
 from apigwc.importer.bodies import read_definition, read_location
 from apigwc.importer.conditions import resolve_structural_ifs
 from apigwc.importer.degrade import quote_rest_cors
@@ -31,6 +30,7 @@ from apigwc.importer.sam_checks import auth_problems, body_problems
 from apigwc.importer.sam_events import EventContext, add_events, api_events, event_api_id
 from apigwc.importer.stages import _throttle, http_stage, rest_stage
 from apigwc.importer.template import Resource, Template
+from apigwc.loader.document import RefError
 
 OPENAPI_VERSION = re.compile(r"^3(\.\d+){1,2}$")
 # SAM writes a usage plan and its key under these logical ids (per API, or shared by all).
@@ -330,7 +330,9 @@ def _apply_cors(
     if http and "CorsConfiguration" in props:
         apply_http_cors(body, props["CorsConfiguration"])
     elif not http and isinstance(props.get("Cors"), (str, dict)):
-        apply_rest_cors(body, quote_rest_cors(template, props["Cors"], _cors_origin(template, origin)))
+        apply_rest_cors(
+            body, quote_rest_cors(template, props["Cors"], _cors_origin(template, origin))
+        )
 
 
 def _cors_origin(template: Template, origin: Origin) -> Origin:
