@@ -142,6 +142,12 @@ def build(spec: str, output: str | None, stage: str | None) -> None:
 @click.option("--all-stages", is_flag=True, help="Serve every stage under /{stage}/.")
 @click.option("--reload", is_flag=True, help="Rebuild and restart on spec or handler changes.")
 @click.option("--workers", type=int, default=1, show_default=True)
+@click.option(
+    "--validate-responses",
+    is_flag=True,
+    help="Check every integration response against the spec's response schemas (openapi-core); "
+    "mismatches get an x-apigwc-contract-violation header and a log line.",
+)
 def serve(
     spec: str,
     host: str,
@@ -150,6 +156,7 @@ def serve(
     all_stages: bool,
     reload: bool,
     workers: int,
+    validate_responses: bool,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn."""
     from pathlib import Path
@@ -157,7 +164,7 @@ def serve(
     from apigwc.serve import ServeOptions
     from apigwc.serve import serve as run_server
 
-    options = ServeOptions(host, port, stage, all_stages, workers)
+    options = ServeOptions(host, port, stage, all_stages, workers, validate_responses)
     sys.exit(run_server(Path(spec), options, reload))
 
 

@@ -31,6 +31,7 @@ class ServeOptions:
     stage: str | None = None
     all_stages: bool = False
     workers: int = 1
+    validate_responses: bool = False  # contract checking with openapi-core (a development aid)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command += ["--stage", options.stage]
     if options.all_stages:
         command.append("--all-stages")
+    if options.validate_responses:
+        command.append("--validate-responses")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])

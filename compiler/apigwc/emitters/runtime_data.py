@@ -20,7 +20,7 @@ from typing import Any
 from apigwc.emitters import EmitContext
 from apigwc.ir.api import MODEL_REF_PREFIX, Api, RequestValidator
 from apigwc.ir.base import GetAtt, Sub
-from apigwc.ir.enums import IntegrationType, Protocol
+from apigwc.ir.enums import ContentHandling, IntegrationType, Protocol
 from apigwc.ir.integration import Integration
 from apigwc.ir.method import Method
 
@@ -281,10 +281,17 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
                 "statusCode": r.status_code,
                 "responseTemplates": _strings(r.response_templates),
                 "responseParameters": _strings(r.response_parameters),
+                **_content_handling(r.content_handling),
             }
             for r in integration.responses
         ]
+        data.update(_content_handling(integration.content_handling))
     return data
+
+
+def _content_handling(value: ContentHandling | None) -> dict[str, str]:
+    """`contentHandling` only where the spec sets it (reference §6.1; unset is passthrough)."""
+    return {"contentHandling": value.value} if value is not None else {}
 
 
 def lambda_function(uri: Any) -> str | None:

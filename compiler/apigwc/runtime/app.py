@@ -25,6 +25,7 @@ from typing import Any
 
 from . import gateway_responses, integration_custom, lambda_proxy, mock, payloads, security_gate
 from .context import Request, context_values, request_values, standard_headers
+from .contract import ContractCheck
 from .cors import CorsConfiguration, is_preflight
 from .gateway_responses import GatewayError, Response
 from .http_proxy import ProxyMappings, Upstreams, forward, mapping_values
@@ -43,6 +44,10 @@ REST_TIMEOUT_MS, HTTP_TIMEOUT_MS = 29000, 30000
 # dropped rather than breaking the connection.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
+# Header names seen before, checked and encoded once (b"" = not sendable). Bounded, since a Lambda
+# handler can invent names.
+_WIRE_NAMES: dict[str, bytes] = {}
+_WIRE_NAMES_MAX = 4096
 
 
 class Gateway:
@@ -66,6 +71,8 @@ class Gateway:
                 f"unknown stage {self.stage!r}; the API has {', '.join(api['stages'])}"
             )
         self.all_stages = all_stages
+        # `--validate-responses` (contract.py): None unless the option is on.
+        self.contract: ContractCheck | None = None
         self.binary_media_types = tuple(api.get("binaryMediaTypes") or ())
         self.functions = Functions(
             api.get("functions") or {}, package_dir, api["region"], api["account"]
@@ -178,7 +185,12 @@ class Gateway:
             if gate is not None:
                 raise gate
             self._validate(request, match)
-            return await self.integrate(request, match, context)
+            response = await self.integrate(request, match, context)
+            if self.contract is not None:
+                response = self.contract.apply(
+                    request, match.route, match.path_parameters, response
+                )
+            return response
         except GatewayError as error:
             return self.error(error, request, context, match)
 
@@ -268,6 +280,7 @@ class Gateway:
                 _vtl_request(request, match),
                 mapping_values(request, match.path_parameters, context),
                 self.custom_mappings[id(match.route)],
+                self.binary_media_types,
             ),
             self.templates,
             self.functions,
@@ -388,14 +401,21 @@ def _request(scope: Scope, body: bytes) -> Request:
 
 async def _send(send: Send, response: Response, method: str) -> None:
     body = b"" if method == "HEAD" else response.body
-    headers = [
-        (k.encode("latin-1"), v.encode("latin-1", "replace"))
-        for k, v in response.headers
-        if _HEADER_NAME.fullmatch(k) and not _BAD_VALUE.search(v)
-    ]
+    headers = []
+    for k, v in response.headers:
+        name = _WIRE_NAMES.get(k) or _wire_name(k)
+        if name and not _BAD_VALUE.search(v):
+            headers.append((name, v.encode("latin-1", "replace")))
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _wire_name(name: str) -> bytes:
+    wire = name.encode("latin-1") if _HEADER_NAME.fullmatch(name) else b""
+    if len(_WIRE_NAMES) < _WIRE_NAMES_MAX:
+        _WIRE_NAMES[name] = wire
+    return wire
 
 
 def from_environment(
@@ -406,7 +426,7 @@ def from_environment(
 ) -> Gateway:
     """The app `python -m <pkg>` and `apigwc serve` run: stage options come in the environment
     so that every uvicorn worker process builds the same gateway."""
-    return Gateway(
+    gateway = Gateway(
         api,
         routes,
         package_dir,
@@ -414,3 +434,6 @@ def from_environment(
         all_stages=os.environ.get("APIGWC_ALL_STAGES") == "1",
         validators=validators,
     )
+    if os.environ.get("APIGWC_VALIDATE_RESPONSES") == "1":
+        gateway.contract = ContractCheck.load(package_dir)
+    return gateway

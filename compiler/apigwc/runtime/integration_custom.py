@@ -10,16 +10,25 @@ plus API Gateway's defaults; the integration response is selected by `selectionP
 the status code (HTTP) or the Lambda `errorMessage` (a successful invocation is matched as the
 empty string); only mapped headers return to the client; the response template renders the
 backend body as `$input.body`; `$context.responseOverride` wins.
+
+Binary payloads (§6.1) go through `payloads.py`: without a template, `contentHandling` converts
+the body by the reference's request and response tables. A template reads and writes text, so
+(inferred, the tables say nothing of templates beyond "templates see the base64 string") a
+conversion to text happens before the template renders and a conversion to binary (base64
+decoding) applies to what it rendered.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from . import payloads
 from .context import Request
 from .gateway_responses import GatewayError, Response
 from .http_proxy import Upstreams, send, target_url
@@ -85,8 +94,10 @@ def integration_request(
     context: Mapping[str, Any],
     mappings: CustomMappings,
     values: MappingValues,
+    binary: Sequence[str] = (),
 ) -> tuple[bytes, IntegrationRequestParameters, ResponseOverride]:
-    """The endpoint body and mapped parameters (request template overrides applied)."""
+    """The endpoint body and mapped parameters (request template overrides applied);
+    `binary` is the API's `binaryMediaTypes`."""
     if mappings.broken:
         raise GatewayError("API_CONFIGURATION_ERROR")
     try:
@@ -97,9 +108,16 @@ def integration_request(
         )
     except IllegalHeaderMapping:
         raise GatewayError("API_CONFIGURATION_ERROR") from None
-    template = request_template(integration, request.header("content-type"))
+    content_type = request.header("content-type")
+    handling = integration.get("contentHandling")
+    template = request_template(integration, content_type)
     if template is None:
-        return request.body, mapped, ResponseOverride()
+        with _payload_errors():
+            converted = payloads.convert_request(request.body, content_type, binary, handling)
+        return converted.body, mapped, ResponseOverride()
+    if handling == payloads.CONVERT_TO_TEXT:  # the template reads the base64 text (§6.1)
+        text = payloads.convert_request(request.body, content_type, binary, handling).body
+        vtl_request = replace(vtl_request, body=text.decode("utf-8", "replace"))
     result = templates.render(template, vtl_request, context, context.get("stageVariables") or {})
     override = result.request_override
     mapped = IntegrationRequestParameters(
@@ -107,7 +125,20 @@ def integration_request(
         querystring={**mapped.querystring, **override.querystring},
         path={**mapped.path, **override.path},
     )
-    return result.body.encode(), mapped, result.response_override
+    body = result.body.encode()
+    if handling == payloads.CONVERT_TO_BINARY:  # the rendered text is base64 to decode
+        with _payload_errors():
+            body = payloads.convert_request(body, None, (), handling).body
+    return body, mapped, result.response_override
+
+
+@contextmanager
+def _payload_errors() -> Iterator[None]:
+    """Text that is not base64 where binary is wanted answers 500 API_CONFIGURATION_ERROR."""
+    try:
+        yield
+    except payloads.PayloadError as error:
+        raise GatewayError(error.response_type) from None
 
 
 async def invoke_lambda(
@@ -145,8 +176,10 @@ def method_response(
     values: MappingValues,
     override: ResponseOverride,
     accept: str | None,
+    binary: Sequence[str] = (),
 ) -> Response:
-    """Select the integration response, map headers, render the template (§1.7)."""
+    """Select the integration response, map headers, render the template (§1.7), convert a
+    binary payload by the response's `contentHandling` (§6.1)."""
     chosen = select_response(list(integration.get("responses") or ()), endpoint.selector)
     multi: dict[str, list[str]] = {}
     for name, value in endpoint.headers:
@@ -155,14 +188,41 @@ def method_response(
     mapping = mappings.responses.get(str(chosen.get("selectionPattern")))
     headers = list(mapping.evaluate(values).items()) if mapping else []
     picked = response_template(chosen.get("responseTemplates") or {}, accept)
-    body, content = endpoint.body, _content_type(endpoint.headers)
-    if picked is not None:
-        backend = replace(vtl_request, body=endpoint.body.decode("utf-8", "replace"))
+    content = _content_type(endpoint.headers)
+    convert = _ResponseConversion(accept, binary, chosen.get("contentHandling"))
+    is_binary = payloads.is_binary_media_type(content, binary)
+    if picked is None:
+        body = convert(endpoint.body, is_binary)
+    else:
+        # Under CONVERT_TO_TEXT a binary payload reaches the template as base64 text.
+        text = endpoint.body
+        if is_binary and convert.handling == payloads.CONVERT_TO_TEXT:
+            text = base64.b64encode(endpoint.body)
+        backend = replace(vtl_request, body=text.decode("utf-8", "replace"))
         result = templates.render(picked[1], backend, context, context.get("stageVariables") or {})
-        body, content = result.body.encode(), picked[0]
+        body, content = convert(result.body.encode(), False), picked[0]
         override = override.then(result.response_override)
     status = override.status or int(chosen.get("statusCode") or 200)
     return Response(status, [("Content-Type", content), *headers, *override.header.items()], body)
+
+
+@dataclass(frozen=True)
+class _ResponseConversion:
+    """The §6.1 response table for one integration response and client `Accept`."""
+
+    accept: str | None
+    binary: Sequence[str]
+    handling: str | None
+
+    def __call__(self, body: bytes, is_binary: bool) -> bytes:
+        with _payload_errors():
+            return payloads.convert_response(
+                body,
+                payload_is_binary=is_binary,
+                accept=self.accept,
+                binary_media_types=self.binary,
+                content_handling=self.handling,
+            )
 
 
 def _content_type(headers: list[tuple[str, str]]) -> str:
@@ -205,6 +265,7 @@ class Call:
     vtl_request: VtlRequest
     values: MappingValues
     mappings: CustomMappings
+    binary_media_types: tuple[str, ...] = ()
 
 
 async def integrate(
@@ -214,7 +275,14 @@ async def integrate(
     integration, context = call.integration, call.context
     variables = context.get("stageVariables") or {}
     body, mapped, override = integration_request(
-        call.request, integration, templates, call.vtl_request, context, call.mappings, call.values
+        call.request,
+        integration,
+        templates,
+        call.vtl_request,
+        context,
+        call.mappings,
+        call.values,
+        call.binary_media_types,
     )
     if integration["type"] == "HTTP":
         url, headers = http_target(integration, mapped, variables, call.request, api_id)
@@ -234,4 +302,5 @@ async def integrate(
         call.values,
         override,
         call.request.header("accept"),
+        call.binary_media_types,
     )

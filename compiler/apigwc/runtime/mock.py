@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import payloads
 from .gateway_responses import GatewayError, Response
 from .vtl import (
     RenderResult,
@@ -33,6 +34,9 @@ from .vtl import (
 _VELOCITY_SYNTAX = re.compile(r"[$#\\]")
 _STATUS = re.compile(r"""["']?statusCode["']?\s*:\s*["']?(\d{3})\b""")
 JSON = "application/json"
+# Overrides are frozen and only read: the empty ones are shared, not built per request.
+_NO_REQUEST_OVERRIDE = RequestOverride()
+_NO_RESPONSE_OVERRIDE = ResponseOverride()
 
 
 class Templates:
@@ -53,7 +57,7 @@ class Templates:
     ) -> RenderResult:
         if not _VELOCITY_SYNTAX.search(text):
             # Plain text renders as itself: skip the engine (most MOCK request templates).
-            return RenderResult(text, RequestOverride(), ResponseOverride())
+            return RenderResult(text, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE)
         template = self._compiled.get(text) if text in self._compiled else _compile(text)
         if template is None:  # did not compile: "Execution failed due to configuration error"
             raise GatewayError("API_CONFIGURATION_ERROR")
@@ -178,7 +182,7 @@ def mock_response(
     context: Mapping[str, Any],
 ) -> Response:
     template = request_template(integration, content_type)
-    override = ResponseOverride()
+    override = _NO_RESPONSE_OVERRIDE
     if template is None:  # passthrough: the request body stands for the rendered template
         rendered = vtl_request.body
     else:
@@ -195,6 +199,19 @@ def mock_response(
         result = templates.render(picked[1], endpoint, context, stage_variables)
         body, content = result.body.encode(), picked[0]
         override = override.then(result.response_override)
+    if chosen.get("contentHandling") == payloads.CONVERT_TO_BINARY:
+        # A MOCK's payload is the rendered text: CONVERT_TO_BINARY base64-decodes it whatever
+        # the Accept and binaryMediaTypes (§6.1 response table, text rows).
+        try:
+            body = payloads.convert_response(
+                body,
+                payload_is_binary=False,
+                accept=None,
+                binary_media_types=(),
+                content_handling=payloads.CONVERT_TO_BINARY,
+            )
+        except payloads.PayloadError as error:
+            raise GatewayError(error.response_type) from None
     headers = [("Content-Type", content), *headers, *override.header.items()]
     status_code = override.status or int(chosen.get("statusCode") or status)
     return Response(status_code, headers, body)

@@ -25,6 +25,7 @@ from typing import Any
 
 from . import gateway_responses, integration_custom, lambda_proxy, mock, payloads, security_gate
 from .context import Request, context_values, request_values, standard_headers
+from .contract import ContractCheck
 from .cors import CorsConfiguration, is_preflight
 from .gateway_responses import GatewayError, Response
 from .http_proxy import ProxyMappings, Upstreams, forward, mapping_values
@@ -66,6 +67,8 @@ class Gateway:
                 f"unknown stage {self.stage!r}; the API has {', '.join(api['stages'])}"
             )
         self.all_stages = all_stages
+        # `--validate-responses` (contract.py): None unless the option is on.
+        self.contract: ContractCheck | None = None
         self.binary_media_types = tuple(api.get("binaryMediaTypes") or ())
         self.functions = Functions(
             api.get("functions") or {}, package_dir, api["region"], api["account"]
@@ -178,7 +181,12 @@ class Gateway:
             if gate is not None:
                 raise gate
             self._validate(request, match)
-            return await self.integrate(request, match, context)
+            response = await self.integrate(request, match, context)
+            if self.contract is not None:
+                response = self.contract.apply(
+                    request, match.route, match.path_parameters, response
+                )
+            return response
         except GatewayError as error:
             return self.error(error, request, context, match)
 
@@ -268,6 +276,7 @@ class Gateway:
                 _vtl_request(request, match),
                 mapping_values(request, match.path_parameters, context),
                 self.custom_mappings[id(match.route)],
+                self.binary_media_types,
             ),
             self.templates,
             self.functions,
@@ -406,7 +415,7 @@ def from_environment(
 ) -> Gateway:
     """The app `python -m <pkg>` and `apigwc serve` run: stage options come in the environment
     so that every uvicorn worker process builds the same gateway."""
-    return Gateway(
+    gateway = Gateway(
         api,
         routes,
         package_dir,
@@ -414,3 +423,6 @@ def from_environment(
         all_stages=os.environ.get("APIGWC_ALL_STAGES") == "1",
         validators=validators,
     )
+    if os.environ.get("APIGWC_VALIDATE_RESPONSES") == "1":
+        gateway.contract = ContractCheck.load(package_dir)
+    return gateway

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import payloads
 from .gateway_responses import GatewayError, Response
 from .vtl import (
     RenderResult,
@@ -195,6 +196,19 @@ def mock_response(
         result = templates.render(picked[1], endpoint, context, stage_variables)
         body, content = result.body.encode(), picked[0]
         override = override.then(result.response_override)
+    if chosen.get("contentHandling") == payloads.CONVERT_TO_BINARY:
+        # A MOCK's payload is the rendered text: CONVERT_TO_BINARY base64-decodes it whatever
+        # the Accept and binaryMediaTypes (§6.1 response table, text rows).
+        try:
+            body = payloads.convert_response(
+                body,
+                payload_is_binary=False,
+                accept=None,
+                binary_media_types=(),
+                content_handling=payloads.CONVERT_TO_BINARY,
+            )
+        except payloads.PayloadError as error:
+            raise GatewayError(error.response_type) from None
     headers = [("Content-Type", content), *headers, *override.header.items()]
     status_code = override.status or int(chosen.get("statusCode") or status)
     return Response(status_code, headers, body)

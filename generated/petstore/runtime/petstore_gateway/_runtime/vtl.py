@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -128,15 +128,26 @@ class Template:
         vtl_context = _context_with_overrides(context)
         namespace = {
             "input": Input(request),
-            "util": Util(),
+            "util": _UTIL,
             "context": vtl_context,
             "stageVariables": dict(stage_variables),
         }
         body = merge(self._engine_template, namespace)
+        # An override map the template never read is still pending: nothing was set.
+        request_values = vtl_context.converted("requestOverride")
+        response_values = vtl_context.converted("responseOverride")
         return RenderResult(
             body=body,
-            request_override=_request_override(vtl_context.get("requestOverride")),
-            response_override=_response_override(vtl_context.get("responseOverride")),
+            request_override=(
+                _NO_REQUEST_OVERRIDE
+                if _untouched(request_values)
+                else _request_override(request_values)
+            ),
+            response_override=(
+                _NO_RESPONSE_OVERRIDE
+                if _untouched(response_values)
+                else _response_override(response_values)
+            ),
         )
 
 
@@ -235,6 +246,9 @@ class Util(VtlObject):
         return raw.decode("utf-8", errors="replace")
 
 
+_UTIL: Final = Util()  # stateless: one instance serves every render
+
+
 def _required_text(value: Any, function: str) -> str:
     # commons-lang / java.net throw on a null argument; the template fails with 500.
     if is_null(value):
@@ -319,17 +333,145 @@ class _OverrideMap(dict[str, Any]):
         super().__setitem__(key, value)
 
 
-def _context_with_overrides(context: Mapping[str, Any]) -> dict[str, Any]:
-    vtl_context = {key: to_vtl(_plain(value)) for key, value in context.items()}
-    vtl_context["requestOverride"] = {
-        "header": _OverrideMap(),
-        "path": _OverrideMap(),
-        "querystring": _OverrideMap(),
-    }
-    response_override = _OverrideMap()
-    dict.__setitem__(response_override, "header", _OverrideMap())
-    vtl_context["responseOverride"] = response_override
-    return vtl_context
+class _LazyContext(dict[str, Any]):
+    """`$context` for one render, converted lazily: a pipeline value is copied (`_plain`) and
+    converted (`to_vtl`) when the template first reads it, and the override maps are created
+    when first read, so a template that reads two variables does not pay for the whole tree on
+    every request.
+
+    It is a real dict (member access, `#set`, `#foreach` and Java printing treat it as a map);
+    reads of one key go through `__missing__`/`get`/`in`, and every operation over the whole map
+    first converts what is left, in the pipeline's key order, so a template sees the same map
+    as an eager copy would.
+    """
+
+    __slots__ = ("_order", "_pending")
+
+    def __init__(self, source: Mapping[str, Any]) -> None:
+        super().__init__()
+        pending = dict(source)
+        # The override maps replace any pipeline value of the same name, in its place.
+        pending["requestOverride"] = _NEW_REQUEST_OVERRIDE
+        pending["responseOverride"] = _NEW_RESPONSE_OVERRIDE
+        self._pending: dict[str, Any] = pending
+        self._order: tuple[str, ...] = tuple(pending)
+
+    def converted(self, key: str) -> Any:
+        """The value of `key` if the template read or set it, else None (nothing converted)."""
+        return dict.get(self, key)
+
+    def __missing__(self, key: str) -> Any:
+        if key not in self._pending:
+            raise KeyError(key)
+        value = _converted(self._pending.pop(key))
+        dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self._pending
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._pending.pop(key, None)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        if self._pending.pop(key, _ABSENT) is _ABSENT or dict.__contains__(self, key):
+            dict.__delitem__(self, key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key in self._pending:
+            self[key]  # converts the pending value before it is handed out
+        return dict.pop(self, key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key in self:
+            return self[key]
+        dict.__setitem__(self, key, default)
+        return default
+
+    def _convert_all(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        converted = dict(dict.items(self))
+        dict.clear(self)
+        for key in self._order:
+            if key in pending:
+                dict.__setitem__(self, key, _converted(pending[key]))
+            elif key in converted:
+                dict.__setitem__(self, key, converted.pop(key))
+        for key, value in converted.items():  # keys the template added, in its order
+            dict.__setitem__(self, key, value)
+
+    def keys(self) -> Any:
+        self._convert_all()
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self._convert_all()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._convert_all()
+        return dict.items(self)
+
+    def __iter__(self) -> Iterator[str]:
+        self._convert_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + len(self._pending)
+
+    def __eq__(self, other: object) -> bool:
+        self._convert_all()
+        return dict.__eq__(self, other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        self._convert_all()
+        return dict.__repr__(self)
+
+    def copy(self) -> dict[str, Any]:
+        self._convert_all()
+        return dict(dict.items(self))
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._convert_all()
+        dict.update(self, *args, **kwargs)
+
+    def popitem(self) -> tuple[str, Any]:
+        self._convert_all()
+        return dict.popitem(self)
+
+    def clear(self) -> None:
+        self._pending = {}
+        dict.clear(self)
+
+
+_ABSENT: Final = object()
+_NEW_REQUEST_OVERRIDE: Final = object()
+_NEW_RESPONSE_OVERRIDE: Final = object()
+
+
+def _converted(value: Any) -> Any:
+    if value is _NEW_REQUEST_OVERRIDE:
+        return {"header": _OverrideMap(), "path": _OverrideMap(), "querystring": _OverrideMap()}
+    if value is _NEW_RESPONSE_OVERRIDE:
+        response_override = _OverrideMap()
+        dict.__setitem__(response_override, "header", _OverrideMap())
+        return response_override
+    return to_vtl(_plain(value))
+
+
+def _context_with_overrides(context: Mapping[str, Any]) -> _LazyContext:
+    return _LazyContext(context)
 
 
 def _plain(value: Any) -> Any:
@@ -339,6 +481,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return value
+
+
+def _untouched(values: Any) -> bool:
+    """True when a template left an override map with nothing in it (most renders): the
+    result is then the empty override, shared rather than rebuilt."""
+    return values is None or (isinstance(values, dict) and not any(values.values()))
 
 
 def _override_value(value: Any) -> str:
@@ -367,6 +515,10 @@ def _request_override(values: Any) -> RequestOverride:
 def _response_override(values: Any) -> ResponseOverride:
     status = values.get("status") if isinstance(values, Mapping) else None
     return ResponseOverride(status=_override_status(status), header=_override_map(values, "header"))
+
+
+_NO_REQUEST_OVERRIDE: Final = RequestOverride()
+_NO_RESPONSE_OVERRIDE: Final = ResponseOverride()
 
 
 def _override_status(value: Any) -> int | None:
