@@ -42,6 +42,7 @@ regen: $(STAMP)
 bench: deps $(STAMP)  # measures and prints figures; fails only if a benchmark crashes
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 	$(PY) benchmarks/runtime_bench.py
+	$(PY) benchmarks/build_bench.py
 
 deps:  # Debian packages the benchmarks need (idempotent)
 	command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -1,6 +1,7 @@
 """Requests per second of the generated gateway against a bare ASGI app, measured with wrk.
 
-    .venv/bin/python benchmarks/runtime_bench.py [--duration 5] [--connections 32]
+    .venv/bin/python benchmarks/runtime_bench.py [--duration 5] [--connections 32] [--rounds 3]
+                                                 [--no-connexion]
 
 Each target runs under uvicorn with one worker (httptools, uvloop, no access log) on 127.0.0.1
 and is loaded by `wrk` (Debian package; `make deps` installs it) in the same invocation:
@@ -10,8 +11,15 @@ and is loaded by `wrk` (Debian package; `make deps` installs it) in the same inv
                        on a required query parameter, Velocity response template, gateway
                        responses table)
     Lambda proxy       GET /lambda (AWS_PROXY, in-process handler returning fixed JSON)
+    Connexion          GET /mock?x=1 of a Connexion 3 AsyncApp with the same route, the required
+                       query parameter validated (strict validation), answering the same JSON;
+                       run from the peers venv (`peers.py`, installed on first use)
     HTTP proxy p50     GET /proxy/x (HTTP_PROXY to the bare app) vs the bare app directly, one
                        connection: added median latency
+
+The targets are loaded in turn, `--rounds` times (bare, MOCK, Lambda, Connexion, bare, ...), and
+each ratio is the median of the per-round ratios: on a shared machine the load of other
+processes drifts over a run, and a ratio of two neighbouring measurements drifts less than either.
 
 Benchmarks measure, tests assert: the exit status is non-zero only when a measurement crashed.
 """
@@ -23,6 +31,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +58,31 @@ BODY = json.dumps({"status": "ok"})
 
 def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": BODY}
+"""
+
+CONNEXION_APP = """
+from pathlib import Path
+
+import connexion
+
+
+async def get_mock(x: str) -> dict:
+    return {"status": "ok", "x": x}
+
+
+app = connexion.AsyncApp(__name__)
+app.add_api(Path(__file__).with_name("connexion_spec.yaml"), strict_validation=True)
+"""
+
+CONNEXION_SPEC = """\
+openapi: 3.0.1
+info: {title: Bench, version: "1.0"}
+paths:
+  /mock:
+    get:
+      operationId: connexion_app.get_mock
+      parameters: [{name: x, in: query, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
 """
 
 SPEC = """\
@@ -110,8 +144,10 @@ def wait(port: int) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def uvicorn(app: str, port: int, pythonpath: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--workers", "1"]
+def uvicorn(
+    app: str, port: int, pythonpath: Path, python: str = sys.executable
+) -> subprocess.Popen[bytes]:
+    command = [python, "-m", "uvicorn", app, "--port", str(port), "--workers", "1"]
     command += [
         "--no-access-log",
         "--log-level",
@@ -147,6 +183,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-connexion", action="store_true", help="skip the Connexion peer")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: run `make deps`")
@@ -158,43 +196,71 @@ def main() -> None:
         (tmp / "bare" / "bare_app.py").write_text(BARE_APP)
         (tmp / "handlers").mkdir()
         (tmp / "handlers" / "fixed.py").write_text(HANDLER)
-        bare_port, gw_port = free_port(), free_port()
+        bare_port, gw_port, cx_port = free_port(), free_port(), None
         (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", str(bare_port)))
         package = build_spec(tmp / "bench.yaml", tmp / "out")
         servers = [
             uvicorn("bare_app:app", bare_port, tmp / "bare"),
             uvicorn(f"{package}.app:app", gw_port, tmp / "out" / "runtime"),
         ]
+        if not args.no_connexion:
+            from peers import python as peers_python
+
+            (tmp / "connexion").mkdir()
+            (tmp / "connexion" / "connexion_app.py").write_text(CONNEXION_APP)
+            (tmp / "connexion" / "connexion_spec.yaml").write_text(CONNEXION_SPEC)
+            cx_port = free_port()
+            interpreter = str(peers_python())
+            servers.append(uvicorn("connexion_app:app", cx_port, tmp / "connexion", interpreter))
         try:
-            report(args, bare_port, gw_port)
+            report(args, bare_port, gw_port, cx_port)
         finally:
             for server in servers:
                 server.terminate()
                 server.wait(timeout=10)
 
 
-def report(args: argparse.Namespace, bare_port: int, gw_port: int) -> None:
-    def measure(port: int, path: str, connections: int) -> tuple[float, float]:
-        url = f"http://127.0.0.1:{port}{path}"
-        wrk(url, 1, connections)  # warm-up: imports, handler load, connection pool
-        return wrk(url, args.duration, connections)
+def report(args: argparse.Namespace, bare_port: int, gw_port: int, cx_port: int | None) -> None:
+    targets = {"bare": (bare_port, "/"), "mock": (gw_port, "/mock?x=1")}
+    targets["lambda"] = (gw_port, "/lambda")
+    if cx_port is not None:
+        targets["connexion"] = (cx_port, "/mock?x=1")
+    for port, path in targets.values():  # warm-up: imports, handler load, connection pool
+        wrk(f"http://127.0.0.1:{port}{path}", 1, args.connections)
+    rounds: list[dict[str, float]] = []
+    for _ in range(args.rounds):
+        rounds.append(
+            {
+                name: wrk(f"http://127.0.0.1:{port}{path}", args.duration, args.connections)[0]
+                for name, (port, path) in targets.items()
+            }
+        )
 
-    bare, _ = measure(bare_port, "/", args.connections)
-    mock, _ = measure(gw_port, "/mock?x=1", args.connections)
-    lam, _ = measure(gw_port, "/lambda", args.connections)
-    _, direct_p50 = measure(bare_port, "/x", 1)
-    _, proxy_p50 = measure(gw_port, "/proxy/x", 1)
-    print(f"{'measurement':<34}{'value':>14}{'baseline':>14}{'ratio':>9}  target")
+    def median(name: str) -> float:
+        return statistics.median(r[name] for r in rounds)
+
+    def ratio(name: str, base: str) -> float:
+        return statistics.median(r[name] / r[base] for r in rounds)
+
+    _, direct_p50 = wrk(f"http://127.0.0.1:{bare_port}/x", args.duration, 1)
+    _, proxy_p50 = wrk(f"http://127.0.0.1:{gw_port}/proxy/x", args.duration, 1)
     print(
-        f"{'MOCK route req/s':<34}{mock:>14.0f}{bare:>14.0f}{mock / bare:>9.2f}  >= 0.50 of bare ASGI"
+        f"{args.rounds} rounds of {args.duration} s, {args.connections} connections; req/s medians"
     )
-    print(
-        f"{'Lambda proxy route req/s':<34}{lam:>14.0f}{bare:>14.0f}{lam / bare:>9.2f}  >= 0.40 of bare ASGI"
-    )
+    print(f"{'measurement':<34}{'value':>12}{'baseline':>12}{'ratio':>9}  target")
+    rows = [
+        ("MOCK route req/s", "mock", "bare", ">= 0.50 of bare ASGI"),
+        ("Lambda proxy route req/s", "lambda", "bare", ">= 0.40 of bare ASGI"),
+    ]
+    if cx_port is not None:
+        rows.append(("MOCK route vs Connexion req/s", "mock", "connexion", ">= 3 x Connexion"))
+    for label, name, base, target in rows:
+        print(
+            f"{label:<34}{median(name):>12.0f}{median(base):>12.0f}{ratio(name, base):>9.2f}  {target}"
+        )
     added = proxy_p50 - direct_p50
-    print(
-        f"{'HTTP proxy p50 ms (1 connection)':<34}{proxy_p50:>14.3f}{direct_p50:>14.3f}{added:>+9.3f}  added <= 1 ms"
-    )
+    label = "HTTP proxy p50 ms (1 connection)"
+    print(f"{label:<34}{proxy_p50:>12.3f}{direct_p50:>12.3f}{added:>+9.3f}  added <= 1 ms")
 
 
 if __name__ == "__main__":

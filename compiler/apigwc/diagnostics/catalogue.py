@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from apigwc.diagnostics.model import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +209,7 @@ _CODES: tuple[Code, ...] = (
     Code(
         "AGW132",
         "other-apis-in-template",
-        I,
+        INFO,
         "imported {api_id}; the template also defines {apis}",
         "import another one with --api LOGICAL_ID",
         "A template with several APIs: one is imported per run.",

@@ -395,11 +395,16 @@ def _children(element: Any) -> Iterator[Any]:
             yield from (item for item in value if isinstance(item, _ops._Element))
 
 
+_LOADER: Final = _ops.NullLoader()
+
+
 def merge(engine_template: Any, namespace: dict[str, Any]) -> str:
     """Render; a top-level `#break` ends the output there. Failures raise `VtlRenderError`."""
     stream = _ops.StoppableStream()
     try:
-        engine_template.merge_to(namespace, stream)
+        # `Template.merge_to` without its per-call loader and compile check: `Template.compile`
+        # compiled the template, and a NullLoader holds no state.
+        engine_template.root_element.evaluate(stream, namespace, _LOADER)
     except _ops.TemplateExecutionError as error:
         if _is_break(error):
             return str(stream.getvalue())

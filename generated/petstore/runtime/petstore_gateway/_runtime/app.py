@@ -44,6 +44,10 @@ REST_TIMEOUT_MS, HTTP_TIMEOUT_MS = 29000, 30000
 # dropped rather than breaking the connection.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
+# Header names seen before, checked and encoded once (b"" = not sendable). Bounded, since a Lambda
+# handler can invent names.
+_WIRE_NAMES: dict[str, bytes] = {}
+_WIRE_NAMES_MAX = 4096
 
 
 class Gateway:
@@ -397,14 +401,21 @@ def _request(scope: Scope, body: bytes) -> Request:
 
 async def _send(send: Send, response: Response, method: str) -> None:
     body = b"" if method == "HEAD" else response.body
-    headers = [
-        (k.encode("latin-1"), v.encode("latin-1", "replace"))
-        for k, v in response.headers
-        if _HEADER_NAME.fullmatch(k) and not _BAD_VALUE.search(v)
-    ]
+    headers = []
+    for k, v in response.headers:
+        name = _WIRE_NAMES.get(k) or _wire_name(k)
+        if name and not _BAD_VALUE.search(v):
+            headers.append((name, v.encode("latin-1", "replace")))
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _wire_name(name: str) -> bytes:
+    wire = name.encode("latin-1") if _HEADER_NAME.fullmatch(name) else b""
+    if len(_WIRE_NAMES) < _WIRE_NAMES_MAX:
+        _WIRE_NAMES[name] = wire
+    return wire
 
 
 def from_environment(

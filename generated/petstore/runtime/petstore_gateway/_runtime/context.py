@@ -75,7 +75,8 @@ class Request:
     epoch: float = field(default_factory=time.time)
     request_id: str = ""
     extended_request_id: str = field(default_factory=extended_request_id)
-    # The query string parsed once (validation, templates and events all read it).
+    # Read once per request, by every step: the query string parsed, the last header values.
+    _last_values: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
     _query_pairs: list[tuple[str, str]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -91,12 +92,9 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """The last value of a header (case-insensitive), as API Gateway's single-value maps."""
-        name = name.lower()
-        found = None
-        for key, value in self.headers:
-            if key == name:
-                found = value
-        return found
+        if self._last_values is None:
+            self._last_values = dict(self.headers)  # a later value replaces an earlier one
+        return self._last_values.get(name.lower())
 
     def header_map(self) -> dict[str, str]:
         return dict(self.headers)

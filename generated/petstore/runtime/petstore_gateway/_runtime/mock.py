@@ -34,6 +34,9 @@ from .vtl import (
 _VELOCITY_SYNTAX = re.compile(r"[$#\\]")
 _STATUS = re.compile(r"""["']?statusCode["']?\s*:\s*["']?(\d{3})\b""")
 JSON = "application/json"
+# Overrides are frozen and only read: the empty ones are shared, not built per request.
+_NO_REQUEST_OVERRIDE = RequestOverride()
+_NO_RESPONSE_OVERRIDE = ResponseOverride()
 
 
 class Templates:
@@ -54,7 +57,7 @@ class Templates:
     ) -> RenderResult:
         if not _VELOCITY_SYNTAX.search(text):
             # Plain text renders as itself: skip the engine (most MOCK request templates).
-            return RenderResult(text, RequestOverride(), ResponseOverride())
+            return RenderResult(text, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE)
         template = self._compiled.get(text) if text in self._compiled else _compile(text)
         if template is None:  # did not compile: "Execution failed due to configuration error"
             raise GatewayError("API_CONFIGURATION_ERROR")
@@ -179,7 +182,7 @@ def mock_response(
     context: Mapping[str, Any],
 ) -> Response:
     template = request_template(integration, content_type)
-    override = ResponseOverride()
+    override = _NO_RESPONSE_OVERRIDE
     if template is None:  # passthrough: the request body stands for the rendered template
         rendered = vtl_request.body
     else:

@@ -187,11 +187,13 @@ def check_parameters(
     headers: Mapping[str, str],
 ) -> ValidationFailure | None:
     """Every required parameter present and non-blank (`?q1=` fails) (§1.5)."""
-    lowered_headers = {name.lower(): value for name, value in headers.items()}
+    lowered_headers: dict[str, str] | None = None  # built only when a header is required
     missing: list[str] = []
     for key in required:
         location, _, name = key.removeprefix("method.request.").partition(".")
         if location == "header":
+            if lowered_headers is None:
+                lowered_headers = {name.lower(): value for name, value in headers.items()}
             value = lowered_headers.get(name.lower())
         else:
             value = (path if location == "path" else querystring).get(name)
