@@ -8,6 +8,7 @@ schemes live, how bodies and media types are written) are hooks that `Oas30Write
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from apigwc.export.extensions import compact, deployables, integration_json, scheme_extensions
@@ -38,7 +39,7 @@ def intrinsics_to_json(value: Any) -> Any:
     return value
 
 
-class OpenApiWriter:
+class OpenApiWriter(abc.ABC):
     model_ref_prefix = ""
 
     def __init__(self, api: Api, options: ExportOptions) -> None:
@@ -76,14 +77,17 @@ class OpenApiWriter:
         doc.update(self.root_extensions())
         return doc
 
+    @abc.abstractmethod
     def header(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Filled by each format's writer."""
 
+    @abc.abstractmethod
     def location(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Filled by each format's writer."""
 
+    @abc.abstractmethod
     def definitions(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Filled by each format's writer."""
 
     def info(self) -> dict[str, Any]:
         api = self.api
@@ -127,8 +131,9 @@ class OpenApiWriter:
         op.update(self.operation_extensions(m))
         return op
 
+    @abc.abstractmethod
     def operation_io(self, m: Method) -> dict[str, Any]:
-        raise NotImplementedError
+        """Filled by each format's writer."""
 
     def operation_extensions(self, m: Method) -> dict[str, Any]:
         ext: dict[str, Any] = {}
