@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from apigwc import __version__
+from apigwc.export import ExportOptions, export_document
 from apigwc.ir.api import Api
 
 EMITTERS: tuple[str, ...] = (
@@ -30,6 +32,16 @@ class EmitContext:
     spec_path: Path  # the root spec file, for relative paths (handler code, JWKS files)
     spec_sha256: str
     stage: str | None = None  # the stage to serve by default (None: the first one)
+    # One build's exports by options: openapi.yaml and both templates embed the same export, so
+    # it is computed once per build. Callers read it, never change it (the binder copies).
+    exports: dict[ExportOptions, dict[str, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def export(self, api: Api, options: ExportOptions) -> dict[str, Any]:
+        if options not in self.exports:
+            self.exports[options] = export_document(api, options)
+        return self.exports[options]
 
 
 def emit_all(api: Api, ctx: EmitContext) -> dict[str, bytes]:

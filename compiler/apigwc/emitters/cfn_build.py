@@ -35,7 +35,7 @@ from apigwc.emitters.cfn_template import (
     sub_escape,
 )
 from apigwc.emitters.cfn_websocket import add_websocket
-from apigwc.export import ExportOptions, export_document
+from apigwc.export import ExportOptions
 from apigwc.ir.api import Api
 from apigwc.ir.base import deployable_json
 from apigwc.ir.deployment import Stage
@@ -81,7 +81,7 @@ class TemplateBuilder(ABC):
         # A spec that only describes a WebSocket API has no REST/HTTP API to deploy (API Gateway
         # refuses to deploy a REST API without methods).
         if self.api.methods or self.deployment.websocket is None:
-            body = self.binder.bind(export_document(self.api, BODY_OPTIONS))
+            body = self.binder.bind(self.ctx.export(self.api, BODY_OPTIONS))
             if self.api.protocol is Protocol.REST:
                 self.add_rest_api(body)
                 self.add_usage_plans()

@@ -82,15 +82,70 @@ def _dotted_getatt(arg: Any) -> bool:
     )
 
 
-class TemplateDumper(yaml.SafeDumper):
-    """SafeDumper that writes `Tagged` nodes as short-form intrinsics and never uses aliases."""
+# libyaml's emitter (PyYAML's C extension) when it is built in: the pure-Python emitter is most of a
+# large build's time. Both write a tagged scalar plain when YAML allows, so `!Ref Api` either way.
+STR_TAG = "tag:yaml.org,2002:str"
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+BOOL_TAG = "tag:yaml.org,2002:bool"
+INT_TAG = "tag:yaml.org,2002:int"
+NULL_TAG = "tag:yaml.org,2002:null"
+
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class JsonDumper(_BaseDumper):  # type: ignore[misc]
+    """SafeDumper for JSON values (and `Tagged` nodes) that never uses aliases."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
+    def represent(self, data: Any) -> None:
+        """Represent with `_node` (the template holds only JSON values and `Tagged` nodes), then
+        serialize as PyYAML's `represent` does."""
+        self.serialize(self._node(data))
+        self.represented_objects.clear()
+        self.object_keeper.clear()
+        self.alias_key = None
+
+    def _node(self, data: Any) -> yaml.Node:
+        """The node SafeRepresenter builds for `data` with `default_flow_style=False` and no
+        aliases, without its per-value dispatch: representing is most of a large template's
+        dump time once libyaml emits. Floats and anything unusual still go through PyYAML."""
+        kind = type(data)
+        if kind is str:
+            return yaml.ScalarNode(STR_TAG, data)
+        if kind is dict:
+            node = self._node
+            pairs = [(node(key), node(value)) for key, value in data.items()]
+            return yaml.MappingNode(MAP_TAG, pairs, flow_style=False)
+        if kind is list:
+            return yaml.SequenceNode(SEQ_TAG, [self._node(item) for item in data], flow_style=False)
+        if kind is Tagged:
+            value = data.value
+            if isinstance(value, dict):
+                pairs = [(self._node(k), self._node(v)) for k, v in value.items()]
+                return yaml.MappingNode(data.tag, pairs, flow_style=False)
+            if isinstance(value, list):
+                items = [self._node(item) for item in value]
+                return yaml.SequenceNode(data.tag, items, flow_style=False)
+            return yaml.ScalarNode(data.tag, str(value))
+        if kind is bool:
+            return yaml.ScalarNode(BOOL_TAG, "true" if data else "false")
+        if kind is int:
+            return yaml.ScalarNode(INT_TAG, str(data))
+        if data is None:
+            return yaml.ScalarNode(NULL_TAG, "null")
+        return self.represent_data(data)  # type: ignore[no-any-return]
+
+
+class TemplateDumper(JsonDumper):
+    """JsonDumper that writes `Tagged` nodes as short-form intrinsics."""
+
     def choose_scalar_style(self) -> str:
         """PyYAML quotes every scalar with an explicit tag; a short-form intrinsic's argument is a
-        string whatever it looks like, so write it plain when YAML allows (`!Ref Api`)."""
+        string whatever it looks like, so write it plain when YAML allows (`!Ref Api`). Only the
+        pure-Python emitter calls this; libyaml already writes such a scalar plain."""
         style = str(super().choose_scalar_style())
         event, analysis = self.event, self.analysis
         if (
@@ -129,4 +184,11 @@ def dump_template(template: dict[str, Any]) -> str:
             width=100,
             default_flow_style=False,
         )
+    )
+
+
+def dump_document(document: dict[str, Any]) -> str:
+    """A plain JSON document (the OpenAPI export) as YAML, as `apigwc.export.serialize` writes it."""
+    return str(
+        yaml.dump(document, Dumper=JsonDumper, sort_keys=False, allow_unicode=True, width=100)
     )

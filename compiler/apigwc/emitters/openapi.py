@@ -4,7 +4,8 @@ templates embed); `x-apigwc` is left out, as API Gateway would ignore it."""
 from __future__ import annotations
 
 from apigwc.emitters import EmitContext
-from apigwc.export import ExportOptions, export_document, serialize
+from apigwc.emitters.cfn_yaml import dump_document
+from apigwc.export import ExportOptions
 from apigwc.ir.api import Api
 
 OPTIONS = ExportOptions(
@@ -13,4 +14,4 @@ OPTIONS = ExportOptions(
 
 
 def emit(api: Api, ctx: EmitContext) -> dict[str, bytes]:
-    return {"openapi/openapi.yaml": serialize(export_document(api, OPTIONS), "yaml").encode()}
+    return {"openapi/openapi.yaml": dump_document(ctx.export(api, OPTIONS)).encode()}
