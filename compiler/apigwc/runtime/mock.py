@@ -43,10 +43,10 @@ class Templates:
     """Every mapping template of the API, compiled once at start-up and keyed by its text."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        self._compiled: dict[str, Template | None] = {}
+        self._compiled: dict[str, Template | RenderResult | None] = {}
         for text in texts:
             if text not in self._compiled:
-                self._compiled[text] = _compile(text)
+                self._compiled[text] = _prepare(text)
 
     def render(
         self,
@@ -55,16 +55,23 @@ class Templates:
         context: Mapping[str, Any],
         stage_variables: Mapping[str, str],
     ) -> RenderResult:
-        if not _VELOCITY_SYNTAX.search(text):
-            # Plain text renders as itself: skip the engine (most MOCK request templates).
-            return RenderResult(text, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE)
-        template = self._compiled.get(text) if text in self._compiled else _compile(text)
+        template = self._compiled[text] if text in self._compiled else _prepare(text)
+        if isinstance(template, RenderResult):
+            return template
         if template is None:  # did not compile: "Execution failed due to configuration error"
             raise GatewayError("API_CONFIGURATION_ERROR")
         try:
             return template.render(request, context, stage_variables)
         except VtlRenderError:
             raise GatewayError("API_CONFIGURATION_ERROR") from None
+
+
+def _prepare(text: str) -> Template | RenderResult | None:
+    if not _VELOCITY_SYNTAX.search(text):
+        # Plain text renders as itself: skip the engine (most MOCK request templates). The result
+        # is frozen, so one instance serves every request.
+        return RenderResult(text, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE)
+    return _compile(text)
 
 
 def _compile(text: str) -> Template | None:
@@ -130,6 +137,28 @@ def select_response(responses: list[Mapping[str, Any]], selector: str) -> Mappin
     return default
 
 
+# Selection is a function of the integration's responses and the selector alone, and integration
+# configs are the routes table's read-only data: each config remembers its answers. Keyed by
+# identity and holding the config itself, so an id is never reused for another config; bounded.
+_SELECTIONS: dict[int, tuple[Mapping[str, Any], dict[str, Mapping[str, Any]]]] = {}
+_SELECTIONS_MAX = 1024
+_SELECTORS_MAX = 64
+
+
+def _selected(integration: Mapping[str, Any], selector: str) -> Mapping[str, Any]:
+    entry = _SELECTIONS.get(id(integration))
+    if entry is None or entry[0] is not integration:
+        entry = (integration, {})
+        if len(_SELECTIONS) < _SELECTIONS_MAX:
+            _SELECTIONS[id(integration)] = entry
+    chosen = entry[1].get(selector)
+    if chosen is None:
+        chosen = select_response(list(integration.get("responses") or ()), selector)
+        if len(entry[1]) < _SELECTORS_MAX:
+            entry[1][selector] = chosen
+    return chosen
+
+
 def response_template(templates: Mapping[str, str], accept: str | None) -> tuple[str, str] | None:
     """Template by the first Accept type, else application/json, else the first (§1.7)."""
     key = media_type(accept) or JSON
@@ -189,7 +218,7 @@ def mock_response(
         result = templates.render(template, vtl_request, context, stage_variables)
         rendered, override = result.body, result.response_override
     status = mock_status(rendered)
-    chosen = select_response(list(integration.get("responses") or ()), str(status))
+    chosen = _selected(integration, str(status))
     headers = response_headers(chosen.get("responseParameters") or {}, stage_variables, context)
     picked = response_template(chosen.get("responseTemplates") or {}, accept)
     body, content = b"", JSON

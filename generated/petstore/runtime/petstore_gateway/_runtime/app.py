@@ -201,8 +201,8 @@ class Gateway:
             return
         failure = validation.check(
             path=match.path_parameters,
-            querystring=request.query_map(),
-            headers=request.header_map(),
+            querystring=request.query_view(),
+            headers=request.header_view(),
             content_type=request.header("content-type"),
             body=request.body,
         )
@@ -361,8 +361,8 @@ def _vtl_request(request: Request, match: Match) -> VtlRequest:
     return VtlRequest(
         body=request.body.decode("utf-8", "replace"),
         path=match.path_parameters,
-        querystring=request.query_map(),
-        header=request.header_map(),
+        querystring=request.query_view(),
+        header=request.header_view(),
     )
 
 

@@ -80,6 +80,7 @@ class Request:
     _query_pairs: list[tuple[str, str]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _query_view: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.request_id:
@@ -99,6 +100,12 @@ class Request:
     def header_map(self) -> dict[str, str]:
         return dict(self.headers)
 
+    def header_view(self) -> Mapping[str, str]:
+        """`header_map()` shared by the request's read-only readers (validation, `$input`)."""
+        if self._last_values is None:
+            self._last_values = dict(self.headers)
+        return self._last_values
+
     def multi_header_map(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for key, value in self.headers:
@@ -114,6 +121,12 @@ class Request:
     def query_map(self) -> dict[str, str]:
         """Last value wins for repeated keys."""
         return dict(self.query_pairs())
+
+    def query_view(self) -> Mapping[str, str]:
+        """`query_map()` shared by the request's read-only readers (validation, `$input`)."""
+        if self._query_view is None:
+            self._query_view = dict(self.query_pairs())
+        return self._query_view
 
     def multi_query_map(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

@@ -8,6 +8,9 @@ Flow: template text → `Template.compile(text)` once at start-up (syntax errors
 `VtlTemplateError` there) → `template.render(request, context, stage_variables)` per request →
 `RenderResult(body, request_override, response_override)`. Any failure while rendering raises
 `VtlRenderError`, which the pipeline answers with `500 {"message": "Internal server error"}`.
+Templates that are plain text plus simple references (`$input.params('x')`, `$input.body`,
+`$input.json('$.a')`, `$context.a.b`, `$stageVariables.x`) render without the engine, to the same
+bytes (the fast path below; tests/test_runtime_vtl_fast.py compares the two).
 
 What the template sees:
 - `$input`: `body`, `json(path)`, `path(path)`, `params()`, `params(name)` over `VtlRequest` (§3.2);
@@ -91,6 +94,8 @@ class ResponseOverride:
         API Gateway honours a response override set in a request template (MOCK returned 444,
         [AWS-REC] §1.6); a value set again by the response template wins.
         """
+        if later.status is None and not later.header:
+            return self  # the response template set nothing (the usual case): no new object
         status = later.status if later.status is not None else self.status
         return ResponseOverride(status=status, header={**self.header, **later.header})
 
@@ -108,6 +113,7 @@ class Template:
     def __init__(self, text: str, engine_template: Any) -> None:
         self.text = text
         self._engine_template = engine_template
+        self._parts = _plain_parts(text)
 
     @classmethod
     def compile(cls, text: str) -> Template:
@@ -125,6 +131,19 @@ class Template:
         context: Mapping[str, Any],
         stage_variables: Mapping[str, str],
     ) -> RenderResult:
+        if self._parts is not None:
+            body = _format(self._parts, request, context, stage_variables)
+            if body is not None:
+                return RenderResult(body, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE)
+        return self._merge(request, context, stage_variables)
+
+    def _merge(
+        self,
+        request: VtlRequest,
+        context: Mapping[str, Any],
+        stage_variables: Mapping[str, str],
+    ) -> RenderResult:
+        """Render with the Velocity engine (every template the fast path does not cover)."""
         vtl_context = _context_with_overrides(context)
         namespace = {
             "input": Input(request),
@@ -149,6 +168,115 @@ class Template:
                 else _response_override(response_values)
             ),
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast path: plain text plus simple references
+# ---------------------------------------------------------------------------------------------
+
+# Most templates in real APIs are JSON text with a few references. Those render without the
+# engine: at compile time the text is split into literals and references, and per request each
+# reference is read the way the engine reads it. Anything else (directives, `$!`, `${}`, escapes,
+# method calls on a value, overrides) goes through the engine. A context or stage variable
+# that is missing or not a string also defers to the engine, which owns how Velocity prints
+# those (a missing reference prints as its own text, a number the Java way).
+_IDENTIFIER: Final = r"[A-Za-z_][A-Za-z0-9_]*"
+_REFERENCE: Final = re.compile(
+    r"\$(?:"
+    r"input\.params\((?P<quote>['\"])(?P<param>[A-Za-z0-9_]+)(?P=quote)\)"
+    rf"|input\.json\('(?P<json>\$(?:\.{_IDENTIFIER})*)'\)"
+    r"|input\.(?P<body>body)"
+    rf"|context(?P<context>(?:\.{_IDENTIFIER})+)"
+    rf"|stageVariables\.(?P<stage>{_IDENTIFIER})"
+    r")"
+)
+# After a reference, these would continue it (a member, an index, a call, a longer name).
+_CONTINUES: Final = re.compile(r"[A-Za-z0-9_\-.\[(]")
+_OVERRIDES: Final = frozenset({"requestOverride", "responseOverride"})
+# A part is literal text, or (kind, argument) with kind one of the reference kinds above.
+_Part = str | tuple[str, Any]
+
+
+def _plain_parts(text: str) -> tuple[_Part, ...] | None:
+    """The template as literals and references, or None when it needs the engine."""
+    parts: list[_Part] = []
+    position = 0
+    while position < len(text):
+        special = _next_special(text, position)
+        if special > position:
+            parts.append(text[position:special])
+        if special == len(text):
+            break
+        if text[special] != "$":  # `#` directives and comments, `\` escapes
+            return None
+        found = _REFERENCE.match(text, special)
+        if found is None or _CONTINUES.match(text, found.end()):
+            return None
+        part = _reference_part(found)
+        if part is None:
+            return None
+        parts.append(part)
+        position = found.end()
+    return tuple(parts)
+
+
+def _next_special(text: str, start: int) -> int:
+    indexes = [index for index in (text.find(c, start) for c in "$#\\") if index >= 0]
+    return min(indexes, default=len(text))
+
+
+def _reference_part(found: re.Match[str]) -> _Part | None:
+    if found.group("param") is not None:
+        return ("params", found.group("param"))
+    if found.group("json") is not None:
+        return ("json", found.group("json"))
+    if found.group("body") is not None:
+        return ("body", None)
+    if found.group("context") is not None:
+        names = tuple(found.group("context")[1:].split("."))
+        return None if names[0] in _OVERRIDES else ("context", names)
+    return ("stage", found.group("stage"))
+
+
+def _format(
+    parts: tuple[_Part, ...],
+    request: VtlRequest,
+    context: Mapping[str, Any],
+    stage_variables: Mapping[str, str],
+) -> str | None:
+    """The rendered text, or None when a value needs the engine's printing."""
+    out: list[str] = []
+    source: Input | None = None
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        kind, argument = part
+        if kind == "context":
+            value: Any = _context_value(context, argument)
+        elif kind == "stage":
+            value = stage_variables.get(argument)
+        else:
+            source = source or Input(request)
+            if kind == "params":
+                value = source.params(argument)
+            elif kind == "json":
+                value = source.json(argument)
+            else:
+                value = source.body
+        if type(value) is not str:
+            return None
+        out.append(value)
+    return "".join(out)
+
+
+def _context_value(context: Mapping[str, Any], names: tuple[str, ...]) -> Any:
+    value: Any = context
+    for name in names:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(name)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
