@@ -38,6 +38,10 @@ class EmitContext:
         default_factory=dict, compare=False, repr=False
     )
 
+    # One build's API bodies already written as template YAML, with their text: the CloudFormation
+    # and SAM templates embed the same bound body whenever SAM creates no functions it names.
+    template_bodies: list[tuple[Any, str]] = field(default_factory=list, compare=False, repr=False)
+
     def export(self, api: Api, options: ExportOptions) -> dict[str, Any]:
         if options not in self.exports:
             self.exports[options] = export_document(api, options)

@@ -192,3 +192,46 @@ def dump_document(document: dict[str, Any]) -> str:
     return str(
         yaml.dump(document, Dumper=JsonDumper, sort_keys=False, allow_unicode=True, width=100)
     )
+
+
+# Stands in for the body while the rest of a template is written; a plain scalar in YAML.
+BODY_MARK = "apigwc-body-placeholder"
+
+
+def dump_template_with_body(
+    template: dict[str, Any], keys: tuple[str, ...], written: list[tuple[Any, str]]
+) -> str:
+    """`dump_template(template)`, with the mapping at `keys` (the API body, most of a large
+    template) written once per build: `written` holds bodies already written at the same depth
+    with their YAML lines, which libyaml wraps by column only, so the text can be reused."""
+    parent: Any = template
+    for key in keys[:-1]:
+        parent = parent.get(key) if isinstance(parent, dict) else None
+    body = parent.get(keys[-1]) if isinstance(parent, dict) else None
+    if not isinstance(body, dict) or not body:
+        return dump_template(template)
+    text = next((text for seen, text in written if len(seen) == len(body) and seen == body), None)
+    if text is None:
+        text = _nested_text(body, keys)
+        if text is None:
+            return dump_template(template)
+        written.append((body, text))
+    parent[keys[-1]] = BODY_MARK
+    try:
+        outer = dump_template(template)
+    finally:
+        parent[keys[-1]] = body
+    line = f"{'  ' * (len(keys) - 1)}{keys[-1]}:"
+    if outer.count(f"{line} {BODY_MARK}\n") != 1:
+        return dump_template(template)
+    return outer.replace(f"{line} {BODY_MARK}\n", f"{line}\n{text}")
+
+
+def _nested_text(body: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The YAML lines of `body` nested under `keys` (one plain key per line), without those keys."""
+    wrapper: Any = body
+    for key in reversed(keys):
+        wrapper = {key: wrapper}
+    full = dump_template(wrapper)
+    prefix = "".join(f"{'  ' * depth}{key}:\n" for depth, key in enumerate(keys))
+    return full[len(prefix) :] if full.startswith(prefix) else None

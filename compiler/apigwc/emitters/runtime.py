@@ -181,6 +181,8 @@ def format_top_level(source: str) -> str:
 
 
 def _format_chunk(chunk: str) -> str:
+    if chunk.startswith("VALIDATORS = {"):
+        return _format_validators(chunk)
     if not chunk.startswith("def _validator_"):
         return black.format_str(chunk, mode=BLACK_MODE)
     found = re.finditer(_INDEX.format(digits=r"\d+"), chunk)
@@ -203,6 +205,32 @@ def _format_chunk(chunk: str) -> str:
         lambda m: to_index[m.group(0)],
         _format_shape(shape),
     )
+
+
+# One `VALIDATORS` entry as `compile_models` writes it: a repr'd name and its validator's call.
+_VALIDATORS_ENTRY = re.compile(
+    r"""    ('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"): _validator_(\d+)\(\),"""
+)
+
+
+def _format_validators(chunk: str) -> str:
+    """The `VALIDATORS` table as black writes it, without black: the source ends every entry
+    with a comma (black's magic trailing comma keeps one entry a line), so black only rewrites
+    each name's quotes. Anything else, or a line over the limit, goes through black."""
+    lines = chunk.split("\n")
+    entries = []
+    for line in lines[1:-2]:
+        match = _VALIDATORS_ENTRY.fullmatch(line)
+        if match is None:
+            return black.format_str(chunk, mode=BLACK_MODE)
+        name = black.strings.normalize_string_quotes(match.group(1))
+        entries.append(f"    {name}: _validator_{match.group(2)}(),")
+    fits = all(
+        e.isascii() and e.isprintable() and len(e) <= BLACK_MODE.line_length for e in entries
+    )
+    if lines[0] != "VALIDATORS = {" or lines[-2:] != ["}", ""] or not entries or not fits:
+        return black.format_str(chunk, mode=BLACK_MODE)
+    return "\n".join(["VALIDATORS = {", *entries, "}", ""])
 
 
 @lru_cache(maxsize=256)
@@ -228,7 +256,7 @@ def _app_module(values: dict[str, Any]) -> bytes:
     routes = values["routes"]
     if len(routes) < 2:  # black writes a one-entry table on one line when it fits
         return _python("app.py.j2", values, "#")
-    skeleton = _python("app.py.j2", values | {"routes": []}, "#").decode()
+    skeleton = _skeleton(values | {"routes": []})
     if routes:
         entries = "".join(
             f"    {('# ' + route['comment']).rstrip()}\n{_format_entry(route['data'])}"
@@ -238,6 +266,48 @@ def _app_module(values: dict[str, Any]) -> bytes:
         skeleton = skeleton.replace(_EMPTY_ROUTES, f"ROUTES = (\n{entries})\n")
     # The skeleton was parsed (`_python`) and black parsed every entry shape.
     return skeleton.encode()
+
+
+_EMPTY_FUNCTIONS = '    "functions": {},\n'
+
+
+def _skeleton(values: dict[str, Any]) -> str:
+    """`app.py` formatted with black, the `API["functions"]` table one entry at a time when it
+    is too long for one line: black then writes each function on its own line(s), formatted on
+    its own, and functions of one kind share a shape (`_function_entry`)."""
+    api = values["api"]
+    functions = api.get("functions") if isinstance(api, dict) else None
+    # One entry has no comma to split at: black lays it out without a trailing comma.
+    if not isinstance(functions, dict) or len(functions) < 2:
+        return _python("app.py.j2", values, "#").decode()
+    if len(f"{_EMPTY_FUNCTIONS[:-4]}{literal(functions)},") <= BLACK_MODE.line_length:
+        return _python("app.py.j2", values, "#").decode()
+    lean = _python("app.py.j2", values | {"api": api | {"functions": {}}}, "#").decode()
+    if lean.count(_EMPTY_FUNCTIONS) != 1:  # the API table fits on one line without them
+        return _python("app.py.j2", values, "#").decode()
+    entries = "".join(_function_entry(name, data) for name, data in functions.items())
+    return lean.replace(_EMPTY_FUNCTIONS, f'    "functions": {{\n{entries}    }},\n')
+
+
+_FUNCTIONS_HEAD = 'API = {\n    "functions": {\n'
+_FUNCTIONS_END = "        0: 0,\n    },\n}\n"
+
+
+def _function_entry(name: str, data: Any) -> str:
+    """One `API["functions"]` entry as black lays it out in an exploded table (strings swapped
+    for same-width placeholders, as in `_format_entry`)."""
+    strings: list[str] = []
+    shape = _shaped({name: data}, strings)
+    item = literal({name: data}) if shape is None else shape
+    formatted = _format_shape(f"{_FUNCTIONS_HEAD}        {item[1:-1]},\n{_FUNCTIONS_END}")
+    assert formatted.startswith(_FUNCTIONS_HEAD) and formatted.endswith(_FUNCTIONS_END)
+    lines = formatted[len(_FUNCTIONS_HEAD) : -len(_FUNCTIONS_END)]
+    if shape is None:
+        return lines
+    tokens = iter(strings)
+    restored = _PLACEHOLDER_STRING.sub(lambda _: next(tokens), lines)
+    assert next(tokens, None) is None, "black kept every string token"
+    return restored
 
 
 def _format_entry(data: Any) -> str:

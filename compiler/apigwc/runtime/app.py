@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import gateway_responses, integration_custom, lambda_proxy, mock, payloads, security_gate
-from .context import Request, context_values, request_values, standard_headers
+from .context import Request, context_values, request_values, standard_wire_headers
 from .contract import ContractCheck
 from .cors import CorsConfiguration, is_preflight
 from .gateway_responses import GatewayError, Response
@@ -100,6 +100,14 @@ class Gateway:
         )
         cors = api.get("cors")
         self.cors = CorsConfiguration.from_extension(cors) if cors else None
+        # MOCK routes whose config never reads `$context`: the pipeline skips building the tree
+        # (only a gateway response, on an error, needs it then).
+        self.context_free = {
+            id(route)
+            for route in routes
+            if (route.get("integration") or {}).get("type") == "MOCK"
+            and not mock.reads_context(route["integration"])
+        }
         # Mapping templates are parsed once here, never per request.
         self.templates = mock.Templates(
             text
@@ -116,8 +124,7 @@ class Gateway:
         body = await _read_body(receive)
         request = _request(scope, body)
         response = await self.handle(request)
-        response.headers.extend(standard_headers(self.protocol, request))
-        await _send(send, response, request.method)
+        await _send(send, response, request.method, standard_wire_headers(self.protocol, request))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -175,7 +182,13 @@ class Gateway:
                 return self.error(GatewayError(error.response_type), request, context, None)
         too_large = len(request.body) > MAX_BODY
         match = None if too_large else self.router.match(request.method, request.path)
-        context = context_values(request, self.api, stage, match.route if match else None)
+        route = match.route if match else None
+        context_free = route is not None and id(route) in self.context_free
+        context = (
+            {"stageVariables": dict(self.api["stages"].get(stage, {}).get("variables") or {})}
+            if context_free
+            else context_values(request, self.api, stage, route)
+        )
         if too_large:
             return self.error(GatewayError("REQUEST_TOO_LARGE"), request, context, None)
         if match is None:
@@ -192,6 +205,8 @@ class Gateway:
                 )
             return response
         except GatewayError as error:
+            if context_free:  # the gateway response reads the whole tree
+                context = context_values(request, self.api, stage, route)
             return self.error(error, request, context, match)
 
     def _validate(self, request: Request, match: Match) -> None:
@@ -399,13 +414,17 @@ def _request(scope: Scope, body: bytes) -> Request:
     )
 
 
-async def _send(send: Send, response: Response, method: str) -> None:
+async def _send(
+    send: Send, response: Response, method: str, standard: list[tuple[bytes, bytes]]
+) -> None:
+    """The response on the wire; `standard` (reference §0.1) follows the response's headers."""
     body = b"" if method == "HEAD" else response.body
     headers = []
     for k, v in response.headers:
         name = _WIRE_NAMES.get(k) or _wire_name(k)
         if name and not _BAD_VALUE.search(v):
             headers.append((name, v.encode("latin-1", "replace")))
+    headers.extend(standard)
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

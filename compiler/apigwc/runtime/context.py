@@ -34,17 +34,20 @@ def _clf_second(second: int) -> str:
     )
 
 
-def extended_request_id() -> str:
-    """A short base64 id ending in `=`, like `BE0bQG3XIAMEhsw=` (`x-amz-apigw-id`)."""
-    return base64.b64encode(os.urandom(11)).decode()
+def extended_request_id(random: bytes | None = None) -> str:
+    """A short base64 id ending in `=`, like `BE0bQG3XIAMEhsw=` (`x-amz-apigw-id`), from 11
+    random bytes (drawn here unless the caller already did)."""
+    return base64.b64encode(random or os.urandom(11)).decode()
 
 
 def trace_id(epoch: float) -> str:
     return f"Root=1-{int(epoch):08x}-{os.urandom(12).hex()}"
 
 
-def request_id(client_value: str | None) -> str:
-    """A UUID; a client-sent UUID in `x-amzn-RequestId` replaces it, anything else is ignored."""
+def request_id(client_value: str | None, random: bytes | None = None) -> str:
+    """A UUID; a client-sent UUID in `x-amzn-RequestId` replaces it, anything else is ignored.
+
+    `random` is 16 random bytes the caller already drew (one `os.urandom` call per request)."""
     if client_value:
         try:
             return str(uuid.UUID(client_value))
@@ -52,7 +55,7 @@ def request_id(client_value: str | None) -> str:
             pass
     # uuid4's text built straight from 16 random bytes (version 4, RFC 4122 variant): half the
     # cost of `str(uuid.uuid4())` on the per-request path.
-    h = os.urandom(16).hex()
+    h = (random or os.urandom(16)).hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
@@ -74,7 +77,7 @@ class Request:
     stage_prefix: str = ""  # "/dev" under --all-stages, else ""
     epoch: float = field(default_factory=time.time)
     request_id: str = ""
-    extended_request_id: str = field(default_factory=extended_request_id)
+    extended_request_id: str = ""  # "" = drawn in __post_init__, with the request id's bytes
     # Read once per request, by every step: the query string parsed, the last header values.
     _last_values: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
     _query_pairs: list[tuple[str, str]] | None = field(
@@ -83,8 +86,14 @@ class Request:
     _query_view: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.request_id and self.extended_request_id:
+            return
+        # One system call for both ids: 16 bytes for the UUID, 11 for `x-amz-apigw-id`.
+        random = os.urandom(27)
+        if not self.extended_request_id:
+            self.extended_request_id = extended_request_id(random[16:])
         if not self.request_id:
-            self.request_id = request_id(self.header("x-amzn-requestid"))
+            self.request_id = request_id(self.header("x-amzn-requestid"), random[:16])
 
     @property
     def path(self) -> str:
@@ -115,7 +124,7 @@ class Request:
     def query_pairs(self) -> list[tuple[str, str]]:
         """Decoded (`%2B` -> `+`, `+` -> space) key/value pairs in order (reference §1.2)."""
         if self._query_pairs is None:
-            self._query_pairs = parse_qsl(self.query_string, keep_blank_values=True)
+            self._query_pairs = _query_pairs(self.query_string)
         return list(self._query_pairs)
 
     def query_map(self) -> dict[str, str]:
@@ -137,6 +146,19 @@ class Request:
     @property
     def host(self) -> str:
         return self.header("host") or "localhost"
+
+
+def _query_pairs(query_string: str) -> list[tuple[str, str]]:
+    """`parse_qsl(..., keep_blank_values=True)`; a string with nothing to decode (no `%`, no
+    `+`, the usual `x=1&y=2`) is split directly, to the same pairs."""
+    if "%" in query_string or "+" in query_string:
+        return parse_qsl(query_string, keep_blank_values=True)
+    pairs = []
+    for pair in query_string.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            pairs.append((name, value))
+    return pairs
 
 
 def request_values(request: Request, path_params: Mapping[str, str]) -> dict[str, str]:
@@ -207,6 +229,17 @@ def context_values(
         "stage": stage,
         "stageVariables": dict(stage_vars),
     }
+
+
+def standard_wire_headers(protocol: str, request: Request) -> list[tuple[bytes, bytes]]:
+    """`standard_headers` as ASGI header tuples: the names are constants and the values are ids
+    the gateway made (a UUID, base64), so they need no per-request checks."""
+    if protocol == "HTTP":
+        return [(b"apigw-requestid", request.extended_request_id.encode())]
+    return [
+        (b"x-amzn-RequestId", request.request_id.encode()),
+        (b"x-amz-apigw-id", request.extended_request_id.encode()),
+    ]
 
 
 def standard_headers(protocol: str, request: Request) -> list[tuple[str, str]]:

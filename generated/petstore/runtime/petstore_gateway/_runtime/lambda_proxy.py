@@ -29,21 +29,6 @@ REMAPPED = frozenset({"connection", "content-length", "date", "server"})
 NOT_IN_EVENT = frozenset({"content-length", "connection"})
 
 
-def _event_headers(request: Request) -> list[tuple[str, str]]:
-    """Client headers (`authorization` becomes `Authorization`) plus the X-Forwarded-* set."""
-    headers = [
-        ("Authorization" if k == "authorization" else k, v)
-        for k, v in request.headers
-        if k not in NOT_IN_EVENT
-    ]
-    headers += [
-        ("X-Forwarded-For", request.source_ip),
-        ("X-Forwarded-Port", str(request.server_port)),
-        ("X-Forwarded-Proto", request.scheme),
-    ]
-    return headers
-
-
 def _single(pairs: list[tuple[str, str]]) -> dict[str, str] | None:
     return dict(pairs) or None
 
@@ -69,6 +54,35 @@ def is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> 
     return False
 
 
+def _header_maps(
+    request: Request,
+) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    """`headers` and `multiValueHeaders` of a 1.0 event, built in one pass over the headers."""
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for key, value in request.headers:
+        if key in NOT_IN_EVENT:
+            continue
+        if key == "authorization":
+            key = "Authorization"
+        single[key] = value
+        if key in multi:
+            multi[key].append(value)
+        else:
+            multi[key] = [value]
+    for key, value in (
+        ("X-Forwarded-For", request.source_ip),
+        ("X-Forwarded-Port", str(request.server_port)),
+        ("X-Forwarded-Proto", request.scheme),
+    ):
+        single[key] = value
+        if key in multi:
+            multi[key].append(value)
+        else:
+            multi[key] = [value]
+    return single, multi
+
+
 def rest_event(
     request: Request,
     context: Mapping[str, Any],
@@ -78,30 +92,29 @@ def rest_event(
     version: str | None = None,
 ) -> dict[str, Any]:
     """The payload 1.0 event: REST `AWS_PROXY`, or an HTTP API route with payload 1.0."""
-    headers = _event_headers(request)
+    headers, multi_headers = _header_maps(request)
     query = request.query_pairs()
-    encoded = is_binary(request.header("content-type"), binary_media_types)
-    request_context = {k: v for k, v in context.items() if k != "stageVariables"}
+    encoded = bool(binary_media_types) and is_binary(
+        request.header("content-type"), binary_media_types
+    )
+    request_context = dict(context)
+    request_context.pop("stageVariables", None)
     request_context["path"] = f"/{context['stage']}{request.path}"
     if version is None and route.get("operationName"):
         request_context["operationName"] = route["operationName"]
     event: dict[str, Any] = {"version": version} if version else {}
-    event.update(
-        {
-            "resource": route["resourcePath"],
-            "path": "/" + request.path.lstrip("/"),
-            "httpMethod": request.method,
-            "headers": _single(headers),
-            "multiValueHeaders": _multi(headers),
-            "queryStringParameters": _single(query),
-            "multiValueQueryStringParameters": _multi(query),
-            "pathParameters": dict(path_params) or None,
-            "stageVariables": context.get("stageVariables") or None,
-            "requestContext": request_context,
-            "body": _body_text(request.body, encoded),
-            "isBase64Encoded": encoded,
-        }
-    )
+    event["resource"] = route["resourcePath"]
+    event["path"] = "/" + request.path.lstrip("/")
+    event["httpMethod"] = request.method
+    event["headers"] = headers
+    event["multiValueHeaders"] = multi_headers
+    event["queryStringParameters"] = _single(query) if query else None
+    event["multiValueQueryStringParameters"] = _multi(query) if query else None
+    event["pathParameters"] = dict(path_params) or None
+    event["stageVariables"] = context.get("stageVariables") or None
+    event["requestContext"] = request_context
+    event["body"] = _body_text(request.body, encoded) if request.body else None
+    event["isBase64Encoded"] = encoded
     return event
 
 
@@ -202,6 +215,10 @@ def _merge_headers(result: Mapping[str, Any], strict: bool) -> list[tuple[str, s
     multi = result.get("multiValueHeaders") or {}
     if not isinstance(single, Mapping) or not isinstance(multi, Mapping):
         raise _malformed()
+    if not multi:
+        plain = _plain_headers(single)
+        if plain is not None:
+            return plain
     merged: dict[str, tuple[str, list[str]]] = {}
     for name, values in multi.items():
         if not isinstance(values, list):
@@ -214,6 +231,20 @@ def _merge_headers(result: Mapping[str, Any], strict: bool) -> list[tuple[str, s
         casing, values = merged.get(key, (name, []))
         merged[key] = (casing, [*values, _header_text(value)])
     return [(_remapped(name), ", ".join(values)) for name, values in merged.values()]
+
+
+def _plain_headers(single: Mapping[str, Any]) -> list[tuple[str, str]] | None:
+    """The common result: single-value string headers, no two differing only in case. Each is
+    then its own header as given (None: take the merging path)."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name, value in single.items():
+        key = name.lower()
+        if type(value) is not str or key in seen:
+            return None
+        seen.add(key)
+        out.append((f"x-amzn-Remapped-{name}" if key in REMAPPED else name, value))
+    return out
 
 
 def _remapped(name: str) -> str:

@@ -15,6 +15,7 @@ A MOCK's status comes from its rendered request template, `{"statusCode": 200}` 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -89,7 +90,23 @@ def integration_templates(integration: Mapping[str, Any]) -> list[str]:
     return texts
 
 
+def reads_context(integration: Mapping[str, Any]) -> bool:
+    """Whether a MOCK's templates or response parameters can read `$context` / `context.*`.
+
+    Velocity reaches `$context` only by its name (`$context`, `${context}`, `$!context`), and a
+    response parameter only by a `context.` source, so a config never mentioning the word gets
+    the same bytes without the pipeline building the tree (conservative: any mention counts)."""
+    sources = [
+        str(source)
+        for response in integration.get("responses") or ()
+        for source in (response.get("responseParameters") or {}).values()
+    ]
+    return any("context" in text for text in [*integration_templates(integration), *sources])
+
+
 def media_type(value: str | None) -> str:
+    if not value:  # no Content-Type / Accept (the usual GET): skip the splitting
+        return ""
     return (value or "").split(";")[0].split(",")[0].strip().lower()
 
 
@@ -107,6 +124,9 @@ def request_template(integration: Mapping[str, Any], content_type: str | None) -
     return None
 
 
+# A MOCK's rendered request template is most often the same text on every request (a plain
+# template is rendered once, at start-up): its status is read once. Errors are not cached.
+@functools.lru_cache(maxsize=256)
 def mock_status(rendered: str) -> int:
     """The statusCode of a MOCK's rendered template; an empty template means 200."""
     if not rendered.strip():
