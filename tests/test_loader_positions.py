@@ -8,12 +8,19 @@ the checked-in files stay plain LF.
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apigwc.diagnostics import Origin, Position, Sink
 from apigwc.loader import Document, load
+from apigwc.loader.json_reader import json_source_map, scan_json
+from apigwc.loader.positions import escape_token
+
+from tests.corpus import CORPUS
 
 DATA = Path(__file__).parent / "data" / "loader" / "positions"
 
@@ -204,3 +211,34 @@ def test_diagnostic_position_comes_from_the_source_map(tmp_path: Path) -> None:
     found = sink.report("AGW204", Origin(doc.root, "/a/b"), at_key=True, what="x", prop="b")
     assert found is not None
     assert span(found.position) == "2:3-2:4"
+
+
+AWKWARD_JSON = (
+    ' \r\n{ "a" :\t{ } , "b\\"\\u00e9\\/" : [ [ ] , { "c" : -1.5e+3 } , "x\\\\" , true , null ] ,\n'
+    '"d": {"e": [{"f": [{"g": "deep"}]}], "": {"~/": 0}}, "a": ["later"] }\n'
+)
+
+
+def _pointers(value: Any, pointer: str = "") -> Iterator[str]:
+    yield pointer
+    if isinstance(value, dict | list):
+        for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+            yield from _pointers(child, f"{pointer}/{escape_token(key)}")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(AWKWARD_JSON, id="awkward"),
+        pytest.param(DATA / "spec.json", id="fixture"),
+        *(pytest.param(path, id=path.name) for path in sorted(CORPUS.rglob("*.json"))[:20]),
+    ],
+)
+def test_lazy_json_map_agrees_with_the_full_scan(source: str | Path) -> None:
+    """Containers of a JSON file are read when a pointer first enters them: every value and
+    key is located where the full scan puts it (duplicate keys: the last one, as json reads)."""
+    text = source if isinstance(source, str) else source.read_text(encoding="utf-8-sig")
+    full, lazy = scan_json(text)[0], json_source_map(text)
+    for pointer in [*_pointers(json.loads(text)), "/nope", "/a/0/nope", "/d/e/9"]:
+        for at_key in (False, True):
+            assert lazy.position(pointer, at_key) == full.position(pointer, at_key), pointer

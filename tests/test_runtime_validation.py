@@ -312,3 +312,33 @@ def test_code_like_names_and_schema_strings_never_execute(tmp_path: Path) -> Non
 
 def test_compile_is_deterministic() -> None:
     assert compile_models(MODELS) == compile_models(dict(reversed(list(MODELS.items()))))
+
+
+def test_models_that_validate_alike_share_one_validator(tmp_path: Path) -> None:
+    item = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+    models: dict[str, Any] = {}
+    for n in range(3):  # one shape under many names, as a large API repeats it per resource
+        models[f"Item{n}"] = item | {"title": f"Item{n}", "description": f"item {n}"}
+        models[f"Items{n}"] = {"type": "array", "items": {"$ref": f"#/models/Item{n}"}}
+    # Differing only in a property named like an annotation, or in property order: kept apart
+    # (the order decides which violation is reported first).
+    models["Titled"] = {"type": "object", "properties": {"title": {"type": "string"}}}
+    models["TitledInt"] = {"type": "object", "properties": {"title": {"type": "integer"}}}
+    models["Ordered"] = {"properties": {"a": {"type": "string"}, "b": {"type": "string"}}}
+    models["Reordered"] = {"properties": {"b": {"type": "string"}, "a": {"type": "string"}}}
+    source = compile_models(models)
+    assert source.count("def _validator_") == 6  # Item, Items, Titled, TitledInt, Ordered, Re...
+    module = import_source(source, tmp_path, "apigwc_test_shared_models")
+    for n in range(3):
+        assert module.VALIDATORS[f"Items{n}"]([{"id": "a"}]) == [{"id": "a"}]
+        with pytest.raises(Exception, match="must"):
+            module.VALIDATORS[f"Items{n}"]([{"id": 1}])
+        with pytest.raises(Exception, match="must contain"):
+            module.VALIDATORS[f"Item{n}"]({})
+    assert module.VALIDATORS["Titled"]({"title": "t"}) == {"title": "t"}
+    with pytest.raises(Exception, match="must be integer"):
+        module.VALIDATORS["TitledInt"]({"title": "t"})
+    with pytest.raises(Exception, match=r"data\.a"):
+        module.VALIDATORS["Ordered"]({"a": 1, "b": 2})
+    with pytest.raises(Exception, match=r"data\.b"):
+        module.VALIDATORS["Reordered"]({"a": 1, "b": 2})

@@ -8,9 +8,12 @@ writes everything. Emitters read the IR only; none holds state between builds.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,10 +53,26 @@ class EmitContext:
 
 def emit_all(api: Api, ctx: EmitContext) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    for name in EMITTERS:
-        files.update(importlib.import_module(name).emit(api, ctx))
+    with _no_cyclic_gc():
+        for name in EMITTERS:
+            files.update(importlib.import_module(name).emit(api, ctx))
     files["manifest.json"] = _manifest(api, ctx, files)
     return dict(sorted(files.items()))
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The cycle collector paused while the emitters run. They allocate millions of short-lived
+    containers (exports, YAML nodes, route tables), almost none in cycles, so reference counting
+    frees them; the collector meanwhile kept re-walking the IR, the document and the half-built
+    files: 40% of a 1,000-operation build. Its state is restored afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _manifest(api: Api, ctx: EmitContext, files: dict[str, bytes]) -> bytes:

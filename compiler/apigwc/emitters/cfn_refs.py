@@ -77,6 +77,8 @@ class Binder:
         return {k: self.bind(v) for k, v in value.items()}
 
     def _literal(self, text: str) -> Json:
+        if not text.startswith("arn:") and "${AWS::" not in text:
+            return text  # most strings of a body: neither pattern can match, skip both
         match = LAMBDA_URI.match(text)
         if match is None:
             bound = _import_variables(text)

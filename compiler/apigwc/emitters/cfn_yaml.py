@@ -8,6 +8,7 @@ their insertion order and no anchors or aliases are written, so equal dicts give
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,27 +41,15 @@ SHORT_FORMS = frozenset(
 
 @dataclass(frozen=True)
 class Tagged:
-    """An intrinsic on its way to YAML: the `!tag` and its (already converted) argument."""
+    """An intrinsic on its way to YAML: the `!tag` and its argument (intrinsics inside it are
+    written in their short form too)."""
 
     tag: str
     value: Any
 
 
-def short_form(value: Any) -> Any:
-    """The template with every intrinsic replaced by a `Tagged` node, recursively."""
-    if isinstance(value, dict):
-        if len(value) == 1:
-            ((key, arg),) = value.items()
-            tagged = _tagged(key, arg)
-            if tagged is not None:
-                return tagged
-        return {k: short_form(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [short_form(v) for v in value]
-    return value
-
-
 def _tagged(key: str, arg: Any) -> Tagged | None:
+    """The short form of the intrinsic `{key: arg}`, or None when it has none."""
     if key == "Ref" and isinstance(arg, str):
         return Tagged("!Ref", arg)
     if key == "Condition" and isinstance(arg, str):
@@ -69,7 +58,7 @@ def _tagged(key: str, arg: Any) -> Tagged | None:
         # `!GetAtt A.B` only when both parts are plain strings; `[A, !Ref X]` keeps the list.
         return Tagged("!GetAtt", f"{arg[0]}.{arg[1]}")
     if key in SHORT_FORMS:
-        return Tagged("!" + key.removeprefix("Fn::"), short_form(arg))
+        return Tagged("!" + key.removeprefix("Fn::"), arg)
     return None
 
 
@@ -97,50 +86,106 @@ _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 class JsonDumper(_BaseDumper):  # type: ignore[misc]
     """SafeDumper for JSON values (and `Tagged` nodes) that never uses aliases."""
 
+    short_forms = False  # whether intrinsics are written `!Ref x` (templates) or as mappings
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._implicit_tags: dict[str, str] = {}
+
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
     def represent(self, data: Any) -> None:
-        """Represent with `_node` (the template holds only JSON values and `Tagged` nodes), then
-        serialize as PyYAML's `represent` does."""
-        self.serialize(self._node(data))
+        """Represent with `_node_builder` (the data holds only JSON values and `Tagged`
+        nodes), then serialize as PyYAML's `represent` does."""
+        fallbacks = [self.represent_data]
+        try:
+            node = _node_builder(fallbacks, self.short_forms)(data)
+        finally:
+            # The builder's functions refer to each other (a cycle, left to the cycle collector,
+            # which `apigwc build` pauses): they must not keep the dumper and its text alive.
+            fallbacks.clear()
+        self.serialize(node)
         self.represented_objects.clear()
         self.object_keeper.clear()
         self.alias_key = None
 
-    def _node(self, data: Any) -> yaml.Node:
-        """The node SafeRepresenter builds for `data` with `default_flow_style=False` and no
-        aliases, without its per-value dispatch: representing is most of a large template's
-        dump time once libyaml emits. Floats and anything unusual still go through PyYAML."""
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """PyYAML's `resolve` for a dumper without path resolvers, which ours never have. The
+        emitter asks it twice for every scalar (whether it may be written plain), so the
+        answer for each string is kept: a template repeats most of its strings many times."""
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._implicit_tags.get(value)
+            if tag is None:
+                tag = self._implicit_tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return _DEFAULT_TAGS[kind]
+
+
+_DEFAULT_TAGS = {yaml.ScalarNode: STR_TAG, yaml.SequenceNode: SEQ_TAG, yaml.MappingNode: MAP_TAG}
+
+
+def _node_builder(
+    fallbacks: list[Callable[[Any], yaml.Node]], short_forms: bool
+) -> Callable[[Any], yaml.Node]:
+    """A function giving the node SafeRepresenter builds for a value with
+    `default_flow_style=False` and no aliases, without its per-value dispatch: representing is
+    most of a large template's dump time once libyaml emits. With `short_forms`, every
+    one-key mapping that is an intrinsic becomes its `!tag` node on the way. Floats and
+    anything unusual still go through PyYAML (`fallbacks[0]`). Names are bound locally and string
+    keys and values, most of a document, are made inline, for speed."""
+    scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+
+    def node(data: Any) -> yaml.Node:
         kind = type(data)
         if kind is str:
-            return yaml.ScalarNode(STR_TAG, data)
+            return scalar(STR_TAG, data)
         if kind is dict:
-            node = self._node
-            pairs = [(node(key), node(value)) for key, value in data.items()]
-            return yaml.MappingNode(MAP_TAG, pairs, flow_style=False)
-        if kind is list:
-            return yaml.SequenceNode(SEQ_TAG, [self._node(item) for item in data], flow_style=False)
+            if short_forms and len(data) == 1:
+                ((key, arg),) = data.items()
+                intrinsic = _tagged(key, arg)
+                if intrinsic is not None:
+                    return tagged(intrinsic)
+            return mapping(MAP_TAG, pairs(data), flow_style=False)
+        if kind is list or kind is tuple:
+            return sequence(SEQ_TAG, items(data), flow_style=False)
         if kind is Tagged:
-            value = data.value
-            if isinstance(value, dict):
-                pairs = [(self._node(k), self._node(v)) for k, v in value.items()]
-                return yaml.MappingNode(data.tag, pairs, flow_style=False)
-            if isinstance(value, list):
-                items = [self._node(item) for item in value]
-                return yaml.SequenceNode(data.tag, items, flow_style=False)
-            return yaml.ScalarNode(data.tag, str(value))
+            return tagged(data)
         if kind is bool:
-            return yaml.ScalarNode(BOOL_TAG, "true" if data else "false")
+            return scalar(BOOL_TAG, "true" if data else "false")
         if kind is int:
-            return yaml.ScalarNode(INT_TAG, str(data))
+            return scalar(INT_TAG, str(data))
         if data is None:
-            return yaml.ScalarNode(NULL_TAG, "null")
-        return self.represent_data(data)  # type: ignore[no-any-return]
+            return scalar(NULL_TAG, "null")
+        return fallbacks[0](data)
+
+    def tagged(data: Tagged) -> yaml.Node:
+        value = data.value
+        if isinstance(value, dict):
+            return mapping(data.tag, pairs(value), flow_style=False)
+        if isinstance(value, list | tuple):
+            return sequence(data.tag, items(value), flow_style=False)
+        return scalar(data.tag, str(value))
+
+    def pairs(data: dict[Any, Any]) -> list[tuple[yaml.Node, yaml.Node]]:
+        return [
+            (
+                scalar(STR_TAG, key) if type(key) is str else node(key),
+                scalar(STR_TAG, value) if type(value) is str else node(value),
+            )
+            for key, value in data.items()
+        ]
+
+    def items(data: list[Any] | tuple[Any, ...]) -> list[yaml.Node]:
+        return [scalar(STR_TAG, item) if type(item) is str else node(item) for item in data]
+
+    return node
 
 
 class TemplateDumper(JsonDumper):
-    """JsonDumper that writes `Tagged` nodes as short-form intrinsics."""
+    """JsonDumper that writes intrinsics in their short form."""
+
+    short_forms = True
 
     def choose_scalar_style(self) -> str:
         """PyYAML quotes every scalar with an explicit tag; a short-form intrinsic's argument is a
@@ -163,21 +208,10 @@ class TemplateDumper(JsonDumper):
         return style
 
 
-def _represent_tagged(dumper: yaml.SafeDumper, data: Tagged) -> yaml.Node:
-    if isinstance(data.value, dict):
-        return dumper.represent_mapping(data.tag, data.value)
-    if isinstance(data.value, list):
-        return dumper.represent_sequence(data.tag, data.value)
-    return dumper.represent_scalar(data.tag, str(data.value))
-
-
-TemplateDumper.add_representer(Tagged, _represent_tagged)
-
-
 def dump_template(template: dict[str, Any]) -> str:
     return str(
         yaml.dump(
-            short_form(template),
+            template,
             Dumper=TemplateDumper,
             sort_keys=False,
             allow_unicode=True,

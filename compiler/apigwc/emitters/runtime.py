@@ -14,6 +14,7 @@ spec can break out of a string or a comment. Output is deterministic.
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import re
 import sys
@@ -166,6 +167,10 @@ _TOP_LEVEL_DEF = re.compile(r"^(?=def |VALIDATORS = )", re.M)
 # schema reaches (its own and the ones it references).
 _INDEX = r"(?<=_validator_)({digits})(?![A-Za-z0-9_])|(?<=_m)({digits})(?![A-Za-z0-9_])"
 _PLACEHOLDER_LETTERS = "QXZJKVWY"
+# Patterns compiled once (a pattern per chunk was a third of formatting a 600-model module):
+# every index, and every run of placeholder letters in an index's place.
+_ANY_INDEX = re.compile(_INDEX.format(digits=r"\d+"))
+_ANY_PLACEHOLDER = re.compile(_INDEX.format(digits=f"[{_PLACEHOLDER_LETTERS}]+"))
 
 
 def format_top_level(source: str) -> str:
@@ -184,27 +189,18 @@ def _format_chunk(chunk: str) -> str:
     if chunk.startswith("VALIDATORS = {"):
         return _format_validators(chunk)
     if not chunk.startswith("def _validator_"):
-        return black.format_str(chunk, mode=BLACK_MODE)
-    found = re.finditer(_INDEX.format(digits=r"\d+"), chunk)
-    indexes = list(dict.fromkeys(match.group(0) for match in found))
-    if len(indexes) > len(_PLACEHOLDER_LETTERS):
-        return black.format_str(chunk, mode=BLACK_MODE)
+        return _black(chunk)
+    indexes = list(dict.fromkeys(match.group(0) for match in _ANY_INDEX.finditer(chunk)))
+    if len(indexes) > len(_PLACEHOLDER_LETTERS) or _ANY_PLACEHOLDER.search(chunk):
+        return _black(chunk)  # a name already looks like one
     # Letters of the same width as each index, so black lays the chunk out the same way.
     placeholders = [
         letter * len(index) for letter, index in zip(_PLACEHOLDER_LETTERS, indexes, strict=False)
     ]
-    if re.search(_INDEX.format(digits="|".join(placeholders)), chunk):
-        return black.format_str(chunk, mode=BLACK_MODE)  # a name already looks like one
     to_placeholder = dict(zip(indexes, placeholders, strict=True))
     to_index = dict(zip(placeholders, indexes, strict=True))
-    shape = re.sub(
-        _INDEX.format(digits="|".join(indexes)), lambda m: to_placeholder[m.group(0)], chunk
-    )
-    return re.sub(
-        _INDEX.format(digits="|".join(placeholders)),
-        lambda m: to_index[m.group(0)],
-        _format_shape(shape),
-    )
+    shape = _ANY_INDEX.sub(lambda m: to_placeholder[m.group(0)], chunk)
+    return _ANY_PLACEHOLDER.sub(lambda m: to_index[m.group(0)], _format_shape(shape))
 
 
 # One `VALIDATORS` entry as `compile_models` writes it: a repr'd name and its validator's call.
@@ -222,20 +218,31 @@ def _format_validators(chunk: str) -> str:
     for line in lines[1:-2]:
         match = _VALIDATORS_ENTRY.fullmatch(line)
         if match is None:
-            return black.format_str(chunk, mode=BLACK_MODE)
+            return _black(chunk)
         name = black.strings.normalize_string_quotes(match.group(1))
         entries.append(f"    {name}: _validator_{match.group(2)}(),")
     fits = all(
         e.isascii() and e.isprintable() and len(e) <= BLACK_MODE.line_length for e in entries
     )
     if lines[0] != "VALIDATORS = {" or lines[-2:] != ["}", ""] or not entries or not fits:
-        return black.format_str(chunk, mode=BLACK_MODE)
+        return _black(chunk)
     return "\n".join(["VALIDATORS = {", *entries, "}", ""])
 
 
 @lru_cache(maxsize=256)
 def _format_shape(shape: str) -> str:
-    return black.format_str(shape, mode=BLACK_MODE)
+    return _black(shape)
+
+
+def _black(source: str) -> str:
+    """`black.format_str`, then a collection of the youngest generation: black's syntax trees
+    link children and parents, so only the cycle collector frees them, and `apigwc build`
+    pauses it while the emitters run (`emit_all`). A young collection is cheap right after a
+    format (little else is young), and a models module of 600 distinct shapes would otherwise
+    hold every tree: a gigabyte."""
+    formatted = black.format_str(source, mode=BLACK_MODE)
+    gc.collect(0)
+    return formatted
 
 
 def _render(template: str, values: dict[str, Any]) -> str:
@@ -349,8 +356,8 @@ def _shaped(value: Any, strings: list[str]) -> str | None:
     """`literal(value)` with every string a same-width `"xx"` placeholder; None when a string
     is not plain ASCII."""
     if isinstance(value, str):
-        token = black.strings.normalize_string_quotes(repr(value))
-        if not token.isascii() or not token.isprintable():
+        token = _string_token(value)
+        if token is None:
             return None
         strings.append(token)
         return '"' + "x" * (len(token) - 2) + '"'
@@ -373,10 +380,24 @@ def _shaped(value: Any, strings: list[str]) -> str | None:
     return literal(value)
 
 
+_PLAIN_STRING = re.compile(r"[ !#-&(-\[\]-~]*")  # printable ASCII but quotes and backslash
+
+
+@lru_cache(maxsize=4096)
+def _string_token(value: str) -> str | None:
+    """The string as black writes it (`normalize_string_quotes(repr(value))`), or None when
+    it is not plain printable ASCII. Printable ASCII without quotes or backslashes is written
+    as it is between double quotes, which skips black's regexes for most route strings."""
+    if _PLAIN_STRING.fullmatch(value):
+        return f'"{value}"'
+    token = black.strings.normalize_string_quotes(repr(value))
+    return token if token.isascii() and token.isprintable() else None
+
+
 def _python(template: str, values: dict[str, Any], comment: str) -> bytes:
     source = _render(template, values | {"comment": comment})
     ast.parse(source)  # a template bug fails the build, not the user's first request
-    return black.format_str(source, mode=BLACK_MODE).encode()
+    return _black(source).encode()
 
 
 def _support_library() -> dict[str, bytes]:
@@ -386,6 +407,9 @@ def _support_library() -> dict[str, bytes]:
 def _dependencies(support: dict[str, bytes]) -> list[str]:
     imported = set(ALWAYS)
     for data in support.values():
+        # A module that never names a requirement cannot import it: only the others are parsed.
+        if not any(name.encode() in data for name in REQUIREMENTS):
+            continue
         for node in ast.walk(ast.parse(data)):
             if isinstance(node, ast.Import):
                 imported.update(alias.name.split(".")[0] for alias in node.names)

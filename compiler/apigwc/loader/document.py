@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin
 
 from apigwc.diagnostics.model import Origin, Position
+from apigwc.loader.json_reader import json_source_map
 from apigwc.loader.positions import SourceMap, Span, split_pointer
 
 _YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -41,8 +42,13 @@ class SourceFile:
     lines: list[str] | None = None
 
     def source_map(self) -> SourceMap:
+        """The file's map, made on first use. A JSON file's is read lazily (`json_source_map`):
+        a large spec's few hundred warnings then read a few levels of it, not every token."""
         if self.smap is None:
-            self.smap = self.scan(self.text)[0] if self.scan else SourceMap()
+            if self.kind == "json":
+                self.smap = json_source_map(self.text)
+            else:
+                self.smap = self.scan(self.text)[0] if self.scan else SourceMap()
         return self.smap
 
     def line(self, number: int) -> str:

@@ -1,11 +1,14 @@
 """JSON text -> plain Python data (the C `json` decoder), with a SourceMap built only on demand.
 
-Positions cost a second scan, and most runs report nothing, so `scan_json` is called by the
-document the first time a diagnostic in a JSON file needs a line number (or when `read_json`
-saw a duplicate key, to report where). The scan is an iterative tokenizer over the
-already-validated text (no recursion, so depth is no hazard). Duplicate keys keep the last value,
-as `json.loads` does. Nesting is held to `MAX_DEPTH` like YAML's, so later passes that recurse
-cannot be driven into the recursion limit by a JSON spec.
+Positions cost a second pass, and most runs report nothing, so the document asks for them the
+first time a diagnostic in a JSON file needs a line number. `json_source_map` gives a map whose
+containers are read only when a pointer passes through them: a container's direct children are
+found by skipping each child value with the C decoder, so locating a few hundred findings reads
+a few levels of the file instead of tokenizing all of it in Python. `scan_json` is the full
+tokenizer, run when `read_json` saw a duplicate key (it reports where each one is); it is
+iterative over the already-validated text (no recursion, so depth is no hazard). Duplicate keys
+keep the last value, as `json.loads` does, in both. Nesting is held to `MAX_DEPTH` like YAML's,
+so later passes that recurse cannot be driven into the recursion limit by a JSON spec.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,12 +83,22 @@ _TOKEN = re.compile(
 
 
 class _LineIndex:
+    """Offsets -> 1-based line and column; the line starts are found on first use."""
+
     def __init__(self, text: str) -> None:
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.text = text
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        return self._starts
 
     def at(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset) - 1
-        return line + 1, offset - self.starts[line] + 1
+        starts = self.starts
+        line = bisect.bisect_right(starts, offset) - 1
+        return line + 1, offset - starts[line] + 1
 
     def span(self, start: int, end: int) -> Span:
         return (*self.at(start), *self.at(end))
@@ -160,3 +174,75 @@ def scan_json(text: str) -> tuple[SourceMap, list[tuple[str, Span]]]:
                 node.span = (start, end)
     smap.offsets = lines.span
     return smap, dups
+
+
+# -- the lazy map -------------------------------------------------------------------------------
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+# The C scanners `json.loads` uses (not in the type stubs): (text, offset of a value) ->
+# (value, offset past it), and (text, offset past a string's opening quote) -> (string, offset).
+_DECODER: Any = json.JSONDecoder()
+_SKIP_VALUE: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once
+_DECODER_MODULE: Any = json.decoder
+_scan_string: Callable[[str, int], tuple[str, int]] = _DECODER_MODULE.scanstring
+
+
+def json_source_map(text: str) -> SourceMap:
+    """A map of already-validated JSON `text` whose containers are read when first entered."""
+    smap = SourceMap()
+    start = _after_space(text, 0)
+    smap.root = _LazyNode(text, (start, _SKIP_VALUE(text, start)[1]))
+    smap.offsets = _LineIndex(text).span
+    return smap
+
+
+def _after_space(text: str, at: int) -> int:
+    match = _SPACE.match(text, at)
+    return match.end() if match else at
+
+
+def _after_separator(text: str, at: int) -> int:
+    """From just past a value or key: past the `,` or `:` (or closing bracket) that follows."""
+    return _after_space(text, _after_space(text, at) + 1)
+
+
+class _LazyNode(Node):
+    """A node whose children are read from the text when a pointer first steps into it."""
+
+    __slots__ = ("text",)
+
+    def __init__(
+        self, text: str | None, span: tuple[int, int], key_span: tuple[int, int] | None = None
+    ) -> None:
+        super().__init__(key_span)
+        self.span = span
+        self.text = text if text is not None and text[span[0]] in "{[" else None
+
+    def child(self, token: str) -> Node | None:
+        if self.text is not None:
+            self._read_children(self.text)
+            self.text = None
+        return super().child(token)
+
+    def _read_children(self, text: str) -> None:
+        """Each direct child's span (and key span); values are skipped by the C scanner."""
+        assert self.span is not None
+        start, end = self.span[0], self.span[1] - 1  # end: the closing bracket
+        at = _after_space(text, start + 1)
+        if text[start] == "[":
+            items: list[Node] = []
+            while at < end:
+                value_end = _SKIP_VALUE(text, at)[1]
+                items.append(_LazyNode(text, (at, value_end)))
+                at = _after_separator(text, value_end)
+            self.children = items
+            return
+        members: dict[str, Node] = {}
+        while at < end:
+            key_start = at
+            key, key_end = _scan_string(text, key_start + 1)
+            at = _after_separator(text, key_end)
+            value_end = _SKIP_VALUE(text, at)[1]
+            members[key] = _LazyNode(text, (at, value_end), (key_start, key_end))
+            at = _after_separator(text, value_end)
+        self.children = members

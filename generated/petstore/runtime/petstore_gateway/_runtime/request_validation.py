@@ -5,8 +5,9 @@ only). Two halves:
 
 - build time, `compile_models(models) -> str`: JSON Schema draft-4 models (references to other
   models written `{"$ref": "#/models/<Name>"}`) → Python source of a module whose
-  `VALIDATORS: dict[str, Callable[[object], object]]` holds one fastjsonschema-compiled validator
-  per entry (raising `fastjsonschema.JsonSchemaValueException`). The emitter calls it and writes the
+  `VALIDATORS: dict[str, Callable[[object], object]]` holds a fastjsonschema-compiled validator
+  per entry (raising `fastjsonschema.JsonSchemaValueException`; entries that validate alike share
+  one compiled function). The emitter calls it and writes the
   module; the generated runtime then imports `fastjsonschema` (PyPI `fastjsonschema>=2.20`) for that
   exception class only. Inline request-body schemas go into the same mapping under keys of the
   emitter's choosing; only real model names are `$ref` targets.
@@ -61,17 +62,26 @@ class ModelCompileError(ValueError):
 def compile_models(models: Mapping[str, Any], *, banner: str = "") -> str:
     """Python source of a module with `VALIDATORS = {name: validator}` for every entry.
 
+    Models that validate alike (equal but for annotations such as `title`, and referring to
+    models that validate alike) share one compiled validator: a large API repeats a few model
+    shapes under many names, and each copy cost build time and import time.
     `banner` is plain text written as leading comment lines.
     """
-    slots = {name: f"m{index}" for index, name in enumerate(sorted(models))}
-    definitions = {slots[name]: _normalize(models[name], slots) for name in sorted(models)}
+    names = sorted(models)
+    slots = {name: f"m{index}" for index, name in enumerate(names)}
+    definitions = {slots[name]: _normalize(models[name], slots) for name in names}
+    shared = _shared_slots(definitions)
     # The banner may carry spec text (a file name): every line becomes a comment.
     lines = [f"# {line}" for line in banner.splitlines()]
     lines.append("# Request models compiled to Python by fastjsonschema.")
     lines += ["from __future__ import annotations", "", ""]
     entries: list[str] = []
-    for index, name in enumerate(sorted(models)):
-        root = {"$schema": DRAFT4, _DEFS: definitions, "$ref": f"#/{_DEFS}/{slots[name]}"}
+    for index, name in enumerate(names):
+        slot = slots[name]
+        entries.append(f"    {name!r}: _validator_{shared[slot].removeprefix('m')}(),")
+        if shared[slot] != slot:
+            continue
+        root = {"$schema": DRAFT4, _DEFS: definitions, "$ref": f"#/{_DEFS}/{slot}"}
         try:
             code = fastjsonschema.compile_to_code(
                 root, use_default=False, use_formats=False, detailed_exceptions=False
@@ -81,9 +91,51 @@ def compile_models(models: Mapping[str, Any], *, banner: str = "") -> str:
         lines.append(f"def _validator_{index}():")
         lines += [f"    {line}" if line else "" for line in code.splitlines()]
         lines += ["    return validate", "", ""]
-        entries.append(f"    {name!r}: _validator_{index}(),")
     lines += ["VALIDATORS = {", *entries, "}", ""]
     return "\n".join(lines)
+
+
+# Draft-4 keywords that annotate a schema without constraining what it accepts.
+_ANNOTATIONS: Final = frozenset({"title", "description"})
+
+
+def _shared_slots(definitions: Mapping[str, Any]) -> dict[str, str]:
+    """Slot -> the first slot (in order) whose model validates alike, found by refinement:
+    models whose schemas are equal once annotations are dropped and references name each
+    target's representative share one; merging can make referring models equal in turn."""
+    shared = {slot: slot for slot in definitions}
+    while True:
+        first: dict[str, str] = {}
+        merged = {
+            # repr keeps key order (it decides which violation is reported first) and types
+            slot: first.setdefault(repr(_validation_key(schema, shared)), slot)
+            for slot, schema in definitions.items()
+        }
+        if merged == shared:
+            return shared
+        shared = merged
+
+
+def _validation_key(schema: Any, shared: Mapping[str, str]) -> Any:
+    """A normalized schema without annotations, each model reference to its representative."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _ANNOTATIONS:
+            continue
+        if key == "$ref" and isinstance(value, str) and value.startswith(f"#/{_DEFS}/"):
+            slot = value[len(_DEFS) + 3 :]
+            out[key] = shared.get(slot, slot)
+        elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _validation_key(sub, shared) for name, sub in value.items()}
+        elif key in (*_SUBSCHEMA_LISTS, "items") and isinstance(value, list):
+            out[key] = [_validation_key(sub, shared) for sub in value]
+        elif key in _SUBSCHEMA_ONE or key == "items":
+            out[key] = _validation_key(value, shared)
+        else:
+            out[key] = value
+    return out
 
 
 def _normalize(schema: Any, slots: Mapping[str, str]) -> Any:
