@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,11 @@ def test_lambda_context(gw: Gateway) -> None:
     assert data["context"]["memory"] == 256
     assert 0 < data["context"]["remaining"] <= 10000
     assert data["context"]["arn"] == "arn:aws:lambda:us-east-1:123456789012:function:Echo"
+    assert data["context"]["log_group"] == "/aws/lambda/Echo"
+    # Lambda's own request id: a UUID of the invocation, stable while it runs, not API Gateway's.
+    assert uuid.UUID(data["context"]["request_id"]).version == 4
+    assert data["context"]["same_request_id"] is True
+    assert data["context"]["request_id"] != data["event"]["requestContext"]["requestId"]
 
 
 # -- Lambda proxy responses (reference §2.2, AWS-recorded) --------------------------------

@@ -57,3 +57,20 @@ def test_match(
 )
 def test_split_path(path: str, segments: list[str]) -> None:
     assert split_path(path) == segments
+
+
+@pytest.mark.parametrize(
+    ("router", "method", "path"), [r[1:4] for r in ROWS], ids=[r[0] for r in ROWS]
+)
+def test_a_remembered_match_is_the_match(router: Router, method: str, path: str) -> None:
+    """The router remembers matches it made; asking again gives the same answer, and each
+    answer has its own path parameters (a caller may change them)."""
+    first, second = router.match(method, path), router.match(method, path)
+    if first is None:
+        assert second is None
+        return
+    assert second is not None
+    assert (second.route, second.path_parameters) == (first.route, first.path_parameters)
+    first.path_parameters["changed"] = "yes"
+    third = router.match(method, path)
+    assert third is not None and "changed" not in third.path_parameters

@@ -93,29 +93,31 @@ def rest_event(
 ) -> dict[str, Any]:
     """The payload 1.0 event: REST `AWS_PROXY`, or an HTTP API route with payload 1.0."""
     headers, multi_headers = _header_maps(request)
-    query = request.query_pairs()
+    query = request.query_pairs() if request.query_string else None
+    body = request.body
     encoded = bool(binary_media_types) and is_binary(
         request.header("content-type"), binary_media_types
     )
+    # `$context` minus the stage variables, which the event carries beside it.
     request_context = dict(context)
     request_context.pop("stageVariables", None)
-    request_context["path"] = f"/{context['stage']}{request.path}"
     if version is None and route.get("operationName"):
         request_context["operationName"] = route["operationName"]
-    event: dict[str, Any] = {"version": version} if version else {}
-    event["resource"] = route["resourcePath"]
-    event["path"] = "/" + request.path.lstrip("/")
-    event["httpMethod"] = request.method
-    event["headers"] = headers
-    event["multiValueHeaders"] = multi_headers
-    event["queryStringParameters"] = _single(query) if query else None
-    event["multiValueQueryStringParameters"] = _multi(query) if query else None
-    event["pathParameters"] = dict(path_params) or None
-    event["stageVariables"] = context.get("stageVariables") or None
-    event["requestContext"] = request_context
-    event["body"] = _body_text(request.body, encoded) if request.body else None
-    event["isBase64Encoded"] = encoded
-    return event
+    event: dict[str, Any] = {
+        "resource": route["resourcePath"],
+        "path": "/" + request.path.lstrip("/"),
+        "httpMethod": request.method,
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": _single(query) if query else None,
+        "multiValueQueryStringParameters": _multi(query) if query else None,
+        "pathParameters": dict(path_params) or None,
+        "stageVariables": context.get("stageVariables") or None,
+        "requestContext": request_context,
+        "body": _body_text(body, encoded) if body else None,
+        "isBase64Encoded": encoded,
+    }
+    return {"version": version, **event} if version else event
 
 
 def http_event(
@@ -271,9 +273,13 @@ def rest_response(result: Any, accept: str | None, binary_media_types: tuple[str
         raise _malformed()
     status = _status(result.get("statusCode"))
     headers = _merge_headers(result, strict=True)
-    first_accept = (accept or "").split(",")[0]
-    body = _decoded_body(result, is_binary(first_accept, binary_media_types))
-    return Response(status, _with_content_type(headers), body)
+    # The body is decoded only for a base64 result asked for as binary (first Accept type).
+    decode = (
+        result.get("isBase64Encoded") is True
+        and bool(binary_media_types)
+        and is_binary((accept or "").split(",")[0], binary_media_types)
+    )
+    return Response(status, _with_content_type(headers), _decoded_body(result, decode))
 
 
 def http_v1_response(result: Any) -> Response:
@@ -299,6 +305,8 @@ def http_v2_response(result: Any) -> Response:
 
 
 def _with_content_type(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    if not any(name.lower() == "content-type" for name, _ in headers):
-        headers.append(("Content-Type", "application/json"))
+    for name, _ in headers:
+        if name.lower() == "content-type":
+            return headers
+    headers.append(("Content-Type", "application/json"))
     return headers

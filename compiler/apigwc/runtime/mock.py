@@ -157,28 +157,6 @@ def select_response(responses: list[Mapping[str, Any]], selector: str) -> Mappin
     return default
 
 
-# Selection is a function of the integration's responses and the selector alone, and integration
-# configs are the routes table's read-only data: each config remembers its answers. Keyed by
-# identity and holding the config itself, so an id is never reused for another config; bounded.
-_SELECTIONS: dict[int, tuple[Mapping[str, Any], dict[str, Mapping[str, Any]]]] = {}
-_SELECTIONS_MAX = 1024
-_SELECTORS_MAX = 64
-
-
-def _selected(integration: Mapping[str, Any], selector: str) -> Mapping[str, Any]:
-    entry = _SELECTIONS.get(id(integration))
-    if entry is None or entry[0] is not integration:
-        entry = (integration, {})
-        if len(_SELECTIONS) < _SELECTIONS_MAX:
-            _SELECTIONS[id(integration)] = entry
-    chosen = entry[1].get(selector)
-    if chosen is None:
-        chosen = select_response(list(integration.get("responses") or ()), selector)
-        if len(entry[1]) < _SELECTORS_MAX:
-            entry[1][selector] = chosen
-    return chosen
-
-
 def response_template(templates: Mapping[str, str], accept: str | None) -> tuple[str, str] | None:
     """Template by the first Accept type, else application/json, else the first (§1.7)."""
     key = media_type(accept) or JSON
@@ -209,7 +187,7 @@ def response_headers(
 def _source_value(
     source: str, stage_variables: Mapping[str, str], context: Mapping[str, Any]
 ) -> str | None:
-    if len(source) >= 2 and source[0] == "'" and source[-1] == "'":
+    if _is_literal(source):
         return source[1:-1]
     if source.startswith("stageVariables."):
         return stage_variables.get(source[len("stageVariables.") :])
@@ -221,8 +199,74 @@ def _source_value(
     return None
 
 
+class ChosenResponse:
+    """One integration response as the response step reads it, worked out once: its headers
+    when every source is a literal, its templates by Accept, its content handling."""
+
+    __slots__ = ("_by_accept", "parameters", "response", "static_headers", "templates", "to_binary")
+
+    def __init__(self, response: Mapping[str, Any]) -> None:
+        self.response = response
+        self.parameters: Mapping[str, str] = response.get("responseParameters") or {}
+        literal = all(_is_literal(str(source)) for source in self.parameters.values())
+        self.static_headers = response_headers(self.parameters, {}, {}) if literal else None
+        self.templates: Mapping[str, str] = response.get("responseTemplates") or {}
+        self._by_accept: dict[str | None, tuple[str, str] | None] = {}
+        self.to_binary = response.get("contentHandling") == payloads.CONVERT_TO_BINARY
+
+    def headers(
+        self, stage_variables: Mapping[str, str], context: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        if self.static_headers is not None:
+            return list(self.static_headers)
+        return response_headers(self.parameters, stage_variables, context)
+
+    def template(self, accept: str | None) -> tuple[str, str] | None:
+        """`response_template` for this Accept value, remembered (a client sends few)."""
+        if accept in self._by_accept:
+            return self._by_accept[accept]
+        picked = response_template(self.templates, accept)
+        if len(self._by_accept) < _ACCEPTS_MAX:
+            self._by_accept[accept] = picked
+        return picked
+
+
+def _is_literal(source: str) -> bool:
+    return len(source) >= 2 and source[0] == "'" and source[-1] == "'"
+
+
+_ACCEPTS_MAX = 64
+_SELECTORS_MAX = 64
+
+
+class MockPlan:
+    """A MOCK integration's config read once at start-up (routes are read-only data): the
+    request template of the usual request (no Content-Type), and per selector the integration
+    response selection chose."""
+
+    def __init__(self, integration: Mapping[str, Any]) -> None:
+        self.integration = integration
+        templates: Mapping[str, str] = integration.get("requestTemplates") or {}
+        self.json_template = templates.get(JSON)
+        self._chosen: dict[str, ChosenResponse] = {}
+
+    def request_template(self, content_type: str | None) -> str | None:
+        if not content_type and self.json_template is not None:
+            return self.json_template
+        return request_template(self.integration, content_type)
+
+    def chosen(self, selector: str) -> ChosenResponse:
+        chosen = self._chosen.get(selector)
+        if chosen is None:
+            responses = list(self.integration.get("responses") or ())
+            chosen = ChosenResponse(select_response(responses, selector))
+            if len(self._chosen) < _SELECTORS_MAX:
+                self._chosen[selector] = chosen
+        return chosen
+
+
 def mock_response(
-    integration: Mapping[str, Any],
+    plan: MockPlan,
     templates: Templates,
     vtl_request: VtlRequest,
     content_type: str | None,
@@ -230,7 +274,7 @@ def mock_response(
     stage_variables: Mapping[str, str],
     context: Mapping[str, Any],
 ) -> Response:
-    template = request_template(integration, content_type)
+    template = plan.request_template(content_type)
     override = _NO_RESPONSE_OVERRIDE
     if template is None:  # passthrough: the request body stands for the rendered template
         rendered = vtl_request.body
@@ -238,9 +282,9 @@ def mock_response(
         result = templates.render(template, vtl_request, context, stage_variables)
         rendered, override = result.body, result.response_override
     status = mock_status(rendered)
-    chosen = _selected(integration, str(status))
-    headers = response_headers(chosen.get("responseParameters") or {}, stage_variables, context)
-    picked = response_template(chosen.get("responseTemplates") or {}, accept)
+    chosen = plan.chosen(str(status))
+    headers = chosen.headers(stage_variables, context)
+    picked = chosen.template(accept)
     body, content = b"", JSON
     if picked is not None:
         # A MOCK endpoint has no body: `$input` reads an empty one, with the method's params.
@@ -248,7 +292,7 @@ def mock_response(
         result = templates.render(picked[1], endpoint, context, stage_variables)
         body, content = result.body.encode(), picked[0]
         override = override.then(result.response_override)
-    if chosen.get("contentHandling") == payloads.CONVERT_TO_BINARY:
+    if chosen.to_binary:
         # A MOCK's payload is the rendered text: CONVERT_TO_BINARY base64-decodes it whatever
         # the Accept and binaryMediaTypes (§6.1 response table, text rows).
         try:
@@ -261,6 +305,8 @@ def mock_response(
             )
         except payloads.PayloadError as error:
             raise GatewayError(error.response_type) from None
-    headers = [("Content-Type", content), *headers, *override.header.items()]
-    status_code = override.status or int(chosen.get("statusCode") or status)
+    headers.insert(0, ("Content-Type", content))
+    if override.header:
+        headers.extend(override.header.items())
+    status_code = override.status or int(chosen.response.get("statusCode") or status)
     return Response(status_code, headers, body)

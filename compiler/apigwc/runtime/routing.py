@@ -49,10 +49,17 @@ class Resource:
         return self.methods.get(http_method) or self.methods.get("ANY")
 
 
-@dataclass(frozen=True)
 class Match:
-    route: Route
-    path_parameters: dict[str, str]
+    """The route a request matched and its path parameters (one per request: a slotted class)."""
+
+    __slots__ = ("path_parameters", "route")
+
+    def __init__(self, route: Route, path_parameters: dict[str, str]) -> None:
+        self.route = route
+        self.path_parameters = path_parameters
+
+
+_KNOWN_MAX = 4096
 
 
 def split_path(path: str) -> list[str]:
@@ -70,6 +77,7 @@ class Router:
         self.protocol = protocol
         self.root = Resource()
         self.default_route: Route | None = None
+        self._known: dict[tuple[str, str], tuple[Route, dict[str, str]]] = {}
         for route in routes:
             if route.get("routeKey") == "$default":
                 self.default_route = route
@@ -80,6 +88,18 @@ class Router:
             node.methods[route["httpMethod"]] = route
 
     def match(self, method: str, path: str) -> Match | None:
+        """The route for a method and a (still encoded) path. The table is fixed, so a match is
+        a function of the two: matches already made are remembered (bounded, since paths carry
+        ids) and handed out with their own copy of the path parameters."""
+        known = self._known.get((method, path))
+        if known is not None:
+            return Match(known[0], dict(known[1]))
+        found = self._match(method, path)
+        if found is not None and len(self._known) < _KNOWN_MAX:
+            self._known[(method, path)] = (found.route, dict(found.path_parameters))
+        return found
+
+    def _match(self, method: str, path: str) -> Match | None:
         segments = split_path(path)
         if self.protocol == "HTTP":
             found = _walk(self.root, segments, 0, method, {}, greedy=False)

@@ -39,6 +39,9 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "remaining": context.get_remaining_time_in_millis(),
             "memory": context.memory_limit_in_mb,
             "arn": context.invoked_function_arn,
+            "request_id": context.aws_request_id,
+            "same_request_id": context.aws_request_id == context.aws_request_id,
+            "log_group": context.log_group_name,
         },
     }
     return {

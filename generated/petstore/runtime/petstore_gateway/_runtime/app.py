@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import gateway_responses, integration_custom, lambda_proxy, mock, payloads, security_gate
-from .context import Request, context_values, request_values, standard_wire_headers
+from .context import Request, context_values, request_values, standard_wire_headers, trace_id
 from .contract import ContractCheck
 from .cors import CorsConfiguration, is_preflight
 from .gateway_responses import GatewayError, Response
@@ -100,6 +100,11 @@ class Gateway:
         )
         cors = api.get("cors")
         self.cors = CorsConfiguration.from_extension(cors) if cors else None
+        self.mock_plans = {
+            id(route): mock.MockPlan(route["integration"])
+            for route in routes
+            if (route.get("integration") or {}).get("type") == "MOCK"
+        }
         # MOCK routes whose config never reads `$context`: the pipeline skips building the tree
         # (only a gateway response, on an error, needs it then).
         self.context_free = {
@@ -121,8 +126,14 @@ class Gateway:
             return
         if scope["type"] != "http":
             return
-        body = await _read_body(receive)
-        request = _request(scope, body)
+        request = _request(scope)
+        if request.header("transfer-encoding") or request.header("content-length") not in (
+            None,
+            "0",
+        ):
+            # A request without either header has no body (RFC 9112 §6.3): the usual GET is
+            # answered without a round trip through the server's `receive`.
+            request.body = await _read_body(receive)
         response = await self.handle(request)
         await _send(send, response, request.method, standard_wire_headers(self.protocol, request))
 
@@ -198,7 +209,9 @@ class Gateway:
             if gate is not None:
                 raise gate
             self._validate(request, match)
-            response = await self.integrate(request, match, context)
+            response = self.integrate(request, match, context)
+            if not isinstance(response, Response):
+                response = await response
             if self.contract is not None:
                 response = self.contract.apply(
                     request, match.route, match.path_parameters, response
@@ -245,15 +258,18 @@ class Gateway:
             error, custom, context, values, request.header("accept")
         )
 
-    async def integrate(
+    def integrate(
         self, request: Request, match: Match, context: Mapping[str, Any]
-    ) -> Response:
+    ) -> Response | Awaitable[Response]:
+        """The integration's response: at once for MOCK, else a coroutine for the caller to await
+        (handed back unawaited, so no frame of this method sits between the request and the
+        integration's wait)."""
         integration = match.route.get("integration") or {}
         kind = integration.get("type")
         variables = context["stageVariables"]
         if kind == "MOCK":
             return mock.mock_response(
-                integration,
+                self.mock_plans[id(match.route)],
                 self.templates,
                 _vtl_request(request, match),
                 request.header("content-type"),
@@ -262,7 +278,7 @@ class Gateway:
                 context,
             )
         if kind == "HTTP_PROXY":
-            return await forward(
+            return forward(
                 self.upstreams,
                 request,
                 integration,
@@ -272,9 +288,9 @@ class Gateway:
                 default_route=match.route.get("routeKey") == "$default",
             )
         if kind == "AWS_PROXY" and integration.get("function"):
-            return await self.lambda_proxy(request, match, context, integration)
+            return self.lambda_proxy(request, match, context, integration)
         if kind == "HTTP" or (kind == "AWS" and integration.get("function")):
-            return await self.custom(request, match, context, integration)
+            return self.custom(request, match, context, integration)
         # AWS service integrations, non-proxy HTTP/Lambda and anything the runtime cannot reach
         # answer as API Gateway answers a misconfigured integration.
         raise GatewayError("API_CONFIGURATION_ERROR")
@@ -382,8 +398,6 @@ def _vtl_request(request: Request, match: Match) -> VtlRequest:
 
 
 def _trace_id(request: Request) -> str:
-    from .context import trace_id
-
     return request.header("x-amzn-trace-id") or trace_id(request.epoch)
 
 
@@ -397,20 +411,20 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _request(scope: Scope, body: bytes) -> Request:
+def _request(scope: Scope, body: bytes = b"") -> Request:
     raw = scope.get("raw_path") or scope["path"].encode()
     path = raw.decode("latin-1").split("?", 1)[0]
     client = scope.get("client") or ("127.0.0.1", 0)
     server = scope.get("server") or ("127.0.0.1", 80)
-    return Request(
-        method=scope["method"],
-        raw_path=path,
-        query_string=scope.get("query_string", b"").decode("latin-1"),
-        headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
-        body=body,
-        source_ip=str(client[0]),
-        scheme=scope.get("scheme", "http"),
-        server_port=int(server[1] or 80),
+    return Request(  # positional: a call per request
+        scope["method"],
+        path,
+        scope.get("query_string", b"").decode("latin-1"),
+        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+        body,
+        str(client[0]),
+        scope.get("scheme", "http"),
+        int(server[1] or 80),
     )
 
 
@@ -422,7 +436,8 @@ async def _send(
     headers = []
     for k, v in response.headers:
         name = _WIRE_NAMES.get(k) or _wire_name(k)
-        if name and not _BAD_VALUE.search(v):
+        # Printable ASCII (the usual value) is sendable as it is; anything else is checked.
+        if name and ((v.isascii() and v.isprintable()) or not _BAD_VALUE.search(v)):
             headers.append((name, v.encode("latin-1", "replace")))
     headers.extend(standard)
     headers.append((b"content-length", str(len(response.body)).encode()))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # type -> (default status, default message, x-amzn-ErrorType or None); reference §4.2.
@@ -97,11 +97,20 @@ _CONTEXT_VAR = re.compile(
 )
 
 
-@dataclass
 class Response:
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
+    """A response on its way to the client (a plain slotted class: one is built per request)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(
+        self, status: int, headers: list[tuple[str, str]] | None = None, body: bytes = b""
+    ) -> None:
+        self.status = status
+        self.headers = [] if headers is None else headers
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"Response({self.status!r}, {self.headers!r}, {self.body!r})"
 
 
 @dataclass(frozen=True)

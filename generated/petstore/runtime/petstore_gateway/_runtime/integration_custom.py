@@ -117,7 +117,7 @@ def integration_request(
         return converted.body, mapped, ResponseOverride()
     if handling == payloads.CONVERT_TO_TEXT:  # the template reads the base64 text (§6.1)
         text = payloads.convert_request(request.body, content_type, binary, handling).body
-        vtl_request = replace(vtl_request, body=text.decode("utf-8", "replace"))
+        vtl_request = vtl_request.with_body(text.decode("utf-8", "replace"))
     result = templates.render(template, vtl_request, context, context.get("stageVariables") or {})
     override = result.request_override
     mapped = IntegrationRequestParameters(
@@ -198,7 +198,7 @@ def method_response(
         text = endpoint.body
         if is_binary and convert.handling == payloads.CONVERT_TO_TEXT:
             text = base64.b64encode(endpoint.body)
-        backend = replace(vtl_request, body=text.decode("utf-8", "replace"))
+        backend = vtl_request.with_body(text.decode("utf-8", "replace"))
         result = templates.render(picked[1], backend, context, context.get("stageVariables") or {})
         body, content = convert(result.body.encode(), False), picked[0]
         override = override.then(result.response_override)

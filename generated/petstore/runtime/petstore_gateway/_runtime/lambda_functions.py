@@ -14,6 +14,7 @@ has its answer at the timeout.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import importlib.util
 import json
@@ -54,44 +55,175 @@ def _log_stream(name: str) -> str:
     return time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
 
 
-class LambdaContext:
-    """The context object a Python Lambda handler receives."""
+class FunctionFacts:
+    """What every invocation's context shares, worked out once per function."""
+
+    __slots__ = ("arn", "log_group", "log_stream", "memory_mb", "name", "timeout", "timeout_s")
 
     def __init__(self, name: str, config: Mapping[str, Any], region: str, account: str) -> None:
-        self.function_name = name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
-        self.memory_limit_in_mb = int(config.get("memorySize") or DEFAULT_MEMORY_MB)
-        self.aws_request_id = request_id(None)  # a fresh UUID, built the cheap way
-        self.log_group_name = f"/aws/lambda/{name}"
-        self.log_stream_name = _log_stream(name)
-        self.identity = None
-        self.client_context = None
-        self._deadline = time.monotonic() + float(config.get("timeout") or DEFAULT_TIMEOUT_S)
+        self.name = name
+        self.arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+        self.memory_mb = int(config.get("memorySize") or DEFAULT_MEMORY_MB)
+        self.log_group = f"/aws/lambda/{name}"
+        self.log_stream = _log_stream(name)
+        self.timeout_s = float(config.get("timeout") or DEFAULT_TIMEOUT_S)
+        # The function timeout, one object per function so invocations share a timer.
+        self.timeout: Timeout = (self.timeout_s, self._timed_out)
+
+    def _timed_out(self) -> BaseException:
+        return FunctionError(
+            f"Task timed out after {self.timeout_s:.2f} seconds", "Sandbox.Timedout"
+        )
+
+
+class LambdaContext:
+    """The context object a Python Lambda handler receives: one per invocation, holding only
+    what differs between invocations (its request id, drawn when first read, and deadline)."""
+
+    __slots__ = ("_deadline", "_function", "_request_id")
+    function_version = "$LATEST"
+    identity = None
+    client_context = None
+
+    def __init__(self, function: FunctionFacts) -> None:
+        self._function = function
+        self._request_id = ""
+        self._deadline = time.monotonic() + function.timeout_s
+
+    @property
+    def aws_request_id(self) -> str:
+        if not self._request_id:
+            self._request_id = request_id(None)  # a fresh UUID, built the cheap way
+        return self._request_id
+
+    @property
+    def function_name(self) -> str:
+        return self._function.name
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return self._function.arn
+
+    @property
+    def memory_limit_in_mb(self) -> int:
+        return self._function.memory_mb
+
+    @property
+    def log_group_name(self) -> str:
+        return self._function.log_group
+
+    @property
+    def log_stream_name(self) -> str:
+        return self._function.log_stream
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+# Seconds, and what an invocation still running then fails with.
+Timeout = tuple[float, Callable[[], BaseException]]
+
+
+class Deadline:
+    """The timeout of the invocations of one batch that share a timeout: one timer for all of
+    them, cancelled when the last is settled (a timer per invocation was a tenth of a Lambda
+    proxy request's cost). Touched on the event loop's thread only."""
+
+    __slots__ = ("error", "futures", "open", "timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout: Timeout) -> None:
+        self.futures: list[asyncio.Future[Any]] = []
+        self.open = 0
+        self.error = timeout[1]
+        self.timer = loop.call_later(timeout[0], self._expire)
+
+    def _expire(self) -> None:
+        for future in self.futures:
+            if not future.done():  # past the timeout: the request answers without the result
+                future.set_exception(self.error())
+        self.futures = []
+
+    def settled(self) -> None:
+        self.open -= 1
+        if self.open == 0:
+            self.timer.cancel()
+            self.futures = []
+
+
+# An invocation submitted in the loop's current turn: (future, timeout, fn, args); then on its
+# way through the pool: (loop, future, deadline, fn, args).
+Submitted = tuple["asyncio.Future[Any]", "Timeout | None", Callable[..., Any], tuple[Any, ...]]
+Job = tuple[
+    asyncio.AbstractEventLoop,
+    "asyncio.Future[Any]",
+    Deadline | None,
+    Callable[..., Any],
+    tuple[Any, ...],
+]
+
+
 class WorkerPool:
-    """A bounded pool of handler threads, lighter than `run_in_executor`: a worker hands its
-    result straight to the asyncio future of the request (one thread hop each way). Results
-    finished while the loop has not yet run the previous hand-off join it, so a busy loop is
-    woken once per batch rather than once per invocation."""
+    """A bounded pool of handler threads, lighter than `run_in_executor`.
+
+    Every thread hop costs a GIL hand-over, and under load those hand-overs, not the handlers,
+    are most of an invocation's cost. So hops are shared: the invocations submitted in one turn
+    of the event loop go to one worker as one batch (one wake-up, one GIL hand-over), and results
+    finished while the loop has not yet taken the previous hand-off join it (one loop wake-up).
+    A batch still behind its worker after `RESCUE_AFTER_S` (a handler that sleeps or waits on
+    I/O) is split off to another worker, so a slow handler delays the invocations batched behind
+    it by about a millisecond, never by its own duration: concurrent invocations still run
+    concurrently, as they do in Lambda."""
+
+    RESCUE_AFTER_S = 0.001
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.jobs: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self.jobs: queue.SimpleQueue[collections.deque[Job]] = queue.SimpleQueue()
         self.started = 0
         self.idle = 0
         self.lock = threading.Lock()
+        # Per event loop: invocations submitted in the loop's current turn (loop thread only).
+        self.pending: dict[asyncio.AbstractEventLoop, list[Submitted]] = {}
         # Per event loop: results waiting for the loop, or absent when no hand-off is pending.
         self.finished: dict[asyncio.AbstractEventLoop, list[tuple[Any, ...]]] = {}
 
     def submit(
-        self, loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any
+        self,
+        loop: asyncio.AbstractEventLoop,
+        timeout: Timeout | None,
+        fn: Callable[..., Any],
+        *args: Any,
     ) -> asyncio.Future[Any]:
+        """A future of `fn(*args)`, failed with `timeout[1]()` after `timeout[0]` seconds (None:
+        no timeout)."""
         future: asyncio.Future[Any] = loop.create_future()
+        pending = self.pending.get(loop)
+        if pending is None:
+            pending = self.pending[loop] = []
+            loop.call_soon(self._flush, loop)
+        pending.append((future, timeout, fn, args))
+        return future
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        deadlines: dict[Timeout, Deadline] = {}
+        batch: collections.deque[Job] = collections.deque()
+        for future, timeout, fn, args in self.pending.pop(loop, ()):
+            deadline = None
+            if timeout is not None:
+                deadline = deadlines.get(timeout)
+                if deadline is None:
+                    deadline = deadlines[timeout] = Deadline(loop, timeout)
+                deadline.futures.append(future)
+                deadline.open += 1
+            batch.append((loop, future, deadline, fn, args))
+        self._flush_batch(loop, batch)
+
+    def _flush_batch(self, loop: asyncio.AbstractEventLoop, batch: collections.deque[Job]) -> None:
+        self._dispatch(batch)
+        if len(batch) > 1:
+            loop.call_later(self.RESCUE_AFTER_S, self._rescue, loop, batch)
+
+    def _dispatch(self, batch: collections.deque[Job]) -> None:
         with self.lock:
             if self.idle == 0 and self.started < self.size:
                 self.started += 1
@@ -100,60 +232,61 @@ class WorkerPool:
                 ).start()
             else:
                 self.idle = max(0, self.idle - 1)
-        self.jobs.put((loop, future, fn, args))
-        return future
+        self.jobs.put(batch)
+
+    def _rescue(self, loop: asyncio.AbstractEventLoop, batch: collections.deque[Job]) -> None:
+        """Move what a worker has not started yet to another worker (deque pops are atomic, so
+        each invocation is taken by exactly one side)."""
+        rest: collections.deque[Job] = collections.deque()
+        while True:
+            try:
+                rest.append(batch.popleft())
+            except IndexError:
+                break
+        if rest:
+            self._flush_batch(loop, rest)
 
     def _work(self) -> None:
         while True:
-            loop, future, fn, args = self.jobs.get()
-            try:
-                result, error = fn(*args), None
-            except BaseException as exc:  # handed to the awaiting request, re-raised there
-                result, error = None, exc
+            batch = self.jobs.get()
+            while True:
+                try:
+                    loop, future, deadline, fn, args = batch.popleft()
+                except IndexError:
+                    break
+                try:
+                    result, error = fn(*args), None
+                except BaseException as exc:  # handed to the awaiting request, re-raised there
+                    result, error = None, exc
+                self._hand_back(loop, (future, deadline, result, error))
             with self.lock:
                 self.idle += 1
-                batch = self.finished.get(loop)
-                if batch is not None:  # a hand-off is pending: the loop takes this one too
-                    batch.append((future, result, error))
-                    continue
-                self.finished[loop] = [(future, result, error)]
-            try:
-                loop.call_soon_threadsafe(self._settle_all, loop)
-            except RuntimeError:  # the loop closed while the handler ran: nobody waits
-                with self.lock:
-                    self.finished.pop(loop, None)
+
+    def _hand_back(self, loop: asyncio.AbstractEventLoop, outcome: tuple[Any, ...]) -> None:
+        with self.lock:
+            waiting = self.finished.get(loop)
+            if waiting is not None:  # a hand-off is pending: the loop takes this one too
+                waiting.append(outcome)
+                return
+            self.finished[loop] = [outcome]
+        try:
+            loop.call_soon_threadsafe(self._settle_all, loop)
+        except RuntimeError:  # the loop closed while the handler ran: nobody waits
+            with self.lock:
+                self.finished.pop(loop, None)
 
     def _settle_all(self, loop: asyncio.AbstractEventLoop) -> None:
         with self.lock:
-            batch = self.finished.pop(loop, [])
-        for future, result, error in batch:
-            _settle(future, result, error)
-
-
-async def _before(
-    loop: asyncio.AbstractEventLoop, call: asyncio.Future[Any], seconds: float
-) -> Any:
-    """The result of `call`, or TimeoutError after `seconds`. A timer that fails the future is a
-    third of the cost of `asyncio.timeout` (no task cancellation), which is per invocation."""
-    timer = loop.call_later(seconds, _expire, call)
-    try:
-        return await call
-    finally:
-        timer.cancel()
-
-
-def _expire(future: asyncio.Future[Any]) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError())
-
-
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():  # the request timed out and stopped waiting
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+            outcomes = self.finished.pop(loop, [])
+        for future, deadline, result, error in outcomes:
+            if deadline is not None:
+                deadline.settled()
+            if future.done():  # the request timed out and stopped waiting
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
 
 
 class Functions:
@@ -173,6 +306,7 @@ class Functions:
         self.account = account
         self.pool = WorkerPool(workers)
         self._handlers: dict[str, Handler] = {}
+        self._facts: dict[str, FunctionFacts] = {}
 
     def resolve(self, name: str) -> str | None:
         """A function name from an ARN may carry an alias or version (`name:live`)."""
@@ -200,20 +334,23 @@ class Functions:
             raise FunctionError(f"handler {config['handler']!r} not found")
         return handler  # type: ignore[no-any-return]
 
-    async def invoke(self, name: str, event: Any, integration_timeout_s: float) -> Any:
-        """Run the handler; past the integration timeout raise `asyncio.TimeoutError`."""
-        config = self.table[name]
-        context = LambdaContext(name, config, self.region, self.account)
-        function_timeout = float(config.get("timeout") or DEFAULT_TIMEOUT_S)
+    def invoke(self, name: str, event: Any, integration_timeout_s: float) -> asyncio.Future[Any]:
+        """Run the handler: a future of its result. Past the integration timeout the future
+        fails with TimeoutError (API Gateway gives up first); past a shorter function timeout,
+        with the FunctionError Lambda reports (`Sandbox.Timedout`). A plain function returning
+        the future, so the request's coroutine awaits it with no frame between."""
+        facts = self._facts.get(name)
+        if facts is None:
+            facts = self._facts[name] = FunctionFacts(
+                name, self.table[name], self.region, self.account
+            )
+        timeout = (
+            (integration_timeout_s, TimeoutError)
+            if integration_timeout_s <= facts.timeout_s
+            else facts.timeout
+        )
         loop = asyncio.get_running_loop()
-        call = self.pool.submit(loop, self._run, name, event, context)
-        if integration_timeout_s <= function_timeout:
-            return await _before(loop, call, integration_timeout_s)
-        try:
-            return await _before(loop, call, function_timeout)
-        except TimeoutError:
-            message = f"Task timed out after {function_timeout:.2f} seconds"
-            raise FunctionError(message, "Sandbox.Timedout") from None
+        return self.pool.submit(loop, timeout, self._run, name, event, LambdaContext(facts))
 
     def _run(self, name: str, event: Any, context: LambdaContext) -> Any:
         try:
