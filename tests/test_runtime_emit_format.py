@@ -9,6 +9,8 @@ compare against `black.format_str` of the whole source on the example specs and 
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +87,33 @@ def test_models_module_is_black_of_the_whole_file() -> None:
         }
     source = compile_models(models, banner="banner")
     assert emitter.format_top_level(source) == black.format_str(source, mode=emitter.BLACK_MODE)
+
+
+PARALLEL_CHECK = """
+import threading
+import black
+from apigwc.emitters import runtime as emitter
+from apigwc.runtime.request_validation import compile_models
+
+models = {
+    f"Model{i:03d}": {
+        "type": "object",
+        "required": [f"field{i}"],
+        "properties": {f"field{i}": {"type": "string", "maxLength": i + 1}},
+    }
+    for i in range(emitter._PARALLEL_MIN + 12)
+}
+source = compile_models(models, banner="banner")
+assert threading.active_count() == 1  # the forking path is the one taken
+print(emitter.format_top_level(source) == black.format_str(source, mode=emitter.BLACK_MODE))
+"""
+
+
+def test_many_distinct_models_formatted_on_workers_are_black_of_the_whole_file() -> None:
+    """Past `_PARALLEL_MIN` distinct shapes the models module is formatted by worker processes
+    (in a process with no other thread: a subprocess here, pytest's workers have threads)."""
+    result = subprocess.run(
+        [sys.executable, "-c", PARALLEL_CHECK], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"

@@ -16,8 +16,11 @@ from __future__ import annotations
 import ast
 import gc
 import json
+import os
 import re
 import sys
+import threading
+from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -179,20 +182,29 @@ def format_top_level(source: str) -> str:
     that differ only in model indexes (`_validator_7`, `..._m7`) are formatted once.
 
     Black on the whole module was most of `apigwc build` for big APIs (30 s of 50 s for
-    1,000 operations): models of one shape repeat, one per resource.
+    1,000 operations): models of one shape repeat, one per resource. Distinct shapes are
+    formatted together, on every core when there are many (`_black_all`).
     """
-    chunks = [chunk for chunk in _TOP_LEVEL_DEF.split(source) if chunk.strip()]
-    return "\n\n".join(_format_chunk(chunk) for chunk in chunks)
+    chunks = [_chunk_shape(chunk) for chunk in _TOP_LEVEL_DEF.split(source) if chunk.strip()]
+    shapes = list(dict.fromkeys(shape for shape, _ in chunks if shape is not None))
+    formatted = dict(zip(shapes, _black_all(shapes), strict=True))
+    return "\n\n".join(
+        finish(formatted[shape]) if shape is not None else finish("") for shape, finish in chunks
+    )
 
 
-def _format_chunk(chunk: str) -> str:
+def _chunk_shape(chunk: str) -> tuple[str | None, Callable[[str], str]]:
+    """(the text black must format, or None; how the chunk is made from black's output)."""
     if chunk.startswith("VALIDATORS = {"):
-        return _format_validators(chunk)
+        table = _format_validators(chunk)
+        if table is not None:
+            return None, lambda _: table
+        return chunk, _same
     if not chunk.startswith("def _validator_"):
-        return _black(chunk)
+        return chunk, _same
     indexes = list(dict.fromkeys(match.group(0) for match in _ANY_INDEX.finditer(chunk)))
     if len(indexes) > len(_PLACEHOLDER_LETTERS) or _ANY_PLACEHOLDER.search(chunk):
-        return _black(chunk)  # a name already looks like one
+        return chunk, _same  # a name already looks like one
     # Letters of the same width as each index, so black lays the chunk out the same way.
     placeholders = [
         letter * len(index) for letter, index in zip(_PLACEHOLDER_LETTERS, indexes, strict=False)
@@ -200,7 +212,29 @@ def _format_chunk(chunk: str) -> str:
     to_placeholder = dict(zip(indexes, placeholders, strict=True))
     to_index = dict(zip(placeholders, indexes, strict=True))
     shape = _ANY_INDEX.sub(lambda m: to_placeholder[m.group(0)], chunk)
-    return _ANY_PLACEHOLDER.sub(lambda m: to_index[m.group(0)], _format_shape(shape))
+    return shape, lambda text: _ANY_PLACEHOLDER.sub(lambda m: to_index[m.group(0)], text)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+# Below this many distinct shapes, starting worker processes costs more than it saves.
+_PARALLEL_MIN = 48
+
+
+def _black_all(sources: list[str]) -> list[str]:
+    """`_black` of each source, in order. Many shapes (an API whose models all differ: 600
+    took 13 s of black) are split over one worker process per core; a fork of this process
+    has black imported already, so workers start at once. A process with other threads (a
+    server that rebuilds) is not forked: it formats in order."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(sources) < _PARALLEL_MIN or workers < 2 or threading.active_count() > 1:
+        return [_black(source) for source in sources]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(_black, sources, chunksize=max(1, len(sources) // (workers * 4)))
 
 
 # One `VALIDATORS` entry as `compile_models` writes it: a repr'd name and its validator's call.
@@ -209,23 +243,23 @@ _VALIDATORS_ENTRY = re.compile(
 )
 
 
-def _format_validators(chunk: str) -> str:
+def _format_validators(chunk: str) -> str | None:
     """The `VALIDATORS` table as black writes it, without black: the source ends every entry
     with a comma (black's magic trailing comma keeps one entry a line), so black only rewrites
-    each name's quotes. Anything else, or a line over the limit, goes through black."""
+    each name's quotes. Anything else, or a line over the limit, is black's (None)."""
     lines = chunk.split("\n")
     entries = []
     for line in lines[1:-2]:
         match = _VALIDATORS_ENTRY.fullmatch(line)
         if match is None:
-            return _black(chunk)
+            return None
         name = black.strings.normalize_string_quotes(match.group(1))
         entries.append(f"    {name}: _validator_{match.group(2)}(),")
     fits = all(
         e.isascii() and e.isprintable() and len(e) <= BLACK_MODE.line_length for e in entries
     )
     if lines[0] != "VALIDATORS = {" or lines[-2:] != ["}", ""] or not entries or not fits:
-        return _black(chunk)
+        return None
     return "\n".join(["VALIDATORS = {", *entries, "}", ""])
 
 
