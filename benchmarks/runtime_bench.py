@@ -145,15 +145,21 @@ def wait(port: int) -> None:
 
 
 def uvicorn(
-    app: str, port: int, pythonpath: Path, python: str = sys.executable
+    app: str,
+    port: int,
+    pythonpath: Path,
+    python: str = sys.executable,
+    http: str = "httptools",
 ) -> subprocess.Popen[bytes]:
+    """`http` is uvicorn's protocol: the generated gateway runs with its own httptools subclass
+    (header casing kept, as `python -m <pkg>` runs it), the others with httptools itself."""
     command = [python, "-m", "uvicorn", app, "--port", str(port), "--workers", "1"]
     command += [
         "--no-access-log",
         "--log-level",
         "warning",
         "--http",
-        "httptools",
+        http,
         "--loop",
         "uvloop",
     ]
@@ -201,7 +207,12 @@ def main() -> None:
         package = build_spec(tmp / "bench.yaml", tmp / "out")
         servers = [
             uvicorn("bare_app:app", bare_port, tmp / "bare"),
-            uvicorn(f"{package}.app:app", gw_port, tmp / "out" / "runtime"),
+            uvicorn(
+                f"{package}.app:app",
+                gw_port,
+                tmp / "out" / "runtime",
+                http=f"{package}._runtime.http_protocol:HeaderCasingHttpToolsProtocol",
+            ),
         ]
         if not args.no_connexion:
             from peers import python as peers_python

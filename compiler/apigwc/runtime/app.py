@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from . import gateway_responses, integration_custom, lambda_proxy, mock, payloads, security_gate
-from .context import Request, context_values, request_values, standard_wire_headers, trace_id
+from .context import (
+    HEADER_NAMES,
+    Request,
+    context_values,
+    request_values,
+    standard_wire_headers,
+    trace_id,
+)
 from .contract import ContractCheck
 from .cors import CorsConfiguration, is_preflight
 from .gateway_responses import GatewayError, Response
@@ -416,6 +423,8 @@ def _request(scope: Scope, body: bytes = b"") -> Request:
     path = raw.decode("latin-1").split("?", 1)[0]
     client = scope.get("client") or ("127.0.0.1", 0)
     server = scope.get("server") or ("127.0.0.1", 80)
+    extensions = scope.get("extensions")
+    names = extensions.get(HEADER_NAMES) if extensions else None
     return Request(  # positional: a call per request
         scope["method"],
         path,
@@ -425,6 +434,11 @@ def _request(scope: Scope, body: bytes = b"") -> Request:
         str(client[0]),
         scope.get("scheme", "http"),
         int(server[1] or 80),
+        "",
+        None,
+        "",
+        "",
+        names,
     )
 
 

@@ -17,6 +17,9 @@ from random import getrandbits
 from typing import Any
 from urllib.parse import parse_qsl
 
+# The ASGI scope extension holding the request's header names as the client wrote them, when
+# the server keeps them (http_protocol.py); ASGI itself lower-cases them.
+HEADER_NAMES = "apigwc.header_names"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -85,6 +88,7 @@ class Request:
         "body",
         "epoch",
         "extended_request_id",
+        "header_names",
         "headers",
         "method",
         "query_string",
@@ -110,6 +114,7 @@ class Request:
         epoch: float | None = None,
         request_id: str = "",  # "" = drawn here
         extended_request_id: str = "",  # "" = drawn here, with the request id's bits
+        header_names: list[bytes] | None = None,  # as the client wrote them (latin-1)
     ) -> None:
         self.method = method
         self.raw_path = raw_path
@@ -121,6 +126,7 @@ class Request:
         self.server_port = server_port
         self.stage_prefix = stage_prefix
         self.epoch = time.time() if epoch is None else epoch
+        self.header_names = header_names  # from the server (http_protocol.py), or None
         # Read once per request, by every step: the last header values, the query string parsed.
         self._last_values: dict[str, str] | None = None
         self._query_pairs: list[tuple[str, str]] | None = None
@@ -151,6 +157,15 @@ class Request:
         if self._last_values is None:
             self._last_values = dict(self.headers)  # a later value replaces an earlier one
         return self._last_values.get(name.lower())
+
+    def sent_names(self) -> list[str] | None:
+        """The header names as the client wrote them, in `headers` order, when the server kept
+        them (one per header); None otherwise. Decoded only when asked: only the REST Lambda
+        proxy event shows them."""
+        names = self.header_names
+        if names is None or len(names) != len(self.headers):
+            return None
+        return [name.decode("latin-1") for name in names]
 
     def header_map(self) -> dict[str, str]:
         return dict(self.headers)

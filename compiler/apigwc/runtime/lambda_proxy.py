@@ -57,14 +57,20 @@ def is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> 
 def _header_maps(
     request: Request,
 ) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
-    """`headers` and `multiValueHeaders` of a 1.0 event, built in one pass over the headers."""
+    """`headers` and `multiValueHeaders` of a 1.0 event, built in one pass over the headers.
+
+    Names keep the client's casing when the server kept it (`request.sent_names()`), except
+    `Authorization`, which API Gateway writes so whatever the client sent (§2.1, recorded)."""
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
-    for key, value in request.headers:
-        if key in NOT_IN_EVENT:
+    sent = request.sent_names()
+    for index, (name, value) in enumerate(request.headers):
+        if name in NOT_IN_EVENT:
             continue
-        if key == "authorization":
+        if name == "authorization":
             key = "Authorization"
+        else:
+            key = sent[index] if sent is not None else name
         single[key] = value
         if key in multi:
             multi[key].append(value)

@@ -37,6 +37,8 @@ def main() -> None:
         workers=args.workers,
         server_header=False,
         access_log=not args.no_access_log,
+        # httptools, keeping header names as the client wrote them (_runtime/http_protocol.py)
+        http="petstore_gateway._runtime.http_protocol:HeaderCasingHttpToolsProtocol",
     )
 
 
