@@ -39,7 +39,7 @@ from .http_proxy import ProxyMappings, Upstreams, forward, mapping_values
 from .lambda_functions import FunctionError, Functions
 from .request_validation import RequestValidation, Validator
 from .routing import Match, Router
-from .stage_variables import render
+from .stage_variables import has_stage_variables, render
 from .vtl import VtlRequest
 
 Scope = dict[str, Any]
@@ -111,6 +111,13 @@ class Gateway:
             id(route): mock.MockPlan(route["integration"])
             for route in routes
             if (route.get("integration") or {}).get("type") == "MOCK"
+        }
+        # Lambda proxy routes' settings, read once.
+        self.lambda_plans = {
+            id(route): self._lambda_plan(route["integration"])
+            for route in routes
+            if (route.get("integration") or {}).get("type") == "AWS_PROXY"
+            and (route.get("integration") or {}).get("function")
         }
         # MOCK routes whose config never reads `$context`: the pipeline skips building the tree
         # (only a gateway response, on an error, needs it then).
@@ -333,17 +340,16 @@ class Gateway:
         context: Mapping[str, Any],
         integration: Mapping[str, Any],
     ) -> Response:
-        name = self.functions.resolve(
-            render(str(integration["function"]), context["stageVariables"])
+        plan = self.lambda_plans.get(id(match.route)) or self._lambda_plan(integration)
+        name = plan.function or self.functions.resolve(
+            render(plan.function_text, context["stageVariables"])
         )
         if name is None:  # no local handler: API Gateway cannot invoke the function
             raise GatewayError("API_CONFIGURATION_ERROR")
-        version = str(integration.get("payloadFormatVersion") or "1.0")
+        version = plan.version
         event = self._event(request, match, context, version)
-        default_ms = HTTP_TIMEOUT_MS if self.protocol == "HTTP" else REST_TIMEOUT_MS
-        timeout_s = float(integration.get("timeoutInMillis") or default_ms) / 1000
         try:
-            result = await self.functions.invoke(name, event, timeout_s)
+            result = await self.functions.invoke(name, event, plan.timeout_s)
         except TimeoutError:
             raise GatewayError("INTEGRATION_TIMEOUT") from None
         except FunctionError:
@@ -360,6 +366,17 @@ class Gateway:
         response.headers.append(("X-Amzn-Trace-Id", _trace_id(request)))
         return response
 
+    def _lambda_plan(self, integration: Mapping[str, Any]) -> LambdaPlan:
+        function = str(integration["function"])
+        default_ms = HTTP_TIMEOUT_MS if self.protocol == "HTTP" else REST_TIMEOUT_MS
+        return LambdaPlan(
+            function_text=function,
+            # Resolved now unless a stage variable names it (then per request, by stage).
+            function=None if has_stage_variables(function) else self.functions.resolve(function),
+            version=str(integration.get("payloadFormatVersion") or "1.0"),
+            timeout_s=float(integration.get("timeoutInMillis") or default_ms) / 1000,
+        )
+
     def _event(
         self, request: Request, match: Match, context: Mapping[str, Any], version: str
     ) -> dict[str, Any]:
@@ -373,6 +390,21 @@ class Gateway:
             self.binary_media_types,
             version="1.0" if self.protocol == "HTTP" else None,
         )
+
+
+class LambdaPlan:
+    """A Lambda proxy route's settings, read once: the function (resolved, unless a stage
+    variable names it), the payload format version and the integration timeout."""
+
+    __slots__ = ("function", "function_text", "timeout_s", "version")
+
+    def __init__(
+        self, function_text: str, function: str | None, version: str, timeout_s: float
+    ) -> None:
+        self.function_text = function_text
+        self.function = function
+        self.version = version
+        self.timeout_s = timeout_s
 
 
 def _validation(
