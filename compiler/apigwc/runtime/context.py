@@ -7,7 +7,6 @@ gateway responses and templates), plus the standard response headers of referenc
 
 from __future__ import annotations
 
-import base64
 import functools
 import time
 import uuid
@@ -46,7 +45,7 @@ def extended_request_id(random: int | None = None) -> str:
     """A short base64 id ending in `=`, like `BE0bQG3XIAMEhsw=` (`x-amz-apigw-id`), from 88
     random bits (drawn here unless the caller already did)."""
     bits = getrandbits(88) if random is None else random
-    return base64.b64encode(bits.to_bytes(11, "little")).decode()
+    return b2a_base64(bits.to_bytes(11, "little"), newline=False).decode()
 
 
 def trace_id(epoch: float) -> str:
@@ -134,18 +133,12 @@ class Request:
         if request_id and extended_request_id:
             self.request_id, self.extended_request_id = request_id, extended_request_id
             return
-        # One draw for both ids: 128 bits for the UUID, 88 for `x-amz-apigw-id` (the common
-        # case written out here: this runs for every request).
+        # One draw for both ids: 128 bits for the UUID, 88 for `x-amz-apigw-id`.
         random = getrandbits(216)
-        self.extended_request_id = extended_request_id or (
-            b2a_base64((random >> 128).to_bytes(11, "little"), newline=False).decode()
+        self.extended_request_id = extended_request_id or _extended_id(random >> 128)
+        self.request_id = request_id or _request_id(
+            self.header("x-amzn-requestid"), random & _LOW_128
         )
-        client_id = request_id or self.header("x-amzn-requestid")
-        if client_id:
-            self.request_id = _request_id(client_id, random & _LOW_128)
-        else:
-            h = f"{random & _UUID4_KEEP | _UUID4_SET:032x}"
-            self.request_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     @property
     def path(self) -> str:
