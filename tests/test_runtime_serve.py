@@ -59,3 +59,23 @@ def test_serve_with_reload(tmp_path: Path) -> None:
         raise AssertionError("the server outlived apigwc serve")
     except OSError:
         pass
+
+
+def test_several_workers(tmp_path: Path) -> None:
+    """`--workers 2`: uvicorn starts each worker from import strings (the app and the header
+    casing protocol), and every worker answers with the same gateway."""
+    from tests.runtime_server import build_spec, run_package
+
+    spec = tmp_path / "api.yaml"
+    spec.write_text(SPEC.replace("BODY", "many"), encoding="utf-8")
+    package = build_spec(spec, tmp_path / "out")
+    with run_package(tmp_path / "out" / "runtime", package, "--workers", "2") as port:
+        deadline = time.monotonic() + 20
+        replies = []
+        while len(replies) < 20 and time.monotonic() < deadline:
+            try:
+                replies.append(fetch(port, "GET", "/health"))
+            except OSError:
+                time.sleep(0.1)  # a worker still starting
+    assert len(replies) == 20
+    assert {(r.status, r.body) for r in replies} == {(200, b"many")}
