@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,6 +163,9 @@ def test_rest_event_shape(gw: Gateway) -> None:
     assert not {"content-length", "Content-Length", "connection", "Connection"} & set(
         event["headers"]
     )
+    # the gateway's trace id, the one the response carries (§2.1)
+    assert event["headers"]["X-Amzn-Trace-Id"] == reply.header("X-Amzn-Trace-Id")
+    assert event["multiValueHeaders"]["X-Amzn-Trace-Id"] == [reply.header("X-Amzn-Trace-Id")]
     assert event["stageVariables"] == {
         "name": "dev",
         "upstream": event["stageVariables"]["upstream"],
@@ -466,11 +470,13 @@ def test_http_custom_sends_only_mapped_headers(gw: Gateway) -> None:
     assert seen["user-agent"].startswith("AmazonAPIGateway_")
     assert seen["accept"] == "application/json"
     assert "x-amzn-apigateway-api-id" in seen
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", seen["x-amzn-trace-id"])  # §1.6
 
 
 def test_lambda_custom_integration(gw: Gateway) -> None:
     ok = gw.fetch("GET", "/custom/lambda?name=rex")
     assert (ok.status, ok.json()) == (200, {"echo": {"name": "rex", "fail": ""}})
+    assert ok.header("X-Amzn-Trace-Id") is not None  # AWS integrations carry one (§0.1)
     failed = gw.fetch("GET", "/custom/lambda?fail=x")
     assert (failed.status, failed.json()) == (400, {"error": "bad input: x"})
 
@@ -533,6 +539,14 @@ def test_concurrent_requests(gw: Gateway) -> None:
         replies = list(pool.map(lambda i: gw.fetch("GET", f"/pets/{i}"), range(32)))
     assert [event_of(r)["pathParameters"]["petId"] for r in replies] == [str(i) for i in range(32)]
     assert len({r.header("x-amzn-RequestId") for r in replies}) == 32
+
+
+def test_client_trace_id_is_kept(gw: Gateway) -> None:
+    sent = "Root=1-5f5e1000-0123456789abcdef01234567"
+    reply = gw.fetch("GET", "/pets", {"x-amzn-trace-id": sent})
+    assert reply.header("X-Amzn-Trace-Id") == sent
+    headers = event_of(reply)["headers"]
+    assert headers["x-amzn-trace-id"] == sent and "X-Amzn-Trace-Id" not in headers
 
 
 def test_expect_100_continue_still_answered(gw: Gateway) -> None:

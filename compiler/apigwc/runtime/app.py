@@ -30,7 +30,6 @@ from .context import (
     context_values,
     request_values,
     standard_wire_headers,
-    trace_id,
 )
 from .contract import ContractCheck
 from .cors import CorsConfiguration, is_preflight
@@ -363,7 +362,7 @@ class Gateway:
         response = lambda_proxy.rest_response(
             result, request.header("accept"), self.binary_media_types
         )
-        response.headers.append(("X-Amzn-Trace-Id", _trace_id(request)))
+        response.headers.append(("X-Amzn-Trace-Id", request.trace_header()))
         return response
 
     def _lambda_plan(self, integration: Mapping[str, Any]) -> LambdaPlan:
@@ -434,10 +433,6 @@ def _vtl_request(request: Request, match: Match) -> VtlRequest:
         querystring=request.query_view(),
         header=request.header_view(),
     )
-
-
-def _trace_id(request: Request) -> str:
-    return request.header("x-amzn-trace-id") or trace_id(request.epoch)
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -237,13 +237,14 @@ def http_target(
     api_id: str,
 ) -> tuple[str, list[tuple[str, str]]]:
     """URL and headers of an HTTP custom request: only mapped headers plus API Gateway's own
-    (`Accept`, `User-Agent: AmazonAPIGateway_{api}`, `x-amzn-apigateway-api-id`, the client's
-    `Content-Type`) (§1.6)."""
+    (`Accept`, `User-Agent: AmazonAPIGateway_{api}`, `X-Amzn-Trace-Id`, `x-amzn-apigateway-api-id`,
+    the client's `Content-Type`) (§1.6)."""
     query = urlencode(list(mapped.querystring.items()), quote_via=quote)
     url = target_url(
         render(str(integration.get("uri") or ""), variables), mapped.path, query, variables
     )
     headers = {"Accept": "application/json", "User-Agent": f"AmazonAPIGateway_{api_id}"}
+    headers["X-Amzn-Trace-Id"] = request.trace_header()
     headers["x-amzn-apigateway-api-id"] = api_id
     content_type = request.header("content-type")
     if content_type:
@@ -292,7 +293,7 @@ async def integrate(
         name = functions.resolve(render(str(integration["function"]), variables))
         timeout_s = float(integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
         endpoint = await invoke_lambda(functions, name, body, timeout_s)
-    return method_response(
+    response = method_response(
         endpoint,
         integration,
         call.mappings,
@@ -304,3 +305,6 @@ async def integrate(
         call.request.header("accept"),
         call.binary_media_types,
     )
+    if integration["type"] == "AWS":  # Lambda custom: API Gateway adds the trace id (§0.1)
+        response.headers.append(("X-Amzn-Trace-Id", call.request.trace_header()))
+    return response

@@ -84,6 +84,7 @@ class Request:
         "_last_values",
         "_query_pairs",
         "_query_view",
+        "_trace",
         "body",
         "epoch",
         "extended_request_id",
@@ -130,6 +131,7 @@ class Request:
         self._last_values: dict[str, str] | None = None
         self._query_pairs: list[tuple[str, str]] | None = None
         self._query_view: dict[str, str] | None = None
+        self._trace: str | None = None
         if request_id and extended_request_id:
             self.request_id, self.extended_request_id = request_id, extended_request_id
             return
@@ -144,6 +146,13 @@ class Request:
     def path(self) -> str:
         """The path after the stage prefix, still percent-encoded."""
         return self.raw_path[len(self.stage_prefix) :] or "/"
+
+    def trace_header(self) -> str:
+        """This request's `X-Amzn-Trace-Id`: the client's, else one made here, once, so the
+        Lambda event, the backend request and the response carry the same one."""
+        if self._trace is None:
+            self._trace = self.header("x-amzn-trace-id") or trace_id(self.epoch)
+        return self._trace
 
     def header(self, name: str) -> str | None:
         """The last value of a header (case-insensitive), as API Gateway's single-value maps."""

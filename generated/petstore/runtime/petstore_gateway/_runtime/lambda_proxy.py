@@ -60,7 +60,8 @@ def _header_maps(
     """`headers` and `multiValueHeaders` of a 1.0 event, built in one pass over the headers.
 
     Names keep the client's casing when the server kept it (`request.sent_names()`), except
-    `Authorization`, which API Gateway writes so whatever the client sent (§2.1, recorded)."""
+    `Authorization`, which API Gateway writes so whatever the client sent (§2.1, recorded).
+    The gateway adds `X-Amzn-Trace-Id` (unless the client sent one) and `X-Forwarded-*`."""
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
     sent = request.sent_names()
@@ -76,7 +77,11 @@ def _header_maps(
             multi[key].append(value)
         else:
             multi[key] = [value]
+    added = (
+        [] if request.header("x-amzn-trace-id") else [("X-Amzn-Trace-Id", request.trace_header())]
+    )
     for key, value in (
+        *added,
         ("X-Forwarded-For", request.source_ip),
         ("X-Forwarded-Port", str(request.server_port)),
         ("X-Forwarded-Proto", request.scheme),
