@@ -20,7 +20,7 @@ from typing import Any
 from apigwc.emitters import EmitContext
 from apigwc.ir.api import MODEL_REF_PREFIX, Api, RequestValidator
 from apigwc.ir.base import GetAtt, Sub
-from apigwc.ir.enums import ContentHandling, IntegrationType, Protocol
+from apigwc.ir.enums import ContentHandling, EndpointType, IntegrationType, Protocol
 from apigwc.ir.integration import Integration
 from apigwc.ir.method import Method
 
@@ -95,6 +95,8 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
             for g in api.gateway_responses
         },
         "cors": _cors(api),
+        "resourcePolicy": _resource_policy(api, short_id(api.slug, "api")),
+        "sourceVpce": _source_vpce(api),
         "minimumCompressionSize": (
             api.minimum_compression_size if isinstance(api.minimum_compression_size, int) else None
         ),
@@ -109,6 +111,93 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
             for name, f in api.deployment.functions.items()
         },
     }
+
+
+# Pseudo parameters a policy's `Fn::Sub` / `Ref` may use, as a local account sees them.
+_PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+_SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+_UNRESOLVED = "apigwc:unresolved"  # resource_policy.UNRESOLVED
+
+
+def _resource_policy(api: Api, api_id: str) -> dict[str, Any] | None:
+    """`x-amazon-apigateway-policy` as the runtime evaluates it (REST APIs): short-form
+    resources (`execute-api:/stage/VERB/path`) expanded to the API's ARNs, as API Gateway
+    expands them on import, and pseudo-parameter intrinsics resolved. A statement holding
+    anything else the build cannot resolve is marked, and the runtime fails it closed."""
+    policy = api.policy
+    if not isinstance(policy, dict) or api.protocol is not Protocol.REST:
+        return None
+    pseudo = {
+        **_PSEUDO,
+        "AWS::Region": str(api.deployment.region),
+        "AWS::AccountId": str(api.deployment.account),
+    }
+    prefix = f"arn:aws:execute-api:{pseudo['AWS::Region']}:{pseudo['AWS::AccountId']}:{api_id}"
+    statements = policy.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    plain = []
+    for statement in statements if isinstance(statements, list) else []:
+        if not isinstance(statement, dict):
+            continue
+        resolved = _resolved(statement, pseudo)
+        if resolved is None:
+            plain.append({"Effect": statement.get("Effect"), _UNRESOLVED: True})
+            continue
+        for key in ("Resource", "NotResource"):
+            value = resolved.get(key)
+            if isinstance(value, str):
+                resolved[key] = _expand(value, prefix)
+            elif isinstance(value, list):
+                resolved[key] = [_expand(v, prefix) if isinstance(v, str) else v for v in value]
+        plain.append(resolved)
+    return {"Statement": plain}
+
+
+def _expand(resource: str, prefix: str) -> str:
+    return (
+        prefix + resource[len("execute-api:") :]
+        if resource.startswith("execute-api:/")
+        else resource
+    )
+
+
+def _resolved(value: Any, pseudo: dict[str, str]) -> Any:
+    """`value` with pseudo-parameter `Ref`s and `Fn::Sub`s replaced; None if it holds another
+    intrinsic."""
+    if isinstance(value, list):
+        items = [_resolved(item, pseudo) for item in value]
+        return None if any(item is None for item in items) else items
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((key, argument),) = value.items()
+        if key == "Ref":
+            return pseudo.get(str(argument))
+        if key == "Fn::Sub" and isinstance(argument, str):
+            names = _SUB_VARIABLE.findall(argument)
+            if not all(name in pseudo for name in names):
+                return None
+            return _SUB_VARIABLE.sub(lambda m: pseudo[m.group(1)], argument)
+        if key.startswith("Fn::"):
+            return None
+    out = {}
+    for key, item in value.items():
+        resolved = _resolved(item, pseudo)
+        if resolved is None and item is not None:
+            return None
+        out[key] = resolved
+    return out
+
+
+def _source_vpce(api: Api) -> str | None:
+    """A PRIVATE API is reached through a VPC endpoint: locally the caller is taken to come
+    through the first one it names (`aws:SourceVpce` in its policy)."""
+    config = api.endpoint_configuration
+    if api.deployment.endpoint_type is not EndpointType.PRIVATE or config is None:
+        return None
+    first = next(iter(config.vpc_endpoint_ids), None)
+    return first if isinstance(first, str) else None
 
 
 def _cors(api: Api) -> dict[str, Any] | None:

@@ -54,6 +54,8 @@ API = {
         },
     },
     "cors": None,
+    "resourcePolicy": None,
+    "sourceVpce": None,
     "minimumCompressionSize": 1024,
     "functions": {
         "ListPets": {

@@ -5,9 +5,10 @@ ASGI HTTP requests. Flows out: responses with API Gateway's status codes, header
 
 Pipeline (reference §1.1): stage -> request decompression (REST, compression enabled) -> CORS
 preflight (HTTP APIs) -> route match (unknown -> 403 Missing Authentication Token, HTTP APIs 404
-Not Found) -> authorizer / API key gate -> request validation -> integration (Lambda proxy, HTTP
-proxy, MOCK, HTTP and Lambda custom; AWS service integrations answer as a misconfigured
-integration) -> CORS headers, compression, standard headers. Every gateway-generated error goes
+Not Found) -> resource policy (resource_policy.py) -> authorizer / API key gate -> request
+validation -> integration (Lambda proxy, HTTP proxy, MOCK, HTTP and Lambda custom; AWS service
+integrations answer as a misconfigured integration) -> CORS headers, compression, standard
+headers. Every gateway-generated error goes
 through the gateway responses. Routes' templates, mappings and validators are compiled once, in
 `Gateway.__init__`.
 
@@ -23,7 +24,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import gateway_responses, integration_custom, lambda_proxy, mock, payloads, security_gate
+from . import (
+    gateway_responses,
+    integration_custom,
+    lambda_proxy,
+    mock,
+    payloads,
+    resource_policy,
+    security_gate,
+)
 from .context import (
     HEADER_NAMES,
     Request,
@@ -104,6 +113,8 @@ class Gateway:
         self.minimum_compression_size = (
             size if self.protocol == "REST" and isinstance(size, int) else None
         )
+        policy = api.get("resourcePolicy")
+        self.resource_policy: Mapping[str, Any] | None = policy if policy else None
         cors = api.get("cors")
         self.cors = CorsConfiguration.from_extension(cors) if cors else None
         self.mock_plans = {
@@ -218,6 +229,8 @@ class Gateway:
         if match is None:
             return self.error(GatewayError("MISSING_AUTHENTICATION_TOKEN"), request, context, None)
         try:
+            if self.resource_policy is not None:
+                self._check_policy(request, match, stage)
             gate = security_gate.check(match.route)
             if gate is not None:
                 raise gate
@@ -234,6 +247,34 @@ class Gateway:
             if context_free:  # the gateway response reads the whole tree
                 context = context_values(request, self.api, stage, route)
             return self.error(error, request, context, match)
+
+    def _check_policy(self, request: Request, match: Match, stage: str) -> None:
+        """The resource policy for the anonymous caller (§1.1 step 4). A method with its own
+        authorization has a caller the policy's Allow is combined with later, so only an
+        explicit Deny is decided here."""
+        api = self.api
+        arn = resource_policy.method_arn(
+            str(api["region"]),
+            str(api["account"]),
+            str(api["apiId"]),
+            stage,
+            request.method,
+            request.path,
+        )
+        values = {
+            "aws:sourceip": request.source_ip,
+            "aws:securetransport": "true" if request.scheme == "https" else "false",
+        }
+        for key, header in (("aws:useragent", "user-agent"), ("aws:referer", "referer")):
+            value = request.header(header)
+            if value is not None:
+                values[key] = value
+        if api.get("sourceVpce"):
+            values["aws:sourcevpce"] = str(api["sourceVpce"])
+        deny_only = security_gate.AUTHORIZER in (match.route.get("security") or ())
+        denied = resource_policy.check(self.resource_policy, arn, values, deny_only=deny_only)
+        if denied is not None:
+            raise denied
 
     def _validate(self, request: Request, match: Match) -> None:
         """Method request validation: required parameters, then the body model (§1.5)."""
