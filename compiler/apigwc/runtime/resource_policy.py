@@ -168,10 +168,37 @@ _NEGATED = {
     "StringNotLike": "StringLike",
     "NotIpAddress": "IpAddress",
 }
-# Condition keys a local request has (lower case, as IAM compares them); others are unknown.
+# Condition keys the gateway evaluates (lower case, as IAM compares them): the ones a local
+# request has, and `aws:SourceVpc`, which it never has. Others are unknown.
 KNOWN_KEYS = frozenset(
-    {"aws:sourceip", "aws:useragent", "aws:referer", "aws:securetransport", "aws:sourcevpce"}
+    {
+        "aws:sourceip",
+        "aws:useragent",
+        "aws:referer",
+        "aws:securetransport",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+    }
 )
+OPERATORS = frozenset({*_STRING_TESTS, *_NEGATED, "IpAddress", "Bool"})
+
+
+def unsupported_condition(conditions: Any) -> str | None:
+    """What in a statement's `Condition` the gateway cannot evaluate (None: nothing), for
+    `apigwc validate` to say before `serve` fails the statement closed."""
+    if conditions is None:
+        return None
+    if not isinstance(conditions, Mapping):
+        return "a Condition that is not an object"
+    for operator, tests in conditions.items():
+        if str(operator).removesuffix("IfExists") not in OPERATORS:
+            return f"the condition operator {operator}"
+        if not isinstance(tests, Mapping):
+            return f"a {operator} condition that is not an object"
+        for key in tests:
+            if str(key).lower() not in KNOWN_KEYS:
+                return f"the condition key {key}"
+    return None
 
 
 def _condition(
@@ -179,7 +206,7 @@ def _condition(
 ) -> bool | object:
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
-    if key not in KNOWN_KEYS and key != "aws:sourcevpc":
+    if key not in KNOWN_KEYS:
         return _UNKNOWN
     value = values.get(key)
     negated = base in _NEGATED

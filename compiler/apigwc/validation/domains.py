@@ -3,7 +3,8 @@
 Flows in: the IR `Api`: `x-apigwc.domains` and `x-apigwc.endpointType`, and the REST root's
 `x-amazon-apigateway-policy`, `-security-policy`, `-endpoint-access-mode` and endpoint
 configuration. Flows out: AGW492 to AGW497 (the rest of the deployment codes are in
-`deployment`). Certificate ARNs that are intrinsics or hold `${...}` are not checked.
+`deployment`), and AGW478 for policy statements the local gateway cannot evaluate. Certificate
+ARNs that are intrinsics or hold `${...}` are not checked.
 """
 
 from __future__ import annotations
@@ -115,6 +116,24 @@ CODES = (
             "x-amazon-apigateway-security-policy: SecurityPolicy_TLS13_1_3_2025_09\n"
             "x-amazon-apigateway-endpoint-access-mode: BASIC\n"
         ),
+    ),
+    Code(
+        "AGW478",
+        "policy-fails-closed-locally",
+        W,
+        "`apigwc serve` cannot evaluate statement {index} of the resource policy ({what}): "
+        "locally this {effect} {consequence}",
+        "test requests this statement decides against a deployed stage",
+        "The local gateway evaluates resource policies for the anonymous caller with the source IP, "
+        "user agent, referer, secure transport and VPC endpoint condition keys, the String, IP "
+        "and Bool operators, and pseudo-parameter intrinsics; a statement using anything else "
+        "fails closed (an Allow never matches, a Deny always does).",
+        bad=document(
+            "x-amazon-apigateway-policy:\n  Version: '2012-10-17'\n  Statement:\n"
+            "    - {Effect: Allow, Principal: '*', Action: 'execute-api:Invoke', "
+            "Resource: 'execute-api:/*', Condition: {StringEquals: {'aws:PrincipalOrgID': o-1}}}\n"
+        ),
+        good=document(_POLICY),
     ),
     Code(
         "AGW497",
@@ -279,6 +298,59 @@ def _check_policy(api: Api, report: Report) -> None:
         problem = f"is {size:,} characters, over the 8,192 limit" if size > 8192 else ""
     if problem:
         report("AGW497", where, problem=problem)
+        return
+    if api.protocol is Protocol.REST:
+        _check_local_evaluation(api, report)
+
+
+def _check_local_evaluation(api: Api, report: Report) -> None:
+    """AGW478: statements `serve` fails closed (runtime/resource_policy.py decides)."""
+    from apigwc.runtime.resource_policy import unsupported_condition
+
+    statements = api.policy.get("Statement") if isinstance(api.policy, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    for index, statement in enumerate(statements if isinstance(statements, list) else []):
+        if not isinstance(statement, dict):
+            continue
+        what = unsupported_condition(statement.get("Condition")) or _foreign_intrinsic(statement)
+        if what is None:
+            continue
+        deny = statement.get("Effect") == "Deny"
+        origin = api.origin.child("x-amazon-apigateway-policy") if api.origin else None
+        report(
+            "AGW478",
+            origin.child("Statement").child(str(index)) if origin else None,
+            index=index,
+            what=what,
+            effect="Deny" if deny else "Allow",
+            consequence="applies to every request" if deny else "never applies",
+        )
+
+
+# Pseudo parameters the build resolves in a policy (emitters/runtime_data.py).
+_PSEUDO_PARAMETERS = ("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix")
+
+
+def _foreign_intrinsic(value: Json) -> str | None:
+    """An intrinsic in a statement the build cannot resolve (anything but a pseudo parameter)."""
+    if isinstance(value, list):
+        return next((found for item in value if (found := _foreign_intrinsic(item))), None)
+    if not isinstance(value, dict):
+        return None
+    if len(value) == 1:
+        ((key, argument),) = value.items()
+        if key == "Ref" and argument not in _PSEUDO_PARAMETERS:
+            return f"Ref {argument}"
+        if key == "Fn::Sub":
+            names = re.findall(r"\$\{([^}!]+)\}", argument if isinstance(argument, str) else "")
+            other = [n for n in names if n not in _PSEUDO_PARAMETERS]
+            if other or not isinstance(argument, str):
+                return f"Fn::Sub of {other[0] if other else 'a list'}"
+            return None
+        if key.startswith("Fn::"):
+            return key
+    return next((found for item in value.values() if (found := _foreign_intrinsic(item))), None)
 
 
 def policy_problem(policy: Json) -> str:
