@@ -109,6 +109,10 @@ def test_v2_body_without_text_content_type_is_base64(gw: Gateway) -> None:
     ).json()
     assert isinstance(data, dict)
     assert data["event"]["body"] == "YT0x" and data["event"]["isBase64Encoded"] is True
+    # [3P, checked against AWS] no Content-Type at all is base64 too (§2.3)
+    bare = gw.fetch("POST", "/items/x/y", {}, b"a=1").json()
+    assert isinstance(bare, dict)
+    assert bare["event"]["body"] == "YT0x" and bare["event"]["isBase64Encoded"] is True
 
 
 def test_v2_result_without_status_code_is_the_body(gw: Gateway) -> None:
@@ -125,6 +129,7 @@ def test_v1_event_on_http_api(gw: Gateway) -> None:
     assert event["version"] == "1.0"
     assert event["resource"] == "/items/{id}" and event["pathParameters"] == {"id": "42"}
     assert event["requestContext"]["path"] == "/dev/items/42"
+    assert event["path"] == "/dev/items/42"  # a named stage prefixes `path` too (§2.4)
     assert "operationName" not in event["requestContext"]
 
 

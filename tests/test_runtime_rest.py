@@ -173,9 +173,13 @@ def test_rest_event_shape(gw: Gateway) -> None:
     }
     assert event["body"] is None and event["isBase64Encoded"] is False
     ctx = event["requestContext"]
-    assert {"accountId", "apiId", "domainName", "domainPrefix", "extendedRequestId", "httpMethod", "identity",
-            "path", "protocol", "requestId", "requestTime", "requestTimeEpoch", "resourceId", "resourcePath",
-            "stage"} <= set(ctx)  # fmt: skip
+    # [AWS-REC] the keys of a method with authorizationType NONE, in order (§2.1)
+    assert list(ctx) == [
+        "accountId", "apiId", "deploymentId", "domainName", "domainPrefix", "extendedRequestId",
+        "httpMethod", "identity", "path", "protocol", "requestId", "requestTime",
+        "requestTimeEpoch", "resourceId", "resourcePath", "stage",
+    ]  # fmt: skip
+    assert re.fullmatch(r"[a-z0-9]{6}", ctx["deploymentId"])
     assert ctx["path"] == "/dev/pets/test%2Balias@gmail.com/toys"
     assert ctx["resourcePath"] == "/pets/{petId}/toys"
     assert ctx["stage"] == "dev" and ctx["protocol"] == "HTTP/1.1"
@@ -234,6 +238,8 @@ SHAPES = [
     ("empty", 200, {}, b""),
     ("base64", 200, {}, b"aGVsbG8="),  # no binary Accept: still base64 text
     ("content-type", 200, {"Content-Type": "text/plain"}, b"hi"),
+    # [DG] a function passes an error type to the client in `X-Amzn-ErrorType`
+    ("error-type", 409, {"x-amzn-ErrorType": "ConflictException"}, b""),
     (
         "remapped",
         200,

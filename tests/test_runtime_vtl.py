@@ -123,7 +123,7 @@ CASES = [
     (
         "context-override-keys [AWS-REC §3.4]",
         "$context.requestOverride.keySet() $context.responseOverride.keySet()",
-        "[header, path, querystring] [header]",
+        "[path, header, querystring] [header]",
     ),
     ("stage-var-dot", "$stageVariables.backend", "pets"),
     ("stage-var-bracket", "$stageVariables['name with space']", "v"),
@@ -164,6 +164,39 @@ CASES = [
 )
 def test_render(text: str, expected: str, request_: VtlRequest) -> None:
     assert render(text, request_) == expected
+
+
+# `$context` as the pipeline builds it (context.context_values), in its own key order, plus
+# the `deploymentId` AWS has and the `stageVariables` the pipeline keeps beside `$context`.
+PIPELINE_CONTEXT: dict[str, Any] = {
+    "accountId": "123456789012", "apiId": "a1", "deploymentId": "d1", "domainName": "h",
+    "domainPrefix": "h", "extendedRequestId": "e=", "httpMethod": "GET",
+    "identity": {
+        "accessKey": None, "accountId": None, "caller": None,
+        "cognitoAuthenticationProvider": None, "cognitoAuthenticationType": None,
+        "cognitoIdentityId": None, "cognitoIdentityPoolId": None, "principalOrgId": None,
+        "sourceIp": "127.0.0.1", "user": None, "userAgent": None, "userArn": None,
+    },
+    "path": "/dev/x", "protocol": "HTTP/1.1", "requestId": "r", "requestTime": "t",
+    "requestTimeEpoch": 1, "resourceId": "ri", "resourcePath": "/x", "stage": "dev",
+    "stageVariables": {"v": "sv"},
+}  # fmt: skip
+
+
+def test_context_key_sets_in_recorded_order() -> None:
+    # [AWS-REC] test_apigateway_sqs.snapshot.json#test_sqs_amz_json_protocol (§3.4): the
+    # keySet() of `$context` and `$context.identity` in a REST request template.
+    text = "$context.keySet()|$context.identity.keySet()|[$context.stageVariables]"
+    body = Template.compile(text).render(REQUEST, PIPELINE_CONTEXT, {"v": "sv"}).body
+    assert body.split("|") == [
+        "[resourceId, resourcePath, httpMethod, extendedRequestId, requestTime, path, accountId,"
+        " protocol, requestOverride, stage, domainPrefix, requestTimeEpoch, requestId, identity,"
+        " domainName, deploymentId, responseOverride, apiId]",
+        "[cognitoIdentityPoolId, accountId, cognitoIdentityId, caller, sourceIp, principalOrgId,"
+        " accessKey, cognitoAuthenticationType, cognitoAuthenticationProvider, userArn,"
+        " userAgent, user]",
+        "[]",  # stage variables are `$stageVariables`, not a `$context` key
+    ]
 
 
 # Apache Velocity 1.7 outputs recorded by a third-party oracle ([3P] smoketurner/amazon-apigateway-

@@ -116,6 +116,7 @@ def test_fast_path_renders_as_the_engine(text: str) -> None:
         ("$context.x.length()", False),
         ('$input.json("$")', False),
         ("$!context.x", False),
+        ("$context.stageVariables.v", False),
     ],
 )
 def test_which_templates_take_the_fast_path(text: str, fast: bool) -> None:

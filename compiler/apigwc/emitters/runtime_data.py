@@ -74,6 +74,8 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
         "protocol": api.protocol.value,
         "title": _text(api.title) or api.slug,
         "apiId": short_id(api.slug, "api"),
+        # One deployment serves every stage of a build; AWS's ids look like `wlvyvs`.
+        "deploymentId": short_id(api.slug, "deployment", length=6),
         "region": api.deployment.region,
         "account": api.deployment.account,
         "defaultStage": default,

@@ -271,6 +271,7 @@ def context_values(
     return {
         "accountId": api["account"],
         "apiId": api["apiId"],
+        "deploymentId": api.get("deploymentId"),
         "domainName": host,
         "domainPrefix": host.split(".", 1)[0].split(":", 1)[0],
         "extendedRequestId": request.extended_request_id,

@@ -18,7 +18,8 @@ What the template sees:
   while `params` stay the method request's.
 - `$util`: `escapeJavaScript`, `parseJson`, `urlEncode`, `urlDecode`, `base64Encode`,
   `base64Decode` (§3.3).
-- `$context`: the dict the pipeline passes (§3.4), plus `requestOverride.{header,path,querystring}`
+- `$context`: the dict the pipeline passes (§3.4) without its `stageVariables`, iterating in the
+  recorded Java HashMap order, plus `requestOverride.{path,header,querystring}`
   and `responseOverride.{header,status}` that `#set` may assign once each (§3.6).
 - `$stageVariables` (§3.5).
 
@@ -29,6 +30,7 @@ Java/Velocity semantics come from `velocity.py` (printing, members) and `velocit
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -38,7 +40,16 @@ from typing import Any, Final
 import airspeed  # type: ignore[import-untyped]
 
 from .jsonpath import MISSING, JsonPathError, compile_path
-from .velocity import FOREACH_LIMIT, NULL, VtlObject, VtlRenderError, is_null, java_string, to_vtl
+from .velocity import (
+    FOREACH_LIMIT,
+    NULL,
+    VtlObject,
+    VtlRenderError,
+    hash_map_order,
+    is_null,
+    java_string,
+    to_vtl,
+)
 from .velocity_engine import adopt_java_semantics, merge
 
 __all__ = [
@@ -208,6 +219,9 @@ _REFERENCE: Final = re.compile(
 # After a reference, these would continue it (a member, an index, a call, a longer name).
 _CONTINUES: Final = re.compile(r"[A-Za-z0-9_\-.\[(]")
 _OVERRIDES: Final = frozenset({"requestOverride", "responseOverride"})
+# `$context` names the fast path leaves to the engine: the override maps, and the stage
+# variables the pipeline keeps beside `$context` but a template sees only as `$stageVariables`.
+_ENGINE_CONTEXT: Final = _OVERRIDES | {"stageVariables"}
 # A part is literal text, or (kind, argument) with kind one of the reference kinds above.
 _Part = str | tuple[str, Any]
 
@@ -249,7 +263,7 @@ def _reference_part(found: re.Match[str]) -> _Part | None:
         return ("body", None)
     if found.group("context") is not None:
         names = tuple(found.group("context")[1:].split("."))
-        return None if names[0] in _OVERRIDES else ("context", names)
+        return None if names[0] in _ENGINE_CONTEXT else ("context", names)
     return ("stage", found.group("stage"))
 
 
@@ -484,8 +498,8 @@ class _LazyContext(dict[str, Any]):
 
     It is a real dict (member access, `#set`, `#foreach` and Java printing treat it as a map);
     reads of one key go through `__missing__`/`get`/`in`, and every operation over the whole map
-    first converts what is left, in the pipeline's key order, so a template sees the same map
-    as an eager copy would.
+    first converts what is left, in the order AWS's HashMap iterates (`_context_order`), so a
+    template sees the same map as an eager copy would.
     """
 
     __slots__ = ("_order", "_pending")
@@ -493,6 +507,8 @@ class _LazyContext(dict[str, Any]):
     def __init__(self, source: Mapping[str, Any]) -> None:
         super().__init__()
         pending = dict(source)
+        # Not a `$context` variable ([AWS-REC] keySet, §3.4): templates use `$stageVariables`.
+        pending.pop("stageVariables", None)
         # The override maps replace any pipeline value of the same name, in its place.
         pending["requestOverride"] = _NEW_REQUEST_OVERRIDE
         pending["responseOverride"] = _NEW_RESPONSE_OVERRIDE
@@ -506,7 +522,7 @@ class _LazyContext(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         if key not in self._pending:
             raise KeyError(key)
-        value = _converted(self._pending.pop(key))
+        value = _converted(key, self._pending.pop(key))
         dict.__setitem__(self, key, value)
         return value
 
@@ -544,9 +560,9 @@ class _LazyContext(dict[str, Any]):
         pending, self._pending = self._pending, {}
         converted = dict(dict.items(self))
         dict.clear(self)
-        for key in self._order:
+        for key in _context_order(self._order):
             if key in pending:
-                dict.__setitem__(self, key, _converted(pending[key]))
+                dict.__setitem__(self, key, _converted(key, pending[key]))
             elif key in converted:
                 dict.__setitem__(self, key, converted.pop(key))
         for key, value in converted.items():  # keys the template added, in its order
@@ -603,13 +619,43 @@ _NEW_REQUEST_OVERRIDE: Final = object()
 _NEW_RESPONSE_OVERRIDE: Final = object()
 
 
-def _converted(value: Any) -> Any:
+# The order AWS put the keys of `$context` and `$context.identity` in: the recorded keySet()
+# orders ([AWS-REC] test_apigateway_sqs.snapshot.json#test_sqs_amz_json_protocol, §3.4). As
+# HashMaps they iterate in bucket order (`hash_map_order`), and keys sharing a bucket in this
+# order; a key not recorded (`authorizer`, `isCanaryRequest`) is put after them.
+_CONTEXT_PUT_ORDER: Final = (
+    "resourceId", "resourcePath", "httpMethod", "extendedRequestId", "requestTime", "path",
+    "accountId", "protocol", "requestOverride", "stage", "domainPrefix", "requestTimeEpoch",
+    "requestId", "identity", "domainName", "deploymentId", "responseOverride", "apiId",
+)  # fmt: skip
+_IDENTITY_PUT_ORDER: Final = (
+    "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "sourceIp",
+    "principalOrgId", "accessKey", "cognitoAuthenticationType", "cognitoAuthenticationProvider",
+    "userArn", "userAgent", "user",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _java_map_order(keys: tuple[str, ...], put_order: tuple[str, ...]) -> tuple[str, ...]:
+    known = [key for key in put_order if key in keys]
+    return hash_map_order((*known, *(key for key in keys if key not in put_order)))
+
+
+def _context_order(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return _java_map_order(keys, _CONTEXT_PUT_ORDER)
+
+
+def _converted(key: str, value: Any) -> Any:
     if value is _NEW_REQUEST_OVERRIDE:
-        return {"header": _OverrideMap(), "path": _OverrideMap(), "querystring": _OverrideMap()}
+        # Created in HashMap order: keySet() is `[path, header, querystring]` ([AWS-REC] §3.4).
+        return {"path": _OverrideMap(), "header": _OverrideMap(), "querystring": _OverrideMap()}
     if value is _NEW_RESPONSE_OVERRIDE:
         response_override = _OverrideMap()
         dict.__setitem__(response_override, "header", _OverrideMap())
         return response_override
+    if key == "identity" and isinstance(value, Mapping):
+        order = _java_map_order(tuple(value), _IDENTITY_PUT_ORDER)
+        value = {name: value[name] for name in order}
     return to_vtl(_plain(value))
 
 

@@ -27,6 +27,7 @@ SHAPES: dict[str, Any] = {
     "remapped": {"statusCode": 200, "headers": {"Server": "lambda", "Date": "yesterday"}},
     "base64": {"statusCode": 200, "body": "aGVsbG8=", "isBase64Encoded": True},
     "content-type": {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "hi"},
+    "error-type": {"statusCode": 409, "headers": {"X-Amzn-ErrorType": "ConflictException"}},
 }
 
 

@@ -14,6 +14,7 @@ API = {
     "protocol": "REST",
     "title": "PetStore",
     "apiId": "07d310b7d9",
+    "deploymentId": "27094f",
     "region": "us-east-1",
     "account": "123456789012",
     "defaultStage": "dev",

@@ -112,11 +112,16 @@ def rest_event(
     # `$context` minus the stage variables, which the event carries beside it.
     request_context = dict(context)
     request_context.pop("stageVariables", None)
-    if version is None and route.get("operationName"):
-        request_context["operationName"] = route["operationName"]
+    path = "/" + request.path.lstrip("/")
+    if version is None:
+        if route.get("operationName"):
+            request_context["operationName"] = route["operationName"]
+    elif context["stage"] != "$default":
+        # HTTP API payload 1.0: `path` carries a named stage, as `requestContext.path` does (§2.4).
+        path = f"/{context['stage']}{path}"
     event: dict[str, Any] = {
         "resource": route["resourcePath"],
-        "path": "/" + request.path.lstrip("/"),
+        "path": path,
         "httpMethod": request.method,
         "headers": headers,
         "multiValueHeaders": multi_headers,

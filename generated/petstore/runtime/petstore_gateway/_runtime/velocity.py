@@ -14,6 +14,7 @@ both share: how Java prints values, the Java-style members a template may call, 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -104,6 +105,33 @@ def _java_double(value: float) -> str:
         digits = repr(float(mantissa)).rstrip("0")
         return f"{digits}{'0' if digits.endswith('.') else ''}E{int(exponent)}"
     return repr(value)
+
+
+def java_string_hash(text: str) -> int:
+    """Java's `String.hashCode()` (over UTF-16 code units), as an unsigned 32-bit value."""
+    units = text.encode("utf-16-le")
+    code = 0
+    for index in range(0, len(units), 2):
+        code = (31 * code + (units[index] | units[index + 1] << 8)) & 0xFFFFFFFF
+    return code
+
+
+@functools.lru_cache(maxsize=64)
+def hash_map_order(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The iteration order of a `java.util.HashMap` whose keys were put in the order given.
+
+    API Gateway's `$context` maps are HashMaps: the recorded `$context.keySet()` (18 keys) and
+    `$context.identity.keySet()` (12 keys) run in bucket order of a default HashMap (capacity
+    16, doubled past a 0.75 load), keys sharing a bucket in insertion order ([AWS-REC] §3.4)."""
+    capacity = 16
+    while len(keys) > capacity * 3 // 4:
+        capacity *= 2
+
+    def bucket(key: str) -> int:
+        code = java_string_hash(key)
+        return (code ^ (code >> 16)) & (capacity - 1)
+
+    return tuple(sorted(keys, key=bucket))  # a stable sort keeps insertion order per bucket
 
 
 def to_vtl(value: Any) -> Any:
