@@ -11,8 +11,14 @@ import json
 from typing import Any
 
 import pytest
+from apigwc.runtime.context import Request, context_values
 from apigwc.runtime.gateway_responses import GatewayError
-from apigwc.runtime.lambda_proxy import http_v1_response, http_v2_response, rest_response
+from apigwc.runtime.lambda_proxy import (
+    http_v1_response,
+    http_v2_response,
+    rest_event,
+    rest_response,
+)
 
 JSON = ("Content-Type", "application/json")
 
@@ -120,3 +126,23 @@ def test_rest_result_rejections_are_502(result: Any) -> None:
     with pytest.raises(GatewayError) as raised:
         rest_response(result, None, ())
     assert raised.value.status == 502
+
+
+API = {
+    "account": "123456789012",
+    "apiId": "abc123",
+    "deploymentId": "d3p10y",
+    "stages": {"$default": {"variables": {}}, "dev": {"variables": {}}},
+}
+ROUTE = {"resourcePath": "/items/{id}", "resourceId": "r1"}
+
+
+@pytest.mark.parametrize(("stage", "path"), [("$default", "/items/42"), ("dev", "/dev/items/42")])
+def test_http_v1_event_path_carries_only_a_named_stage(stage: str, path: str) -> None:
+    """The `$default` stage has no prefix in its URLs, so none in `path` or
+    `requestContext.path`; a named stage prefixes both (§2.4)."""
+    request = Request("GET", "/items/42", "", [("host", "h")], b"", "127.0.0.1")
+    context = context_values(request, API, stage, ROUTE)
+    event = rest_event(request, context, ROUTE, {"id": "42"}, (), version="1.0")
+    assert (event["path"], event["requestContext"]["path"]) == (path, path)
+    assert event["requestContext"]["deploymentId"] == "d3p10y"

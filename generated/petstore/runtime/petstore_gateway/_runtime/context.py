@@ -277,7 +277,8 @@ def context_values(
         "extendedRequestId": request.extended_request_id,
         "httpMethod": request.method,
         "identity": identity(request),
-        "path": f"/{stage}{request.path}",
+        # The `$default` stage has no prefix in its URLs, so none in the path either.
+        "path": request.path if stage == "$default" else f"/{stage}{request.path}",
         "protocol": "HTTP/1.1",
         "requestId": request.request_id,
         "requestTime": _clf_second(int(epoch)),
