@@ -192,3 +192,16 @@ def test_http_api_parameter_mapping(gw: Gateway) -> None:
     assert {k.lower(): v for k, v in seen["headers"]}["x-from"] == "apigateway"
     assert reply.header("x-served-by") == "mapped-cats"
     assert gw.fetch("GET", "/mapped/created").status == 202  # overwrite:statuscode on 201
+
+
+def test_v2_time_formats(gw: Gateway) -> None:
+    """§0.3: `time` is `dd/MMM/yyyy:HH:mm:ss +0000`, `timeEpoch` epoch milliseconds."""
+    import re
+    from datetime import datetime
+
+    data = gw.fetch("GET", "/items").json()
+    assert isinstance(data, dict)
+    ctx = data["event"]["requestContext"]
+    assert re.fullmatch(r"\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000", ctx["time"])
+    clf = datetime.strptime(ctx["time"], "%d/%b/%Y:%H:%M:%S %z").timestamp()
+    assert 0 <= ctx["timeEpoch"] / 1000 - clf < 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from apigwc.runtime import http_proxy, mock
+from apigwc.runtime.gateway_responses import GatewayError
 from apigwc.runtime.mapping import (
     HttpMessage,
     IllegalHeaderMapping,
@@ -327,3 +329,159 @@ INVALID_HTTP = [
 def test_invalid_http_mappings_fail_at_compile(parameters: dict[str, str], response: bool) -> None:
     with pytest.raises(MappingExpressionError):
         (compile_http_response if response else compile_http_request)(parameters)
+
+
+# ---------------------------------------------------------------------------------------------
+# Integration request templates, MOCK status, integration response selection and method
+# response headers (runtime reference §0.1, §1.6, §1.7): the support library in process.
+# ---------------------------------------------------------------------------------------------
+TEMPLATES = {"application/json": "J", "text/plain": "T"}
+REQUEST_TEMPLATE_CASES = [
+    # (templates, passthroughBehavior, Content-Type, template or the gateway response raised)
+    ("media type only", TEMPLATES, None, "Text/Plain; charset=UTF-8", "T"),
+    ("no Content-Type means JSON", TEMPLATES, None, None, "J"),
+    ("found whatever the behaviour", TEMPLATES, "NEVER", "application/json", "J"),
+    ("WHEN_NO_MATCH passes through", TEMPLATES, "WHEN_NO_MATCH", "image/png", None),
+    ("absent behaviour is WHEN_NO_MATCH", TEMPLATES, None, "image/png", None),
+    ("WHEN_NO_TEMPLATES with templates", TEMPLATES, "WHEN_NO_TEMPLATES", "image/png", "415"),
+    ("WHEN_NO_TEMPLATES without", {}, "WHEN_NO_TEMPLATES", "image/png", None),
+    ("NEVER", {}, "NEVER", "image/png", "415"),
+    ("lower-case enum", TEMPLATES, "when_no_templates", "image/png", "415"),
+]
+
+
+@pytest.mark.parametrize(
+    ("templates", "behavior", "content_type", "expected"),
+    [c[1:] for c in REQUEST_TEMPLATE_CASES],
+    ids=[c[0] for c in REQUEST_TEMPLATE_CASES],
+)
+def test_request_template_selection_and_passthrough(
+    templates: dict[str, str], behavior: str | None, content_type: str | None, expected: str | None
+) -> None:
+    integration = {"requestTemplates": templates, "passthroughBehavior": behavior}
+    if expected == "415":
+        with pytest.raises(GatewayError) as raised:
+            mock.request_template(integration, content_type)
+        assert raised.value.response_type == "UNSUPPORTED_MEDIA_TYPE"
+        return
+    assert mock.request_template(integration, content_type) == expected
+
+
+@pytest.mark.parametrize(
+    ("rendered", "status"),
+    [('{"statusCode": 200}', 200), ("{statusCode: 418}", 418), ('{\n  "statusCode" : 404\n}', 404)],
+)
+def test_mock_status_from_rendered_template(rendered: str, status: int) -> None:
+    assert mock.mock_status(rendered) == status  # CDK's unquoted key is accepted (§1.6)
+
+
+def test_mock_status_unparseable_is_a_configuration_error() -> None:
+    with pytest.raises(GatewayError) as raised:
+        mock.mock_status('{"code": 200}')
+    assert raised.value.response_type == "API_CONFIGURATION_ERROR"
+
+
+# [AWS-REC] test_lambda_selection_patterns: responses 200:"", 405:".*four hundred.*", 502:".+".
+LAMBDA_RESPONSES = [
+    {"statusCode": "200", "selectionPattern": ""},
+    {"statusCode": "405", "selectionPattern": ".*four hundred.*"},
+    {"statusCode": "502", "selectionPattern": ".+"},
+]
+SELECTION_CASES = [
+    ("four hundred error", LAMBDA_RESPONSES, "Error: Raising four hundred from within", "405"),
+    ("other error", LAMBDA_RESPONSES, "boom", "502"),
+    ("success is the empty string: .+ misses it", LAMBDA_RESPONSES, "", "200"),
+    ("200 does not match a successful Lambda", [{"statusCode": "201", "selectionPattern": "200"},
+     {"statusCode": "200", "selectionPattern": "default"}], "", "200"),
+    ("whole-string match", [{"statusCode": "400", "selectionPattern": "4"},
+     {"statusCode": "200"}], "404", "200"),
+    ("status code string", [{"statusCode": "200"},
+     {"statusCode": "404", "selectionPattern": "4\\d{2}"}], "404", "404"),
+    (". does not cross a newline", [{"statusCode": "502", "selectionPattern": ".+"},
+     {"statusCode": "200"}], "line one\nline two", "200"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("responses", "selector", "status"),
+    [c[1:] for c in SELECTION_CASES],
+    ids=[c[0] for c in SELECTION_CASES],
+)
+def test_integration_response_selection(
+    responses: list[dict[str, str]], selector: str, status: str
+) -> None:
+    assert mock.select_response(responses, selector)["statusCode"] == status
+
+
+def test_no_match_and_no_default_is_a_configuration_error() -> None:
+    with pytest.raises(GatewayError) as raised:
+        mock.select_response([{"statusCode": "200", "selectionPattern": "2\\d{2}"}], "500")
+    assert raised.value.response_type == "API_CONFIGURATION_ERROR"
+
+
+RESPONSE_TEMPLATE_CASES = [
+    ("first Accept type only", TEMPLATES, "text/plain, application/json", "text/plain"),
+    ("no Accept means JSON", TEMPLATES, None, "application/json"),
+    ("unknown Accept falls back to JSON", TEMPLATES, "image/gif", "application/json"),
+    ("no JSON template: the first", {"text/xml": "X", "text/plain": "T"}, "image/gif", "text/xml"),
+    ("no templates: passthrough", {}, "text/plain", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("templates", "accept", "media"),
+    [c[1:] for c in RESPONSE_TEMPLATE_CASES],
+    ids=[c[0] for c in RESPONSE_TEMPLATE_CASES],
+)
+def test_response_template_selection(
+    templates: dict[str, str], accept: str | None, media: str | None
+) -> None:
+    picked = mock.response_template(templates, accept)
+    assert (picked[0] if picked else None) == media
+
+
+METHOD_RESPONSE_HEADER_CASES = [
+    ("default Content-Type", [], {}, [("Content-Type", "application/json")]),
+    ("mapped Content-Type is the one", [("Content-Type", "text/html")], {},
+     [("Content-Type", "text/html")]),
+    ("override replaces a mapped header", [("X-A", "mapped")], {"x-a": "over"},
+     [("Content-Type", "application/json"), ("x-a", "over")]),
+    ("override sets Content-Type", [("X-A", "1")], {"Content-Type": "text/csv"},
+     [("X-A", "1"), ("Content-Type", "text/csv")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mapped", "overrides", "expected"),
+    [c[1:] for c in METHOD_RESPONSE_HEADER_CASES],
+    ids=[c[0] for c in METHOD_RESPONSE_HEADER_CASES],
+)
+def test_method_response_headers(
+    mapped: list[tuple[str, str]], overrides: dict[str, str], expected: list[tuple[str, str]]
+) -> None:
+    assert mock.method_response_headers("application/json", list(mapped), overrides) == expected
+
+
+def test_http_proxy_response_header_remapping() -> None:
+    """[AWS-REC] test_apigateway_header_remapping_http[HTTP_PROXY]: Connection, Content-Length,
+    Date and Server come back as `x-amzn-Remapped-*`; Transfer-Encoding, Content-Encoding and Via
+    are dropped ([LS]); a response without a content type gets application/json (§1.8)."""
+    upstream = [
+        ("Connection", "keep-alive"),
+        ("Content-Length", "2"),
+        ("Date", "d"),
+        ("Server", "s"),
+        ("Transfer-Encoding", "chunked"),
+        ("Content-Encoding", "gzip"),
+        ("Via", "1.1 x"),
+        ("X-Kept", "k"),
+    ]
+    response = http_proxy._response(200, upstream, b"ok")
+    assert response.headers == [
+        ("x-amzn-Remapped-Connection", "keep-alive"),
+        ("x-amzn-Remapped-Content-Length", "2"),
+        ("x-amzn-Remapped-Date", "d"),
+        ("x-amzn-Remapped-Server", "s"),
+        ("X-Kept", "k"),
+        ("Content-Type", "application/json"),
+    ]

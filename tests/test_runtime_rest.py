@@ -538,6 +538,12 @@ def test_function_without_local_handler(gw: Gateway) -> None:
     assert (gw.fetch("GET", "/lambda/missing").status) == 500
 
 
+def test_lambda_proxy_called_with_get_is_500(gw: Gateway) -> None:
+    """[AWS-REC] §1.8: an AWS_PROXY integration whose httpMethod is not POST fails the call."""
+    reply = gw.fetch("GET", "/lambda/get-method")
+    assert (reply.status, reply.body) == (500, INTERNAL)
+
+
 def test_concurrent_requests(gw: Gateway) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -580,3 +586,99 @@ def test_expect_100_continue_still_answered(gw: Gateway) -> None:
     assert (
         event["headers"]["X-Mixed-CASE"] == "yes" and event["headers"]["Expect"] == "100-continue"
     )
+
+
+# -- method response headers and Lambda custom selection (reference §0.1, §1.6, §1.7) -------
+def test_mapped_content_type_replaces_the_default(gw: Gateway) -> None:
+    """`Content-Type: application/json` is the default only (§0.1): a mapped one is the one."""
+    reply = gw.fetch("GET", "/mock/content-type")
+    assert (reply.status, reply.body) == (200, b"<p>hi</p>")
+    assert [v for k, v in reply.headers if k.lower() == "content-type"] == ["text/html"]
+    http = gw.fetch("GET", "/custom/http/content-type")
+    assert [v for k, v in http.headers if k.lower() == "content-type"] == ["text/plain"]
+
+
+def test_response_override_replaces_mapped_headers(gw: Gateway) -> None:
+    """`$context.responseOverride.header.X` wins over the mapping of X (§1.6): one value."""
+    reply = gw.fetch("GET", "/mock/override-wins")
+    # [AWS-REC] a status override set in the request template is honoured (§1.6: 444)
+    assert reply.status == 444
+    assert [v for k, v in reply.headers if k.lower() == "x-static"] == ["over"]
+    assert [v for k, v in reply.headers if k.lower() == "content-type"] == ["text/csv"]
+
+
+def test_lambda_custom_selection_patterns(gw: Gateway) -> None:
+    """[AWS-REC] test_lambda_selection_patterns: responses 200:"", 405:".*four hundred.*",
+    502:".+"; a function error naming "four hundred" selects 405 and, with no template, the
+    client gets Lambda's error document; a success is matched as "" so `.+` does not catch it."""
+    failed = gw.fetch("GET", "/custom/lambda/selection?fail=Raising%20four%20hundred")
+    assert failed.status == 405
+    document = failed.json()
+    assert isinstance(document, dict)
+    assert list(document) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    assert document["errorMessage"] == "bad input: Raising four hundred"
+    assert document["errorType"] == "ValueError"
+    assert uuid.UUID(document["requestId"]).version == 4
+    assert gw.fetch("GET", "/custom/lambda/selection").status == 200
+
+
+def test_http_proxy_remaps_content_length(gw: Gateway) -> None:
+    """[AWS-REC] header remapping (§1.7): the upstream's Content-Length comes back renamed."""
+    reply = gw.fetch("GET", "/vets/clinic/x")
+    assert reply.header("x-amzn-Remapped-Content-Length") == reply.header("Content-Length")
+
+
+# -- cross-cutting headers, ids and timestamps (reference §0.1, §0.3) ------------------------
+def test_trace_id_only_on_aws_integrations(gw: Gateway) -> None:
+    """[AWS-REC] `X-Amzn-Trace-Id` on AWS / AWS_PROXY responses; not on MOCK, HTTP_PROXY or
+    gateway errors."""
+    assert gw.fetch("GET", "/lambda/shapes?shape=empty").header("X-Amzn-Trace-Id") is not None
+    assert gw.fetch("GET", "/vets/clinic/x").header("X-Amzn-Trace-Id") is None
+    assert gw.fetch("GET", "/lambda/shapes?shape=crash").header("X-Amzn-Trace-Id") is None
+    assert gw.fetch("DELETE", "/pets").header("X-Amzn-Trace-Id") is None
+
+
+def test_request_time_formats_and_domain_prefix(gw: Gateway) -> None:
+    from datetime import datetime
+
+    host = "abc123defg.execute-api.us-east-1.amazonaws.com"
+    ctx = event_of(gw.fetch("GET", "/pets", {"Host": host}))["requestContext"]
+    # `dd/MMM/yyyy:HH:mm:ss +0000` and epoch milliseconds of the same instant
+    assert re.fullmatch(r"\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000", ctx["requestTime"])
+    clf = datetime.strptime(ctx["requestTime"], "%d/%b/%Y:%H:%M:%S %z").timestamp()
+    assert 0 <= ctx["requestTimeEpoch"] / 1000 - clf < 1
+    assert len(str(ctx["requestTimeEpoch"])) == 13
+    assert ctx["domainName"] == host and ctx["domainPrefix"] == "abc123defg"
+
+
+def test_lambda_custom_without_body_gets_an_empty_object(gw: Gateway) -> None:
+    """§1.8: a Lambda custom integration receiving no body gets `{}`; a passed-through body is
+    the event as sent."""
+    assert gw.fetch("POST", "/custom/lambda/no-template").json() == {"echo": {}}
+    sent = gw.fetch("POST", "/custom/lambda/no-template", {}, b'{"a": 1}')
+    assert sent.json() == {"echo": {"a": 1}}
+
+
+def test_illegal_header_mapping_is_internal_server_error(gw: Gateway) -> None:
+    """[AWS-REC] TestApiGatewayHeaderRemapping: mapping Content-Length fails the request (§1.6)."""
+    reply = gw.fetch("GET", "/custom/http/illegal-header")
+    assert (reply.status, reply.body) == (500, INTERNAL)
+    assert reply.header("x-amzn-ErrorType") == "InternalServerErrorException"
+
+
+def test_aws_proxy_ignores_request_parameters(gw: Gateway) -> None:
+    """[AWS-REC] test_lambda_aws_proxy_integration_request_data_mapping: the event shows the
+    client's headers and query string, not the mapped ones (§1.8)."""
+    event = event_of(gw.fetch("GET", "/lambda/mapped?a=1", {"X-Client": "c"}))
+    assert event["queryStringParameters"] == {"a": "1"}
+    assert event["headers"]["X-Client"] == "c"
+    assert not {"x-mapped", "mq"} & {name.lower() for name in event["headers"]}
+
+
+def test_extra_slashes_around_the_stage(gw_all: Gateway) -> None:
+    """[AWS-REC] test_lambda_aws_proxy_integration (§1.2): `/stage//hardcoded` serves
+    `/hardcoded` with `requestContext.path` as sent; `//stage/...` is normalised away."""
+    after = event_of(gw_all.fetch("GET", "/dev//pets"))
+    assert (after["path"], after["requestContext"]["path"]) == ("/pets", "/dev//pets")
+    before = event_of(gw_all.fetch("GET", "//dev/pets"))
+    assert (before["path"], before["requestContext"]["path"]) == ("/pets", "/dev/pets")

@@ -17,6 +17,16 @@ def table(protocol: str, *keys: str) -> Router:
 
 REST = table("REST", "GET /a", "GET /a/{id}", "ANY /a/{id}/b", "HEAD /h", "GET /g/{rest+}")
 HTTP = table("HTTP", "GET /a", "GET /a/{id}", "GET /a/{proxy+}")
+# The developer guide's own example routes (§1.10).
+HTTP_DG = table(
+    "HTTP",
+    "GET /pets/dog/1",
+    "GET /pets/dog/{id}",
+    "GET /pets/{proxy+}",
+    "ANY /{proxy+}",
+    "POST /only-post",
+    "$default",
+)
 
 ROWS = [
     ("REST literal", REST, "GET", "/a", "/a", {}),
@@ -32,6 +42,19 @@ ROWS = [
     ("HTTP no $default: no match", HTTP, "GET", "/b", None, None),
     ("HTTP param before greedy", HTTP, "GET", "/a/1", "/a/{id}", {"id": "1"}),
     ("HTTP greedy", HTTP, "GET", "/a/1/2", "/a/{proxy+}", {"proxy": "1/2"}),
+    ("HTTP literal beats param", HTTP_DG, "GET", "/pets/dog/1", "/pets/dog/1", {}),
+    ("HTTP param", HTTP_DG, "GET", "/pets/dog/2", "/pets/dog/{id}", {"id": "2"}),
+    ("HTTP longer greedy first", HTTP_DG, "GET", "/pets/cat", "/pets/{proxy+}", {"proxy": "cat"}),
+    (
+        "HTTP ANY greedy for other methods",
+        HTTP_DG,
+        "POST",
+        "/pets/cat",
+        "/{proxy+}",
+        {"proxy": "pets/cat"},
+    ),
+    ("HTTP full match before greedy", HTTP_DG, "POST", "/only-post", "/only-post", {}),
+    ("HTTP $default last", HTTP_DG, "GET", "/", "", {}),  # the $default route has no path
 ]
 
 

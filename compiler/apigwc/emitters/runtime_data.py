@@ -343,6 +343,7 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
     }
     if integration.type is IntegrationType.AWS_PROXY:
         data["function"] = lambda_function(integration.uri)
+        data["httpMethod"] = integration.http_method
         version = integration.payload_format_version
         default = "2.0" if api.protocol is Protocol.HTTP else "1.0"
         data["payloadFormatVersion"] = str(version) if isinstance(version, str) else default

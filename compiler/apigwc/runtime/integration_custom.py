@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from . import payloads
-from .context import Request
+from .context import Request, request_id
 from .gateway_responses import GatewayError, Response
 from .http_proxy import Upstreams, send, target_url
 from .lambda_functions import FunctionError, Functions
@@ -43,7 +43,14 @@ from .mapping import (
     compile_rest_request,
     compile_rest_response,
 )
-from .mock import JSON, Templates, request_template, response_template, select_response
+from .mock import (
+    JSON,
+    Templates,
+    method_response_headers,
+    request_template,
+    response_template,
+    select_response,
+)
 from .stage_variables import render
 from .vtl import ResponseOverride, VtlRequest
 
@@ -157,9 +164,12 @@ async def invoke_lambda(
     except TimeoutError:
         raise GatewayError("INTEGRATION_TIMEOUT") from None
     except FunctionError as error:
+        # Lambda's error document, keys in its order ([AWS-REC] §1.7); the request id is the
+        # invocation's, not API Gateway's.
         document = {
             "errorMessage": error.error_message,
             "errorType": error.error_type,
+            "requestId": request_id(None),
             "stackTrace": [],
         }
         return Endpoint(200, [], json.dumps(document).encode(), error.error_message)
@@ -203,7 +213,7 @@ def method_response(
         body, content = convert(result.body.encode(), False), picked[0]
         override = override.then(result.response_override)
     status = override.status or int(chosen.get("statusCode") or 200)
-    return Response(status, [("Content-Type", content), *headers, *override.header.items()], body)
+    return Response(status, method_response_headers(content, headers, override.header), body)
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,24 @@ def _source_value(
     return None
 
 
+def method_response_headers(
+    content_type: str, mapped: list[tuple[str, str]], overrides: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """The method response's headers (`mapped` is changed in place and returned).
+
+    `$context.responseOverride.header.X` wins over a mapped `X` (§1.6: overrides apply after the
+    parameter mappings and win), so it replaces it rather than adding a second one; the payload's
+    `Content-Type` is the default only (§0.1), sent when neither a mapping nor an override sets
+    one (`method.response.header.Content-Type: "'text/html'"` answers one `text/html`)."""
+    if overrides:
+        names = {name.lower() for name in overrides}
+        mapped = [header for header in mapped if header[0].lower() not in names]
+        mapped.extend(overrides.items())
+    if not mapped or all(name.lower() != "content-type" for name, _ in mapped):
+        mapped.insert(0, ("Content-Type", content_type))
+    return mapped
+
+
 class ChosenResponse:
     """One integration response as the response step reads it, worked out once: its headers
     when every source is a literal, its templates by Accept, its content handling."""
@@ -305,8 +323,9 @@ def mock_response(
             )
         except payloads.PayloadError as error:
             raise GatewayError(error.response_type) from None
-    headers.insert(0, ("Content-Type", content))
-    if override.header:
-        headers.extend(override.header.items())
+    if headers or override.header:
+        headers = method_response_headers(content, headers, override.header)
+    else:  # the usual MOCK: no mapped headers, no override
+        headers.append(("Content-Type", content))
     status_code = override.status or int(chosen.response.get("statusCode") or status)
     return Response(status_code, headers, body)

@@ -110,6 +110,7 @@ ROUTES = (
             "type": "AWS_PROXY",
             "timeoutInMillis": 10000,
             "function": "ListPets",
+            "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
@@ -126,6 +127,7 @@ ROUTES = (
             "type": "AWS_PROXY",
             "timeoutInMillis": 10000,
             "function": "CreatePet",
+            "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
         },
         "validation": {
@@ -176,6 +178,7 @@ ROUTES = (
             "type": "AWS_PROXY",
             "timeoutInMillis": 10000,
             "function": "GetPet",
+            "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
         },
         "validation": {
@@ -197,6 +200,7 @@ ROUTES = (
             "type": "AWS_PROXY",
             "timeoutInMillis": 10000,
             "function": "DeletePet",
+            "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
         },
         "validation": {

@@ -384,7 +384,9 @@ class Gateway:
         name = plan.function or self.functions.resolve(
             render(plan.function_text, context["stageVariables"])
         )
-        if name is None:  # no local handler: API Gateway cannot invoke the function
+        if name is None or not plan.post:
+            # No local handler, or an integration method other than POST, which Lambda's
+            # Invoke API refuses: API Gateway answers 500 (§1.8, recorded; `validate`: AGW414).
             raise GatewayError("API_CONFIGURATION_ERROR")
         version = plan.version
         event = self._event(request, match, context, version)
@@ -415,6 +417,9 @@ class Gateway:
             function=None if has_stage_variables(function) else self.functions.resolve(function),
             version=str(integration.get("payloadFormatVersion") or "1.0"),
             timeout_s=float(integration.get("timeoutInMillis") or default_ms) / 1000,
+            # REST calls the function with the integration's method (HTTP APIs always POST).
+            post=self.protocol != "REST"
+            or str(integration.get("httpMethod") or "POST").upper() == "POST",
         )
 
     def _event(
@@ -434,17 +439,19 @@ class Gateway:
 
 class LambdaPlan:
     """A Lambda proxy route's settings, read once: the function (resolved, unless a stage
-    variable names it), the payload format version and the integration timeout."""
+    variable names it), the payload format version, the integration timeout, and whether the
+    integration calls it with POST."""
 
-    __slots__ = ("function", "function_text", "timeout_s", "version")
+    __slots__ = ("function", "function_text", "post", "timeout_s", "version")
 
     def __init__(
-        self, function_text: str, function: str | None, version: str, timeout_s: float
+        self, function_text: str, function: str | None, version: str, timeout_s: float, post: bool
     ) -> None:
         self.function_text = function_text
         self.function = function
         self.version = version
         self.timeout_s = timeout_s
+        self.post = post  # the integration's httpMethod is POST, the only one Lambda takes
 
 
 def _validation(

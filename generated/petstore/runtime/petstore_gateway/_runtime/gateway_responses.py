@@ -56,7 +56,12 @@ RESPONSE_TYPES: dict[str, tuple[int, str | None, str | None]] = {
         "MissingAuthenticationTokenException",
     ),
     "QUOTA_EXCEEDED": (429, "Limit Exceeded", "LimitExceededException"),
-    "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLargeException"),
+    # [3P] the text clients report for a body over API Gateway's 10 MB limit.
+    "REQUEST_TOO_LARGE": (
+        413,
+        "HTTP content length exceeded 10485760 bytes",
+        "RequestTooLargeException",
+    ),
     "RESOURCE_NOT_FOUND": (404, "Not Found", "NotFoundException"),
     "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
     "UNAUTHORIZED": (401, "Unauthorized", "UnauthorizedException"),
@@ -89,6 +94,8 @@ HTTP_API_ERRORS: dict[str, tuple[int, str]] = {
     "INTEGRATION_TIMEOUT": (503, "Service Unavailable"),
     "REQUEST_TOO_LARGE": (413, "Request Entity Too Large"),
 }
+
+_HEADER_SOURCE = "method.request.header."
 
 # `$context.a.b` or `${context.a.b}` (the closing brace only when one was opened).
 _CONTEXT_VAR = re.compile(
@@ -267,6 +274,12 @@ def _parameter_value(
 ) -> str | None:
     if len(source) >= 2 and source.startswith("'") and source.endswith("'"):
         return source[1:-1]
+    if source.startswith(_HEADER_SOURCE):
+        # Header names are case-insensitive: `method.request.header.X-Trace` maps `x-trace`.
+        if source in request_values:
+            return request_values[source]
+        wanted = source.lower()
+        return next((v for k, v in request_values.items() if k.lower() == wanted), None)
     if source.startswith("method.request."):
         return request_values.get(source)
     return values.get(source)
