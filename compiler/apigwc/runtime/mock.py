@@ -104,24 +104,19 @@ def reads_context(integration: Mapping[str, Any]) -> bool:
     return any("context" in text for text in [*integration_templates(integration), *sources])
 
 
-def media_type(value: str | None) -> str:
-    if not value:  # no Content-Type / Accept (the usual GET): skip the splitting
-        return ""
-    return (value or "").split(";")[0].split(",")[0].strip().lower()
-
-
 def request_template(integration: Mapping[str, Any], content_type: str | None) -> str | None:
     """The request template for the request's media type, or None to pass the body through.
 
-    Raises 415 UNSUPPORTED_MEDIA_TYPE as passthrough behaviour requires (reference §1.6)."""
+    Raises 415 UNSUPPORTED_MEDIA_TYPE as passthrough behaviour requires (reference §1.6); the
+    selection itself is `payloads.select_request_template`."""
     templates: Mapping[str, str] = integration.get("requestTemplates") or {}
-    key = media_type(content_type) or JSON
-    if key in templates:
-        return templates[key]
-    behavior = (integration.get("passthroughBehavior") or "WHEN_NO_MATCH").upper()
-    if behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and templates):
-        raise GatewayError("UNSUPPORTED_MEDIA_TYPE")
-    return None
+    try:
+        key = payloads.select_request_template(
+            templates, content_type, integration.get("passthroughBehavior")
+        )
+    except payloads.PayloadError as error:
+        raise GatewayError(error.response_type) from None
+    return None if key is None else templates[key]
 
 
 # A MOCK's rendered request template is most often the same text on every request (a plain
@@ -158,15 +153,10 @@ def select_response(responses: list[Mapping[str, Any]], selector: str) -> Mappin
 
 
 def response_template(templates: Mapping[str, str], accept: str | None) -> tuple[str, str] | None:
-    """Template by the first Accept type, else application/json, else the first (§1.7)."""
-    key = media_type(accept) or JSON
-    if key in templates:
-        return key, templates[key]
-    if JSON in templates:
-        return JSON, templates[JSON]
-    for media, template in templates.items():
-        return media, template
-    return None
+    """(media type, template) by the first Accept type, else application/json, else the first
+    (§1.7; the selection is `payloads.select_response_template`); None passes the body through."""
+    key = payloads.select_response_template(templates, accept)
+    return None if key is None else (key, templates[key])
 
 
 def response_headers(
