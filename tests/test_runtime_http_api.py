@@ -6,6 +6,7 @@ Route precedence with `$default` (reference §1.10), the payload 2.0 event (§2.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,12 @@ def test_v2_event_shape(gw: Gateway) -> None:
     assert event["queryStringParameters"] == {"x": "1,2", "y": " "}
     assert event["pathParameters"] == {"proxy": "a%2Fb/c"}
     assert event["headers"]["x-dup"] == "1" and "cookie" not in event["headers"]
+    # [GO] captured 2.0 events: the gateway adds its trace id and x-forwarded-*, and keeps
+    # content-length (a REST event drops it)
+    headers = event["headers"]
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", headers["x-amzn-trace-id"])
+    assert (headers["x-forwarded-for"], headers["x-forwarded-proto"]) == ("127.0.0.1", "http")
+    assert headers["x-forwarded-port"].isdigit() and headers["content-length"] == "8"
     assert event["stageVariables"] == {"name": "dev"}
     assert event["body"] == '{"k": 1}' and event["isBase64Encoded"] is False
     ctx = event["requestContext"]

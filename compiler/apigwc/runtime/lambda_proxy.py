@@ -142,10 +142,23 @@ def http_event(
     route: Mapping[str, Any],
     path_params: Mapping[str, str],
 ) -> dict[str, Any]:
-    """The HTTP API payload 2.0 event (reference §2.3)."""
+    """The HTTP API payload 2.0 event (reference §2.3).
+
+    Headers as AWS's captured 2.0 events show them ([GO] `apigw-v2-request-*.json`): lower
+    case, duplicates comma-joined, `content-length` kept, and the gateway's `x-amzn-trace-id`
+    (unless the client sent one) and `x-forwarded-for/port/proto` added."""
     joined: dict[str, str] = {}
-    for key, value in request.headers:
-        if key not in NOT_IN_EVENT and key != "cookie":
+    added = (
+        () if request.header("x-amzn-trace-id") else (("x-amzn-trace-id", request.trace_header()),)
+    )
+    for key, value in (
+        *request.headers,
+        *added,
+        ("x-forwarded-for", request.source_ip),
+        ("x-forwarded-port", str(request.server_port)),
+        ("x-forwarded-proto", request.scheme),
+    ):
+        if key != "connection" and key != "cookie":
             joined[key] = f"{joined[key]},{value}" if key in joined else value
     query: dict[str, str] = {}
     for key, value in request.query_pairs():
