@@ -19,10 +19,11 @@ from typing import Any
 
 from apigwc.emitters import EmitContext
 from apigwc.ir.api import MODEL_REF_PREFIX, Api, RequestValidator
-from apigwc.ir.base import GetAtt, Sub
+from apigwc.ir.base import GetAtt, Sub, UnresolvedIntrinsic, resolve_pseudo
 from apigwc.ir.enums import ContentHandling, EndpointType, IntegrationType, Protocol
 from apigwc.ir.integration import Integration
 from apigwc.ir.method import Method
+from apigwc.runtime.resource_policy import UNRESOLVED, statements
 
 _FUNCTION_IN_ARN = re.compile(r":function:([^/]+?)(?:/invocations)?$")
 _FUNCTION_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
@@ -115,37 +116,23 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
     }
 
 
-# Pseudo parameters a policy's `Fn::Sub` / `Ref` may use, as a local account sees them.
-_PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
-_SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
-_UNRESOLVED = "apigwc:unresolved"  # resource_policy.UNRESOLVED
-
-
 def _resource_policy(api: Api, api_id: str) -> dict[str, Any] | None:
     """`x-amazon-apigateway-policy` as the runtime evaluates it (REST APIs): short-form
     resources (`execute-api:/stage/VERB/path`) expanded to the API's ARNs, as API Gateway
     expands them on import, and pseudo-parameter intrinsics resolved. A statement holding
     anything else the build cannot resolve is marked, and the runtime fails it closed."""
-    policy = api.policy
-    if not isinstance(policy, dict) or api.protocol is not Protocol.REST:
+    if not isinstance(api.policy, dict) or api.protocol is not Protocol.REST:
         return None
-    pseudo = {
-        **_PSEUDO,
-        "AWS::Region": str(api.deployment.region),
-        "AWS::AccountId": str(api.deployment.account),
-    }
+    pseudo = local_pseudo_parameters(api)
     prefix = f"arn:aws:execute-api:{pseudo['AWS::Region']}:{pseudo['AWS::AccountId']}:{api_id}"
-    statements = policy.get("Statement")
-    if isinstance(statements, dict):
-        statements = [statements]
-    plain = []
-    for statement in statements if isinstance(statements, list) else []:
-        if not isinstance(statement, dict):
+    plain: list[Any] = []
+    for statement in statements(api.policy):
+        try:
+            resolved = resolve_pseudo(dict(statement), pseudo)
+        except UnresolvedIntrinsic:
+            plain.append({"Effect": statement.get("Effect"), UNRESOLVED: True})
             continue
-        resolved = _resolved(statement, pseudo)
-        if resolved is None:
-            plain.append({"Effect": statement.get("Effect"), _UNRESOLVED: True})
-            continue
+        assert isinstance(resolved, dict)
         for key in ("Resource", "NotResource"):
             value = resolved.get(key)
             if isinstance(value, str):
@@ -156,40 +143,22 @@ def _resource_policy(api: Api, api_id: str) -> dict[str, Any] | None:
     return {"Statement": plain}
 
 
+def local_pseudo_parameters(api: Api) -> dict[str, str]:
+    """The pseudo parameters as the local account sees them."""
+    return {
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::Region": str(api.deployment.region),
+        "AWS::AccountId": str(api.deployment.account),
+    }
+
+
 def _expand(resource: str, prefix: str) -> str:
     return (
         prefix + resource[len("execute-api:") :]
         if resource.startswith("execute-api:/")
         else resource
     )
-
-
-def _resolved(value: Any, pseudo: dict[str, str]) -> Any:
-    """`value` with pseudo-parameter `Ref`s and `Fn::Sub`s replaced; None if it holds another
-    intrinsic."""
-    if isinstance(value, list):
-        items = [_resolved(item, pseudo) for item in value]
-        return None if any(item is None for item in items) else items
-    if not isinstance(value, dict):
-        return value
-    if len(value) == 1:
-        ((key, argument),) = value.items()
-        if key == "Ref":
-            return pseudo.get(str(argument))
-        if key == "Fn::Sub" and isinstance(argument, str):
-            names = _SUB_VARIABLE.findall(argument)
-            if not all(name in pseudo for name in names):
-                return None
-            return _SUB_VARIABLE.sub(lambda m: pseudo[m.group(1)], argument)
-        if key.startswith("Fn::"):
-            return None
-    out = {}
-    for key, item in value.items():
-        resolved = _resolved(item, pseudo)
-        if resolved is None and item is not None:
-            return None
-        out[key] = resolved
-    return out
 
 
 def _source_vpce(api: Api) -> str | None:

@@ -8,6 +8,8 @@ or (any other `Fn::*`) `Fn` node, kept intact for templates and resolved for loc
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
@@ -178,3 +180,37 @@ def dump(node: BaseModel) -> Any:
 
 def ir_equal(a: BaseModel, b: BaseModel) -> bool:
     return bool(dump(a) == dump(b))
+
+
+# Pseudo parameters whose values a local run knows (region and account from `x-apigwc`).
+PSEUDO_PARAMETERS = frozenset({"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix"})
+_SUB_NAME = re.compile(r"\$\{([^}!]+)\}")
+
+
+class UnresolvedIntrinsic(ValueError):
+    """A value holds an intrinsic only CloudFormation can resolve; the message names it."""
+
+
+def resolve_pseudo(value: Json, pseudo: Mapping[str, str]) -> Json:
+    """`value` (raw JSON, such as a policy statement) with pseudo-parameter `Ref`s and
+    `Fn::Sub`s replaced from `pseudo`; any other intrinsic raises `UnresolvedIntrinsic`."""
+    if isinstance(value, list):
+        return [resolve_pseudo(item, pseudo) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((key, argument),) = value.items()
+        if key == "Ref":
+            if not isinstance(argument, str) or argument not in pseudo:
+                raise UnresolvedIntrinsic(f"Ref {argument}")
+            return pseudo[argument]
+        if key == "Fn::Sub":
+            if not isinstance(argument, str):
+                raise UnresolvedIntrinsic("Fn::Sub of a list")
+            other = [name for name in _SUB_NAME.findall(argument) if name not in pseudo]
+            if other:
+                raise UnresolvedIntrinsic(f"Fn::Sub of {other[0]}")
+            return _SUB_NAME.sub(lambda m: pseudo[m.group(1)], argument)
+        if key.startswith("Fn::"):
+            raise UnresolvedIntrinsic(key)
+    return {key: resolve_pseudo(item, pseudo) for key, item in value.items()}

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 from apigwc.diagnostics.catalogue import Code
 from apigwc.diagnostics.model import Origin, Severity
 from apigwc.ir.api import Api
-from apigwc.ir.base import Json
+from apigwc.ir.base import PSEUDO_PARAMETERS, Json, UnresolvedIntrinsic, resolve_pseudo
 from apigwc.ir.deployment import DEFAULT_REGION, Domain
 from apigwc.ir.enums import EndpointType, Protocol
 from apigwc.validation.base import Report
@@ -305,15 +306,10 @@ def _check_policy(api: Api, report: Report) -> None:
 
 def _check_local_evaluation(api: Api, report: Report) -> None:
     """AGW478: statements `serve` fails closed (runtime/resource_policy.py decides)."""
-    from apigwc.runtime.resource_policy import unsupported_condition
+    from apigwc.runtime.resource_policy import statements, unsupported_condition
 
-    statements = api.policy.get("Statement") if isinstance(api.policy, dict) else None
-    if isinstance(statements, dict):
-        statements = [statements]
-    for index, statement in enumerate(statements if isinstance(statements, list) else []):
-        if not isinstance(statement, dict):
-            continue
-        what = unsupported_condition(statement.get("Condition")) or _foreign_intrinsic(statement)
+    for index, statement in enumerate(statements(api.policy)):
+        what = unsupported_condition(statement.get("Condition")) or _unresolved(statement)
         if what is None:
             continue
         deny = statement.get("Effect") == "Deny"
@@ -328,29 +324,14 @@ def _check_local_evaluation(api: Api, report: Report) -> None:
         )
 
 
-# Pseudo parameters the build resolves in a policy (emitters/runtime_data.py).
-_PSEUDO_PARAMETERS = ("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix")
-
-
-def _foreign_intrinsic(value: Json) -> str | None:
-    """An intrinsic in a statement the build cannot resolve (anything but a pseudo parameter)."""
-    if isinstance(value, list):
-        return next((found for item in value if (found := _foreign_intrinsic(item))), None)
-    if not isinstance(value, dict):
-        return None
-    if len(value) == 1:
-        ((key, argument),) = value.items()
-        if key == "Ref" and argument not in _PSEUDO_PARAMETERS:
-            return f"Ref {argument}"
-        if key == "Fn::Sub":
-            names = re.findall(r"\$\{([^}!]+)\}", argument if isinstance(argument, str) else "")
-            other = [n for n in names if n not in _PSEUDO_PARAMETERS]
-            if other or not isinstance(argument, str):
-                return f"Fn::Sub of {other[0] if other else 'a list'}"
-            return None
-        if key.startswith("Fn::"):
-            return key
-    return next((found for item in value.values() if (found := _foreign_intrinsic(item))), None)
+def _unresolved(statement: Mapping[str, Json]) -> str | None:
+    """The intrinsic in a statement the build cannot resolve (emitters/runtime_data.py
+    resolves pseudo parameters only), or None."""
+    try:
+        resolve_pseudo(dict(statement), dict.fromkeys(PSEUDO_PARAMETERS, ""))
+    except UnresolvedIntrinsic as unresolved:
+        return str(unresolved)
+    return None
 
 
 def policy_problem(policy: Json) -> str:

@@ -45,21 +45,22 @@ def check(
     here, before the authorizer (§1.1 step 4); the Allow is combined with its result."""
     if not policy:
         return None
-    statements = policy.get("Statement")
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    if not isinstance(statements, list):
-        statements = []
     allowed = False
-    for statement in statements:
-        if not isinstance(statement, Mapping):
-            continue
+    for statement in statements(policy):
         effect = statement.get("Effect")
         if effect == "Deny" and _applies(statement, arn, values, deny=True):
             return _denied(arn, explicit=True)
         if effect == "Allow" and _applies(statement, arn, values, deny=False):
             allowed = True
     return None if allowed or deny_only else _denied(arn, explicit=False)
+
+
+def statements(policy: Any) -> list[Mapping[str, Any]]:
+    """A policy's statements: `Statement` may be one object or a list; others are ignored."""
+    found = policy.get("Statement") if isinstance(policy, Mapping) else None
+    if isinstance(found, Mapping):
+        found = [found]
+    return [s for s in found if isinstance(s, Mapping)] if isinstance(found, list) else []
 
 
 def _denied(arn: str, *, explicit: bool) -> GatewayError:
