@@ -14,6 +14,7 @@ from apigwc.diagnostics.model import Origin, Severity
 from apigwc.ir.api import Api
 from apigwc.ir.enums import HTTP_METHODS, ParameterLocation, Protocol
 from apigwc.ir.method import Method, PathItem
+from apigwc.lowering.effective import is_protected
 from apigwc.validation.base import Report
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -389,15 +390,8 @@ def _check_cors_preflight(api: Api, report: Report) -> None:
     if api.cors is None or any(m.http_method == "OPTIONS" for m in api.methods):
         return
     for method in api.methods:
-        if method.is_default_route and _authorized(api, method):
+        if method.is_default_route and is_protected(api, method):
             report("AGW441", method.origin, at_key=True)
-
-
-def _authorized(api: Api, method: Method) -> bool:
-    """HTTP APIs honour root-level security; an operation's own `security` wins."""
-    requirements = method.security if method.security is not None else api.security
-    auth = (method.auth_type or "NONE").upper() != "NONE"
-    return auth or any(r.schemes for r in requirements or ())
 
 
 def _check_rest_default_flag(api: Api, report: Report) -> None:
