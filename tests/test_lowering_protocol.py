@@ -138,6 +138,48 @@ CASES = [
         {"protocol": "REST"},
         id="rest-payload-2.0-in-swagger",
     ),
+    # -- REST-only features outweigh HTTP extensions REST import ignores (AGW307) ---------------
+    pytest.param(
+        integration(
+            "type: aws\nhttpMethod: POST\nuri: arn:x\nrequestTemplates: {application/json: '{}'}",
+            root="x-amazon-apigateway-cors: {allowOrigins: ['*']}  # W: AGW207, W: AGW307",
+        ),
+        {"protocol": "REST"},
+        id="rest-aws-integration-with-stray-cors",
+    ),
+    pytest.param(
+        integration(
+            "type: mock\nrequestTemplates: {application/json: '{\"statusCode\": 200}'}",
+            root="x-amazon-apigateway-cors: {}  # W: AGW207, W: AGW307\n"
+            "x-amazon-apigateway-gateway-responses: {}",
+        ),
+        {"protocol": "REST"},
+        id="rest-root-extension-with-stray-cors",
+    ),
+    pytest.param(
+        integration(
+            "type: aws\nhttpMethod: POST\nuri: arn:x\nrequestTemplates: {application/json: '{}'}",
+            root="x-amazon-apigateway-cors: {}\n"
+            "x-amazon-apigateway-importexport-version: '1.0'  # W: AGW307",
+        ),
+        {"protocol": "HTTP"},
+        id="http-when-an-http-feature-rest-cannot-ignore-is-there",
+    ),
+    pytest.param(
+        integration(
+            "type: aws_proxy\nhttpMethod: POST\nuri: arn:x", root="x-amazon-apigateway-cors: {}"
+        ),
+        {"protocol": "HTTP"},
+        id="http-cors-with-proxy-integration-is-no-conflict",
+    ),
+    pytest.param(
+        integration(
+            "type: aws\nhttpMethod: POST\nuri: arn:x\nrequestTemplates: {application/json: '{}'}",
+            root="x-apigwc: {protocol: HTTP}\nx-amazon-apigateway-cors: {}",
+        ),
+        {"protocol": "HTTP"},
+        id="forced-http-overrides-the-weighing",
+    ),
     # -- forced ---------------------------------------------------------------------------------
     pytest.param(
         document("x-apigwc: {protocol: http}"),

@@ -412,6 +412,30 @@ _CODES: tuple[Code, ...] = (
         "remove the extensions that belong to the other flavour",
         "The forced protocol disagrees with the extensions in use.",
     ),
+    Code(
+        "AGW307",
+        "protocol-evidence-conflict",
+        W,
+        "the document uses {rest} (REST APIs only) and {http} (HTTP APIs only); read as a "
+        "{chosen} API",
+        "set `x-apigwc: {{protocol: {other}}}` to read it as the other flavour, and remove the "
+        "features of the flavour it is not",
+        "apigwc infers the API flavour from the features a document uses. REST-only features "
+        "(REST root extensions, AWS/HTTP/MOCK integrations, mapping templates, integration "
+        "responses) outweigh HTTP-only extensions that API Gateway's REST import ignores "
+        "(x-amazon-apigateway-cors, x-amazon-apigateway-tag-value); any other HTTP-only feature "
+        "(the import/export version API Gateway writes into HTTP API exports, a JWT authorizer, "
+        "integrationSubtype, isDefaultRoute, integration components) makes it an HTTP API.",
+        bad="openapi: 3.0.1\ninfo: {title: t, version: '1'}\n"
+        "x-amazon-apigateway-cors: {allowOrigins: ['*']}\n"
+        "paths:\n  /pets:\n    get:\n      responses: {'200': {description: ok}}\n"
+        "      x-amazon-apigateway-integration: {type: mock, requestTemplates: "
+        "{application/json: '{\"statusCode\": 200}'}, responses: {default: {statusCode: '200'}}}\n",
+        good="openapi: 3.0.1\ninfo: {title: t, version: '1'}\n"
+        "paths:\n  /pets:\n    get:\n      responses: {'200': {description: ok}}\n"
+        "      x-amazon-apigateway-integration: {type: mock, requestTemplates: "
+        "{application/json: '{\"statusCode\": 200}'}, responses: {default: {statusCode: '200'}}}\n",
+    ),
 )
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
