@@ -114,13 +114,13 @@ CASES = [
     ),
     # -- REST despite payloadFormatVersion ------------------------------------------------------
     pytest.param(
-        integration("type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '1.0'"),
+        integration("type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '1.0'  # W: AGW301"),
         {"protocol": "REST"},
         id="rest-payload-1.0-proves-nothing",
     ),
     pytest.param(
         integration(
-            "type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'",
+            "type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'  # W: AGW301",
             root="x-amazon-apigateway-binary-media-types: ['*/*']",
         ),
         {"protocol": "REST"},
@@ -128,13 +128,13 @@ CASES = [
     ),
     pytest.param(
         integration(
-            "type: AWS\nuri: arn:x\npayloadFormatVersion: '2.0'\nrequestTemplates: {application/json: '{}'}"
+            "type: AWS\nuri: arn:x\npayloadFormatVersion: '2.0'  # W: AGW301\nrequestTemplates: {application/json: '{}'}"
         ),
         {"protocol": "REST"},
         id="rest-payload-2.0-with-rest-integration-keys",
     ),
     pytest.param(
-        integration("type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'", swagger=True),
+        integration("type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'  # W: AGW301", swagger=True),
         {"protocol": "REST"},
         id="rest-payload-2.0-in-swagger",
     ),

@@ -379,6 +379,23 @@ _CODES: tuple[Code, ...] = (
         "write the operation as a mapping of OpenAPI fields",
         "An operation or path item that is not a mapping.",
     ),
+    Code(
+        "AGW213",
+        "authtype-without-authorizer",
+        W,
+        "security scheme {scheme!r} has x-amazon-apigateway-authtype {auth_type!r} but no "
+        "x-amazon-apigateway-authorizer; the scheme protects nothing as an authorizer",
+        "add the x-amazon-apigateway-authorizer the authtype describes, or remove the authtype",
+        "x-amazon-apigateway-authtype describes the authorizer of a scheme (`custom`, "
+        "`cognito_user_pools`); only `awsSigv4` (IAM) stands without one. API Gateway's import "
+        "creates authorizers from x-amazon-apigateway-authorizer alone.",
+        bad="openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths: {}\n"
+        "components: {securitySchemes: {k: {type: apiKey, name: Authorization, in: header, "
+        "x-amazon-apigateway-authtype: custom}}}\n",
+        good="openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths: {}\n"
+        "components: {securitySchemes: {k: {type: apiKey, name: Authorization, in: header, "
+        "x-amazon-apigateway-authtype: awsSigv4}}}\n",
+    ),
     # --- 3xx: lowering / unsupported ------------------------------------------------------
     Code(
         "AGW301",

@@ -84,6 +84,15 @@ def lower_integration(ctx: Context, value: Any, origin: Origin) -> Integration |
         description=f.str("description"),
         origin=origin,
     )
+    if ctx.protocol is Protocol.REST and "payloadFormatVersion" in f.value:
+        # REST documents carry it (LocalStack's AWS-validated imports) and API Gateway ignores it
+        ctx.sink.report(
+            "AGW301",
+            f.at("payloadFormatVersion"),
+            at_key=True,
+            feature="integration 'payloadFormatVersion'",
+            api="REST",
+        )
     f.finish(INTEGRATION_PROPERTIES)
     return result
 

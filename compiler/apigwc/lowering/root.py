@@ -110,7 +110,7 @@ def lower_root_extensions(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         )
     return {
         "api_key_source": f.enum("x-amazon-apigateway-api-key-source", ApiKeySource),
-        "binary_media_types": f.str_list("x-amazon-apigateway-binary-media-types"),
+        "binary_media_types": _binary_media_types(f),
         "minimum_compression_size": _compression_size(ctx, f),
         "policy": _policy(ctx, f),
         "security_policy": f.str("x-amazon-apigateway-security-policy"),
@@ -118,6 +118,14 @@ def lower_root_extensions(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "endpoint_access_mode": _access_mode(f),
         "endpoint_configuration": lower_endpoint_configuration(ctx, data),
     }
+
+
+def _binary_media_types(f: Fields) -> tuple[str, ...]:
+    key = "x-amazon-apigateway-binary-media-types"
+    if isinstance(f.value.get(key), str):  # the extension is a list, even of one media type
+        f._wrong(key, "an array of strings")
+        return ()
+    return f.str_list(key)
 
 
 def _compression_size(ctx: Context, f: Fields) -> Any:

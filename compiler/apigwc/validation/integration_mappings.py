@@ -420,7 +420,7 @@ def _check_default_response(i: Integration, report: Report) -> None:
             f"the mock answers status {unmatched[0]}, which matches none of "
             f"{_listed(patterns)} and no 'default' exists: the gateway answers 500"
         )
-        report("AGW424", i.origin, reason=reason)
+        report("AGW424", _responses_at(i), at_key=True, reason=reason)
         return
     if not patterns:
         reason = f"this {i.type.value} integration has no responses; every call answers 500 Internal server error"
@@ -429,7 +429,14 @@ def _check_default_response(i: Integration, report: Report) -> None:
             f"no integration response is 'default'; a {_result(i)} that matches none of "
             f"{_listed(patterns)} answers 500 Internal server error"
         )
-    report("AGW424", i.origin, reason=reason)
+    report("AGW424", _responses_at(i), at_key=True, reason=reason)
+
+
+def _responses_at(i: Integration) -> Origin | None:
+    """The integration's `responses` key, else its own key (the finding is about both)."""
+    if i.origin is None:
+        return None
+    return i.origin.child("responses") if i.responses else i.origin
 
 
 def _listed(patterns: list[str]) -> str:

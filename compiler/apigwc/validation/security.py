@@ -525,7 +525,8 @@ def _check_jwt(scheme: SecurityScheme, auth: Authorizer, report: Report) -> None
     if issuer is None:
         issuer = scheme.open_id_connect_url
     if issuer is None:
-        report("AGW408", auth.origin, scheme=scheme.name, problem="has no issuer")
+        where = jwt.origin if jwt and jwt.origin else auth.origin  # where the issuer belongs
+        report("AGW408", where, at_key=True, scheme=scheme.name, problem="has no issuer")
     elif not _deploy_time(issuer):
         text = str(issuer)
         if not _URL_RE.fullmatch(text) or len(text) > 2048:
