@@ -161,7 +161,9 @@ CODES: tuple[Code, ...] = (
         "{reason}",
         "use payloadFormatVersion '2.0' or '1.0' for Lambda proxy integrations, '1.0' for the others",
         "HTTP API integrations need payloadFormatVersion; 2.0 exists only for Lambda proxy "
-        "integrations (reference §1.1).",
+        "integrations (reference §1.1). An error, not a warning: the guide's Lambda integration "
+        "page for HTTP APIs says that outside the console 'you must specify a "
+        "payloadFormatVersion' (only the console defaults it).",
         bad=_HTTP
         + _op(
             "{type: HTTP_PROXY, httpMethod: GET, uri: 'https://example.com', payloadFormatVersion: '2.0'}"

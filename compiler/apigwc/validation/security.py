@@ -111,7 +111,10 @@ CODES = (
         "identity source {source!r} is not valid for a {api} {type} authorizer: {reason}",
         "write {expected}",
         "Each authorizer type reads its identity from a fixed set of mapping expressions "
-        "(the authorizer pages of the API Gateway guide): REST uses `method.request.header.X`, HTTP uses `$request.header.X`.",
+        "(the authorizer pages of the API Gateway guide): REST uses `method.request.header.X`, HTTP uses `$request.header.X`. "
+        "An error: a TOKEN (and Cognito) authorizer reads its token from one header only — the "
+        "x-amazon-apigateway-authorizer page gives `method.request.header.<name>` as its only "
+        "form, and no AWS record shows another source accepted.",
         bad=_scheme(_authorizer(_TOKEN + "identitySource: $request.header.Authorization\n")),
         good=_scheme(_authorizer(_TOKEN + "identitySource: method.request.header.Authorization\n")),
     ),
