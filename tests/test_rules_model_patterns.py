@@ -228,3 +228,34 @@ def test_spec_with_java_patterns_builds_and_serves(tmp_path: Path) -> None:
         assert bad.body == (
             b'{"why": "[ECMA 262 regex "^[\\w-_]+$" does not match input string "a b"]"}'
         )
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "required": "name"},
+        {"type": "text"},
+        {"type": "string", "maxLength": "5"},
+        # valid draft 4, but nothing satisfies it: fastjsonschema refuses to compile it
+        {"type": "object", "required": ["a"], "additionalProperties": False},
+    ],
+    ids=["required-not-a-list", "unknown-type", "length-not-a-number", "unsatisfiable"],
+)
+def test_a_model_that_cannot_be_compiled_builds_and_fails_closed(schema: dict[str, Any]) -> None:
+    failure = check_body(_validator(schema), b'{"a": "x", "name": "x"}')
+    assert failure is not None and failure.message == "Invalid request body"
+
+
+@pytest.mark.parametrize(
+    ("schema", "reported"),
+    [
+        ("{type: object, required: name}", True),
+        ("{type: object, properties: {a: {type: text}}}", True),
+        ("{type: object, properties: {a: {type: string, maxLength: '5'}}}", True),
+        ("{type: object, required: [a], additionalProperties: false}", False),
+        ("{type: object, required: [a], properties: {a: {type: [string, 'null']}}}", False),
+    ],
+)
+def test_validate_reports_malformed_models(schema: str, reported: bool) -> None:
+    text = HEAD + f"paths: {{}}\ncomponents: {{schemas: {{Pet: {schema}}}}}\n"
+    assert (("AGW214", "error") in findings(text)) is reported

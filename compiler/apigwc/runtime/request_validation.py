@@ -86,13 +86,60 @@ def compile_models(models: Mapping[str, Any], *, banner: str = "") -> str:
         root = {"$schema": DRAFT4, _DEFS: definitions, "$ref": f"#/{_DEFS}/{slot}"}
         try:
             code = _compile_to_code(root)
-        except (fastjsonschema.JsonSchemaDefinitionException, re.error) as error:
-            raise ModelCompileError(f"model {name!r}: {error}") from error
+        except (fastjsonschema.JsonSchemaDefinitionException, re.error, RecursionError):
+            # `apigwc validate` reports a malformed schema (AGW214); one nothing can satisfy
+            # (a required property additionalProperties forbids) is refused by fastjsonschema.
+            # Either way no body passes: the model fails closed instead of failing the build.
+            code = _compile_to_code({"$schema": DRAFT4, "not": {}})
         lines.append(f"def _validator_{index}():")
         lines += [f"    {line}" if line else "" for line in code.splitlines()]
         lines += ["    return validate", "", ""]
     lines += ["VALIDATORS = {", *entries, "}", ""]
     return "\n".join(lines)
+
+
+_JSON_TYPES: Final = frozenset(
+    {"string", "number", "integer", "boolean", "null", "array", "object"}
+)
+_NUMBER_KEYWORDS: Final = (
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+)
+
+
+def definition_problem(schema: Mapping[str, Any]) -> str | None:
+    """What makes one schema object (not its subschemas) malformed draft 4, or None: the
+    definition errors fastjsonschema raises, so that `validate` reports them (AGW214)."""
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+    unknown = [k for k in kinds if not isinstance(k, str) or k not in _JSON_TYPES]
+    if unknown:
+        return f"type {unknown[0]!r} is not a JSON Schema type"
+    if "enum" in schema and not isinstance(schema["enum"], list):
+        return "enum must be an array"
+    for keyword in _NUMBER_KEYWORDS:
+        value = schema.get(keyword)
+        if keyword in schema and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return f"{keyword} must be a number"
+    required = schema.get("required")
+    if "required" in schema:
+        if not isinstance(required, list) or not all(isinstance(n, str) for n in required):
+            return "required must be an array of property names"
+        if len(set(required)) != len(required):
+            return "required must not repeat a name"
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        bad = next((n for n, sub in properties.items() if not isinstance(sub, dict)), None)
+        if bad is not None:
+            return f"properties.{bad} must be a schema (an object)"
+    return None
 
 
 # What a raised violation carries besides its rule, for API Gateway's wording at run time

@@ -1,4 +1,4 @@
-"""Model and request validation rules (AGW445-AGW459, AGW211, AGW305): what API Gateway's draft-4
+"""Model and request validation rules (AGW445-AGW459, AGW211, AGW214, AGW305): what API Gateway's draft-4
 models accept.
 
 Flows in: the IR `Api` (named models, request bodies and method-response bodies, request
@@ -193,6 +193,18 @@ CODES += (
         good=_pattern_doc("^[a-z]+$"),
     ),
     Code(
+        "AGW214",
+        "model-schema-invalid",
+        E,
+        "{where} is not a valid JSON Schema draft 4 schema: {problem}",
+        "fix the schema; API Gateway models are JSON Schema draft 4",
+        "API Gateway rejects a model whose schema is not valid draft 4 ('Invalid model schema "
+        "specified', aws-apigateway-importer#213). The built gateway rejects every body "
+        "validated against such a model instead of failing the build.",
+        bad=_DOC + "paths: {}\ncomponents: {schemas: {Pet: {type: object, required: name}}}\n",
+        good=_DOC + "paths: {}\ncomponents: {schemas: {Pet: {type: object, required: [name]}}}\n",
+    ),
+    Code(
         "AGW305",
         "model-pattern-unsupported",
         W,
@@ -376,6 +388,15 @@ def _check_node(
         seen.add(detail)
         report("AGW448", _child(at, "format"), where=where, detail=detail)
     _check_patterns(node, at, where, report)
+    _check_definition(node, at, where, report)
+
+
+def _check_definition(node: dict[str, Json], at: Origin | None, where: str, report: Report) -> None:
+    from apigwc.runtime.request_validation import definition_problem
+
+    problem = definition_problem(node)
+    if problem is not None:
+        report("AGW214", at, where=where, problem=problem)
 
 
 def _check_patterns(node: dict[str, Json], at: Origin | None, where: str, report: Report) -> None:
