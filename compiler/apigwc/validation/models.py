@@ -195,12 +195,14 @@ CODES += (
     Code(
         "AGW214",
         "model-schema-invalid",
-        E,
+        W,
         "{where} is not a valid JSON Schema draft 4 schema: {problem}",
         "fix the schema; API Gateway models are JSON Schema draft 4",
-        "API Gateway rejects a model whose schema is not valid draft 4 ('Invalid model schema "
-        "specified', aws-apigateway-importer#213). The built gateway rejects every body "
-        "validated against such a model instead of failing the build.",
+        "API Gateway answers 'Invalid model schema specified' for schemas it cannot read "
+        "(aws-apigateway-importer#213), but no AWS record says which malformed forms it refuses, "
+        "and accepted templates carry some (SAM's own test template writes `type: Object`): a "
+        "warning. The built gateway cannot compile such a model and rejects every body "
+        "validated against it (fail closed) instead of failing the build.",
         bad=_DOC + "paths: {}\ncomponents: {schemas: {Pet: {type: object, required: name}}}\n",
         good=_DOC + "paths: {}\ncomponents: {schemas: {Pet: {type: object, required: [name]}}}\n",
     ),
