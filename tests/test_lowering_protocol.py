@@ -134,7 +134,9 @@ CASES = [
         id="rest-payload-2.0-with-rest-integration-keys",
     ),
     pytest.param(
-        integration("type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'  # W: AGW301", swagger=True),
+        integration(
+            "type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'  # W: AGW301", swagger=True
+        ),
         {"protocol": "REST"},
         id="rest-payload-2.0-in-swagger",
     ),

@@ -107,9 +107,7 @@ CASES = [
         id="binary-media-types",
     ),
     pytest.param(
-        document(
-            "x-amazon-apigateway-binary-media-types: application/octet-stream  # E: AGW201"
-        ),
+        document("x-amazon-apigateway-binary-media-types: application/octet-stream  # E: AGW201"),
         {"binary_media_types": []},
         id="binary-media-types-single-string-is-not-a-list",
     ),
