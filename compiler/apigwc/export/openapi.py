@@ -158,7 +158,9 @@ class OpenApiWriter(abc.ABC):
         """Filled by each format's writer."""
 
     def responses(self, m: Method) -> dict[str, Any]:
-        if not m.responses:  # OpenAPI needs one
+        # OpenAPI needs one; a CloudFormation body is for API Gateway, whose own exports write
+        # `{}` there, and a `default` method response is not something to create on deploy.
+        if not m.responses and not self.options.cloudformation:
             return {"default": {"description": ""} | self.filler()}
         return {r.status_code: self.response(r) for r in m.responses}
 
