@@ -21,7 +21,7 @@ from apigwc.runtime.request_validation import (
 )
 
 from tests.rules_cases import HEAD, MOCK, OK, diagnostics, findings
-from tests.runtime_server import serve_spec
+from tests.runtime_server import build_spec, serve_spec
 
 # (Java/ECMA pattern, strings it matches, strings it does not)
 TRANSLATED = [
@@ -259,3 +259,13 @@ def test_a_model_that_cannot_be_compiled_builds_and_fails_closed(schema: dict[st
 def test_validate_reports_malformed_models(schema: str, reported: bool) -> None:
     text = HEAD + f"paths: {{}}\ncomponents: {{schemas: {{Pet: {schema}}}}}\n"
     assert (("AGW214", "warning") in findings(text)) is reported
+
+
+def test_a_spec_whose_model_names_a_missing_model_builds(tmp_path: Path) -> None:
+    spec = tmp_path / "missing.yaml"
+    spec.write_text(
+        _spec(r"^a").replace("{type: string, pattern: '^a'}", "{$ref: '#/components/schemas/Nope'}")
+    )
+    assert ("AGW125", "warning") in findings(spec.read_text())
+    package = build_spec(spec, tmp_path / "out")
+    assert (tmp_path / "out" / "runtime" / package).is_dir()

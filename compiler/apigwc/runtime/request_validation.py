@@ -58,7 +58,7 @@ DEFAULT_MEDIA_TYPE: Final = "application/json"
 
 
 class ModelCompileError(ValueError):
-    """A model cannot be compiled (unknown `$ref`, schema fastjsonschema rejects)."""
+    """A model reference that resolves to no model; `compile_models` fails such a model closed."""
 
 
 def compile_models(models: Mapping[str, Any], *, banner: str = "") -> str:
@@ -71,7 +71,7 @@ def compile_models(models: Mapping[str, Any], *, banner: str = "") -> str:
     """
     names = sorted(models)
     slots = {name: f"m{index}" for index, name in enumerate(names)}
-    definitions = {slots[name]: _normalize(models[name], slots) for name in names}
+    definitions = {slots[name]: _normalized_or_closed(models[name], slots) for name in names}
     shared = _shared_slots(definitions)
     # The banner may carry spec text (a file name): every line becomes a comment.
     lines = [f"# {line}" for line in banner.splitlines()]
@@ -297,6 +297,15 @@ def _pattern_properties(value: Mapping[str, Any], slots: Mapping[str, str]) -> d
         except PatternError:
             out[""] = {"not": {}}
     return out
+
+
+def _normalized_or_closed(schema: Any, slots: Mapping[str, str]) -> Any:
+    """`_normalize`d; a model with a reference that resolves to no model (AGW125 in `apigwc
+    validate`) rejects every body instead of failing the build."""
+    try:
+        return _normalize(schema, slots)
+    except ModelCompileError:
+        return {"not": {}}
 
 
 def _model_ref(ref: str, slots: Mapping[str, str]) -> str:
