@@ -82,6 +82,8 @@ ROUTING = [
     ("ANY catches undeclared methods", "DELETE", "/anything", "anything-any"),
     ("ANY catches HEAD-less POST", "POST", "/anything", "anything-any"),
     ("deep greedy", "GET", "/a/b/c", "echo /{proxy+}"),
+    # an escaped unreserved letter names the same literal (RFC 3986 §6.2.2.2)
+    ("escaped letter in a literal", "GET", "/%70ets", "echo /pets"),
 ]
 
 

@@ -46,7 +46,7 @@ from .gateway_responses import GatewayError, Response
 from .http_proxy import ProxyMappings, Upstreams, forward, mapping_values
 from .lambda_functions import FunctionError, Functions
 from .request_validation import RequestValidation, Validator
-from .routing import Match, Router
+from .routing import Match, Router, canonical_path
 from .stage_variables import has_stage_variables, render
 from .vtl import VtlRequest
 
@@ -259,7 +259,7 @@ class Gateway:
             str(api["apiId"]),
             stage,
             request.method,
-            request.path,
+            canonical_path(request.path),  # the path the request was routed by
         )
         values = {
             "aws:sourceip": request.source_ip,
