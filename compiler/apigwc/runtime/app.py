@@ -58,7 +58,9 @@ REST_TIMEOUT_MS, HTTP_TIMEOUT_MS = 29000, 30000
 # A header the wire cannot carry (a mapped name from spec text, a value with a line break) is
 # dropped rather than breaking the connection.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_BAD_VALUE = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
+# The control characters uvicorn refuses in a value (all but tab): one reaching it would close the
+# connection with no answer at all (a mapped value can carry any text from a body).
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
 # Header names seen before, checked and encoded once (b"" = not sendable). Bounded, since a Lambda
 # handler can invent names.
 _WIRE_NAMES: dict[str, bytes] = {}

@@ -6,11 +6,14 @@ setting) and the stage variables. Flows out: the upstream's `Response`, or a `Ga
 (504 `Endpoint request timed out` past `timeoutInMillis`, INTEGRATION_FAILURE when the upstream
 cannot be reached, 500 when the URI is not an http(s) URL).
 
-Reference §1.8: method, path, multi-value headers and query strings pass through; `Host` and
-`Content-Encoding` are not forwarded; mapped `requestParameters` are merged in. On the way back
-`Connection`, `Content-Length`, `Date` and `Server` become `x-amzn-Remapped-*` and
-`Transfer-Encoding`, `Content-Encoding` and `Via` are dropped (§1.7). One pooled aiohttp session
-per process serves every upstream (chosen over httpx by benchmark: ~10x the requests/s).
+Reference §1.8: method, path, multi-value headers and query strings pass through; mapped
+`requestParameters` are merged in. Headers follow API Gateway's table of headers "dropped,
+remapped, or otherwise modified" for HTTP integrations (developer guide, REST API important
+notes; `REQUEST_DROPPED`, `RESPONSE_REMAPPED`, `RESPONSE_DROPPED` below): e.g. `Content-MD5` and
+`Max-Forwards` never reach the backend, and the backend's `Server`, `Date` or `x-amzn-RequestId`
+come back as `x-amzn-Remapped-*`. The client only gets what it asked for: no `Accept-Encoding`
+is added, and a compressed answer passes through with its `Content-Encoding`. One pooled aiohttp
+session per process serves every upstream (chosen over httpx by benchmark: ~10x the requests/s).
 """
 
 from __future__ import annotations
@@ -39,11 +42,58 @@ from .mapping import (
 )
 from .stage_variables import render
 
+# The connection's own headers: the gateway's pooled connection to the backend is not the
+# client's (`Host` is the integration endpoint's, `Content-Length` is made from the body).
 NOT_FORWARDED = frozenset(
     {"host", "content-encoding", "content-length", "connection", "transfer-encoding", "keep-alive"}
 )
+# API Gateway's header table for HTTP and HTTP_PROXY integrations (DG-web
+# api-gateway-known-issues.html, REST APIs): request headers "Dropped" before the backend...
+REQUEST_DROPPED = frozenset(
+    {
+        "content-md5",
+        "expect",
+        "max-forwards",
+        "proxy-authenticate",
+        "server",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+        "www-authenticate",
+    }
+)
+REST_NOT_FORWARDED = NOT_FORWARDED | REQUEST_DROPPED
+# ...and the backend's response headers renamed `x-amzn-Remapped-<name>` ("Remapped", "Remapped
+# Overwritten"). `Content-Length` is "Passthrough" in the table but AWS recordings show it
+# remapped (reference §1.7); `x-amzn-RequestId` would collide with the gateway's own and is
+# remapped in AWS transcripts (`x-amzn-remapped-x-amzn-requestid`).
+RESPONSE_REMAPPED = frozenset(
+    {
+        "authorization",
+        "connection",
+        "content-length",
+        "content-md5",
+        "date",
+        "max-forwards",
+        "server",
+        "user-agent",
+        "www-authenticate",
+        "x-amzn-requestid",
+    }
+)
+RESPONSE_DROPPED = frozenset(
+    {"expect", "host", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "via"}
+)
+# HTTP APIs: the REST table does not apply; only the connection's own headers change.
 REMAPPED = frozenset({"connection", "content-length", "date", "server"})
-DROPPED = frozenset({"transfer-encoding", "content-encoding", "via"})
+DROPPED = frozenset({"transfer-encoding", "via"})
+# A SigV4 `Authorization` is dropped before the backend (the table's footnote).
+_SIGV4 = "AWS4-"
+# aiohttp adds `Accept-Encoding: gzip, deflate` to every request unless told not to; API Gateway
+# sends the backend no coding the client (or a mapping) did not ask for.
+SKIP_AUTO_HEADERS = frozenset({"Accept-Encoding"})
 DEFAULT_TIMEOUT_MS = 29000
 
 
@@ -56,8 +106,13 @@ class Upstreams:
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=256, ttl_dns_cache=300)
+            # The body comes back as the backend sent it: a compressed answer (the client asked
+            # for it) keeps its Content-Encoding, which the table passes through.
             self._session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=True, cookie_jar=aiohttp.DummyCookieJar()
+                connector=connector,
+                auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=SKIP_AUTO_HEADERS,
             )
         return self._session
 
@@ -75,6 +130,7 @@ class ProxyMappings:
     http_request: HttpMapping | None = None
     http_responses: Mapping[str, HttpMapping] = field(default_factory=dict)
     broken: bool = False  # a mapping did not compile: the route answers 500
+    http_api: bool = False  # an HTTP API's route: REST's header table does not apply
 
     @classmethod
     def compile(cls, integration: Mapping[str, Any], protocol: str) -> ProxyMappings:
@@ -85,6 +141,7 @@ class ProxyMappings:
                 return cls(
                     http_request=compile_http_request(request) if request else None,
                     http_responses={k: compile_http_response(v) for k, v in responses.items()},
+                    http_api=True,
                 )
             return cls(rest=compile_rest_request(request, "HTTP_PROXY") if request else None)
         except MappingExpressionError:
@@ -117,15 +174,26 @@ def target_url(
     return url
 
 
-def _forward_headers(request: Request, mapped: Mapping[str, str]) -> list[tuple[str, str]]:
-    headers = [(k, v) for k, v in request.headers if k not in NOT_FORWARDED]
+def _forward_headers(
+    request: Request, mapped: Mapping[str, str], rest: bool = True
+) -> list[tuple[str, str]]:
+    """The client's headers less those not forwarded (for REST, those the table drops), then
+    the mapped ones."""
+    dropped = REST_NOT_FORWARDED if rest else NOT_FORWARDED
+    headers = [
+        (k, v)
+        for k, v in request.headers
+        if k not in dropped and not (rest and k == "authorization" and v.startswith(_SIGV4))
+    ]
     headers += [
         ("X-Forwarded-For", request.source_ip),
         ("X-Forwarded-Port", str(request.server_port)),
         ("X-Forwarded-Proto", request.scheme),
     ]
     mapped_names = {name.lower() for name in mapped}
-    return [h for h in headers if h[0].lower() not in mapped_names] + list(mapped.items())
+    return [h for h in headers if h[0].lower() not in mapped_names] + [
+        (k, v) for k, v in mapped.items() if k.lower() not in dropped
+    ]
 
 
 def _query(request: Request, mapped: Mapping[str, str]) -> str:
@@ -135,13 +203,16 @@ def _query(request: Request, mapped: Mapping[str, str]) -> str:
     return urlencode(pairs, quote_via=quote)
 
 
-def _response(status: int, headers: list[tuple[str, str]], body: bytes) -> Response:
+def _response(
+    status: int, headers: list[tuple[str, str]], body: bytes, *, rest: bool = True
+) -> Response:
+    dropped, remapped = (RESPONSE_DROPPED, RESPONSE_REMAPPED) if rest else (DROPPED, REMAPPED)
     out: list[tuple[str, str]] = []
     for name, value in headers:
         key = name.lower()
-        if key in DROPPED:
+        if key in dropped:
             continue
-        out.append((f"x-amzn-Remapped-{name}" if key in REMAPPED else name, value))
+        out.append((f"x-amzn-Remapped-{name}" if key in remapped else name, value))
     if not any(name.lower() == "content-type" for name, _ in out):
         out.append(("Content-Type", "application/json"))
     return Response(status, out, body)
@@ -161,7 +232,7 @@ async def forward(
     values = mapping_values(request, path_params, context)
     variables = context.get("stageVariables") or {}
     uri = str(integration.get("uri") or "")
-    headers = _forward_headers(request, {})
+    rest = not mappings.http_api
     if mappings.http_request is not None or mappings.http_responses or default_route:
         url, headers = _http_api_target(
             request, uri, path_params, values, variables, mappings, default_route
@@ -177,8 +248,8 @@ async def forward(
         path_values = {**path_params, **mapped.path}
         query = _query(request, mapped.querystring)
         url = target_url(uri, path_values, query, variables)
-        headers = _forward_headers(request, mapped.header)
-    response = await _send(upstreams, request, integration, url, headers)
+        headers = _forward_headers(request, mapped.header, rest)
+    response = await _send(upstreams, request, integration, url, headers, rest)
     if mappings.http_responses:
         return _map_http_response(response, mappings, values)
     return response
@@ -241,9 +312,10 @@ async def _send(
     integration: Mapping[str, Any],
     url: str,
     headers: list[tuple[str, str]],
+    rest: bool,
 ) -> Response:
     upstream = await send(upstreams, request, integration, url, headers, request.body)
-    return _response(upstream.status, upstream.headers, upstream.body)
+    return _response(upstream.status, upstream.headers, upstream.body, rest=rest)
 
 
 async def send(
@@ -255,8 +327,7 @@ async def send(
     body: bytes,
 ) -> Response:
     """One upstream call; the upstream's status and headers as they came (4xx/5xx included)."""
-    if not url.startswith(("http://", "https://")):
-        raise GatewayError("API_CONFIGURATION_ERROR")
+    endpoint = _endpoint(url)
     method = str(integration.get("httpMethod") or "ANY").upper()
     method = request.method if method == "ANY" else method
     timeout_s = float(integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
@@ -264,7 +335,7 @@ async def send(
     try:
         async with upstreams.session().request(
             method,
-            URL(url, encoded=True),
+            endpoint,
             headers=headers,
             data=body or None,
             timeout=aiohttp.ClientTimeout(total=timeout_s),
@@ -277,3 +348,19 @@ async def send(
         raise GatewayError("INTEGRATION_TIMEOUT") from None
     except (aiohttp.ClientError, ValueError, OSError):
         raise GatewayError("INTEGRATION_FAILURE") from None
+
+
+def _endpoint(url: str) -> URL:
+    """The backend's URL; one that is not an http(s) URL with a host (an undefined stage
+    variable rendered empty in `http://${stageVariables.host}/x`) is an invalid endpoint
+    address, which API Gateway answers 500 API_CONFIGURATION_ERROR `Internal server error`
+    (reference §4.2), not a network error."""
+    if not url.startswith(("http://", "https://")):
+        raise GatewayError("API_CONFIGURATION_ERROR")
+    try:
+        endpoint = URL(url, encoded=True)  # a port that is not a number raises here
+    except ValueError:
+        raise GatewayError("API_CONFIGURATION_ERROR") from None
+    if not endpoint.host:
+        raise GatewayError("API_CONFIGURATION_ERROR")
+    return endpoint

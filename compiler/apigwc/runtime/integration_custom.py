@@ -31,7 +31,7 @@ from urllib.parse import quote, urlencode
 from . import payloads
 from .context import Request, request_id
 from .gateway_responses import GatewayError, Response
-from .http_proxy import Upstreams, send, target_url
+from .http_proxy import REST_NOT_FORWARDED, Upstreams, send, target_url
 from .lambda_functions import FunctionError, Functions
 from .mapping import (
     IllegalHeaderMapping,
@@ -261,6 +261,8 @@ def http_target(
         headers["Content-Type"] = content_type
     lowered = {k.lower(): k for k in headers}
     for name, value in mapped.header.items():
+        if name.lower() in REST_NOT_FORWARDED:
+            continue  # dropped by API Gateway's header table, mapped or not (http_proxy.py)
         headers.pop(lowered.get(name.lower(), name), None)
         headers[name] = value
     return url, list(headers.items())
@@ -315,6 +317,7 @@ async def integrate(
         call.request.header("accept"),
         call.binary_media_types,
     )
-    if integration["type"] == "AWS":  # Lambda custom: API Gateway adds the trace id (§0.1)
-        response.headers.append(("X-Amzn-Trace-Id", call.request.trace_header()))
+    # API Gateway adds the request's trace id to the answers of its AWS (Lambda custom) and HTTP
+    # custom integrations (§0.1); only MOCK and HTTP_PROXY answers go without.
+    response.headers.append(("X-Amzn-Trace-Id", call.request.trace_header()))
     return response
