@@ -38,6 +38,7 @@ from .context import (
     Request,
     context_values,
     request_values,
+    stage_values,
     standard_wire_headers,
 )
 from .contract import ContractCheck
@@ -222,7 +223,7 @@ class Gateway:
         route = match.route if match else None
         context_free = route is not None and id(route) in self.context_free
         context = (
-            {"stageVariables": dict(self.api["stages"].get(stage, {}).get("variables") or {})}
+            {"stageVariables": stage_values(request, self.api["stages"].get(stage, {}))[0]}
             if context_free
             else context_values(request, self.api, stage, route)
         )
