@@ -775,6 +775,9 @@ def test_aws_proxy_ignores_request_parameters(gw: Gateway) -> None:
     assert event["queryStringParameters"] == {"a": "1"}
     assert event["headers"]["X-Client"] == "c"
     assert not {"x-mapped", "mq"} & {name.lower() for name in event["headers"]}
+    # a mapping naming the client's header in other casing leaves its name as sent
+    assert [name for name in event["headers"] if name.lower() == "x-client"] == ["X-Client"]
+    assert event["multiValueHeaders"]["X-Client"] == ["c"]
 
 
 def test_extra_slashes_around_the_stage(gw_all: Gateway) -> None:
