@@ -511,3 +511,29 @@ def test_http_api_proxy_keeps_its_own_headers() -> None:
         ("x-amzn-Remapped-Server", "s"),
         ("Content-Type", "text/x"),
     ]
+
+
+# (rendered integration URI, a valid endpoint?) An URI without a host (an undefined stage
+# variable), with a port that is not one, or not http(s) is an invalid endpoint address: 500
+# API_CONFIGURATION_ERROR (§4.2), never a network error or an exception.
+ENDPOINTS = [
+    ("http://h/x", True),
+    ("https://h:8443/x", True),
+    ("http://[::1]:8080/x", True),
+    ("http:///x", False),
+    ("http://:8080/x", False),
+    ("http://h:abc/x", False),
+    ("http://h:99999/x", False),
+    ("http://[::1/x", False),
+    ("ftp://h/x", False),
+]
+
+
+@pytest.mark.parametrize(("url", "valid"), ENDPOINTS)
+def test_integration_endpoint_address(url: str, valid: bool) -> None:
+    if valid:
+        assert str(http_proxy._endpoint(url)) == url
+        return
+    with pytest.raises(GatewayError) as raised:
+        http_proxy._endpoint(url)
+    assert raised.value.response_type == "API_CONFIGURATION_ERROR"

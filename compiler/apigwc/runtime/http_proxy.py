@@ -358,9 +358,10 @@ def _endpoint(url: str) -> URL:
     if not url.startswith(("http://", "https://")):
         raise GatewayError("API_CONFIGURATION_ERROR")
     try:
-        endpoint = URL(url, encoded=True)  # a port that is not a number raises here
+        endpoint = URL(url, encoded=True)
+        valid = bool(endpoint.host) and endpoint.port is not None  # a bad port raises here
     except ValueError:
-        raise GatewayError("API_CONFIGURATION_ERROR") from None
-    if not endpoint.host:
+        valid = False
+    if not valid:
         raise GatewayError("API_CONFIGURATION_ERROR")
     return endpoint
