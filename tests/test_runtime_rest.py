@@ -436,6 +436,9 @@ def test_http_proxy_forwards_method_path_query_headers_body(gw: Gateway) -> None
     assert headers["x-client"] == "c" and headers["x-mapped"] == "static-value"
     assert headers["x-forwarded-for"] == "127.0.0.1"
     assert headers["host"].startswith("127.0.0.1:")  # the upstream's host, not the client's
+    # [AWS-REC] test_http_integration_with_lambda[HTTP_PROXY]: the gateway's own headers
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", headers["x-amzn-trace-id"])
+    assert re.fullmatch(r"[0-9a-f]{10}", headers["x-amzn-apigateway-api-id"])
     assert seen["body"] == "payload"
     assert reply.header("X-Upstream") == "yes"
     assert reply.header("x-amzn-Remapped-Server") is not None  # the upstream's Server header
@@ -539,15 +542,24 @@ def test_http_custom_sends_only_mapped_headers(gw: Gateway) -> None:
 
 
 def test_http_custom_header_table_and_answer(gw: Gateway) -> None:
-    """Mapped headers the table drops never reach the backend, no `Accept-Encoding` is added,
-    and the answer carries the request's `X-Amzn-Trace-Id` (§0.1, §1.6)."""
-    reply = gw.fetch("POST", "/custom/http/table", {"Content-Type": "text/plain"}, b"plain")
-    assert reply.status == 200 and reply.header("X-Body") == "plain"
+    """Mapped headers the table drops never reach the backend; the gateway asks for
+    `gzip,deflate` itself and inflates the answer before mappings read it, tells the backend
+    `X-Forwarded-*`, and answers with the request's `X-Amzn-Trace-Id` ([AWS-REC]
+    test_http_integration_with_lambda[HTTP]; §0.1, §1.6)."""
+    reply = gw.fetch(
+        "POST",
+        "/custom/http/table",
+        {"Content-Type": "text/plain", "Accept-Encoding": "br"},
+        b"plain",
+    )
+    assert reply.status == 200 and reply.header("X-Body") == "plain"  # read from the inflated body
+    assert reply.header("Content-Encoding") is None
     data = reply.json()
     assert isinstance(data, dict)
     seen = {k.lower(): v for k, v in data["headers"]}
-    assert seen["x-ok"] == "ok"
-    assert not {"max-forwards", "content-md5", "accept-encoding"} & set(seen)
+    assert seen["x-ok"] == "ok" and seen["accept-encoding"] == "gzip,deflate"
+    assert seen["x-forwarded-for"] == "127.0.0.1" and seen["x-forwarded-proto"] == "http"
+    assert not {"max-forwards", "content-md5"} & set(seen)
     assert reply.header("X-Amzn-Trace-Id") == seen["x-amzn-trace-id"]
 
 

@@ -98,27 +98,31 @@ DEFAULT_TIMEOUT_MS = 29000
 
 
 class Upstreams:
-    """The pooled client session, created inside the running event loop on first use."""
+    """The pooled client sessions, created inside the running event loop on first use: one
+    that hands the backend's body back as sent (proxies) and one that inflates it (non-proxy
+    integrations, whose templates and mappings read the body)."""
 
     def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
+        self._sessions: dict[bool, aiohttp.ClientSession] = {}
 
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+    def session(self, decompress: bool = False) -> aiohttp.ClientSession:
+        session = self._sessions.get(decompress)
+        if session is None or session.closed:
             connector = aiohttp.TCPConnector(limit=256, ttl_dns_cache=300)
-            # The body comes back as the backend sent it: a compressed answer (the client asked
-            # for it) keeps its Content-Encoding, which the table passes through.
-            self._session = aiohttp.ClientSession(
+            # Without inflating, a compressed answer (the client asked for it) keeps its
+            # Content-Encoding, which the header table passes through.
+            session = aiohttp.ClientSession(
                 connector=connector,
-                auto_decompress=False,
+                auto_decompress=decompress,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=SKIP_AUTO_HEADERS,
             )
-        return self._session
+            self._sessions[decompress] = session
+        return session
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        for session in self._sessions.values():
+            await session.close()
 
 
 @dataclass(frozen=True)
@@ -175,24 +179,36 @@ def target_url(
 
 
 def _forward_headers(
-    request: Request, mapped: Mapping[str, str], rest: bool = True
+    request: Request, mapped: Mapping[str, str], rest: bool = True, api_id: str = ""
 ) -> list[tuple[str, str]]:
-    """The client's headers less those not forwarded (for REST, those the table drops), then
-    the mapped ones."""
+    """The client's headers less those not forwarded (for REST, those the table drops), the
+    gateway's own, then the mapped ones. A REST backend also gets the request's
+    `X-Amzn-Trace-Id` and `x-amzn-apigateway-api-id` ([AWS-REC]
+    test_apigateway_http.snapshot.json#test_http_integration_with_lambda[HTTP_PROXY])."""
     dropped = REST_NOT_FORWARDED if rest else NOT_FORWARDED
     headers = [
         (k, v)
         for k, v in request.headers
         if k not in dropped and not (rest and k == "authorization" and v.startswith(_SIGV4))
     ]
-    headers += [
-        ("X-Forwarded-For", request.source_ip),
-        ("X-Forwarded-Port", str(request.server_port)),
-        ("X-Forwarded-Proto", request.scheme),
-    ]
+    if rest:
+        if request.header("x-amzn-trace-id") is None:
+            headers.append(("X-Amzn-Trace-Id", request.trace_header()))
+        headers.append(("x-amzn-apigateway-api-id", api_id))
+    headers += forwarded_headers(request)
     mapped_names = {name.lower() for name in mapped}
     return [h for h in headers if h[0].lower() not in mapped_names] + [
         (k, v) for k, v in mapped.items() if k.lower() not in dropped
+    ]
+
+
+def forwarded_headers(request: Request) -> list[tuple[str, str]]:
+    """`X-Forwarded-For`, `-Port`, `-Proto`: what every REST HTTP backend is told of the
+    client ([AWS-REC] test_http_integration_with_lambda, HTTP and HTTP_PROXY)."""
+    return [
+        ("X-Forwarded-For", request.source_ip),
+        ("X-Forwarded-Port", str(request.server_port)),
+        ("X-Forwarded-Proto", request.scheme),
     ]
 
 
@@ -248,7 +264,7 @@ async def forward(
         path_values = {**path_params, **mapped.path}
         query = _query(request, mapped.querystring)
         url = target_url(uri, path_values, query, variables)
-        headers = _forward_headers(request, mapped.header, rest)
+        headers = _forward_headers(request, mapped.header, rest, str(context.get("apiId") or ""))
     response = await _send(upstreams, request, integration, url, headers, rest)
     if mappings.http_responses:
         return _map_http_response(response, mappings, values)
@@ -325,15 +341,17 @@ async def send(
     url: str,
     headers: list[tuple[str, str]],
     body: bytes,
+    decompress: bool = False,
 ) -> Response:
-    """One upstream call; the upstream's status and headers as they came (4xx/5xx included)."""
+    """One upstream call; the upstream's status and headers as they came (4xx/5xx included),
+    the body inflated when `decompress` (non-proxy integrations) and as sent otherwise."""
     endpoint = _endpoint(url)
     method = str(integration.get("httpMethod") or "ANY").upper()
     method = request.method if method == "ANY" else method
     timeout_s = float(integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
     ssl = not integration.get("tlsInsecureSkipVerification")
     try:
-        async with upstreams.session().request(
+        async with upstreams.session(decompress).request(
             method,
             endpoint,
             headers=headers,
