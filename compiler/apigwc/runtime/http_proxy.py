@@ -11,9 +11,10 @@ Reference §1.8: method, path, multi-value headers and query strings pass throug
 remapped, or otherwise modified" for HTTP integrations (developer guide, REST API important
 notes; `REQUEST_DROPPED`, `RESPONSE_REMAPPED`, `RESPONSE_DROPPED` below): e.g. `Content-MD5` and
 `Max-Forwards` never reach the backend, and the backend's `Server`, `Date` or `x-amzn-RequestId`
-come back as `x-amzn-Remapped-*`. The client only gets what it asked for: no `Accept-Encoding`
-is added, and a compressed answer passes through with its `Content-Encoding`. One pooled aiohttp
-session per process serves every upstream (chosen over httpx by benchmark: ~10x the requests/s).
+come back as `x-amzn-Remapped-*`. A proxy adds no `Accept-Encoding` of its own and passes a
+compressed answer through with its `Content-Encoding`; non-proxy calls (integration_custom.py)
+ask for `gzip,deflate` and get the answer inflated, as AWS recordings show. Pooled aiohttp
+sessions serve every upstream (chosen over httpx by benchmark: ~10x the requests/s).
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ REMAPPED = frozenset({"connection", "content-length", "date", "server"})
 DROPPED = frozenset({"transfer-encoding", "via"})
 # A SigV4 `Authorization` is dropped before the backend (the table's footnote).
 _SIGV4 = "AWS4-"
-# aiohttp adds `Accept-Encoding: gzip, deflate` to every request unless told not to; API Gateway
-# sends the backend no coding the client (or a mapping) did not ask for.
+# aiohttp adds `Accept-Encoding: gzip, deflate` to every request unless told not to; a proxy
+# sends the backend only the client's (or a mapping's) coding.
 SKIP_AUTO_HEADERS = frozenset({"Accept-Encoding"})
 DEFAULT_TIMEOUT_MS = 29000
 
