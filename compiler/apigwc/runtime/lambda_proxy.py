@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from . import payloads
 from .context import Request
 from .gateway_responses import GatewayError, Response
 
@@ -41,17 +42,8 @@ def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]] | None:
 
 
 def is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> bool:
-    """Does a media type match `binaryMediaTypes` (`*/*` and `image/*` wildcards allowed)?"""
-    media = (content_type or "").split(";")[0].strip().lower()
-    if not media:
-        return False
-    for pattern in binary_media_types:
-        kind, _, sub = pattern.lower().partition("/")
-        if pattern.lower() == media or (
-            sub == "*" and (kind == "*" or media.startswith(kind + "/"))
-        ):
-            return True
-    return False
+    """Does a media type match `binaryMediaTypes`? (One rule: `payloads.is_binary_media_type`.)"""
+    return payloads.is_binary_media_type(content_type or "", binary_media_types)
 
 
 def _header_maps(
@@ -306,7 +298,7 @@ def rest_response(result: Any, accept: str | None, binary_media_types: tuple[str
     decode = (
         result.get("isBase64Encoded") is True
         and bool(binary_media_types)
-        and is_binary((accept or "").split(",")[0], binary_media_types)
+        and is_binary(payloads.first_accept(accept), binary_media_types)
     )
     return Response(status, _with_content_type(headers), _decoded_body(result, decode))
 
