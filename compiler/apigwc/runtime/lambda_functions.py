@@ -447,9 +447,11 @@ def _exited(exc: BaseException, context: LambdaContext) -> FunctionError:
     )
 
 
-_PLAIN = (float, type(None))  # exact types JSON returns unchanged, beside str, int and bool
+_PLAIN = (float, type(None), bool)  # exact types JSON returns unchanged, beside str and int
 _COPY_DEPTH = 32  # deeper results take the json round trip, which also detects cycles
-_PLAIN_INT = 10**18  # larger ints take the json round trip (their text length is not bounded)
+# Larger ints take the json round trip (their text length is not bounded).
+_PLAIN_INT = 10**18
+_LEAST_PLAIN_INT = -_PLAIN_INT
 
 
 def _as_returned(result: Any) -> Any:
@@ -457,17 +459,17 @@ def _as_returned(result: Any) -> Any:
     past Lambda's response size limit.
 
     A result of plain dicts (string keys), lists and scalars round-trips to an equal copy, so
-    it is copied directly (the common proxy response, a third of the cost) while adding up a
-    bound of its serialised size; only a result whose bound passes the limit is serialised to
+    it is copied directly (the common proxy response, a third of the cost) while counting its
+    characters and values; only a result whose count could pass the limit is serialised to
     measure it. Anything else (tuples, non-string keys, other types, deep nesting) takes
     `json.loads(json.dumps(...))`, which also raises for what Lambda cannot serialise."""
-    bound = [0]
-    copied = _plain_copy(result, 0, bound)
+    count = [0]
+    copied = _plain_copy(result, 0, count)
     if copied is _NOT_PLAIN:
         text = json.dumps(result)
         _check_size(text)
         return json.loads(text)
-    if bound[0] > MAX_RESPONSE_BYTES:
+    if count[0] * _MAX_BYTES_PER_COUNT > MAX_RESPONSE_BYTES:
         _check_size(json.dumps(result))
     return copied
 
@@ -483,47 +485,76 @@ def _check_size(text: str) -> None:
 
 
 _NOT_PLAIN: Any = object()
+# What one counted character or value may take once serialised: a character at most 12 bytes
+# escaped (an astral character is two `\\uXXXX`), a value with its quotes, brackets and
+# separator at most 32 (a float prints in at most 24 characters, a plain int in 19).
+_MAX_BYTES_PER_COUNT = 32
 
 
-def _plain_copy(value: Any, depth: int, bound: list[int]) -> Any:
-    """A copy of a plain value, adding to `bound[0]` at least its serialised length: a string
-    character is at most 12 bytes escaped (an astral character, two `\\uXXXX`), a float or a
-    small int at most 24, quotes and brackets 2 and a separator 2."""
+def _plain_copy(value: Any, depth: int, count: list[int]) -> Any:
+    """A copy of a plain value, adding its characters (strings and keys) and values to
+    `count[0]`. Scalars inside containers are handled in the containers' loops (a call per
+    scalar was most of the copy's cost)."""
     kind = type(value)
+    if kind is dict:
+        return _copy_dict(value, depth, count)
+    if kind is list:
+        return _copy_list(value, depth, count)
     if kind is str:
-        bound[0] += 12 * len(value) + 4
+        count[0] += len(value) + 1
         return value
-    if kind is int:
-        if -_PLAIN_INT < value < _PLAIN_INT:
-            bound[0] += 24
-            return value
-        return _NOT_PLAIN
-    if kind in _PLAIN or kind is bool:
-        bound[0] += 26
+    if kind in _PLAIN or (kind is int and _LEAST_PLAIN_INT < value < _PLAIN_INT):
+        count[0] += 1
         return value
+    return _NOT_PLAIN
+
+
+def _copy_dict(value: dict[Any, Any], depth: int, count: list[int]) -> Any:
     if depth >= _COPY_DEPTH:
         return _NOT_PLAIN
-    bound[0] += 4  # brackets and a separator
-    if kind is dict:
-        out = {}
-        for key, item in value.items():
-            if type(key) is not str:
+    out = {}
+    chars = 0  # characters of keys and string values
+    for key, item in value.items():
+        if type(key) is not str:
+            return _NOT_PLAIN
+        kind = type(item)
+        if kind is str:
+            chars += len(key) + len(item)
+        elif kind is int:
+            if not _LEAST_PLAIN_INT < item < _PLAIN_INT:
                 return _NOT_PLAIN
-            bound[0] += 12 * len(key) + 6
-            copied = _plain_copy(item, depth + 1, bound)
-            if copied is _NOT_PLAIN:
+            chars += len(key)
+        elif kind is float or kind is bool or item is None:
+            chars += len(key)
+        else:
+            item = _plain_copy(item, depth + 1, count)
+            if item is _NOT_PLAIN:
                 return _NOT_PLAIN
-            out[key] = copied
-        return out
-    if kind is list:
-        items = []
-        for item in value:
-            copied = _plain_copy(item, depth + 1, bound)
-            if copied is _NOT_PLAIN:
+            chars += len(key)
+        out[key] = item
+    count[0] += chars + len(value) + 1
+    return out
+
+
+def _copy_list(value: list[Any], depth: int, count: list[int]) -> Any:
+    if depth >= _COPY_DEPTH:
+        return _NOT_PLAIN
+    items = []
+    chars = 0  # characters of string items
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            chars += len(item)
+        elif kind is int:
+            if not _LEAST_PLAIN_INT < item < _PLAIN_INT:
                 return _NOT_PLAIN
-            items.append(copied)
-        return items
-    return _NOT_PLAIN
+        elif not (kind is float or kind is bool or item is None):
+            item = _plain_copy(item, depth + 1, count)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
+        items.append(item)
+    count[0] += chars + len(value) + 1
+    return items
 
 
 def _import(folder: Path, module_name: str) -> ModuleType:
