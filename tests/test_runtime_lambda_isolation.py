@@ -98,6 +98,28 @@ def test_a_runaway_function_is_throttled_at_its_own_limit_and_never_starves_anot
     # The 3 timed-out invocations still run (until their 3 s sleep ends) and still count.
     assert served.get("/slow?seconds=0").status == 500
     assert served.get("/fast").status == 200
+    # Each failure logged once, with its reason: the function timeouts and the throttles.
+    timed_out = served.log_lines("Sandbox.Timedout", at_least=3)
+    assert timed_out == [
+        "GET /slow: Lambda integration Slow failed: Lambda execution failed due to customer "
+        "function error: Sandbox.Timedout: Task timed out after 1.00 seconds"
+    ] * 3
+    throttled = served.log_lines("Lambda invocation throttled: function Slow", at_least=38)
+    assert len(throttled) == 38
+
+
+def test_without_reserved_concurrency_a_runaway_function_still_leaves_room(
+    served: Served,
+) -> None:
+    # The pool has room for every function at its limit (Lambda's default 1000 here): 40
+    # runaway invocations run, time out (502) and keep their threads, and Fast still answers.
+    with ThreadPoolExecutor(41) as pool:
+        slow = [pool.submit(served.get, "/slow/unreserved?seconds=2") for _ in range(40)]
+        first = next(as_completed(slow)).result()
+        fast = served.get("/fast")
+        replies = [f.result() for f in slow]
+    assert (first.status, fast.status, fast.body) == (502, 200, b"fast")
+    assert {r.status for r in replies} == {502}
 
 
 def test_reserved_concurrency_zero_throttles_every_invocation(served: Served) -> None:
