@@ -100,10 +100,14 @@ def test_a_runaway_function_is_throttled_at_its_own_limit_and_never_starves_anot
     assert served.get("/fast").status == 200
     # Each failure logged once, with its reason: the function timeouts and the throttles.
     timed_out = served.log_lines("Sandbox.Timedout", at_least=3)
-    assert timed_out == [
-        "GET /slow: Lambda integration Slow failed: Lambda execution failed due to customer "
-        "function error: Sandbox.Timedout: Task timed out after 1.00 seconds"
-    ] * 3
+    assert (
+        timed_out
+        == [
+            "GET /slow: Lambda integration Slow failed: Lambda execution failed due to customer "
+            "function error: Sandbox.Timedout: Task timed out after 1.00 seconds"
+        ]
+        * 3
+    )
     throttled = served.log_lines("Lambda invocation throttled: function Slow", at_least=38)
     assert len(throttled) == 38
 
