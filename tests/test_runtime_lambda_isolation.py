@@ -199,3 +199,15 @@ def test_an_integration_timeout_logs_route_function_and_reason(served: Served) -
         "GET /slow/short: Lambda integration Sleepy failed: "
         "Execution failed due to a timeout error (200 ms)"
     ]
+
+
+def test_a_dry_run_invocation_runs_nothing(served: Served) -> None:
+    # Lambda's DryRun checks the request and answers 204 without running the function.
+    marker = served.tmp / "dry.json"
+    body = json.dumps({"marker": str(marker)}).encode()
+    headers = {"Content-Type": "application/json", "InvocationType": "DryRun"}
+    assert served.get("/custom", headers, body).body == b""
+    # A synchronous call after it has run to its end; the dry run wrote nothing.
+    sync = json.dumps({"marker": str(served.tmp / "after-dry.json")}).encode()
+    assert served.get("/custom", {"Content-Type": "application/json"}, sync).status == 200
+    assert not marker.exists()
