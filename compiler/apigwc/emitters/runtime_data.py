@@ -108,6 +108,7 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
                 "handler": f.handler,
                 "timeout": f.timeout,
                 "memorySize": f.memory_size,
+                "reservedConcurrentExecutions": f.reserved_concurrent_executions,
                 "environment": dict(f.environment),
             }
             for name, f in api.deployment.functions.items()

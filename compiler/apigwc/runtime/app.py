@@ -45,7 +45,7 @@ from .contract import ContractCheck
 from .cors import CorsConfiguration, is_preflight
 from .gateway_responses import GatewayError, Response
 from .http_proxy import ProxyMappings, Upstreams, forward, mapping_values
-from .lambda_functions import FunctionError, Functions
+from .lambda_functions import FunctionError, Functions, Throttled
 from .request_validation import RequestValidation, Validator
 from .routing import Match, Router, canonical_path
 from .stage_variables import has_stage_variables, render
@@ -395,19 +395,22 @@ class Gateway:
         event = self._event(request, match, context, version)
         try:
             result = await self.functions.invoke(name, event, plan.timeout_s)
-        except TimeoutError:
-            raise GatewayError("INTEGRATION_TIMEOUT") from None
-        except FunctionError:
-            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", status=502) from None
-        if self.protocol == "HTTP":
-            return (
-                lambda_proxy.http_v2_response(result)
-                if version == "2.0"
-                else lambda_proxy.http_v1_response(result)
+        except (TimeoutError, FunctionError, Throttled) as error:
+            raise lambda_proxy.invocation_failure(
+                error, match.route, name, plan.timeout_s
+            ) from None
+        try:
+            if self.protocol == "HTTP":
+                return (
+                    lambda_proxy.http_v2_response(result)
+                    if version == "2.0"
+                    else lambda_proxy.http_v1_response(result)
+                )
+            response = lambda_proxy.rest_response(
+                result, request.header("accept"), self.binary_media_types
             )
-        response = lambda_proxy.rest_response(
-            result, request.header("accept"), self.binary_media_types
-        )
+        except GatewayError as error:  # a malformed result: logged with its reason
+            raise lambda_proxy.logged(error, match.route, name) from None
         response.headers.append(("X-Amzn-Trace-Id", request.trace_header()))
         return response
 
