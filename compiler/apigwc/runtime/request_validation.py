@@ -29,6 +29,8 @@ from urllib.parse import quote
 import fastjsonschema
 from fastjsonschema import JsonSchemaValueException
 
+from . import json_input
+
 MODEL_REF_PREFIX: Final = "#/models/"
 DRAFT4: Final = "http://json-schema.org/draft-04/schema#"
 _DEFS: Final = "x-apigwc-models"
@@ -269,15 +271,21 @@ def media_type_of(content_type: str | None) -> str:
 
 
 def check_body(validator: Validator, body: bytes) -> ValidationFailure | None:
-    """Validate the JSON payload; an empty body is validated as `{}` ([LS] §1.5)."""
+    """Validate the JSON payload; an empty body is validated as `{}` ([LS] §1.5).
+
+    A body that cannot be validated (not JSON, nested deeper than `json_input.MAX_JSON_DEPTH`, or
+    deep enough to exhaust a recursive model's validator) is an invalid body: 400, as API
+    Gateway answers any body its validator rejects (inferred: fail closed)."""
     try:
-        document = json.loads(body) if body.strip() else {}
+        document = json_input.loads(body) if body.strip() else {}
     except ValueError as error:
         return _body_failure(f"Invalid JSON: {error}")
     try:
         validator(document)
     except JsonSchemaValueException as error:
         return _body_failure(_violation_text(error))
+    except RecursionError:
+        return _body_failure("JSON nested too deep to validate")
     return None
 
 
