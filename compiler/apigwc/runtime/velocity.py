@@ -6,7 +6,9 @@ both share: how Java prints values, the Java-style members a template may call, 
 
 - values print as Java's `toString`: maps `{k=v, k2=v2}`, lists `[a, b]`, JSON arrays from
   `$input.path` as compact JSON (§3.2), booleans `true`/`false`, doubles `1.0E10`; null prints as
-  nothing (AWS, unlike plain Velocity, [AWS-REC] §3.2/§3.4/§3.5);
+  nothing (AWS, unlike plain Velocity, [AWS-REC] §3.2/§3.4/§3.5), and so do the maps AWS keeps
+  opaque (`SilentMap`: `$context.identity`, the override maps); what would print, or a string
+  method's result, longer than `render_budget.MAX_TEXT_CHARS` raises `BudgetExceeded`;
 - members resolve only to Java-style methods of strings, lists and maps, to map keys and to the
   listed public members of `VtlObject`s ($input, $util, map entries), so a template (untrusted spec
   text) cannot reach Python internals.

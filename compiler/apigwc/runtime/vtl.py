@@ -6,7 +6,9 @@ only. Needs the PyPI package `airspeed-ext` (LocalStack's maintained fork of air
 
 Flow: template text → `Template.compile(text)` once at start-up (syntax errors raise
 `VtlTemplateError` there) → `template.render(request, context, stage_variables)` per request →
-`RenderResult(body, request_override, response_override)`. Any failure while rendering raises
+`RenderResult(body, request_override, response_override)`; a response template is rendered with
+`carried=` the request template's `response_override.carried`, so it reads the overrides that
+template set. Any failure while rendering (a budget of `render_budget` exceeded included) raises
 `VtlRenderError`, which the pipeline answers with `500 {"message": "Internal server error"}`.
 Templates that are plain text plus simple references (`$input.params('x')`, `$input.body`,
 `$input.json('$.a')`, `$context.a.b`, `$stageVariables.x`) render without the engine, to the same
@@ -20,7 +22,9 @@ What the template sees:
   `base64Decode` (§3.3).
 - `$context`: the dict the pipeline passes (§3.4) without its `stageVariables`, iterating in the
   recorded Java HashMap order, plus `requestOverride.{path,header,querystring}`
-  and `responseOverride.{header,status}` that `#set` may assign once each (§3.6).
+  and `responseOverride.{header,status}` that `#set` may assign once each (§3.6);
+  `identity` and the override maps print as nothing, as AWS's do.
+- request data is parsed by `json_input.loads` (nesting bounded).
 - `$stageVariables` (§3.5).
 
 Java/Velocity semantics come from `velocity.py` (printing, members) and `velocity_engine.py`
