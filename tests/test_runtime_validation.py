@@ -394,3 +394,23 @@ def test_recursive_model_over_a_deep_document(tmp_path: Path) -> None:
     finally:
         sys.setrecursionlimit(limit)
     assert failure is not None and failure.default_body() == INVALID_BODY
+
+
+def test_backtracking_model_pattern_is_stopped(tmp_path: Path) -> None:
+    # `^(a|a)*b$` against 60 a's backtracks 2^60 times: the deadline stops it in `re`.
+    models = {
+        "Name": {"type": "object", "properties": {"n": {"type": "string", "pattern": "^(a|a)*b$"}}}
+    }
+    module = import_source(compile_models(models, banner="t"), tmp_path, "apigwc_test_pattern")
+    validation = method(
+        {"Name": module.VALIDATORS["Name"]}, parameters=False, models={"application/json": "Name"}
+    )
+
+    def check(value: str) -> ValidationFailure | None:
+        body = ('{"n": "%s"}' % value).encode()
+        return validation.check(path={}, querystring={}, headers={}, content_type=None, body=body)
+
+    failure = check("a" * 60)
+    assert failure is not None and failure.default_body() == INVALID_BODY
+    assert "time budget" in failure.validation_error
+    assert check("aab") is None

@@ -30,6 +30,7 @@ import fastjsonschema
 from fastjsonschema import JsonSchemaValueException
 
 from . import json_input
+from .render_budget import RenderTimeout, within_deadline
 
 MODEL_REF_PREFIX: Final = "#/models/"
 DRAFT4: Final = "http://json-schema.org/draft-04/schema#"
@@ -281,11 +282,15 @@ def check_body(validator: Validator, body: bytes) -> ValidationFailure | None:
     except ValueError as error:
         return _body_failure(f"Invalid JSON: {error}")
     try:
-        validator(document)
+        # A model `pattern` runs `re` on client data: a backtracking one (`^(a|a)*b$`) would
+        # freeze the event loop, so validation has the templates' deadline (`render_budget`).
+        within_deadline(lambda: validator(document))
     except JsonSchemaValueException as error:
         return _body_failure(_violation_text(error))
     except RecursionError:
         return _body_failure("JSON nested too deep to validate")
+    except RenderTimeout:
+        return _body_failure("validation exceeded its time budget")
     return None
 
 
