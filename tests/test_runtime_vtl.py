@@ -776,3 +776,9 @@ def test_response_template_reads_what_the_request_template_set() -> None:
     assert combined == ResponseOverride(status=201, header={"foo": "bar"})
     # Carried values are the request template's: the pipeline's next request starts afresh.
     assert response_template.render(REQUEST, CONTEXT, {}).body.startswith('{"statusOverride": ""')
+
+
+def test_null_object_set_into_an_override_overrides_nothing() -> None:
+    text = "#set($context.requestOverride.header.X = $input.path('$.none'))$input.path('$.none')"
+    result = Template.compile(text).render(REQUEST, CONTEXT, {})
+    assert (result.body, dict(result.request_override.header)) == ("", {})

@@ -741,7 +741,9 @@ def _override_map(values: Any, name: str) -> dict[str, str]:
     found = values.get(name) if isinstance(values, Mapping) else None
     if not isinstance(found, Mapping):
         return {}
-    return {str(k): _override_value(v) for k, v in found.items()}
+    # `$input.path`'s null object may be `#set` (it is a value to Velocity); as an override it
+    # is null, which overrides nothing, as `#set` of a plain null would.
+    return {str(k): _override_value(v) for k, v in found.items() if not is_null(v)}
 
 
 def _request_override(values: Any) -> RequestOverride:
