@@ -7,7 +7,9 @@ Templates are spec text run on the event loop's thread, so a hostile or careless
 such as `.matches("(a|a)*b")` on a request value, nested `#foreach` loops, a string doubled in a
 loop) would stall every route. Flow: `velocity_engine.merge` runs the render through
 `within_deadline(call)` and gives it a `StepBudget`; exceeding either raises, and the pipeline
-answers `500 {"message": "Internal server error"}` as for any failed template.
+answers `500 {"message": "Internal server error"}` as for any failed template. Request validation
+(`request_validation.check_body`) runs its model validator within the same deadline, since a
+model's `pattern` is a regex run on client data (400 `Invalid request body` when it runs out).
 
 Why a timer signal rather than a worker: Python's `re` cannot be interrupted from another thread
 while it runs in C, and holds the GIL meanwhile, so a worker thread would still freeze the loop; a
