@@ -537,3 +537,16 @@ def test_integration_endpoint_address(url: str, valid: bool) -> None:
     with pytest.raises(GatewayError) as raised:
         http_proxy._endpoint(url)
     assert raised.value.response_type == "API_CONFIGURATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["method.request.body.a", "method.request.body", "method.request.body.a[0]"],
+)
+def test_body_nested_too_deep_selects_nothing(expression: str) -> None:
+    # 2 KB nested 1,000 levels: json_input refuses it, the JSONPath selects nothing (a mapped
+    # value that resolves to nothing is not sent, §1.6) instead of a RecursionError.
+    deep = b'{"a":' + b"[" * 1000 + b"]" * 1000 + b"}"
+    values = MappingValues(body=deep)
+    selected = compile_rest_expression(expression)(values)
+    assert selected == (deep.decode() if expression == "method.request.body" else None)

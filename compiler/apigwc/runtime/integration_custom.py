@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from . import lambda_proxy, payloads
+from . import json_input, lambda_proxy, payloads
 from .context import Request, request_id
 from .gateway_responses import GatewayError, Response
 from .http_proxy import REST_NOT_FORWARDED, Upstreams, forwarded_headers, send, target_url
@@ -171,7 +171,7 @@ async def invoke_lambda(
     if name is None:
         raise GatewayError("API_CONFIGURATION_ERROR")
     try:
-        event = json.loads(payload) if payload.strip() else {}
+        event = json_input.loads(payload) if payload.strip() else {}
     except ValueError:
         raise GatewayError("API_CONFIGURATION_ERROR") from None
     if invocation_type not in (None, "RequestResponse"):
@@ -256,7 +256,8 @@ def method_response(
         if is_binary and convert.handling == payloads.CONVERT_TO_TEXT:
             text = base64.b64encode(endpoint.body)
         backend = vtl_request.with_body(text.decode("utf-8", "replace"))
-        result = templates.render(picked[1], backend, context, context.get("stageVariables") or {})
+        stage_variables = context.get("stageVariables") or {}
+        result = templates.render(picked[1], backend, context, stage_variables, override.carried)
         body, content = convert(result.body.encode(), False), picked[0]
         override = override.then(result.response_override)
     status = override.status or int(chosen.get("statusCode") or 200)

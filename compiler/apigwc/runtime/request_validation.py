@@ -29,7 +29,9 @@ from urllib.parse import quote
 import fastjsonschema
 from fastjsonschema import JsonSchemaValueException
 
+from . import json_input
 from .payloads import media_type
+from .render_budget import RenderTimeout, within_deadline
 
 MODEL_REF_PREFIX: Final = "#/models/"
 DRAFT4: Final = "http://json-schema.org/draft-04/schema#"
@@ -271,15 +273,25 @@ def media_type_of(content_type: str | None) -> str:
 
 
 def check_body(validator: Validator, body: bytes) -> ValidationFailure | None:
-    """Validate the JSON payload; an empty body is validated as `{}` ([LS] §1.5)."""
+    """Validate the JSON payload; an empty body is validated as `{}` ([LS] §1.5).
+
+    A body that cannot be validated (not JSON, nested deeper than `json_input.MAX_JSON_DEPTH`, or
+    deep enough to exhaust a recursive model's validator) is an invalid body: 400, as API
+    Gateway answers any body its validator rejects (inferred: fail closed)."""
     try:
-        document = json.loads(body) if body.strip() else {}
+        document = json_input.loads(body) if body.strip() else {}
     except ValueError as error:
         return _body_failure(f"Invalid JSON: {error}")
     try:
-        validator(document)
+        # A model `pattern` runs `re` on client data: a backtracking one (`^(a|a)*b$`) would
+        # freeze the event loop, so validation has the templates' deadline (`render_budget`).
+        within_deadline(lambda: validator(document))
     except JsonSchemaValueException as error:
         return _body_failure(_violation_text(error))
+    except RecursionError:
+        return _body_failure("JSON nested too deep to validate")
+    except RenderTimeout:
+        return _body_failure("validation exceeded its time budget")
     return None
 
 
