@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin
 
 from apigwc.diagnostics.model import Origin, Position
+from apigwc.loader.files import Roots
 from apigwc.loader.json_reader import json_source_map
 from apigwc.loader.positions import SourceMap, Span, split_pointer
 
@@ -65,6 +66,8 @@ class Document:
     files: dict[str, SourceFile] = field(default_factory=dict)
     # (extension key, origin of the object that holds it), found while scanning for `$ref`s
     extension_sites: list[tuple[str, Origin]] = field(default_factory=list)
+    # the folders referenced files must lie in (None: the root file's own folder)
+    roots: Roots | None = None
 
     @property
     def data(self) -> Any:
