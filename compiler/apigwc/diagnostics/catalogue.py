@@ -321,6 +321,17 @@ _CODES: tuple[Code, ...] = (
         "name a regular file; apigwc never reads devices, pipes, sockets or folders for a spec",
         "A `$ref` names a device, FIFO, socket or folder: reading one could hang or never end.",
     ),
+    Code(
+        "AGW145",
+        "ref-expansion",
+        E,
+        "$ref {ref!r}: inlined schema references copy more than {limit:,} values",
+        "refer to named models (components/schemas, definitions) instead of inlining; this "
+        "looks like a reference bomb",
+        "Schema references that are not named models are copied where they are used; many "
+        "references to schemas that themselves hold many references multiply, so the copying "
+        "is bounded, as YAML aliases are (AGW107).",
+    ),
     # --- 2xx: shape of extensions ----------------------------------------------------------
     Code(
         "AGW201",

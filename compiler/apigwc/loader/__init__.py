@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from pathlib import Path
 from typing import Any
 
@@ -348,9 +349,26 @@ def _check_targets(doc: Document, refs: list[tuple[str, Origin]], sink: Sink) ->
         if ref.startswith(_MODEL_REF_PREFIXES):
             continue
         try:
+            _refuse_enclosing(doc, ref, holder)
             _follow(doc, ref, holder, good, cyclic)
         except RefError as err:
+            doc.cut.add(holder)
             sink.report(err.code, holder.child("$ref"), **{**err.fields, "ref": ref})
+
+
+_MODEL_POINTER = re.compile(r"^/(?:definitions|components/schemas)/[^/]+$")
+
+
+def _refuse_enclosing(doc: Document, ref: str, holder: Origin) -> None:
+    """A `$ref` in the root file to an object that holds it (`$ref: "#"`, `#/paths` inside
+    paths): inlining it never ends, so it is a cycle. Only a named model may hold a reference
+    to itself (it stays a reference); schemas in other files are bundled as named models."""
+    target = doc.target_of(ref, holder)
+    if target.file != doc.root or holder.file != doc.root or _MODEL_POINTER.match(target.pointer):
+        return
+    if holder.pointer.startswith(target.pointer + "/"):
+        path = f"{holder.file}#{holder.pointer} -> {target.file}#{target.pointer}"
+        raise RefError("AGW111", chain=f"{path}, which holds the $ref itself")
 
 
 def _follow(

@@ -68,6 +68,9 @@ class Document:
     extension_sites: list[tuple[str, Origin]] = field(default_factory=list)
     # the folders referenced files must lie in (None: the root file's own folder)
     roots: Roots | None = None
+    # objects whose `$ref` loops or holds itself, reported once by the loader: resolving one
+    # gives an empty object, so that no later pass follows the loop
+    cut: set[Origin] = field(default_factory=set)
 
     @property
     def data(self) -> Any:
@@ -114,6 +117,8 @@ class Document:
 
     def resolve(self, ref: str, base: Origin) -> tuple[Any, Origin]:
         target = self.target_of(ref, base)
+        if base in self.cut:
+            return {}, target
         if target.file not in self.files:
             raise RefError("AGW110", ref=ref, reason=f"{target.file} was not loaded")
         return self.get(target), target
