@@ -62,6 +62,7 @@ def load(
     sink.locator = doc.locate
     if not _load_file(doc, root, sink, Origin(root, "")) or not _root_is_mapping(doc, sink):
         return None
+    doc.swagger2 = _is_swagger2(doc.data)
     _load_references(doc, sink, allow_remote_refs)
     _check_code_folders(doc, sink)
     return doc
@@ -83,9 +84,14 @@ def load_text(
     doc.files[name] = source
     if not _root_is_mapping(doc, sink):
         return None
+    doc.swagger2 = _is_swagger2(doc.data)
     _load_references(doc, sink, allow_remote=False)
     _check_code_folders(doc, sink)
     return doc
+
+
+def _is_swagger2(data: dict[str, Any]) -> bool:
+    return str(data.get("swagger", "")).startswith("2")
 
 
 def _root_is_mapping(doc: Document, sink: Sink) -> bool:
@@ -272,7 +278,7 @@ def _iter_refs(data: Any, file: str, sites: list[tuple[str, Origin]]) -> list[tu
 def _load_references(doc: Document, sink: Sink, allow_remote: bool) -> None:
     pending = [doc.root]
     scanned: set[str] = set()
-    failed: set[str] = set()  # reported once, at the first `$ref` naming them; not read again
+    failed = doc.failed  # reported once, at the first `$ref` naming them; not read again
     all_refs: list[tuple[Any, Origin]] = []
     while pending:
         file = pending.pop()
@@ -346,7 +352,7 @@ def _check_targets(doc: Document, refs: list[tuple[str, Origin]], sink: Sink) ->
     good: set[Origin] = set()
     cyclic: set[Origin] = set()
     for ref, holder in refs:
-        if ref.startswith(_MODEL_REF_PREFIXES):
+        if doc.definition_ref(ref).startswith(_MODEL_REF_PREFIXES):
             continue
         try:
             _refuse_enclosing(doc, ref, holder)

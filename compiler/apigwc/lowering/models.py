@@ -127,6 +127,7 @@ class ModelTable:
     def _model_name(self, ref: str, origin: Origin, depth: int) -> str | None:
         if ref.startswith(APIGW_MODEL_URL):
             return ref.rstrip("/").rsplit("/", 1)[-1]
+        ref = self.ctx.doc.definition_ref(ref)  # Swagger 2.0 `$ref: Pet`
         match = _LOCAL_MODEL.match(ref)
         if match and origin.file == self.ctx.doc.root:
             name = split_pointer("/" + match.group(1))[0]
@@ -160,6 +161,8 @@ class ModelTable:
         """Register a schema from another file as a model; its name is its last pointer token."""
         if target in self.bundled:
             return self.bundled[target]
+        if target.file in self.ctx.doc.failed:  # the loader reported it (AGW101 and kin)
+            return None
         try:
             schema = self.ctx.doc.get(target)
         except RefError as err:
