@@ -66,6 +66,7 @@ def import_file(path: str, *, api_id: str | None = None, spec_dir: str = ".") ->
     result.template = template
     if template is None:
         return result
+    template.spec_dir = spec_dir
     data = template.data
     root = Origin(template.path, "")
     if (
