@@ -195,3 +195,27 @@ def test_fifo_swapped_in_after_the_check_does_not_block(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(NotRegular, match="FIFO"):
         read_regular(str(tmp_path / "pipe"), 100)
+
+
+def test_serve_build_takes_allow_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`apigwc serve --allow-root DIR` reaches the build it serves (ServeOptions.allow_roots)."""
+    from apigwc.serve import ServeOptions, build
+
+    spec_dir, outside = layout(tmp_path)
+    (outside / "app.py").write_text("def handler(event, context):\n    return {}\n")
+    (spec_dir / "api.yaml").write_text(spec_with_code("../outside"))
+    monkeypatch.chdir(tmp_path)  # the serve cache, .apigwc-cache/, is made here
+    assert build(spec_dir / "api.yaml", None) is None
+    options = ServeOptions(allow_roots=(str(outside),))
+    built = build(spec_dir / "api.yaml", None, options.allow_roots)
+    assert built is not None
+    assert list(built.runtime_dir.rglob("_functions/*/app.py"))
+
+
+@pytest.mark.parametrize("command", ["validate", "export", "build", "serve"])
+def test_every_reading_command_has_allow_root(command: str) -> None:
+    from apigwc.cli import main
+    from click.testing import CliRunner
+
+    done = CliRunner().invoke(main, [command, "--help"])
+    assert done.exit_code == 0 and "--allow-root" in done.output
