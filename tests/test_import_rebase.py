@@ -150,3 +150,25 @@ def test_function_code_that_is_not_local_says_where_it_is(
     assert len(found) == 1, [d.message for d in imported.sink.diagnostics]
     assert reason in found[0].message
     assert found[0].line == line
+
+
+def test_definition_outside_the_template_folder_needs_allow_root(tmp_path: Path) -> None:
+    """A template's DefinitionUri is read under the same rule as a spec's `$ref`s."""
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "openapi.yaml").write_text(included_api("pet.yaml"))
+    (tmp_path / "shared" / "pet.yaml").write_text(PET)
+    (tmp_path / "app").mkdir()
+    source = tmp_path / "app" / "template.yaml"
+    source.write_text(template("      DefinitionUri: ../shared/openapi.yaml\n"))
+    spec = tmp_path / "app" / "api.yaml"
+    runner = CliRunner()
+    refused = runner.invoke(main, ["import", str(source), "-o", str(spec)])
+    assert refused.exit_code != 0 and "AGW133" in refused.output and "outside" in refused.output
+    shared = str(tmp_path / "shared")
+    done = runner.invoke(main, ["import", str(source), "-o", str(spec), "--allow-root", shared])
+    assert done.exit_code == 0, done.output
+    assert the_ref(spec) == "../shared/pet.yaml"
+    built = runner.invoke(main, ["build", str(spec), "-o", str(tmp_path / "out")])
+    assert built.exit_code == 1 and "AGW143" in built.output
+    args = ["build", str(spec), "-o", str(tmp_path / "out"), "--allow-root", shared]
+    assert runner.invoke(main, args).exit_code == 0

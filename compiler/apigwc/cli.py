@@ -236,12 +236,17 @@ def explain(code: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
 @click.option("--api", "api_id", default=None, help="The logical id of the API to import.")
-def import_(file: str, output: str | None, api_id: str | None) -> None:
+@allow_root_option
+def import_(
+    file: str, output: str | None, api_id: str | None, allow_roots: tuple[str, ...]
+) -> None:
     """A CloudFormation / SAM template (or an API Gateway export) into a spec apigwc builds."""
     from apigwc.diagnostics.render import render_text
     from apigwc.importer import import_file, render, spec_dir_for
 
-    result = import_file(file, api_id=api_id, spec_dir=spec_dir_for(output))
+    result = import_file(
+        file, api_id=api_id, spec_dir=spec_dir_for(output), allow_roots=allow_roots
+    )
     doc = result.template.doc if result.template is not None else None
     source_line = doc.source_line if doc is not None else (lambda f, n: "")
     click.echo(render_text(result.sink.sorted(), source_line), err=True, nl=False)

@@ -21,6 +21,7 @@ from apigwc.diagnostics.sink import Sink
 from apigwc.loader import Document, display_path
 from apigwc.loader import _load_file as load_file  # the loader's reader: limits, encoding, spans
 from apigwc.loader.document import APIGW_MODEL_URL, is_remote
+from apigwc.loader.files import Roots
 
 INCLUDE = "AWS::Include"
 
@@ -225,9 +226,11 @@ class Template:
         return loaded if loaded is not None else (None, origin)
 
 
-def read_template(path: str, sink: Sink) -> Template | None:
+def read_template(path: str, sink: Sink, allow_roots: tuple[str, ...] = ()) -> Template | None:
+    """Files the template names (includes, definitions) are read from its folder tree and the
+    `allow_roots` folders only, as a spec's `$ref`s are."""
     root = posixpath.normpath(display_path(path))
-    doc = Document(root)
+    doc = Document(root, roots=Roots.of(root, allow_roots))
     sink.locator = doc.locate
     if not load_file(doc, root, sink, Origin(root, "")):
         return None
