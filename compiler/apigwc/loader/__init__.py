@@ -5,8 +5,9 @@ file:line:column map for every file, loads the files that `$ref`s name (relative
 URLs only with `allow_remote_refs`), and checks that every `$ref` points somewhere and that no
 chain of `$ref`s loops (each loop reported once). A referenced file is read only when it lies in
 the root spec's folder tree or under an `allow_roots` folder, symlinks resolved, and is a
-regular file (`files.py`); a function's `codeUri` is held to the same folders. Unreadable input becomes AGW1xx diagnostics and
-a None document, never an exception; a file that fails is read once however often it is named.
+regular file (`files.py`); a function's `codeUri` is held to the same folders. Unreadable input
+becomes AGW1xx diagnostics and a None document, never an exception; a file that fails is read
+once however often it is named.
 
 Why not prance: prance resolves by re-reading files through its own parsers and inlining, which
 loses the positions that every diagnostic needs; `Document` keeps each file apart and resolves on
