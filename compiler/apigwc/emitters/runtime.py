@@ -41,6 +41,7 @@ from apigwc.emitters.runtime_data import (
 )
 from apigwc.export import ExportOptions, export_document
 from apigwc.ir.api import Api
+from apigwc.loader.files import copyable
 from apigwc.runtime.contract import CONTRACT_FILE
 
 RUNTIME_SOURCE = Path(__file__).resolve().parent.parent / "runtime"
@@ -471,9 +472,7 @@ def _function_files(package: str, folders: dict[str, Path]) -> dict[str, bytes]:
             rel = path.relative_to(folder)
             if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
                 continue
-            if path.is_symlink() or not path.is_file() or path.suffix in (".pyc", ".pyo"):
-                continue
-            if not path.resolve().is_relative_to(root):  # reached through a symlinked folder
+            if path.suffix in (".pyc", ".pyo") or not copyable(path, root):
                 continue
             files[f"runtime/{package}/_functions/{name}/{rel.as_posix()}"] = path.read_bytes()
     return files
