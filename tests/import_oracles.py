@@ -47,7 +47,8 @@ def import_and_compile(template: Path, out_dir: Path, api_id: str | None = None)
     if imported.spec is None or imported.sink.has_errors:
         return outcome
     spec_path.write_text(render(imported.spec), encoding="utf-8")
-    compiled = compile_spec(spec_path)
+    # the spec is written apart from the template, whose folder holds the function code
+    compiled = compile_spec(spec_path, allow_roots=(str(template.parent),))
     outcome.spec_path = spec_path
     outcome.api = compiled.api
     outcome.compile_diagnostics = compiled.sink.diagnostics

@@ -6,6 +6,8 @@ Models are compiled to a Python module in a temp folder and imported, as the gen
 from __future__ import annotations
 
 import importlib.util
+import inspect
+import json
 import re
 import sys
 from pathlib import Path
@@ -13,6 +15,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from apigwc.runtime import json_input
+from apigwc.runtime.json_input import MAX_JSON_DEPTH
 from apigwc.runtime.request_validation import (
     RequestValidation,
     ValidationFailure,
@@ -202,6 +206,10 @@ BODY_CASES = [
     ("absent-content-type-is-json [§1.6]", None, b"{}", INVALID_BODY),
     ("other-media-type-uses-$default", "text/plain", b"[]", INVALID_BODY),
     ("$default-model-ok", "text/plain", b"{}", None),
+    # A body that cannot be validated is an invalid body (json_input.MAX_JSON_DEPTH).
+    ("nested-1000-levels-2kb", "application/json", b"[" * 1000 + b"]" * 1000, INVALID_BODY),
+    ("nested-too-deep-$default", "text/plain", b'{"a":' * 300 + b"1" + b"}" * 300, INVALID_BODY),
+    ("nested-within-bound", "text/plain", b'{"a":' * 200 + b"1" + b"}" * 200, None),
 ]
 
 
@@ -351,3 +359,68 @@ def test_models_that_validate_alike_share_one_validator(tmp_path: Path) -> None:
         module.VALIDATORS["Ordered"]({"a": 1, "b": 2})
     with pytest.raises(Exception, match=r"data\.b"):
         module.VALIDATORS["Reordered"]({"a": 1, "b": 2})
+
+
+DEPTH_CASES = [
+    ("at-the-bound", b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH, True),
+    ("one-past-the-bound", b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1), False),
+    ("brackets-in-strings-do-not-count", b'["' + b"[{" * 1000 + b'"]', True),
+    ("escaped-quotes-in-strings", b'["\\"' + b"[" * 1000 + b'"]', True),
+    ("many-shallow-objects", b"[" + b",".join([b'{"a":[1]}'] * 2000) + b"]", True),
+    ("text-input-too", "[" * 300 + "]" * 300, False),
+]
+
+
+@pytest.mark.parametrize(("body", "accepted"), [pytest.param(*c[1:], id=c[0]) for c in DEPTH_CASES])
+def test_json_depth_bound(body: bytes | str, accepted: bool) -> None:
+    if accepted:
+        assert json_input.loads(body) is not None
+    else:
+        with pytest.raises(json_input.JsonTooDeep):
+            json_input.loads(body)
+
+
+def test_recursive_model_over_a_deep_document(tmp_path: Path) -> None:
+    models = {"Tree": {"type": "object", "properties": {"c": {"$ref": "#/models/Tree"}}}}
+    module = import_source(compile_models(models, banner="t"), tmp_path, "apigwc_test_tree")
+    validation = method(
+        {"Tree": module.VALIDATORS["Tree"]},
+        parameters=False,
+        models={"application/json": "Tree"},
+    )
+    levels = MAX_JSON_DEPTH - 1  # `{"c":` levels around the innermost `{}`
+    body = b'{"c":' * levels + b"{}" + b"}" * levels
+
+    def check() -> ValidationFailure | None:
+        return validation.check(path={}, querystring={}, headers={}, content_type=None, body=body)
+
+    assert check() is None  # within the bound, the validator's recursion fits the stack
+    # A stack too small for the document (parser and validator recurse once a level): an
+    # invalid body, not a RecursionError and a plain-text 500.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + MAX_JSON_DEPTH // 2)
+    try:
+        failure = check()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert failure is not None and failure.default_body() == INVALID_BODY
+
+
+def test_backtracking_model_pattern_is_stopped(tmp_path: Path) -> None:
+    # `^(a|a)*b$` against 60 a's backtracks 2^60 times: the deadline stops it in `re`.
+    models = {
+        "Name": {"type": "object", "properties": {"n": {"type": "string", "pattern": "^(a|a)*b$"}}}
+    }
+    module = import_source(compile_models(models, banner="t"), tmp_path, "apigwc_test_pattern")
+    validation = method(
+        {"Name": module.VALIDATORS["Name"]}, parameters=False, models={"application/json": "Name"}
+    )
+
+    def check(value: str) -> ValidationFailure | None:
+        body = json.dumps({"n": value}).encode()
+        return validation.check(path={}, querystring={}, headers={}, content_type=None, body=body)
+
+    failure = check("a" * 60)
+    assert failure is not None and failure.default_body() == INVALID_BODY
+    assert "time budget" in failure.validation_error
+    assert check("aab") is None

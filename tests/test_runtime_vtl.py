@@ -141,6 +141,16 @@ CASES = [
         str(FOREACH_LIMIT),
     ),
     (
+        "foreach-cap-exactly-1000-last-has-next [DG limits §3.1]",
+        "#foreach($i in [1..1001])#if($foreach.count == 1000)$i,$foreach.hasNext#end#end",
+        "1000,true",
+    ),
+    (
+        "foreach-cap-per-loop-not-per-template [DG limits §3.1]",
+        "#set($n = 0)#foreach($a in [1..3])#foreach($i in [1..1500])#set($n = $n + 1)#end#end$n",
+        "3000",
+    ),
+    (
         "foreach-count-and-hasnext",
         "#foreach($i in ['a','b'])$foreach.count$i#if($foreach.hasNext),#end#end",
         "1a,2b",
@@ -155,6 +165,48 @@ CASES = [
     ("string-split", "#set($s = 'a,b,,')#foreach($p in $s.split(','))<$p>#end", "<a><b>"),
     ("interpolated-string", "#set($x = \"id-$input.params('id')\")$x", "id-7"),
     ("macro", "#macro(greet $who)hi $who#end#greet('you')", "hi you"),
+    # Issue 10 point 15: answers AWS recorded
+    (
+        "input-path-missing-set-equals-empty [AWS-REC common empty-body]",
+        '#set($result = $input.path("$.nonExisting")){"body": $result, "nested": $result.nested,'
+        ' "isNull": #if( $result == $null )"true"#else"false"#end, "isEmptyString":'
+        ' #if( $result == "" )"true"#else"false"#end}',
+        '{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}',
+        VtlRequest(body=""),
+    ),
+    (
+        "input-path-empty-list-is-not-empty-string [AWS-REC common nested-empty-list]",
+        '#set($result = $input.path("$.json.listValue")){"body": $result, "nested":'
+        ' $result.nested, "isNull": #if( $result == $null )"true"#else"false"#end,'
+        ' "isEmptyString": #if( $result == "" )"true"#else"false"#end}',
+        '{"body": [], "nested": , "isNull": "false", "isEmptyString": "false"}',
+        VtlRequest(body='{"json": {"listValue": []}}'),
+    ),
+    (
+        "input-path-json-null-is-null-and-empty [AWS-REC common nested-null-list]",
+        '#set($result = $input.path("$.json.listValue")){"body": $result, "nested":'
+        ' $result.nested, "isNull": #if( $result == $null )"true"#else"false"#end,'
+        ' "isEmptyString": #if( $result == "" )"true"#else"false"#end}',
+        '{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}',
+        VtlRequest(body='{"json": {"listValue": null}}'),
+    ),
+    (
+        "url-encode-empty-body-and-null [AWS-REC common response-url-encode]",
+        "EncodedBody=$util.urlEncode($input.body)&EncodedBodyAccess="
+        "$util.urlEncode($input.body.testAccess)",
+        "EncodedBody=%7B%7D&EncodedBodyAccess=",
+        VtlRequest(body=""),
+    ),
+    (
+        "context-maps-print-empty [AWS-REC sqs test_sqs_amz_json_protocol]",
+        "[$context.get('identity')][$context.get('requestOverride')]"
+        "[$context.get('responseOverride')][$context.requestOverride.get('path')]"
+        "[$context.responseOverride.get('header')][$context.identity]",
+        "[][][][][][]",
+    ),
+    ("context-identity-values-still-print", "$context.identity.sourceIp", "127.0.0.1"),
+    ("map-put-then-print", '#set($m = {})#set($x = $m.put("a", 1))$m $m.a', "{a=1} 1"),
+    ("map-set-key", '#set($m = {"a": 0})#set($m.a = 5)#set($m["b"] = 6)$m', "{a=5, b=6}"),
 ]
 
 
@@ -510,6 +562,35 @@ ERROR_CASES = [
     ("parse-unsupported", "#parse('x')"),
     ("evaluate-unsupported", "#evaluate('$input.body')"),
     ("bad-jsonpath", "$input.json('$[?(@.a ~~ 1)]')"),
+    # Budgets (render_budget): each fails the render, which the pipeline answers with 500.
+    (
+        "nested-loops-exceed-step-budget",
+        "#foreach($i in [1..1000])#foreach($j in [1..1000])#end#end",
+    ),
+    (
+        "string-doubling-exceeds-text-budget",
+        '#set($s = "ab")#foreach($i in [1..60])#set($s = "$s$s")#end',
+    ),
+    ("concat-doubling", '#set($s = "ab")#foreach($i in [1..60])#set($s = $s.concat($s))#end'),
+    ("plus-doubling", '#set($s = "ab")#foreach($i in [1..60])#set($s = $s + $s)#end'),
+    (
+        "replace-multiplies",
+        '#set($s = "abcdefgh")#foreach($i in [1..30])#set($s = $s.replace("", $s))#end',
+    ),
+    (
+        "replaceall-multiplies",
+        '#set($s = "abcdefgh")#foreach($i in [1..30])#set($s = $s.replaceAll("", $s))#end',
+    ),
+    (
+        "escape-multiplies",
+        '#set($s = "é")#foreach($i in [1..30])#set($s = $util.escapeJavaScript("$s$s"))#end',
+    ),
+    (
+        "list-of-long-strings-printed",
+        '#set($s = "ab")#foreach($i in [1..22])#set($s = "$s$s")#end#set($l = [])#foreach($i in [1..20])#set($x = $l.add($s))#end$l',
+    ),
+    # Nested deeper than json_input.MAX_JSON_DEPTH: the template fails rather than recursing.
+    ("input-path-too-deep", "#set($d = '" + "[" * 1000 + "]" * 1000 + "')$util.parseJson($d)"),
 ]
 
 
@@ -621,3 +702,83 @@ def test_jsonpath_subset(path: str, expected: Any) -> None:
 def test_jsonpath_http_api_rejects_descent_and_filters(path: str) -> None:
     with pytest.raises(JsonPathError):
         compile_path(path, http_api=True)
+
+
+DEEP_BODY = VtlRequest(body="[" * 1000 + "]" * 1000)  # 2 KB nested 1,000 levels
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["$input.path('$')", "$input.json('$')", "$input.path('$[0]')", "$util.parseJson($input.body)"],
+)
+def test_deep_json_fails_the_template(text: str) -> None:
+    with pytest.raises(VtlRenderError, match="nested deeper"):
+        render(text, DEEP_BODY)
+
+
+def test_deep_json_within_bound_renders() -> None:
+    body = "[" * 200 + "1" + "]" * 200
+    assert render("$input.json('$')", VtlRequest(body=body)) == body
+
+
+def test_catastrophic_regex_is_stopped_by_the_deadline() -> None:
+    # `(a|a)*b` against 60 a's backtracks 2^60 times: the render's timer stops it in `re`.
+    text = '#if($input.params("x").matches("(a|a)*b"))y#end'
+    request = VtlRequest(querystring={"x": "a" * 60})
+    with pytest.raises(VtlRenderError, match="time budget"):
+        render(text, request)
+    assert render('#set($s = "ab")#if($s.matches("(a|a)*b"))y#end') == "y"  # disarmed after
+
+
+def test_the_deadline_gives_back_a_timer_someone_else_set() -> None:
+    import signal
+
+    fired: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(1))
+    try:
+        from apigwc.runtime import render_budget
+
+        render_budget._Alarm.installed = False  # install over this test's handler
+        signal.setitimer(signal.ITIMER_REAL, 60)
+        assert render("#set($a = 1)$a") == "1"
+        remaining, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+        assert 0 < remaining <= 60
+        assert not fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        render_budget._Alarm.installed = False
+
+
+def test_response_template_reads_what_the_request_template_set() -> None:
+    # [AWS-REC] test_integration_mock_with_response_override_in_request_template[True]
+    request_template = Template.compile(
+        "#set($context.responseOverride.status = 444)"
+        '#set($context.responseOverride.header.foo = "bar")'
+        '#set($context.responseOverride.custom = "is also passed around")'
+        '#set($context.requestOverride.path.body = "b64")'
+        '{"statusCode": 200}'
+    )
+    first = request_template.render(REQUEST, CONTEXT, {})
+    response_template = Template.compile(
+        '{"statusOverride": "$context.responseOverride.status",'
+        ' "fooHeader": "$context.responseOverride.header.foo",'
+        ' "custom": "$context.responseOverride.custom",'
+        ' "path": "$context.requestOverride.path.body"}'
+        "#set($context.responseOverride.status = 201)"
+    )
+    second = response_template.render(REQUEST, CONTEXT, {}, first.response_override.carried)
+    assert second.body == (
+        '{"statusOverride": "444", "fooHeader": "bar", "custom": "is also passed around",'
+        ' "path": "b64"}'
+    )
+    combined = first.response_override.then(second.response_override)
+    assert combined == ResponseOverride(status=201, header={"foo": "bar"})
+    # Carried values are the request template's: the pipeline's next request starts afresh.
+    assert response_template.render(REQUEST, CONTEXT, {}).body.startswith('{"statusOverride": ""')
+
+
+def test_null_object_set_into_an_override_overrides_nothing() -> None:
+    text = "#set($context.requestOverride.header.X = $input.path('$.none'))$input.path('$.none')"
+    result = Template.compile(text).render(REQUEST, CONTEXT, {})
+    assert (result.body, dict(result.request_override.header)) == ("", {})

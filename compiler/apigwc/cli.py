@@ -16,6 +16,16 @@ from apigwc import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
+# A spec reads files ($ref, codeUri) only under its own folder; each DIR named here widens that.
+allow_root_option = click.option(
+    "--allow-root",
+    "allow_roots",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Also let $refs and codeUri read files under DIR (repeatable); by default only the "
+    "spec's own folder tree.",
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="apigwc")
@@ -30,7 +40,14 @@ def main() -> None:
 )
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error")
 @click.option("--allow-remote-refs", is_flag=True, help="Fetch $ref URLs over the network.")
-def validate(specs: tuple[str, ...], fmt: str, fail_on: str, allow_remote_refs: bool) -> None:
+@allow_root_option
+def validate(
+    specs: tuple[str, ...],
+    fmt: str,
+    fail_on: str,
+    allow_remote_refs: bool,
+    allow_roots: tuple[str, ...],
+) -> None:
     """Report what API Gateway would reject or warn about, with file:line:column."""
     from apigwc.diagnostics.model import Severity
     from apigwc.diagnostics.render import render_github, render_json, render_sarif, render_text
@@ -38,7 +55,7 @@ def validate(specs: tuple[str, ...], fmt: str, fail_on: str, allow_remote_refs: 
 
     diagnostics, unreadable, sources = [], False, []
     for spec in specs:
-        result = compile_spec(spec, allow_remote_refs=allow_remote_refs)
+        result = compile_spec(spec, allow_remote_refs=allow_remote_refs, allow_roots=allow_roots)
         unreadable |= not result.readable
         diagnostics.extend(result.sink.sorted())
         sources.append(result)
@@ -76,14 +93,20 @@ def validate(specs: tuple[str, ...], fmt: str, fail_on: str, allow_remote_refs: 
 )
 @click.option("--output-format", type=click.Choice(["yaml", "json"]), default=None)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
+@allow_root_option
 def export(
-    spec: str, fmt: str, extensions: str, output_format: str | None, output: str | None
+    spec: str,
+    fmt: str,
+    extensions: str,
+    output_format: str | None,
+    output: str | None,
+    allow_roots: tuple[str, ...],
 ) -> None:
     """OpenAPI out, like API Gateway's GetExport (x-apigwc only when asked for)."""
     from apigwc.export import ExportOptions, export_document, serialize
     from apigwc.pipeline import compile_spec
 
-    result = compile_spec(spec)
+    result = compile_spec(spec, allow_roots=allow_roots)
     if result.api is None or result.sink.has_errors:
         _print_errors(result)
         sys.exit(EXIT_UNREADABLE if result.api is None else EXIT_FINDINGS)
@@ -114,7 +137,8 @@ def _print_errors(result: Any) -> None:
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None)
 @click.option("--stage", default=None, help="The stage the runtime serves by default.")
-def build(spec: str, output: str | None, stage: str | None) -> None:
+@allow_root_option
+def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[str, ...]) -> None:
     """Validate, then emit everything into DIR (default generated/<api-slug>/)."""
     import hashlib
     from pathlib import Path
@@ -122,7 +146,7 @@ def build(spec: str, output: str | None, stage: str | None) -> None:
     from apigwc.emitters import EmitContext, emit_all, write
     from apigwc.pipeline import compile_spec
 
-    result = compile_spec(spec)
+    result = compile_spec(spec, allow_roots=allow_roots)
     if result.api is None or result.sink.has_errors:
         _print_errors(result)
         sys.exit(EXIT_UNREADABLE if result.api is None else EXIT_FINDINGS)
@@ -148,6 +172,7 @@ def build(spec: str, output: str | None, stage: str | None) -> None:
     help="Check every integration response against the spec's response schemas (openapi-core); "
     "mismatches get an x-apigwc-contract-violation header and a log line.",
 )
+@allow_root_option
 def serve(
     spec: str,
     host: str,
@@ -157,14 +182,17 @@ def serve(
     reload: bool,
     workers: int,
     validate_responses: bool,
+    allow_roots: tuple[str, ...],
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn."""
+    from dataclasses import replace
     from pathlib import Path
 
     from apigwc.serve import ServeOptions
     from apigwc.serve import serve as run_server
 
     options = ServeOptions(host, port, stage, all_stages, workers, validate_responses)
+    options = replace(options, allow_roots=allow_roots)
     sys.exit(run_server(Path(spec), options, reload))
 
 
@@ -208,12 +236,17 @@ def explain(code: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
 @click.option("--api", "api_id", default=None, help="The logical id of the API to import.")
-def import_(file: str, output: str | None, api_id: str | None) -> None:
+@allow_root_option
+def import_(
+    file: str, output: str | None, api_id: str | None, allow_roots: tuple[str, ...]
+) -> None:
     """A CloudFormation / SAM template (or an API Gateway export) into a spec apigwc builds."""
     from apigwc.diagnostics.render import render_text
     from apigwc.importer import import_file, render, spec_dir_for
 
-    result = import_file(file, api_id=api_id, spec_dir=spec_dir_for(output))
+    result = import_file(
+        file, api_id=api_id, spec_dir=spec_dir_for(output), allow_roots=allow_roots
+    )
     doc = result.template.doc if result.template is not None else None
     source_line = doc.source_line if doc is not None else (lambda f, n: "")
     click.echo(render_text(result.sink.sorted(), source_line), err=True, nl=False)

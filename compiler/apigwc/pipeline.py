@@ -27,11 +27,19 @@ class Compilation:
         return self.document is not None and self.api is not None
 
 
-def compile_spec(path: str | os.PathLike[str], *, allow_remote_refs: bool = False) -> Compilation:
+def compile_spec(
+    path: str | os.PathLike[str],
+    *,
+    allow_remote_refs: bool = False,
+    allow_roots: tuple[str, ...] = (),
+) -> Compilation:
+    """`allow_roots`: folders beside the spec's own whose files `$ref`s and `codeUri`s may use."""
     from apigwc.lowering import lower
 
     result = Compilation(str(path))
-    result.document = load(path, result.sink, allow_remote_refs=allow_remote_refs)
+    result.document = load(
+        path, result.sink, allow_remote_refs=allow_remote_refs, allow_roots=allow_roots
+    )
     if result.document is None:
         return result
     result.api = lower(result.document, result.sink)

@@ -32,6 +32,7 @@ class ServeOptions:
     all_stages: bool = False
     workers: int = 1
     validate_responses: bool = False  # contract checking with openapi-core (a development aid)
+    allow_roots: tuple[str, ...] = ()  # folders beside the spec's own that it may read from
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,9 @@ class Build:
     watched: tuple[Path, ...]  # the spec's folder and every function code folder
 
 
-def build(spec: Path, stage: str | None) -> Build | None:
+def build(spec: Path, stage: str | None, allow_roots: tuple[str, ...] = ()) -> Build | None:
     """Compile and emit into the cache; None (errors printed) when the spec has errors."""
-    result = compile_spec(spec)
+    result = compile_spec(spec, allow_roots=allow_roots)
     if result.api is None or result.sink.has_errors:
         from apigwc.cli import _print_errors
 
@@ -89,7 +90,7 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
 
 
 def serve(spec: Path, options: ServeOptions, reload: bool) -> int:
-    built = build(spec, options.stage)
+    built = build(spec, options.stage, options.allow_roots)
     if built is None:
         return 1
     # SIGTERM ends the server process too (the `finally` below), not only Ctrl-C.
@@ -114,7 +115,7 @@ def _reload_loop(
     import watchfiles
 
     for _changes in watchfiles.watch(*built.watched, watch_filter=_source_change):
-        rebuilt = build(spec, options.stage)
+        rebuilt = build(spec, options.stage, options.allow_roots)
         if rebuilt is None:
             click.echo("build failed; still serving the previous build", err=True)
             continue

@@ -298,6 +298,40 @@ _CODES: tuple[Code, ...] = (
         "The SAM transform accepts the template, but API Gateway would refuse this part of the "
         "definition: the import keeps the rest and says how it changed this part.",
     ),
+    Code(
+        "AGW143",
+        "file-outside-root",
+        E,
+        "{what} {path!r} lies outside the folders a spec may read ({roots}); it is not read",
+        "keep referenced files and function code under the spec's folder, or name the folder "
+        "with --allow-root DIR (validate, build, serve, export)",
+        "A `$ref` or a function's `codeUri` leads, symlinks resolved, out of the root spec's "
+        "folder tree. apigwc reads nothing there unless `--allow-root` names the folder, so that "
+        "a spec from someone else cannot copy local files into an export, template or build.",
+        bad="openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths: {}\n"
+        "x-apigwc:\n  functions:\n    fn: {handler: 'app:handler', codeUri: ../..}\n",
+        good="openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths: {}\n"
+        "x-apigwc:\n  functions:\n    fn: {handler: 'app:handler', codeUri: src}\n",
+    ),
+    Code(
+        "AGW144",
+        "not-a-regular-file",
+        E,
+        "{path} is {kind}, not a regular file; it is not read",
+        "name a regular file; apigwc never reads devices, pipes, sockets or folders for a spec",
+        "A `$ref` names a device, FIFO, socket or folder: reading one could hang or never end.",
+    ),
+    Code(
+        "AGW145",
+        "ref-expansion",
+        E,
+        "$ref {ref!r}: inlined schema references copy more than {limit:,} values",
+        "refer to named models (components/schemas, definitions) instead of inlining; this "
+        "looks like a reference bomb",
+        "Schema references that are not named models are copied where they are used; many "
+        "references to schemas that themselves hold many references multiply, so the copying "
+        "is bounded, as YAML aliases are (AGW107).",
+    ),
     # --- 2xx: shape of extensions ----------------------------------------------------------
     Code(
         "AGW201",

@@ -34,12 +34,14 @@ from apigwc.emitters import EmitContext
 from apigwc.emitters.runtime_data import (
     api_data,
     comment_text,
+    default_stage,
     functions_folders,
     request_models,
     route_data,
 )
 from apigwc.export import ExportOptions, export_document
 from apigwc.ir.api import Api
+from apigwc.loader.files import copyable
 from apigwc.runtime.contract import CONTRACT_FILE
 
 RUNTIME_SOURCE = Path(__file__).resolve().parent.parent / "runtime"
@@ -113,7 +115,14 @@ def emit(api: Api, ctx: EmitContext) -> dict[str, bytes]:
     files = {
         f"runtime/{package}/__init__.py": _python("__init__.py.j2", common, "#"),
         f"runtime/{package}/__main__.py": _python(
-            "__main__.py.j2", common | {"stages": list(api.deployment.stage_names)}, "#"
+            "__main__.py.j2",
+            common
+            | {
+                "stages": list(api.deployment.stage_names),
+                # `build --stage NAME` makes NAME the stage `python -m <pkg>` serves.
+                "default_stage": default_stage(api, ctx),
+            },
+            "#",
         ),
         f"runtime/{package}/app.py": _app_module(
             common
@@ -463,9 +472,7 @@ def _function_files(package: str, folders: dict[str, Path]) -> dict[str, bytes]:
             rel = path.relative_to(folder)
             if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
                 continue
-            if path.is_symlink() or not path.is_file() or path.suffix in (".pyc", ".pyo"):
-                continue
-            if not path.resolve().is_relative_to(root):  # reached through a symlinked folder
+            if path.suffix in (".pyc", ".pyo") or not copyable(path, root):
                 continue
             files[f"runtime/{package}/_functions/{name}/{rel.as_posix()}"] = path.read_bytes()
     return files

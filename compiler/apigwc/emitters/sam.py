@@ -30,6 +30,7 @@ from apigwc.ir.api import Api
 from apigwc.ir.base import deployable_json
 from apigwc.ir.deployment import Function
 from apigwc.ir.enums import EndpointType, Protocol
+from apigwc.loader.files import copyable
 
 Json = Any
 PATH = "sam/template.yaml"
@@ -57,6 +58,7 @@ class SamBuilder(TemplateBuilder):
                 "Runtime": function.runtime,
                 "MemorySize": function.memory_size,
                 "Timeout": function.timeout,
+                "ReservedConcurrentExecutions": function.reserved_concurrent_executions,
             }
             if function.environment:
                 props["Environment"] = {"Variables": dict(function.environment)}
@@ -76,6 +78,8 @@ class SamBuilder(TemplateBuilder):
             for file in sorted(source.rglob(pattern)) if source.is_dir() else ():
                 parts = file.relative_to(source).parts
                 if any(p.startswith((".", "__pycache__")) for p in parts):
+                    continue
+                if not copyable(file, source):  # a symlink could lead anywhere
                     continue
                 self.code[f"{target}/{'/'.join(parts)}"] = file.read_bytes()
         return target

@@ -58,14 +58,22 @@ class Imported:
     template: Template | None = None
 
 
-def import_file(path: str, *, api_id: str | None = None, spec_dir: str = ".") -> Imported:
+def import_file(
+    path: str,
+    *,
+    api_id: str | None = None,
+    spec_dir: str = ".",
+    allow_roots: tuple[str, ...] = (),
+) -> Imported:
     """Import one API of the file; `spec_dir` is where the spec will be written (function
-    code paths are made relative to it)."""
+    code paths and `$ref`s are made relative to it); files are read from the template's
+    folder tree and `allow_roots`."""
     result = Imported(path)
-    template = read_template(path, result.sink)
+    template = read_template(path, result.sink, allow_roots)
     result.template = template
     if template is None:
         return result
+    template.spec_dir = spec_dir
     data = template.data
     root = Origin(template.path, "")
     if (

@@ -78,7 +78,14 @@ def _expand_nested(template: Template, value: Any, origin: Origin) -> Any:
         if "Fn::Transform" in value and len(value) == 1:
             included, where = template.expand_includes(value, origin)
             return _expand_nested(template, included, where)
-        return {k: _expand_nested(template, v, origin.child(k)) for k, v in value.items()}
+        return {
+            k: (
+                template.rebase_ref(v, origin.file)  # relative to the file it was written in
+                if k == "$ref" and isinstance(v, str)
+                else _expand_nested(template, v, origin.child(k))
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_expand_nested(template, v, origin.child(i)) for i, v in enumerate(value)]
     return value

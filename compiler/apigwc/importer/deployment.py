@@ -318,20 +318,27 @@ def functions(template: Template, spec_dir: str) -> dict[str, Any]:
             continue
         entry: dict[str, Any] = {"handler": f"{module}:{name}"}
         runtime = template.scalar(props.get("Runtime"))
-        code_uri = _code_uri(template, props, spec_dir)
-        reason = _not_local(runtime, code_uri)
-        if reason:
+        code_uri, elsewhere = _code_uri(template, props, spec_dir)
+        reason = _not_local(runtime, elsewhere)
+        if reason or code_uri is None:
+            where = function.prop("CodeUri") if "CodeUri" in function.properties else None
             template.report(
-                "AGW139", function.prop(), what=f"function {function.logical_id}", reason=reason
+                "AGW139",
+                where or function.prop(),
+                what=f"function {function.logical_id}",
+                reason=reason,
             )
             continue
-        assert code_uri is not None
         entry["codeUri"] = (
             posixpath.normpath(posixpath.join(code_uri, folder)) if folder else code_uri
         )
         if isinstance(runtime, str):
             entry["runtime"] = runtime
-        for prop, key in (("Timeout", "timeout"), ("MemorySize", "memorySize")):
+        for prop, key in (
+            ("Timeout", "timeout"),
+            ("MemorySize", "memorySize"),
+            ("ReservedConcurrentExecutions", "reservedConcurrentExecutions"),
+        ):
             value = template.scalar(props.get(prop))
             if isinstance(value, int) and not isinstance(value, bool):
                 entry[key] = value
@@ -348,26 +355,24 @@ def functions(template: Template, spec_dir: str) -> dict[str, Any]:
     return result
 
 
-def _not_local(runtime: Any, code_uri: str | None) -> str:
+def _not_local(runtime: Any, elsewhere: str) -> str:
     """Why a function cannot run in apigwc's local runtime ('' when it can): the runtime runs
-    Python handlers from a local folder."""
+    Python handlers from a local folder; `elsewhere` says where its code is when not there."""
     if isinstance(runtime, str) and not runtime.startswith("python"):
         return f"its runtime {runtime} is not Python, which the local runtime runs"
-    if code_uri is None:
-        return "its code is in S3 or inline, not in a local folder"
-    return ""
+    return elsewhere
 
 
-def _code_uri(template: Template, props: dict[str, Any], spec_dir: str) -> str | None:
-    """A local CodeUri folder, rewritten relative to the written spec; None for code in S3,
-    inline, or a folder that is not there."""
+def _code_uri(template: Template, props: dict[str, Any], spec_dir: str) -> tuple[str | None, str]:
+    """(the local CodeUri folder rewritten relative to the written spec, "") or (None, where
+    the code is instead: in S3, inline, or a folder that is not there)."""
     code = template.scalar(props.get("CodeUri"))
     if code is None and "InlineCode" not in props:
         code = "."  # SAM packages the template's own folder when CodeUri is absent
     if not isinstance(code, str) or code.startswith("s3://"):
-        return None
+        return None, "its code is in S3 or inline, not in a local folder"
     folder = template.local_path(code)
     if not os.path.isdir(folder):
-        return None
+        return None, f"its CodeUri folder {code!r} was not found beside the template"
     relative = os.path.relpath(os.path.abspath(folder), os.path.abspath(spec_dir or "."))
-    return posixpath.normpath(relative.replace(os.sep, "/"))
+    return posixpath.normpath(relative.replace(os.sep, "/")), ""

@@ -20,6 +20,8 @@ from apigwc.diagnostics.model import Origin
 from apigwc.diagnostics.sink import Sink
 from apigwc.loader import Document, display_path
 from apigwc.loader import _load_file as load_file  # the loader's reader: limits, encoding, spans
+from apigwc.loader.document import APIGW_MODEL_URL, is_remote
+from apigwc.loader.files import Roots
 
 INCLUDE = "AWS::Include"
 
@@ -44,6 +46,8 @@ class Template:
     globals: dict[str, Any] = field(default_factory=dict)
     # set when a definition lives in S3 only: the API is then imported without it
     definition_not_local: bool = False
+    # the folder the spec is written to: relative `$ref`s are rebased to it (None: unchanged)
+    spec_dir: str | None = None
 
     @property
     def path(self) -> str:
@@ -134,6 +138,24 @@ class Template:
                 return None
         return self.doc.files[path].data, Origin(path, "")
 
+    def rebase_ref(self, ref: str, source: str) -> str:
+        """A `$ref` written in file `source`, relative to the folder the spec is written to, so
+        that the spec finds the same file from there. Pointers (`#/...`), URLs and Swagger 2.0
+        bare definition names (no `.` or `/`: `$ref: Pet`) are kept as written."""
+        file_part, sep, fragment = ref.partition("#")
+        if (
+            self.spec_dir is None
+            or not file_part
+            or is_remote(file_part)
+            or ref.startswith(APIGW_MODEL_URL)
+            or not re.search(r"[./]", file_part)
+        ):
+            return ref
+        base = os.path.dirname(os.path.abspath(source))
+        target = os.path.normpath(os.path.join(base, file_part))
+        rebased = os.path.relpath(target, os.path.abspath(self.spec_dir)).replace(os.sep, "/")
+        return rebased + sep + fragment
+
     def s3_file(self, location: Any) -> str | None:
         """The file name an S3 location names: `s3://bucket/dir/key.yaml` or
         `{Bucket, Key}` -> `key.yaml` (looked up next to the template), or a plain local path."""
@@ -204,9 +226,11 @@ class Template:
         return loaded if loaded is not None else (None, origin)
 
 
-def read_template(path: str, sink: Sink) -> Template | None:
+def read_template(path: str, sink: Sink, allow_roots: tuple[str, ...] = ()) -> Template | None:
+    """Files the template names (includes, definitions) are read from its folder tree and the
+    `allow_roots` folders only, as a spec's `$ref`s are."""
     root = posixpath.normpath(display_path(path))
-    doc = Document(root)
+    doc = Document(root, roots=Roots.of(root, allow_roots))
     sink.locator = doc.locate
     if not load_file(doc, root, sink, Origin(root, "")):
         return None

@@ -3,8 +3,11 @@
 Reads YAML or JSON (UTF-8, at most API Gateway's 6 MB import size), keeps a JSON-pointer ->
 file:line:column map for every file, loads the files that `$ref`s name (relative paths; remote
 URLs only with `allow_remote_refs`), and checks that every `$ref` points somewhere and that no
-chain of `$ref`s loops (each loop reported once). Unreadable input becomes AGW1xx diagnostics and
-a None document, never an exception; a file that fails is read once however often it is named.
+chain of `$ref`s loops (each loop reported once). A referenced file is read only when it lies in
+the root spec's folder tree or under an `allow_roots` folder, symlinks resolved, and is a
+regular file (`files.py`); a function's `codeUri` is held to the same folders. Unreadable input
+becomes AGW1xx diagnostics and a None document, never an exception; a file that fails is read
+once however often it is named.
 
 Why not prance: prance resolves by re-reading files through its own parsers and inlining, which
 loses the positions that every diagnostic needs; `Document` keeps each file apart and resolves on
@@ -15,12 +18,14 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from pathlib import Path
 from typing import Any
 
 from apigwc.diagnostics.model import Origin, Position
 from apigwc.diagnostics.sink import Sink
 from apigwc.loader.document import APIGW_MODEL_URL, Document, RefError, SourceFile, is_remote
+from apigwc.loader.files import NotRegular, Roots, TooLarge, read_regular
 from apigwc.loader.json_reader import JsonReadError, read_json, scan_json
 from apigwc.loader.limits import IMPORT_SIZE_LIMIT
 from apigwc.loader.positions import Span, unescape_token
@@ -43,24 +48,36 @@ def display_path(path: str | os.PathLike[str]) -> str:
 
 
 def load(
-    path: str | os.PathLike[str], sink: Sink, *, allow_remote_refs: bool = False
+    path: str | os.PathLike[str],
+    sink: Sink,
+    *,
+    allow_remote_refs: bool = False,
+    allow_roots: tuple[str, ...] = (),
 ) -> Document | None:
-    """Load a spec and every file it references. None when the root cannot be read at all."""
+    """Load a spec and every file it references. None when the root cannot be read at all.
+
+    Referenced files and code folders must lie under the spec's folder or an `allow_roots` one.
+    """
     root = posixpath.normpath(display_path(path))
-    doc = Document(root)
+    doc = Document(root, roots=Roots.of(root, allow_roots))
     sink.locator = doc.locate
     if not _load_file(doc, root, sink, Origin(root, "")) or not _root_is_mapping(doc, sink):
         return None
+    doc.swagger2 = _is_swagger2(doc.data)
     _load_references(doc, sink, allow_remote_refs)
+    _check_code_folders(doc, sink)
     return doc
 
 
-def load_text(text: str, name: str, sink: Sink) -> Document | None:
+def load_text(
+    text: str, name: str, sink: Sink, *, allow_roots: tuple[str, ...] = ()
+) -> Document | None:
     """Load a document from text (tests, stdin, template bodies); `name` is its display path.
 
-    `$ref`s to other files are resolved against `name`'s folder, as `load` would.
+    `$ref`s to other files are resolved against `name`'s folder, and confined to it, as `load`
+    would.
     """
-    doc = Document(name)
+    doc = Document(name, roots=Roots.of(name, allow_roots))
     sink.locator = doc.locate
     source = _parse(text, name, sink)
     if source is None:
@@ -68,8 +85,14 @@ def load_text(text: str, name: str, sink: Sink) -> Document | None:
     doc.files[name] = source
     if not _root_is_mapping(doc, sink):
         return None
+    doc.swagger2 = _is_swagger2(doc.data)
     _load_references(doc, sink, allow_remote=False)
+    _check_code_folders(doc, sink)
     return doc
+
+
+def _is_swagger2(data: dict[str, Any]) -> bool:
+    return str(data.get("swagger", "")).startswith("2")
 
 
 def _root_is_mapping(doc: Document, sink: Sink) -> bool:
@@ -84,7 +107,12 @@ def _root_is_mapping(doc: Document, sink: Sink) -> bool:
 
 
 def _load_file(doc: Document, path: str, sink: Sink, cited_at: Origin) -> bool:
-    raw = _read_bytes(path, sink, cited_at)
+    """Read, decode and parse one file into `doc`. The root file is the one the user named
+    (it may be a pipe: `validate <(...)`); any other is named by the spec, so it is confined."""
+    if path == doc.root:
+        raw = _read_bytes(path, sink, cited_at)
+    else:
+        raw = _read_named(doc, path, sink, cited_at)
     if raw is None:
         return False
     text = _decode(raw, path, sink)
@@ -111,6 +139,40 @@ def _read_bytes(path: str, sink: Sink, cited_at: Origin) -> bytes | None:
         sink.report("AGW106", cited_at, what=path, size=size, limit=IMPORT_SIZE_LIMIT)
         return None
     return raw
+
+
+def _read_named(doc: Document, path: str, sink: Sink, cited_at: Origin) -> bytes | None:
+    """A file the spec names: inside the allowed folders, a regular file, within the limit."""
+    roots = doc.roots or Roots.of(doc.root)
+    if not roots.contain(path):
+        sink.report("AGW143", cited_at, what="$ref", path=path, roots=roots.shown)
+        return None
+    try:
+        return read_regular(path, IMPORT_SIZE_LIMIT)
+    except NotRegular as exc:
+        sink.report("AGW144", cited_at, path=path, kind=exc.kind)
+    except TooLarge as exc:
+        sink.report("AGW106", cited_at, what=path, size=exc.size, limit=IMPORT_SIZE_LIMIT)
+    except OSError as exc:
+        sink.report("AGW101", cited_at, path=path, reason=exc.strerror or str(exc))
+    return None
+
+
+def _check_code_folders(doc: Document, sink: Sink) -> None:
+    """`x-apigwc.functions.*.codeUri` (relative to the spec) stays in the allowed folders: the
+    build copies that folder, and the server imports from it."""
+    apigwc = doc.data.get("x-apigwc") if isinstance(doc.data, dict) else None
+    functions = apigwc.get("functions") if isinstance(apigwc, dict) else None
+    if not isinstance(functions, dict):
+        return
+    roots = doc.roots or Roots.of(doc.root)
+    base = os.path.dirname(doc.root)
+    for name, function in functions.items():
+        code_uri = function.get("codeUri") if isinstance(function, dict) else None
+        if not isinstance(code_uri, str) or roots.contain(os.path.join(base, code_uri)):
+            continue
+        origin = Origin(doc.root, "").child("x-apigwc", "functions", name, "codeUri")
+        sink.report("AGW143", origin, what="codeUri", path=code_uri, roots=roots.shown)
 
 
 def _decode(raw: bytes, path: str, sink: Sink) -> str | None:
@@ -217,7 +279,7 @@ def _iter_refs(data: Any, file: str, sites: list[tuple[str, Origin]]) -> list[tu
 def _load_references(doc: Document, sink: Sink, allow_remote: bool) -> None:
     pending = [doc.root]
     scanned: set[str] = set()
-    failed: set[str] = set()  # reported once, at the first `$ref` naming them; not read again
+    failed = doc.failed  # reported once, at the first `$ref` naming them; not read again
     all_refs: list[tuple[Any, Origin]] = []
     while pending:
         file = pending.pop()
@@ -291,12 +353,29 @@ def _check_targets(doc: Document, refs: list[tuple[str, Origin]], sink: Sink) ->
     good: set[Origin] = set()
     cyclic: set[Origin] = set()
     for ref, holder in refs:
-        if ref.startswith(_MODEL_REF_PREFIXES):
+        if doc.definition_ref(ref).startswith(_MODEL_REF_PREFIXES):
             continue
         try:
+            _refuse_enclosing(doc, ref, holder)
             _follow(doc, ref, holder, good, cyclic)
         except RefError as err:
+            doc.cut.add(holder)
             sink.report(err.code, holder.child("$ref"), **{**err.fields, "ref": ref})
+
+
+_MODEL_POINTER = re.compile(r"^/(?:definitions|components/schemas)/[^/]+$")
+
+
+def _refuse_enclosing(doc: Document, ref: str, holder: Origin) -> None:
+    """A `$ref` in the root file to an object that holds it (`$ref: "#"`, `#/paths` inside
+    paths): inlining it never ends, so it is a cycle. Only a named model may hold a reference
+    to itself (it stays a reference); schemas in other files are bundled as named models."""
+    target = doc.target_of(ref, holder)
+    if target.file != doc.root or holder.file != doc.root or _MODEL_POINTER.match(target.pointer):
+        return
+    if holder.pointer.startswith(target.pointer + "/"):
+        path = f"{holder.file}#{holder.pointer} -> {target.file}#{target.pointer}"
+        raise RefError("AGW111", chain=f"{path}, which holds the $ref itself")
 
 
 def _follow(

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin
 
 from apigwc.diagnostics.model import Origin, Position
+from apigwc.loader.files import Roots
 from apigwc.loader.json_reader import json_source_map
 from apigwc.loader.positions import SourceMap, Span, split_pointer
 
@@ -22,6 +23,14 @@ _JSON_BREAK = re.compile("\r?\n")
 
 # API Gateway's own cross-model reference form, not a file to fetch ([DG23] models-mappings.md).
 APIGW_MODEL_URL = "https://apigateway.amazonaws.com/restapis/"
+
+# Swagger 2.0 "simple references": `$ref: Pet` is `#/definitions/Pet`. API Gateway's importer
+# (swagger-parser; swagger-models' GenericRef) reads a reference that is not a URL, does not start
+# with `#/`, `.` or `/` (and has no dot) as internal, and prefixes a schema's with #/definitions/.
+# Only for Swagger 2.0: OpenAPI 3.0 defines `$ref` as a URI reference (a bare name is a relative
+# file), and no AWS-recorded evidence shows API Gateway reading it otherwise there; a name with
+# `.` or `/` stays a file path (`pet.yaml`).
+_BARE_NAME = re.compile(r"^[^#/.:\s][^#/.:]*$")
 
 
 class RefError(Exception):
@@ -65,6 +74,16 @@ class Document:
     files: dict[str, SourceFile] = field(default_factory=dict)
     # (extension key, origin of the object that holds it), found while scanning for `$ref`s
     extension_sites: list[tuple[str, Origin]] = field(default_factory=list)
+    # the folders referenced files must lie in (None: the root file's own folder)
+    roots: Roots | None = None
+    # a Swagger 2.0 document: a bare `$ref: Name` is `#/definitions/Name`
+    swagger2: bool = False
+    # objects whose `$ref` loops or holds itself, reported once by the loader: resolving one
+    # gives an empty object, so that no later pass follows the loop
+    cut: set[Origin] = field(default_factory=set)
+    # files a `$ref` names that could not be read (reported once, where first named): a
+    # reference into one resolves to an empty object, with no second finding
+    failed: set[str] = field(default_factory=set)
 
     @property
     def data(self) -> Any:
@@ -96,6 +115,7 @@ class Document:
         """Where a `$ref` string found at `base` points (file resolved against base's folder)."""
         if not isinstance(ref, str):
             raise RefError("AGW113", kind=type(ref).__name__)
+        ref = self.definition_ref(ref)
         file_part, _, fragment = ref.partition("#")
         pointer = unquote(fragment)
         if pointer and not pointer.startswith("/"):
@@ -109,8 +129,16 @@ class Document:
         folder = posixpath.dirname(base.file)
         return Origin(posixpath.normpath(posixpath.join(folder, unquote(file_part))), pointer)
 
+    def definition_ref(self, ref: str) -> str:
+        """`ref` as a pointer: a Swagger 2.0 bare name becomes `#/definitions/<name>`."""
+        if self.swagger2 and _BARE_NAME.match(ref):
+            return "#/definitions/" + ref.replace("~", "~0")
+        return ref
+
     def resolve(self, ref: str, base: Origin) -> tuple[Any, Origin]:
         target = self.target_of(ref, base)
+        if base in self.cut or target.file in self.failed:
+            return {}, target
         if target.file not in self.files:
             raise RefError("AGW110", ref=ref, reason=f"{target.file} was not loaded")
         return self.get(target), target

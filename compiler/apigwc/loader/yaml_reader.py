@@ -1,9 +1,9 @@
 """YAML text -> (plain Python data, SourceMap), from libyaml's event stream.
 
 Why events rather than `yaml.load`: the composer behind `yaml.load`/`compose` is recursive in C
-and crashes the interpreter on ~100,000 nested brackets, and it drops marks. libyaml's event
-parser keeps its own stack and yields lazily, so no pre-scan is needed: one iterative loop builds
-the data and the source-map tree, stops at `MAX_DEPTH` after reading only that far, and counts
+and crashes the interpreter on ~100,000 nested brackets, and it drops marks. libyaml's event parser keeps its own stack and yields lazily: one iterative
+loop builds the data and the source-map tree, stops at `MAX_DEPTH` after reading only that far
+(whatever nesting limit of its own the installed libyaml has: see `read_yaml`), and counts
 values, aliases as what they expand to (`MAX_VALUES`), so hostile input ends as a diagnostic.
 
 Mapping keys are the scalar's source text (`200:` is the key "200", as API Gateway reads it).
@@ -275,12 +275,46 @@ def _intrinsic(tag: str | None, value: Any) -> Any:
     return {fn: value}
 
 
-def read_yaml(text: str) -> tuple[Any, SourceMap, list[tuple[str, Span]]]:
-    """Parse one YAML document. Raises YamlReadError with a code and span on failure."""
+Parsed = tuple[Any, SourceMap, list[tuple[str, Span]]]
+
+
+class _LibraryNestingLimit(Exception):
+    """libyaml stopped at its own nesting limit; `offset` is where (a character index)."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
+def read_yaml(text: str) -> Parsed:
+    """Parse one YAML document. Raises YamlReadError with a code and span on failure.
+
+    Our MAX_DEPTH decides, whatever the PyYAML version. libyaml as bundled since PyYAML 6.0.3
+    refuses 1,000 nesting levels, and its scanner looks up to 1,024 characters ahead (for a
+    possible simple key) before it hands a token on: `[[[[...` trips that limit before the
+    parser has given MAX_DEPTH start events. The levels before the point where it stopped are
+    real, so the text before that point, read again, reaches MAX_DEPTH on its own and gives
+    AGW105 at the first level past it. Should a library's limit ever be below ours, the
+    pure-Python parser (no limit; slower, and only ever used for such a document) reads it.
+    """
+    try:
+        return _read(text, _Loader)
+    except _LibraryNestingLimit as stopped:
+        try:
+            _read(text[: stopped.offset], _Loader)
+        except YamlReadError as err:
+            if err.code == "AGW105":
+                raise
+        except _LibraryNestingLimit:
+            pass
+    return _read(text, yaml.SafeLoader)
+
+
+def _read(text: str, loader: Any) -> Parsed:
     smap = SourceMap()
     builder = _Builder(smap)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=loader):
             kind = type(event)
             if kind is yaml.ScalarEvent:
                 builder.scalar(event)
@@ -297,6 +331,9 @@ def read_yaml(text: str) -> tuple[Any, SourceMap, list[tuple[str, Span]]]:
                     "AGW103", _span(event), reason="more than one YAML document in the file"
                 )
     except yaml.MarkedYAMLError as exc:
+        if exc.problem == _LIBYAML_NESTING and exc.problem_mark is not None:
+            stop = exc.problem_mark
+            raise _LibraryNestingLimit(_offset(text, stop.line, stop.column)) from None
         mark = exc.problem_mark or exc.context_mark
         span = (mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2) if mark else None
         reason = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
@@ -305,6 +342,23 @@ def read_yaml(text: str) -> tuple[Any, SourceMap, list[tuple[str, Span]]]:
         reason = str(exc).split("\n", 1)[0]
         raise YamlReadError("AGW103", _non_printable(text), reason=reason) from None
     return builder.root, smap, builder.duplicates
+
+
+# libyaml's message when a flow or block level passes its own limit (yaml_set_max_nest_level).
+_LIBYAML_NESTING = "exceeded maximum nesting depth"
+# Line breaks as YAML (and so a mark's line count) knows them.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The character index of a 0-based (line, column) mark."""
+    start = 0
+    if line:
+        for number, found in enumerate(_LINE_BREAK.finditer(text), 1):
+            if number == line:
+                start = found.end()
+                break
+    return start + column
 
 
 # The characters YAML 1.1 lets a stream hold (PyYAML's Reader.NON_PRINTABLE, inverted).

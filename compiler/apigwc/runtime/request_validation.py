@@ -29,6 +29,10 @@ from urllib.parse import quote
 import fastjsonschema
 from fastjsonschema import JsonSchemaValueException
 
+from . import json_input
+from .payloads import media_type
+from .render_budget import RenderTimeout, within_deadline
+
 MODEL_REF_PREFIX: Final = "#/models/"
 DRAFT4: Final = "http://json-schema.org/draft-04/schema#"
 _DEFS: Final = "x-apigwc-models"
@@ -603,19 +607,29 @@ def select_model(validators: Mapping[str, Validator], content_type: str | None) 
 
 def media_type_of(content_type: str | None) -> str:
     """`Application/JSON; charset=UTF-8` → `application/json` (parameters ignored, §1.6)."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type(content_type)
 
 
 def check_body(validator: Validator, body: bytes) -> ValidationFailure | None:
-    """Validate the JSON payload; an empty body is validated as `{}` ([LS] §1.5)."""
+    """Validate the JSON payload; an empty body is validated as `{}` ([LS] §1.5).
+
+    A body that cannot be validated (not JSON, nested deeper than `json_input.MAX_JSON_DEPTH`, or
+    deep enough to exhaust a recursive model's validator) is an invalid body: 400, as API
+    Gateway answers any body its validator rejects (inferred: fail closed)."""
     try:
-        document = json.loads(body) if body.strip() else {}
+        document = json_input.loads(body) if body.strip() else {}
     except ValueError as error:
         return _body_failure(f"Invalid JSON: {error}")
     try:
-        validator(document)
+        # A model `pattern` runs `re` on client data: a backtracking one (`^(a|a)*b$`) would
+        # freeze the event loop, so validation has the templates' deadline (`render_budget`).
+        within_deadline(lambda: validator(document))
     except JsonSchemaValueException as error:
         return _body_failure(_violation_text(error))
+    except RecursionError:
+        return _body_failure("JSON nested too deep to validate")
+    except RenderTimeout:
+        return _body_failure("validation exceeded its time budget")
     return None
 
 
