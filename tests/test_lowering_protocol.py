@@ -114,13 +114,13 @@ CASES = [
     ),
     # -- REST despite payloadFormatVersion ------------------------------------------------------
     pytest.param(
-        integration("type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '1.0'"),
+        integration("type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '1.0'  # W: AGW301"),
         {"protocol": "REST"},
         id="rest-payload-1.0-proves-nothing",
     ),
     pytest.param(
         integration(
-            "type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'",
+            "type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'  # W: AGW301",
             root="x-amazon-apigateway-binary-media-types: ['*/*']",
         ),
         {"protocol": "REST"},
@@ -128,15 +128,59 @@ CASES = [
     ),
     pytest.param(
         integration(
-            "type: AWS\nuri: arn:x\npayloadFormatVersion: '2.0'\nrequestTemplates: {application/json: '{}'}"
+            "type: AWS\nuri: arn:x\npayloadFormatVersion: '2.0'  # W: AGW301\nrequestTemplates: {application/json: '{}'}"
         ),
         {"protocol": "REST"},
         id="rest-payload-2.0-with-rest-integration-keys",
     ),
     pytest.param(
-        integration("type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'", swagger=True),
+        integration(
+            "type: AWS_PROXY\nuri: arn:x\npayloadFormatVersion: '2.0'  # W: AGW301", swagger=True
+        ),
         {"protocol": "REST"},
         id="rest-payload-2.0-in-swagger",
+    ),
+    # -- REST-only features outweigh HTTP extensions REST import ignores (AGW307) ---------------
+    pytest.param(
+        integration(
+            "type: aws\nhttpMethod: POST\nuri: arn:x\nrequestTemplates: {application/json: '{}'}",
+            root="x-amazon-apigateway-cors: {allowOrigins: ['*']}  # W: AGW207, W: AGW307",
+        ),
+        {"protocol": "REST"},
+        id="rest-aws-integration-with-stray-cors",
+    ),
+    pytest.param(
+        integration(
+            "type: mock\nrequestTemplates: {application/json: '{\"statusCode\": 200}'}",
+            root="x-amazon-apigateway-cors: {}  # W: AGW207, W: AGW307\n"
+            "x-amazon-apigateway-gateway-responses: {}",
+        ),
+        {"protocol": "REST"},
+        id="rest-root-extension-with-stray-cors",
+    ),
+    pytest.param(
+        integration(
+            "type: aws\nhttpMethod: POST\nuri: arn:x\nrequestTemplates: {application/json: '{}'}",
+            root="x-amazon-apigateway-cors: {}\n"
+            "x-amazon-apigateway-importexport-version: '1.0'  # W: AGW307",
+        ),
+        {"protocol": "HTTP"},
+        id="http-when-an-http-feature-rest-cannot-ignore-is-there",
+    ),
+    pytest.param(
+        integration(
+            "type: aws_proxy\nhttpMethod: POST\nuri: arn:x", root="x-amazon-apigateway-cors: {}"
+        ),
+        {"protocol": "HTTP"},
+        id="http-cors-with-proxy-integration-is-no-conflict",
+    ),
+    pytest.param(
+        integration(
+            "type: aws\nhttpMethod: POST\nuri: arn:x\nrequestTemplates: {application/json: '{}'}",
+            root="x-apigwc: {protocol: HTTP}\nx-amazon-apigateway-cors: {}",
+        ),
+        {"protocol": "HTTP"},
+        id="forced-http-overrides-the-weighing",
     ),
     # -- forced ---------------------------------------------------------------------------------
     pytest.param(

@@ -107,9 +107,9 @@ CASES = [
         id="binary-media-types",
     ),
     pytest.param(
-        document("x-amazon-apigateway-binary-media-types: application/octet-stream"),
-        {"binary_media_types": ["application/octet-stream"]},
-        id="binary-media-types-single-string",
+        document("x-amazon-apigateway-binary-media-types: application/octet-stream  # E: AGW201"),
+        {"binary_media_types": []},
+        id="binary-media-types-single-string-is-not-a-list",
     ),
     pytest.param(
         document("x-amazon-apigateway-minimum-compression-size: 1024"),

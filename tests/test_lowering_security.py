@@ -55,7 +55,8 @@ CASES = [
     ),
     pytest.param(
         scheme(
-            "type: apiKey\nname: Authorization\nin: header\nx-amazon-apigateway-authtype: cognito_user_pools"
+            "type: apiKey\nname: Authorization\nin: header\n"
+            "x-amazon-apigateway-authtype: cognito_user_pools  # W: AGW213"
         ),
         {"scheme.auth_type": "cognito_user_pools", "scheme.is_iam": False},
         id="authtype-free-text",

@@ -18,11 +18,11 @@ import pytest
 from apigwc.runtime import json_input
 from apigwc.runtime.json_input import MAX_JSON_DEPTH
 from apigwc.runtime.request_validation import (
-    ModelCompileError,
     RequestValidation,
     ValidationFailure,
     compile_models,
 )
+from fastjsonschema import JsonSchemaValueException
 
 MODELS: dict[str, Any] = {
     "Pet": {
@@ -283,12 +283,21 @@ def test_failure_body_escapes_json() -> None:
     [
         pytest.param({"A": {"$ref": "#/models/Nope"}}, id="unknown-model"),
         pytest.param({"A": {"$ref": "#/definitions/B"}}, id="non-model-ref"),
-        pytest.param({"A": {"type": "string", "pattern": "(unclosed"}}, id="bad-pattern"),
     ],
 )
-def test_unresolvable_refs_fail_at_build(bad: dict[str, Any]) -> None:
-    with pytest.raises(ModelCompileError):
-        compile_models(bad)
+def test_unresolvable_refs_build_and_fail_closed(bad: dict[str, Any], tmp_path: Path) -> None:
+    # `apigwc validate` reports them (AGW125); the build must not crash on them
+    module = import_source(compile_models(bad), tmp_path, "apigwc_test_unresolved_ref")
+    with pytest.raises(JsonSchemaValueException):
+        module.VALIDATORS["A"]({})
+
+
+def test_a_malformed_pattern_builds_and_fails_closed(tmp_path: Path) -> None:
+    # `apigwc validate` reports it (AGW211); the build must not crash on it
+    source = compile_models({"A": {"type": "string", "pattern": "(unclosed"}})
+    module = import_source(source, tmp_path, "apigwc_test_bad_pattern")
+    with pytest.raises(Exception, match="must match pattern"):
+        module.VALIDATORS["A"]("(unclosed")
 
 
 def test_code_like_names_and_schema_strings_never_execute(tmp_path: Path) -> None:

@@ -413,6 +413,23 @@ _CODES: tuple[Code, ...] = (
         "write the operation as a mapping of OpenAPI fields",
         "An operation or path item that is not a mapping.",
     ),
+    Code(
+        "AGW213",
+        "authtype-without-authorizer",
+        W,
+        "security scheme {scheme!r} has x-amazon-apigateway-authtype {auth_type!r} but no "
+        "x-amazon-apigateway-authorizer; the scheme protects nothing as an authorizer",
+        "add the x-amazon-apigateway-authorizer the authtype describes, or remove the authtype",
+        "x-amazon-apigateway-authtype describes the authorizer of a scheme (`custom`, "
+        "`cognito_user_pools`); only `awsSigv4` (IAM) stands without one. API Gateway's import "
+        "creates authorizers from x-amazon-apigateway-authorizer alone.",
+        bad="openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths: {}\n"
+        "components: {securitySchemes: {k: {type: apiKey, name: Authorization, in: header, "
+        "x-amazon-apigateway-authtype: custom}}}\n",
+        good="openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths: {}\n"
+        "components: {securitySchemes: {k: {type: apiKey, name: Authorization, in: header, "
+        "x-amazon-apigateway-authtype: awsSigv4}}}\n",
+    ),
     # --- 3xx: lowering / unsupported ------------------------------------------------------
     Code(
         "AGW301",
@@ -445,6 +462,30 @@ _CODES: tuple[Code, ...] = (
         "x-apigwc.protocol says {forced} but the document uses {evidence}",
         "remove the extensions that belong to the other flavour",
         "The forced protocol disagrees with the extensions in use.",
+    ),
+    Code(
+        "AGW307",
+        "protocol-evidence-conflict",
+        W,
+        "the document uses {rest} (REST APIs only) and {http} (HTTP APIs only); read as a "
+        "{chosen} API",
+        "set `x-apigwc: {{protocol: {other}}}` to read it as the other flavour, and remove the "
+        "features of the flavour it is not",
+        "apigwc infers the API flavour from the features a document uses. REST-only features "
+        "(REST root extensions, AWS/HTTP/MOCK integrations, mapping templates, integration "
+        "responses) outweigh HTTP-only extensions that API Gateway's REST import ignores "
+        "(x-amazon-apigateway-cors, x-amazon-apigateway-tag-value); any other HTTP-only feature "
+        "(the import/export version API Gateway writes into HTTP API exports, a JWT authorizer, "
+        "integrationSubtype, isDefaultRoute, integration components) makes it an HTTP API.",
+        bad="openapi: 3.0.1\ninfo: {title: t, version: '1'}\n"
+        "x-amazon-apigateway-cors: {allowOrigins: ['*']}\n"
+        "paths:\n  /pets:\n    get:\n      responses: {'200': {description: ok}}\n"
+        "      x-amazon-apigateway-integration: {type: mock, requestTemplates: "
+        "{application/json: '{\"statusCode\": 200}'}, responses: {default: {statusCode: '200'}}}\n",
+        good="openapi: 3.0.1\ninfo: {title: t, version: '1'}\n"
+        "paths:\n  /pets:\n    get:\n      responses: {'200': {description: ok}}\n"
+        "      x-amazon-apigateway-integration: {type: mock, requestTemplates: "
+        "{application/json: '{\"statusCode\": 200}'}, responses: {default: {statusCode: '200'}}}\n",
     ),
 )
 

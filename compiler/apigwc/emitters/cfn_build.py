@@ -44,7 +44,12 @@ from apigwc.ir.integration import Integration
 
 Json = Any
 BODY_OPTIONS = ExportOptions(
-    "oas30", integrations=True, authorizers=True, apigateway=True, documentation=True
+    "oas30",
+    integrations=True,
+    authorizers=True,
+    apigateway=True,
+    documentation=True,
+    cloudformation=True,
 )
 API_ID = "Api"
 CLOUDWATCH_ROLE_POLICY = (

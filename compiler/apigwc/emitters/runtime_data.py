@@ -23,6 +23,12 @@ from apigwc.ir.base import GetAtt, Sub, UnresolvedIntrinsic, resolve_pseudo
 from apigwc.ir.enums import ContentHandling, EndpointType, IntegrationType, Protocol
 from apigwc.ir.integration import Integration
 from apigwc.ir.method import Method
+from apigwc.lowering.effective import (
+    effective_security,
+    integration_uri,
+    local_pseudo_parameters,
+    uses_iam_auth,
+)
 from apigwc.runtime.resource_policy import UNRESOLVED, statements
 
 _FUNCTION_IN_ARN = re.compile(r":function:([^/]+?)(?:/invocations)?$")
@@ -159,16 +165,6 @@ def _resource_policy(api: Api, api_id: str) -> dict[str, Any] | None:
     return {"Statement": plain}
 
 
-def local_pseudo_parameters(api: Api) -> dict[str, str]:
-    """The pseudo parameters as the local account sees them."""
-    return {
-        "AWS::Partition": "aws",
-        "AWS::URLSuffix": "amazonaws.com",
-        "AWS::Region": str(api.deployment.region),
-        "AWS::AccountId": str(api.deployment.account),
-    }
-
-
 def _expand(resource: str, prefix: str) -> str:
     return (
         prefix + resource[len("execute-api:") :]
@@ -301,13 +297,10 @@ def validation_data(api: Api, method: Method) -> dict[str, Any] | None:
 
 def _security(api: Api, method: Method) -> tuple[str, ...]:
     """What the route needs before its integration runs: AUTHORIZER and/or API_KEY."""
-    requirements = method.security
-    if requirements is None and api.protocol is Protocol.HTTP:
-        requirements = api.security
     needs: set[str] = set()
-    if (method.auth_type or "").upper() == "AWS_IAM":
+    if uses_iam_auth(method):
         needs.add("AUTHORIZER")
-    for requirement in requirements or ():
+    for requirement in effective_security(api, method):
         for name in requirement.schemes:
             scheme = api.security_scheme(name)
             if scheme is None:
@@ -337,7 +330,8 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
         data["function"] = lambda_function(integration.uri) if integration.is_lambda else None
         data["requestParameters"] = _strings(integration.request_parameters)
     elif integration.type in (IntegrationType.HTTP_PROXY, IntegrationType.HTTP):
-        data["uri"] = _text(integration.uri)
+        # An URI only CloudFormation can resolve (AGW306) is empty: the route answers 500.
+        data["uri"] = integration_uri(api, integration) or ""
         data["httpMethod"] = integration.http_method
         data["requestParameters"] = _strings(integration.request_parameters)
         if api.protocol is Protocol.HTTP:

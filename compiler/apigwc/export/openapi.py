@@ -3,12 +3,19 @@
 One writer, two dialects: `OpenApiWriter` builds everything that is the same in both, and the
 few places where the formats differ (servers vs host/basePath, where models and security
 schemes live, how bodies and media types are written) are hooks that `Oas30Writer` and
-`SwaggerWriter` fill. Loading the output gives an IR equal to the input (the round-trip tests).
+`SwaggerWriter` fill. Loading the output gives an IR equal to the input (the round-trip tests), and the output is
+valid OpenAPI (openapi-spec-validator, tests/test_corpus.py): where the IR lacks what OpenAPI
+requires, the writer fills it in a way loading reads back to the same IR — a string schema for a
+parameter or header without one, an empty response description, a `default` response and
+undeclared path parameters (both marked `x-apigwc-filler`; a greedy `{proxy+}` only in exports
+with `x-apigwc`, as API Gateway rejects a parameter named `proxy+`), and an intrinsic title as
+text (with the intrinsic itself in `info.x-apigwc-title` in exports with `x-apigwc`).
 """
 
 from __future__ import annotations
 
 import abc
+import re
 from typing import Any
 
 from apigwc.export.extensions import compact, deployables, integration_json, scheme_extensions
@@ -18,6 +25,9 @@ from apigwc.ir.base import INTRINSIC_TYPES, deployable_json
 from apigwc.ir.enums import Protocol
 from apigwc.ir.method import MediaModel, Method, MethodResponse, Parameter, SecurityRequirement
 from apigwc.loader.positions import escape_token
+from apigwc.lowering.integration import SWAGGER_COMPONENTS, SWAGGER_INTEGRATIONS_PREFIX
+from apigwc.lowering.paths import EXPORT_FILLER, STRING_SCHEMA
+from apigwc.lowering.root import SWAGGER_HOST, TITLE_INTRINSIC
 from apigwc.lowering.security import SWAGGER_FLOWS
 
 ANY_METHOD = "x-amazon-apigateway-any-method"
@@ -41,6 +51,7 @@ def intrinsics_to_json(value: Any) -> Any:
 
 class OpenApiWriter(abc.ABC):
     model_ref_prefix = ""
+    integrations_ref = INTEGRATIONS_REF
 
     def __init__(self, api: Api, options: ExportOptions) -> None:
         self.api = api
@@ -66,7 +77,9 @@ class OpenApiWriter(abc.ABC):
         doc = self.header()
         doc["info"] = self.info()
         doc.update(self.location())
-        doc["paths"] = {item.path: self.path_item(item.methods) for item in self.api.paths}
+        doc["paths"] = {
+            item.path: self.path_item(item.path, item.methods) for item in self.api.paths
+        }
         doc.update(self.definitions())
         if self.api.security is not None:
             doc["security"] = self.security(self.api.security)
@@ -91,7 +104,12 @@ class OpenApiWriter(abc.ABC):
 
     def info(self) -> dict[str, Any]:
         api = self.api
-        info = {"title": deployable_json(api.title), "version": api.version}
+        title = api.title
+        text = isinstance(title, str) or self.options.cloudformation
+        info: dict[str, Any] = {"title": deployable_json(title) if text else _text(title)}
+        if not text and self.options.apigwc:
+            info[TITLE_INTRINSIC] = deployable_json(title)
+        info["version"] = api.version
         if api.description is not None:
             info["description"] = api.description
         return {**info, **api.info}
@@ -105,11 +123,46 @@ class OpenApiWriter(abc.ABC):
         return value
 
     # -- paths -------------------------------------------------------------------------------
-    def path_item(self, methods: tuple[Method, ...]) -> dict[str, Any]:
-        return {
+    def path_item(self, path: str, methods: tuple[Method, ...]) -> dict[str, Any]:
+        item: dict[str, Any] = {
             ANY_METHOD if m.http_method == "ANY" else m.http_method.lower(): self.operation(m)
             for m in methods
         }
+        # `{proxy+}` is declared as `proxy` in API Gateway specs; a parameter named `proxy+` is
+        # one API Gateway rejects, so it is written only where loading will skip it again.
+        undeclared = [
+            name
+            for name in _PATH_VARIABLE.findall(path)
+            if not all(_declares(m, name) for m in methods)
+            and (self.options.apigwc or not name.endswith("+"))
+        ]
+        if methods and undeclared:
+            item["parameters"] = [self.filler_parameter(name) for name in undeclared]
+        return item
+
+    def filler_parameter(self, name: str) -> dict[str, Any]:
+        """A path parameter OpenAPI needs declared (`{proxy+}` is declared as `proxy` in API
+        Gateway specs), which loading skips."""
+        return {"name": name, "in": "path", "required": True, **self.string_schema()}
+
+    def string_schema(self) -> dict[str, Any]:
+        return {"schema": dict(STRING_SCHEMA)} | self.filler()
+
+    @staticmethod
+    def filler() -> dict[str, Any]:
+        """The mark of a filler, which loading skips (a CloudFormation body is loaded again)."""
+        return {EXPORT_FILLER: True}
+
+    @abc.abstractmethod
+    def response(self, r: MethodResponse) -> dict[str, Any]:
+        """Filled by each format's writer."""
+
+    def responses(self, m: Method) -> dict[str, Any]:
+        # OpenAPI needs one; a CloudFormation body is for API Gateway, whose own exports write
+        # `{}` there, and a `default` method response is not something to create on deploy.
+        if not m.responses and not self.options.cloudformation:
+            return {"default": {"description": ""} | self.filler()}
+        return {r.status_code: self.response(r) for r in m.responses}
 
     def operation(self, m: Method) -> dict[str, Any]:
         op: dict[str, Any] = compact(
@@ -145,7 +198,7 @@ class OpenApiWriter(abc.ABC):
         if opts.with_integrations and m.integration is not None:
             if m.integration_ref is not None:
                 ext["x-amazon-apigateway-integration"] = {
-                    "$ref": INTEGRATIONS_REF + m.integration_ref
+                    "$ref": self.integrations_ref + m.integration_ref
                 }
             else:
                 ext["x-amazon-apigateway-integration"] = integration_json(
@@ -357,13 +410,12 @@ class Oas30Writer(OpenApiWriter):
                     "content": self.content(b.content),
                 }
             )
-        io["responses"] = {r.status_code: self.response(r) for r in m.responses}
+        io["responses"] = self.responses(m)
         return io
 
     def parameter(self, p: Parameter) -> dict[str, Any]:
         value = self.parameter_base(p)
-        if p.schema_ is not None:
-            value["schema"] = self.schema(p.schema_)
+        value["schema"] = self.schema(p.schema_ if p.schema_ is not None else STRING_SCHEMA)
         return value
 
     def content(self, content: tuple[MediaModel, ...]) -> dict[str, Any]:
@@ -371,16 +423,23 @@ class Oas30Writer(OpenApiWriter):
 
     def response(self, r: MethodResponse) -> dict[str, Any]:
         headers = {
-            h.name: compact({"description": h.description, "schema": self.schema(h.schema_)})
+            h.name: compact(
+                {
+                    "description": h.description,
+                    "schema": self.schema(h.schema_ if h.schema_ is not None else STRING_SCHEMA),
+                }
+            )
             for h in r.headers
         }
-        return compact(
-            {"description": r.description, "headers": headers, "content": self.content(r.content)}
+        content = self.content(r.content)
+        return {"description": r.description or ""} | compact(
+            {"headers": headers, "content": content}
         )
 
 
 class SwaggerWriter(OpenApiWriter):
     model_ref_prefix = "#/definitions/"
+    integrations_ref = SWAGGER_INTEGRATIONS_PREFIX
 
     def header(self) -> dict[str, Any]:
         return {"swagger": "2.0"}
@@ -388,11 +447,13 @@ class SwaggerWriter(OpenApiWriter):
     def location(self) -> dict[str, Any]:
         api = self.api
         out: dict[str, Any] = {}
-        if api.host is not None:
+        if api.host is not None and _SWAGGER_HOST.match(api.host):
             out["host"] = api.host
+        elif api.host is not None and self.options.apigwc:
+            out[SWAGGER_HOST] = api.host  # Swagger's host admits no `{placeholder}`
         if api.base_path is not None:
             out["basePath"] = api.base_path
-        if api.host is not None:
+        if "host" in out:
             out["schemes"] = ["https"]
         endpoint = self.endpoint_configuration()
         if endpoint is not None:
@@ -406,11 +467,11 @@ class SwaggerWriter(OpenApiWriter):
         schemes = self.security_schemes()
         if schemes:
             out["securityDefinitions"] = schemes
-        # Swagger 2.0 has no `components`; HTTP integration components keep their OpenAPI 3
-        # place so that `$ref`s to them still resolve (API Gateway imports HTTP APIs from 3.0 only).
+        # Swagger 2.0 has no `components`: HTTP integration components go under an extension
+        # of the same shape (API Gateway imports HTTP APIs from OpenAPI 3.0 only).
         integrations = self.integration_components()
         if integrations:
-            out["components"] = integrations
+            out[SWAGGER_COMPONENTS] = integrations
         return out
 
     def scheme_body(self, s: Any) -> dict[str, Any]:
@@ -444,13 +505,15 @@ class SwaggerWriter(OpenApiWriter):
             params.append(self.body_parameter(m))
         if params:
             io["parameters"] = params
-        io["responses"] = {r.status_code: self.response(r) for r in m.responses}
+        io["responses"] = self.responses(m)
         return io
+
+    def string_schema(self) -> dict[str, Any]:
+        return {**STRING_SCHEMA} | self.filler()
 
     def parameter(self, p: Parameter) -> dict[str, Any]:
         value = self.parameter_base(p)
-        if isinstance(p.schema_, dict):
-            value.update(self.schema(p.schema_))
+        value.update(self.schema(p.schema_ if isinstance(p.schema_, dict) else STRING_SCHEMA))
         return value
 
     def body_parameter(self, m: Method) -> dict[str, Any]:
@@ -468,13 +531,30 @@ class SwaggerWriter(OpenApiWriter):
         headers = {}
         for h in r.headers:
             header = compact({"description": h.description})
-            if isinstance(h.schema_, dict):
-                header.update(self.schema(h.schema_))
+            header.update(self.schema(h.schema_ if isinstance(h.schema_, dict) else STRING_SCHEMA))
             headers[h.name] = header
-        value = compact({"description": r.description, "headers": headers})
+        value = {"description": r.description or ""} | compact({"headers": headers})
         if r.content:
             value["schema"] = self.schema(r.content[0].schema_)
         return value
+
+
+_SWAGGER_HOST = re.compile(r"^[^{}/ :\\]+(?::\d+)?$")  # Swagger 2.0's pattern for `host`
+_PATH_VARIABLE = re.compile(r"\{([^{}]+)\}")
+
+
+def _declares(m: Method, name: str) -> bool:
+    return any(p.location.value == "path" and p.name == name for p in m.parameters)
+
+
+def _text(value: Any) -> str:
+    """A title intrinsic as readable text: the `Fn::Sub` template, else `${Name}`."""
+    template = getattr(value, "template", None)
+    if isinstance(template, str):
+        return template
+    json = value.to_json()
+    ((fn, argument),) = json.items()
+    return f"${{{argument}}}" if fn == "Ref" else f"${{{fn}}}"
 
 
 def _unique(values: Any) -> list[str]:

@@ -20,6 +20,9 @@ class ExportOptions:
     apigateway: bool = False
     documentation: bool = True
     apigwc: bool = False
+    # A CloudFormation body: CloudFormation resolves intrinsics before API Gateway reads the
+    # document, so an intrinsic title stays one (elsewhere OpenAPI needs text there).
+    cloudformation: bool = False
 
     @classmethod
     def parse(cls, fmt: str, extensions: str) -> ExportOptions:

@@ -18,6 +18,7 @@ from apigwc.ir.enums import (
     PassthroughBehavior,
     Protocol,
     ResponseTransferMode,
+    SourceFormat,
 )
 from apigwc.ir.integration import Integration, IntegrationResponse, TlsConfig
 from apigwc.lowering.context import Context, Fields, as_fields, json_kind
@@ -47,6 +48,9 @@ INTEGRATION_PROPERTIES = (
 )
 RESPONSE_PROPERTIES = ("statusCode", "responseTemplates", "responseParameters", "contentHandling")
 INTEGRATIONS_PREFIX = "#/components/x-amazon-apigateway-integrations/"
+# Swagger 2.0 has no `components`: apigwc's Swagger export keeps HTTP integration components here.
+SWAGGER_COMPONENTS = "x-apigwc-components"
+SWAGGER_INTEGRATIONS_PREFIX = f"#/{SWAGGER_COMPONENTS}/x-amazon-apigateway-integrations/"
 
 
 def lower_integration(ctx: Context, value: Any, origin: Origin) -> Integration | None:
@@ -80,6 +84,15 @@ def lower_integration(ctx: Context, value: Any, origin: Origin) -> Integration |
         description=f.str("description"),
         origin=origin,
     )
+    if ctx.protocol is Protocol.REST and "payloadFormatVersion" in f.value:
+        # REST documents carry it (LocalStack's AWS-validated imports) and API Gateway ignores it
+        ctx.sink.report(
+            "AGW301",
+            f.at("payloadFormatVersion"),
+            at_key=True,
+            feature="integration 'payloadFormatVersion'",
+            api="REST",
+        )
     f.finish(INTEGRATION_PROPERTIES)
     return result
 
@@ -184,8 +197,9 @@ def lower_integration_use(
     """An operation's integration: inline, or (HTTP) a `$ref` to a named component."""
     if isinstance(value, dict) and isinstance(value.get("$ref"), str):
         ref = value["$ref"]
-        if ref.startswith(INTEGRATIONS_PREFIX):
-            name = ref[len(INTEGRATIONS_PREFIX) :]
+        prefix = next((p for p in _PREFIXES if ref.startswith(p)), None)
+        if prefix is not None:
+            name = ref[len(prefix) :]
             if name in components:
                 return components[name], name
         target, target_origin = ctx.deref(value, origin)
@@ -195,14 +209,20 @@ def lower_integration_use(
     return lower_integration(ctx, value, origin), None
 
 
+_PREFIXES = (INTEGRATIONS_PREFIX, SWAGGER_INTEGRATIONS_PREFIX)
+
+
 def lower_integration_components(ctx: Context) -> dict[str, Integration]:
-    components = ctx.doc.data.get("components")
+    holder = "components"
+    if ctx.source_format is SourceFormat.SWAGGER2 and SWAGGER_COMPONENTS in ctx.doc.data:
+        holder = SWAGGER_COMPONENTS
+    components = ctx.doc.data.get(holder)
     if not isinstance(components, dict):
         return {}
     raw = components.get("x-amazon-apigateway-integrations")
     if raw is None:
         return {}
-    base = ctx.root.child("components", "x-amazon-apigateway-integrations")
+    base = ctx.root.child(holder, "x-amazon-apigateway-integrations")
     if not isinstance(raw, dict):
         ctx.report(
             "AGW201",

@@ -9,7 +9,7 @@ request validator, `isDefaultRoute`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from apigwc.diagnostics.model import Origin
 from apigwc.ir.enums import OPENAPI_METHODS, ParameterLocation, SourceFormat
@@ -185,6 +185,8 @@ class PathLowering:
         return tuple(out)
 
     def _parameter(self, value: Any, origin: Origin) -> Parameter | None:
+        if isinstance(value, dict) and value.get(EXPORT_FILLER) is True:
+            return None  # declared by apigwc's export only to make the document valid OpenAPI
         p = as_fields(self.ctx, value, origin, "parameter")
         if p is None or not p.require("name") or not p.require("in"):
             return None
@@ -203,7 +205,7 @@ class PathLowering:
             location=location,
             required=bool(p.bool("required")) or location is ParameterLocation.PATH,
             description=p.str("description"),
-            schema=self.models.normalize(schema, p.at("schema")) if schema else None,
+            schema=self.models.normalize(schema, p.at("schema")) if schema else dict(STRING_SCHEMA),
             origin=origin,
         )
         p.read.update(PARAMETER_IGNORED)
@@ -278,13 +280,15 @@ class PathLowering:
             if status.startswith("x-"):
                 continue
             response, origin = self.ctx.deref(value, f.at("responses").child(status))
+            if isinstance(response, dict) and response.get(EXPORT_FILLER) is True:
+                continue  # apigwc's export writes one where OpenAPI needs a response
             r = as_fields(self.ctx, response, origin, f"response {status}")
             if r is None:
                 continue
             out.append(
                 MethodResponse(
                     status_code=status,
-                    description=r.str("description"),
+                    description=r.str("description") or None,  # "" says nothing either
                     headers=self._headers(r),
                     content=self._response_content(f, r),
                     origin=origin,
@@ -323,11 +327,19 @@ class PathLowering:
                 ResponseHeader(
                     name=name,
                     description=description if isinstance(description, str) else None,
-                    schema=self.models.normalize(schema, origin) if schema else None,
+                    schema=self.models.normalize(schema, origin) if schema else dict(STRING_SCHEMA),
                     origin=origin,
                 )
             )
         return tuple(out)
+
+
+# A parameter or header without a schema is a string: API Gateway passes every method request
+# parameter and response header as text, and OpenAPI needs a schema there.
+STRING_SCHEMA: Final = {"type": "string"}
+# An object apigwc's export adds only so that the document is valid OpenAPI (a response for an
+# operation without any, a path parameter the operations do not declare): not part of the API.
+EXPORT_FILLER: Final = "x-apigwc-filler"
 
 
 def _media_list(value: Any) -> tuple[str, ...]:

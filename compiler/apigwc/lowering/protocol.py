@@ -4,10 +4,17 @@ The protocol is HTTP when the document uses HTTP-only features (reference §1.0 
 importexport version, CORS, integration components, `isDefaultRoute`, `payloadFormatVersion`,
 JWT or payload-format authorizers, `integrationSubtype`, tag values) and REST otherwise;
 `x-apigwc.protocol` forces it (AGW303 when the evidence disagrees).
+
+A document with REST-only features too (REST root extensions, non-proxy integrations, mapping
+templates, integration responses) is a REST API when its only HTTP evidence is an extension API
+Gateway's REST import ignores (`x-amazon-apigateway-cors`, tag values):
+a SAM `AWS::Serverless::Api` with a stray `x-amazon-apigateway-cors` must not be read as an HTTP
+API and judged by HTTP rules. Either way such a conflict is reported (AGW307) with the choice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from apigwc.ir.enums import OPENAPI_METHODS, Protocol, SourceFormat
@@ -54,29 +61,63 @@ def detect_format(ctx: Context) -> SourceFormat | None:
 
 def http_evidence(data: dict[str, Any]) -> str | None:
     """The first HTTP-only feature the document uses, named for messages; None for REST."""
-    for key in _HTTP_ROOT_EXTENSIONS:
-        if key in data:
-            return key
+    return next(_http_evidence(data), None)
+
+
+def _http_evidence(data: dict[str, Any]) -> Iterator[str]:
+    """Every HTTP-only feature the document uses, root extensions first."""
+    yield from (key for key in _HTTP_ROOT_EXTENSIONS if key in data)
     components = data.get("components")
     if isinstance(components, dict):
         if "x-amazon-apigateway-integrations" in components:
-            return "x-amazon-apigateway-integrations"
+            yield "x-amazon-apigateway-integrations"
         for scheme in _dicts(components.get("securitySchemes")):
             found = _authorizer_evidence(scheme)
             if found:
-                return found
+                yield found
     for scheme in _dicts(data.get("securityDefinitions")):
         found = _authorizer_evidence(scheme)
         if found:
-            return found
+            yield found
     for item in _dicts(data.get("paths")):
         found = _path_item_evidence(item)
         if found:
-            return found
+            yield found
     for tag in _dicts(data.get("tags") or []):
         if "x-amazon-apigateway-tag-value" in tag:
-            return "x-amazon-apigateway-tag-value"
-    return _payload_format_evidence(data)
+            yield "x-amazon-apigateway-tag-value"
+            break
+    found = _payload_format_evidence(data)
+    if found:
+        yield found
+
+
+# HTTP-only extensions that API Gateway's REST import ignores (it imports the API without them;
+# a REST API answers CORS from its OPTIONS methods), so they cannot outweigh REST-only features.
+# Not the import/export version: API Gateway writes it into every HTTP API export, so it states
+# the flavour rather than configuring a feature.
+_IGNORED_BY_REST_IMPORT = frozenset(
+    {
+        "x-amazon-apigateway-cors",
+        "x-amazon-apigateway-tag-value",
+    }
+)
+_NON_PROXY_TYPES = frozenset({"aws", "http", "mock"})
+
+
+def rest_evidence(data: dict[str, Any]) -> str | None:
+    """The first REST-only feature the document uses, named for messages; None if none."""
+    found = next((k for k in _REST_ROOT_EXTENSIONS if k in data), None)
+    if found:
+        return found
+    for integration in _integrations(data):
+        kind = str(integration.get("type", "")).lower()
+        if kind in _NON_PROXY_TYPES:
+            return f"a {kind.upper()} integration"
+        key = next((k for k in _REST_INTEGRATION_KEYS if k in integration), None)
+        if key:
+            return f"integration {key}"
+    return None
 
 
 _REST_ROOT_EXTENSIONS = (
@@ -179,7 +220,7 @@ def _protocol(ctx: Context) -> Protocol:
     inferred = Protocol.HTTP if evidence else Protocol.REST
     forced = _forced_protocol(data)
     if forced is None:
-        return inferred
+        return _weigh(ctx, data, inferred) if evidence else inferred
     if forced is not inferred and evidence:
         ctx.report(
             "AGW303",
@@ -188,6 +229,29 @@ def _protocol(ctx: Context) -> Protocol:
             evidence=evidence,
         )
     return forced
+
+
+def _weigh(ctx: Context, data: dict[str, Any], inferred: Protocol) -> Protocol:
+    """HTTP evidence against REST-only features: REST wins unless an HTTP feature that REST
+    import does not ignore is there; the conflict is reported with the choice (AGW307)."""
+    rest = rest_evidence(data)
+    if rest is None:
+        return inferred
+    found = list(_http_evidence(data))
+    strong = [name for name in found if name not in _IGNORED_BY_REST_IMPORT]
+    chosen = Protocol.HTTP if strong else Protocol.REST
+    http = strong[0] if strong else found[0]
+    at = ctx.root.child(http) if http in data else ctx.root
+    ctx.report(
+        "AGW307",
+        at,
+        at_key=http in data,
+        rest=rest,
+        http=http,
+        chosen=chosen.value,
+        other=(Protocol.REST if strong else Protocol.HTTP).value,
+    )
+    return chosen
 
 
 def _forced_protocol(data: dict[str, Any]) -> Protocol | None:

@@ -20,7 +20,11 @@ from apigwc.ir.enums import ApiKeySource, EndpointAccessMode, SourceFormat
 from apigwc.lowering.context import Context, Fields, as_fields, json_kind
 
 ENDPOINT_CONFIGURATION = "x-amazon-apigateway-endpoint-configuration"
-INFO_CORE = ("title", "version", "description")
+# Where apigwc's export keeps an intrinsic title (OpenAPI's `title` is text): read back here.
+TITLE_INTRINSIC = "x-apigwc-title"
+INFO_CORE = ("title", "version", "description", TITLE_INTRINSIC)
+# Where apigwc's Swagger export keeps a host Swagger's `host` cannot hold (`{region}`).
+SWAGGER_HOST = "x-apigwc-host"
 
 
 def lower_info(
@@ -30,8 +34,9 @@ def lower_info(
     if not isinstance(info, dict):
         return "", "", None, {}
     f = Fields(ctx, info, ctx.root.child("info"), "info")
-    raw_title = f.raw("title")
-    title = str(raw_title) if isinstance(raw_title, (int, float)) else f.deployable("title") or ""
+    key = TITLE_INTRINSIC if TITLE_INTRINSIC in info else "title"
+    raw_title = f.raw(key)
+    title = str(raw_title) if isinstance(raw_title, (int, float)) else f.deployable(key) or ""
     version = f.str("version", coerce=True) or ""
     extra = {k: v for k, v in info.items() if k not in INFO_CORE}
     return title, version, f.str("description"), extra
@@ -39,7 +44,8 @@ def lower_info(
 
 def lower_host_and_base_path(ctx: Context, data: dict[str, Any]) -> tuple[str | None, str | None]:
     if ctx.source_format is SourceFormat.SWAGGER2:
-        host = data.get("host") if isinstance(data.get("host"), str) else None
+        raw = data.get("host", data.get(SWAGGER_HOST))
+        host = raw if isinstance(raw, str) else None
         return host, _clean_base_path(data.get("basePath"))
     servers = data.get("servers")
     if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
@@ -104,7 +110,7 @@ def lower_root_extensions(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         )
     return {
         "api_key_source": f.enum("x-amazon-apigateway-api-key-source", ApiKeySource),
-        "binary_media_types": f.str_list("x-amazon-apigateway-binary-media-types"),
+        "binary_media_types": _binary_media_types(f),
         "minimum_compression_size": _compression_size(ctx, f),
         "policy": _policy(ctx, f),
         "security_policy": f.str("x-amazon-apigateway-security-policy"),
@@ -112,6 +118,14 @@ def lower_root_extensions(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "endpoint_access_mode": _access_mode(f),
         "endpoint_configuration": lower_endpoint_configuration(ctx, data),
     }
+
+
+def _binary_media_types(f: Fields) -> tuple[str, ...]:
+    key = "x-amazon-apigateway-binary-media-types"
+    if isinstance(f.value.get(key), str):  # the extension is a list, even of one media type
+        f._wrong(key, "an array of strings")
+        return ()
+    return f.str_list(key)
 
 
 def _compression_size(ctx: Context, f: Fields) -> Any:

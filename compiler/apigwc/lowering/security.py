@@ -102,8 +102,21 @@ def _scheme(ctx: Context, name: str, value: Any, origin: Origin) -> SecuritySche
         authorizer=authorizer,
         origin=origin,
     )
+    _check_auth_type(ctx, f, result)
     f.finish(SCHEME_PROPERTIES)
     return result
+
+
+# `x-amazon-apigateway-authtype` values that need no authorizer object: IAM (SigV4) authorization.
+_IAM_AUTH_TYPES = ("awssigv4", "aws_iam")
+
+
+def _check_auth_type(ctx: Context, f: Fields, scheme: SecurityScheme) -> None:
+    """A custom or Cognito authtype names an authorizer the scheme must then define."""
+    kind = scheme.auth_type
+    if kind is None or scheme.authorizer is not None or kind.lower() in _IAM_AUTH_TYPES:
+        return
+    ctx.report("AGW213", f.at("x-amazon-apigateway-authtype"), scheme=scheme.name, auth_type=kind)
 
 
 def _flows(f: Fields) -> dict[str, Any]:

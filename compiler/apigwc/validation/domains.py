@@ -293,7 +293,9 @@ def _check_policy_pairing(
 
 def _check_policy(api: Api, report: Report) -> None:
     where = api.origin.child("x-amazon-apigateway-policy") if api.origin else None
-    problem = policy_problem(api.policy)
+    problem, tokens = policy_problem_at(api.policy)
+    if where is not None and tokens:
+        where = where.child(*tokens)  # the offending key, not the whole policy
     if not problem:
         size = len(json.dumps(api.policy, separators=(",", ":")))
         problem = f"is {size:,} characters, over the 8,192 limit" if size > 8192 else ""
@@ -336,20 +338,29 @@ def _unresolved(statement: Mapping[str, Json]) -> str | None:
 
 def policy_problem(policy: Json) -> str:
     """What makes `policy` not an IAM policy document; "" when it is well formed."""
+    return policy_problem_at(policy)[0]
+
+
+def policy_problem_at(policy: Json) -> tuple[str, tuple[str | int, ...]]:
+    """`policy_problem`, and the path inside the policy of what is wrong."""
     if not isinstance(policy, dict):
-        return "is not an object"
+        return "is not an object", ()
     if "Version" not in policy:
-        return "has no Version"
+        return "has no Version", ()
     statements = policy.get("Statement")
+    listed = isinstance(statements, list)
     if isinstance(statements, dict):
         statements = [statements]
     if not isinstance(statements, list) or not statements:
-        return "has no Statement list"
+        return "has no Statement list", ("Statement",) if "Statement" in policy else ()
     for i, statement in enumerate(statements):
         missing = _statement_missing(statement)
         if missing:
-            return f"statement {i} {missing}"
-    return ""
+            at: tuple[str | int, ...] = ("Statement", i) if listed else ("Statement",)
+            if isinstance(statement, dict) and "Effect" in statement and "Effect" in missing:
+                at += ("Effect",)
+            return f"statement {i} {missing}", at
+    return "", ()
 
 
 def _statement_missing(statement: Json) -> str:

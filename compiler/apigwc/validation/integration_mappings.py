@@ -85,8 +85,12 @@ CODES = (
         "declare it in the operation's parameters (in: {location}, name: {name})",
         "A mapping or cache key may read only declared method request parameters: API Gateway "
         "answered 'Invalid mapping expression parameter specified: method.request.header.Authorization' "
-        "(Testlio/lambda-tools#56). A warning, not an error, because accepted fixtures (moto's) do it; "
-        "path variables of the resource path count as declared, as the importer creates them.",
+        "(Testlio/lambda-tools#56); PutIntegration answers BadRequestException 'Invalid mapping "
+        "expression specified: Validation Result: warnings : [], errors : [Invalid mapping "
+        "expression parameter specified: method.request.querystring.X]' (reported by several "
+        "projects calling AWS). That evidence says error; it stays a warning only because a "
+        "corpus fixture presumed valid (moto's test_api_integration.yaml, no AWS verdict) does it. "
+        "Path variables of the resource path count as declared, as the importer creates them.",
         bad=_op(
             "{"
             + _HTTP_INT
@@ -128,8 +132,12 @@ CODES = (
         "the integration response maps {header!r}, which response {status} of {route} does not declare",
         "declare the header under responses.{status}.headers",
         "API Gateway answers 'Invalid mapping expression parameter specified: method.response.header.X' "
-        "when the method response does not declare the header (aws-apigateway-importer#209). A "
-        "warning, not an error, because accepted fixtures (moto's) do it.",
+        "when the method response does not declare the header (aws-apigateway-importer#209; "
+        "PutIntegrationResponse's BadRequestException 'Invalid mapping expression specified: "
+        "Validation Result: warnings : [], errors : [Invalid mapping expression parameter "
+        "specified: method.response.header.Access-Control-Allow-Origin]' reported by several "
+        "projects calling AWS). That evidence says error; it stays a warning only because a "
+        "corpus fixture presumed valid (moto's test_api_integration.yaml, no AWS verdict) does it.",
         bad=_op(
             "{"
             + _MOCK
@@ -420,7 +428,7 @@ def _check_default_response(i: Integration, report: Report) -> None:
             f"the mock answers status {unmatched[0]}, which matches none of "
             f"{_listed(patterns)} and no 'default' exists: the gateway answers 500"
         )
-        report("AGW424", i.origin, reason=reason)
+        report("AGW424", _responses_at(i), at_key=True, reason=reason)
         return
     if not patterns:
         reason = f"this {i.type.value} integration has no responses; every call answers 500 Internal server error"
@@ -429,7 +437,14 @@ def _check_default_response(i: Integration, report: Report) -> None:
             f"no integration response is 'default'; a {_result(i)} that matches none of "
             f"{_listed(patterns)} answers 500 Internal server error"
         )
-    report("AGW424", i.origin, reason=reason)
+    report("AGW424", _responses_at(i), at_key=True, reason=reason)
+
+
+def _responses_at(i: Integration) -> Origin | None:
+    """The integration's `responses` key, else its own key (the finding is about both)."""
+    if i.origin is None:
+        return None
+    return i.origin.child("responses") if i.responses else i.origin
 
 
 def _listed(patterns: list[str]) -> str:

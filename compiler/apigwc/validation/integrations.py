@@ -1,4 +1,4 @@
-"""Integration rules (AGW410-AGW429): `x-amazon-apigateway-integration` as API Gateway checks it.
+"""Integration rules (AGW410-AGW429, AGW306): `x-amazon-apigateway-integration` as API Gateway checks it.
 
 Flows in: the IR `Api` (each method's integration with its method, and the HTTP API integration
 components). Flows out: diagnostics only. Facts from reference §1.1 (integration properties,
@@ -8,6 +8,7 @@ intrinsics other than `Fn::Sub` are known only at deploy time and are never judg
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from apigwc.ir.enums import (
 from apigwc.ir.enums import ResponseTransferMode as Transfer
 from apigwc.ir.integration import Integration
 from apigwc.ir.method import Method
+from apigwc.lowering.effective import integration_uri
 from apigwc.validation import integration_mappings
 from apigwc.validation.base import Report
 from apigwc.validation.mapping_expressions import text_of
@@ -47,7 +49,7 @@ def _op(integration: str, extra: str = "", head: str = "") -> str:
     )
 
 
-CODES = (
+CODES: tuple[Code, ...] = (
     Code(
         "AGW410",
         "integration-type-for-http-api",
@@ -159,7 +161,9 @@ CODES = (
         "{reason}",
         "use payloadFormatVersion '2.0' or '1.0' for Lambda proxy integrations, '1.0' for the others",
         "HTTP API integrations need payloadFormatVersion; 2.0 exists only for Lambda proxy "
-        "integrations (reference §1.1).",
+        "integrations (reference §1.1). An error, not a warning: the guide's Lambda integration "
+        "page for HTTP APIs says that outside the console 'you must specify a "
+        "payloadFormatVersion' (only the console defaults it).",
         bad=_HTTP
         + _op(
             "{type: HTTP_PROXY, httpMethod: GET, uri: 'https://example.com', payloadFormatVersion: '2.0'}"
@@ -198,6 +202,26 @@ CODES = (
         ),
         good=_op(
             "{type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}, responses: {default: {statusCode: '200'}}}"
+        ),
+    ),
+)
+
+CODES += (
+    Code(
+        "AGW306",
+        "integration-uri-unresolved",
+        W,
+        "the {type} integration's URI is {intrinsic}, which only CloudFormation can resolve; "
+        "`apigwc serve` answers this route with 500 Internal server error",
+        "deploy to test the route, or give the URI as text (a stage variable such as "
+        "https://${{stageVariables.backend}}/path works locally)",
+        "The build resolves pseudo parameters (AWS::Region, AWS::AccountId, AWS::URLSuffix, "
+        "AWS::Partition) in an integration URI, but not another resource's attribute or "
+        "parameter: the built gateway has no URL to call, so it answers as API Gateway answers "
+        "a misconfigured integration. The deployed API is not affected.",
+        bad=_op("{type: http_proxy, httpMethod: GET, uri: {'Fn::GetAtt': [Backend, Url]}}"),
+        good=_op(
+            "{type: http_proxy, httpMethod: GET, uri: {'Fn::Sub': 'https://example.${AWS::URLSuffix}/pets'}}"
         ),
     ),
 )
@@ -254,6 +278,10 @@ def _check_uri(api: Api, i: Integration, report: Report) -> None:
         if _needs_uri(api, i):
             report("AGW411", i.origin, type=i.type.value)
         return
+    http = i.type in (IntegrationType.HTTP, IntegrationType.HTTP_PROXY)
+    if http and not isinstance(i.uri, str) and integration_uri(api, i) is None:
+        intrinsic = json.dumps(i.uri.to_json(), separators=(", ", ": "))
+        report("AGW306", origin, type=i.type.value, intrinsic=intrinsic)
     text = text_of(i.uri)
     if text is None:
         return

@@ -1,4 +1,5 @@
-"""Model and request validation rules (AGW445-AGW459): what API Gateway's draft-4 models accept.
+"""Model and request validation rules (AGW445-AGW459, AGW211, AGW214, AGW305): what API Gateway's draft-4
+models accept.
 
 Flows in: the IR `Api` (named models, request bodies and method-response bodies, request
 validators). Flows out: diagnostics only. Facts from reference §1.7 (validators), §2.2 (the
@@ -38,10 +39,20 @@ def _doc(extra: str = "", op: str = "", response: str = "{description: ok}") -> 
 
 
 _SWAGGER = "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n"
+
+
+def _pattern_doc(pattern: str) -> str:
+    return (
+        _DOC
+        + "paths: {}\ncomponents: {schemas: {Pet: {type: object, properties: {name: "
+        + f"{{type: string, pattern: '{pattern}'}}}}}}}}}}\n"
+    )
+
+
 _VALIDATORS = "x-amazon-apigateway-request-validators: {all: {validateRequestBody: true, validateRequestParameters: true}}\n"
 _JSON = "application/json"
 
-CODES = (
+CODES: tuple[Code, ...] = (
     Code(
         "AGW445",
         "request-validator-undefined",
@@ -163,6 +174,55 @@ CODES = (
             "      x-amazon-apigateway-request-validator: all\n"
             "      requestBody: {content: {application/json: {schema: {type: array}}}}\n",
         ),
+    ),
+)
+
+CODES += (
+    Code(
+        "AGW211",
+        "model-pattern-invalid",
+        E,
+        "{where} has the pattern {pattern!r}, which is not a valid regular expression: {reason}",
+        "fix the regular expression (API Gateway reads it as an ECMA 262 / Java regex)",
+        "API Gateway validates models as JSON Schema draft 4, whose `pattern` and "
+        "`patternProperties` keys must be valid regular expressions; it rejects a model with an "
+        "invalid one ('Invalid model schema specified'). apigwc reads the pattern as API Gateway "
+        "does (see AGW305 for the Java and ECMA 262 forms it translates), so this pattern is "
+        "invalid there too. A built gateway rejects every value checked against it.",
+        bad=_pattern_doc("^[a-z+$"),
+        good=_pattern_doc("^[a-z]+$"),
+    ),
+    Code(
+        "AGW214",
+        "model-schema-invalid",
+        W,
+        "{where} is not a valid JSON Schema draft 4 schema: {problem}",
+        "fix the schema; API Gateway models are JSON Schema draft 4",
+        "API Gateway answers 'Invalid model schema specified' for schemas it cannot read "
+        "(aws-apigateway-importer#213), but no AWS record says which malformed forms it refuses, "
+        "and accepted templates carry some (SAM's own test template writes `type: Object`): a "
+        "warning. The built gateway cannot compile such a model and rejects every body "
+        "validated against it (fail closed) instead of failing the build.",
+        bad=_DOC + "paths: {}\ncomponents: {schemas: {Pet: {type: object, required: name}}}\n",
+        good=_DOC + "paths: {}\ncomponents: {schemas: {Pet: {type: object, required: [name]}}}\n",
+    ),
+    Code(
+        "AGW305",
+        "model-pattern-unsupported",
+        W,
+        "{where} has the pattern {pattern!r}, which apigwc cannot check locally: {reason}",
+        "rewrite it with plain classes (e.g. [A-Za-z] for \\p{{Lu}}); until then the built "
+        "gateway rejects every value checked against it",
+        "Model patterns are checked with Python's `re`, translated from API Gateway's regex "
+        "dialect: `\\d` and `\\w` are ASCII-only; a `-` next to a class shorthand in `[...]` "
+        "(`[\\w-_]`) and `$` inside `[...]` are literal; `\\p{Alpha}` and the other POSIX "
+        "classes, `\\p{L}`, `\\p{IsAlphabetic}`, `\\p{Nd}`, `\\z`, `\\Z`, `\\Q...\\E`, "
+        "`(?<name>...)`, `\\k<name>`, possessive quantifiers and atomic groups are translated. "
+        "Other forms (Java class intersections `[a-z&&[^e]]`, other Unicode properties) are not: "
+        "API Gateway may accept them, so this is a warning, and the built gateway fails closed "
+        "(the value is rejected with 'Invalid request body').",
+        bad=_pattern_doc("^[a-z&&[^e]]+$"),
+        good=_pattern_doc("^[a-df-z]+$"),
     ),
 )
 
@@ -329,6 +389,34 @@ def _check_node(
     if detail is not None and detail not in seen:
         seen.add(detail)
         report("AGW448", _child(at, "format"), where=where, detail=detail)
+    _check_patterns(node, at, where, report)
+    _check_definition(node, at, where, report)
+
+
+def _check_definition(node: dict[str, Json], at: Origin | None, where: str, report: Report) -> None:
+    from apigwc.runtime.request_validation import definition_problem
+
+    problem = definition_problem(node)
+    if problem is not None:
+        report("AGW214", at, where=where, problem=problem)
+
+
+def _check_patterns(node: dict[str, Json], at: Origin | None, where: str, report: Report) -> None:
+    """Every `pattern` and `patternProperties` key must compile as the built gateway compiles it."""
+    from apigwc.runtime.request_validation import PatternError, java_pattern
+
+    places: list[tuple[str, Origin | None, bool]] = []
+    if isinstance(node.get("pattern"), str):
+        places.append((str(node["pattern"]), _child(at, "pattern"), False))
+    properties = node.get("patternProperties")
+    if isinstance(properties, dict):
+        places += [(key, _child(at, "patternProperties", key), True) for key in properties]
+    for pattern, origin, at_key in places:
+        try:
+            java_pattern(pattern)
+        except PatternError as error:
+            code = "AGW211" if error.invalid else "AGW305"
+            report(code, origin, at_key=at_key, where=where, pattern=pattern, reason=str(error))
 
 
 def _is_keyword(node: dict[str, Json], keyword: str) -> bool:

@@ -14,6 +14,7 @@ from apigwc.diagnostics.model import Origin, Severity
 from apigwc.ir.api import Api
 from apigwc.ir.enums import HTTP_METHODS, ParameterLocation, Protocol
 from apigwc.ir.method import Method, PathItem
+from apigwc.lowering.effective import is_protected
 from apigwc.validation.base import Report
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -53,7 +54,21 @@ _DEFAULT_ROUTE = (
     f"      x-amazon-apigateway-integration: {_HTTP_ROUTE}\n"
 )
 
-CODES = (
+CODES: tuple[Code, ...] = (
+    Code(
+        "AGW212",
+        "duplicate-operation-id",
+        W,
+        "operationId {operation_id!r} of {route} is already the operationId of {other}",
+        "give every operation its own operationId",
+        "OpenAPI requires operationIds to be unique in a document; API Gateway names the "
+        "operations of exports and generated SDK methods after them, so a repeated id makes "
+        "them collide. No AWS record shows the import refusing it, so this is a warning.",
+        bad=_doc(_get("/a").replace("get:\n", "get:\n      operationId: getPets\n"))
+        + _get("/b").replace("get:\n", "get:\n      operationId: getPets\n"),
+        good=_doc(_get("/a").replace("get:\n", "get:\n      operationId: getPets\n"))
+        + _get("/b").replace("get:\n", "get:\n      operationId: getOtherPets\n"),
+    ),
     Code(
         "AGW430",
         "path-segment-characters",
@@ -224,6 +239,7 @@ def check(api: Api, report: Report) -> None:
     if rest:
         _check_siblings(api, report)
     _check_duplicates(api, report)
+    _check_operation_ids(api, report)
     if not rest:
         _check_default_routes(api, report)
         _check_cors_preflight(api, report)
@@ -344,6 +360,22 @@ def _normalised(path: str) -> str:
     )
 
 
+def _check_operation_ids(api: Api, report: Report) -> None:
+    first: dict[str, Method] = {}
+    for method in api.methods:
+        if method.operation_id is None:
+            continue
+        other = first.setdefault(method.operation_id, method)
+        if other is not method:
+            report(
+                "AGW212",
+                method.origin.child("operationId") if method.origin else None,
+                operation_id=method.operation_id,
+                route=f"{method.http_method} {method.path}",
+                other=f"{other.http_method} {other.path}",
+            )
+
+
 def _check_duplicates(api: Api, report: Report) -> None:
     seen: dict[tuple[str, str], Method] = {}
     for method in api.methods:
@@ -389,15 +421,8 @@ def _check_cors_preflight(api: Api, report: Report) -> None:
     if api.cors is None or any(m.http_method == "OPTIONS" for m in api.methods):
         return
     for method in api.methods:
-        if method.is_default_route and _authorized(api, method):
+        if method.is_default_route and is_protected(api, method):
             report("AGW441", method.origin, at_key=True)
-
-
-def _authorized(api: Api, method: Method) -> bool:
-    """HTTP APIs honour root-level security; an operation's own `security` wins."""
-    requirements = method.security if method.security is not None else api.security
-    auth = (method.auth_type or "NONE").upper() != "NONE"
-    return auth or any(r.schemes for r in requirements or ())
 
 
 def _check_rest_default_flag(api: Api, report: Report) -> None:

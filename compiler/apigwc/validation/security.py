@@ -18,6 +18,7 @@ from apigwc.ir.auth import Authorizer, SecurityScheme
 from apigwc.ir.base import Deployable
 from apigwc.ir.enums import ApiKeySource, AuthorizerType, Protocol
 from apigwc.ir.method import Method
+from apigwc.lowering.effective import effective_security, uses_iam_auth
 from apigwc.validation.base import Report
 from apigwc.validation.examples import document
 
@@ -110,7 +111,10 @@ CODES = (
         "identity source {source!r} is not valid for a {api} {type} authorizer: {reason}",
         "write {expected}",
         "Each authorizer type reads its identity from a fixed set of mapping expressions "
-        "(the authorizer pages of the API Gateway guide): REST uses `method.request.header.X`, HTTP uses `$request.header.X`.",
+        "(the authorizer pages of the API Gateway guide): REST uses `method.request.header.X`, HTTP uses `$request.header.X`. "
+        "An error: a TOKEN (and Cognito) authorizer reads its token from one header only — the "
+        "x-amazon-apigateway-authorizer page gives `method.request.header.<name>` as its only "
+        "form, and no AWS record shows another source accepted.",
         bad=_scheme(_authorizer(_TOKEN + "identitySource: $request.header.Authorization\n")),
         good=_scheme(_authorizer(_TOKEN + "identitySource: method.request.header.Authorization\n")),
     ),
@@ -378,7 +382,7 @@ def _place(api: Api) -> str:
 def _check_requirements(api: Api, report: Report) -> None:
     defined = {s.name: s for s in api.security_schemes}
     for method in api.methods:
-        requirements = method.security or ()
+        requirements = method.security or ()  # the root requirement is checked on its own
         if api.protocol is Protocol.HTTP:
             count = sum(max(len(r.schemes), 1) for r in requirements)
             if count > 1:
@@ -524,7 +528,8 @@ def _check_jwt(scheme: SecurityScheme, auth: Authorizer, report: Report) -> None
     if issuer is None:
         issuer = scheme.open_id_connect_url
     if issuer is None:
-        report("AGW408", auth.origin, scheme=scheme.name, problem="has no issuer")
+        where = jwt.origin if jwt and jwt.origin else auth.origin  # where the issuer belongs
+        report("AGW408", where, at_key=True, scheme=scheme.name, problem="has no issuer")
     elif not _deploy_time(issuer):
         text = str(issuer)
         if not _URL_RE.fullmatch(text) or len(text) > 2048:
@@ -561,7 +566,7 @@ def _check_payload_format(scheme: SecurityScheme, auth: Authorizer, report: Repo
 def _used_schemes(api: Api) -> dict[str, list[Method]]:
     used: dict[str, list[Method]] = {}
     for method in api.methods:
-        for requirement in method.security or ():
+        for requirement in effective_security(api, method):
             for name in requirement.schemes:
                 used.setdefault(name, []).append(method)
     return used
@@ -632,7 +637,7 @@ def _check_local_enforcement(api: Api, report: Report) -> None:
 
 def _check_auth_extension(api: Api, has_iam_identities: bool, report: Report) -> None:
     """`x-amazon-apigateway-auth: {type: AWS_IAM}` protects methods without naming a scheme."""
-    methods = [m for m in api.methods if (m.auth_type or "").upper() == "AWS_IAM"]
+    methods = [m for m in api.methods if uses_iam_auth(m)]
     if not methods:
         return
     first = methods[0].origin
