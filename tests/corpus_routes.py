@@ -75,12 +75,12 @@ def batches() -> list[list[Row]]:
 # -- building and serving -------------------------------------------------------------------------
 
 
-def loopback_copy(row: Row, folder: Path, upstream_port: int) -> Path:
+def loopback_copy(spec: Path, folder: Path, upstream_port: int) -> Path:
     """The spec with its literal integration hosts replaced by the upstream on 127.0.0.1."""
-    text = row.path.read_text(encoding="utf-8")
+    text = spec.read_text(encoding="utf-8")
     text = _URI.sub(lambda m: f"{m.group(1)}http://127.0.0.1:{upstream_port}", text)
-    folder.mkdir(parents=True)
-    copy = folder / row.path.name
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / spec.name
     copy.write_text(text, encoding="utf-8")
     return copy
 
@@ -228,7 +228,7 @@ def observe(rows: list[Row], tmp: Path) -> list[Observed]:
     with upstream() as upstream_port, fork_server() as server:
         served = []
         for index, row in enumerate(rows):
-            spec = loopback_copy(row, tmp / f"s{index}", upstream_port)
+            spec = loopback_copy(row.path, tmp / f"s{index}", upstream_port)
             package, routes, functions = build(spec, tmp / f"b{index}")
             served.append(
                 (row, routes, functions, serve(server, tmp / f"b{index}" / "runtime", package))
