@@ -116,16 +116,21 @@ def test_every_code_the_readme_names_is_in_the_catalogue() -> None:
 
 
 def commands() -> list[list[str]]:
-    """Every command line of the shell blocks (comments cut, continuations joined, `&&` split)
-    and of the CLI table (`apigwc ...` in a row's first cell)."""
-    found = []
-    for body in blocks("sh"):
-        for line in body.replace("\\\n", " ").splitlines():
-            for part in _split_and(line):
-                found.append(part)
-    for row in re.findall(r"^\| `(apigwc [^`]*)`", README, re.M):
-        found.append(row.replace("\\|", "|").split())
-    return [c for c in found if c]
+    """Every command line of the shell blocks and of the CLI table (`apigwc ...` in a row's
+    first cell)."""
+    rows = re.findall(r"^\| `(apigwc [^`]*)`", README, re.M)
+    return shell_commands() + [row.replace("\\|", "|").split() for row in rows]
+
+
+def shell_commands() -> list[list[str]]:
+    """The shell blocks' commands: comments cut, continuations joined, `&&` split."""
+    return [
+        part
+        for body in blocks("sh")
+        for line in body.replace("\\\n", " ").splitlines()
+        for part in _split_and(line)
+        if part
+    ]
 
 
 def _split_and(line: str) -> list[list[str]]:
@@ -194,6 +199,20 @@ def check_command(words: list[str]) -> None:
 @pytest.mark.parametrize("words", commands(), ids=lambda w: " ".join(w)[:60])
 def test_command(words: list[str]) -> None:
     check_command(words)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [w for w in shell_commands() if w[0] == "apigwc"],
+    ids=lambda w: " ".join(w)[:60],
+)
+def test_apigwc_command_parses(words: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The arguments as written parse (click's own parser, from the repository's root, where
+    the example spec exists), without running the command."""
+    monkeypatch.chdir(ROOT)
+    command = main.commands[words[1]]
+    with command.make_context(words[1], words[2:]) as context:
+        assert context.params
 
 
 def test_pip_install_paths_exist() -> None:
