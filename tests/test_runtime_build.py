@@ -17,6 +17,7 @@ import pytest
 from apigwc.emitters.runtime_data import route_data
 from apigwc.pipeline import compile_spec
 
+from tests.corpus_routes import probe
 from tests.runtime_server import build_spec, fetch, run_package
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,21 +185,6 @@ def test_hostile_spec_values_stay_data(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def _probe(route: dict[str, Any]) -> tuple[str, str]:
-    method = route["httpMethod"] if route["httpMethod"] != "ANY" else "GET"
-    if route["routeKey"] == "$default":
-        return method, "/apigwc-default-probe"
-    segments = []
-    for segment in route["resourcePath"].split("/"):
-        if segment.startswith("{") and segment.endswith("+}"):
-            segments.append("a/b")
-        elif segment.startswith("{"):
-            segments.append("1")
-        else:
-            segments.append(segment)
-    return method, "/".join(segments) or "/"
-
-
 def _runs_locally(route: dict[str, Any], functions: dict[str, Any]) -> bool:
     """Documented exceptions: routes behind an authorizer or API key, AWS service integrations,
     functions without a local handler, and HTTP integrations (their upstreams are not running
@@ -219,7 +205,7 @@ def test_every_example_spec_answers_each_route(spec: Path, tmp_path: Path) -> No
     package = build_spec(spec, tmp_path / "out")
     with run_package(tmp_path / "out" / "runtime", package) as port:
         for route in routes:
-            method, path = _probe(route)
+            method, path = probe(route, set())
             headers = {"Content-Type": "application/json"}
             reply = fetch(
                 port, method, path, headers, b"{}" if method in ("POST", "PUT", "PATCH") else b""
