@@ -9,6 +9,7 @@ is a real HTTP server that answers with what it received, for HTTP proxy tests.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import http.client
 import http.server
 import json
@@ -74,16 +75,19 @@ class Gateway:
         return fetch(self.port, method, path, headers, body)
 
 
-def build_spec(spec: Path, out: Path, *, allow_errors: bool = False) -> str:
-    """Build like `apigwc build`; returns the generated package name. `allow_errors` emits
-    even when validation reports errors (to test the emitter on input `build` would refuse)."""
+def build_spec(
+    spec: Path, out: Path, *, allow_errors: bool = False, stage: str | None = None
+) -> str:
+    """Build like `apigwc build [--stage STAGE]`; returns the generated package name.
+    `allow_errors` emits even when validation reports errors (to test the emitter on input
+    `build` would refuse)."""
     import hashlib
 
     result = compile_spec(spec)
     assert result.api is not None, [d.message for d in result.sink.sorted()]
     assert allow_errors or not result.sink.has_errors, [d.message for d in result.sink.sorted()]
     digest = hashlib.sha256(spec.read_bytes()).hexdigest()
-    write(out, emit_all(result.api, EmitContext(spec.resolve(), digest, None)))
+    write(out, emit_all(result.api, EmitContext(spec.resolve(), digest, stage)))
     return f"{result.api.slug}_gateway"
 
 
@@ -145,6 +149,16 @@ def serve_spec(spec: Path, out: Path, *args: str) -> Iterator[Gateway]:
         yield Gateway(port, out, package)
 
 
+# What the echo upstream adds to its answer under /base/remap.
+REMAP_HEADERS = (
+    ("Content-MD5", "md5"),
+    ("x-amzn-RequestId", "upstream-id"),
+    ("WWW-Authenticate", "Basic"),
+    ("Via", "1.1 upstream"),
+    ("Warn", "w"),
+)
+
+
 class _Echo(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -161,9 +175,17 @@ class _Echo(http.server.BaseHTTPRequestHandler):
                 "body": body.decode("utf-8", "replace"),
             }
         ).encode()
-        self.send_response(201 if self.path.startswith("/base/created") else 200)
+        if self.path.startswith("/base/gzip") and "gzip" in self.headers.get("Accept-Encoding", ""):
+            payload = gzip.compress(payload)
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+        else:
+            self.send_response(201 if self.path.startswith("/base/created") else 200)
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Upstream", "yes")
+        if self.path.startswith("/base/remap"):  # headers API Gateway's table renames or drops
+            for name, value in REMAP_HEADERS:
+                self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):

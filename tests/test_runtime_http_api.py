@@ -129,6 +129,30 @@ def test_v2_result_without_status_code_is_the_body(gw: Gateway) -> None:
     assert reply.body.startswith(b'{"event": ')
 
 
+# (shape the function returns, status, content type, body) through payload 2.0 (§2.4, [DG]
+# http-api-develop-integrations-lambda): valid JSON without `statusCode` is a 200
+# application/json answer whose body is that JSON (a returned string as-is); with
+# `statusCode` the keys are the answer's, unknown ones ignored, base64 always decoded.
+V2_RESULTS = [
+    ("string", 200, "application/json", b"justAString"),
+    ("empty", 200, "application/json", b"{}"),
+    ("no-status", 200, "application/json", b'{"headers": {"test-header": "value"}}'),
+    ("status-only", 200, "application/json", b""),
+    ("status-string", 201, "application/json", b"created"),
+    ("extra-key", 200, "application/json", b""),
+    ("base64", 200, "application/json", b"hello"),
+    ("content-type", 200, "text/plain", b"hi"),
+]
+
+
+@pytest.mark.parametrize(
+    ("shape", "status", "content_type", "body"), V2_RESULTS, ids=[r[0] for r in V2_RESULTS]
+)
+def test_v2_results(gw: Gateway, shape: str, status: int, content_type: str, body: bytes) -> None:
+    reply = gw.fetch("GET", f"/crash?shape={shape}")
+    assert (reply.status, reply.header("content-type"), reply.body) == (status, content_type, body)
+
+
 def test_v1_event_on_http_api(gw: Gateway) -> None:
     data = gw.fetch("GET", "/items/42?q=1").json()
     assert isinstance(data, dict)

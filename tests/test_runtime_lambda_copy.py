@@ -1,7 +1,9 @@
 """A handler's result reaches the gateway as Lambda returns it: the JSON round trip of the value.
 
 The runtime copies plain results directly (a fast path); this table pins that the copy equals
-`json.loads(json.dumps(value))` and that unserialisable results fail the same way.
+`json.loads(json.dumps(value))`, that unserialisable results fail the same way, and that a
+result serialising past Lambda's 6291556-byte limit fails as Lambda's
+`Function.ResponseSizeTooLarge`, whichever path it takes.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import math
 from typing import Any
 
 import pytest
-from apigwc.runtime.lambda_functions import _as_returned
+from apigwc.runtime.lambda_functions import MAX_RESPONSE_BYTES, FunctionError, _as_returned
 
 
 def _nested(levels: int) -> Any:
@@ -52,3 +54,32 @@ def test_unserialisable_results_fail_as_json_does(value: Any) -> None:
         json.dumps(value)
     with pytest.raises((ValueError, TypeError)):
         _as_returned(value)
+
+
+TOO_LARGE = "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
+
+
+@pytest.mark.parametrize(
+    ("value", "fits"),
+    [
+        pytest.param("x" * (MAX_RESPONSE_BYTES - 2), True, id="string-at-the-limit"),
+        pytest.param("x" * (MAX_RESPONSE_BYTES - 1), False, id="string-one-byte-over"),
+        pytest.param({"body": "x" * MAX_RESPONSE_BYTES}, False, id="proxy-body-over"),
+        # No long string: the size is in the structure (each float prints 18 characters).
+        pytest.param([1.2345678901234567] * 400_000, False, id="many-floats-over"),
+        pytest.param([[1.2345678901234567]] * 100_000, True, id="many-floats-under"),
+        pytest.param(((1.2345678901234567,),) * 400_000, False, id="tuples-over"),
+    ],
+)
+def test_a_result_past_lambdas_response_limit_is_a_function_error(value: Any, fits: bool) -> None:
+    assert MAX_RESPONSE_BYTES == 6291556
+    assert (len(json.dumps(value)) <= MAX_RESPONSE_BYTES) is fits
+    if fits:
+        assert _as_returned(value) == json.loads(json.dumps(value))
+        return
+    with pytest.raises(FunctionError) as raised:
+        _as_returned(value)
+    assert (raised.value.error_type, raised.value.error_message) == (
+        "Function.ResponseSizeTooLarge",
+        TOO_LARGE,
+    )

@@ -462,26 +462,78 @@ def test_method_response_headers(
     assert mock.method_response_headers("application/json", list(mapped), overrides) == expected
 
 
-def test_http_proxy_response_header_remapping() -> None:
-    """[AWS-REC] test_apigateway_header_remapping_http[HTTP_PROXY]: Connection, Content-Length,
-    Date and Server come back as `x-amzn-Remapped-*`; Transfer-Encoding, Content-Encoding and Via
-    are dropped ([LS]); a response without a content type gets application/json (§1.8)."""
-    upstream = [
-        ("Connection", "keep-alive"),
-        ("Content-Length", "2"),
-        ("Date", "d"),
-        ("Server", "s"),
-        ("Transfer-Encoding", "chunked"),
-        ("Content-Encoding", "gzip"),
-        ("Via", "1.1 x"),
-        ("X-Kept", "k"),
-    ]
-    response = http_proxy._response(200, upstream, b"ok")
+# (upstream header, what the client gets: a renamed header, None = dropped) for a REST
+# HTTP_PROXY. [DG-web] api-gateway-known-issues.html header table, response column; [AWS-REC]
+# test_apigateway_header_remapping_http[HTTP_PROXY] for Content-Length; AWS transcripts for
+# `x-amzn-remapped-x-amzn-requestid`.
+PROXY_RESPONSE_HEADERS = [
+    ("Connection", "x-amzn-Remapped-Connection"),
+    ("Content-Length", "x-amzn-Remapped-Content-Length"),
+    ("Date", "x-amzn-Remapped-Date"),
+    ("Server", "x-amzn-Remapped-Server"),
+    ("Authorization", "x-amzn-Remapped-Authorization"),
+    ("Content-MD5", "x-amzn-Remapped-Content-MD5"),
+    ("Max-Forwards", "x-amzn-Remapped-Max-Forwards"),
+    ("User-Agent", "x-amzn-Remapped-User-Agent"),
+    ("WWW-Authenticate", "x-amzn-Remapped-WWW-Authenticate"),
+    ("x-amzn-RequestId", "x-amzn-Remapped-x-amzn-RequestId"),
+    ("Transfer-Encoding", None),
+    ("Via", None),
+    ("Expect", None),
+    ("Host", None),
+    ("Proxy-Authenticate", None),
+    ("TE", None),
+    ("Trailer", None),
+    ("Upgrade", None),
+    ("Content-Encoding", "Content-Encoding"),  # passthrough: the body stays as sent
+    ("Accept", "Accept"),
+    ("Age", "Age"),
+    ("X-Kept", "X-Kept"),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), PROXY_RESPONSE_HEADERS)
+def test_http_proxy_response_header_table(name: str, expected: str | None) -> None:
+    """A response without a content type also gets application/json (§1.8)."""
+    response = http_proxy._response(200, [(name, "v")], b"ok")
     assert response.headers == [
-        ("x-amzn-Remapped-Connection", "keep-alive"),
-        ("x-amzn-Remapped-Content-Length", "2"),
-        ("x-amzn-Remapped-Date", "d"),
-        ("x-amzn-Remapped-Server", "s"),
-        ("X-Kept", "k"),
+        *([(expected, "v")] if expected else []),
         ("Content-Type", "application/json"),
     ]
+
+
+def test_http_api_proxy_keeps_its_own_headers() -> None:
+    """HTTP APIs are outside the REST table: only the connection's own headers change."""
+    upstream = [("Content-MD5", "m"), ("Server", "s"), ("Via", "v"), ("Content-Type", "text/x")]
+    response = http_proxy._response(200, upstream, b"ok", rest=False)
+    assert response.headers == [
+        ("Content-MD5", "m"),
+        ("x-amzn-Remapped-Server", "s"),
+        ("Content-Type", "text/x"),
+    ]
+
+
+# (rendered integration URI, a valid endpoint?) An URI without a host (an undefined stage
+# variable), with a port that is not one, or not http(s) is an invalid endpoint address: 500
+# API_CONFIGURATION_ERROR (§4.2), never a network error or an exception.
+ENDPOINTS = [
+    ("http://h/x", True),
+    ("https://h:8443/x", True),
+    ("http://[::1]:8080/x", True),
+    ("http:///x", False),
+    ("http://:8080/x", False),
+    ("http://h:abc/x", False),
+    ("http://h:99999/x", False),
+    ("http://[::1/x", False),
+    ("ftp://h/x", False),
+]
+
+
+@pytest.mark.parametrize(("url", "valid"), ENDPOINTS)
+def test_integration_endpoint_address(url: str, valid: bool) -> None:
+    if valid:
+        assert str(http_proxy._endpoint(url)) == url
+        return
+    with pytest.raises(GatewayError) as raised:
+        http_proxy._endpoint(url)
+    assert raised.value.response_type == "API_CONFIGURATION_ERROR"

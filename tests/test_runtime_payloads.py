@@ -34,6 +34,8 @@ BINARY_MATCH_CASES = [
     ("right-wildcard-entry-test", "application/test", ["application/*"], True),
     ("right-wildcard-entry-matches-itself", "application/*", ["application/*"], True),
     ("left-wildcard-entry-never", "application/test", ["*/test"], False),
+    ("left-wildcard-entry-never-itself", "*/test", ["*/test"], False),
+    ("left-wildcard-entry-never-any", "*/*", ["*/test"], False),
     ("any-entry-covers-all [DG]", "text/plain", ["*/*"], True),
     ("no-list", "image/png", [], False),
     ("params-and-case-ignored", "Image/PNG; charset=x", ["image/png"], True),

@@ -208,3 +208,26 @@ def test_served_policy(gw: Gateway) -> None:
     assert (unlisted.status, unlisted.json()) == (403, {"Message": prefix + _arn(gw, "/unlisted")})
     assert gw.fetch("GET", "/nowhere").status == 403  # routing first: Missing Authentication Token
     assert gw.fetch("GET", "/nowhere").json() == {"message": "Missing Authentication Token"}
+
+
+# (request path, expected status, the ARN path the policy judged). One canonical path feeds the
+# routing and the method ARN (ARNs carry no trailing slash): a trailing slash, a doubled leading
+# slash or an escaped letter reaches `/closed` and meets its Deny, and `/open/` its Allow.
+CANONICAL = [
+    ("trailing slash", "/closed/", 403, "/closed"),
+    ("doubled leading slash", "//closed", 403, "/closed"),
+    ("escaped unreserved letter", "/%63losed", 403, "/closed"),
+    ("trailing slash on an allowed path", "/open/", 200, "/open"),
+    ("escaped letter on an allowed path", "/%6Fpen", 200, "/open"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "arn_path"), [r[1:] for r in CANONICAL], ids=[r[0] for r in CANONICAL]
+)
+def test_policy_judges_the_routed_path(gw: Gateway, path: str, status: int, arn_path: str) -> None:
+    reply = gw.fetch("GET", path)
+    assert reply.status == status, reply.body
+    if status == 403:
+        prefix = "User: anonymous is not authorized to perform: execute-api:Invoke on resource: "
+        assert reply.json() == {"Message": f"{prefix}{_arn(gw, arn_path)} with an explicit deny"}

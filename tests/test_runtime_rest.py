@@ -82,6 +82,8 @@ ROUTING = [
     ("ANY catches undeclared methods", "DELETE", "/anything", "anything-any"),
     ("ANY catches HEAD-less POST", "POST", "/anything", "anything-any"),
     ("deep greedy", "GET", "/a/b/c", "echo /{proxy+}"),
+    # an escaped unreserved letter names the same literal (RFC 3986 §6.2.2.2)
+    ("escaped letter in a literal", "GET", "/%70ets", "echo /pets"),
 ]
 
 
@@ -434,10 +436,70 @@ def test_http_proxy_forwards_method_path_query_headers_body(gw: Gateway) -> None
     assert headers["x-client"] == "c" and headers["x-mapped"] == "static-value"
     assert headers["x-forwarded-for"] == "127.0.0.1"
     assert headers["host"].startswith("127.0.0.1:")  # the upstream's host, not the client's
+    # [AWS-REC] test_http_integration_with_lambda[HTTP_PROXY]: the gateway's own headers
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", headers["x-amzn-trace-id"])
+    assert re.fullmatch(r"[0-9a-f]{10}", headers["x-amzn-apigateway-api-id"])
     assert seen["body"] == "payload"
     assert reply.header("X-Upstream") == "yes"
     assert reply.header("x-amzn-Remapped-Server") is not None  # the upstream's Server header
     assert reply.header("x-amzn-Remapped-Date") is not None
+
+
+# (client header, value, what the backend sees: the value, or None = dropped) through a REST
+# HTTP_PROXY: [DG-web] api-gateway-known-issues.html header table, request column.
+PROXY_REQUEST_HEADERS = [
+    ("dropped Content-MD5", "Content-MD5", "abc", None),
+    ("dropped Max-Forwards", "Max-Forwards", "3", None),
+    ("dropped Via", "Via", "1.1 client", None),
+    ("dropped Proxy-Authenticate", "Proxy-Authenticate", "Basic", None),
+    ("dropped WWW-Authenticate", "WWW-Authenticate", "Basic", None),
+    ("dropped Trailer", "Trailer", "X-T", None),
+    ("dropped SigV4 Authorization", "Authorization", "AWS4-HMAC-SHA256 Credential=k/x", None),
+    ("passed Authorization", "Authorization", "Bearer t", "Bearer t"),
+    ("passed Accept-Encoding", "Accept-Encoding", "br", "br"),
+    ("passed Pragma", "Pragma", "no-cache", "no-cache"),
+    ("passed Warn", "Warn", "w", "w"),
+    ("passed Referer", "Referer", "https://example.com/", "https://example.com/"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "seen"),
+    [r[1:] for r in PROXY_REQUEST_HEADERS],
+    ids=[r[0] for r in PROXY_REQUEST_HEADERS],
+)
+def test_http_proxy_request_header_table(
+    gw: Gateway, name: str, value: str, seen: str | None
+) -> None:
+    data = gw.fetch("GET", "/vets/clinic/x", {name: value}).json()
+    assert isinstance(data, dict)
+    assert {k.lower(): v for k, v in data["headers"]}.get(name.lower()) == seen
+
+
+def test_http_proxy_response_headers_remapped_or_dropped(gw: Gateway) -> None:
+    """The backend's own `x-amzn-RequestId`, `Content-MD5`, `WWW-Authenticate` come back
+    renamed, its `Via` is dropped, the gateway's request id stays the gateway's (§1.7 table)."""
+    reply = gw.fetch("GET", "/vets/remap/x")
+    assert reply.header("x-amzn-Remapped-x-amzn-RequestId") == "upstream-id"
+    assert uuid.UUID(reply.header("x-amzn-RequestId") or "").version == 4
+    assert reply.header("x-amzn-Remapped-Content-MD5") == "md5"
+    assert reply.header("x-amzn-Remapped-WWW-Authenticate") == "Basic"
+    assert reply.header("WWW-Authenticate") is None and reply.header("Content-MD5") is None
+    assert reply.header("Via") is None and reply.header("Warn") == "w"
+
+
+def test_http_proxy_passes_the_clients_coding_both_ways(gw: Gateway) -> None:
+    """The backend sees the client's `Accept-Encoding` (http.client sends `identity`), not
+    aiohttp's; a client that asks for gzip gets the backend's gzip body with its
+    `Content-Encoding` (passthrough)."""
+    plain = gw.fetch("GET", "/vets/gzip/x")
+    data = plain.json()
+    assert isinstance(data, dict)
+    assert {k.lower(): v for k, v in data["headers"]}["accept-encoding"] == "identity"
+    assert plain.header("Content-Encoding") is None
+    packed = gw.fetch("GET", "/vets/gzip/x", {"Accept-Encoding": "gzip"})
+    assert packed.header("Content-Encoding") == "gzip"
+    assert json.loads(gzip.decompress(packed.body))["path"] == "/base/gzip/x"
 
 
 def test_http_proxy_passes_status(gw: Gateway) -> None:
@@ -477,6 +539,56 @@ def test_http_custom_sends_only_mapped_headers(gw: Gateway) -> None:
     assert seen["accept"] == "application/json"
     assert "x-amzn-apigateway-api-id" in seen
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", seen["x-amzn-trace-id"])  # §1.6
+
+
+def test_http_custom_header_table_and_answer(gw: Gateway) -> None:
+    """Mapped headers the table drops never reach the backend; the gateway asks for
+    `gzip,deflate` itself and inflates the answer before mappings read it, tells the backend
+    `X-Forwarded-*`, and answers with the request's `X-Amzn-Trace-Id` ([AWS-REC]
+    test_http_integration_with_lambda[HTTP]; §0.1, §1.6)."""
+    reply = gw.fetch(
+        "POST",
+        "/custom/http/table",
+        {"Content-Type": "text/plain", "Accept-Encoding": "br"},
+        b"plain",
+    )
+    assert reply.status == 200 and reply.header("X-Body") == "plain"  # read from the inflated body
+    assert reply.header("Content-Encoding") is None
+    data = reply.json()
+    assert isinstance(data, dict)
+    seen = {k.lower(): v for k, v in data["headers"]}
+    assert seen["x-ok"] == "ok" and seen["accept-encoding"] == "gzip,deflate"
+    assert seen["x-forwarded-for"] == "127.0.0.1" and seen["x-forwarded-proto"] == "http"
+    assert not {"max-forwards", "content-md5"} & set(seen)
+    assert reply.header("X-Amzn-Trace-Id") == seen["x-amzn-trace-id"]
+
+
+# (id, body the backend echoes into the mapped header): a value the wire cannot carry is left
+# out of the answer rather than closing the connection with no answer at all.
+UNSENDABLE_VALUES = [
+    ("bell", b"a\x07b"),
+    ("delete", b"a\x7fb"),
+    ("escape", b"\x1b[0m"),
+    ("form feed", b"a\x0cb"),
+]
+
+
+@pytest.mark.parametrize(
+    "body", [r[1] for r in UNSENDABLE_VALUES], ids=[r[0] for r in UNSENDABLE_VALUES]
+)
+def test_mapped_header_value_the_wire_cannot_carry(gw: Gateway, body: bytes) -> None:
+    reply = gw.fetch("POST", "/custom/http/table", {"Content-Type": "text/plain"}, body)
+    assert reply.status == 200 and reply.header("X-Body") is None
+    assert reply.json()["body"] == body.decode()  # type: ignore[index]
+
+
+@pytest.mark.parametrize("path", ["/custom/http/undefined-variable", "/proxy/undefined-variable"])
+def test_undefined_stage_variable_host_is_a_configuration_error(gw: Gateway, path: str) -> None:
+    """`http://${stageVariables.undefinedHost}/...` renders without a host: an invalid endpoint
+    address, 500 API_CONFIGURATION_ERROR, not a 504 network error (§4.2, §8.1)."""
+    reply = gw.fetch("GET", path)
+    assert (reply.status, reply.body) == (500, INTERNAL)
+    assert reply.header("x-amzn-ErrorType") == "InternalServerErrorException"
 
 
 def test_lambda_custom_integration(gw: Gateway) -> None:
@@ -630,9 +742,11 @@ def test_http_proxy_remaps_content_length(gw: Gateway) -> None:
 
 # -- cross-cutting headers, ids and timestamps (reference §0.1, §0.3) ------------------------
 def test_trace_id_only_on_aws_integrations(gw: Gateway) -> None:
-    """[AWS-REC] `X-Amzn-Trace-Id` on AWS / AWS_PROXY responses; not on MOCK, HTTP_PROXY or
-    gateway errors."""
+    """[AWS-REC] `X-Amzn-Trace-Id` on AWS / AWS_PROXY responses, and on HTTP custom ones; not
+    on MOCK, HTTP_PROXY or gateway errors."""
     assert gw.fetch("GET", "/lambda/shapes?shape=empty").header("X-Amzn-Trace-Id") is not None
+    assert gw.fetch("GET", "/custom/lambda?name=rex").header("X-Amzn-Trace-Id") is not None
+    assert gw.fetch("GET", "/custom/http/7").header("X-Amzn-Trace-Id") is not None
     assert gw.fetch("GET", "/vets/clinic/x").header("X-Amzn-Trace-Id") is None
     assert gw.fetch("GET", "/lambda/shapes?shape=crash").header("X-Amzn-Trace-Id") is None
     assert gw.fetch("DELETE", "/pets").header("X-Amzn-Trace-Id") is None
@@ -673,6 +787,9 @@ def test_aws_proxy_ignores_request_parameters(gw: Gateway) -> None:
     assert event["queryStringParameters"] == {"a": "1"}
     assert event["headers"]["X-Client"] == "c"
     assert not {"x-mapped", "mq"} & {name.lower() for name in event["headers"]}
+    # a mapping naming the client's header in other casing leaves its name as sent
+    assert [name for name in event["headers"] if name.lower() == "x-client"] == ["X-Client"]
+    assert event["multiValueHeaders"]["X-Client"] == ["c"]
 
 
 def test_extra_slashes_around_the_stage(gw_all: Gateway) -> None:

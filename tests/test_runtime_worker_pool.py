@@ -95,3 +95,27 @@ def test_timeouts_fail_only_the_invocations_that_overrun() -> None:
         return False, value
 
     assert asyncio.run(scenario()) == (True, "on time")
+
+
+class _Slot:
+    running = 1
+
+
+def test_a_slot_is_released_when_the_handler_returns_not_at_the_timeout() -> None:
+    # A function's concurrency counts an invocation until its handler returns: the client has
+    # its answer at the timeout, but the thread is still the function's.
+    async def scenario() -> tuple[int, int]:
+        loop = asyncio.get_running_loop()
+        pool = WorkerPool(2)
+        slot = _Slot()
+        future = pool.submit(loop, (0.05, TimeoutError), _sleep_then, None, 0.3, slot=slot)
+        with pytest.raises(TimeoutError):
+            await future
+        at_timeout = slot.running
+        for _ in range(200):
+            if slot.running == 0:
+                break
+            await asyncio.sleep(0.01)
+        return at_timeout, slot.running
+
+    assert asyncio.run(scenario()) == (1, 0)

@@ -34,6 +34,7 @@ from apigwc.emitters import EmitContext
 from apigwc.emitters.runtime_data import (
     api_data,
     comment_text,
+    default_stage,
     functions_folders,
     request_models,
     route_data,
@@ -113,7 +114,14 @@ def emit(api: Api, ctx: EmitContext) -> dict[str, bytes]:
     files = {
         f"runtime/{package}/__init__.py": _python("__init__.py.j2", common, "#"),
         f"runtime/{package}/__main__.py": _python(
-            "__main__.py.j2", common | {"stages": list(api.deployment.stage_names)}, "#"
+            "__main__.py.j2",
+            common
+            | {
+                "stages": list(api.deployment.stage_names),
+                # `build --stage NAME` makes NAME the stage `python -m <pkg>` serves.
+                "default_stage": default_stage(api, ctx),
+            },
+            "#",
         ),
         f"runtime/{package}/app.py": _app_module(
             common

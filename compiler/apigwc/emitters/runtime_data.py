@@ -67,10 +67,16 @@ def functions_folders(api: Api, spec_dir: Path) -> dict[str, Path]:
     return folders
 
 
+def default_stage(api: Api, ctx: EmitContext) -> str:
+    """The stage a build serves unless told otherwise: `build --stage NAME`, else the first."""
+    stages = api.deployment.stage_names
+    return ctx.stage if ctx.stage in stages else stages[0]
+
+
 def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, Any]:
     stages = api.deployment.stage_names
     spec_dir = ctx.spec_path.parent.resolve()
-    default = ctx.stage if ctx.stage in stages else stages[0]
+    default = default_stage(api, ctx)
     return {
         "protocol": api.protocol.value,
         "title": _text(api.title) or api.slug,
@@ -80,14 +86,7 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
         "region": api.deployment.region,
         "account": api.deployment.account,
         "defaultStage": default,
-        "stages": {
-            name: (
-                {"variables": dict(api.deployment.stages[name].variables)}
-                if name in api.deployment.stages
-                else {"variables": {}}
-            )
-            for name in stages
-        },
+        "stages": {name: _stage(api, name) for name in stages},
         "binaryMediaTypes": list(api.binary_media_types),
         "gatewayResponses": {
             g.response_type.value: {
@@ -109,11 +108,28 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
                 "handler": f.handler,
                 "timeout": f.timeout,
                 "memorySize": f.memory_size,
+                "reservedConcurrentExecutions": f.reserved_concurrent_executions,
                 "environment": dict(f.environment),
             }
             for name, f in api.deployment.functions.items()
         },
     }
+
+
+def _stage(api: Api, name: str) -> dict[str, Any]:
+    """A stage's variables and, when it has one, its canary (`percentTraffic`,
+    `stageVariableOverrides`), which the runtime applies per request (reference §8.2: canary
+    releases are a REST API feature)."""
+    stage = api.deployment.stages.get(name)
+    if stage is None:
+        return {"variables": {}}
+    data: dict[str, Any] = {"variables": dict(stage.variables)}
+    if stage.canary is not None and api.protocol is Protocol.REST:
+        data["canary"] = {
+            "percentTraffic": float(stage.canary.percent_traffic),
+            "stageVariableOverrides": dict(stage.canary.stage_variable_overrides),
+        }
+    return data
 
 
 def _resource_policy(api: Api, api_id: str) -> dict[str, Any] | None:

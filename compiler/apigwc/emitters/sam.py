@@ -57,6 +57,7 @@ class SamBuilder(TemplateBuilder):
                 "Runtime": function.runtime,
                 "MemorySize": function.memory_size,
                 "Timeout": function.timeout,
+                "ReservedConcurrentExecutions": function.reserved_concurrent_executions,
             }
             if function.environment:
                 props["Environment"] = {"Variables": dict(function.environment)}

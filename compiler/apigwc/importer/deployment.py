@@ -331,7 +331,11 @@ def functions(template: Template, spec_dir: str) -> dict[str, Any]:
         )
         if isinstance(runtime, str):
             entry["runtime"] = runtime
-        for prop, key in (("Timeout", "timeout"), ("MemorySize", "memorySize")):
+        for prop, key in (
+            ("Timeout", "timeout"),
+            ("MemorySize", "memorySize"),
+            ("ReservedConcurrentExecutions", "reservedConcurrentExecutions"),
+        ):
             value = template.scalar(props.get(prop))
             if isinstance(value, int) and not isinstance(value, bool):
                 entry[key] = value

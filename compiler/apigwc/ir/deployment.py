@@ -82,6 +82,8 @@ class Function(Setting):
     runtime: str = "python3.12"
     timeout: int | None = None
     memory_size: int | None = None
+    # Lambda's reserved concurrency: the function's own concurrency limit (0 throttles it).
+    reserved_concurrent_executions: int | None = Field(default=None, ge=0)
     environment: dict[str, str] = Field(default_factory=dict)
     endpoint: str | None = None  # a remote Lambda Invoke endpoint instead of a local handler
 

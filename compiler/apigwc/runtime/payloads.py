@@ -69,9 +69,11 @@ def is_binary_media_type(value: str, binary_media_types: Sequence[str]) -> bool:
     main = wanted.split("/", 1)[0]
     for entry in binary_media_types:
         entry = media_type(entry)
-        if entry == "*/*" or entry == wanted:
+        if entry == "*/*":
             return True
-        if entry.endswith("/*") and not entry.startswith("*") and entry[:-2] == main:
+        if entry.startswith("*"):  # `*/test`: not a form API Gateway matches, not even itself
+            continue
+        if entry == wanted or (entry.endswith("/*") and entry[:-2] == main):
             return True
     return False
 

@@ -29,6 +29,8 @@ from urllib.parse import quote
 import fastjsonschema
 from fastjsonschema import JsonSchemaValueException
 
+from .payloads import media_type
+
 MODEL_REF_PREFIX: Final = "#/models/"
 DRAFT4: Final = "http://json-schema.org/draft-04/schema#"
 _DEFS: Final = "x-apigwc-models"
@@ -265,7 +267,7 @@ def select_model(validators: Mapping[str, Validator], content_type: str | None) 
 
 def media_type_of(content_type: str | None) -> str:
     """`Application/JSON; charset=UTF-8` → `application/json` (parameters ignored, §1.6)."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type(content_type)
 
 
 def check_body(validator: Validator, body: bytes) -> ValidationFailure | None:
