@@ -47,6 +47,7 @@ NO_AUTHORIZER = "authorizer not built yet"
 NO_API_KEYS = "API keys not enforced yet"
 VALIDATION = "request validation"
 NO_URL = "integration URI is no URL (a placeholder or an intrinsic the build cannot resolve)"
+NO_STAGE_VARIABLE = "a stage variable the URI names is undefined (API Gateway answers 500)"
 NO_INTEGRATION = "method has no integration (deploying it fails: AGW413)"
 _URI = re.compile(r"""(["']?uri["']?\s*:\s*["']?)https?://([^/"'\s$][^/"'\s]*)""")
 
@@ -215,6 +216,8 @@ def cause(answer: str, route: dict[str, Any], functions: dict[str, Any]) -> str:
     uri = integration.get("uri") or ""
     if kind in ("HTTP", "HTTP_PROXY") and not re.match(r"https?://(\w|\$\{stageVariables\.)", uri):
         return NO_URL
+    if kind in ("HTTP", "HTTP_PROXY") and "${stageVariables." in uri and status == 500:
+        return NO_STAGE_VARIABLE  # the corpus specs define no stage variables
     if kind in ("AWS", "AWS_PROXY") and integration.get("function") is None:
         return NEEDS_AWS
     if kind in ("AWS", "AWS_PROXY") and integration["function"] not in functions:
