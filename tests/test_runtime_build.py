@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import filecmp
 import gc
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from apigwc.emitters.runtime_data import route_data
 from apigwc.pipeline import compile_spec
 
+from tests.corpus_routes import probe
 from tests.runtime_server import build_spec, fetch, run_package
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,12 +41,41 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+# `apigwc build` of each (spec, output folder) pair given on the command line, in one process.
+BUILD_ALL = """\
+import sys
+from apigwc.cli import main
+for spec, out in zip(sys.argv[1::2], sys.argv[2::2]):
+    main.main(["build", spec, "-o", out], standalone_mode=False)
+"""
+
+
+def _build_all(seed: str, out: Path) -> dict[str, bytes]:
+    """Every example built by `apigwc build` in a fresh interpreter with this hash seed."""
+    args = [str(a) for i, spec in enumerate(EXAMPLES) for a in (spec, out / str(i))]
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_ALL, *args],
+        env=env,
+        cwd=out.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return tree(out)
+
+
 def test_build_is_deterministic(tmp_path: Path) -> None:
-    build_spec(SPECS / "petstore.yaml", tmp_path / "a")
-    build_spec(SPECS / "petstore.yaml", tmp_path / "b")
-    first, second = tree(tmp_path / "a"), tree(tmp_path / "b")
-    assert first == second
-    assert "runtime/petstore_gateway/app.py" in first
+    """Two processes with different string hash seeds (set and dict-of-set orders differ) write
+    the same bytes for every file of every example, the checked-in petstore's included."""
+    first = _build_all("1", tmp_path / "a")
+    second = _build_all("2", tmp_path / "b")
+    assert sorted(first) == sorted(second)
+    changed = [name for name in first if first[name] != second[name]]
+    assert not changed, changed
+    assert len(first) > 20 * len(EXAMPLES)
 
 
 def test_build_restores_the_cycle_collector(tmp_path: Path) -> None:
@@ -154,21 +185,6 @@ def test_hostile_spec_values_stay_data(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def _probe(route: dict[str, Any]) -> tuple[str, str]:
-    method = route["httpMethod"] if route["httpMethod"] != "ANY" else "GET"
-    if route["routeKey"] == "$default":
-        return method, "/apigwc-default-probe"
-    segments = []
-    for segment in route["resourcePath"].split("/"):
-        if segment.startswith("{") and segment.endswith("+}"):
-            segments.append("a/b")
-        elif segment.startswith("{"):
-            segments.append("1")
-        else:
-            segments.append(segment)
-    return method, "/".join(segments) or "/"
-
-
 def _runs_locally(route: dict[str, Any], functions: dict[str, Any]) -> bool:
     """Documented exceptions: routes behind an authorizer or API key, AWS service integrations,
     functions without a local handler, and HTTP integrations (their upstreams are not running
@@ -189,7 +205,7 @@ def test_every_example_spec_answers_each_route(spec: Path, tmp_path: Path) -> No
     package = build_spec(spec, tmp_path / "out")
     with run_package(tmp_path / "out" / "runtime", package) as port:
         for route in routes:
-            method, path = _probe(route)
+            method, path = probe(route, set())
             headers = {"Content-Type": "application/json"}
             reply = fetch(
                 port, method, path, headers, b"{}" if method in ("POST", "PUT", "PATCH") else b""

@@ -1,101 +1,63 @@
-"""Every valid corpus spec builds a runtime that imports and answers a request on each route.
+"""Every route of every valid corpus spec answers as `tests/data/corpus_routes.tsv` records.
 
-In process, for speed: the runtime emitter's files are written to a temporary folder, the
-generated package is imported from there and its ASGI app is called directly (the served path is
-covered by the other runtime tests). Routes that cannot run locally by design (authorizers, API
-keys, AWS service and non-proxy integrations, Lambda functions without a local handler, HTTP
-proxies whose upstream is not running) may answer 5xx; every other route must not answer with a
-gateway-made 5xx, and no route may fail to match.
+Each spec is built and served on 127.0.0.1 (one server per spec, a batch of specs at a time; see
+`tests/corpus_routes.py`), and each route gets one request. The class of each answer (`2xx`, or
+status, `x-amzn-ErrorType` and message) must be the table's: a route whose answer changes fails,
+so a fix shows up as a table change. Each 4xx and 5xx has a cause: one the spec explains
+(`tests.corpus_routes.cause`: an authorizer or API key not enforced yet, an AWS service
+integration, a Lambda function with no local handler, a method with no integration, request
+validation), or a defect written by hand as `known: <why>`. Any other 5xx fails.
+
+After a change of answers, rewrite the table from today's answers and review its diff:
+
+    .venv/bin/python -m tests.corpus_routes --update
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from apigwc.emitters import EmitContext, write
-from apigwc.emitters import runtime as runtime_emitter
-from apigwc.pipeline import compile_spec
 
-from tests.corpus import Row, spec_rows
-from tests.test_runtime_build import GATEWAY_ERRORS, _probe, _runs_locally
+from tests.corpus_routes import (
+    KNOWN,
+    UNEXPLAINED,
+    VALID,
+    Observed,
+    batches,
+    observe,
+    read_table,
+    spec_name,
+)
 
-VALID = [r for r in spec_rows() if r.valid and r.format != "fragment"]
-NO_ROUTE = {b'{"message":"Missing Authentication Token"}', b'{"message":"Not Found"}'}
-# Known differences, each with its reason (not reproduced yet, named in the README).
-KNOWN = {
-    # `$input.params(\"data\")` in the MOCK request template: a backslash is no token inside a
-    # Velocity argument list, so the template does not parse here and the MOCK answers 500
-    # Internal server error. AWS's answer for this route is not recorded (LocalStack's test
-    # never calls it): Velocity 1.7 may reject the template the same way or print the text.
-    "localstack/api_definition.yaml GET /echo/1",
-}
+BATCHES = batches()
 
 
-async def call(app: Any, method: str, path: str) -> tuple[int, bytes]:
-    """One request straight into the ASGI app."""
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-        "scheme": "http",
-    }
-    await app(scope, receive, send)
-    return sent[0]["status"], sent[1]["body"]
+def test_the_table_lists_every_valid_spec() -> None:
+    table = read_table()
+    # (a spec with no route has no row; each batch checks its specs' routes exactly)
+    assert {r.spec for r in table.values()} <= {spec_name(r) for r in VALID}
+    assert len(table) >= 230
+    assert all(r.cause for r in table.values())
 
 
-async def probe_all(app: Any, probes: list[tuple[str, str]]) -> list[tuple[int, bytes]]:
-    """All requests on one event loop (the app's pooled upstream client belongs to it)."""
-    try:
-        return [await call(app, method, path) for method, path in probes]
-    finally:
-        await app.upstreams.close()
+@pytest.mark.parametrize("batch", BATCHES, ids=[f"batch{i}" for i in range(len(BATCHES))])
+def test_corpus_routes_answer_as_recorded(batch: list, tmp_path: Path) -> None:
+    table = read_table()
+    observed = observe(batch, tmp_path)
+    names = {spec_name(r) for r in batch}
+    expected = {key: row for key, row in table.items() if row.spec in names}
+    assert {o.key for o in observed} == set(expected), "routes added or gone: --update"
+    mismatches = [_mismatch(o, expected[o.key]) for o in observed]
+    assert not [m for m in mismatches if m], [m for m in mismatches if m]
 
 
-@pytest.mark.parametrize("row", VALID, ids=[r.local_path.removeprefix("specs/") for r in VALID])
-def test_corpus_runtime_answers_each_route(row: Row, tmp_path: Path) -> None:
-    result = compile_spec(row.path)
-    assert result.api is not None and not result.sink.has_errors, result.sink.sorted()
-    api = result.api
-    files = runtime_emitter.emit(api, EmitContext(row.path.resolve(), "0" * 64))
-    write(tmp_path, files)
-    package = f"{api.slug}_gateway"
-    sys.path.insert(0, str(tmp_path / "runtime"))
-    try:
-        module = importlib.import_module(f"{package}.app")
-        routes: tuple[dict[str, Any], ...] = module.ROUTES
-        functions = api.deployment.functions
-        replies = asyncio.run(probe_all(module.app, [_probe(route) for route in routes]))
-        for route, (method, path), (status, body) in zip(
-            routes, [_probe(r) for r in routes], replies, strict=True
-        ):
-            label = f"{method} {path}: {status} {body[:200]!r}"
-            assert body not in NO_ROUTE or route["security"], label
-            known = f"{row.local_path.removeprefix('specs/')} {method} {path}" in KNOWN
-            if (
-                _runs_locally(route, functions)
-                and route["integration"]["type"] == "MOCK"
-                and not known
-            ):
-                assert status < 500 or body not in GATEWAY_ERRORS, label
-    finally:
-        sys.path.remove(str(tmp_path / "runtime"))
-        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-            del sys.modules[name]
+def _mismatch(found: Observed, row: Observed) -> str:
+    where = f"{found.spec} {found.route} ({found.request})"
+    if (found.request, found.answer) != (row.request, row.answer):
+        return f"{where}: answers {found.answer!r}, the table says {row.answer!r}"
+    if found.cause == UNEXPLAINED and not row.cause.startswith(KNOWN):
+        return f"{where}: {found.answer} with no cause the spec explains"
+    if found.cause != UNEXPLAINED and row.cause != found.cause:
+        return f"{where}: cause {found.cause!r}, the table says {row.cause!r}"
+    return ""

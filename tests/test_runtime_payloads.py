@@ -8,6 +8,7 @@ import gzip
 import zlib
 
 import pytest
+from apigwc.runtime.lambda_proxy import rest_response
 from apigwc.runtime.payloads import (
     PayloadError,
     choose_encoding,
@@ -15,7 +16,6 @@ from apigwc.runtime.payloads import (
     compression_for,
     convert_request,
     convert_response,
-    decode_proxy_response,
     decompress_request,
     first_accept,
     is_binary_media_type,
@@ -225,11 +225,9 @@ PROXY_CASES = [
 def test_lambda_proxy_response_decoding(
     flag: bool, accept: str, types: list[str], expected: bytes
 ) -> None:
-    body = PNG_B64.decode()
-    assert (
-        decode_proxy_response(body, is_base64_encoded=flag, accept=accept, binary_media_types=types)
-        == expected
-    )
+    """What the runtime runs on a REST Lambda proxy result (`lambda_proxy.rest_response`)."""
+    result = {"statusCode": 200, "body": PNG_B64.decode(), "isBase64Encoded": flag}
+    assert rest_response(result, accept, tuple(types)).body == expected
 
 
 TEMPLATES = {"application/json": "J", "application/xml": "X"}

@@ -79,3 +79,29 @@ def test_several_workers(tmp_path: Path) -> None:
                 time.sleep(0.1)  # a worker still starting
     assert len(replies) == 20
     assert {(r.status, r.body) for r in replies} == {(200, b"many")}
+
+
+def test_serve_prints_validate_warnings_before_serving(tmp_path: Path) -> None:
+    """A warning often explains a 5xx the server answers later: `serve` prints what `validate`
+    prints (the same text rendering) on stderr before it serves."""
+    spec = tmp_path / "api.yaml"
+    spec.write_text(
+        SPEC.replace("BODY", "ok") + "x-amazon-apigateway-frobnicate: true\n", encoding="utf-8"
+    )
+    apigwc = Path(sys.executable).parent / "apigwc"
+    validated = subprocess.run(
+        [str(apigwc), "validate", "api.yaml"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert validated.returncode == 0 and "warning[AGW205" in validated.stdout, validated.stdout
+    port = free_port()
+    command = [str(apigwc), "serve", "api.yaml", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, env=dict(os.environ))
+    try:
+        wait_for_port(port, process)
+        assert fetch(port, "GET", "/health").body == b"ok"
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=15)
+    printed = stderr.decode()
+    assert validated.stdout in printed, printed
+    assert printed.index(validated.stdout) < printed.index("serving served_gateway on")

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from apigwc.emitters import EmitContext, emit_all, write
-from apigwc.pipeline import compile_spec
+from apigwc.pipeline import Compilation, compile_spec
 
 CACHE = Path(".apigwc-cache")
 
@@ -50,6 +50,7 @@ def build(spec: Path, stage: str | None, allow_roots: tuple[str, ...] = ()) -> B
 
         _print_errors(result)
         return None
+    _print_findings(result)
     api = result.api
     digest = hashlib.sha256(spec.read_bytes()).hexdigest()
     files = emit_all(api, EmitContext(spec.resolve(), digest, stage))
@@ -59,6 +60,16 @@ def build(spec: Path, stage: str | None, allow_roots: tuple[str, ...] = ()) -> B
     folders = {(spec.parent / f.code_uri).resolve() for f in api.deployment.functions.values()}
     watched = tuple(sorted({spec.parent.resolve(), *(f for f in folders if f.is_dir())}))
     return Build(f"{api.slug}_gateway", out / "runtime", watched)
+
+
+def _print_findings(result: Compilation) -> None:
+    """What `apigwc validate` would print (warnings and infos: a build goes on only without
+    errors), on stderr before serving: a warning often explains a 5xx the server answers later."""
+    from apigwc.diagnostics.render import render_text
+
+    found = result.sink.sorted()
+    if found and result.document is not None:
+        click.echo(render_text(found, result.document.source_line), err=True, nl=False)
 
 
 def _remove_stale(out: Path, files: dict[str, bytes]) -> None:

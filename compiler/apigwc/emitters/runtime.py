@@ -451,14 +451,20 @@ def _dependencies(support: dict[str, bytes]) -> list[str]:
     imported = set(ALWAYS)
     for data in support.values():
         # A module that never names a requirement cannot import it: only the others are parsed.
-        if not any(name.encode() in data for name in REQUIREMENTS):
-            continue
-        for node in ast.walk(ast.parse(data)):
-            if isinstance(node, ast.Import):
-                imported.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                imported.add(node.module.split(".")[0])
+        if any(name.encode() in data for name in REQUIREMENTS):
+            imported |= _top_level_imports(data)
     return sorted(REQUIREMENTS[name] for name in imported if name in REQUIREMENTS)
+
+
+@cache  # the support library is the same for every build of a process (a third of a build's time)
+def _top_level_imports(source: bytes) -> frozenset[str]:
+    imported: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imported.add(node.module.split(".")[0])
+    return frozenset(imported)
 
 
 def _function_files(package: str, folders: dict[str, Path]) -> dict[str, bytes]:

@@ -76,10 +76,6 @@ def _integration(template: Template, resource: Resource | None) -> dict[str, Any
     return integration
 
 
-def has_routes(template: Template, api_id: str) -> bool:
-    return bool(_owned(template, api_id, "Route"))
-
-
 def add_http_routes(template: Template, api: Resource, body: dict[str, Any]) -> None:
     authorizers = _http_authorizers(template, api.logical_id, body)
     props = api.properties

@@ -132,10 +132,6 @@ def _pair(value: Any, first: type, second: type) -> bool:
     )
 
 
-def is_typed_intrinsic(value: Any) -> bool:
-    return isinstance(value, INTRINSIC_TYPES)
-
-
 INTRINSIC_KEYS = frozenset(
     {
         "Ref",

@@ -20,7 +20,7 @@ from apigwc.diagnostics.model import Origin
 from apigwc.ir.api import MODEL_REF_PREFIX, Model
 from apigwc.ir.enums import SourceFormat
 from apigwc.loader.document import APIGW_MODEL_URL, RefError
-from apigwc.loader.positions import escape_token, split_pointer
+from apigwc.loader.positions import split_pointer
 from apigwc.lowering.context import Context
 
 _LOCAL_MODEL = re.compile(r"^#/(?:definitions|components/schemas)/([^/]+)$")
@@ -188,7 +188,3 @@ class ModelTable:
 
     def ordered(self) -> tuple[Model, ...]:
         return tuple(self.models.values())
-
-
-def model_pointer(name: str) -> str:
-    return MODEL_REF_PREFIX + escape_token(name)

@@ -24,11 +24,6 @@ HEADER_NAMES = "apigwc.header_names"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def clf_time(epoch: float) -> str:
-    """`dd/MMM/yyyy:HH:mm:ss +0000`, as `$context.requestTime` (reference §0.3)."""
-    return _clf_second(int(epoch))
-
-
 @functools.lru_cache(maxsize=4)  # requests in the same second share the text
 def _clf_second(second: int) -> str:
     t = time.gmtime(second)
@@ -236,14 +231,6 @@ def request_values(request: Request, path_params: Mapping[str, str]) -> dict[str
     for key, value in request.headers:
         values[f"method.request.header.{key}"] = value
     return values
-
-
-def lookup_request_value(values: Mapping[str, str], source: str) -> str | None:
-    """Header names are case-insensitive: `method.request.header.X-Api-Key` finds `x-api-key`."""
-    if source.startswith("method.request.header."):
-        prefix = "method.request.header."
-        return values.get(prefix + source[len(prefix) :].lower())
-    return values.get(source)
 
 
 def identity(request: Request) -> dict[str, Any]:

@@ -156,16 +156,6 @@ def _response_action(
     return "as-is"
 
 
-def decode_proxy_response(
-    body: str, *, is_base64_encoded: bool, accept: str | None, binary_media_types: Sequence[str]
-) -> bytes:
-    """Lambda proxy (REST): decode only when `isBase64Encoded` and the first Accept type matches
-    `binaryMediaTypes`; otherwise the base64 text is sent as-is ([AWS-REC] §6.1)."""
-    if is_base64_encoded and is_binary_media_type(first_accept(accept), binary_media_types):
-        return _b64decode(body.encode())
-    return body.encode("utf-8")
-
-
 def _is_base64_text(body: bytes) -> bool:
     try:
         base64.b64decode(body, validate=True)

@@ -6,14 +6,11 @@ inside a `$ref`'d file names that file. `Report` is a thin wrapper over the run'
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from apigwc.diagnostics.catalogue import Code
 from apigwc.diagnostics.model import Origin, Severity
 from apigwc.diagnostics.sink import Sink
-from apigwc.ir.api import Api
 
 
 @dataclass
@@ -32,8 +29,3 @@ class Report:
         if origin is None:  # a node built without an origin (defaults): nothing to point at
             return
         self.sink.report(code, origin, at_key=at_key, severity=severity, **fields)
-
-
-class RuleModule(Protocol):
-    CODES: tuple[Code, ...]
-    check: Callable[[Api, Report], None]
