@@ -8,13 +8,16 @@ import os
 import uvicorn
 
 STAGES = ["dev", "prod"]
+DEFAULT_STAGE = "dev"  # the stage the build was made for
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m petstore_gateway", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--stage", choices=STAGES, default=STAGES[0], help="the stage served at /")
+    parser.add_argument(
+        "--stage", choices=STAGES, default=DEFAULT_STAGE, help="the stage served at /"
+    )
     parser.add_argument(
         "--all-stages", action="store_true", help="serve every stage under /{stage}/"
     )

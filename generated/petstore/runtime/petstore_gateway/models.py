@@ -4,7 +4,6 @@ from __future__ import annotations
 
 
 def _validator_0():
-    VERSION = "2.22.3"
     from decimal import Decimal
     from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
@@ -16,14 +15,19 @@ def _validator_0():
 
     def validate___x_apigwc_models_m0(data, custom_formats={}, name_prefix=None):
         if not isinstance(data, (dict)):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
+            raise JsonSchemaValueException(
+                "" + (name_prefix or "data") + " must be object",
+                value=data,
+                name="" + (name_prefix or "data") + "",
+                definition={"type": "object"},
+                rule="type",
+            )
         return data
 
     return validate
 
 
 def _validator_1():
-    VERSION = "2.22.3"
     from decimal import Decimal
     from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
@@ -35,7 +39,13 @@ def _validator_1():
 
     def validate___x_apigwc_models_m1(data, custom_formats={}, name_prefix=None):
         if not isinstance(data, (dict)):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
+            raise JsonSchemaValueException(
+                "" + (name_prefix or "data") + " must be object",
+                value=data,
+                name="" + (name_prefix or "data") + "",
+                definition={"type": "object"},
+                rule="type",
+            )
         data_is_dict = isinstance(data, dict)
         if data_is_dict:
             data_keys = set(data.keys())
@@ -44,7 +54,11 @@ def _validator_1():
                 data__message = data["message"]
                 if not isinstance(data__message, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".message must be string"
+                        "" + (name_prefix or "data") + ".message must be string",
+                        value=data__message,
+                        name="" + (name_prefix or "data") + ".message",
+                        definition={"type": "string"},
+                        rule="type",
                     )
         return data
 
@@ -52,7 +66,6 @@ def _validator_1():
 
 
 def _validator_2():
-    VERSION = "2.22.3"
     from decimal import Decimal
     from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
@@ -64,19 +77,38 @@ def _validator_2():
 
     def validate___x_apigwc_models_m2(data, custom_formats={}, name_prefix=None):
         if not isinstance(data, (dict)):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
+            raise JsonSchemaValueException(
+                "" + (name_prefix or "data") + " must be object",
+                value=data,
+                name="" + (name_prefix or "data") + "",
+                definition={"type": "object"},
+                rule="type",
+            )
         data_is_dict = isinstance(data, dict)
         if data_is_dict:
             data__missing_keys = set(["status"]) - data.keys()
             if data__missing_keys:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+                raise JsonSchemaValueException(
+                    ""
+                    + (name_prefix or "data")
+                    + " must contain "
+                    + (str(sorted(data__missing_keys)) + " properties"),
+                    value=data,
+                    name="" + (name_prefix or "data") + "",
+                    definition={"required": ["status"]},
+                    rule="required",
+                )
             data_keys = set(data.keys())
             if "status" in data_keys:
                 data_keys.remove("status")
                 data__status = data["status"]
                 if not isinstance(data__status, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".status must be string"
+                        "" + (name_prefix or "data") + ".status must be string",
+                        value=data__status,
+                        name="" + (name_prefix or "data") + ".status",
+                        definition={"type": "string"},
+                        rule="type",
                     )
         return data
 
@@ -84,7 +116,6 @@ def _validator_2():
 
 
 def _validator_3():
-    VERSION = "2.22.3"
     from decimal import Decimal
     from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
@@ -96,19 +127,38 @@ def _validator_3():
 
     def validate___x_apigwc_models_m3(data, custom_formats={}, name_prefix=None):
         if not isinstance(data, (dict)):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
+            raise JsonSchemaValueException(
+                "" + (name_prefix or "data") + " must be object",
+                value=data,
+                name="" + (name_prefix or "data") + "",
+                definition={"type": "object"},
+                rule="type",
+            )
         data_is_dict = isinstance(data, dict)
         if data_is_dict:
             data__missing_keys = set(["name", "type"]) - data.keys()
             if data__missing_keys:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+                raise JsonSchemaValueException(
+                    ""
+                    + (name_prefix or "data")
+                    + " must contain "
+                    + (str(sorted(data__missing_keys)) + " properties"),
+                    value=data,
+                    name="" + (name_prefix or "data") + "",
+                    definition={"required": ["name", "type"]},
+                    rule="required",
+                )
             data_keys = set(data.keys())
             if "name" in data_keys:
                 data_keys.remove("name")
                 data__name = data["name"]
                 if not isinstance(data__name, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".name must be string"
+                        "" + (name_prefix or "data") + ".name must be string",
+                        value=data__name,
+                        name="" + (name_prefix or "data") + ".name",
+                        definition={"type": "string"},
+                        rule="type",
                     )
                 if isinstance(data__name, str):
                     data__name_len = len(data__name)
@@ -116,20 +166,32 @@ def _validator_3():
                         raise JsonSchemaValueException(
                             ""
                             + (name_prefix or "data")
-                            + ".name must be longer than or equal to 1 characters"
+                            + ".name must be longer than or equal to 1 characters",
+                            value=data__name,
+                            name="" + (name_prefix or "data") + ".name",
+                            definition={"minLength": 1},
+                            rule="minLength",
                         )
                     if data__name_len > 64:
                         raise JsonSchemaValueException(
                             ""
                             + (name_prefix or "data")
-                            + ".name must be shorter than or equal to 64 characters"
+                            + ".name must be shorter than or equal to 64 characters",
+                            value=data__name,
+                            name="" + (name_prefix or "data") + ".name",
+                            definition={"maxLength": 64},
+                            rule="maxLength",
                         )
             if "type" in data_keys:
                 data_keys.remove("type")
                 data__type = data["type"]
                 if not isinstance(data__type, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".type must be string"
+                        "" + (name_prefix or "data") + ".type must be string",
+                        value=data__type,
+                        name="" + (name_prefix or "data") + ".type",
+                        definition={"type": "string"},
+                        rule="type",
                     )
                 if not (
                     isinstance(data__type, str)
@@ -144,7 +206,11 @@ def _validator_3():
                     raise JsonSchemaValueException(
                         ""
                         + (name_prefix or "data")
-                        + ".type must be one of ['dog', 'cat', 'fish', 'bird']"
+                        + ".type must be one of ['dog', 'cat', 'fish', 'bird']",
+                        value=data__type,
+                        name="" + (name_prefix or "data") + ".type",
+                        definition={"enum": ["dog", "cat", "fish", "bird"]},
+                        rule="enum",
                     )
             if "price" in data_keys:
                 data_keys.remove("price")
@@ -153,7 +219,11 @@ def _validator_3():
                     data__price, bool
                 ):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".price must be number"
+                        "" + (name_prefix or "data") + ".price must be number",
+                        value=data__price,
+                        name="" + (name_prefix or "data") + ".price",
+                        definition={"type": "number"},
+                        rule="type",
                     )
                 if isinstance(data__price, (int, float, Decimal)) and not isinstance(
                     data__price, bool
@@ -162,20 +232,32 @@ def _validator_3():
                         raise JsonSchemaValueException(
                             ""
                             + (name_prefix or "data")
-                            + ".price must be bigger than or equal to 0"
+                            + ".price must be bigger than or equal to 0",
+                            value=data__price,
+                            name="" + (name_prefix or "data") + ".price",
+                            definition={"minimum": 0},
+                            rule="minimum",
                         )
                     if data__price > 100000:
                         raise JsonSchemaValueException(
                             ""
                             + (name_prefix or "data")
-                            + ".price must be smaller than or equal to 100000"
+                            + ".price must be smaller than or equal to 100000",
+                            value=data__price,
+                            name="" + (name_prefix or "data") + ".price",
+                            definition={"maximum": 100000},
+                            rule="maximum",
                         )
             if "tag" in data_keys:
                 data_keys.remove("tag")
                 data__tag = data["tag"]
                 if not isinstance(data__tag, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".tag must be string"
+                        "" + (name_prefix or "data") + ".tag must be string",
+                        value=data__tag,
+                        name="" + (name_prefix or "data") + ".tag",
+                        definition={"type": "string"},
+                        rule="type",
                     )
                 if isinstance(data__tag, str):
                     data__tag_len = len(data__tag)
@@ -183,7 +265,11 @@ def _validator_3():
                         raise JsonSchemaValueException(
                             ""
                             + (name_prefix or "data")
-                            + ".tag must be shorter than or equal to 32 characters"
+                            + ".tag must be shorter than or equal to 32 characters",
+                            value=data__tag,
+                            name="" + (name_prefix or "data") + ".tag",
+                            definition={"maxLength": 32},
+                            rule="maxLength",
                         )
         return data
 
@@ -191,7 +277,6 @@ def _validator_3():
 
 
 def _validator_4():
-    VERSION = "2.22.3"
     from decimal import Decimal
     from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
@@ -203,38 +288,69 @@ def _validator_4():
 
     def validate___x_apigwc_models_m4(data, custom_formats={}, name_prefix=None):
         if not isinstance(data, (dict)):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
+            raise JsonSchemaValueException(
+                "" + (name_prefix or "data") + " must be object",
+                value=data,
+                name="" + (name_prefix or "data") + "",
+                definition={"type": "object"},
+                rule="type",
+            )
         data_is_dict = isinstance(data, dict)
         if data_is_dict:
             data__missing_keys = set(["id", "name", "type"]) - data.keys()
             if data__missing_keys:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+                raise JsonSchemaValueException(
+                    ""
+                    + (name_prefix or "data")
+                    + " must contain "
+                    + (str(sorted(data__missing_keys)) + " properties"),
+                    value=data,
+                    name="" + (name_prefix or "data") + "",
+                    definition={"required": ["id", "name", "type"]},
+                    rule="required",
+                )
             data_keys = set(data.keys())
             if "id" in data_keys:
                 data_keys.remove("id")
                 data__id = data["id"]
                 if not isinstance(data__id, (int)) or isinstance(data__id, bool):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".id must be integer"
+                        "" + (name_prefix or "data") + ".id must be integer",
+                        value=data__id,
+                        name="" + (name_prefix or "data") + ".id",
+                        definition={"type": "integer"},
+                        rule="type",
                     )
                 if isinstance(data__id, (int, float, Decimal)) and not isinstance(data__id, bool):
                     if data__id < 1:
                         raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".id must be bigger than or equal to 1"
+                            "" + (name_prefix or "data") + ".id must be bigger than or equal to 1",
+                            value=data__id,
+                            name="" + (name_prefix or "data") + ".id",
+                            definition={"minimum": 1},
+                            rule="minimum",
                         )
             if "name" in data_keys:
                 data_keys.remove("name")
                 data__name = data["name"]
                 if not isinstance(data__name, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".name must be string"
+                        "" + (name_prefix or "data") + ".name must be string",
+                        value=data__name,
+                        name="" + (name_prefix or "data") + ".name",
+                        definition={"type": "string"},
+                        rule="type",
                     )
             if "type" in data_keys:
                 data_keys.remove("type")
                 data__type = data["type"]
                 if not isinstance(data__type, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".type must be string"
+                        "" + (name_prefix or "data") + ".type must be string",
+                        value=data__type,
+                        name="" + (name_prefix or "data") + ".type",
+                        definition={"type": "string"},
+                        rule="type",
                     )
                 if not (
                     isinstance(data__type, str)
@@ -249,7 +365,11 @@ def _validator_4():
                     raise JsonSchemaValueException(
                         ""
                         + (name_prefix or "data")
-                        + ".type must be one of ['dog', 'cat', 'fish', 'bird']"
+                        + ".type must be one of ['dog', 'cat', 'fish', 'bird']",
+                        value=data__type,
+                        name="" + (name_prefix or "data") + ".type",
+                        definition={"enum": ["dog", "cat", "fish", "bird"]},
+                        rule="enum",
                     )
             if "price" in data_keys:
                 data_keys.remove("price")
@@ -258,7 +378,11 @@ def _validator_4():
                     data__price, bool
                 ):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".price must be number"
+                        "" + (name_prefix or "data") + ".price must be number",
+                        value=data__price,
+                        name="" + (name_prefix or "data") + ".price",
+                        definition={"type": "number"},
+                        rule="type",
                     )
                 if isinstance(data__price, (int, float, Decimal)) and not isinstance(
                     data__price, bool
@@ -267,14 +391,22 @@ def _validator_4():
                         raise JsonSchemaValueException(
                             ""
                             + (name_prefix or "data")
-                            + ".price must be bigger than or equal to 0"
+                            + ".price must be bigger than or equal to 0",
+                            value=data__price,
+                            name="" + (name_prefix or "data") + ".price",
+                            definition={"minimum": 0},
+                            rule="minimum",
                         )
             if "tag" in data_keys:
                 data_keys.remove("tag")
                 data__tag = data["tag"]
                 if not isinstance(data__tag, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".tag must be string"
+                        "" + (name_prefix or "data") + ".tag must be string",
+                        value=data__tag,
+                        name="" + (name_prefix or "data") + ".tag",
+                        definition={"type": "string"},
+                        rule="type",
                     )
         return data
 
@@ -282,7 +414,6 @@ def _validator_4():
 
 
 def _validator_5():
-    VERSION = "2.22.3"
     from decimal import Decimal
     from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
@@ -294,7 +425,13 @@ def _validator_5():
 
     def validate___x_apigwc_models_m5(data, custom_formats={}, name_prefix=None):
         if not isinstance(data, (list, tuple)):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be array")
+            raise JsonSchemaValueException(
+                "" + (name_prefix or "data") + " must be array",
+                value=data,
+                name="" + (name_prefix or "data") + "",
+                definition={"type": "array"},
+                rule="type",
+            )
         data_is_list = isinstance(data, (list, tuple))
         if data_is_list:
             data_len = len(data)
@@ -308,38 +445,69 @@ def _validator_5():
 
     def validate___x_apigwc_models_m4(data, custom_formats={}, name_prefix=None):
         if not isinstance(data, (dict)):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
+            raise JsonSchemaValueException(
+                "" + (name_prefix or "data") + " must be object",
+                value=data,
+                name="" + (name_prefix or "data") + "",
+                definition={"type": "object"},
+                rule="type",
+            )
         data_is_dict = isinstance(data, dict)
         if data_is_dict:
             data__missing_keys = set(["id", "name", "type"]) - data.keys()
             if data__missing_keys:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+                raise JsonSchemaValueException(
+                    ""
+                    + (name_prefix or "data")
+                    + " must contain "
+                    + (str(sorted(data__missing_keys)) + " properties"),
+                    value=data,
+                    name="" + (name_prefix or "data") + "",
+                    definition={"required": ["id", "name", "type"]},
+                    rule="required",
+                )
             data_keys = set(data.keys())
             if "id" in data_keys:
                 data_keys.remove("id")
                 data__id = data["id"]
                 if not isinstance(data__id, (int)) or isinstance(data__id, bool):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".id must be integer"
+                        "" + (name_prefix or "data") + ".id must be integer",
+                        value=data__id,
+                        name="" + (name_prefix or "data") + ".id",
+                        definition={"type": "integer"},
+                        rule="type",
                     )
                 if isinstance(data__id, (int, float, Decimal)) and not isinstance(data__id, bool):
                     if data__id < 1:
                         raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".id must be bigger than or equal to 1"
+                            "" + (name_prefix or "data") + ".id must be bigger than or equal to 1",
+                            value=data__id,
+                            name="" + (name_prefix or "data") + ".id",
+                            definition={"minimum": 1},
+                            rule="minimum",
                         )
             if "name" in data_keys:
                 data_keys.remove("name")
                 data__name = data["name"]
                 if not isinstance(data__name, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".name must be string"
+                        "" + (name_prefix or "data") + ".name must be string",
+                        value=data__name,
+                        name="" + (name_prefix or "data") + ".name",
+                        definition={"type": "string"},
+                        rule="type",
                     )
             if "type" in data_keys:
                 data_keys.remove("type")
                 data__type = data["type"]
                 if not isinstance(data__type, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".type must be string"
+                        "" + (name_prefix or "data") + ".type must be string",
+                        value=data__type,
+                        name="" + (name_prefix or "data") + ".type",
+                        definition={"type": "string"},
+                        rule="type",
                     )
                 if not (
                     isinstance(data__type, str)
@@ -354,7 +522,11 @@ def _validator_5():
                     raise JsonSchemaValueException(
                         ""
                         + (name_prefix or "data")
-                        + ".type must be one of ['dog', 'cat', 'fish', 'bird']"
+                        + ".type must be one of ['dog', 'cat', 'fish', 'bird']",
+                        value=data__type,
+                        name="" + (name_prefix or "data") + ".type",
+                        definition={"enum": ["dog", "cat", "fish", "bird"]},
+                        rule="enum",
                     )
             if "price" in data_keys:
                 data_keys.remove("price")
@@ -363,7 +535,11 @@ def _validator_5():
                     data__price, bool
                 ):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".price must be number"
+                        "" + (name_prefix or "data") + ".price must be number",
+                        value=data__price,
+                        name="" + (name_prefix or "data") + ".price",
+                        definition={"type": "number"},
+                        rule="type",
                     )
                 if isinstance(data__price, (int, float, Decimal)) and not isinstance(
                     data__price, bool
@@ -372,14 +548,22 @@ def _validator_5():
                         raise JsonSchemaValueException(
                             ""
                             + (name_prefix or "data")
-                            + ".price must be bigger than or equal to 0"
+                            + ".price must be bigger than or equal to 0",
+                            value=data__price,
+                            name="" + (name_prefix or "data") + ".price",
+                            definition={"minimum": 0},
+                            rule="minimum",
                         )
             if "tag" in data_keys:
                 data_keys.remove("tag")
                 data__tag = data["tag"]
                 if not isinstance(data__tag, (str)):
                     raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".tag must be string"
+                        "" + (name_prefix or "data") + ".tag must be string",
+                        value=data__tag,
+                        name="" + (name_prefix or "data") + ".tag",
+                        definition={"type": "string"},
+                        rule="type",
                     )
         return data
 

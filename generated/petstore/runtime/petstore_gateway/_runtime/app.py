@@ -38,15 +38,16 @@ from .context import (
     Request,
     context_values,
     request_values,
+    stage_values,
     standard_wire_headers,
 )
 from .contract import ContractCheck
 from .cors import CorsConfiguration, is_preflight
 from .gateway_responses import GatewayError, Response
 from .http_proxy import ProxyMappings, Upstreams, forward, mapping_values
-from .lambda_functions import FunctionError, Functions
+from .lambda_functions import FunctionError, Functions, Throttled
 from .request_validation import RequestValidation, Validator
-from .routing import Match, Router
+from .routing import Match, Router, canonical_path
 from .stage_variables import has_stage_variables, render
 from .vtl import VtlRequest
 
@@ -58,7 +59,9 @@ REST_TIMEOUT_MS, HTTP_TIMEOUT_MS = 29000, 30000
 # A header the wire cannot carry (a mapped name from spec text, a value with a line break) is
 # dropped rather than breaking the connection.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_BAD_VALUE = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
+# The control characters uvicorn refuses in a value (all but tab): one reaching it would close the
+# connection with no answer at all (a mapped value can carry any text from a body).
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
 # Header names seen before, checked and encoded once (b"" = not sendable). Bounded, since a Lambda
 # handler can invent names.
 _WIRE_NAMES: dict[str, bytes] = {}
@@ -220,7 +223,7 @@ class Gateway:
         route = match.route if match else None
         context_free = route is not None and id(route) in self.context_free
         context = (
-            {"stageVariables": dict(self.api["stages"].get(stage, {}).get("variables") or {})}
+            {"stageVariables": stage_values(request, self.api["stages"].get(stage, {}))[0]}
             if context_free
             else context_values(request, self.api, stage, route)
         )
@@ -259,7 +262,7 @@ class Gateway:
             str(api["apiId"]),
             stage,
             request.method,
-            request.path,
+            canonical_path(request.path),  # the path the request was routed by
         )
         values = {
             "aws:sourceip": request.source_ip,
@@ -392,19 +395,22 @@ class Gateway:
         event = self._event(request, match, context, version)
         try:
             result = await self.functions.invoke(name, event, plan.timeout_s)
-        except TimeoutError:
-            raise GatewayError("INTEGRATION_TIMEOUT") from None
-        except FunctionError:
-            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", status=502) from None
-        if self.protocol == "HTTP":
-            return (
-                lambda_proxy.http_v2_response(result)
-                if version == "2.0"
-                else lambda_proxy.http_v1_response(result)
+        except (TimeoutError, FunctionError, Throttled) as error:
+            raise lambda_proxy.invocation_failure(
+                error, match.route, name, plan.timeout_s
+            ) from None
+        try:
+            if self.protocol == "HTTP":
+                return (
+                    lambda_proxy.http_v2_response(result)
+                    if version == "2.0"
+                    else lambda_proxy.http_v1_response(result)
+                )
+            response = lambda_proxy.rest_response(
+                result, request.header("accept"), self.binary_media_types
             )
-        response = lambda_proxy.rest_response(
-            result, request.header("accept"), self.binary_media_types
-        )
+        except GatewayError as error:  # a malformed result: logged with its reason
+            raise lambda_proxy.logged(error, match.route, name) from None
         response.headers.append(("X-Amzn-Trace-Id", request.trace_header()))
         return response
 

@@ -16,15 +16,12 @@ from random import getrandbits
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .stage_variables import canary_variables, is_canary
+
 # The ASGI scope extension holding the request's header names as the client wrote them, when
 # the server keeps them (http_protocol.py); ASGI itself lower-cases them.
 HEADER_NAMES = "apigwc.header_names"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def clf_time(epoch: float) -> str:
-    """`dd/MMM/yyyy:HH:mm:ss +0000`, as `$context.requestTime` (reference §0.3)."""
-    return _clf_second(int(epoch))
 
 
 @functools.lru_cache(maxsize=4)  # requests in the same second share the text
@@ -86,6 +83,7 @@ class Request:
         "_query_view",
         "_trace",
         "body",
+        "canary",
         "epoch",
         "extended_request_id",
         "header_names",
@@ -132,6 +130,7 @@ class Request:
         self._query_pairs: list[tuple[str, str]] | None = None
         self._query_view: dict[str, str] | None = None
         self._trace: str | None = None
+        self.canary: bool | None = None  # drawn once, when a stage with a canary is served
         if request_id and extended_request_id:
             self.request_id, self.extended_request_id = request_id, extended_request_id
             return
@@ -234,14 +233,6 @@ def request_values(request: Request, path_params: Mapping[str, str]) -> dict[str
     return values
 
 
-def lookup_request_value(values: Mapping[str, str], source: str) -> str | None:
-    """Header names are case-insensitive: `method.request.header.X-Api-Key` finds `x-api-key`."""
-    if source.startswith("method.request.header."):
-        prefix = "method.request.header."
-        return values.get(prefix + source[len(prefix) :].lower())
-    return values.get(source)
-
-
 def identity(request: Request) -> dict[str, Any]:
     """`requestContext.identity` for an unauthenticated caller (reference §2.1); key order is
     the event's."""
@@ -261,14 +252,28 @@ def identity(request: Request) -> dict[str, Any]:
     }
 
 
+def stage_values(request: Request, stage: Mapping[str, Any]) -> tuple[dict[str, str], bool | None]:
+    """The stage variables a request sees, and whether it went to the stage's canary (None: the
+    stage has none); the draw is made once per request (stage_variables.py, reference §8.2)."""
+    variables = stage.get("variables") or {}
+    canary = stage.get("canary")
+    if canary is None:
+        return dict(variables), None
+    if request.canary is None:
+        request.canary = is_canary(canary)
+    if request.canary:
+        return canary_variables(variables, canary), True
+    return dict(variables), False
+
+
 def context_values(
     request: Request, api: Mapping[str, Any], stage: str, route: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """The `$context` variables that exist locally (reference §3.4), as one nested dict."""
     host = request.header("host") or "localhost"
-    stage_vars = api["stages"].get(stage, {}).get("variables")
+    stage_vars, canary = stage_values(request, api["stages"].get(stage, {}))
     epoch = request.epoch
-    return {
+    values = {
         "accountId": api["account"],
         "apiId": api["apiId"],
         "deploymentId": api.get("deploymentId"),
@@ -286,8 +291,11 @@ def context_values(
         "resourceId": route["resourceId"] if route else None,
         "resourcePath": route["resourcePath"] if route else None,
         "stage": stage,
-        "stageVariables": dict(stage_vars) if stage_vars else {},
+        "stageVariables": stage_vars,
     }
+    if canary is not None:  # only a stage with canary settings has the variable (§2.1)
+        values["isCanaryRequest"] = canary
+    return values
 
 
 _extended_id, _request_id = extended_request_id, request_id

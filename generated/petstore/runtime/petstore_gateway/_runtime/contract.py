@@ -20,7 +20,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +39,6 @@ log = logging.getLogger("apigwc.contract")
 
 class ContractUnavailable(RuntimeError):
     """`--validate-responses` without openapi-core or without the build's contract file."""
-
-
-@dataclass(frozen=True)
-class _Parameters:
-    """openapi-core's RequestParameters shape."""
-
-    query: Mapping[str, Any] = field(default_factory=dict)
-    header: Mapping[str, Any] = field(default_factory=dict)
-    cookie: Mapping[str, Any] = field(default_factory=dict)
-    path: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

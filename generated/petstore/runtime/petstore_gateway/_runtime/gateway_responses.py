@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .payloads import media_type
+
 # type -> (default status, default message, x-amzn-ErrorType or None); reference §4.2.
 # `Message` with a capital M for ACCESS_DENIED is handled in `_default_body`.
 RESPONSE_TYPES: dict[str, tuple[int, str | None, str | None]] = {
@@ -204,8 +206,7 @@ def _custom_status(entry: Mapping[str, Any], status: int) -> int:
 
 def _choose_template(templates: Mapping[str, str], accept: str | None) -> tuple[str, str | None]:
     """The first Accept type with a template, else application/json, else the first template."""
-    for media in (accept or "").split(","):
-        media = media.split(";")[0].strip().lower()
+    for media in map(media_type, (accept or "").split(",")):
         if media in templates:
             return media, templates[media]
     if "application/json" in templates:

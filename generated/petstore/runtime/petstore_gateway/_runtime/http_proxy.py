@@ -6,11 +6,15 @@ setting) and the stage variables. Flows out: the upstream's `Response`, or a `Ga
 (504 `Endpoint request timed out` past `timeoutInMillis`, INTEGRATION_FAILURE when the upstream
 cannot be reached, 500 when the URI is not an http(s) URL).
 
-Reference §1.8: method, path, multi-value headers and query strings pass through; `Host` and
-`Content-Encoding` are not forwarded; mapped `requestParameters` are merged in. On the way back
-`Connection`, `Content-Length`, `Date` and `Server` become `x-amzn-Remapped-*` and
-`Transfer-Encoding`, `Content-Encoding` and `Via` are dropped (§1.7). One pooled aiohttp session
-per process serves every upstream (chosen over httpx by benchmark: ~10x the requests/s).
+Reference §1.8: method, path, multi-value headers and query strings pass through; mapped
+`requestParameters` are merged in. Headers follow API Gateway's table of headers "dropped,
+remapped, or otherwise modified" for HTTP integrations (developer guide, REST API important
+notes; `REQUEST_DROPPED`, `RESPONSE_REMAPPED`, `RESPONSE_DROPPED` below): e.g. `Content-MD5` and
+`Max-Forwards` never reach the backend, and the backend's `Server`, `Date` or `x-amzn-RequestId`
+come back as `x-amzn-Remapped-*`. A proxy adds no `Accept-Encoding` of its own and passes a
+compressed answer through with its `Content-Encoding`; non-proxy calls (integration_custom.py)
+ask for `gzip,deflate` and get the answer inflated, as AWS recordings show. Pooled aiohttp
+sessions serve every upstream (chosen over httpx by benchmark: ~10x the requests/s).
 """
 
 from __future__ import annotations
@@ -39,31 +43,87 @@ from .mapping import (
 )
 from .stage_variables import render
 
+# The connection's own headers: the gateway's pooled connection to the backend is not the
+# client's (`Host` is the integration endpoint's, `Content-Length` is made from the body).
 NOT_FORWARDED = frozenset(
     {"host", "content-encoding", "content-length", "connection", "transfer-encoding", "keep-alive"}
 )
+# API Gateway's header table for HTTP and HTTP_PROXY integrations (DG-web
+# api-gateway-known-issues.html, REST APIs): request headers "Dropped" before the backend...
+REQUEST_DROPPED = frozenset(
+    {
+        "content-md5",
+        "expect",
+        "max-forwards",
+        "proxy-authenticate",
+        "server",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+        "www-authenticate",
+    }
+)
+REST_NOT_FORWARDED = NOT_FORWARDED | REQUEST_DROPPED
+# ...and the backend's response headers renamed `x-amzn-Remapped-<name>` ("Remapped", "Remapped
+# Overwritten"). `Content-Length` is "Passthrough" in the table but AWS recordings show it
+# remapped (reference §1.7); `x-amzn-RequestId` would collide with the gateway's own and is
+# remapped in AWS transcripts (`x-amzn-remapped-x-amzn-requestid`).
+RESPONSE_REMAPPED = frozenset(
+    {
+        "authorization",
+        "connection",
+        "content-length",
+        "content-md5",
+        "date",
+        "max-forwards",
+        "server",
+        "user-agent",
+        "www-authenticate",
+        "x-amzn-requestid",
+    }
+)
+RESPONSE_DROPPED = frozenset(
+    {"expect", "host", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "via"}
+)
+# HTTP APIs: the REST table does not apply; only the connection's own headers change.
 REMAPPED = frozenset({"connection", "content-length", "date", "server"})
-DROPPED = frozenset({"transfer-encoding", "content-encoding", "via"})
+DROPPED = frozenset({"transfer-encoding", "via"})
+# A SigV4 `Authorization` is dropped before the backend (the table's footnote).
+_SIGV4 = "AWS4-"
+# aiohttp adds `Accept-Encoding: gzip, deflate` to every request unless told not to; a proxy
+# sends the backend only the client's (or a mapping's) coding.
+SKIP_AUTO_HEADERS = frozenset({"Accept-Encoding"})
 DEFAULT_TIMEOUT_MS = 29000
 
 
 class Upstreams:
-    """The pooled client session, created inside the running event loop on first use."""
+    """The pooled client sessions, created inside the running event loop on first use: one
+    that hands the backend's body back as sent (proxies) and one that inflates it (non-proxy
+    integrations, whose templates and mappings read the body)."""
 
     def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
+        self._sessions: dict[bool, aiohttp.ClientSession] = {}
 
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+    def session(self, decompress: bool = False) -> aiohttp.ClientSession:
+        session = self._sessions.get(decompress)
+        if session is None or session.closed:
             connector = aiohttp.TCPConnector(limit=256, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=True, cookie_jar=aiohttp.DummyCookieJar()
+            # Without inflating, a compressed answer (the client asked for it) keeps its
+            # Content-Encoding, which the header table passes through.
+            session = aiohttp.ClientSession(
+                connector=connector,
+                auto_decompress=decompress,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=SKIP_AUTO_HEADERS,
             )
-        return self._session
+            self._sessions[decompress] = session
+        return session
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        for session in self._sessions.values():
+            await session.close()
 
 
 @dataclass(frozen=True)
@@ -75,6 +135,7 @@ class ProxyMappings:
     http_request: HttpMapping | None = None
     http_responses: Mapping[str, HttpMapping] = field(default_factory=dict)
     broken: bool = False  # a mapping did not compile: the route answers 500
+    http_api: bool = False  # an HTTP API's route: REST's header table does not apply
 
     @classmethod
     def compile(cls, integration: Mapping[str, Any], protocol: str) -> ProxyMappings:
@@ -85,6 +146,7 @@ class ProxyMappings:
                 return cls(
                     http_request=compile_http_request(request) if request else None,
                     http_responses={k: compile_http_response(v) for k, v in responses.items()},
+                    http_api=True,
                 )
             return cls(rest=compile_rest_request(request, "HTTP_PROXY") if request else None)
         except MappingExpressionError:
@@ -117,15 +179,38 @@ def target_url(
     return url
 
 
-def _forward_headers(request: Request, mapped: Mapping[str, str]) -> list[tuple[str, str]]:
-    headers = [(k, v) for k, v in request.headers if k not in NOT_FORWARDED]
-    headers += [
+def _forward_headers(
+    request: Request, mapped: Mapping[str, str], rest: bool = True, api_id: str = ""
+) -> list[tuple[str, str]]:
+    """The client's headers less those not forwarded (for REST, those the table drops), the
+    gateway's own, then the mapped ones. A REST backend also gets the request's
+    `X-Amzn-Trace-Id` and `x-amzn-apigateway-api-id` ([AWS-REC]
+    test_apigateway_http.snapshot.json#test_http_integration_with_lambda[HTTP_PROXY])."""
+    dropped = REST_NOT_FORWARDED if rest else NOT_FORWARDED
+    headers = [
+        (k, v)
+        for k, v in request.headers
+        if k not in dropped and not (rest and k == "authorization" and v.startswith(_SIGV4))
+    ]
+    if rest:
+        if request.header("x-amzn-trace-id") is None:
+            headers.append(("X-Amzn-Trace-Id", request.trace_header()))
+        headers.append(("x-amzn-apigateway-api-id", api_id))
+    headers += forwarded_headers(request)
+    mapped_names = {name.lower() for name in mapped}
+    return [h for h in headers if h[0].lower() not in mapped_names] + [
+        (k, v) for k, v in mapped.items() if k.lower() not in dropped
+    ]
+
+
+def forwarded_headers(request: Request) -> list[tuple[str, str]]:
+    """`X-Forwarded-For`, `-Port`, `-Proto`: what every REST HTTP backend is told of the
+    client ([AWS-REC] test_http_integration_with_lambda, HTTP and HTTP_PROXY)."""
+    return [
         ("X-Forwarded-For", request.source_ip),
         ("X-Forwarded-Port", str(request.server_port)),
         ("X-Forwarded-Proto", request.scheme),
     ]
-    mapped_names = {name.lower() for name in mapped}
-    return [h for h in headers if h[0].lower() not in mapped_names] + list(mapped.items())
 
 
 def _query(request: Request, mapped: Mapping[str, str]) -> str:
@@ -135,13 +220,16 @@ def _query(request: Request, mapped: Mapping[str, str]) -> str:
     return urlencode(pairs, quote_via=quote)
 
 
-def _response(status: int, headers: list[tuple[str, str]], body: bytes) -> Response:
+def _response(
+    status: int, headers: list[tuple[str, str]], body: bytes, *, rest: bool = True
+) -> Response:
+    dropped, remapped = (RESPONSE_DROPPED, RESPONSE_REMAPPED) if rest else (DROPPED, REMAPPED)
     out: list[tuple[str, str]] = []
     for name, value in headers:
         key = name.lower()
-        if key in DROPPED:
+        if key in dropped:
             continue
-        out.append((f"x-amzn-Remapped-{name}" if key in REMAPPED else name, value))
+        out.append((f"x-amzn-Remapped-{name}" if key in remapped else name, value))
     if not any(name.lower() == "content-type" for name, _ in out):
         out.append(("Content-Type", "application/json"))
     return Response(status, out, body)
@@ -161,7 +249,7 @@ async def forward(
     values = mapping_values(request, path_params, context)
     variables = context.get("stageVariables") or {}
     uri = str(integration.get("uri") or "")
-    headers = _forward_headers(request, {})
+    rest = not mappings.http_api
     if mappings.http_request is not None or mappings.http_responses or default_route:
         url, headers = _http_api_target(
             request, uri, path_params, values, variables, mappings, default_route
@@ -177,8 +265,8 @@ async def forward(
         path_values = {**path_params, **mapped.path}
         query = _query(request, mapped.querystring)
         url = target_url(uri, path_values, query, variables)
-        headers = _forward_headers(request, mapped.header)
-    response = await _send(upstreams, request, integration, url, headers)
+        headers = _forward_headers(request, mapped.header, rest, str(context.get("apiId") or ""))
+    response = await _send(upstreams, request, integration, url, headers, rest)
     if mappings.http_responses:
         return _map_http_response(response, mappings, values)
     return response
@@ -241,9 +329,10 @@ async def _send(
     integration: Mapping[str, Any],
     url: str,
     headers: list[tuple[str, str]],
+    rest: bool,
 ) -> Response:
     upstream = await send(upstreams, request, integration, url, headers, request.body)
-    return _response(upstream.status, upstream.headers, upstream.body)
+    return _response(upstream.status, upstream.headers, upstream.body, rest=rest)
 
 
 async def send(
@@ -253,18 +342,19 @@ async def send(
     url: str,
     headers: list[tuple[str, str]],
     body: bytes,
+    decompress: bool = False,
 ) -> Response:
-    """One upstream call; the upstream's status and headers as they came (4xx/5xx included)."""
-    if not url.startswith(("http://", "https://")):
-        raise GatewayError("API_CONFIGURATION_ERROR")
+    """One upstream call; the upstream's status and headers as they came (4xx/5xx included),
+    the body inflated when `decompress` (non-proxy integrations) and as sent otherwise."""
+    endpoint = _endpoint(url)
     method = str(integration.get("httpMethod") or "ANY").upper()
     method = request.method if method == "ANY" else method
     timeout_s = float(integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
     ssl = not integration.get("tlsInsecureSkipVerification")
     try:
-        async with upstreams.session().request(
+        async with upstreams.session(decompress).request(
             method,
-            URL(url, encoded=True),
+            endpoint,
             headers=headers,
             data=body or None,
             timeout=aiohttp.ClientTimeout(total=timeout_s),
@@ -277,3 +367,20 @@ async def send(
         raise GatewayError("INTEGRATION_TIMEOUT") from None
     except (aiohttp.ClientError, ValueError, OSError):
         raise GatewayError("INTEGRATION_FAILURE") from None
+
+
+def _endpoint(url: str) -> URL:
+    """The backend's URL; one that is not an http(s) URL with a host (an undefined stage
+    variable rendered empty in `http://${stageVariables.host}/x`) is an invalid endpoint
+    address, which API Gateway answers 500 API_CONFIGURATION_ERROR `Internal server error`
+    (reference §4.2), not a network error."""
+    if not url.startswith(("http://", "https://")):
+        raise GatewayError("API_CONFIGURATION_ERROR")
+    try:
+        endpoint = URL(url, encoded=True)
+        valid = bool(endpoint.host) and endpoint.port is not None  # a bad port raises here
+    except ValueError:
+        valid = False
+    if not valid:
+        raise GatewayError("API_CONFIGURATION_ERROR")
+    return endpoint

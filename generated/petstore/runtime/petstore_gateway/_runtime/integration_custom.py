@@ -11,6 +11,10 @@ the status code (HTTP) or the Lambda `errorMessage` (a successful invocation is 
 empty string); only mapped headers return to the client; the response template renders the
 backend body as `$input.body`; `$context.responseOverride` wins.
 
+A Lambda custom integration whose request maps `X-Amz-Invocation-Type: 'Event'` invokes the
+function asynchronously ([DG:set-up-lambda-integration-async]): the function runs, but Lambda
+answers at once with an empty 202, so the integration response maps an empty body.
+
 Binary payloads (§6.1) go through `payloads.py`: without a template, `contentHandling` converts
 the body by the reference's request and response tables. A template reads and writes text, so
 (inferred, the tables say nothing of templates beyond "templates see the base64 string") a
@@ -20,19 +24,22 @@ decoding) applies to what it rendered.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import logging
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from . import payloads
+from . import json_input, lambda_proxy, payloads
 from .context import Request, request_id
 from .gateway_responses import GatewayError, Response
-from .http_proxy import Upstreams, send, target_url
-from .lambda_functions import FunctionError, Functions
+from .http_proxy import REST_NOT_FORWARDED, Upstreams, forwarded_headers, send, target_url
+from .lambda_functions import FunctionError, Functions, Throttled
 from .mapping import (
     IllegalHeaderMapping,
     IntegrationRequestParameters,
@@ -55,6 +62,7 @@ from .stage_variables import render
 from .vtl import ResponseOverride, VtlRequest
 
 DEFAULT_TIMEOUT_MS = 29000
+log = logging.getLogger("apigwc.gateway")
 
 
 @dataclass(frozen=True)
@@ -149,20 +157,31 @@ def _payload_errors() -> Iterator[None]:
 
 
 async def invoke_lambda(
-    functions: Functions, name: str | None, payload: bytes, timeout_s: float
+    functions: Functions,
+    name: str | None,
+    payload: bytes,
+    timeout_s: float,
+    invocation_type: str | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> Endpoint:
     """Lambda custom: the payload is the function's event; a function error is selected by its
-    `errorMessage` (§2.9); no body means `{}` (§1.8)."""
+    `errorMessage` (§2.9); no body means `{}` (§1.8). `invocation_type` is the mapped
+    `X-Amz-Invocation-Type` header (Lambda's `InvocationType`); `context` (the request's
+    `$context`) names the route in the log."""
     if name is None:
         raise GatewayError("API_CONFIGURATION_ERROR")
     try:
-        event = json.loads(payload) if payload.strip() else {}
+        event = json_input.loads(payload) if payload.strip() else {}
     except ValueError:
         raise GatewayError("API_CONFIGURATION_ERROR") from None
+    if invocation_type not in (None, "RequestResponse"):
+        return _invoke_without_result(functions, name, event, invocation_type)
     try:
         result = await functions.invoke(name, event, timeout_s)
     except TimeoutError:
-        raise GatewayError("INTEGRATION_TIMEOUT") from None
+        raise lambda_proxy.logged(lambda_proxy.timed_out(timeout_s), context or {}, name) from None
+    except Throttled:
+        raise lambda_proxy.logged(lambda_proxy.throttled(name), context or {}, name) from None
     except FunctionError as error:
         # Lambda's error document, keys in its order ([AWS-REC] §1.7); the request id is the
         # invocation's, not API Gateway's.
@@ -174,6 +193,34 @@ async def invoke_lambda(
         }
         return Endpoint(200, [], json.dumps(document).encode(), error.error_message)
     return Endpoint(200, [], json.dumps(result).encode(), "")
+
+
+def _invoke_without_result(
+    functions: Functions, name: str, event: Any, invocation_type: str
+) -> Endpoint:
+    """`Event`: Lambda queues the invocation and answers 202 with no payload; `DryRun`: it only
+    checks the request and answers 204. Lambda refuses any other type
+    (InvalidParameterValueException), which API Gateway answers with 500."""
+    if invocation_type == "DryRun":
+        return Endpoint(204, [], b"", "")
+    if invocation_type != "Event":
+        raise GatewayError("API_CONFIGURATION_ERROR")
+    try:
+        # Only the function timeout applies: nobody waits for the result.
+        future = functions.invoke(name, event, math.inf)
+    except Throttled:
+        # Lambda would keep the event queued and retry it for up to six hours; a local run
+        # at the function's concurrency limit drops it, and says so.
+        log.warning("Lambda function %s is at its concurrency limit: event dropped", name)
+    else:
+        future.add_done_callback(_discard)
+    return Endpoint(202, [], b"", "")
+
+
+def _discard(future: asyncio.Future[Any]) -> None:
+    """An asynchronous invocation's outcome goes nowhere (its error is already in the log)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def method_response(
@@ -209,7 +256,8 @@ def method_response(
         if is_binary and convert.handling == payloads.CONVERT_TO_TEXT:
             text = base64.b64encode(endpoint.body)
         backend = vtl_request.with_body(text.decode("utf-8", "replace"))
-        result = templates.render(picked[1], backend, context, context.get("stageVariables") or {})
+        stage_variables = context.get("stageVariables") or {}
+        result = templates.render(picked[1], backend, context, stage_variables, override.carried)
         body, content = convert(result.body.encode(), False), picked[0]
         override = override.then(result.response_override)
     status = override.status or int(chosen.get("statusCode") or 200)
@@ -247,20 +295,27 @@ def http_target(
     api_id: str,
 ) -> tuple[str, list[tuple[str, str]]]:
     """URL and headers of an HTTP custom request: only mapped headers plus API Gateway's own
-    (`Accept`, `User-Agent: AmazonAPIGateway_{api}`, `X-Amzn-Trace-Id`, `x-amzn-apigateway-api-id`,
-    the client's `Content-Type`) (§1.6)."""
+    (`Accept`, `Accept-Encoding`, `User-Agent: AmazonAPIGateway_{api}`, `X-Amzn-Trace-Id`,
+    `x-amzn-apigateway-api-id`, `X-Forwarded-*`, the client's `Content-Type`) (§1.6)."""
     query = urlencode(list(mapped.querystring.items()), quote_via=quote)
     url = target_url(
         render(str(integration.get("uri") or ""), variables), mapped.path, query, variables
     )
     headers = {"Accept": "application/json", "User-Agent": f"AmazonAPIGateway_{api_id}"}
+    # API Gateway asks for a compressed answer on its own and inflates it ([AWS-REC]
+    # test_apigateway_http.snapshot.json#test_http_integration_with_lambda[HTTP]: the backend
+    # sees `accept-encoding: gzip,deflate`, a value no client sent).
+    headers["Accept-Encoding"] = "gzip,deflate"
     headers["X-Amzn-Trace-Id"] = request.trace_header()
     headers["x-amzn-apigateway-api-id"] = api_id
+    headers.update(forwarded_headers(request))
     content_type = request.header("content-type")
     if content_type:
         headers["Content-Type"] = content_type
     lowered = {k.lower(): k for k in headers}
     for name, value in mapped.header.items():
+        if name.lower() in REST_NOT_FORWARDED:
+            continue  # dropped by API Gateway's header table, mapped or not (http_proxy.py)
         headers.pop(lowered.get(name.lower(), name), None)
         headers[name] = value
     return url, list(headers.items())
@@ -297,12 +352,17 @@ async def integrate(
     )
     if integration["type"] == "HTTP":
         url, headers = http_target(integration, mapped, variables, call.request, api_id)
-        answer = await send(upstreams, call.request, integration, url, headers, body)
+        answer = await send(
+            upstreams, call.request, integration, url, headers, body, decompress=True
+        )
         endpoint = Endpoint(answer.status, answer.headers, answer.body, str(answer.status))
     else:
         name = functions.resolve(render(str(integration["function"]), variables))
         timeout_s = float(integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
-        endpoint = await invoke_lambda(functions, name, body, timeout_s)
+        invocation_type = next(
+            (v for k, v in mapped.header.items() if k.lower() == "x-amz-invocation-type"), None
+        )
+        endpoint = await invoke_lambda(functions, name, body, timeout_s, invocation_type, context)
     response = method_response(
         endpoint,
         integration,
@@ -315,6 +375,7 @@ async def integrate(
         call.request.header("accept"),
         call.binary_media_types,
     )
-    if integration["type"] == "AWS":  # Lambda custom: API Gateway adds the trace id (§0.1)
-        response.headers.append(("X-Amzn-Trace-Id", call.request.trace_header()))
+    # API Gateway adds the request's trace id to the answers of its AWS (Lambda custom) and HTTP
+    # custom integrations (§0.1); only MOCK and HTTP_PROXY answers go without.
+    response.headers.append(("X-Amzn-Trace-Id", call.request.trace_header()))
     return response

@@ -3,12 +3,16 @@
 Flows in: the functions table (generated data: handler `module:function`, code folder, timeout,
 memory, environment) and an event. Flows out: the handler's result, serialised and parsed as
 JSON the way Lambda returns it, or an exception: `FunctionError` (the handler raised, its result
-is not JSON, or it ran past the function timeout) or `asyncio.TimeoutError` (past the
-integration timeout, which API Gateway answers with 504).
+is not JSON or over Lambda's 6 MB response limit, it exited, or it ran past the function
+timeout), `asyncio.TimeoutError` (past the integration timeout, which API Gateway answers with
+504) or `Throttled` (the function is at its concurrency limit: Lambda refuses the invocation).
 
-Handlers run on a bounded thread pool so a slow handler never blocks the event loop; a handler
-that overruns keeps its thread until it returns (Python cannot stop a thread), but the client
-has its answer at the timeout.
+Handlers run on a thread pool so a slow handler never blocks the event loop. Each function has
+its own concurrency limit (Lambda's reserved concurrency, `reservedConcurrentExecutions`), and
+an invocation counts against it from submission until its handler returns, even after the
+client had its answer at the timeout (Python cannot stop a thread): a runaway function is
+abandoned and throttled, but it never takes the capacity of another function, because the pool
+may grow to the sum of the limits (threads are started only when none is idle).
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ Handler = Callable[[Any, Any], Any]
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 DEFAULT_TIMEOUT_S = 3  # Lambda's default function timeout
 DEFAULT_MEMORY_MB = 128
+# Without reserved concurrency a function may scale to Lambda's default account concurrency.
+DEFAULT_CONCURRENCY = 1000
+# Lambda's synchronous response limit, as its error message states it ([AWS-REC] the Lambda
+# runtime integration tests of aws/aws-lambda-dotnet: `Function.ResponseSizeTooLarge`).
+MAX_RESPONSE_BYTES = 6291556
 
 
 class FunctionError(Exception):
@@ -49,6 +58,18 @@ class FunctionError(Exception):
         self.error_type = error_type
 
 
+class Throttled(Exception):
+    """Lambda refused the invocation: the function is at its concurrency limit
+    (`TooManyRequestsException`, reason `ReservedFunctionConcurrentInvocationLimitExceeded`)."""
+
+
+def concurrency_limit(config: Mapping[str, Any]) -> int:
+    """A function's concurrency limit: its reserved concurrency (0 throttles every invocation,
+    as in Lambda), else Lambda's default account concurrency."""
+    reserved = config.get("reservedConcurrentExecutions")
+    return DEFAULT_CONCURRENCY if reserved is None else max(0, int(reserved))
+
+
 @functools.cache
 def _log_stream(name: str) -> str:
     """One log stream per function and process, as one Lambda execution environment has."""
@@ -58,7 +79,17 @@ def _log_stream(name: str) -> str:
 class FunctionFacts:
     """What every invocation's context shares, worked out once per function."""
 
-    __slots__ = ("arn", "log_group", "log_stream", "memory_mb", "name", "timeout", "timeout_s")
+    __slots__ = (
+        "arn",
+        "limit",
+        "log_group",
+        "log_stream",
+        "memory_mb",
+        "name",
+        "running",
+        "timeout",
+        "timeout_s",
+    )
 
     def __init__(self, name: str, config: Mapping[str, Any], region: str, account: str) -> None:
         self.name = name
@@ -69,6 +100,9 @@ class FunctionFacts:
         self.timeout_s = float(config.get("timeout") or DEFAULT_TIMEOUT_S)
         # The function timeout, one object per function so invocations share a timer.
         self.timeout: Timeout = (self.timeout_s, self._timed_out)
+        self.limit = concurrency_limit(config)
+        # Invocations submitted and not yet returned (touched on the event loop's thread only).
+        self.running = 0
 
     def _timed_out(self) -> BaseException:
         return FunctionError(
@@ -150,13 +184,15 @@ class Deadline:
             self.futures = []
 
 
-# An invocation submitted in the loop's current turn: (future, timeout, fn, args); then on its
-# way through the pool: (loop, future, deadline, fn, args).
-Submitted = tuple["asyncio.Future[Any]", "Timeout | None", Callable[..., Any], tuple[Any, ...]]
+# An invocation submitted in the loop's current turn: (future, timeout, slot, fn, args); then
+# on its way through the pool: (loop, future, deadline, slot, fn, args). The slot is what the
+# invocation counts against until it returns (a function's `FunctionFacts`), or None.
+Submitted = tuple["asyncio.Future[Any]", "Timeout | None", Any, Callable[..., Any], tuple[Any, ...]]
 Job = tuple[
     asyncio.AbstractEventLoop,
     "asyncio.Future[Any]",
     Deadline | None,
+    Any,
     Callable[..., Any],
     tuple[Any, ...],
 ]
@@ -193,21 +229,23 @@ class WorkerPool:
         timeout: Timeout | None,
         fn: Callable[..., Any],
         *args: Any,
+        slot: Any = None,
     ) -> asyncio.Future[Any]:
         """A future of `fn(*args)`, failed with `timeout[1]()` after `timeout[0]` seconds (None:
-        no timeout)."""
+        no timeout). A `slot` (an object with a `running` count) is released, on the loop's
+        thread, when `fn` returns, not at the timeout."""
         future: asyncio.Future[Any] = loop.create_future()
         pending = self.pending.get(loop)
         if pending is None:
             pending = self.pending[loop] = []
             loop.call_soon(self._flush, loop)
-        pending.append((future, timeout, fn, args))
+        pending.append((future, timeout, slot, fn, args))
         return future
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         deadlines: dict[Timeout, Deadline] = {}
         batch: collections.deque[Job] = collections.deque()
-        for future, timeout, fn, args in self.pending.pop(loop, ()):
+        for future, timeout, slot, fn, args in self.pending.pop(loop, ()):
             deadline = None
             if timeout is not None:
                 deadline = deadlines.get(timeout)
@@ -215,7 +253,7 @@ class WorkerPool:
                     deadline = deadlines[timeout] = Deadline(loop, timeout)
                 deadline.futures.append(future)
                 deadline.open += 1
-            batch.append((loop, future, deadline, fn, args))
+            batch.append((loop, future, deadline, slot, fn, args))
         self._flush_batch(loop, batch)
 
     def _flush_batch(self, loop: asyncio.AbstractEventLoop, batch: collections.deque[Job]) -> None:
@@ -251,14 +289,14 @@ class WorkerPool:
             batch = self.jobs.get()
             while True:
                 try:
-                    loop, future, deadline, fn, args = batch.popleft()
+                    loop, future, deadline, slot, fn, args = batch.popleft()
                 except IndexError:
                     break
                 try:
                     result, error = fn(*args), None
                 except BaseException as exc:  # handed to the awaiting request, re-raised there
                     result, error = None, exc
-                self._hand_back(loop, (future, deadline, result, error))
+                self._hand_back(loop, (future, deadline, slot, result, error))
             with self.lock:
                 self.idle += 1
 
@@ -278,7 +316,9 @@ class WorkerPool:
     def _settle_all(self, loop: asyncio.AbstractEventLoop) -> None:
         with self.lock:
             outcomes = self.finished.pop(loop, [])
-        for future, deadline, result, error in outcomes:
+        for future, deadline, slot, result, error in outcomes:
+            if slot is not None:
+                slot.running -= 1
             if deadline is not None:
                 deadline.settled()
             if future.done():  # the request timed out and stopped waiting
@@ -290,7 +330,8 @@ class WorkerPool:
 
 
 class Functions:
-    """The API's functions, loaded once on first use, invoked on a bounded pool."""
+    """The API's functions, each loaded once on first use and invoked on the shared pool within
+    its own concurrency limit."""
 
     def __init__(
         self,
@@ -298,15 +339,18 @@ class Functions:
         base: Path,
         region: str,
         account: str,
-        workers: int = 32,
     ) -> None:
         self.table = table
         self.base = base
         self.region = region
         self.account = account
-        self.pool = WorkerPool(workers)
+        # Room for every function at its limit at once: one function's runaway invocations
+        # (each holding a thread until it returns) never leave another without a thread.
+        self.pool = WorkerPool(max(1, sum(concurrency_limit(c) for c in table.values())))
         self._handlers: dict[str, Handler] = {}
         self._facts: dict[str, FunctionFacts] = {}
+        # One lock per function: its first load runs once, and callers arriving meanwhile wait.
+        self._loading = {name: threading.Lock() for name in table}
 
     def resolve(self, name: str) -> str | None:
         """A function name from an ARN may carry an alias or version (`name:live`)."""
@@ -316,9 +360,13 @@ class Functions:
         return base if base in self.table else None
 
     def handler(self, name: str) -> Handler:
-        if name not in self._handlers:
-            self._handlers[name] = self._load(name)
-        return self._handlers[name]
+        handler = self._handlers.get(name)
+        if handler is None:
+            with self._loading[name]:
+                handler = self._handlers.get(name)
+                if handler is None:
+                    handler = self._handlers[name] = self._load(name)
+        return handler
 
     def _load(self, name: str) -> Handler:
         config = self.table[name]
@@ -334,23 +382,33 @@ class Functions:
             raise FunctionError(f"handler {config['handler']!r} not found")
         return handler  # type: ignore[no-any-return]
 
-    def invoke(self, name: str, event: Any, integration_timeout_s: float) -> asyncio.Future[Any]:
-        """Run the handler: a future of its result. Past the integration timeout the future
-        fails with TimeoutError (API Gateway gives up first); past a shorter function timeout,
-        with the FunctionError Lambda reports (`Sandbox.Timedout`). A plain function returning
-        the future, so the request's coroutine awaits it with no frame between."""
+    def facts(self, name: str) -> FunctionFacts:
         facts = self._facts.get(name)
         if facts is None:
             facts = self._facts[name] = FunctionFacts(
                 name, self.table[name], self.region, self.account
             )
+        return facts
+
+    def invoke(self, name: str, event: Any, integration_timeout_s: float) -> asyncio.Future[Any]:
+        """Run the handler: a future of its result. Past the integration timeout the future
+        fails with TimeoutError (API Gateway gives up first); past a shorter function timeout,
+        with the FunctionError Lambda reports (`Sandbox.Timedout`). Raises `Throttled` when the
+        function is at its concurrency limit. A plain function returning the future, so the
+        request's coroutine awaits it with no frame between."""
+        facts = self._facts.get(name) or self.facts(name)
+        if facts.running >= facts.limit:
+            raise Throttled(name)
+        facts.running += 1
         timeout = (
             (integration_timeout_s, TimeoutError)
             if integration_timeout_s <= facts.timeout_s
             else facts.timeout
         )
         loop = asyncio.get_running_loop()
-        return self.pool.submit(loop, timeout, self._run, name, event, LambdaContext(facts))
+        return self.pool.submit(
+            loop, timeout, self._run, name, event, LambdaContext(facts), slot=facts
+        )
 
     def _run(self, name: str, event: Any, context: LambdaContext) -> Any:
         try:
@@ -364,53 +422,139 @@ class Functions:
             # Lambda writes the traceback to the function's log; here it goes to stderr.
             traceback.print_exc(file=sys.stderr)
             raise FunctionError(str(exc), type(exc).__name__) from exc
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt: the runtime exits
+            traceback.print_exc(file=sys.stderr)
+            raise _exited(exc, context) from None
 
 
-_PLAIN = (str, int, float, type(None))  # exact types JSON returns unchanged (bool is an int)
+def _exited(exc: BaseException, context: LambdaContext) -> FunctionError:
+    """What Lambda reports when the runtime process exits during an invocation (a handler
+    calling `sys.exit()`): `Runtime.ExitError` with the exit status, as users' captures of
+    Lambda show it ("RequestId: … Error: Runtime exited with error: exit status 1", or
+    "Runtime exited without providing a reason" for status 0)."""
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        status = code if isinstance(code, int) else (0 if code is None else 1)
+        reason = "Runtime exited without providing a reason"
+        if status:
+            reason = f"Runtime exited with error: exit status {status}"
+    elif isinstance(exc, KeyboardInterrupt):  # Python dies of SIGINT
+        reason = "Runtime exited with error: signal: interrupt"
+    else:
+        reason = "Runtime exited with error: exit status 1"
+    return FunctionError(
+        f"RequestId: {context.aws_request_id} Error: {reason}", "Runtime.ExitError"
+    )
+
+
+_PLAIN = (float, type(None), bool)  # exact types JSON returns unchanged, beside str and int
 _COPY_DEPTH = 32  # deeper results take the json round trip, which also detects cycles
+# Larger ints take the json round trip (their text length is not bounded).
+_PLAIN_INT = 10**18
+_LEAST_PLAIN_INT = -_PLAIN_INT
 
 
 def _as_returned(result: Any) -> Any:
-    """The result as Lambda returns it: the JSON round trip of the handler's value.
+    """The result as Lambda returns it: the JSON round trip of the handler's value, refused
+    past Lambda's response size limit.
 
     A result of plain dicts (string keys), lists and scalars round-trips to an equal copy, so
-    it is copied directly (the common proxy response, a third of the cost); anything else
-    (tuples, non-string keys, other types, deep nesting) takes `json.loads(json.dumps(...))`,
-    which also raises for what Lambda cannot serialise."""
-    copied = _plain_copy(result, 0)
+    it is copied directly (the common proxy response, a third of the cost) while counting its
+    characters and values; only a result whose count could pass the limit is serialised to
+    measure it. Anything else (tuples, non-string keys, other types, deep nesting) takes
+    `json.loads(json.dumps(...))`, which also raises for what Lambda cannot serialise."""
+    count = [0]
+    copied = _plain_copy(result, 0, count)
     if copied is _NOT_PLAIN:
-        return json.loads(json.dumps(result))
+        text = json.dumps(result)
+        _check_size(text)
+        return json.loads(text)
+    if count[0] * _MAX_BYTES_PER_COUNT > MAX_RESPONSE_BYTES:
+        _check_size(json.dumps(result))
     return copied
 
 
+def _check_size(text: str) -> None:
+    # `json.dumps` escapes non-ASCII characters, so its length is the payload's byte count.
+    if len(text) > MAX_RESPONSE_BYTES:
+        raise FunctionError(
+            f"Response payload size exceeded maximum allowed payload size "
+            f"({MAX_RESPONSE_BYTES} bytes).",
+            "Function.ResponseSizeTooLarge",
+        )
+
+
 _NOT_PLAIN: Any = object()
+# What one counted character or value may take once serialised: a character at most 12 bytes
+# escaped (an astral character is two `\\uXXXX`), a value with its quotes, brackets and
+# separator at most 32 (a float prints in at most 24 characters, a plain int in 19).
+_MAX_BYTES_PER_COUNT = 32
 
 
-def _plain_copy(value: Any, depth: int) -> Any:
+def _plain_copy(value: Any, depth: int, count: list[int]) -> Any:
+    """A copy of a plain value, adding its characters (strings and keys) and values to
+    `count[0]`. Scalars inside containers are handled in the containers' loops (a call per
+    scalar was most of the copy's cost)."""
     kind = type(value)
-    if kind in _PLAIN or kind is bool:
+    if kind is dict:
+        return _copy_dict(value, depth, count)
+    if kind is list:
+        return _copy_list(value, depth, count)
+    if kind is str:
+        count[0] += len(value) + 1
         return value
+    if kind in _PLAIN or (kind is int and _LEAST_PLAIN_INT < value < _PLAIN_INT):
+        count[0] += 1
+        return value
+    return _NOT_PLAIN
+
+
+def _copy_dict(value: dict[Any, Any], depth: int, count: list[int]) -> Any:
     if depth >= _COPY_DEPTH:
         return _NOT_PLAIN
-    if kind is dict:
-        out = {}
-        for key, item in value.items():
-            if type(key) is not str:
+    out = {}
+    chars = 0  # characters of keys and string values
+    for key, item in value.items():
+        if type(key) is not str:
+            return _NOT_PLAIN
+        kind = type(item)
+        if kind is str:
+            chars += len(key) + len(item)
+        elif kind is int:
+            if not _LEAST_PLAIN_INT < item < _PLAIN_INT:
                 return _NOT_PLAIN
-            copied = _plain_copy(item, depth + 1)
-            if copied is _NOT_PLAIN:
+            chars += len(key)
+        elif kind is float or kind is bool or item is None:
+            chars += len(key)
+        else:
+            item = _plain_copy(item, depth + 1, count)
+            if item is _NOT_PLAIN:
                 return _NOT_PLAIN
-            out[key] = copied
-        return out
-    if kind is list:
-        items = []
-        for item in value:
-            copied = _plain_copy(item, depth + 1)
-            if copied is _NOT_PLAIN:
+            chars += len(key)
+        out[key] = item
+    count[0] += chars + len(value) + 1
+    return out
+
+
+def _copy_list(value: list[Any], depth: int, count: list[int]) -> Any:
+    if depth >= _COPY_DEPTH:
+        return _NOT_PLAIN
+    items = []
+    chars = 0  # characters of string items
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            chars += len(item)
+        elif kind is int:
+            if not _LEAST_PLAIN_INT < item < _PLAIN_INT:
                 return _NOT_PLAIN
-            items.append(copied)
-        return items
-    return _NOT_PLAIN
+        elif not (kind is float or kind is bool or item is None):
+            item = _plain_copy(item, depth + 1, count)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
+        items.append(item)
+    count[0] += chars + len(value) + 1
+    return items
 
 
 def _import(folder: Path, module_name: str) -> ModuleType:
@@ -426,12 +570,22 @@ def _import(folder: Path, module_name: str) -> ModuleType:
     if str(folder) not in sys.path:
         sys.path.append(str(folder))
     unique = f"_apigwc_fn_{abs(hash(str(folder))):x}_{module_name.replace('.', '_')}"
-    if unique in sys.modules:
-        return sys.modules[unique]
-    spec = importlib.util.spec_from_file_location(unique, path)
-    if spec is None or spec.loader is None:
-        raise FunctionError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[unique] = module
-    spec.loader.exec_module(module)
-    return module
+    # Functions sharing a module import it once; one arriving meanwhile waits for the import
+    # to finish instead of taking the half-initialised module from sys.modules.
+    with _MODULE_LOCKS.setdefault(unique, threading.Lock()):
+        if unique in sys.modules:
+            return sys.modules[unique]
+        spec = importlib.util.spec_from_file_location(unique, path)
+        if spec is None or spec.loader is None:
+            raise FunctionError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = module  # the module may import itself while it initialises
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[unique]  # a failed import is retried, as Lambda retries its init
+            raise
+        return module
+
+
+_MODULE_LOCKS: dict[str, threading.Lock] = {}

@@ -2,7 +2,8 @@
 
 Flows in: a matched request, its `$context` values and the route's integration config. Flows
 out: a `Response` built from the handler's result, or a `GatewayError` (502 for a function error
-or a malformed result, 504 past the integration timeout).
+or a malformed result, 504 past the integration timeout, 500 when Lambda refuses the invocation),
+each failure logged as one line (route, function, reason) on the `apigwc.gateway` logger.
 
 Events follow reference §2.1 (REST, payload 1.0), §2.4 (HTTP API 1.0) and §2.3 (HTTP API 2.0);
 results are validated as §2.2 (REST: unknown keys, non-integer status, non-list multi-value
@@ -13,11 +14,17 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from . import payloads
 from .context import Request
 from .gateway_responses import GatewayError, Response
+from .lambda_functions import FunctionError, Throttled
+
+log = logging.getLogger("apigwc.gateway")
 
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 REST_RESULT_KEYS = frozenset(
@@ -41,17 +48,8 @@ def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]] | None:
 
 
 def is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> bool:
-    """Does a media type match `binaryMediaTypes` (`*/*` and `image/*` wildcards allowed)?"""
-    media = (content_type or "").split(";")[0].strip().lower()
-    if not media:
-        return False
-    for pattern in binary_media_types:
-        kind, _, sub = pattern.lower().partition("/")
-        if pattern.lower() == media or (
-            sub == "*" and (kind == "*" or media.startswith(kind + "/"))
-        ):
-            return True
-    return False
+    """Does a media type match `binaryMediaTypes`? (One rule: `payloads.is_binary_media_type`.)"""
+    return payloads.is_binary_media_type(content_type or "", binary_media_types)
 
 
 def _header_maps(
@@ -225,19 +223,81 @@ def _status(raw: Any) -> int:
     if raw is None:
         return 200
     if isinstance(raw, bool):
-        raise _malformed()
+        raise _malformed("statusCode is a boolean")
     try:
         status = int(raw)
     except (TypeError, ValueError):
-        raise _malformed() from None
+        raise _malformed(f"statusCode {str(raw)[:40]!r} is not an integer") from None
     if not 100 <= status <= 599:
-        raise _malformed()
+        raise _malformed(f"statusCode {status} is not an HTTP status")
     return status
 
 
-def _malformed() -> GatewayError:
+@dataclass(frozen=True)
+class ProxyFailure(GatewayError):
+    """A Lambda proxy failure, with the reason the gateway logs (never shown to the client)."""
+
+    reason: str = ""
+
+
+def _malformed(reason: str) -> GatewayError:
     """502 `{"message": "Internal server error"}`: Malformed Lambda proxy response (§2.2)."""
-    return GatewayError("INTEGRATION_FAILURE", "Internal server error", status=502)
+    return ProxyFailure(
+        "INTEGRATION_FAILURE",
+        "Internal server error",
+        status=502,
+        reason=f"Malformed Lambda proxy response: {reason}",
+    )
+
+
+def invocation_failure(
+    error: Exception, route: Mapping[str, Any], function: str, timeout_s: float
+) -> GatewayError:
+    """The gateway's answer to an invocation that gave no result, logged. Lambda's own
+    documentation (services-apigateway-errors): "If the Lambda API rejects the invocation
+    request, API Gateway returns a 500 error code. If the function runs but returns an error,
+    or returns a response in the wrong format, API Gateway returns a 502", both with the body
+    `{"message": "Internal server error"}`; past the integration timeout, 504 (§4.3)."""
+    if isinstance(error, Throttled):
+        failure = throttled(function)
+    elif isinstance(error, FunctionError):
+        failure = ProxyFailure(
+            "INTEGRATION_FAILURE",
+            "Internal server error",
+            status=502,
+            reason="Lambda execution failed due to customer function error: "
+            f"{error.error_type}: {error.error_message[:200]}",
+        )
+    else:
+        failure = timed_out(timeout_s)
+    logged(failure, route, function)
+    return failure
+
+
+def throttled(function: str) -> ProxyFailure:
+    """500 `{"message": "Internal server error"}`: Lambda refused the invocation
+    (`TooManyRequestsException`; AWS Knowledge Center, api-gateway-internal-server-error)."""
+    return ProxyFailure(
+        "INTEGRATION_FAILURE",
+        "Internal server error",
+        status=500,
+        reason=f"Lambda invocation throttled: function {function} is at its concurrency limit",
+    )
+
+
+def timed_out(timeout_s: float) -> ProxyFailure:
+    return ProxyFailure(
+        "INTEGRATION_TIMEOUT",
+        reason=f"Execution failed due to a timeout error ({timeout_s * 1000:.0f} ms)",
+    )
+
+
+def logged(error: GatewayError, route: Mapping[str, Any], integration: str) -> GatewayError:
+    """Log a Lambda integration failure as one line: route, integration, reason."""
+    reason = getattr(error, "reason", "") or str(error.default_message())
+    name = route.get("routeKey") or f"{route.get('httpMethod')} {route.get('resourcePath')}"
+    log.error("%s: Lambda integration %s failed: %s", name, integration, reason)
+    return error
 
 
 def _merge_headers(result: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
@@ -245,7 +305,7 @@ def _merge_headers(result: Mapping[str, Any], strict: bool) -> list[tuple[str, s
     single = result.get("headers") or {}
     multi = result.get("multiValueHeaders") or {}
     if not isinstance(single, Mapping) or not isinstance(multi, Mapping):
-        raise _malformed()
+        raise _malformed("headers or multiValueHeaders is not an object")
     if not multi:
         plain = _plain_headers(single)
         if plain is not None:
@@ -254,7 +314,7 @@ def _merge_headers(result: Mapping[str, Any], strict: bool) -> list[tuple[str, s
     for name, values in multi.items():
         if not isinstance(values, list):
             if strict:
-                raise _malformed()
+                raise _malformed(f"multiValueHeaders value of {str(name)[:40]!r} is not a list")
             values = [values]
         merged[name.lower()] = (name, [_header_text(v) for v in values])
     for name, value in single.items():
@@ -287,34 +347,51 @@ def _decoded_body(result: Mapping[str, Any], decode: bool) -> bytes:
     if body is None:
         return b""
     if not isinstance(body, str):
-        raise _malformed()
+        raise _malformed("body is not a string")
     if result.get("isBase64Encoded") is True and decode:
         try:
             return base64.b64decode(body, validate=True)
         except ValueError:
-            raise GatewayError("API_CONFIGURATION_ERROR") from None
+            raise ProxyFailure(
+                "API_CONFIGURATION_ERROR", reason="body is not valid base64"
+            ) from None
     return body.encode()
 
 
 def rest_response(result: Any, accept: str | None, binary_media_types: tuple[str, ...]) -> Response:
     """Validate a payload 1.0 result as REST does: anything unexpected is a 502."""
     if not isinstance(result, dict) or not REST_RESULT_KEYS.issuperset(result):
-        raise _malformed()
+        raise _malformed(_shape(result))
     status = _status(result.get("statusCode"))
     headers = _merge_headers(result, strict=True)
     # The body is decoded only for a base64 result asked for as binary (first Accept type).
     decode = (
         result.get("isBase64Encoded") is True
         and bool(binary_media_types)
-        and is_binary((accept or "").split(",")[0], binary_media_types)
+        and is_binary(payloads.first_accept(accept), binary_media_types)
     )
     return Response(status, _with_content_type(headers), _decoded_body(result, decode))
+
+
+def _shape(result: Any) -> str:
+    if not isinstance(result, dict):
+        return f"the result is a JSON {_json_kind(result)}, not an object"
+    unknown = sorted(str(k)[:40] for k in result if k not in REST_RESULT_KEYS)
+    return f"unknown keys {unknown[:5]}"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "null" if value is None else ("boolean" if isinstance(value, bool) else "number")
 
 
 def http_v1_response(result: Any) -> Response:
     """HTTP API payload 1.0: REST's keys, unknown ones ignored, base64 always decoded."""
     if not isinstance(result, dict):
-        raise _malformed()
+        raise _malformed(_shape(result))
     headers = _merge_headers(result, strict=False)
     return Response(
         _status(result.get("statusCode")), _with_content_type(headers), _decoded_body(result, True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Final
 
+from . import json_input
 from .jsonpath import MISSING, JsonPathError, compile_path
 
 HTTP_API_BODY_LIMIT: Final = 100 * 1024
@@ -125,8 +126,8 @@ class MappingValues:
 
 def _parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body) if body.strip() else MISSING
-    except ValueError:
+        return json_input.loads(body) if body.strip() else MISSING
+    except ValueError:  # not JSON, or nested too deep: the expression selects nothing
         return MISSING
 
 

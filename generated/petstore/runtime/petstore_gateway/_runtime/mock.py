@@ -55,14 +55,16 @@ class Templates:
         request: VtlRequest,
         context: Mapping[str, Any],
         stage_variables: Mapping[str, str],
+        carried: Mapping[str, Any] | None = None,
     ) -> RenderResult:
+        """`carried`: for a response template, `ResponseOverride.carried` of the request's."""
         template = self._compiled[text] if text in self._compiled else _prepare(text)
         if isinstance(template, RenderResult):
             return template
         if template is None:  # did not compile: "Execution failed due to configuration error"
             raise GatewayError("API_CONFIGURATION_ERROR")
         try:
-            return template.render(request, context, stage_variables)
+            return template.render(request, context, stage_variables, carried)
         except VtlRenderError:
             raise GatewayError("API_CONFIGURATION_ERROR") from None
 
@@ -297,7 +299,7 @@ def mock_response(
     if picked is not None:
         # A MOCK endpoint has no body: `$input` reads an empty one, with the method's params.
         endpoint = VtlRequest("", vtl_request.path, vtl_request.querystring, vtl_request.header)
-        result = templates.render(picked[1], endpoint, context, stage_variables)
+        result = templates.render(picked[1], endpoint, context, stage_variables, override.carried)
         body, content = result.body.encode(), picked[0]
         override = override.then(result.response_override)
     if chosen.to_binary:

@@ -69,9 +69,11 @@ def is_binary_media_type(value: str, binary_media_types: Sequence[str]) -> bool:
     main = wanted.split("/", 1)[0]
     for entry in binary_media_types:
         entry = media_type(entry)
-        if entry == "*/*" or entry == wanted:
+        if entry == "*/*":
             return True
-        if entry.endswith("/*") and not entry.startswith("*") and entry[:-2] == main:
+        if entry.startswith("*"):  # `*/test`: not a form API Gateway matches, not even itself
+            continue
+        if entry == wanted or (entry.endswith("/*") and entry[:-2] == main):
             return True
     return False
 
@@ -152,16 +154,6 @@ def _response_action(
     if handling == CONVERT_TO_TEXT or (not accept_is_binary and handling != CONVERT_TO_BINARY):
         return "encode"
     return "as-is"
-
-
-def decode_proxy_response(
-    body: str, *, is_base64_encoded: bool, accept: str | None, binary_media_types: Sequence[str]
-) -> bytes:
-    """Lambda proxy (REST): decode only when `isBase64Encoded` and the first Accept type matches
-    `binaryMediaTypes`; otherwise the base64 text is sent as-is ([AWS-REC] §6.1)."""
-    if is_base64_encoded and is_binary_media_type(first_accept(accept), binary_media_types):
-        return _b64decode(body.encode())
-    return body.encode("utf-8")
 
 
 def _is_base64_text(body: bytes) -> bool:

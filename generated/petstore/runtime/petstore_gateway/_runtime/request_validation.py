@@ -29,9 +29,15 @@ from urllib.parse import quote
 import fastjsonschema
 from fastjsonschema import JsonSchemaValueException
 
+from . import json_input
+from .payloads import media_type
+from .render_budget import RenderTimeout, within_deadline
+
 MODEL_REF_PREFIX: Final = "#/models/"
 DRAFT4: Final = "http://json-schema.org/draft-04/schema#"
 _DEFS: Final = "x-apigwc-models"
+# Beside a translated `pattern`: the pattern as the spec wrote it, for the violation message.
+SOURCE_PATTERN: Final = "x-apigwc-pattern"
 
 # Keywords API Gateway does not honour in models (§1.5, reference "known issues"): dropped at build
 # time so the compiled validator accepts what API Gateway accepts.
@@ -56,7 +62,7 @@ DEFAULT_MEDIA_TYPE: Final = "application/json"
 
 
 class ModelCompileError(ValueError):
-    """A model cannot be compiled (unknown `$ref`, schema fastjsonschema rejects)."""
+    """A model reference that resolves to no model; `compile_models` fails such a model closed."""
 
 
 def compile_models(models: Mapping[str, Any], *, banner: str = "") -> str:
@@ -69,7 +75,7 @@ def compile_models(models: Mapping[str, Any], *, banner: str = "") -> str:
     """
     names = sorted(models)
     slots = {name: f"m{index}" for index, name in enumerate(names)}
-    definitions = {slots[name]: _normalize(models[name], slots) for name in names}
+    definitions = {slots[name]: _normalized_or_closed(models[name], slots) for name in names}
     shared = _shared_slots(definitions)
     # The banner may carry spec text (a file name): every line becomes a comment.
     lines = [f"# {line}" for line in banner.splitlines()]
@@ -83,16 +89,127 @@ def compile_models(models: Mapping[str, Any], *, banner: str = "") -> str:
             continue
         root = {"$schema": DRAFT4, _DEFS: definitions, "$ref": f"#/{_DEFS}/{slot}"}
         try:
-            code = fastjsonschema.compile_to_code(
-                root, use_default=False, use_formats=False, detailed_exceptions=False
-            )
-        except (fastjsonschema.JsonSchemaDefinitionException, re.error) as error:
-            raise ModelCompileError(f"model {name!r}: {error}") from error
+            code = _compile_to_code(root)
+        except (fastjsonschema.JsonSchemaDefinitionException, re.error, RecursionError):
+            # `apigwc validate` reports a malformed schema (AGW214); one nothing can satisfy
+            # (a required property additionalProperties forbids) is refused by fastjsonschema.
+            # Either way no body passes: the model fails closed instead of failing the build.
+            code = _compile_to_code({"$schema": DRAFT4, "not": {}})
         lines.append(f"def _validator_{index}():")
         lines += [f"    {line}" if line else "" for line in code.splitlines()]
         lines += ["    return validate", "", ""]
     lines += ["VALIDATORS = {", *entries, "}", ""]
     return "\n".join(lines)
+
+
+_JSON_TYPES: Final = frozenset(
+    {"string", "number", "integer", "boolean", "null", "array", "object"}
+)
+_NUMBER_KEYWORDS: Final = (
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+)
+
+
+def definition_problem(schema: Mapping[str, Any]) -> str | None:
+    """What makes one schema object (not its subschemas) malformed draft 4, or None: the
+    definition errors fastjsonschema raises, so that `validate` reports them (AGW214)."""
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+    unknown = [k for k in kinds if not isinstance(k, str) or k not in _JSON_TYPES]
+    if unknown:
+        return f"type {unknown[0]!r} is not a JSON Schema type"
+    if "enum" in schema and not isinstance(schema["enum"], list):
+        return "enum must be an array"
+    for keyword in _NUMBER_KEYWORDS:
+        value = schema.get(keyword)
+        if keyword in schema and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return f"{keyword} must be a number"
+    required = schema.get("required")
+    if "required" in schema:
+        if not isinstance(required, list) or not all(isinstance(n, str) for n in required):
+            return "required must be an array of property names"
+        if len(set(required)) != len(required):
+            return "required must not repeat a name"
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        bad = next((n for n, sub in properties.items() if not isinstance(sub, dict)), None)
+        if bad is not None:
+            return f"properties.{bad} must be a schema (an object)"
+    return None
+
+
+# What a raised violation carries besides its rule, for API Gateway's wording at run time
+# (`_violation_text`): the keyword's value, and these siblings of it.
+_RULE_FACTS: Final = {
+    "minimum": ("minimum", "exclusiveMinimum"),
+    "maximum": ("maximum", "exclusiveMaximum"),
+    "pattern": (SOURCE_PATTERN,),
+}
+
+
+def _compile_to_code(root: dict[str, Any]) -> str:
+    """fastjsonschema's `compile_to_code`, with exceptions that carry the violated keyword, the
+    value and only the facts the message needs (`detailed_exceptions` would embed a copy of the
+    whole schema at every raise; none loses the names of missing properties)."""
+    from fastjsonschema.draft04 import CodeGeneratorDraft04
+    from fastjsonschema.ref_resolver import RefResolver
+
+    class Generator(CodeGeneratorDraft04):
+        def exc(
+            self, msg: str, *args: Any, append_to_msg: str | None = None, rule: str | None = None
+        ) -> None:
+            schema = self._definition if isinstance(self._definition, dict) else {}
+            facts = _rule_facts(schema, rule)
+            text = '"' + msg + '"' + (f" + ({append_to_msg})" if append_to_msg else "")
+            self.l(
+                "raise JsonSchemaValueException("
+                + text
+                + ', value={variable}, name="{name}", definition={facts}, rule={rule})',
+                *args,
+                facts=repr(facts),
+                rule=repr(rule),
+            )
+
+    resolver = RefResolver.from_schema(root, handlers={}, store={})
+    generator = Generator(  # type: ignore[no-untyped-call]
+        root, resolver=resolver, formats={}, use_default=False, use_formats=False, fast_fail=True
+    )
+    return str(generator.global_state_code) + "\n" + str(generator.func_code)
+
+
+def _rule_facts(schema: Mapping[str, Any], rule: str | None) -> dict[str, Any]:
+    """Plain literals only: the dict is written into the generated module with `repr`."""
+    facts: dict[str, Any] = {}
+    if rule in ("oneOf", "anyOf", "allOf", "items"):
+        value = schema.get(rule)
+        facts[rule] = len(value) if isinstance(value, list) else 0
+    elif rule == "additionalProperties":
+        for key in ("properties", "patternProperties"):
+            facts[key] = [str(name) for name in schema.get(key) or ()]
+    elif rule is not None:
+        for key in _RULE_FACTS.get(rule, (rule,)):
+            if key in schema and _literal(schema[key]):
+                facts[key] = schema[key]
+    return facts
+
+
+def _literal(value: Any) -> bool:
+    """A value whose `repr` is a Python literal that evaluates back to it."""
+    if isinstance(value, (list, tuple)):
+        return all(_literal(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _literal(v) for k, v in value.items())
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    return value is None or isinstance(value, (str, int, bool))
 
 
 # Draft-4 keywords that annotate a schema without constraining what it accepts.
@@ -148,6 +265,11 @@ def _normalize(schema: Any, slots: Mapping[str, str]) -> Any:
             continue
         if key == "$ref" and isinstance(value, str):
             out[key] = _model_ref(value, slots)
+        elif key == "pattern" and isinstance(value, str):
+            out[key] = _checkable_pattern(value)
+            out[SOURCE_PATTERN] = value
+        elif key == "patternProperties" and isinstance(value, dict):
+            out[key] = _pattern_properties(value, slots)
         elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
             out[key] = {name: _normalize(sub, slots) for name, sub in value.items()}
         elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
@@ -162,6 +284,34 @@ def _normalize(schema: Any, slots: Mapping[str, str]) -> Any:
     return out
 
 
+def _checkable_pattern(pattern: str) -> str:
+    try:
+        return java_pattern(pattern)
+    except PatternError:
+        return UNCHECKABLE_PATTERN  # fail closed: every string checked against it is rejected
+
+
+def _pattern_properties(value: Mapping[str, Any], slots: Mapping[str, str]) -> dict[str, Any]:
+    """Keys translated like `pattern`; a key apigwc cannot translate becomes "" (matches every
+    property name) with a schema nothing satisfies, so such objects fail closed."""
+    out: dict[str, Any] = {}
+    for pattern, sub in value.items():
+        try:
+            out[java_pattern(pattern)] = _normalize(sub, slots)
+        except PatternError:
+            out[""] = {"not": {}}
+    return out
+
+
+def _normalized_or_closed(schema: Any, slots: Mapping[str, str]) -> Any:
+    """`_normalize`d; a model with a reference that resolves to no model (AGW125 in `apigwc
+    validate`) rejects every body instead of failing the build."""
+    try:
+        return _normalize(schema, slots)
+    except ModelCompileError:
+        return {"not": {}}
+
+
 def _model_ref(ref: str, slots: Mapping[str, str]) -> str:
     if not ref.startswith(MODEL_REF_PREFIX):
         # Lowering rewrites every reference (`#/definitions/X`, `#/components/schemas/X`, API
@@ -171,6 +321,198 @@ def _model_ref(ref: str, slots: Mapping[str, str]) -> str:
     if name not in slots:
         raise ModelCompileError(f"$ref to unknown model {name!r}")
     return f"#/{_DEFS}/{quote(slots[name])}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Build time: model patterns
+# ---------------------------------------------------------------------------------------------
+#
+# API Gateway checks `pattern` (and `patternProperties` keys) with a Java JSON-schema validator
+# whose messages name "ECMA 262 regex"; Python's `re` reads some patterns differently or not at
+# all. `java_pattern` rewrites the constructs real specs use so that Python matches what API
+# Gateway matches:
+#   - `\d`, `\w` (and `\p{Alpha}`-style POSIX classes) are ASCII-only in Java and ECMA 262;
+#   - a `-` next to a class shorthand inside `[...]` is literal (`[\w-_]`), an error in Python;
+#   - `$` inside `[...]` is literal (fastjsonschema turns every bare `$` into `\Z`);
+#   - `\p{L}`, `\p{IsAlphabetic}`, `\p{Nd}`/`\p{IsDigit}` (Unicode letters and digits), also
+#     inside a class; `\P{...}` their complement;
+#   - `\z` (end of input) and Java's `\Z` (end, or before a final line terminator);
+#   - `(?<name>...)` named groups and `\k<name>` back-references; `\Q...\E` quoting;
+#   - possessive quantifiers and atomic groups pass as they are (Python 3.11 has them).
+# Anything else that Python cannot compile (Java class intersections `[a-z&&[^e]]`, other
+# Unicode properties) raises `PatternError`: `apigwc validate` reports it (AGW211 when malformed, else AGW305), and the
+# compiled model rejects every string it would have checked (fail closed).
+
+_ASCII_CLASSES: Final = {
+    "Lower": "a-z",
+    "Upper": "A-Z",
+    "ASCII": "\\x00-\\x7f",
+    "Alpha": "A-Za-z",
+    "Digit": "0-9",
+    "Alnum": "A-Za-z0-9",
+    "Punct": "!-/:-@\\[-`{-~",
+    "Graph": "!-~",
+    "Print": " -~",
+    "Blank": " \\t",
+    "Cntrl": "\\x00-\\x1f\\x7f",
+    "XDigit": "0-9a-fA-F",
+    "Space": " \\t\\n\\x0b\\f\\r",
+}
+# Unicode properties Python's `re` can express (a letter is a word character that is neither a
+# digit nor `_`); positive forms as a class body usable alone, negative as a whole class.
+_UNICODE_CLASSES: Final = {
+    "L": ("[^\\W\\d_]", "[\\W\\d_]"),
+    "IsL": ("[^\\W\\d_]", "[\\W\\d_]"),
+    "IsLetter": ("[^\\W\\d_]", "[\\W\\d_]"),
+    "IsAlphabetic": ("[^\\W\\d_]", "[\\W\\d_]"),
+    "Nd": ("\\d", "\\D"),
+    "IsDigit": ("\\d", "\\D"),
+}
+_SHORTHAND_IN_CLASS: Final = {"d": "0-9", "w": "A-Za-z0-9_"}
+_SHORTHAND: Final = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
+UNCHECKABLE_PATTERN: Final = "(?!)"  # matches nothing: a pattern apigwc cannot translate
+
+
+class PatternError(ValueError):
+    """A model pattern that apigwc cannot translate to a Python regular expression: `invalid`
+    when it is malformed (no dialect reads it), else a form apigwc does not translate."""
+
+    def __init__(self, reason: str, *, invalid: bool = False) -> None:
+        super().__init__(reason)
+        self.invalid = invalid
+
+
+def java_pattern(pattern: str) -> str:
+    """`pattern` as a Python regular expression matching what API Gateway matches."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            piece, index = _escape(pattern, index)
+            out.append(piece)
+        elif char == "[":
+            piece, index = _char_class(pattern, index)
+            out.append(piece)
+        elif pattern.startswith("(?<", index) and pattern[index + 3 : index + 4] not in ("=", "!"):
+            out.append("(?P<")
+            index += 3
+        else:
+            out.append(char)
+            index += 1
+    translated = "".join(out)
+    try:
+        re.compile(translated)
+    except (re.error, OverflowError, RecursionError) as error:
+        raise PatternError(str(error), invalid=True) from error
+    return translated
+
+
+def _escape(pattern: str, index: int) -> tuple[str, int]:
+    """One escape outside a class, from the backslash at `index`."""
+    letter = pattern[index + 1 : index + 2]
+    if not letter:
+        raise PatternError("the pattern ends with a backslash", invalid=True)
+    if letter in _SHORTHAND:
+        return _SHORTHAND[letter], index + 2
+    if letter == "z":
+        return "\\Z", index + 2
+    if letter == "Z":
+        return "(?=\\n?\\Z)", index + 2
+    if letter in "pP":
+        name, end = _property_name(pattern, index)
+        return _property_class(letter, name), end
+    if letter == "Q":
+        end = pattern.find("\\E", index + 2)
+        stop = len(pattern) if end < 0 else end
+        return re.escape(pattern[index + 2 : stop]), stop if end < 0 else end + 2
+    if letter == "k" and pattern[index + 2 : index + 3] == "<":
+        close = pattern.find(">", index + 3)
+        if close < 0:
+            raise PatternError("unterminated \\k<name>")
+        return f"(?P={pattern[index + 3 : close]})", close + 1
+    return pattern[index : index + 2], index + 2
+
+
+def _property_name(pattern: str, index: int) -> tuple[str, int]:
+    """`\\p{Name}` or `\\pL` from the backslash at `index` → (name, index after it)."""
+    if pattern[index + 2 : index + 3] != "{":
+        return pattern[index + 2 : index + 3], index + 3
+    close = pattern.find("}", index + 3)
+    if close < 0:
+        raise PatternError("unterminated \\p{...}")
+    return pattern[index + 3 : close], close + 1
+
+
+def _property_class(letter: str, name: str) -> str:
+    """`\\p{name}` (`letter` p) or `\\P{name}` as a whole Python class."""
+    if name in _ASCII_CLASSES:
+        return f"[{'^' if letter == 'P' else ''}{_ASCII_CLASSES[name]}]"
+    if name in _UNICODE_CLASSES:
+        return _UNICODE_CLASSES[name][letter == "P"]
+    raise PatternError(f"the Unicode property \\{letter}{{{name}}} is not supported")
+
+
+def _char_class(pattern: str, index: int) -> tuple[str, int]:
+    """A `[...]` class from `index`; Unicode properties inside become an alternation."""
+    body: list[str] = []
+    extra: list[str] = []  # whole classes Python cannot nest in a class body
+    position = index + 1
+    negated = pattern.startswith("^", position)
+    position += negated
+    if pattern.startswith("]", position):  # a leading `]` is literal in Java
+        body.append("\\]")
+        position += 1
+    after_shorthand = False
+    while True:
+        if position >= len(pattern):
+            raise PatternError("unterminated character class", invalid=True)
+        char = pattern[position]
+        if char == "]":
+            break
+        if char == "[" or pattern.startswith("&&", position):
+            raise PatternError("nested classes and class intersections (Java) are not supported")
+        shorthand = False
+        if char == "\\":
+            letter = pattern[position + 1 : position + 2]
+            if letter in _SHORTHAND_IN_CLASS:
+                body.append(_SHORTHAND_IN_CLASS[letter])
+                shorthand, position = True, position + 2
+            elif letter in ("p", "P"):
+                name, position = _property_name(pattern, position)
+                if name in _ASCII_CLASSES and letter == "p":
+                    body.append(_ASCII_CLASSES[name])
+                else:
+                    extra.append(_property_class(letter, name))
+                shorthand = True
+            elif letter in ("D", "W", "s", "S"):
+                body.append(pattern[position : position + 2])
+                shorthand, position = True, position + 2
+            else:
+                body.append(pattern[position : position + 2])
+                position += 2
+        elif char == "-" and (after_shorthand or _shorthand_at(pattern, position + 1)):
+            body.append("\\-")  # literal next to a shorthand, as in Java and ECMA 262
+            position += 1
+        elif char == "$":
+            body.append("\\$")
+            position += 1
+        else:
+            body.append(char)
+            position += 1
+        after_shorthand = shorthand
+    end = position + 1
+    if not extra:
+        return f"[{'^' if negated else ''}{''.join(body)}]", end
+    choices = ([f"[{''.join(body)}]"] if body else []) + extra
+    either = f"(?:{'|'.join(choices)})"
+    return (f"(?!{either})[\\s\\S]" if negated else either), end
+
+
+def _shorthand_at(pattern: str, position: int) -> bool:
+    return pattern[position : position + 1] == "\\" and pattern[position + 1 : position + 2] in (
+        "dDwWsSpP"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,19 +607,29 @@ def select_model(validators: Mapping[str, Validator], content_type: str | None) 
 
 def media_type_of(content_type: str | None) -> str:
     """`Application/JSON; charset=UTF-8` → `application/json` (parameters ignored, §1.6)."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type(content_type)
 
 
 def check_body(validator: Validator, body: bytes) -> ValidationFailure | None:
-    """Validate the JSON payload; an empty body is validated as `{}` ([LS] §1.5)."""
+    """Validate the JSON payload; an empty body is validated as `{}` ([LS] §1.5).
+
+    A body that cannot be validated (not JSON, nested deeper than `json_input.MAX_JSON_DEPTH`, or
+    deep enough to exhaust a recursive model's validator) is an invalid body: 400, as API
+    Gateway answers any body its validator rejects (inferred: fail closed)."""
     try:
-        document = json.loads(body) if body.strip() else {}
+        document = json_input.loads(body) if body.strip() else {}
     except ValueError as error:
         return _body_failure(f"Invalid JSON: {error}")
     try:
-        validator(document)
+        # A model `pattern` runs `re` on client data: a backtracking one (`^(a|a)*b$`) would
+        # freeze the event loop, so validation has the templates' deadline (`render_budget`).
+        within_deadline(lambda: validator(document))
     except JsonSchemaValueException as error:
         return _body_failure(_violation_text(error))
+    except RecursionError:
+        return _body_failure("JSON nested too deep to validate")
+    except RenderTimeout:
+        return _body_failure("validation exceeded its time budget")
     return None
 
 
@@ -286,5 +638,101 @@ def _body_failure(detail: str) -> ValidationFailure:
 
 
 def _violation_text(error: JsonSchemaValueException) -> str:
-    # `$context.error.validationErrorString`: AWS's exact wording is not recorded (inferred).
-    return re.sub(r"\s+", " ", str(error.message)).strip()
+    """`$context.error.validationErrorString` worded as API Gateway's model validator words it
+    (runtime reference §1.5: e.g. `object has missing required properties (["name"])`); a
+    keyword without a recorded wording keeps fastjsonschema's text."""
+    facts = error.definition if isinstance(error.definition, dict) else {}
+    matched = re.search(r"\((\d+) matches found\)$", str(error.message))
+    if error.rule == "oneOf" and matched:
+        # fastjsonschema stops counting at 2 matches: "2" stands for "2 or more" here.
+        return (
+            f"instance failed to match exactly one schema "
+            f"(matched {matched.group(1)} out of {facts.get('oneOf')})"
+        )
+    wording = _WORDINGS.get(error.rule or "")
+    text = wording(facts, error.value) if wording is not None else None
+    return text if text is not None else re.sub(r"\s+", " ", str(error.message)).strip()
+
+
+def _json(value: Any) -> str:
+    """Compact JSON as Jackson prints a node: `["a","b"]`."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
+
+
+def _required(facts: Mapping[str, Any], value: Any) -> str | None:
+    names = facts.get("required")
+    if not isinstance(value, dict) or not isinstance(names, list):
+        return None
+    missing = [name for name in names if name not in value]
+    return f"object has missing required properties ({_json(missing)})"
+
+
+def _type(facts: Mapping[str, Any], value: Any) -> str:
+    allowed = facts.get("type")
+    allowed = allowed if isinstance(allowed, list) else [allowed]
+    return (
+        f"instance type ({_json_type(value)}) does not match any allowed primitive type "
+        f"(allowed: {_json(allowed)})"
+    )
+
+
+def _minimum(facts: Mapping[str, Any], value: Any) -> str:
+    if facts.get("exclusiveMinimum") is True:
+        return f"numeric instance is not strictly greater than the required minimum {_json(facts.get('minimum'))}"
+    return f"numeric instance is lower than the required minimum (minimum: {_json(facts.get('minimum'))}, found: {_json(value)})"
+
+
+def _maximum(facts: Mapping[str, Any], value: Any) -> str:
+    if facts.get("exclusiveMaximum") is True:
+        return f"numeric instance is not strictly lower than the required maximum {_json(facts.get('maximum'))}"
+    return f"numeric instance is greater than the required maximum (maximum: {_json(facts.get('maximum'))}, found: {_json(value)})"
+
+
+def _additional(facts: Mapping[str, Any], value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    known = set(facts.get("properties") or ())
+    patterns = [re.compile(p) for p in facts.get("patternProperties") or ()]
+    extra = sorted(
+        name for name in value if name not in known and not any(p.search(name) for p in patterns)
+    )
+    return f"object instance has properties which are not allowed by the schema: {_json(extra)}"
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, (str, list, dict)) else 0
+
+
+_Wording = Callable[[Mapping[str, Any], Any], "str | None"]
+_WORDINGS: Final[dict[str, _Wording]] = {
+    "required": _required,
+    "type": _type,
+    "enum": lambda f, v: f"instance value ({_json(v)}) not found in enum (possible values: {_json(f.get('enum'))})",
+    "minimum": _minimum,
+    "maximum": _maximum,
+    "multipleOf": lambda f, v: f"remainder of division is not zero ({_json(v)} / {_json(f.get('multipleOf'))})",
+    "minLength": lambda f, v: f"string \"{v}\" is too short (length: {_size(v)}, expected minimum: {_json(f.get('minLength'))})",
+    "maxLength": lambda f, v: f"string \"{v}\" is too long (length: {_size(v)}, maximum allowed: {_json(f.get('maxLength'))})",
+    # strings in quotes as they are (the Java library formats the text, not JSON)
+    "pattern": lambda f, v: f'ECMA 262 regex "{f.get(SOURCE_PATTERN)}" does not match input string "{v}"',
+    "additionalProperties": _additional,
+    "minProperties": lambda f, v: f"object has too few properties (found {_size(v)}, minimum required: {_json(f.get('minProperties'))})",
+    "maxProperties": lambda f, v: f"object has too many properties (found {_size(v)}, maximum allowed: {_json(f.get('maxProperties'))})",
+    "uniqueItems": lambda f, v: "array must not contain duplicate elements",
+    "anyOf": lambda f, v: f"instance failed to match at least one required schema among {f.get('anyOf')}",
+    "not": lambda f, v: "instance matched a schema which it should not have",
+}

@@ -12,12 +12,17 @@ as AWS recordings show. `ANY` serves only methods the resource does not declare;
 served by `GET`. A trailing slash is ignored, extra slashes right after the stage are dropped,
 and values stay percent-encoded (a greedy value keeps inner double slashes).
 
+`canonical_path` is the one path a request is routed by; the resource policy's method ARN is
+built from it too, so `/secret/`, `//secret` and `/%73ecret` are judged as the `/secret` they
+are served by.
+
 HTTP APIs (reference §1.10): full matches (literal before `{param}`) first, then greedy routes
 (longest prefix first), then `$default`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,12 +67,31 @@ class Match:
 _KNOWN_MAX = 4096
 
 
+# Percent-escapes of unreserved characters (RFC 3986 §2.3: letters, digits, `-._~`), which
+# name the same resource as the characters themselves (§6.2.2.2). Reserved ones (`%2F`, `%2B`)
+# stay encoded, and parameter values are passed as sent (reference §1.2, recorded).
+_UNRESERVED_ESCAPE = re.compile(
+    r"%(4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|3[0-9]|2[Dd]|2[Ee]|5[Ff]|7[Ee])"
+)
+
+
+def _unescape_unreserved(path: str) -> str:
+    return _UNRESERVED_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), path)
+
+
 def split_path(path: str) -> list[str]:
     """Segments for matching: leading slashes dropped, one trailing slash ignored."""
     path = path.lstrip("/")
     if path.endswith("/"):
         path = path[:-1]
     return path.split("/") if path else []
+
+
+def canonical_path(path: str) -> str:
+    """The resource path a request is routed by, `/`-led with no trailing slash: what the
+    method ARN of a resource policy carries (ARNs have no trailing slash, §1.1 step 4), with
+    escaped unreserved characters decoded as literal segments are matched."""
+    return "/" + "/".join(split_path(_unescape_unreserved(path) if "%" in path else path))
 
 
 class Router:
@@ -125,6 +149,8 @@ def _walk(
         return Match(route, dict(params)) if route is not None else None
     segment = segments[index]
     literal = node.literals.get(segment)
+    if literal is None and "%" in segment:  # `%73ecret` is the literal `secret`
+        literal = node.literals.get(_unescape_unreserved(segment))
     if literal is not None:
         found = _walk(literal, segments, index + 1, method, params, greedy=greedy)
         if found is not None:

@@ -6,7 +6,9 @@ both share: how Java prints values, the Java-style members a template may call, 
 
 - values print as Java's `toString`: maps `{k=v, k2=v2}`, lists `[a, b]`, JSON arrays from
   `$input.path` as compact JSON (§3.2), booleans `true`/`false`, doubles `1.0E10`; null prints as
-  nothing (AWS, unlike plain Velocity, [AWS-REC] §3.2/§3.4/§3.5);
+  nothing (AWS, unlike plain Velocity, [AWS-REC] §3.2/§3.4/§3.5), and so do the maps AWS keeps
+  opaque (`SilentMap`: `$context.identity`, the override maps); what would print, or a string
+  method's result, longer than `render_budget.MAX_TEXT_CHARS` raises `BudgetExceeded`;
 - members resolve only to Java-style methods of strings, lists and maps, to map keys and to the
   listed public members of `VtlObject`s ($input, $util, map entries), so a template (untrusted spec
   text) cannot reach Python internals.
@@ -20,6 +22,8 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final
+
+from .render_budget import MAX_TEXT_CHARS, BudgetExceeded, bounded_text
 
 FOREACH_LIMIT: Final = 1000
 """API Gateway's Velocity `maxloops`: a longer `#foreach` silently stops (§3.1)."""
@@ -44,7 +48,15 @@ class JsonArray(list[Any]):
     """A JSON array from `$input.path` / `$util.parseJson`: prints as compact JSON (§3.2)."""
 
     def __str__(self) -> str:
+        # A template can grow the array (`add`) past what its input held: measure it first.
+        _printed_length(self, MAX_TEXT_CHARS)
         return json.dumps(self, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+class SilentMap(dict[str, Any]):
+    """A map AWS prints as nothing: `$context.identity` and the override maps (§3.4)."""
+
+    __slots__ = ()
 
 
 class MissingPath:
@@ -87,11 +99,37 @@ def _java_to_string(value: Any) -> str:
         return _java_double(value)
     if isinstance(value, JsonArray):
         return str(value)
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}={_java_to_string(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
+    if isinstance(value, SilentMap):
+        return ""
+    if isinstance(value, Mapping | list | tuple):
+        _printed_length(value, MAX_TEXT_CHARS)
+        if isinstance(value, Mapping):
+            return "{" + ", ".join(f"{k}={_java_to_string(v)}" for k, v in value.items()) + "}"
         return "[" + ", ".join(_java_to_string(v) for v in value) + "]"
     return str(value)
+
+
+def _printed_length(value: Any, limit: int) -> int:
+    """At least the length `value` prints to, counted without building it; `BudgetExceeded`
+    past `limit` (a list a template filled with one long string, printed as a whole)."""
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, Mapping):
+            total += 2 * len(item)
+            stack.extend(item.values())
+            stack.extend(str(key) for key in item)
+        elif isinstance(item, list | tuple):
+            total += 2 * len(item)
+            stack.extend(item)
+        else:
+            total += 1
+        if total > limit:
+            raise BudgetExceeded(f"template text longer than {limit} characters")
+    return total
 
 
 def _java_double(value: float) -> str:
@@ -148,7 +186,7 @@ def to_vtl(value: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def _java_regex(pattern: str) -> str:
+def _java_regex(pattern: Any) -> Any:
     # Java and Python regex agree on the subset templates use; `\Q..\E` and possessive forms do not
     # occur in API Gateway examples.
     return pattern
@@ -175,6 +213,29 @@ def _str_split(text: str, pattern: str, limit: int = 0) -> JsonArray:
     return JsonArray(parts)
 
 
+def _regex_replace(text: str, pattern: Any, replacement: Any, count: int) -> str:
+    expand = _java_replacement(java_string(replacement))
+    added = [len(text)]
+
+    def counted(found: re.Match[str]) -> str:
+        # Counted while it is built: an empty pattern matches at every position.
+        piece = expand(found)
+        added[0] += len(piece)
+        if added[0] > MAX_TEXT_CHARS:
+            raise BudgetExceeded(f"template text longer than {MAX_TEXT_CHARS} characters")
+        return piece
+
+    return re.sub(_java_regex(pattern), counted, text, count=count)
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    # Measured before it is built: `"aaaa".replace("", $long)` would multiply the text.
+    grown = text.count(old) * (len(new) - len(old)) if len(new) > len(old) else 0
+    if len(text) + grown > MAX_TEXT_CHARS:
+        raise BudgetExceeded(f"template text longer than {MAX_TEXT_CHARS} characters")
+    return text.replace(old, new)
+
+
 def _index_of(text: str, needle: Any, start: int = 0) -> int:
     return text.find(java_string(needle), start)
 
@@ -195,12 +256,11 @@ _STRING_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "lastIndexOf": lambda s, v: s.rfind(java_string(v)),
     "substring": lambda s, start, end=None: s[start:end],
     "charAt": lambda s, i: s[i],
-    "concat": lambda s, v: s + java_string(v),
-    "replace": lambda s, old, new: s.replace(java_string(old), java_string(new)),
-    "replaceAll": lambda s, p, r: re.sub(_java_regex(p), _java_replacement(java_string(r)), s),
-    "replaceFirst": lambda s, p, r: re.sub(
-        _java_regex(p), _java_replacement(java_string(r)), s, count=1
-    ),
+    # Those that can grow a string are bounded (`render_budget.bounded_text`).
+    "concat": lambda s, v: bounded_text(s + java_string(v)),
+    "replace": lambda s, old, new: _replace(s, java_string(old), java_string(new)),
+    "replaceAll": lambda s, p, r: _regex_replace(s, p, r, 0),
+    "replaceFirst": lambda s, p, r: _regex_replace(s, p, r, 1),
     "matches": lambda s, p: re.fullmatch(_java_regex(p), s) is not None,
     "split": _str_split,
 }

@@ -16,7 +16,9 @@ airspeed differs from Velocity 1.7 / API Gateway:
   a variable first set inside `#foreach` outlives the loop;
 - the newline after a `#foreach(...)` or `#else` line is gobbled and spaces before a `#set` that
   follows a reference or directive are dropped (Velocity 1.7 lexer, [3P] oracle §3.8);
-- an unknown macro call prints as text; `#include`, `#parse`, `#evaluate` fail (no resource loader).
+- an unknown macro call prints as text; `#include`, `#parse`, `#evaluate` fail (no resource loader);
+- a render runs within `render_budget`'s bounds: wall time, `#foreach` steps over all loops, and
+  the length of what it builds or prints; exceeding one fails the render (500).
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ from typing import Any, Final
 
 from airspeed import operators as _ops  # type: ignore[import-untyped]
 
+from .render_budget import (
+    MAX_TEXT_CHARS,
+    BudgetExceeded,
+    RenderTimeout,
+    StepBudget,
+    bounded_text,
+    within_deadline,
+)
 from .velocity import (
     FOREACH_LIMIT,
     MissingPath,
@@ -78,7 +88,7 @@ def _add(left: Any, right: Any) -> Any:
     if isinstance(left, str) or isinstance(right, str):
         if is_null(left) or is_null(right):
             return None
-        return java_string(left) + java_string(right)
+        return bounded_text(java_string(left) + java_string(right))
     return None
 
 
@@ -185,14 +195,17 @@ class _JavaFormalReference(_ops.FormalReference):  # type: ignore[misc]
 
 
 class _CappedForeach(_ops.ForeachDirective):  # type: ignore[misc]
-    """`#foreach` with API Gateway's 1,000-iteration cap, map values and `#break`."""
+    """`#foreach` with API Gateway's 1,000-iteration cap, map values and `#break`; every
+    iteration spends one step of the render's budget (`render_budget.MAX_RENDER_STEPS`)."""
 
     def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
         iterable = self.value.calculate(namespace, loader)
         # One item past the cap tells whether `$foreach.hasNext` is true on the last round.
         items = list(itertools.islice(_iteration(iterable), FOREACH_LIMIT + 1))
         length = len(items)
+        budget = _steps_of(namespace)
         for counter, item in enumerate(items[:FOREACH_LIMIT], start=1):
+            budget.spend()
             local = _ops.LocalNamespace(namespace)
             local["velocityCount"] = counter
             local["velocityHasNext"] = counter < length
@@ -210,6 +223,13 @@ class _CappedForeach(_ops.ForeachDirective):  # type: ignore[misc]
                 if _is_break(error):
                     return
                 raise
+
+
+def _steps_of(namespace: Any) -> StepBudget:
+    try:
+        return namespace[_STEPS]  # type: ignore[no-any-return]
+    except KeyError:  # a namespace `merge` did not make (only tests render so)
+        return StepBudget()
 
 
 def _iteration(iterable: Any) -> Iterator[Any]:
@@ -233,11 +253,14 @@ class _VelocityNot(_ops.UnaryOperatorValue):  # type: ignore[misc]
 
 
 class _JavaAssignment(_ops.Assignment):  # type: ignore[misc]
-    """`#set`: a null value keeps the old one; a path through a missing map is ignored."""
+    """`#set`: a null value keeps the old one; a path through a missing map is ignored.
+
+    `$input.path`'s null object is a value, not Java null: `#set($r = $input.path('$.none'))`
+    makes `$r == ""` true ([AWS-REC] test_input_path_template_formatting, `empty-body`)."""
 
     def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
         value = self.value.calculate(namespace, loader)
-        if is_null(value):
+        if value is None:
             return
         if not self.terms:
             _scope_for(namespace, self.root_term)[self.root_term] = value
@@ -265,6 +288,29 @@ def _scope_for(namespace: Any, name: str) -> Any:
 
 def _valid_index(target: list[Any], key: Any) -> bool:
     return isinstance(key, int) and not isinstance(key, bool) and 0 <= key < len(target)
+
+
+class _BoundedInterpolation(_ops.InterpolatedStringLiteral):  # type: ignore[misc]
+    """A `"...$ref..."` literal, bounded like the output (a string doubled in a loop)."""
+
+    def calculate(self, namespace: Any, loader: Any) -> str:
+        output = _BoundedStream()
+        self.block.evaluate(output, namespace, loader)
+        return str(output.getvalue())
+
+
+class _BoundedStream(_ops.StoppableStream):  # type: ignore[misc]
+    """The render's output, at most `render_budget.MAX_TEXT_CHARS` characters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        self.size += len(text)
+        if self.size > MAX_TEXT_CHARS:
+            raise BudgetExceeded("template output too long")
+        super().write(text)
 
 
 class _LiteralMacroCall(_ops.MacroCall):  # type: ignore[misc]
@@ -299,6 +345,7 @@ _JAVA_ELEMENTS: Final[dict[type, type]] = {
     _ops.UnaryOperatorValue: _VelocityNot,
     _ops.Assignment: _JavaAssignment,
     _ops.MacroCall: _LiteralMacroCall,
+    _ops.InterpolatedStringLiteral: _BoundedInterpolation,
     _ops.IncludeDirective: _Unsupported,
     _ops.ParseDirective: _Unsupported,
     _ops.EvaluateDirective: _Unsupported,
@@ -396,15 +443,19 @@ def _children(element: Any) -> Iterator[Any]:
 
 
 _LOADER: Final = _ops.NullLoader()
+# The render's step budget, in its namespace under a name no template can spell.
+_STEPS: Final = "foreach steps"
 
 
 def merge(engine_template: Any, namespace: dict[str, Any]) -> str:
-    """Render; a top-level `#break` ends the output there. Failures raise `VtlRenderError`."""
-    stream = _ops.StoppableStream()
+    """Render within the budgets of `render_budget`; a top-level `#break` ends the output there.
+    Failures (a budget exceeded included) raise `VtlRenderError`."""
+    stream = _BoundedStream()
+    namespace[_STEPS] = StepBudget()
     try:
         # `Template.merge_to` without its per-call loader and compile check: `Template.compile`
         # compiled the template, and a NullLoader holds no state.
-        engine_template.root_element.evaluate(stream, namespace, _LOADER)
+        within_deadline(lambda: engine_template.root_element.evaluate(stream, namespace, _LOADER))
     except _ops.TemplateExecutionError as error:
         if _is_break(error):
             return str(stream.getvalue())
@@ -413,6 +464,10 @@ def merge(engine_template: Any, namespace: dict[str, Any]) -> str:
         raise VtlRenderError(str(error)) from error
     except _BreakLoop:
         return str(stream.getvalue())
+    except RenderTimeout as error:
+        raise VtlRenderError("template exceeded its time budget") from error
+    except (BudgetExceeded, MemoryError) as error:
+        raise VtlRenderError(str(error) or "template too large") from error
     except RecursionError as error:
         raise VtlRenderError("template recursion too deep") from error
     return str(stream.getvalue())

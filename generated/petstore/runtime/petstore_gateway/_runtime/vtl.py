@@ -6,7 +6,9 @@ only. Needs the PyPI package `airspeed-ext` (LocalStack's maintained fork of air
 
 Flow: template text → `Template.compile(text)` once at start-up (syntax errors raise
 `VtlTemplateError` there) → `template.render(request, context, stage_variables)` per request →
-`RenderResult(body, request_override, response_override)`. Any failure while rendering raises
+`RenderResult(body, request_override, response_override)`; a response template is rendered with
+`carried=` the request template's `response_override.carried`, so it reads the overrides that
+template set. Any failure while rendering (a budget of `render_budget` exceeded included) raises
 `VtlRenderError`, which the pipeline answers with `500 {"message": "Internal server error"}`.
 Templates that are plain text plus simple references (`$input.params('x')`, `$input.body`,
 `$input.json('$.a')`, `$context.a.b`, `$stageVariables.x`) render without the engine, to the same
@@ -20,7 +22,9 @@ What the template sees:
   `base64Decode` (§3.3).
 - `$context`: the dict the pipeline passes (§3.4) without its `stageVariables`, iterating in the
   recorded Java HashMap order, plus `requestOverride.{path,header,querystring}`
-  and `responseOverride.{header,status}` that `#set` may assign once each (§3.6).
+  and `responseOverride.{header,status}` that `#set` may assign once each (§3.6);
+  `identity` and the override maps print as nothing, as AWS's do.
+- request data is parsed by `json_input.loads` (nesting bounded).
 - `$stageVariables` (§3.5).
 
 Java/Velocity semantics come from `velocity.py` (printing, members) and `velocity_engine.py`
@@ -39,10 +43,13 @@ from typing import Any, Final
 
 import airspeed  # type: ignore[import-untyped]
 
+from . import json_input
 from .jsonpath import MISSING, JsonPathError, compile_path
+from .render_budget import bounded_text
 from .velocity import (
     FOREACH_LIMIT,
     NULL,
+    SilentMap,
     VtlObject,
     VtlRenderError,
     hash_map_order,
@@ -109,10 +116,18 @@ class RequestOverride:
 
 @dataclass(frozen=True)
 class ResponseOverride:
-    """`$context.responseOverride.*` values; `status` is None unless validly set (§3.6)."""
+    """`$context.responseOverride.*` values; `status` is None unless validly set (§3.6).
+
+    `carried` holds the request template's `$context.requestOverride` / `responseOverride` maps
+    as it left them, for the response template to read back: AWS's response template sees the
+    path override, the status, the headers and any other key the request template set
+    ([AWS-REC] test_integration_mock_with_request_overrides_in_response_template,
+    test_integration_mock_with_response_override_in_request_template,
+    test_integration_mock_with_vtl_map_assignation)."""
 
     status: int | None = None
     header: Mapping[str, str] = field(default_factory=dict)
+    carried: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def then(self, later: ResponseOverride) -> ResponseOverride:
         """Combine a request template's override (self) with the response template's (later).
@@ -123,7 +138,7 @@ class ResponseOverride:
         if later.status is None and not later.header:
             return self  # the response template set nothing (the usual case): no new object
         status = later.status if later.status is not None else self.status
-        return ResponseOverride(status=status, header={**self.header, **later.header})
+        return ResponseOverride(status, {**self.header, **later.header}, self.carried)
 
 
 @dataclass(frozen=True)
@@ -156,21 +171,25 @@ class Template:
         request: VtlRequest,
         context: Mapping[str, Any],
         stage_variables: Mapping[str, str],
+        carried: Mapping[str, Any] | None = None,
     ) -> RenderResult:
+        """`carried`: a response template's view of the overrides its request template set
+        (`ResponseOverride.carried`); the fast path never reads the override maps."""
         if self._parts is not None:
             body = _format(self._parts, request, context, stage_variables)
             if body is not None:
                 return RenderResult(body, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE)
-        return self._merge(request, context, stage_variables)
+        return self._merge(request, context, stage_variables, carried)
 
     def _merge(
         self,
         request: VtlRequest,
         context: Mapping[str, Any],
         stage_variables: Mapping[str, str],
+        carried: Mapping[str, Any] | None = None,
     ) -> RenderResult:
         """Render with the Velocity engine (every template the fast path does not cover)."""
-        vtl_context = _context_with_overrides(context)
+        vtl_context = _LazyContext(context, carried)
         namespace = {
             "input": Input(request),
             "util": _UTIL,
@@ -181,6 +200,9 @@ class Template:
         # An override map the template never read is still pending: nothing was set.
         request_values = vtl_context.converted("requestOverride")
         response_values = vtl_context.converted("responseOverride")
+        if _untouched(request_values) and _untouched(response_values):
+            return RenderResult(body, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE)
+        carry = {"requestOverride": request_values, "responseOverride": response_values}
         return RenderResult(
             body=body,
             request_override=(
@@ -188,11 +210,7 @@ class Template:
                 if _untouched(request_values)
                 else _request_override(request_values)
             ),
-            response_override=(
-                _NO_RESPONSE_OVERRIDE
-                if _untouched(response_values)
-                else _response_override(response_values)
-            ),
+            response_override=_response_override(response_values, carry),
         )
 
 
@@ -327,7 +345,10 @@ class Input(VtlObject):
     def _parsed(self) -> Any:
         if self._document is MISSING:
             try:
-                self._document = json.loads(self.body)
+                self._document = json_input.loads(self.body)
+            except json_input.JsonTooDeep as error:
+                # Too deep to walk safely: the template fails (500) rather than guess (inferred).
+                raise VtlRenderError(f"$input: {error}") from error
             except ValueError:
                 # Not JSON: `$` is the text itself and deeper paths select nothing (inferred).
                 self._document = self.body
@@ -347,8 +368,11 @@ class Input(VtlObject):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
     def path(self, path: Any) -> Any:
+        # A missing path and a JSON null alike give AWS's null object: it prints as nothing and
+        # equals both `$null` and `""`, also once `#set` into a variable ([AWS-REC]
+        # test_input_path_template_formatting, `empty-body` and `nested-null-list`).
         value = self._select(path)
-        return NULL if value is MISSING else to_vtl(value)
+        return NULL if value is MISSING or value is None else to_vtl(value)
 
     def params(self, name: Any = None) -> Any:
         request = self._request
@@ -377,23 +401,29 @@ class Util(VtlObject):
         {"escapeJavaScript", "parseJson", "urlEncode", "urlDecode", "base64Encode", "base64Decode"}
     )
 
+    # Results that grow their argument are bounded like every text a render builds.
     def escapeJavaScript(self, value: Any) -> str:
-        return escape_javascript(_required_text(value, "escapeJavaScript"))
+        return bounded_text(escape_javascript(_required_text(value, "escapeJavaScript")))
 
     def parseJson(self, value: Any) -> Any:
         try:
-            return to_vtl(json.loads(_required_text(value, "parseJson")))
+            return to_vtl(json_input.loads(_required_text(value, "parseJson")))
         except ValueError as error:
             raise VtlRenderError(f"$util.parseJson: {error}") from error
 
     def urlEncode(self, value: Any) -> str:
-        return url_encode(_required_text(value, "urlEncode"))
+        # Null encodes to nothing: `$util.urlEncode($input.body.testAccess)` renders empty
+        # ([AWS-REC] test_input_body_formatting, `response-url-encode`).
+        if is_null(value):
+            return ""
+        return bounded_text(url_encode(_required_text(value, "urlEncode")))
 
     def urlDecode(self, value: Any) -> str:
         return url_decode(_required_text(value, "urlDecode"))
 
     def base64Encode(self, value: Any) -> str:
-        return base64.b64encode(_required_text(value, "base64Encode").encode()).decode("ascii")
+        raw = _required_text(value, "base64Encode").encode()
+        return bounded_text(base64.b64encode(raw).decode("ascii"))
 
     def base64Decode(self, value: Any) -> str:
         try:
@@ -481,12 +511,26 @@ def url_decode(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-class _OverrideMap(dict[str, Any]):
-    """An override map: each name may be assigned once; twice ⇒ 5XX (§3.6)."""
+class _OverrideMap(SilentMap):
+    """An override map: each name may be assigned once; twice ⇒ 5XX (§3.6). A value carried
+    from the request template (`ResponseOverride.carried`) may be assigned again by the
+    response template, whose value then wins (`ResponseOverride.then`)."""
+
+    __slots__ = ("_carried",)
+
+    def __init__(self, carried: Any = None) -> None:
+        super().__init__()
+        self._carried: frozenset[str] = frozenset()
+        if isinstance(carried, Mapping):
+            for key, value in carried.items():
+                copied = _OverrideMap(value) if isinstance(value, _OverrideMap) else value
+                dict.__setitem__(self, key, copied)
+            self._carried = frozenset(carried)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if key in self:
+        if key in self and key not in self._carried:
             raise VtlRenderError(f"override {key!r} set twice")
+        self._carried -= {key}
         super().__setitem__(key, value)
 
 
@@ -502,9 +546,9 @@ class _LazyContext(dict[str, Any]):
     template sees the same map as an eager copy would.
     """
 
-    __slots__ = ("_order", "_pending")
+    __slots__ = ("_carried", "_order", "_pending")
 
-    def __init__(self, source: Mapping[str, Any]) -> None:
+    def __init__(self, source: Mapping[str, Any], carried: Mapping[str, Any] | None = None) -> None:
         super().__init__()
         pending = dict(source)
         # Not a `$context` variable ([AWS-REC] keySet, §3.4): templates use `$stageVariables`.
@@ -512,6 +556,7 @@ class _LazyContext(dict[str, Any]):
         # The override maps replace any pipeline value of the same name, in its place.
         pending["requestOverride"] = _NEW_REQUEST_OVERRIDE
         pending["responseOverride"] = _NEW_RESPONSE_OVERRIDE
+        self._carried: Mapping[str, Any] = carried or {}
         self._pending: dict[str, Any] = pending
         self._order: tuple[str, ...] = tuple(pending)
 
@@ -522,7 +567,7 @@ class _LazyContext(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         if key not in self._pending:
             raise KeyError(key)
-        value = _converted(key, self._pending.pop(key))
+        value = _converted(key, self._pending.pop(key), self._carried)
         dict.__setitem__(self, key, value)
         return value
 
@@ -562,7 +607,7 @@ class _LazyContext(dict[str, Any]):
         dict.clear(self)
         for key in _context_order(self._order):
             if key in pending:
-                dict.__setitem__(self, key, _converted(key, pending[key]))
+                dict.__setitem__(self, key, _converted(key, pending[key], self._carried))
             elif key in converted:
                 dict.__setitem__(self, key, converted.pop(key))
         for key, value in converted.items():  # keys the template added, in its order
@@ -645,22 +690,28 @@ def _context_order(keys: tuple[str, ...]) -> tuple[str, ...]:
     return _java_map_order(keys, _CONTEXT_PUT_ORDER)
 
 
-def _converted(key: str, value: Any) -> Any:
+def _converted(key: str, value: Any, carried: Mapping[str, Any]) -> Any:
+    # `$context.identity` and the override maps print as nothing: AWS rendered
+    # `$context.get('identity')`, `$context.get('requestOverride')`,
+    # `$context.requestOverride.get('path')` and `$context.responseOverride.get('header')` as ""
+    # ([AWS-REC] test_apigateway_sqs.snapshot.json#test_sqs_amz_json_protocol, §3.4).
     if value is _NEW_REQUEST_OVERRIDE:
         # Created in HashMap order: keySet() is `[path, header, querystring]` ([AWS-REC] §3.4).
-        return {"path": _OverrideMap(), "header": _OverrideMap(), "querystring": _OverrideMap()}
+        earlier = carried.get("requestOverride")
+        earlier = earlier if isinstance(earlier, Mapping) else {}
+        request_override = SilentMap()
+        for name in ("path", "header", "querystring"):
+            request_override[name] = _OverrideMap(earlier.get(name))
+        return request_override
     if value is _NEW_RESPONSE_OVERRIDE:
-        response_override = _OverrideMap()
-        dict.__setitem__(response_override, "header", _OverrideMap())
+        response_override = _OverrideMap(carried.get("responseOverride"))
+        if "header" not in response_override:
+            dict.__setitem__(response_override, "header", _OverrideMap())
         return response_override
     if key == "identity" and isinstance(value, Mapping):
         order = _java_map_order(tuple(value), _IDENTITY_PUT_ORDER)
-        value = {name: value[name] for name in order}
+        return SilentMap(to_vtl(_plain({name: value[name] for name in order})))
     return to_vtl(_plain(value))
-
-
-def _context_with_overrides(context: Mapping[str, Any]) -> _LazyContext:
-    return _LazyContext(context)
 
 
 def _plain(value: Any) -> Any:
@@ -690,7 +741,9 @@ def _override_map(values: Any, name: str) -> dict[str, str]:
     found = values.get(name) if isinstance(values, Mapping) else None
     if not isinstance(found, Mapping):
         return {}
-    return {str(k): _override_value(v) for k, v in found.items()}
+    # `$input.path`'s null object may be `#set` (it is a value to Velocity); as an override it
+    # is null, which overrides nothing, as `#set` of a plain null would.
+    return {str(k): _override_value(v) for k, v in found.items() if not is_null(v)}
 
 
 def _request_override(values: Any) -> RequestOverride:
@@ -701,9 +754,9 @@ def _request_override(values: Any) -> RequestOverride:
     )
 
 
-def _response_override(values: Any) -> ResponseOverride:
+def _response_override(values: Any, carried: Mapping[str, Any]) -> ResponseOverride:
     status = values.get("status") if isinstance(values, Mapping) else None
-    return ResponseOverride(status=_override_status(status), header=_override_map(values, "header"))
+    return ResponseOverride(_override_status(status), _override_map(values, "header"), carried)
 
 
 _NO_REQUEST_OVERRIDE: Final = RequestOverride()
