@@ -57,7 +57,7 @@ def prepare(spec: Path, folder: Path, upstream_port: int) -> Path:
     """The spec (and the flagship's handlers) in `folder`, its backends on the upstream."""
     copy = loopback_copy(spec, folder, upstream_port)
     if spec.parent == ROOT / "specs":
-        shutil.copytree(spec.parent / "handlers", folder / "handlers")
+        shutil.copytree(spec.parent / "features" / "handlers", folder / "features" / "handlers")
         # the vet clinic's backend is a stage variable: the upstream stands in for it
         text = copy.read_text(encoding="utf-8").replace(
             "127.0.0.1:9001", f"127.0.0.1:{upstream_port}"

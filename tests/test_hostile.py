@@ -24,14 +24,19 @@ from apigwc.loader.limits import IMPORT_SIZE_LIMIT, MAX_DEPTH
 COMPILER = Path(__file__).parent.parent / "compiler"
 
 _CHILD = """
-import json, resource, sys
+import json, sys
 from apigwc.diagnostics import Sink
 from apigwc.loader import load
+def peak_mb():
+    # VmHWM belongs to this process's own address space; ru_maxrss would also count the pytest
+    # worker that forked it (Linux keeps a child's maxrss across exec), whatever that worker held.
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
 sink = Sink()
 doc = load(sys.argv[1], sink)
 print(json.dumps({
     "loaded": doc is not None,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_mb": peak_mb(),
     "findings": [f"{d.code} {d.line}:{d.column}" for d in sink.diagnostics],
     "messages": [d.message for d in sink.diagnostics],
 }))
