@@ -148,6 +148,13 @@ def build(spec: str, output: str | None, stage: str | None) -> None:
     help="Check every integration response against the spec's response schemas (openapi-core); "
     "mismatches get an x-apigwc-contract-violation header and a log line.",
 )
+@click.option(
+    "--trusted-proxies",
+    default="",
+    metavar="ADDRESSES",
+    help="Comma-separated addresses or networks of proxies whose X-Forwarded-For is believed "
+    "(default: none; the caller is the TCP peer, as in API Gateway).",
+)
 def serve(
     spec: str,
     host: str,
@@ -157,6 +164,7 @@ def serve(
     reload: bool,
     workers: int,
     validate_responses: bool,
+    trusted_proxies: str,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn."""
     from pathlib import Path
@@ -164,7 +172,9 @@ def serve(
     from apigwc.serve import ServeOptions
     from apigwc.serve import serve as run_server
 
-    options = ServeOptions(host, port, stage, all_stages, workers, validate_responses)
+    options = ServeOptions(
+        host, port, stage, all_stages, workers, validate_responses, trusted_proxies
+    )
     sys.exit(run_server(Path(spec), options, reload))
 
 

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 from yarl import URL
 
+from . import payloads
 from .context import Request
 from .gateway_responses import GatewayError, Response
 from .mapping import (
@@ -271,9 +272,35 @@ async def send(
             allow_redirects=False,
             ssl=ssl,
         ) as upstream:
-            content = await upstream.read()
+            content = await _read_limited(upstream)
             return Response(upstream.status, list(upstream.headers.items()), content)
     except TimeoutError:
-        raise GatewayError("INTEGRATION_TIMEOUT") from None
+        raise GatewayError("INTEGRATION_TIMEOUT", reason=f"no answer in {timeout_s:g} s") from None
     except (aiohttp.ClientError, ValueError, OSError):
         raise GatewayError("INTEGRATION_FAILURE") from None
+
+
+async def _read_limited(upstream: aiohttp.ClientResponse) -> bytes:
+    """The upstream body, read no further than API Gateway's 10 MB payload limit.
+
+    An integration response over the limit fails as API Gateway fails one (a Lambda response
+    over its limit is recorded as INTEGRATION_FAILURE, 502 `Internal server error`:
+    DataBiosphere/azul#8258), without holding more than the limit in memory."""
+    limit = payloads.MAX_PAYLOAD
+    declared = upstream.content_length
+    if declared is None or declared <= limit:
+        chunks = []
+        size = 0
+        async for chunk in upstream.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                break
+            chunks.append(chunk)
+        else:
+            return b"".join(chunks)
+    raise GatewayError(
+        "INTEGRATION_FAILURE",
+        "Internal server error",
+        status=502,
+        reason=f"integration response body exceeds {limit} bytes",
+    )
