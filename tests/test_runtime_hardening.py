@@ -161,7 +161,11 @@ def _serve(runtime: Path, package: str, log: Path, *args: str) -> Iterator[Serve
         yield Server(port, process, log)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a frozen server must not outlive the test
+            process.kill()
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -449,6 +453,22 @@ def test_a_slow_client_does_not_hold_up_others(gw: Server) -> None:
             time.sleep(0.002)
         response = _read_response(sock)
     assert (_status(response), _body(response)) == (200, b'{"ok":true}')
+
+
+def test_size_limits_follow_the_api_type(gw: Server, tmp_path: Path) -> None:
+    """REST counts the URL and the header values apart; HTTP APIs count request line and
+    headers together (reference §1.1, §1.10): the same request passes one and not the other."""
+    path, pad = "/ok?q=" + "a" * 6000, {"X-Pad": "b" * 5000}
+    assert gw.fetch("GET", path, pad).status == 200
+    spec = write_spec(tmp_path, "http.yaml", {"UPSTREAM": str(free_port())})
+    package = build_spec(spec, tmp_path / "out")
+    with _serve(tmp_path / "out" / "runtime", package, tmp_path / "log") as http_api:
+        reply = http_api.fetch("GET", path, pad)
+        assert (reply.status, reply.body) == (
+            431,
+            b'{"message":"Request Header Fields Too Large"}',
+        )
+        assert http_api.fetch("GET", "/ok?q=a", {"X-Pad": "b"}).status != 431
 
 
 # ---- memory and bursts -----------------------------------------------------------------------
