@@ -332,7 +332,12 @@ def test_a_gateway_made_5xx_logs_route_integration_and_reason(gw: Server) -> Non
     assert unreachable.status == 504
     too_big = gw.fetch("GET", "/backend/big", secrets)
     assert too_big.status == 502
-    ids = [reply.header("x-amzn-RequestId") for reply in (malformed, unreachable, too_big)]
+    crashed = gw.fetch("GET", "/shaped?shape=crash", secrets)
+    assert crashed.status == 502
+    late = gw.fetch("GET", "/slow?seconds=1", secrets)
+    assert late.status == 504
+    replies = (malformed, unreachable, too_big, crashed, late)
+    ids = [reply.header("x-amzn-RequestId") for reply in replies]
     text = ""
     for _ in range(100):  # the log is written by another process: wait (bounded) for it
         text = gw.log_text()
@@ -341,16 +346,22 @@ def test_a_gateway_made_5xx_logs_route_integration_and_reason(gw: Server) -> Non
         time.sleep(0.05)
     lines = {i: [line for line in text.splitlines() if i and i in line] for i in ids}
     assert all(len(found) == 1 for found in lines.values()), lines
-    malformed_line, unreachable_line, big_line = (lines[i][0] for i in ids)
+    malformed_line, unreachable_line, big_line, crashed_line, late_line = (lines[i][0] for i in ids)
     assert "502 INTEGRATION_FAILURE" in malformed_line
     assert "route GET /shaped" in malformed_line and "AWS_PROXY" in malformed_line
     assert "504 INTEGRATION_FAILURE" in unreachable_line
     assert "route GET /unreachable" in unreachable_line and "HTTP_PROXY" in unreachable_line
     assert "Connect" in unreachable_line  # the connection error the producer met
     assert "exceeds 10485760 bytes" in big_line
+    assert "function Shaped failed: RuntimeError" in crashed_line
+    assert "boom" not in crashed_line  # the handler's message is its own text
+    assert "504 INTEGRATION_TIMEOUT" in late_line
+    assert "function Slow did not answer in 0.3 s" in late_line
     for secret in ("TOKEN-SECRET", "KEY-SECRET", "QUERY-SECRET", "SPEC-SECRET"):
         assert secret not in text
-    assert "Traceback" not in text
+    # No server traceback (a crashing handler's own traceback is its function log, as Lambda
+    # writes it).
+    assert "Exception in ASGI application" not in text
 
 
 # ---- 8. hostile requests: API Gateway's answers, and the server keeps serving ---------------

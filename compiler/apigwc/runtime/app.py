@@ -197,17 +197,15 @@ class Gateway:
             status, message = 431, b'{"message":"Request Header Fields Too Large"}'
         else:
             return None
-        headers = [("Content-Type", "application/json"), ("Connection", "close")]
-        return Response(status, headers, message)
+        return Response(status, [("Content-Type", "application/json")], message)
 
     def too_large(self, request: Request) -> Response:
         """A body over 10 MB, answered before it is read: a declared length over the limit is
         refused without `100 Continue` (uvicorn sends that on the first `receive`), a chunked
-        body when its running total passes the limit. The connection is closed, since the rest
-        of the body is not read."""
-        response = self.error(GatewayError("REQUEST_TOO_LARGE"), request, {}, None)
-        response.headers.append(("Connection", "close"))
-        return response
+        body when its running total passes the limit. The server discards the rest of the body
+        (the connection is not closed under a client still sending, which would reset it and
+        could lose the answer)."""
+        return self.error(GatewayError("REQUEST_TOO_LARGE"), request, {}, None)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -416,7 +414,7 @@ class Gateway:
             return self.custom(request, match, context, integration)
         # AWS service integrations, non-proxy HTTP/Lambda and anything the runtime cannot reach
         # answer as API Gateway answers a misconfigured integration.
-        raise GatewayError("API_CONFIGURATION_ERROR")
+        raise GatewayError("API_CONFIGURATION_ERROR", reason="integration the runtime cannot call")
 
     async def custom(
         self,
@@ -456,15 +454,21 @@ class Gateway:
         if name is None or not plan.post:
             # No local handler, or an integration method other than POST, which Lambda's
             # Invoke API refuses: API Gateway answers 500 (§1.8, recorded; `validate`: AGW414).
-            raise GatewayError("API_CONFIGURATION_ERROR")
+            reason = "no local handler for the function" if plan.post else "method is not POST"
+            raise GatewayError("API_CONFIGURATION_ERROR", reason=reason)
         version = plan.version
         event = self._event(request, match, context, version)
         try:
             result = await self.functions.invoke(name, event, plan.timeout_s)
         except TimeoutError:
-            raise GatewayError("INTEGRATION_TIMEOUT") from None
-        except FunctionError:
-            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", status=502) from None
+            reason = f"function {name} did not answer in {plan.timeout_s:g} s"
+            raise GatewayError("INTEGRATION_TIMEOUT", reason=reason) from None
+        except FunctionError as error:
+            # The error type only: the message is the handler's text, which may hold anything.
+            reason = f"function {name} failed: {error.error_type}"
+            raise GatewayError(
+                "INTEGRATION_FAILURE", "Internal server error", status=502, reason=reason
+            ) from None
         if self.protocol == "HTTP":
             return (
                 lambda_proxy.http_v2_response(result)

@@ -37,6 +37,7 @@ from .context import HEADER_NAMES, OVERSIZE, SIZE_LIMIT
 # The most of one request head the server buffers before refusing it outright: room for a URL
 # and header values at API Gateway's limits, with their names and separators.
 HEAD_LIMIT = 128 * 1024
+LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped
 _HEAD_REFUSAL = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
     b"Content-Type: application/json\r\n"
@@ -60,16 +61,29 @@ class HeaderCasingHttpToolsProtocol(HttpToolsProtocol):
     _head_bytes = 0  # bytes received while in the head
     _header_bytes = 0  # the request's header names and values
 
+    _refused = False  # the connection's head was refused: what follows is dropped
+
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
         super().data_received(data)
         if self._in_head:
             # Counted after parsing: a chunk that ends the head may carry body bytes too.
             self._head_bytes += len(data)
             if self._head_bytes > HEAD_LIMIT and not self.transport.is_closing():
-                # No request is made of it: the parser would buffer the head without bound.
-                self._in_head = False
-                self.transport.write(_HEAD_REFUSAL)
-                self.transport.close()
+                self._refuse_head()
+
+    def _refuse_head(self) -> None:
+        """No request is made of a head this long (the parser would buffer it without bound):
+        431, then the connection ends. What the client still sends is read and dropped for a
+        moment first, since closing a socket with unread data resets it and the client could
+        lose the answer."""
+        self._in_head = False
+        self._refused = True
+        self.transport.write(_HEAD_REFUSAL)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_S, self.transport.close)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

@@ -257,7 +257,8 @@ async def send(
 ) -> Response:
     """One upstream call; the upstream's status and headers as they came (4xx/5xx included)."""
     if not url.startswith(("http://", "https://")):
-        raise GatewayError("API_CONFIGURATION_ERROR")
+        # e.g. a URI the build could not resolve (an `Fn::GetAtt` of another stack)
+        raise GatewayError("API_CONFIGURATION_ERROR", reason="integration URI is not http(s)")
     method = str(integration.get("httpMethod") or "ANY").upper()
     method = request.method if method == "ANY" else method
     timeout_s = float(integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
