@@ -33,9 +33,9 @@ from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 from .context import HEADER_NAMES, OVERSIZE, SIZE_LIMIT
 
 # The protocol measures a request against API Gateway's size limits (`SIZE_LIMIT`); the gateway
-# answers (app.py, `OVERSIZE`).
-# The most of one request head the server buffers before refusing it outright: room for a URL
-# and header values at API Gateway's limits, with their names and separators.
+# answers (app.py, `OVERSIZE`). `HEAD_LIMIT` is the most of one request head the server buffers
+# before refusing it outright (431, no request made): room for a URL and header values beyond
+# API Gateway's limits, so that those get the gateway's own answers.
 HEAD_LIMIT = 128 * 1024
 LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped
 _HEAD_REFUSAL = (
@@ -60,7 +60,6 @@ class HeaderCasingHttpToolsProtocol(HttpToolsProtocol):
     _in_head = False  # between a request's first byte and the end of its headers
     _head_bytes = 0  # bytes received while in the head
     _header_bytes = 0  # the request's header names and values
-
     _refused = False  # the connection's head was refused: what follows is dropped
 
     def data_received(self, data: bytes) -> None:
