@@ -173,6 +173,13 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     "mismatches get an x-apigwc-contract-violation header and a log line.",
 )
 @allow_root_option
+@click.option(
+    "--trusted-proxies",
+    default="",
+    metavar="ADDRESSES",
+    help="Comma-separated addresses or networks of proxies whose X-Forwarded-For is believed "
+    "(default: none; the caller is the TCP peer, as in API Gateway).",
+)
 def serve(
     spec: str,
     host: str,
@@ -183,16 +190,17 @@ def serve(
     workers: int,
     validate_responses: bool,
     allow_roots: tuple[str, ...],
+    trusted_proxies: str,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn."""
-    from dataclasses import replace
     from pathlib import Path
 
     from apigwc.serve import ServeOptions
     from apigwc.serve import serve as run_server
 
-    options = ServeOptions(host, port, stage, all_stages, workers, validate_responses)
-    options = replace(options, allow_roots=allow_roots)
+    options = ServeOptions(
+        host, port, stage, all_stages, workers, validate_responses, trusted_proxies, allow_roots
+    )
     sys.exit(run_server(Path(spec), options, reload))
 
 

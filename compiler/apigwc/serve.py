@@ -32,6 +32,7 @@ class ServeOptions:
     all_stages: bool = False
     workers: int = 1
     validate_responses: bool = False  # contract checking with openapi-core (a development aid)
+    trusted_proxies: str = ""  # proxies whose X-Forwarded-For is believed; none by default
     allow_roots: tuple[str, ...] = ()  # folders beside the spec's own that it may read from
 
 
@@ -89,6 +90,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command.append("--all-stages")
     if options.validate_responses:
         command.append("--validate-responses")
+    if options.trusted_proxies:
+        command += ["--trusted-proxies", options.trusted_proxies]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])
