@@ -3,7 +3,7 @@
 Flows in: a matched request, its `$context` values and the route's integration config. Flows
 out: a `Response` built from the handler's result, or a `GatewayError` (502 for a function error
 or a malformed result, 504 past the integration timeout, 500 when Lambda refuses the invocation),
-each failure logged as one line (route, function, reason) on the `apigwc.gateway` logger.
+each failure carrying the reason that `Gateway.error` logs with the route and the function.
 
 Events follow reference §2.1 (REST, payload 1.0), §2.4 (HTTP API 1.0) and §2.3 (HTTP API 2.0);
 results are validated as §2.2 (REST: unknown keys, non-integer status, non-list multi-value
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,8 +21,6 @@ from . import payloads
 from .context import Request
 from .gateway_responses import GatewayError, Response
 from .lambda_functions import FunctionError, Throttled
-
-log = logging.getLogger("apigwc.gateway")
 
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 REST_RESULT_KEYS = frozenset(

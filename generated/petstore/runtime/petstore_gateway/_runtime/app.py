@@ -9,8 +9,8 @@ Not Found) -> resource policy (resource_policy.py) -> authorizer / API key gate 
 validation -> integration (Lambda proxy, HTTP proxy, MOCK, HTTP and Lambda custom; AWS service
 integrations answer as a misconfigured integration) -> CORS headers, compression, standard
 headers. Every gateway-generated error goes
-through the gateway responses. Routes' templates, mappings and validators are compiled once, in
-`Gateway.__init__`.
+through the gateway responses (`Gateway.error`, which logs one line for each 5xx it makes).
+Routes' templates, mappings and validators are compiled once, in `Gateway.__init__`.
 
 The selected stage is served at the root, like `sam local start-api`; with `all_stages` every
 stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (404 for HTTP APIs).
@@ -18,6 +18,8 @@ stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (40
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -35,6 +37,8 @@ from . import (
 )
 from .context import (
     HEADER_NAMES,
+    OVERSIZE,
+    SIZE_LIMIT,
     Request,
     context_values,
     request_values,
@@ -54,7 +58,11 @@ from .vtl import VtlRequest
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit (reference §1.1, step 1)
+MAX_BODY = payloads.MAX_PAYLOAD  # API Gateway's payload limit (reference §1.1, step 1)
+# A child of uvicorn's error logger: one line per gateway-made 5xx lands in the server's log.
+log = logging.getLogger("uvicorn.error.apigwc")
+# An integration URI in a log line: its query string may carry a key, so it is left out.
+_URI_QUERY = re.compile(r"\?\S*")
 REST_TIMEOUT_MS, HTTP_TIMEOUT_MS = 29000, 30000
 # A header the wire cannot carry (a mapped name from spec text, a value with a line break) is
 # dropped rather than breaking the connection.
@@ -154,15 +162,53 @@ class Gateway:
         if scope["type"] != "http":
             return
         request = _request(scope)
-        if request.header("transfer-encoding") or request.header("content-length") not in (
-            None,
-            "0",
-        ):
+        extensions = scope.get("extensions")
+        refusal = (
+            self.oversize(*extensions[OVERSIZE]) if extensions and OVERSIZE in extensions else None
+        )
+        if refusal is not None:
+            await _send(
+                send, refusal, request.method, standard_wire_headers(self.protocol, request)
+            )
+            return
+        length = request.header("content-length")
+        if request.header("transfer-encoding") or length not in (None, "0"):
             # A request without either header has no body (RFC 9112 §6.3): the usual GET is
             # answered without a round trip through the server's `receive`.
-            request.body = await _read_body(receive)
+            body = None if _declared_too_large(length) else await _read_body(receive, MAX_BODY)
+            if body is None:
+                response = self.too_large(request)
+                await _send(
+                    send, response, request.method, standard_wire_headers(self.protocol, request)
+                )
+                return
+            request.body = body
         response = await self.handle(request)
         await _send(send, response, request.method, standard_wire_headers(self.protocol, request))
+
+    def oversize(self, url: int, values: int, head: int) -> Response | None:
+        """A request over API Gateway's URL or header limits (measured by http_protocol.py).
+
+        The limits are documented (reference §1.1 step 1: URL 10240 characters, header values
+        10240 bytes for REST; request line and headers 10240 bytes for HTTP APIs), the answer
+        is not: 414 for a URL (as API Gateway answers a method ARN that is too long) and 431
+        for headers, each with a JSON message, refused before routing."""
+        limit = SIZE_LIMIT
+        if self.protocol == "REST" and url > limit:
+            status, message = 414, b'{"message":"Request URI too long"}'
+        elif (values if self.protocol == "REST" else head) > limit:
+            status, message = 431, b'{"message":"Request Header Fields Too Large"}'
+        else:
+            return None
+        return Response(status, [("Content-Type", "application/json")], message)
+
+    def too_large(self, request: Request) -> Response:
+        """A body over 10 MB, answered before it is read: a declared length over the limit is
+        refused without `100 Continue` (uvicorn sends that on the first `receive`), a chunked
+        body when its running total passes the limit. The server discards the rest of the body
+        (the connection is not closed under a client still sending, which would reset it and
+        could lose the answer)."""
+        return self.error(GatewayError("REQUEST_TOO_LARGE"), request, {}, None)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -212,12 +258,18 @@ class Gateway:
     async def _handle_stage(self, request: Request, stage: str) -> Response:
         if self.minimum_compression_size is not None and request.header("content-encoding"):
             try:  # with compression enabled API Gateway inflates request bodies (§6.2)
-                request.body = payloads.decompress_request(
-                    request.body, request.header("content-encoding")
+                # In a worker thread (zlib lets go of the GIL): up to 10 MB of output takes a
+                # noticeable time, which other requests do not wait for.
+                request.body = await asyncio.to_thread(
+                    payloads.decompress_request,
+                    request.body,
+                    request.header("content-encoding"),
+                    MAX_BODY,
                 )
             except payloads.PayloadError as error:
                 context = context_values(request, self.api, stage, None)
-                return self.error(GatewayError(error.response_type), request, context, None)
+                failure = GatewayError(error.response_type, reason=str(error))
+                return self.error(failure, request, context, None)
         too_large = len(request.body) > MAX_BODY
         match = None if too_large else self.router.match(request.method, request.path)
         route = match.route if match else None
@@ -238,9 +290,19 @@ class Gateway:
             if gate is not None:
                 raise gate
             self._validate(request, match)
-            response = self.integrate(request, match, context)
-            if not isinstance(response, Response):
-                response = await response
+            try:
+                response = self.integrate(request, match, context)
+                if not isinstance(response, Response):
+                    response = await response
+            except GatewayError:
+                raise
+            except Exception as error:
+                # A fault the integration code did not foresee still ends in a gateway response
+                # (API Gateway never drops the client): 500 Internal server error.
+                reason = f"unexpected {type(error).__name__} in the integration"
+                raise GatewayError("API_CONFIGURATION_ERROR", reason=reason) from error
+            if not 200 <= response.status <= 599:
+                raise _unsendable_status(response.status)
             if self.contract is not None:
                 response = self.contract.apply(
                     request, match.route, match.path_parameters, response
@@ -307,13 +369,18 @@ class Gateway:
     def error(
         self, error: GatewayError, request: Request, context: Mapping[str, Any], match: Match | None
     ) -> Response:
+        """The gateway response for `error`: every error the gateway makes passes here."""
         if self.protocol == "HTTP":
-            return gateway_responses.render_http(error)
-        values = request_values(request, match.path_parameters if match else {})
-        custom = self.api.get("gatewayResponses") or {}
-        return gateway_responses.render_rest(
-            error, custom, context, values, request.header("accept")
-        )
+            response = gateway_responses.render_http(error)
+        else:
+            values = request_values(request, match.path_parameters if match else {})
+            custom = self.api.get("gatewayResponses") or {}
+            response = gateway_responses.render_rest(
+                error, custom, context, values, request.header("accept")
+            )
+        if response.status >= 500:
+            _log_failure(error, request, match, response.status)
+        return response
 
     def integrate(
         self, request: Request, match: Match, context: Mapping[str, Any]
@@ -350,7 +417,7 @@ class Gateway:
             return self.custom(request, match, context, integration)
         # AWS service integrations, non-proxy HTTP/Lambda and anything the runtime cannot reach
         # answer as API Gateway answers a misconfigured integration.
-        raise GatewayError("API_CONFIGURATION_ERROR")
+        raise GatewayError("API_CONFIGURATION_ERROR", reason="integration the runtime cannot call")
 
     async def custom(
         self,
@@ -390,27 +457,24 @@ class Gateway:
         if name is None or not plan.post:
             # No local handler, or an integration method other than POST, which Lambda's
             # Invoke API refuses: API Gateway answers 500 (§1.8, recorded; `validate`: AGW414).
-            raise GatewayError("API_CONFIGURATION_ERROR")
+            reason = "no local handler for the function" if plan.post else "method is not POST"
+            raise GatewayError("API_CONFIGURATION_ERROR", reason=reason)
         version = plan.version
         event = self._event(request, match, context, version)
         try:
             result = await self.functions.invoke(name, event, plan.timeout_s)
         except (TimeoutError, FunctionError, Throttled) as error:
-            raise lambda_proxy.invocation_failure(
-                error, match.route, name, plan.timeout_s
-            ) from None
-        try:
-            if self.protocol == "HTTP":
-                return (
-                    lambda_proxy.http_v2_response(result)
-                    if version == "2.0"
-                    else lambda_proxy.http_v1_response(result)
-                )
-            response = lambda_proxy.rest_response(
-                result, request.header("accept"), self.binary_media_types
+            raise lambda_proxy.invocation_failure(error, name, plan.timeout_s) from None
+        # A malformed result raises a GatewayError whose reason Gateway.error logs.
+        if self.protocol == "HTTP":
+            return (
+                lambda_proxy.http_v2_response(result)
+                if version == "2.0"
+                else lambda_proxy.http_v1_response(result)
             )
-        except GatewayError as error:  # a malformed result: logged with its reason
-            raise lambda_proxy.logged(error, match.route, name) from None
+        response = lambda_proxy.rest_response(
+            result, request.header("accept"), self.binary_media_types
+        )
         response.headers.append(("X-Amzn-Trace-Id", request.trace_header()))
         return response
 
@@ -489,14 +553,69 @@ def _vtl_request(request: Request, match: Match) -> VtlRequest:
     )
 
 
-async def _read_body(receive: Receive) -> bytes:
+def _declared_too_large(length: str | None) -> bool:
+    """A `Content-Length` over the payload limit (the server has checked it is digits)."""
+    return length is not None and length.isdigit() and (len(length) > 9 or int(length) > MAX_BODY)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None as soon as more than `limit` bytes have come (the rest is
+    never read, so a chunked upload cannot make the server hold more than the limit)."""
     chunks = []
+    size = 0
     more = True
     while more:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)
+
+
+def _unsendable_status(status: int) -> GatewayError:
+    """An integration status HTTP cannot carry as a final answer (600 and above, below 200).
+
+    API Gateway answers an integration response it cannot pass on as an integration failure:
+    a Lambda response over Lambda's payload limit is recorded as `INTEGRATION_FAILURE`, 502
+    `Internal server error` (issue DataBiosphere/azul#8258, execution log). The same answer
+    here, rather than a dropped connection."""
+    return GatewayError(
+        "INTEGRATION_FAILURE",
+        "Internal server error",
+        status=502,
+        reason=f"integration answered status {status}, which HTTP cannot carry",
+    )
+
+
+def _log_failure(error: GatewayError, request: Request, match: Match | None, status: int) -> None:
+    """One line for a gateway-made 5xx: route, integration, reason. Only names the spec gave
+    (no header, body or query value, so no key or token of the request reaches the log)."""
+    route = match.route if match else {}
+    integration = route.get("integration") or {}
+    target = integration.get("function") or _URI_QUERY.sub("", str(integration.get("uri") or ""))
+    log.error(
+        "%s %s %s: route %s, integration %s %s: %s",
+        status,
+        error.response_type,
+        request.request_id,
+        route.get("routeKey") or f"{request.method} {request.path}",
+        integration.get("type") or "-",
+        target or "-",
+        error.reason or _cause(error),
+    )
+
+
+def _cause(error: BaseException) -> str:
+    """The reason behind a GatewayError raised without one: the exception it replaced (its
+    type and first line, without URLs' query strings), else "no reason given"."""
+    cause = error.__cause__ or error.__context__
+    if cause is None:
+        return "no reason given"
+    text = _URI_QUERY.sub("", str(cause).splitlines()[0] if str(cause) else "")[:200]
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
 
 
 def _request(scope: Scope, body: bytes = b"") -> Request:
@@ -535,7 +654,7 @@ async def _send(
         if name and ((v.isascii() and v.isprintable()) or not _BAD_VALUE.search(v)):
             headers.append((name, v.encode("latin-1", "replace")))
     headers.extend(standard)
-    headers.append((b"content-length", str(len(response.body)).encode()))
+    headers.append((b"Content-Length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

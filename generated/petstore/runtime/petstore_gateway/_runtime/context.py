@@ -21,6 +21,13 @@ from .stage_variables import canary_variables, is_canary
 # The ASGI scope extension holding the request's header names as the client wrote them, when
 # the server keeps them (http_protocol.py); ASGI itself lower-cases them.
 HEADER_NAMES = "apigwc.header_names"
+# The scope extension the server sets on a request over API Gateway's size limits: (URL length,
+# header values' bytes, request line and headers' bytes); absent on every other request.
+OVERSIZE = "apigwc.oversize"
+# API Gateway's request size limits (reference §1.1 step 1, §1.10): a URL of 10240 characters
+# (regional endpoints), 10240 bytes of header values (REST), 10240 bytes of request line and
+# headers (HTTP APIs).
+SIZE_LIMIT = 10240
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

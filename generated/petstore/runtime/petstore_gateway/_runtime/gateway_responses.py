@@ -130,6 +130,8 @@ class GatewayError(Exception):
     message: str | None = None  # overrides the type's default message
     validation_error: str = ""
     status: int | None = None  # the status when not customized (a Lambda proxy failure is 502)
+    # Why the gateway answers so, for the server log of a 5xx (never shown to the client).
+    reason: str = ""
 
     def default_message(self) -> str | None:
         return self.message if self.message is not None else RESPONSE_TYPES[self.response_type][1]

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 from yarl import URL
 
+from . import payloads
 from .context import Request
 from .gateway_responses import GatewayError, Response
 from .mapping import (
@@ -361,10 +362,10 @@ async def send(
             allow_redirects=False,
             ssl=ssl,
         ) as upstream:
-            content = await upstream.read()
+            content = await _read_limited(upstream)
             return Response(upstream.status, list(upstream.headers.items()), content)
     except TimeoutError:
-        raise GatewayError("INTEGRATION_TIMEOUT") from None
+        raise GatewayError("INTEGRATION_TIMEOUT", reason=f"no answer in {timeout_s:g} s") from None
     except (aiohttp.ClientError, ValueError, OSError):
         raise GatewayError("INTEGRATION_FAILURE") from None
 
@@ -375,12 +376,40 @@ def _endpoint(url: str) -> URL:
     address, which API Gateway answers 500 API_CONFIGURATION_ERROR `Internal server error`
     (reference §4.2), not a network error."""
     if not url.startswith(("http://", "https://")):
-        raise GatewayError("API_CONFIGURATION_ERROR")
+        # e.g. a URI the build could not resolve (an `Fn::GetAtt` of another stack)
+        raise GatewayError("API_CONFIGURATION_ERROR", reason="integration URI is not http(s)")
     try:
         endpoint = URL(url, encoded=True)
         valid = bool(endpoint.host) and endpoint.port is not None  # a bad port raises here
     except ValueError:
         valid = False
     if not valid:
-        raise GatewayError("API_CONFIGURATION_ERROR")
+        reason = "integration URI has no host or a bad port (an undefined stage variable?)"
+        raise GatewayError("API_CONFIGURATION_ERROR", reason=reason)
     return endpoint
+
+
+async def _read_limited(upstream: aiohttp.ClientResponse) -> bytes:
+    """The upstream body, read no further than API Gateway's 10 MB payload limit.
+
+    An integration response over the limit fails as API Gateway fails one (a Lambda response
+    over its limit is recorded as INTEGRATION_FAILURE, 502 `Internal server error`:
+    DataBiosphere/azul#8258), without holding more than the limit in memory."""
+    limit = payloads.MAX_PAYLOAD
+    declared = upstream.content_length
+    if declared is None or declared <= limit:
+        chunks = []
+        size = 0
+        async for chunk in upstream.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                break
+            chunks.append(chunk)
+        else:
+            return b"".join(chunks)
+    raise GatewayError(
+        "INTEGRATION_FAILURE",
+        "Internal server error",
+        status=502,
+        reason=f"integration response body exceeds {limit} bytes",
+    )

@@ -179,9 +179,9 @@ async def invoke_lambda(
     try:
         result = await functions.invoke(name, event, timeout_s)
     except TimeoutError:
-        raise lambda_proxy.logged(lambda_proxy.timed_out(timeout_s), context or {}, name) from None
+        raise lambda_proxy.timed_out(timeout_s) from None
     except Throttled:
-        raise lambda_proxy.logged(lambda_proxy.throttled(name), context or {}, name) from None
+        raise lambda_proxy.throttled(name) from None
     except FunctionError as error:
         # Lambda's error document, keys in its order ([AWS-REC] §1.7); the request id is the
         # invocation's, not API Gateway's.

@@ -3,7 +3,7 @@
 Flows in: a matched request, its `$context` values and the route's integration config. Flows
 out: a `Response` built from the handler's result, or a `GatewayError` (502 for a function error
 or a malformed result, 504 past the integration timeout, 500 when Lambda refuses the invocation),
-each failure logged as one line (route, function, reason) on the `apigwc.gateway` logger.
+each failure carrying the reason that `Gateway.error` logs with the route and the function.
 
 Events follow reference §2.1 (REST, payload 1.0), §2.4 (HTTP API 1.0) and §2.3 (HTTP API 2.0);
 results are validated as §2.2 (REST: unknown keys, non-integer status, non-list multi-value
@@ -14,17 +14,13 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from . import payloads
 from .context import Request
 from .gateway_responses import GatewayError, Response
 from .lambda_functions import FunctionError, Throttled
-
-log = logging.getLogger("apigwc.gateway")
 
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 REST_RESULT_KEYS = frozenset(
@@ -233,16 +229,9 @@ def _status(raw: Any) -> int:
     return status
 
 
-@dataclass(frozen=True)
-class ProxyFailure(GatewayError):
-    """A Lambda proxy failure, with the reason the gateway logs (never shown to the client)."""
-
-    reason: str = ""
-
-
 def _malformed(reason: str) -> GatewayError:
     """502 `{"message": "Internal server error"}`: Malformed Lambda proxy response (§2.2)."""
-    return ProxyFailure(
+    return GatewayError(
         "INTEGRATION_FAILURE",
         "Internal server error",
         status=502,
@@ -250,10 +239,9 @@ def _malformed(reason: str) -> GatewayError:
     )
 
 
-def invocation_failure(
-    error: Exception, route: Mapping[str, Any], function: str, timeout_s: float
-) -> GatewayError:
-    """The gateway's answer to an invocation that gave no result, logged. Lambda's own
+def invocation_failure(error: Exception, function: str, timeout_s: float) -> GatewayError:
+    """The gateway's answer to an invocation that gave no result, with the reason
+    `Gateway.error` logs. Lambda's own
     documentation (services-apigateway-errors): "If the Lambda API rejects the invocation
     request, API Gateway returns a 500 error code. If the function runs but returns an error,
     or returns a response in the wrong format, API Gateway returns a 502", both with the body
@@ -261,23 +249,30 @@ def invocation_failure(
     if isinstance(error, Throttled):
         failure = throttled(function)
     elif isinstance(error, FunctionError):
-        failure = ProxyFailure(
+        failure = GatewayError(
             "INTEGRATION_FAILURE",
             "Internal server error",
             status=502,
-            reason="Lambda execution failed due to customer function error: "
-            f"{error.error_type}: {error.error_message[:200]}",
+            reason="Lambda execution failed due to customer function error: " + _error_text(error),
         )
     else:
         failure = timed_out(timeout_s)
-    logged(failure, route, function)
     return failure
 
 
-def throttled(function: str) -> ProxyFailure:
+def _error_text(error: FunctionError) -> str:
+    """The error's type, and its message when Lambda wrote it (`Sandbox.Timedout`,
+    `Runtime.ExitError`, `Function.ResponseSizeTooLarge`): a handler's own message is its text,
+    which may hold anything, so it stays out of the gateway's log."""
+    if error.error_type.startswith(("Sandbox.", "Runtime.", "Function.")):
+        return f"{error.error_type}: {error.error_message[:200]}"
+    return error.error_type
+
+
+def throttled(function: str) -> GatewayError:
     """500 `{"message": "Internal server error"}`: Lambda refused the invocation
     (`TooManyRequestsException`; AWS Knowledge Center, api-gateway-internal-server-error)."""
-    return ProxyFailure(
+    return GatewayError(
         "INTEGRATION_FAILURE",
         "Internal server error",
         status=500,
@@ -285,19 +280,11 @@ def throttled(function: str) -> ProxyFailure:
     )
 
 
-def timed_out(timeout_s: float) -> ProxyFailure:
-    return ProxyFailure(
+def timed_out(timeout_s: float) -> GatewayError:
+    return GatewayError(
         "INTEGRATION_TIMEOUT",
         reason=f"Execution failed due to a timeout error ({timeout_s * 1000:.0f} ms)",
     )
-
-
-def logged(error: GatewayError, route: Mapping[str, Any], integration: str) -> GatewayError:
-    """Log a Lambda integration failure as one line: route, integration, reason."""
-    reason = getattr(error, "reason", "") or str(error.default_message())
-    name = route.get("routeKey") or f"{route.get('httpMethod')} {route.get('resourcePath')}"
-    log.error("%s: Lambda integration %s failed: %s", name, integration, reason)
-    return error
 
 
 def _merge_headers(result: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
@@ -352,7 +339,7 @@ def _decoded_body(result: Mapping[str, Any], decode: bool) -> bytes:
         try:
             return base64.b64decode(body, validate=True)
         except ValueError:
-            raise ProxyFailure(
+            raise GatewayError(
                 "API_CONFIGURATION_ERROR", reason="body is not valid base64"
             ) from None
     return body.encode()

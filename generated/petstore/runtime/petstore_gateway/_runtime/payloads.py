@@ -21,6 +21,10 @@ CONVERT_TO_BINARY: Final = "CONVERT_TO_BINARY"
 CONVERT_TO_TEXT: Final = "CONVERT_TO_TEXT"
 DEFAULT_MEDIA_TYPE: Final = "application/json"
 SUPPORTED_CODINGS: Final = ("gzip", "deflate")
+# API Gateway's payload limit, for request bodies and integration responses (reference §1.1).
+MAX_PAYLOAD: Final = 10 * 1024 * 1024
+# Output per inflate step: a compressed body is never inflated further than the limit plus this.
+_INFLATE_CHUNK: Final = 256 * 1024
 
 
 class PayloadError(Exception):
@@ -280,25 +284,51 @@ def compress(body: bytes, coding: str) -> bytes:
     raise ValueError(f"unsupported coding {coding}")
 
 
-def decompress_request(body: bytes, content_encoding: str | None) -> bytes:
+def decompress_request(
+    body: bytes, content_encoding: str | None, limit: int = MAX_PAYLOAD
+) -> bytes:
     """Request decompression when compression is enabled (§6.2): `gzip`, `deflate`, `identity`;
-    anything else or corrupt data ⇒ 415 Unsupported Media Type."""
+    anything else or corrupt data ⇒ 415 Unsupported Media Type. Inflation stops as soon as the
+    output passes `limit` ⇒ 413 REQUEST_TOO_LARGE (API Gateway's payload limit applies to the
+    body it hands on), so a small compressed body cannot grow without bound."""
     coding = (content_encoding or "identity").strip().lower()
     try:
         if coding == "identity":
             return body
         if coding == "gzip":
-            return gzip.decompress(body)
+            return _inflate_bounded(body, 16 + zlib.MAX_WBITS, limit)
         if coding == "deflate":
-            return _inflate(body)
-    except (OSError, EOFError, zlib.error) as error:
+            # Clients send either the zlib format (RFC 1950, what "deflate" means) or raw
+            # RFC 1951.
+            try:
+                return _inflate_bounded(body, zlib.MAX_WBITS, limit)
+            except zlib.error:
+                return _inflate_bounded(body, -zlib.MAX_WBITS, limit)
+    except (EOFError, zlib.error) as error:
         raise unsupported_media_type(f"cannot decode {coding} body: {error}") from error
     raise unsupported_media_type(f"unsupported Content-Encoding {coding}")
 
 
-def _inflate(body: bytes) -> bytes:
-    # Clients send either the zlib format (RFC 1950, what "deflate" means) or raw RFC 1951.
-    try:
-        return zlib.decompress(body)
-    except zlib.error:
-        return zlib.decompress(body, -zlib.MAX_WBITS)
+def _inflate_bounded(body: bytes, wbits: int, limit: int) -> bytes:
+    """Inflate in steps of at most `_INFLATE_CHUNK` output bytes; gzip may hold several members
+    (as `gzip.decompress` reads them). Raises PayloadError past `limit`, zlib.error or EOFError
+    for corrupt or truncated data."""
+    out = bytearray()
+    data = body
+    while True:
+        inflater = zlib.decompressobj(wbits)
+        pending = data
+        # At the end of a member zlib keeps the rest in `unused_data` (and `unconsumed_tail`).
+        while not inflater.eof:
+            chunk = inflater.decompress(pending, _INFLATE_CHUNK)
+            out += chunk
+            if len(out) > limit:
+                raise PayloadError("REQUEST_TOO_LARGE", f"inflated body exceeds {limit} bytes")
+            pending = inflater.unconsumed_tail
+            if not pending and len(chunk) < _INFLATE_CHUNK:
+                break
+        if not inflater.eof:
+            raise EOFError("compressed data ended before the end-of-stream marker")
+        data = inflater.unused_data
+        if wbits <= zlib.MAX_WBITS or not data.strip(b"\x00"):
+            return bytes(out)
