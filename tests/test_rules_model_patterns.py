@@ -13,12 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apigwc.runtime.request_validation import (
-    PatternError,
-    check_body,
-    compile_models,
-    java_pattern,
-)
+from apigwc.runtime.java_regex import PatternError, java_pattern
+from apigwc.runtime.request_validation import check_body, compile_models
 
 from tests.rules_cases import HEAD, MOCK, OK, diagnostics, findings
 from tests.runtime_server import build_spec, serve_spec

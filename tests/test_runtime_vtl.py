@@ -163,6 +163,19 @@ CASES = [
     ("string-methods", "$input.path('$.s').toUpperCase() $input.path('$.s').length()", "IT'S 4"),
     ("string-replaceall-groups", "$input.params('q').replaceAll('(s)', '[$1]')", "[s]"),
     ("string-split", "#set($s = 'a,b,,')#foreach($p in $s.split(','))<$p>#end", "<a><b>"),
+    # Java's regex dialect, as API Gateway's Velocity reads it: `-` after `\w` in a class is
+    # literal (an error in Python), `\p{Alpha}` is ASCII letters, `\z` ends the input.
+    (
+        "string-matches-java-class",
+        "#foreach($s in ['a-b_c', 'a-b!'])$s.matches('[\\w-_]+') #end",
+        "true false ",
+    ),
+    (
+        "string-matches-posix-class",
+        "#foreach($s in ['Zoe', 'Zo\u00e9'])$s.matches('\\p{Alpha}+\\z') #end",
+        "true false ",
+    ),
+    ("string-replaceall-java-class", "#set($s = 'a-b.c')$s.replaceAll('[\\w-]', 'x')", "xxx.x"),
     ("interpolated-string", "#set($x = \"id-$input.params('id')\")$x", "id-7"),
     ("macro", "#macro(greet $who)hi $who#end#greet('you')", "hi you"),
     # Issue 10 point 15: answers AWS recorded

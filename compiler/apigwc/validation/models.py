@@ -403,7 +403,7 @@ def _check_definition(node: dict[str, Json], at: Origin | None, where: str, repo
 
 def _check_patterns(node: dict[str, Json], at: Origin | None, where: str, report: Report) -> None:
     """Every `pattern` and `patternProperties` key must compile as the built gateway compiles it."""
-    from apigwc.runtime.request_validation import PatternError, java_pattern
+    from apigwc.runtime.java_regex import PatternError, java_pattern
 
     places: list[tuple[str, Origin | None, bool]] = []
     if isinstance(node.get("pattern"), str):
