@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final
 
+from .java_regex import java_pattern
 from .render_budget import MAX_TEXT_CHARS, BudgetExceeded, bounded_text
 
 FOREACH_LIMIT: Final = 1000
@@ -187,9 +188,16 @@ def to_vtl(value: Any) -> Any:
 
 
 def _java_regex(pattern: Any) -> Any:
-    # Java and Python regex agree on the subset templates use; `\Q..\E` and possessive forms do not
-    # occur in API Gateway examples.
-    return pattern
+    """A template's regex argument read as Java reads it (API Gateway runs Velocity on Java):
+    `[\\w-_]`, `\\p{Alpha}`, `\\z`, named groups, `\\Q…\\E`. A pattern that cannot be
+    translated raises `PatternError`, which fails the render (500), as Java's own
+    `PatternSyntaxException` fails API Gateway's."""
+    return _translated(pattern) if isinstance(pattern, str) else pattern
+
+
+@functools.lru_cache(maxsize=256)
+def _translated(pattern: str) -> str:
+    return java_pattern(pattern)
 
 
 def _java_replacement(replacement: str) -> Callable[[re.Match[str]], str]:
