@@ -12,7 +12,7 @@ from apigwc.loader import load_text
 from apigwc.lowering import lower
 from apigwc.pipeline import compile_spec
 
-from tests.corpus import Row, spec_rows, wrap_fragment
+from tests.corpus import REFUSED_PRESUMPTIONS, Row, spec_rows, wrap_fragment
 
 # The recorded cause of each invalid verdict, as the diagnostic must name it.
 INVALID_CAUSES = {
@@ -20,6 +20,7 @@ INVALID_CAUSES = {
     "specs/localstack/invalid/bad-yaml-string.yaml": ("AGW103", "YAML syntax error"),
     "specs/moto/test_api_invalid.json": ("AGW124", "'paths' is a required property"),
     "specs/moto/test_api_invalid_version.json": ("AGW120", "only OpenAPI 3.x.x"),
+    **{path: (code, cause) for path, (code, cause, _) in REFUSED_PRESUMPTIONS.items()},
 }
 # Valid only with failonwarnings=false: a warning, never an error.
 WARN_ONLY = {"specs/moto/httpapi_reimport_missing_model_ref.json": "AGW125"}

@@ -328,7 +328,7 @@ CASES = [
             f"{HTTP_GET}, requestParameters: {{integration.request.querystring.q: method.request.querystring.q}}, {DEFAULT}"
         ),
         "AGW418",
-        W,
+        E,
     ),
     Case(
         "multivalue-undeclared",
@@ -336,13 +336,13 @@ CASES = [
             f"{HTTP_GET}, requestParameters: {{integration.request.querystring.q: method.request.multivaluequerystring.q}}, {DEFAULT}"
         ),
         "AGW418",
-        W,
+        E,
     ),
     Case(
         "cache-key-undeclared",
         _rest(f"{HTTP_GET}, cacheKeyParameters: [method.request.querystring.page], {DEFAULT}"),
         "AGW418",
-        W,
+        E,
     ),
     Case(
         "cache-key-declared",

@@ -80,7 +80,7 @@ CODES = (
     Code(
         "AGW418",
         "undeclared-method-parameter",
-        W,
+        E,
         "{where} reads {source}, which is not a parameter of {route}",
         "declare it in the operation's parameters (in: {location}, name: {name})",
         "A mapping or cache key may read only declared method request parameters: API Gateway "
@@ -88,8 +88,7 @@ CODES = (
         "(Testlio/lambda-tools#56); PutIntegration answers BadRequestException 'Invalid mapping "
         "expression specified: Validation Result: warnings : [], errors : [Invalid mapping "
         "expression parameter specified: method.request.querystring.X]' (reported by several "
-        "projects calling AWS). That evidence says error; it stays a warning only because a "
-        "corpus fixture presumed valid (moto's test_api_integration.yaml, no AWS verdict) does it. "
+        "projects calling AWS): an error, at import as at PutIntegration. "
         "Path variables of the resource path count as declared, as the importer creates them.",
         bad=_op(
             "{"
@@ -128,7 +127,7 @@ CODES = (
     Code(
         "AGW420",
         "undeclared-response-header",
-        W,
+        E,
         "the integration response maps {header!r}, which response {status} of {route} does not declare",
         "declare the header under responses.{status}.headers",
         "API Gateway answers 'Invalid mapping expression parameter specified: method.response.header.X' "
@@ -136,8 +135,7 @@ CODES = (
         "PutIntegrationResponse's BadRequestException 'Invalid mapping expression specified: "
         "Validation Result: warnings : [], errors : [Invalid mapping expression parameter "
         "specified: method.response.header.Access-Control-Allow-Origin]' reported by several "
-        "projects calling AWS). That evidence says error; it stays a warning only because a "
-        "corpus fixture presumed valid (moto's test_api_integration.yaml, no AWS verdict) does it.",
+        "projects calling AWS): an error, at import as at PutIntegrationResponse.",
         bad=_op(
             "{"
             + _MOCK
