@@ -37,7 +37,8 @@ LIMIT = 10 * 1024 * 1024
 
 class _Backend(http.server.BaseHTTPRequestHandler):
     """/hello answers with a mixed-case header; /big a body over 10 MB (with Content-Length),
-    /big-chunked one without; /status600 a status HTTP has no class for."""
+    /big-chunked one without; /status600 a status HTTP has no class for; /headers the request's
+    headers as JSON."""
 
     protocol_version = "HTTP/1.1"
 
@@ -53,6 +54,9 @@ class _Backend(http.server.BaseHTTPRequestHandler):
             self._raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
             self._stream(LIMIT + 64 * 1024, chunked=True)
             self._raw(b"0\r\n\r\n")
+        elif self.path == "/headers":
+            body = json.dumps({"headers": dict(self.headers.items())}).encode()
+            self._raw(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
         elif self.path == "/status600":
             self._raw(b"HTTP/1.1 600 Beyond\r\nContent-Length: 2\r\n\r\nno")
         else:
@@ -197,7 +201,10 @@ def test_a_client_x_forwarded_for_is_not_believed(gw: Server) -> None:
     event = json.loads(gw.fetch("GET", "/echo", spoofed).body)["event"]
     assert event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
     # API Gateway adds the peer to what the client sent; it never takes the client's word.
-    assert event["multiValueHeaders"]["X-Forwarded-For"][-1] == "127.0.0.1"
+    assert event["multiValueHeaders"]["X-Forwarded-For"] == ["203.0.113.7, 127.0.0.1"]
+    assert event["headers"]["X-Forwarded-For"] == "203.0.113.7, 127.0.0.1"
+    backend = json.loads(gw.fetch("GET", "/backend/headers", spoofed).body)
+    assert backend["headers"]["X-Forwarded-For"] == "203.0.113.7, 127.0.0.1"
 
 
 def test_trusted_proxies_are_believed_when_named(built: tuple[Path, str], tmp_path: Path) -> None:
@@ -206,6 +213,7 @@ def test_trusted_proxies_are_believed_when_named(built: tuple[Path, str], tmp_pa
         assert server.fetch("GET", "/guarded", spoofed).status == 200
         event = json.loads(server.fetch("GET", "/echo", spoofed).body)["event"]
         assert event["requestContext"]["identity"]["sourceIp"] == "203.0.113.7"
+        assert event["headers"]["X-Forwarded-For"] == "203.0.113.7"  # the proxy's chain, as is
 
 
 def test_serve_and_the_package_take_the_trusted_proxies_option() -> None:

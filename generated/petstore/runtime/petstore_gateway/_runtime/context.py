@@ -160,6 +160,15 @@ class Request:
             self._trace = self.header("x-amzn-trace-id") or trace_id(self.epoch)
         return self._trace
 
+    def forwarded_for(self) -> str:
+        """`X-Forwarded-For` as the gateway passes it on: what the client sent, never believed,
+        with the caller's address appended, as API Gateway appends it. A chain that already ends
+        with the caller (a proxy named with `--trusted-proxies` put it there) is not extended."""
+        chain = [v for k, v in self.headers if k == "x-forwarded-for"]
+        if not chain or chain[-1].rsplit(",", 1)[-1].strip() != self.source_ip:
+            chain.append(self.source_ip)
+        return ", ".join(chain)
+
     def header(self, name: str) -> str | None:
         """The last value of a header (case-insensitive), as API Gateway's single-value maps."""
         if self._last_values is None:

@@ -191,7 +191,9 @@ def _forward_headers(
     headers = [
         (k, v)
         for k, v in request.headers
-        if k not in dropped and not (rest and k == "authorization" and v.startswith(_SIGV4))
+        if k not in dropped
+        and k != "x-forwarded-for"  # passed on with the caller appended (forwarded_headers)
+        and not (rest and k == "authorization" and v.startswith(_SIGV4))
     ]
     if rest:
         if request.header("x-amzn-trace-id") is None:
@@ -208,7 +210,7 @@ def forwarded_headers(request: Request) -> list[tuple[str, str]]:
     """`X-Forwarded-For`, `-Port`, `-Proto`: what every REST HTTP backend is told of the
     client ([AWS-REC] test_http_integration_with_lambda, HTTP and HTTP_PROXY)."""
     return [
-        ("X-Forwarded-For", request.source_ip),
+        ("X-Forwarded-For", request.forwarded_for()),
         ("X-Forwarded-Port", str(request.server_port)),
         ("X-Forwarded-Proto", request.scheme),
     ]
@@ -302,8 +304,10 @@ def _http_api_target(
     )
     if query:
         url += ("&" if "?" in url else "?") + query
-    headers = [(k, v) for k, vs in message.headers.items() for v in vs]
-    headers += [("X-Forwarded-For", request.source_ip), ("X-Forwarded-Proto", request.scheme)]
+    headers = [
+        (k, v) for k, vs in message.headers.items() if k.lower() != "x-forwarded-for" for v in vs
+    ]
+    headers += [("X-Forwarded-For", request.forwarded_for()), ("X-Forwarded-Proto", request.scheme)]
     return url, headers
 
 

@@ -60,7 +60,7 @@ def _header_maps(
     multi: dict[str, list[str]] = {}
     sent = request.sent_names()
     for index, (name, value) in enumerate(request.headers):
-        if name in NOT_IN_EVENT:
+        if name in NOT_IN_EVENT or name == "x-forwarded-for":  # one value, the caller appended
             continue
         if name == "authorization":
             key = "Authorization"
@@ -76,7 +76,7 @@ def _header_maps(
     )
     for key, value in (
         *added,
-        ("X-Forwarded-For", request.source_ip),
+        ("X-Forwarded-For", request.forwarded_for()),
         ("X-Forwarded-Port", str(request.server_port)),
         ("X-Forwarded-Proto", request.scheme),
     ):
@@ -146,9 +146,9 @@ def http_event(
         () if request.header("x-amzn-trace-id") else (("x-amzn-trace-id", request.trace_header()),)
     )
     for key, value in (
-        *request.headers,
+        *(h for h in request.headers if h[0] != "x-forwarded-for"),
         *added,
-        ("x-forwarded-for", request.source_ip),
+        ("x-forwarded-for", request.forwarded_for()),
         ("x-forwarded-port", str(request.server_port)),
         ("x-forwarded-proto", request.scheme),
     ):
