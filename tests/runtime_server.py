@@ -198,9 +198,11 @@ class _Echo(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def upstream() -> Iterator[int]:
-    """A real HTTP server on 127.0.0.1 answering with what it received."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+def upstream(
+    handler: type[http.server.BaseHTTPRequestHandler] | None = None,
+) -> Iterator[int]:
+    """A real HTTP server on 127.0.0.1 answering with what it received (or as `handler` does)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler or _Echo)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -27,7 +27,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime_server import Reply, build_spec, fetch, free_port, wait_for_port, write_spec
+from tests.runtime_server import (
+    Reply,
+    build_spec,
+    fetch,
+    free_port,
+    upstream,
+    wait_for_port,
+    write_spec,
+)
 
 MISSING_TOKEN = b'{"message":"Missing Authentication Token"}'
 TOO_LARGE = b'{"message":"HTTP content length exceeded 10485760 bytes"}'
@@ -141,16 +149,8 @@ def _body(response: bytes) -> bytes:
     return response.split(b"\r\n\r\n", 1)[1]
 
 
-@contextlib.contextmanager
-def _backend() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Backend)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+def _backend() -> contextlib.AbstractContextManager[int]:
+    return upstream(_Backend)
 
 
 @contextlib.contextmanager
