@@ -31,10 +31,36 @@ from apigwc.pipeline import compile_spec
 SPECS = Path(__file__).resolve().parent / "runtime_specs"
 
 
+# Ports are handed out before the server that takes them binds, sometimes several at once (the
+# corpus batches). Drawn from the kernel's ephemeral range, two xdist workers could be handed the
+# same port in that window, or an outgoing connection could take it, and a test would then talk
+# to another test's gateway. So each worker draws from its own range below the ephemeral ports,
+# and a process never hands out a port twice until its range is used up.
+_PORTS_PER_WORKER = 2000
+_handed: set[int] = set()
+
+
+def _port_range() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    start = 20000 + _PORTS_PER_WORKER * (index % 6)
+    return range(start, start + _PORTS_PER_WORKER)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    for _ in range(2):  # a second pass after the range is used up: old servers are gone
+        for port in _port_range():
+            if port in _handed:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed.add(port)
+            return port
+        _handed.clear()
+    raise RuntimeError("no free port in this worker's range")
 
 
 @dataclass
