@@ -10,6 +10,10 @@ and is loaded by `wrk` (Debian package; `make deps` installs it) in the same inv
     MOCK route         GET /mock?x=1 of a generated gateway (MOCK integration, request validator
                        on a required query parameter, Velocity response template, gateway
                        responses table)
+    MOCK + access log  the same MOCK route on a second copy of the gateway with its own access
+                       log on (APIGWC_ACCESS_LOG=1, as `apigwc serve` runs it by default: the
+                       CLF line, written to a file by the log's writer thread); compared with
+                       the MOCK route without it
     Lambda proxy       GET /lambda (AWS_PROXY, in-process handler returning fixed JSON)
     Connexion          GET /mock?x=1 of a Connexion 3 AsyncApp with the same route, the required
                        query parameter validated (strict validation), answering the same JSON;
@@ -150,9 +154,11 @@ def uvicorn(
     pythonpath: Path,
     python: str = sys.executable,
     http: str = "httptools",
+    log: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """`http` is uvicorn's protocol: the generated gateway runs with its own httptools subclass
-    (header casing kept, as `python -m <pkg>` runs it), the others with httptools itself."""
+    (header casing kept, as `python -m <pkg>` runs it), the others with httptools itself.
+    With `log`, the gateway writes its access log and the server's stderr goes to that file."""
     command = [python, "-m", "uvicorn", app, "--port", str(port), "--workers", "1"]
     command += [
         "--no-access-log",
@@ -164,7 +170,12 @@ def uvicorn(
         "uvloop",
     ]
     env = dict(os.environ, PYTHONPATH=str(pythonpath), APIGWC_STAGE="", APIGWC_ALL_STAGES="")
-    process = subprocess.Popen(command, env=env)
+    env["APIGWC_ACCESS_LOG"] = "1" if log else ""
+    if log is None:
+        process = subprocess.Popen(command, env=env)
+    else:
+        with log.open("wb") as err:
+            process = subprocess.Popen(command, env=env, stderr=err)
     wait(port)
     return process
 
@@ -202,7 +213,7 @@ def main() -> None:
         (tmp / "bare" / "bare_app.py").write_text(BARE_APP)
         (tmp / "handlers").mkdir()
         (tmp / "handlers" / "fixed.py").write_text(HANDLER)
-        bare_port, gw_port, cx_port = free_port(), free_port(), None
+        bare_port, gw_port, cx_port, log_port = free_port(), free_port(), None, free_port()
         (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", str(bare_port)))
         package = build_spec(tmp / "bench.yaml", tmp / "out")
         servers = [
@@ -212,6 +223,13 @@ def main() -> None:
                 gw_port,
                 tmp / "out" / "runtime",
                 http=f"{package}._runtime.http_protocol:HeaderCasingHttpToolsProtocol",
+            ),
+            uvicorn(
+                f"{package}.app:app",
+                log_port,
+                tmp / "out" / "runtime",
+                http=f"{package}._runtime.http_protocol:HeaderCasingHttpToolsProtocol",
+                log=tmp / "access.log",
             ),
         ]
         if not args.no_connexion:
@@ -224,15 +242,18 @@ def main() -> None:
             interpreter = str(peers_python())
             servers.append(uvicorn("connexion_app:app", cx_port, tmp / "connexion", interpreter))
         try:
-            report(args, bare_port, gw_port, cx_port)
+            report(args, bare_port, gw_port, cx_port, log_port)
         finally:
             for server in servers:
                 server.terminate()
                 server.wait(timeout=10)
 
 
-def report(args: argparse.Namespace, bare_port: int, gw_port: int, cx_port: int | None) -> None:
+def report(
+    args: argparse.Namespace, bare_port: int, gw_port: int, cx_port: int | None, log_port: int
+) -> None:
     targets = {"bare": (bare_port, "/"), "mock": (gw_port, "/mock?x=1")}
+    targets["mock_log"] = (log_port, "/mock?x=1")
     targets["lambda"] = (gw_port, "/lambda")
     if cx_port is not None:
         targets["connexion"] = (cx_port, "/mock?x=1")
@@ -262,6 +283,8 @@ def report(args: argparse.Namespace, bare_port: int, gw_port: int, cx_port: int 
     rows = [
         ("MOCK route req/s", "mock", "bare", ">= 0.50 of bare ASGI"),
         ("Lambda proxy route req/s", "lambda", "bare", ">= 0.40 of bare ASGI"),
+        ("MOCK route, access log req/s", "mock_log", "mock", ">= 0.90 of no log"),
+        ("MOCK route, access log vs bare", "mock_log", "bare", ""),
     ]
     if cx_port is not None:
         rows.append(("MOCK route vs Connexion req/s", "mock", "connexion", ">= 3 x Connexion"))

@@ -180,6 +180,12 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     help="Comma-separated addresses or networks of proxies whose X-Forwarded-For is believed "
     "(default: none; the caller is the TCP peer, as in API Gateway).",
 )
+@click.option(
+    "--no-access-log",
+    is_flag=True,
+    help="Write no access log (default: one line per request on stderr, in the stage's "
+    "accessLog format, else API Gateway's CLF format).",
+)
 def serve(
     spec: str,
     host: str,
@@ -191,6 +197,7 @@ def serve(
     validate_responses: bool,
     allow_roots: tuple[str, ...],
     trusted_proxies: str,
+    no_access_log: bool,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn."""
     from pathlib import Path
@@ -199,7 +206,15 @@ def serve(
     from apigwc.serve import serve as run_server
 
     options = ServeOptions(
-        host, port, stage, all_stages, workers, validate_responses, trusted_proxies, allow_roots
+        host,
+        port,
+        stage,
+        all_stages,
+        workers,
+        validate_responses,
+        trusted_proxies,
+        allow_roots,
+        access_log=not no_access_log,
     )
     sys.exit(run_server(Path(spec), options, reload))
 

@@ -34,6 +34,7 @@ class ServeOptions:
     validate_responses: bool = False  # contract checking with openapi-core (a development aid)
     trusted_proxies: str = ""  # proxies whose X-Forwarded-For is believed; none by default
     allow_roots: tuple[str, ...] = ()  # folders beside the spec's own that it may read from
+    access_log: bool = True  # the gateway's access log on stderr (runtime/access_log.py)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command.append("--all-stages")
     if options.validate_responses:
         command.append("--validate-responses")
+    if not options.access_log:
+        command.append("--no-access-log")
     if options.trusted_proxies:
         command += ["--trusted-proxies", options.trusted_proxies]
     env = dict(os.environ)

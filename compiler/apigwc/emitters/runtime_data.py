@@ -123,13 +123,16 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
 
 
 def _stage(api: Api, name: str) -> dict[str, Any]:
-    """A stage's variables and, when it has one, its canary (`percentTraffic`,
+    """A stage's variables, its access log format when it has one, and its canary (`percentTraffic`,
     `stageVariableOverrides`), which the runtime applies per request (reference §8.2: canary
     releases are a REST API feature)."""
     stage = api.deployment.stages.get(name)
     if stage is None:
         return {"variables": {}}
     data: dict[str, Any] = {"variables": dict(stage.variables)}
+    if stage.access_log is not None and isinstance(stage.access_log.format, str):
+        # The gateway's access log writes this format (runtime/access_log.py).
+        data["accessLogFormat"] = stage.access_log.format
     if stage.canary is not None and api.protocol is Protocol.REST:
         data["canary"] = {
             "percentTraffic": float(stage.canary.percent_traffic),

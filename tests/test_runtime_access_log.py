@@ -1,0 +1,120 @@
+"""The gateway's own access log (runtime/access_log.py), through `apigwc serve` on 127.0.0.1:
+the default CLF line, a stage's `accessLog.format`, and `--no-access-log`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.runtime_server import Reply, fetch, free_port, wait_for_port
+
+SPEC = """\
+openapi: 3.0.1
+info: {title: Logged, version: "1.0"}
+paths:
+  /pets/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses: {default: {statusCode: "200", responseTemplates: {application/json: 'pet'}}}
+x-apigwc:
+  stages:
+    dev: {STAGE}
+"""
+JSON_FORMAT = '{"requestId":"$context.requestId","status":"$context.status"}'
+# The default line: API Gateway's CLF example format (access_log.DEFAULT_FORMAT).
+CLF = re.compile(
+    r'^(\S+) - - \[(\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000)\] "(\S+) (\S+) HTTP/1.1" '
+    r"(\d{3}) (\d+) ([0-9a-f-]{36}) (\S+=)$"
+)
+
+
+@contextmanager
+def served(tmp_path: Path, stage: str, *options: str) -> Iterator[tuple[int, Path]]:
+    """`apigwc serve` of SPEC; yields the port and the file the server's stderr goes to (read
+    it after the block: the server has exited and flushed its log by then)."""
+    spec = tmp_path / "api.yaml"
+    spec.write_text(SPEC.replace("{STAGE}", stage), encoding="utf-8")
+    port = free_port()
+    apigwc = Path(sys.executable).parent / "apigwc"
+    command = [str(apigwc), "serve", "api.yaml", "--port", str(port), *options]
+    log = tmp_path / "stderr.txt"
+    with log.open("wb") as err:
+        process = subprocess.Popen(command, cwd=tmp_path, stderr=err, env=dict(os.environ))
+        try:
+            wait_for_port(port, process)
+            yield port, log
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def _get(port: int, path: str) -> Reply:
+    headers = {"Authorization": "Bearer secret-token", "x-api-key": "secret-key"}
+    return fetch(port, "GET", path, headers)
+
+
+def test_default_line_once_per_request(tmp_path: Path) -> None:
+    with served(tmp_path, "{}") as (port, log):
+        replies = [_get(port, "/pets/1?token=secret-query"), _get(port, "/nowhere")]
+    text = log.read_text(encoding="utf-8")
+    lines = [found for line in text.splitlines() if (found := CLF.match(line))]
+    assert [(r.status, r.header("x-amzn-RequestId")) for r in replies] == [
+        (200, lines[0].group(7)),
+        (403, lines[1].group(7)),
+    ]
+    assert len(lines) == 2
+    assert lines[0].group(1) == "127.0.0.1"
+    assert lines[0].group(3, 4, 5, 6) == ("GET", "/pets/{id}", "200", "3")
+    assert lines[0].group(8) == replies[0].header("x-amz-apigw-id")
+    assert lines[1].group(4, 5) == ("-", "403")  # no route matched: no resource path
+    for secret in ("secret-token", "secret-key", "secret-query"):
+        assert secret not in text
+    assert '"GET /pets/1' not in text  # uvicorn's own access log is off
+
+
+def test_stage_format_written_exactly(tmp_path: Path) -> None:
+    stage = "{accessLog: {format: '" + JSON_FORMAT + "'}}"
+    with served(tmp_path, stage) as (port, log):
+        replies = [_get(port, "/pets/7"), _get(port, "/pets")]
+    entries = [
+        json.loads(line)
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if line.startswith('{"requestId"')
+    ]
+    assert entries == [
+        {"requestId": r.header("x-amzn-RequestId"), "status": str(r.status)} for r in replies
+    ]
+    assert [e["status"] for e in entries] == ["200", "403"]
+
+
+def test_no_access_log(tmp_path: Path) -> None:
+    with served(tmp_path, "{}", "--no-access-log") as (port, log):
+        reply = _get(port, "/pets/1")
+    assert reply.status == 200
+    text = log.read_text(encoding="utf-8")
+    assert str(reply.header("x-amzn-RequestId")) not in text
+    assert not [line for line in text.splitlines() if CLF.match(line)]
+
+
+def test_unknown_and_unset_variables_print_a_dash() -> None:
+    from apigwc.runtime.access_log import Entry, compile_format, render
+    from apigwc.runtime.context import Request
+
+    request = Request("GET", "/a", "k=v", [("host", "h.example.com")], b"", "10.0.0.1")
+    route = {"resourcePath": "/a", "resourceId": "abc123"}
+    entry = Entry(request, route, "dev", 204, 0, request.epoch, {"apiId": "x1"})
+    pieces = compile_format(
+        "$context.status $context.responseLength $context.integrationLatency "
+        "$context.identity.caller $context.nope.deep $context.path. $context.domainPrefix"
+    )
+    assert render(pieces, entry) == "204 0 - - - /dev/a. h"
