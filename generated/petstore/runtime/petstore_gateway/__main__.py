@@ -22,7 +22,12 @@ def main() -> None:
         "--all-stages", action="store_true", help="serve every stage under /{stage}/"
     )
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--no-access-log", action="store_true")
+    parser.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="write no access log line (default: one line per request on stderr, in the "
+        "stage's accessLog format or API Gateway's CLF format)",
+    )
     parser.add_argument(
         "--validate-responses",
         action="store_true",
@@ -40,6 +45,7 @@ def main() -> None:
     # Every worker process builds its gateway from the environment.
     os.environ["APIGWC_STAGE"] = args.stage
     os.environ["APIGWC_ALL_STAGES"] = "1" if args.all_stages else ""
+    os.environ["APIGWC_ACCESS_LOG"] = "" if args.no_access_log else "1"
     os.environ["APIGWC_VALIDATE_RESPONSES"] = "1" if args.validate_responses else ""
     uvicorn.run(
         "petstore_gateway.app:app",
@@ -47,7 +53,9 @@ def main() -> None:
         port=args.port,
         workers=args.workers,
         server_header=False,
-        access_log=not args.no_access_log,
+        # The gateway writes its own access log (_runtime/access_log.py), off the event loop;
+        # uvicorn's costs about 40% of the throughput.
+        access_log=False,
         # The caller's address is the TCP peer's: a client's X-Forwarded-For is not believed
         # (it would let any caller choose `aws:SourceIp`) unless it comes from a proxy the
         # operator names. `proxy_headers=False` also ignores uvicorn's FORWARDED_ALLOW_IPS.

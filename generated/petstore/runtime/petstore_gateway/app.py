@@ -19,8 +19,14 @@ API = {
     "account": "123456789012",
     "defaultStage": "dev",
     "stages": {
-        "dev": {"variables": {"vetBackend": "127.0.0.1:9001", "environment": "dev"}},
-        "prod": {"variables": {"vetBackend": "127.0.0.1:9002", "environment": "prod"}},
+        "dev": {
+            "variables": {"vetBackend": "127.0.0.1:9001", "environment": "dev"},
+            "accessLogFormat": '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","responseLength":"$context.responseLength"}',
+        },
+        "prod": {
+            "variables": {"vetBackend": "127.0.0.1:9002", "environment": "prod"},
+            "accessLogFormat": '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","latency":"$context.responseLatency"}',
+        },
     },
     "binaryMediaTypes": ["image/png", "image/jpeg", "application/octet-stream"],
     "gatewayResponses": {

@@ -35,6 +35,7 @@ from . import (
     resource_policy,
     security_gate,
 )
+from .access_log import AccessLog
 from .context import (
     HEADER_NAMES,
     OVERSIZE,
@@ -99,6 +100,8 @@ class Gateway:
         self.all_stages = all_stages
         # `--validate-responses` (contract.py): None unless the option is on.
         self.contract: ContractCheck | None = None
+        # The gateway's access log (access_log.py): None unless `from_environment` turns it on.
+        self.access_log: AccessLog | None = None
         self.binary_media_types = tuple(api.get("binaryMediaTypes") or ())
         self.functions = Functions(
             api.get("functions") or {}, package_dir, api["region"], api["account"]
@@ -167,9 +170,7 @@ class Gateway:
             self.oversize(*extensions[OVERSIZE]) if extensions and OVERSIZE in extensions else None
         )
         if refusal is not None:
-            await _send(
-                send, refusal, request.method, standard_wire_headers(self.protocol, request)
-            )
+            await self._finish(send, request, refusal)
             return
         length = request.header("content-length")
         if request.header("transfer-encoding") or length not in (None, "0"):
@@ -177,14 +178,18 @@ class Gateway:
             # answered without a round trip through the server's `receive`.
             body = None if _declared_too_large(length) else await _read_body(receive, MAX_BODY)
             if body is None:
-                response = self.too_large(request)
-                await _send(
-                    send, response, request.method, standard_wire_headers(self.protocol, request)
-                )
+                await self._finish(send, request, self.too_large(request))
                 return
             request.body = body
-        response = await self.handle(request)
+        await self._finish(send, request, await self.handle(request))
+
+    async def _finish(self, send: Send, request: Request, response: Response) -> None:
+        """The response on the wire, then its access log line (when the log is on)."""
         await _send(send, response, request.method, standard_wire_headers(self.protocol, request))
+        if self.access_log is not None:
+            stage = request.stage_prefix[1:] or self.stage
+            length = len(response.body)
+            self.access_log.write(request, request.route, stage, response.status, length)
 
     def oversize(self, url: int, values: int, head: int) -> Response | None:
         """A request over API Gateway's URL or header limits (measured by http_protocol.py).
@@ -273,6 +278,7 @@ class Gateway:
         too_large = len(request.body) > MAX_BODY
         match = None if too_large else self.router.match(request.method, request.path)
         route = match.route if match else None
+        request.route = route  # for the access log
         context_free = route is not None and id(route) in self.context_free
         context = (
             {"stageVariables": stage_values(request, self.api["stages"].get(stage, {}))[0]}
@@ -682,6 +688,8 @@ def from_environment(
         all_stages=os.environ.get("APIGWC_ALL_STAGES") == "1",
         validators=validators,
     )
+    if os.environ.get("APIGWC_ACCESS_LOG") == "1":
+        gateway.access_log = AccessLog(api)
     if os.environ.get("APIGWC_VALIDATE_RESPONSES") == "1":
         gateway.contract = ContractCheck.load(package_dir)
     return gateway

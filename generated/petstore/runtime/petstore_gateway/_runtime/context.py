@@ -99,6 +99,7 @@ class Request:
         "query_string",
         "raw_path",
         "request_id",
+        "route",
         "scheme",
         "server_port",
         "source_ip",
@@ -137,6 +138,7 @@ class Request:
         self._query_pairs: list[tuple[str, str]] | None = None
         self._query_view: dict[str, str] | None = None
         self._trace: str | None = None
+        self.route: Mapping[str, Any] | None = None  # the matched route, for the access log
         self.canary: bool | None = None  # drawn once, when a stage with a canary is served
         if request_id and extended_request_id:
             self.request_id, self.extended_request_id = request_id, extended_request_id
