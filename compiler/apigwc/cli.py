@@ -8,6 +8,7 @@ at or above `--fail-on`, 2 usage errors or unreadable input.
 from __future__ import annotations
 
 import sys
+
 import click
 
 from apigwc import __version__

@@ -83,4 +83,3 @@ def _cut(line: str) -> str:
     if len(line) <= MAX_LINE:
         return line
     return line[:MAX_LINE] + f"...  # (a {len(line):,}-character line)"
-
