@@ -8,7 +8,6 @@ level, so `apigwc validate` stays light. `build` is the one compile -> emit -> w
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ class Compilation:
 
 
 @dataclass(frozen=True)
-class Build:
+class BuildResult:
     compilation: Compilation
     out_dir: Path | None = None  # None: nothing was written (the spec has errors)
     files: tuple[str, ...] = ()  # the paths written, relative to out_dir
@@ -73,18 +72,20 @@ def build(
     stage: str | None = None,
     allow_roots: tuple[str, ...] = (),
     allow_errors: bool = False,
-) -> Build:
+) -> BuildResult:
     """Compile `spec`, emit every file and write them into `out_dir` (or `out_dir(api slug)`),
     removing what the previous build there wrote and this one does not (`emitters.write`).
     Nothing is written when the spec is unreadable or, unless `allow_errors` (tests of the
     emitters on input `build` refuses), has errors: the caller prints them."""
+    import hashlib
+
     from apigwc.emitters import EmitContext, emit_all, write
 
     result = compile_spec(spec, allow_roots=allow_roots)
     if result.api is None or (result.sink.has_errors and not allow_errors):
-        return Build(result)
+        return BuildResult(result)
     digest = hashlib.sha256(spec.read_bytes()).hexdigest()
     files = emit_all(result.api, EmitContext(spec.resolve(), digest, stage))
     out = out_dir if isinstance(out_dir, Path) else out_dir(result.api.slug)
     write(out, files)
-    return Build(result, out, tuple(files))
+    return BuildResult(result, out, tuple(files))

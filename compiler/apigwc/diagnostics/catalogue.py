@@ -4,8 +4,9 @@
 1 read / `$ref`, 2 extension shape, 3 lowering / unsupported, 4 semantic, 5 target limits.
 Codes are never reused: retire a code by leaving it here with `retired=True`.
 Message and hint are `str.format` templates filled from the fields a pass reports.
-This module is the one registry: it holds the codes of phases 1-3 and 5 written here, and the
-validation rule modules feed it theirs (`register`); it imports nothing back from them.
+This module is the one registry: it holds the codes written here, and the validation rule
+modules feed it theirs (`register`) when `apigwc.validation` is imported; it imports nothing
+back from them (`apigwc.codes.all_codes()` loads every code).
 """
 
 from __future__ import annotations

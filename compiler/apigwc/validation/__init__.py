@@ -42,10 +42,6 @@ for _module in RULE_MODULES:
     register(*_module.CODES)
 
 
-def rule_modules() -> list[ModuleType]:
-    return list(RULE_MODULES)
-
-
 def validate(api: Api, sink: Sink) -> None:
     report = Report(sink)
     for module in RULE_MODULES:
