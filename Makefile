@@ -36,7 +36,7 @@ check: $(STAMP)
 	$(VENV)/bin/mypy
 
 regen: $(STAMP)
-	$(PY) -m apigwc.diagnostics.docs docs/diagnostics.md
+	$(PY) -m apigwc.codes docs/diagnostics.md
 	rm -rf generated/petstore && $(VENV)/bin/apigwc build specs/petstore.yaml -o generated/petstore
 
 bench: deps $(STAMP)  # measures and prints figures; fails only if a benchmark crashes

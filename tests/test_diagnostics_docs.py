@@ -1,6 +1,6 @@
 """docs/diagnostics.md is generated from the code registry and kept in sync.
 
-When this fails, run `make regen` (or `python -m apigwc.diagnostics.docs docs/diagnostics.md`)
+When this fails, run `make regen` (or `python -m apigwc.codes docs/diagnostics.md`)
 and commit the result.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apigwc.diagnostics.catalogue import all_codes
-from apigwc.diagnostics.docs import main, render
+from apigwc.codes import all_codes, main
+from apigwc.diagnostics.docs import render
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 from apigwc.cli import main
-from apigwc.diagnostics import catalogue
+from apigwc.codes import all_codes
 from click.testing import CliRunner
 
 from tests.runtime_server import fetch, serve_spec
@@ -109,7 +109,7 @@ def test_every_code_the_readme_names_is_in_the_catalogue() -> None:
     named = set(re.findall(r"(AGW\d{3})[ \]]([a-z][a-z-]+[a-z])", README))
     assert named
     for code, name in named:
-        assert catalogue.get(code).name == name, code
+        assert all_codes()[code].name == name, code
 
 
 # -- commands -------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ rule that stops firing, or an example that stops being minimal and valid, fails 
 from __future__ import annotations
 
 import pytest
-from apigwc.diagnostics.catalogue import Code, all_codes
+from apigwc.codes import all_codes
+from apigwc.diagnostics.catalogue import Code
 
 from tests.rules_cases import diagnostics
 

@@ -8,7 +8,6 @@ at or above `--fail-on`, 2 usage errors or unreadable input.
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
@@ -103,12 +102,13 @@ def export(
     allow_roots: tuple[str, ...],
 ) -> None:
     """OpenAPI out, like API Gateway's GetExport (x-apigwc only when asked for)."""
+    from apigwc.diagnostics.render import print_errors
     from apigwc.export import ExportOptions, export_document, serialize
     from apigwc.pipeline import compile_spec
 
     result = compile_spec(spec, allow_roots=allow_roots)
     if result.api is None or result.sink.has_errors:
-        _print_errors(result)
+        print_errors(result.sink.sorted(), result.source_line)
         sys.exit(EXIT_UNREADABLE if result.api is None else EXIT_FINDINGS)
     try:
         options = ExportOptions.parse(fmt, extensions)
@@ -124,15 +124,6 @@ def export(
         click.echo(text, nl=False)
 
 
-def _print_errors(result: Any) -> None:
-    from apigwc.diagnostics.render import render_text
-
-    doc = result.document
-    errors = [d for d in result.sink.sorted() if d.severity.value == "error"]
-    source_line = doc.source_line if doc is not None else (lambda f, n: "")
-    click.echo(render_text(errors, source_line), err=True, nl=False)
-
-
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None)
@@ -140,22 +131,22 @@ def _print_errors(result: Any) -> None:
 @allow_root_option
 def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[str, ...]) -> None:
     """Validate, then emit everything into DIR (default generated/<api-slug>/)."""
-    import hashlib
     from pathlib import Path
 
-    from apigwc.emitters import EmitContext, emit_all, write
-    from apigwc.pipeline import compile_spec
+    from apigwc.diagnostics.render import print_errors
+    from apigwc.pipeline import build as build_spec
 
-    result = compile_spec(spec, allow_roots=allow_roots)
-    if result.api is None or result.sink.has_errors:
-        _print_errors(result)
+    built = build_spec(
+        Path(spec),
+        Path(output) if output else (lambda slug: Path("generated") / slug),
+        stage=stage,
+        allow_roots=allow_roots,
+    )
+    result = built.compilation
+    if built.out_dir is None:
+        print_errors(result.sink.sorted(), result.source_line)
         sys.exit(EXIT_UNREADABLE if result.api is None else EXIT_FINDINGS)
-    spec_path = Path(spec)
-    digest = hashlib.sha256(spec_path.read_bytes()).hexdigest()
-    files = emit_all(result.api, EmitContext(spec_path.resolve(), digest, stage))
-    out_dir = Path(output) if output else Path("generated") / result.api.slug
-    write(out_dir, files)
-    click.echo(f"built {len(files)} files into {out_dir}")
+    click.echo(f"built {len(built.files)} files into {built.out_dir}")
 
 
 @main.command()
@@ -225,7 +216,7 @@ def rules(fmt: str) -> None:
     """List every diagnostic code."""
     import json
 
-    from apigwc.diagnostics.catalogue import all_codes
+    from apigwc.codes import all_codes
 
     codes = sorted(all_codes().values(), key=lambda c: c.code)
     if fmt == "json":
@@ -243,7 +234,7 @@ def rules(fmt: str) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain one diagnostic code."""
-    from apigwc.diagnostics.catalogue import all_codes
+    from apigwc.codes import all_codes
 
     entry = all_codes().get(code.upper())
     if entry is None:

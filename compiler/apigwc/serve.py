@@ -8,7 +8,6 @@ itself, not a second emulator (DESIGN.md).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -18,8 +17,9 @@ from pathlib import Path
 
 import click
 
-from apigwc.emitters import EmitContext, emit_all, write
-from apigwc.pipeline import Compilation, compile_spec
+from apigwc.diagnostics.render import print_errors
+from apigwc.pipeline import Compilation
+from apigwc.pipeline import build as build_spec
 
 CACHE = Path(".apigwc-cache")
 
@@ -46,19 +46,13 @@ class Build:
 
 def build(spec: Path, stage: str | None, allow_roots: tuple[str, ...] = ()) -> Build | None:
     """Compile and emit into the cache; None (errors printed) when the spec has errors."""
-    result = compile_spec(spec, allow_roots=allow_roots)
-    if result.api is None or result.sink.has_errors:
-        from apigwc.cli import _print_errors
-
-        _print_errors(result)
+    built = build_spec(spec, lambda slug: CACHE / slug, stage=stage, allow_roots=allow_roots)
+    result = built.compilation
+    if built.out_dir is None or result.api is None:
+        print_errors(result.sink.sorted(), result.source_line)
         return None
     _print_findings(result)
-    api = result.api
-    digest = hashlib.sha256(spec.read_bytes()).hexdigest()
-    files = emit_all(api, EmitContext(spec.resolve(), digest, stage))
-    out = CACHE / api.slug
-    _remove_stale(out, files)
-    write(out, files)
+    api, out = result.api, built.out_dir
     folders = {(spec.parent / f.code_uri).resolve() for f in api.deployment.functions.values()}
     watched = tuple(sorted({spec.parent.resolve(), *(f for f in folders if f.is_dir())}))
     return Build(f"{api.slug}_gateway", out / "runtime", watched)
@@ -72,14 +66,6 @@ def _print_findings(result: Compilation) -> None:
     found = result.sink.sorted()
     if found and result.document is not None:
         click.echo(render_text(found, result.document.source_line), err=True, nl=False)
-
-
-def _remove_stale(out: Path, files: dict[str, bytes]) -> None:
-    if not out.is_dir():
-        return
-    for path in sorted(out.rglob("*"), reverse=True):
-        if path.is_file() and path.relative_to(out).as_posix() not in files:
-            path.unlink()
 
 
 def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:

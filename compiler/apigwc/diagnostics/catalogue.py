@@ -4,6 +4,9 @@
 1 read / `$ref`, 2 extension shape, 3 lowering / unsupported, 4 semantic, 5 target limits.
 Codes are never reused: retire a code by leaving it here with `retired=True`.
 Message and hint are `str.format` templates filled from the fields a pass reports.
+This module is the one registry: it holds the codes written here, and the validation rule
+modules feed it theirs (`register`) when `apigwc.validation` is imported; it imports nothing
+back from them (`apigwc.codes.all_codes()` loads every code).
 """
 
 from __future__ import annotations
@@ -490,30 +493,12 @@ _CODES: tuple[Code, ...] = (
 )
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
-_loaded_rule_codes = False
-
-
-def _load_rule_codes() -> None:
-    """Validation rule modules hold their own codes; register them on first need."""
-    global _loaded_rule_codes
-    if _loaded_rule_codes:
-        return
-    _loaded_rule_codes = True
-    from apigwc.validation import rule_modules
-
-    for module in rule_modules():
-        register(*module.CODES)
 
 
 def get(code: str) -> Code:
-    if code not in CATALOGUE:
-        _load_rule_codes()
+    """A registered code. The validation rule modules register theirs when `apigwc.validation`
+    is imported (before any of them reports); `apigwc.codes.all_codes()` loads every one."""
     return CATALOGUE[code]
-
-
-def all_codes() -> dict[str, Code]:
-    _load_rule_codes()
-    return CATALOGUE
 
 
 def register(*codes: Code) -> None:

@@ -1,6 +1,7 @@
 """Diagnostics out: text (`file:line:col: error[AGW412 route-conflict]: message`, the source
 line and a marker under the span), JSON (`{"diagnostics": [...], "summary": {...}}`), SARIF
 2.1.0 for code scanning, and GitHub Actions workflow commands (`::error file=…::message`).
+`print_errors` is what `build`, `export` and `serve` print when a spec has errors.
 """
 
 from __future__ import annotations
@@ -22,6 +23,16 @@ def summary(diagnostics: Sequence[Diagnostic]) -> dict[str, int]:
     for d in diagnostics:
         counts[d.severity.value] += 1
     return {"errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"]}
+
+
+def print_errors(diagnostics: Sequence[Diagnostic], source_line: SourceLine | None) -> None:
+    """The errors among `diagnostics` as text on stderr (`source_line` None: the spec was not
+    read, so no source lines)."""
+    import click  # lazily: the renderers themselves need no CLI library
+
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    lines = source_line if source_line is not None else (lambda f, n: "")
+    click.echo(render_text(errors, lines), err=True, nl=False)
 
 
 def render_text(

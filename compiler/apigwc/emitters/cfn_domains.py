@@ -18,21 +18,19 @@ is the value the spec wrote.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from apigwc.emitters.cfn_parts import TemplateParts
 from apigwc.emitters.cfn_template import get_att, ref
 from apigwc.ir.base import deployable_json
 from apigwc.ir.deployment import Domain
 from apigwc.ir.enums import EndpointType, Protocol
 
-if TYPE_CHECKING:
-    from apigwc.emitters.cfn_build import TemplateBuilder
-
 Json = Any
 CLOUDFRONT_HOSTED_ZONE = "Z2FDTNDATAQYW2"  # every edge-optimized domain's alias target zone
 
 
-def add_domains(builder: TemplateBuilder) -> None:
+def add_domains(builder: TemplateParts) -> None:
     if builder.sam_domain():
         return
     for domain in builder.deployment.domains:
@@ -44,7 +42,7 @@ def add_domains(builder: TemplateBuilder) -> None:
             _rest_domain(builder, domain)
 
 
-def certificate(builder: TemplateBuilder, domain_id: str, domain: Domain) -> Json:
+def certificate(builder: TemplateParts, domain_id: str, domain: Domain) -> Json:
     value = domain.certificate_arn
     if value is not None and not isinstance(value, str):
         return builder.binder.bind(deployable_json(value))
@@ -58,7 +56,7 @@ def certificate(builder: TemplateBuilder, domain_id: str, domain: Domain) -> Jso
     )
 
 
-def _rest_domain(builder: TemplateBuilder, domain: Domain) -> None:
+def _rest_domain(builder: TemplateParts, domain: Domain) -> None:
     template = builder.template
     domain_id = template.new_id("Domain", domain.name)
     edge = domain.endpoint_type is EndpointType.EDGE
@@ -100,7 +98,7 @@ def _rest_domain(builder: TemplateBuilder, domain: Domain) -> None:
     _alias_record(builder, domain_id, domain, *target)
 
 
-def _private_domain(builder: TemplateBuilder, domain: Domain) -> None:
+def _private_domain(builder: TemplateParts, domain: Domain) -> None:
     template = builder.template
     domain_id = template.new_id("Domain", domain.name)
     policy = builder.private_policy() or {
@@ -136,7 +134,7 @@ def _private_domain(builder: TemplateBuilder, domain: Domain) -> None:
             )
 
 
-def _http_domain(builder: TemplateBuilder, domain: Domain) -> None:
+def _http_domain(builder: TemplateParts, domain: Domain) -> None:
     template = builder.template
     domain_id = template.new_id("Domain", domain.name)
     configuration = {
@@ -162,7 +160,7 @@ def _http_domain(builder: TemplateBuilder, domain: Domain) -> None:
     _alias_record(builder, domain_id, domain, *target)
 
 
-def _api_mapping(builder: TemplateBuilder, domain_id: str, base_path: str, stage: str) -> None:
+def _api_mapping(builder: TemplateParts, domain_id: str, base_path: str, stage: str) -> None:
     builder.template.add_resource(
         builder.template.new_id(domain_id, "Mapping", base_path or "Root"),
         "AWS::ApiGatewayV2::ApiMapping",
@@ -176,7 +174,7 @@ def _api_mapping(builder: TemplateBuilder, domain_id: str, base_path: str, stage
 
 
 def _alias_record(
-    builder: TemplateBuilder, domain_id: str, domain: Domain, dns_name: Json, zone: Json
+    builder: TemplateParts, domain_id: str, domain: Domain, dns_name: Json, zone: Json
 ) -> None:
     """An A alias record for the domain in its hosted zone (by id, or by name when only that is
     known); no record when the spec names no zone (DNS hosted elsewhere)."""
@@ -216,7 +214,7 @@ def _alias_record(
     )
 
 
-def _mtls(builder: TemplateBuilder, domain: Domain) -> dict[str, Json]:
+def _mtls(builder: TemplateParts, domain: Domain) -> dict[str, Json]:
     out: dict[str, Json] = {}
     if domain.mutual_tls is not None:
         out["MutualTlsAuthentication"] = _mtls_block(domain)

@@ -10,22 +10,20 @@ resource type either).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from apigwc.emitters.cfn_parts import TemplateParts
 from apigwc.emitters.cfn_stages import route_settings
 from apigwc.emitters.cfn_template import ref, sub
 from apigwc.ir.base import deployable_json
 from apigwc.ir.deployment import WebSocketApi, WebSocketAuthorizer, WebSocketRoute
 from apigwc.ir.integration import Integration, IntegrationResponse
 
-if TYPE_CHECKING:
-    from apigwc.emitters.cfn_build import TemplateBuilder
-
 Json = Any
 WS_API = "WebSocketApi"
 
 
-def add_websocket(builder: TemplateBuilder, ws: WebSocketApi) -> None:
+def add_websocket(builder: TemplateParts, ws: WebSocketApi) -> None:
     template = builder.template
     api_id = template.new_id(WS_API)
     title = builder.api.title if isinstance(builder.api.title, str) else builder.api.slug
@@ -75,7 +73,7 @@ def add_websocket(builder: TemplateBuilder, ws: WebSocketApi) -> None:
 
 
 def _route(
-    builder: TemplateBuilder,
+    builder: TemplateParts,
     api_id: str,
     key: str,
     route: WebSocketRoute,
@@ -113,7 +111,7 @@ def _route(
     return route_id
 
 
-def _integration(builder: TemplateBuilder, api_id: str, key: str, integration: Integration) -> str:
+def _integration(builder: TemplateParts, api_id: str, key: str, integration: Integration) -> str:
     template = builder.template
     integration_id = template.new_id(api_id, "Integration", key)
     bind = builder.binder.bind
@@ -144,7 +142,7 @@ def _integration(builder: TemplateBuilder, api_id: str, key: str, integration: I
 
 
 def _integration_response(
-    builder: TemplateBuilder, api_id: str, integration_id: str, response: IntegrationResponse
+    builder: TemplateParts, api_id: str, integration_id: str, response: IntegrationResponse
 ) -> None:
     pattern = response.selection_pattern
     key = "$default" if pattern == "default" else f"/{pattern}/"
@@ -168,7 +166,7 @@ def _integration_response(
 
 
 def _route_response(
-    builder: TemplateBuilder, api_id: str, route_id: str, key: str, response: Json
+    builder: TemplateParts, api_id: str, route_id: str, key: str, response: Json
 ) -> None:
     body = response if isinstance(response, dict) else {}
     builder.template.add_resource(
@@ -184,7 +182,7 @@ def _route_response(
 
 
 def _authorizer(
-    builder: TemplateBuilder, api_id: str, name: str, authorizer: WebSocketAuthorizer
+    builder: TemplateParts, api_id: str, name: str, authorizer: WebSocketAuthorizer
 ) -> str:
     template = builder.template
     authorizer_id = template.new_id(api_id, "Authorizer", name)
