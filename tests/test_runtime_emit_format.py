@@ -26,8 +26,8 @@ from apigwc.emitters.runtime_data import (
     request_models,
     route_data,
 )
+from apigwc.emitters.runtime_models import compile_models
 from apigwc.pipeline import compile_spec
-from apigwc.runtime.request_validation import compile_models
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = [ROOT / "specs" / "petstore.yaml", *sorted((ROOT / "specs" / "features").glob("*.yaml"))]
@@ -93,7 +93,7 @@ PARALLEL_CHECK = """
 import threading
 import black
 from apigwc.emitters import runtime as emitter
-from apigwc.runtime.request_validation import compile_models
+from apigwc.emitters.runtime_models import compile_models
 
 models = {
     f"Model{i:03d}": {

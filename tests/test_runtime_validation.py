@@ -1,4 +1,5 @@
-"""REST request validation (apigwc.runtime.request_validation): runtime reference §1.5, spec §1.7/§2.8.
+"""REST request validation (apigwc.runtime.request_validation, models compiled by
+apigwc.emitters.runtime_models): runtime reference §1.5, spec §1.7/§2.8.
 
 Models are compiled to a Python module in a temp folder and imported, as the generated gateway does.
 """
@@ -15,14 +16,16 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from apigwc.emitters.runtime_models import compile_models
 from apigwc.runtime import json_input
 from apigwc.runtime.json_input import MAX_JSON_DEPTH
 from apigwc.runtime.request_validation import (
     RequestValidation,
     ValidationFailure,
-    compile_models,
 )
 from fastjsonschema import JsonSchemaValueException
+
+from tests.runtime_server import build_spec
 
 MODELS: dict[str, Any] = {
     "Pet": {
@@ -359,6 +362,38 @@ def test_models_that_validate_alike_share_one_validator(tmp_path: Path) -> None:
         module.VALIDATORS["Ordered"]({"a": 1, "b": 2})
     with pytest.raises(Exception, match=r"data\.b"):
         module.VALIDATORS["Reordered"]({"a": 1, "b": 2})
+
+
+def test_only_the_validators_routes_use_are_compiled(tmp_path: Path) -> None:
+    item = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+    models: dict[str, Any] = {
+        "Item": item,
+        "Same": item | {"title": "same shape as Item"},
+        "Items": {"type": "array", "items": {"$ref": "#/models/Item"}},
+        "Unused": {"type": "object", "properties": {"n": {"type": "integer"}}},
+    }
+    # `Same` shares `Item`'s validator although `Item` itself is not used: it is still emitted.
+    source = compile_models(models, used={"Items", "Same"})
+    assert source.count("def _validator_") == 2
+    module = import_source(source, tmp_path, "apigwc_test_used_models")
+    assert sorted(module.VALIDATORS) == ["Items", "Same"]
+    assert module.VALIDATORS["Items"]([{"id": "a"}]) == [{"id": "a"}]
+    with pytest.raises(JsonSchemaValueException):
+        module.VALIDATORS["Items"]([{"id": 1}])  # the unused `Item` still resolves as a $ref
+    with pytest.raises(JsonSchemaValueException):
+        module.VALIDATORS["Same"]({})
+
+
+def test_petstore_build_compiles_only_its_used_model(tmp_path: Path) -> None:
+    spec = Path(__file__).resolve().parent.parent / "specs" / "petstore.yaml"
+    package = build_spec(spec, tmp_path)
+    source = (tmp_path / "runtime" / package / "models.py").read_text()
+    # Six models, one request body validated (POST /pets with NewPet): issue 11 point 5.
+    assert source.count("def _validator_") == 1
+    module = import_source(source, tmp_path, "apigwc_test_petstore_models")
+    assert sorted(module.VALIDATORS) == ["NewPet"]
+    runtime = tmp_path / "runtime" / package / "_runtime" / "request_validation.py"
+    assert "def compile_models" not in runtime.read_text()
 
 
 DEPTH_CASES = [

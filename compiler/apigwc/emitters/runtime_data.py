@@ -257,6 +257,11 @@ def request_models(api: Api) -> dict[str, Any]:
     return {m.name: m.schema_ for m in api.models} | inline
 
 
+def used_models(api: Api) -> set[str]:
+    """The keys of `request_models` a route validates bodies against: only these are compiled."""
+    return {key for method in api.methods for key in _body_models(api, method).values()}
+
+
 def _model_name(schema: Any) -> str | None:
     ref = schema.get("$ref") if isinstance(schema, dict) and len(schema) == 1 else None
     return (

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
 
 from apigwc.diagnostics.catalogue import Code
 from apigwc.diagnostics.model import Origin, Severity
@@ -394,11 +395,53 @@ def _check_node(
 
 
 def _check_definition(node: dict[str, Json], at: Origin | None, where: str, report: Report) -> None:
-    from apigwc.runtime.request_validation import definition_problem
-
     problem = definition_problem(node)
     if problem is not None:
         report("AGW214", at, where=where, problem=problem)
+
+
+_JSON_TYPES: Final = frozenset(
+    {"string", "number", "integer", "boolean", "null", "array", "object"}
+)
+_NUMBER_KEYWORDS: Final = (
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+)
+
+
+def definition_problem(schema: Mapping[str, Any]) -> str | None:
+    """What makes one schema object (not its subschemas) malformed draft 4, or None: the
+    definition errors fastjsonschema raises, so that `validate` reports them (AGW214)."""
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+    unknown = [k for k in kinds if not isinstance(k, str) or k not in _JSON_TYPES]
+    if unknown:
+        return f"type {unknown[0]!r} is not a JSON Schema type"
+    if "enum" in schema and not isinstance(schema["enum"], list):
+        return "enum must be an array"
+    for keyword in _NUMBER_KEYWORDS:
+        value = schema.get(keyword)
+        if keyword in schema and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return f"{keyword} must be a number"
+    required = schema.get("required")
+    if "required" in schema:
+        if not isinstance(required, list) or not all(isinstance(n, str) for n in required):
+            return "required must be an array of property names"
+        if len(set(required)) != len(required):
+            return "required must not repeat a name"
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        bad = next((n for n, sub in properties.items() if not isinstance(sub, dict)), None)
+        if bad is not None:
+            return f"properties.{bad} must be a schema (an object)"
+    return None
 
 
 def _check_patterns(node: dict[str, Json], at: Origin | None, where: str, report: Report) -> None:
