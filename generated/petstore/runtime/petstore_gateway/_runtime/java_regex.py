@@ -1,10 +1,10 @@
 """Java regular expressions, as API Gateway reads them, translated for Python's `re`.
 
 Where it sits: the support library, used at build time by the model compiler
-(`request_validation`: a model's `pattern` and `patternProperties` keys) and by `apigwc validate`
-(AGW211/AGW305), and at run time by the Velocity engine (`String.matches`, `replaceAll`, `split`
-in mapping templates, which API Gateway runs on Java). Flows in: a pattern's text; flows out: a
-Python pattern that matches what Java matches, or `PatternError`.
+(`apigwc.emitters.runtime_models`: a model's `pattern` and `patternProperties` keys) and by
+`apigwc validate` (AGW211/AGW305), and at run time by the Velocity engine (`String.matches`,
+`replaceAll`, `split` in mapping templates, which API Gateway runs on Java). Flows in: a pattern's
+text; flows out: a Python pattern that matches what Java matches, or `PatternError`.
 """
 
 from __future__ import annotations
