@@ -33,6 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from .context import Request, _clf_second
@@ -47,28 +48,17 @@ _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
 _BUFFER_LINES = 65536  # lines held for the writer thread at most (oldest dropped beyond)
 
 
+@dataclass(slots=True)
 class Entry:
     """What one finished request offers the getters."""
 
-    __slots__ = ("api", "done", "length", "request", "route", "stage", "status")
-
-    def __init__(
-        self,
-        request: Request,
-        route: Mapping[str, Any] | None,
-        stage: str,
-        status: int,
-        length: int,
-        done: float,
-        api: Mapping[str, Any],
-    ) -> None:
-        self.request = request
-        self.route = route
-        self.stage = stage
-        self.status = status
-        self.length = length
-        self.done = done
-        self.api = api
+    request: Request
+    route: Mapping[str, Any] | None
+    stage: str
+    status: int
+    length: int
+    done: float
+    api: Mapping[str, Any]
 
 
 Getter = Callable[[Entry], object]
