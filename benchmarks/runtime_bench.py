@@ -222,13 +222,13 @@ def main() -> None:
                 f"{package}.app:app",
                 gw_port,
                 tmp / "out" / "runtime",
-                http=f"{package}._runtime.http_protocol:HeaderCasingHttpToolsProtocol",
+                http=f"{package}._runtime.server.http_protocol:HeaderCasingHttpToolsProtocol",
             ),
             uvicorn(
                 f"{package}.app:app",
                 log_port,
                 tmp / "out" / "runtime",
-                http=f"{package}._runtime.http_protocol:HeaderCasingHttpToolsProtocol",
+                http=f"{package}._runtime.server.http_protocol:HeaderCasingHttpToolsProtocol",
                 log=tmp / "access.log",
             ),
         ]

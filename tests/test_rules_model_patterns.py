@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from apigwc.emitters.runtime_models import compile_models
-from apigwc.runtime.java_regex import PatternError, java_pattern
-from apigwc.runtime.request_validation import check_body
+from apigwc.runtime.validation.java_regex import PatternError, java_pattern
+from apigwc.runtime.validation.request_validation import check_body
 
 from tests.rules_cases import HEAD, MOCK, OK, diagnostics, findings
 from tests.runtime_server import build_spec, serve_spec

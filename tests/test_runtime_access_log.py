@@ -107,8 +107,8 @@ def test_no_access_log(tmp_path: Path) -> None:
 
 
 def test_unknown_and_unset_variables_print_a_dash() -> None:
-    from apigwc.runtime.access_log import Entry, compile_format, render
-    from apigwc.runtime.context import Request
+    from apigwc.runtime.observability.access_log import Entry, compile_format, render
+    from apigwc.runtime.pipeline.context import Request
 
     request = Request("GET", "/a", "k=v", [("host", "h.example.com")], b"", "10.0.0.1")
     route = {"resourcePath": "/a", "resourceId": "abc123"}

@@ -111,8 +111,8 @@ def test_generated_files_open_with_a_banner() -> None:
     app = (runtime / "petstore_gateway" / "app.py").read_text()
     assert "# petstore.yaml#/paths/~1pets/get\n" in app  # each route points back at the spec
     assert filecmp.cmp(
-        runtime / "petstore_gateway" / "_runtime" / "routing.py",
-        ROOT / "compiler" / "apigwc" / "runtime" / "routing.py",
+        runtime / "petstore_gateway" / "_runtime" / "routing" / "router.py",
+        ROOT / "compiler" / "apigwc" / "runtime" / "routing" / "router.py",
         shallow=False,
     )
 

@@ -1,9 +1,9 @@
-"""HTTP API built-in CORS (apigwc.runtime.cors): runtime reference §5.2, spec reference §1.15."""
+"""HTTP API built-in CORS (apigwc.runtime.responses.cors): runtime reference §5.2, spec reference §1.15."""
 
 from __future__ import annotations
 
 import pytest
-from apigwc.runtime.cors import PREFLIGHT_STATUS, CorsConfiguration, is_preflight
+from apigwc.runtime.responses.cors import PREFLIGHT_STATUS, CorsConfiguration, is_preflight
 
 CONFIG = CorsConfiguration.from_extension(
     {

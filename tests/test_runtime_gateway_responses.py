@@ -1,4 +1,4 @@
-"""Gateway responses (apigwc.runtime.gateway_responses) and REST CORS: runtime reference §0.2, §4,
+"""Gateway responses (apigwc.runtime.responses.gateway_responses) and REST CORS: runtime reference §0.2, §4,
 §5.1.
 
 In process: the defaults of all 21 types (status, body bytes, Content-Length, `x-amzn-ErrorType`),
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apigwc.runtime.gateway_responses import (
+from apigwc.runtime.responses.gateway_responses import (
     RESPONSE_TYPES,
     GatewayError,
     Response,

@@ -11,7 +11,7 @@ import base64
 import re
 import uuid
 
-from apigwc.runtime.context import Request, extended_request_id, request_id, trace_id
+from apigwc.runtime.pipeline.context import Request, extended_request_id, request_id, trace_id
 
 
 def _request(**kwargs: str) -> Request:

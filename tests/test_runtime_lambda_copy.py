@@ -13,7 +13,11 @@ import math
 from typing import Any
 
 import pytest
-from apigwc.runtime.lambda_functions import MAX_RESPONSE_BYTES, FunctionError, _as_returned
+from apigwc.runtime.integrations.lambda_functions import (
+    MAX_RESPONSE_BYTES,
+    FunctionError,
+    _as_returned,
+)
 
 
 def _nested(levels: int) -> Any:

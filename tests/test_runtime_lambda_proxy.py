@@ -1,4 +1,4 @@
-"""Lambda proxy results (apigwc.runtime.lambda_proxy), in process: runtime reference §2.2, §2.4.
+"""Lambda proxy results (apigwc.runtime.integrations.lambda_proxy), in process: runtime reference §2.2, §2.4.
 
 REST results are covered end to end in test_runtime_rest.py (the AWS-recorded §2.2 table); this
 table pins the HTTP API results: payload 2.0 (a result without `statusCode` is the body, cookies,
@@ -11,14 +11,14 @@ import json
 from typing import Any
 
 import pytest
-from apigwc.runtime.context import Request, context_values
-from apigwc.runtime.gateway_responses import GatewayError
-from apigwc.runtime.lambda_proxy import (
+from apigwc.runtime.integrations.lambda_proxy import (
     http_v1_response,
     http_v2_response,
     rest_event,
     rest_response,
 )
+from apigwc.runtime.pipeline.context import Request, context_values
+from apigwc.runtime.responses.gateway_responses import GatewayError
 
 JSON = ("Content-Type", "application/json")
 

@@ -1,11 +1,11 @@
-"""Parameter mapping (apigwc.runtime.mapping): runtime reference §1.6, §1.7, §1.10; spec §1.1.1 to §1.1.3."""
+"""Parameter mapping (apigwc.runtime.transform.mapping): runtime reference §1.6, §1.7, §1.10; spec §1.1.1 to §1.1.3."""
 
 from __future__ import annotations
 
 import pytest
-from apigwc.runtime import http_proxy, mock
-from apigwc.runtime.gateway_responses import GatewayError
-from apigwc.runtime.mapping import (
+from apigwc.runtime.integrations import http_proxy, mock
+from apigwc.runtime.responses.gateway_responses import GatewayError
+from apigwc.runtime.transform.mapping import (
     HttpMessage,
     IllegalHeaderMapping,
     MappingExpressionError,

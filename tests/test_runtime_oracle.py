@@ -315,8 +315,9 @@ def oracles(specs: dict[str, Path]) -> dict[str, OpenAPI]:
 def runtime_rejects(gateway: Any, case: Case) -> tuple[bool, Mapping[str, Any]]:
     """(400 from the runtime's validation step, the route's validation settings)."""
     from_runtime = sys.modules[type(gateway).__module__]
-    context = importlib.import_module(from_runtime.__name__.rsplit(".", 1)[0] + ".context")
-    errors = importlib.import_module(from_runtime.__name__.rsplit(".", 1)[0] + ".gateway_responses")
+    runtime = from_runtime.__name__.rsplit(".", 2)[0]  # <pkg>._runtime
+    context = importlib.import_module(runtime + ".pipeline.context")
+    errors = importlib.import_module(runtime + ".responses.gateway_responses")
     match = gateway.router.match(case.method, case.path)
     assert match is not None, str(case)
     request = context.Request(

@@ -1,5 +1,6 @@
 """Binary media types, contentHandling, template selection and compression
-(apigwc.runtime.payloads): runtime reference §6.1, §6.2, §1.6, §1.7; spec reference §2.9."""
+(apigwc.runtime.transform.payloads): runtime reference §6.1, §6.2, §1.6, §1.7; spec reference §2.9.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import gzip
 import zlib
 
 import pytest
-from apigwc.runtime.lambda_proxy import rest_response
-from apigwc.runtime.payloads import (
+from apigwc.runtime.integrations.lambda_proxy import rest_response
+from apigwc.runtime.transform.payloads import (
     PayloadError,
     choose_encoding,
     compress,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from apigwc.runtime.resource_policy import UNRESOLVED, check, method_arn
+from apigwc.runtime.security.resource_policy import UNRESOLVED, check, method_arn
 
 from tests.runtime_server import Gateway, serve_spec
 

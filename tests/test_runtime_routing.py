@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from apigwc.runtime.routing import Router, split_path
+from apigwc.runtime.routing.router import Router, split_path
 
 
 def table(protocol: str, *keys: str) -> Router:

@@ -1,4 +1,4 @@
-"""REST request validation (apigwc.runtime.request_validation, models compiled by
+"""REST request validation (apigwc.runtime.validation.request_validation, models compiled by
 apigwc.emitters.runtime_models): runtime reference §1.5, spec §1.7/§2.8.
 
 Models are compiled to a Python module in a temp folder and imported, as the generated gateway does.
@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 from apigwc.emitters.runtime_models import compile_models
-from apigwc.runtime import json_input
-from apigwc.runtime.json_input import MAX_JSON_DEPTH
-from apigwc.runtime.request_validation import (
+from apigwc.runtime.transform import json_input
+from apigwc.runtime.transform.json_input import MAX_JSON_DEPTH
+from apigwc.runtime.validation.request_validation import (
     RequestValidation,
     ValidationFailure,
 )
@@ -392,7 +392,7 @@ def test_petstore_build_compiles_only_its_used_model(tmp_path: Path) -> None:
     assert source.count("def _validator_") == 1
     module = import_source(source, tmp_path, "apigwc_test_petstore_models")
     assert sorted(module.VALIDATORS) == ["NewPet"]
-    runtime = tmp_path / "runtime" / package / "_runtime" / "request_validation.py"
+    runtime = tmp_path / "runtime" / package / "_runtime" / "validation" / "request_validation.py"
     assert "def compile_models" not in runtime.read_text()
 
 

@@ -1,4 +1,4 @@
-"""Velocity mapping templates (apigwc.runtime.vtl, apigwc.runtime.jsonpath): runtime reference §3.
+"""Velocity mapping templates (apigwc.runtime.transform.vtl, apigwc.runtime.transform.jsonpath): runtime reference §3.
 
 Each row: template text → rendered body. Rows citing [AWS-REC] reproduce the bytes recorded against
 AWS in the reference; the others pin Velocity/Java semantics the reference names.
@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from apigwc.runtime.jsonpath import MISSING, JsonPathError, compile_path
-from apigwc.runtime.vtl import (
+from apigwc.runtime.transform.jsonpath import MISSING, JsonPathError, compile_path
+from apigwc.runtime.transform.vtl import (
     FOREACH_LIMIT,
     RequestOverride,
     ResponseOverride,
@@ -749,7 +749,7 @@ def test_the_deadline_gives_back_a_timer_someone_else_set() -> None:
     fired: list[int] = []
     previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(1))
     try:
-        from apigwc.runtime import render_budget
+        from apigwc.runtime.transform import render_budget
 
         render_budget._Alarm.installed = False  # install over this test's handler
         signal.setitimer(signal.ITIMER_REAL, 60)

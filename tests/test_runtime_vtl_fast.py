@@ -1,4 +1,4 @@
-"""The Velocity fast path (apigwc.runtime.vtl): plain text plus simple references renders without
+"""The Velocity fast path (apigwc.runtime.transform.vtl): plain text plus simple references renders without
 the engine, byte for byte as the engine renders it.
 
 Each template of the table is rendered twice, through `Template.render` (the fast path when the
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from apigwc.runtime.vtl import Template, VtlRenderError, VtlRequest
+from apigwc.runtime.transform.vtl import Template, VtlRenderError, VtlRequest
 
 REQUESTS = (
     VtlRequest(

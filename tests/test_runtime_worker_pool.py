@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import pytest
-from apigwc.runtime.lambda_functions import WorkerPool
+from apigwc.runtime.integrations.lambda_functions import WorkerPool
 
 
 def _sleep_then(value: Any, seconds: float) -> Any:

@@ -29,7 +29,7 @@ from apigwc.lowering.effective import (
     local_pseudo_parameters,
     uses_iam_auth,
 )
-from apigwc.runtime.resource_policy import UNRESOLVED, statements
+from apigwc.runtime.security.resource_policy import UNRESOLVED, statements
 
 _FUNCTION_IN_ARN = re.compile(r":function:([^/]+?)(?:/invocations)?$")
 _FUNCTION_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")

@@ -21,8 +21,8 @@ from urllib.parse import quote
 import fastjsonschema
 
 from apigwc.ir.api import MODEL_REF_PREFIX
-from apigwc.runtime.java_regex import UNCHECKABLE_PATTERN, PatternError, java_pattern
-from apigwc.runtime.request_validation import SOURCE_PATTERN
+from apigwc.runtime.validation.java_regex import UNCHECKABLE_PATTERN, PatternError, java_pattern
+from apigwc.runtime.validation.request_validation import SOURCE_PATTERN
 
 DRAFT4: Final = "http://json-schema.org/draft-04/schema#"
 _DEFS: Final = "x-apigwc-models"

@@ -308,7 +308,7 @@ def _check_policy(api: Api, report: Report) -> None:
 
 def _check_local_evaluation(api: Api, report: Report) -> None:
     """AGW478: statements `serve` fails closed (runtime/resource_policy.py decides)."""
-    from apigwc.runtime.resource_policy import statements, unsupported_condition
+    from apigwc.runtime.security.resource_policy import statements, unsupported_condition
 
     for index, statement in enumerate(statements(api.policy)):
         what = unsupported_condition(statement.get("Condition")) or _unresolved(statement)

@@ -18,7 +18,7 @@ from apigwc.ir.base import Deployable
 from apigwc.ir.enums import IntegrationType, Protocol
 from apigwc.ir.integration import Integration, IntegrationResponse
 from apigwc.ir.method import Method
-from apigwc.runtime.mapping import RESERVED_HTTP_HEADER_PREFIXES, RESERVED_HTTP_HEADERS
+from apigwc.runtime.transform.mapping import RESERVED_HTTP_HEADER_PREFIXES, RESERVED_HTTP_HEADERS
 from apigwc.validation.base import Report
 from apigwc.validation.mapping_expressions import (
     INTEGRATION_REQUEST_KEY,

@@ -446,7 +446,7 @@ def definition_problem(schema: Mapping[str, Any]) -> str | None:
 
 def _check_patterns(node: dict[str, Json], at: Origin | None, where: str, report: Report) -> None:
     """Every `pattern` and `patternProperties` key must compile as the built gateway compiles it."""
-    from apigwc.runtime.java_regex import PatternError, java_pattern
+    from apigwc.runtime.validation.java_regex import PatternError, java_pattern
 
     places: list[tuple[str, Origin | None, bool]] = []
     if isinstance(node.get("pattern"), str):

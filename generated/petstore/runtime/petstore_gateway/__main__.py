@@ -53,7 +53,7 @@ def main() -> None:
         port=args.port,
         workers=args.workers,
         server_header=False,
-        # The gateway writes its own access log (_runtime/access_log.py), off the event loop;
+        # The gateway writes its own access log (_runtime/observability/access_log.py), off the event loop;
         # uvicorn's costs about 40% of the throughput.
         access_log=False,
         # The caller's address is the TCP peer's: a client's X-Forwarded-For is not believed
@@ -64,8 +64,8 @@ def main() -> None:
         # No WebSocket upgrade: a REST or HTTP API answers an upgrade request as any other
         # request, through its routes.
         ws="none",
-        # httptools, keeping header names as the client wrote them (_runtime/http_protocol.py)
-        http="petstore_gateway._runtime.http_protocol:HeaderCasingHttpToolsProtocol",
+        # httptools, keeping header names as the client wrote them (_runtime/server/http_protocol.py)
+        http="petstore_gateway._runtime.server.http_protocol:HeaderCasingHttpToolsProtocol",
     )
 
 

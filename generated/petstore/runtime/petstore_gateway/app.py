@@ -7,7 +7,7 @@ lives in the support library `_runtime` (copied verbatim from apigwc).
 
 from pathlib import Path
 
-from ._runtime.app import from_environment
+from ._runtime.pipeline.gateway import from_environment
 from .models import VALIDATORS
 
 API = {

@@ -1,0 +1,202 @@
+"""The gateway's own access log: one line per request, written after the response is sent.
+
+Flows in: the stage's `accessLog.format` (`x-apigwc.stages.<s>.accessLog.format`, in the
+generated API data as `stages.<s>.accessLogFormat`), else `DEFAULT_FORMAT`; then, per request,
+the request, the route it matched, the stage and the response. Flows out: lines on stderr.
+
+A format is compiled once, at start-up, into a tuple of literal pieces and getters; a request
+costs one call per `$context` variable and a string join, never a template render. Variables
+are substituted as API Gateway substitutes them in access logs: a variable with no value here
+(`$context.integrationLatency`, `$context.identity.caller`, `$context.authorizer.*`, any name
+the runtime does not know) prints `-` (reference §9, "Unset variables in access logs print as
+`-`"). Only API Gateway's `$context` variables exist, and none of them holds an Authorization
+header, an API key or a query string value, so no secret of the request reaches the log unless
+the format itself names a variable holding one (`$context.identity.apiKey` is not set locally).
+
+The default line is API Gateway's CLF example format (reference §9, stage access logging):
+`sourceIp caller user [requestTime] "httpMethod resourcePath protocol" status responseLength
+requestId extendedRequestId` (caller and user print `-`; resourcePath is `-` when no route
+matched).
+
+Lines go to a bounded in-memory buffer (a deque: one append per request, no lock held by the
+event loop) that a daemon thread writes to stderr in batches, so a slow or blocked stderr never
+stalls the event loop; when the buffer is full the oldest lines are dropped, keeping memory
+bounded. The thread flushes what is left when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import re
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+from ..pipeline.context import Request, _clf_second
+
+DEFAULT_FORMAT = (
+    "$context.identity.sourceIp $context.identity.caller $context.identity.user "
+    '[$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" '
+    "$context.status $context.responseLength $context.requestId $context.extendedRequestId"
+)
+# `$context.a.b`: dotted names; a trailing dot belongs to the text after the variable.
+_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+_BUFFER_LINES = 65536  # lines held for the writer thread at most (oldest dropped beyond)
+
+
+@dataclass(slots=True)
+class Entry:
+    """What one finished request offers the getters."""
+
+    request: Request
+    route: Mapping[str, Any] | None
+    stage: str
+    status: int
+    length: int
+    done: float
+    api: Mapping[str, Any]
+
+
+Getter = Callable[[Entry], object]
+
+
+def _route_value(key: str) -> Getter:
+    return lambda e: e.route.get(key) if e.route else None
+
+
+def _host(e: Entry) -> str | None:
+    return e.request.header("host")
+
+
+def _path(e: Entry) -> str:
+    path = e.request.path
+    return path if e.stage == "$default" else f"/{e.stage}{path}"
+
+
+def _latency(e: Entry) -> int:
+    return max(0, int((e.done - e.request.epoch) * 1000))
+
+
+# The `$context` variables the runtime knows a value of (reference §3.4 and the access-log
+# variables); every other name prints `-`.
+GETTERS: dict[str, Getter] = {
+    "accountId": lambda e: e.api.get("account"),
+    "apiId": lambda e: e.api.get("apiId"),
+    "deploymentId": lambda e: e.api.get("deploymentId"),
+    "domainName": _host,
+    "domainPrefix": lambda e: (_host(e) or "").split(".", 1)[0].split(":", 1)[0] or None,
+    "extendedRequestId": lambda e: e.request.extended_request_id,
+    "httpMethod": lambda e: e.request.method,
+    "identity.sourceIp": lambda e: e.request.source_ip,
+    "identity.userAgent": lambda e: e.request.header("user-agent"),
+    "path": _path,
+    "protocol": lambda e: "HTTP/1.1",
+    "requestId": lambda e: e.request.request_id,
+    "requestTime": lambda e: _clf_second(int(e.request.epoch)),
+    "requestTimeEpoch": lambda e: int(e.request.epoch * 1000),
+    "resourceId": _route_value("resourceId"),
+    "resourcePath": _route_value("resourcePath"),
+    "routeKey": _route_value("routeKey"),
+    "responseLatency": _latency,
+    "responseLength": lambda e: e.length,
+    "stage": lambda e: e.stage,
+    "status": lambda e: e.status,
+}
+
+
+def _unset(_: Entry) -> None:
+    return None
+
+
+def compile_format(text: str) -> tuple[str | Getter, ...]:
+    """`text` as literal pieces and getters, in order (once per stage, at start-up)."""
+    pieces: list[str | Getter] = []
+    at = 0
+    for found in _VARIABLE.finditer(text):
+        if found.start() > at:
+            pieces.append(text[at : found.start()])
+        pieces.append(GETTERS.get(found.group(1), _unset))
+        at = found.end()
+    if at < len(text):
+        pieces.append(text[at:])
+    return tuple(pieces)
+
+
+def render(pieces: tuple[str | Getter, ...], entry: Entry) -> str:
+    """One line: literals as they are, each variable's value, or `-` when it has none."""
+    out = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        else:
+            value = piece(entry)
+            out.append("-" if value is None or value == "" else str(value))
+    return "".join(out)
+
+
+class AccessLog:
+    """The access log of one gateway process: a compiled format per stage and the writer."""
+
+    def __init__(self, api: Mapping[str, Any], stream: IO[str] | None = None) -> None:
+        self.api = api
+        self.formats = {
+            name: compile_format(str((stage or {}).get("accessLogFormat") or DEFAULT_FORMAT))
+            for name, stage in (api.get("stages") or {}).items()
+        }
+        self.default = compile_format(DEFAULT_FORMAT)
+        self.writer = _Writer(stream)
+
+    def write(
+        self,
+        request: Request,
+        route: Mapping[str, Any] | None,
+        stage: str,
+        status: int,
+        length: int,
+    ) -> None:
+        entry = Entry(request, route, stage, status, length, time.time(), self.api)
+        self.writer.put(render(self.formats.get(stage, self.default), entry))
+
+
+class _Writer:
+    """Lines from the event loop to `stream`, written by a daemon thread in batches."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+        self.lines: deque[str] = deque(maxlen=_BUFFER_LINES)
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="apigwc-access-log", daemon=True)
+        self.thread.start()
+        atexit.register(self.flush)
+
+    def put(self, line: str) -> None:
+        self.lines.append(line)  # atomic; the writer pops from the other end
+        if not self.ready.is_set():
+            self.ready.set()
+
+    def _run(self) -> None:
+        while True:
+            self.ready.wait()
+            # Cleared before draining: a line appended after the drain sets it again.
+            self.ready.clear()
+            self.flush()
+
+    def flush(self) -> None:
+        batch = []
+        lines = self.lines
+        while lines:
+            try:
+                batch.append(lines.popleft())
+            except IndexError:  # pragma: no cover - emptied by the other thread meanwhile
+                break
+        if batch:
+            stream = self.stream or sys.stderr
+            try:
+                stream.write("\n".join(batch) + "\n")
+                stream.flush()
+            except (OSError, ValueError):  # a closed stderr: the log is lost, not the server
+                pass

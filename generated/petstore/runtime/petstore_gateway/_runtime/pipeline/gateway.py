@@ -1,0 +1,690 @@
+"""The ASGI application: one generated API's request pipeline, in API Gateway's order.
+
+Flows in: the generated `API` settings and `ROUTES` table (plain data), the stage to serve and
+ASGI HTTP requests. Flows out: responses with API Gateway's status codes, headers and bodies.
+
+Pipeline (reference §1.1): stage -> request decompression (REST, compression enabled) -> CORS
+preflight (HTTP APIs) -> route match (unknown -> 403 Missing Authentication Token, HTTP APIs 404
+Not Found) -> resource policy (resource_policy.py) -> authorizer / API key gate -> request
+validation -> integration (Lambda proxy, HTTP proxy, MOCK, HTTP and Lambda custom; AWS service
+integrations answer as a misconfigured integration) -> CORS headers, compression, standard
+headers. Every gateway-generated error goes
+through the gateway responses (`Gateway.error`, which logs one line for each 5xx it makes).
+Routes' templates, mappings and validators are compiled once, in `Gateway.__init__`.
+
+The selected stage is served at the root, like `sam local start-api`; with `all_stages` every
+stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (404 for HTTP APIs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..integrations import integration_custom, lambda_proxy, mock
+from ..integrations.http_proxy import ProxyMappings, Upstreams, forward, mapping_values
+from ..integrations.lambda_functions import FunctionError, Functions, Throttled
+from ..observability.access_log import AccessLog
+from ..responses import gateway_responses
+from ..responses.cors import CorsConfiguration, is_preflight
+from ..responses.gateway_responses import GatewayError, Response
+from ..routing.router import Match, Router, canonical_path
+from ..security import resource_policy, security_gate
+from ..transform import payloads
+from ..transform.vtl import VtlRequest
+from ..validation.contract import ContractCheck
+from ..validation.request_validation import RequestValidation, Validator
+from .context import (
+    HEADER_NAMES,
+    OVERSIZE,
+    SIZE_LIMIT,
+    Request,
+    context_values,
+    request_values,
+    stage_values,
+    standard_wire_headers,
+)
+from .stage_variables import has_stage_variables, render
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+MAX_BODY = payloads.MAX_PAYLOAD  # API Gateway's payload limit (reference §1.1, step 1)
+# A child of uvicorn's error logger: one line per gateway-made 5xx lands in the server's log.
+log = logging.getLogger("uvicorn.error.apigwc")
+# An integration URI in a log line: its query string may carry a key, so it is left out.
+_URI_QUERY = re.compile(r"\?\S*")
+REST_TIMEOUT_MS, HTTP_TIMEOUT_MS = 29000, 30000
+# A header the wire cannot carry (a mapped name from spec text, a value with a line break) is
+# dropped rather than breaking the connection.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# The control characters uvicorn refuses in a value (all but tab): one reaching it would close the
+# connection with no answer at all (a mapped value can carry any text from a body).
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
+# Header names seen before, checked and encoded once (b"" = not sendable). Bounded, since a Lambda
+# handler can invent names.
+_WIRE_NAMES: dict[str, bytes] = {}
+_WIRE_NAMES_MAX = 4096
+
+
+class Gateway:
+    """One API served by one process."""
+
+    def __init__(
+        self,
+        api: Mapping[str, Any],
+        routes: tuple[Mapping[str, Any], ...],
+        package_dir: Path,
+        stage: str | None = None,
+        all_stages: bool = False,
+        validators: Mapping[str, Validator] | None = None,
+    ) -> None:
+        self.api = api
+        self.protocol = str(api["protocol"])
+        self.router = Router(routes, self.protocol)
+        self.stage = stage or str(api["defaultStage"])
+        if self.stage not in api["stages"]:
+            raise ValueError(
+                f"unknown stage {self.stage!r}; the API has {', '.join(api['stages'])}"
+            )
+        self.all_stages = all_stages
+        # `--validate-responses` (contract.py): None unless the option is on.
+        self.contract: ContractCheck | None = None
+        # The gateway's access log (access_log.py): None unless `from_environment` turns it on.
+        self.access_log: AccessLog | None = None
+        self.binary_media_types = tuple(api.get("binaryMediaTypes") or ())
+        self.functions = Functions(
+            api.get("functions") or {}, package_dir, api["region"], api["account"]
+        )
+        self.upstreams = Upstreams()
+        self.proxy_mappings = {
+            id(route): ProxyMappings.compile(route["integration"], self.protocol)
+            for route in routes
+            if (route.get("integration") or {}).get("type") == "HTTP_PROXY"
+        }
+        self.custom_mappings = {
+            id(route): integration_custom.CustomMappings.compile(route["integration"])
+            for route in routes
+            if (route.get("integration") or {}).get("type") in ("HTTP", "AWS")
+        }
+        # Request validators per route (by identity: route entries are plain dicts).
+        self.validations = {
+            id(route): _validation(route["validation"], validators or {})
+            for route in routes
+            if route.get("validation")
+        }
+        size = api.get("minimumCompressionSize")
+        self.minimum_compression_size = (
+            size if self.protocol == "REST" and isinstance(size, int) else None
+        )
+        policy = api.get("resourcePolicy")
+        self.resource_policy: Mapping[str, Any] | None = policy if policy else None
+        cors = api.get("cors")
+        self.cors = CorsConfiguration.from_extension(cors) if cors else None
+        self.mock_plans = {
+            id(route): mock.MockPlan(route["integration"])
+            for route in routes
+            if (route.get("integration") or {}).get("type") == "MOCK"
+        }
+        # Lambda proxy routes' settings, read once.
+        self.lambda_plans = {
+            id(route): self._lambda_plan(route["integration"])
+            for route in routes
+            if (route.get("integration") or {}).get("type") == "AWS_PROXY"
+            and (route.get("integration") or {}).get("function")
+        }
+        # MOCK routes whose config never reads `$context`: the pipeline skips building the tree
+        # (only a gateway response, on an error, needs it then).
+        self.context_free = {
+            id(route)
+            for route in routes
+            if (route.get("integration") or {}).get("type") == "MOCK"
+            and not mock.reads_context(route["integration"])
+        }
+        # Mapping templates are parsed once here, never per request.
+        self.templates = mock.Templates(
+            text
+            for route in routes
+            for text in mock.integration_templates(route.get("integration") or {})
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request = _request(scope)
+        extensions = scope.get("extensions")
+        refusal = (
+            self.oversize(*extensions[OVERSIZE]) if extensions and OVERSIZE in extensions else None
+        )
+        if refusal is not None:
+            await self._finish(send, request, refusal)
+            return
+        length = request.header("content-length")
+        if request.header("transfer-encoding") or length not in (None, "0"):
+            # A request without either header has no body (RFC 9112 §6.3): the usual GET is
+            # answered without a round trip through the server's `receive`.
+            body = None if _declared_too_large(length) else await _read_body(receive, MAX_BODY)
+            if body is None:
+                await self._finish(send, request, self.too_large(request))
+                return
+            request.body = body
+        await self._finish(send, request, await self.handle(request))
+
+    async def _finish(self, send: Send, request: Request, response: Response) -> None:
+        """The response on the wire, then its access log line (when the log is on)."""
+        await _send(send, response, request.method, standard_wire_headers(self.protocol, request))
+        if self.access_log is not None:
+            stage = request.stage_prefix[1:] or self.stage
+            length = len(response.body)
+            self.access_log.write(request, request.route, stage, response.status, length)
+
+    def oversize(self, url: int, values: int, head: int) -> Response | None:
+        """A request over API Gateway's URL or header limits (measured by http_protocol.py).
+
+        The limits are documented (reference §1.1 step 1: URL 10240 characters, header values
+        10240 bytes for REST; request line and headers 10240 bytes for HTTP APIs), the answer
+        is not: 414 for a URL (as API Gateway answers a method ARN that is too long) and 431
+        for headers, each with a JSON message, refused before routing."""
+        limit = SIZE_LIMIT
+        if self.protocol == "REST" and url > limit:
+            status, message = 414, b'{"message":"Request URI too long"}'
+        elif (values if self.protocol == "REST" else head) > limit:
+            status, message = 431, b'{"message":"Request Header Fields Too Large"}'
+        else:
+            return None
+        return Response(status, [("Content-Type", "application/json")], message)
+
+    def too_large(self, request: Request) -> Response:
+        """A body over 10 MB, answered before it is read: a declared length over the limit is
+        refused without `100 Continue` (uvicorn sends that on the first `receive`), a chunked
+        body when its running total passes the limit. The server discards the rest of the body
+        (the connection is not closed under a client still sending, which would reset it and
+        could lose the answer)."""
+        return self.error(GatewayError("REQUEST_TOO_LARGE"), request, {}, None)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.upstreams.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def handle(self, request: Request) -> Response:
+        stage = self._select_stage(request)
+        if stage is None:
+            if self.protocol == "HTTP":
+                return gateway_responses.render_http(GatewayError("RESOURCE_NOT_FOUND"))
+            return gateway_responses.unknown_stage()
+        if self.cors is not None:
+            # HTTP APIs with CORS configured answer preflights before routing and authorization,
+            # and put the configured headers on every other response (reference §5.2).
+            if is_preflight(request.method, request.headers):
+                preflight = self.cors.preflight(request.headers)
+                return Response(preflight.status, list(preflight.headers))
+            response = await self._handle_stage(request, stage)
+            response.headers = self.cors.actual_response_headers(request.headers, response.headers)
+            return response
+        response = await self._handle_stage(request, stage)
+        return (
+            self._compress(request, response)
+            if self.minimum_compression_size is not None
+            else response
+        )
+
+    def _compress(self, request: Request, response: Response) -> Response:
+        """REST compression: above `minimumCompressionSize`, by the client's Accept-Encoding (§6.2)."""
+        coding = payloads.compression_for(
+            minimum_compression_size=self.minimum_compression_size,
+            accept_encoding=request.header("accept-encoding"),
+            response_content_encoding=_header(response.headers, "content-encoding"),
+            body_length=len(response.body),
+        )
+        if coding is not None:
+            response.body = payloads.compress(response.body, coding)
+            response.headers.append(("Content-Encoding", coding))
+        return response
+
+    async def _handle_stage(self, request: Request, stage: str) -> Response:
+        if self.minimum_compression_size is not None and request.header("content-encoding"):
+            try:  # with compression enabled API Gateway inflates request bodies (§6.2)
+                # In a worker thread (zlib lets go of the GIL): up to 10 MB of output takes a
+                # noticeable time, which other requests do not wait for.
+                request.body = await asyncio.to_thread(
+                    payloads.decompress_request,
+                    request.body,
+                    request.header("content-encoding"),
+                    MAX_BODY,
+                )
+            except payloads.PayloadError as error:
+                context = context_values(request, self.api, stage, None)
+                failure = GatewayError(error.response_type, reason=str(error))
+                return self.error(failure, request, context, None)
+        too_large = len(request.body) > MAX_BODY
+        match = None if too_large else self.router.match(request.method, request.path)
+        route = match.route if match else None
+        request.route = route  # for the access log
+        context_free = route is not None and id(route) in self.context_free
+        context = (
+            {"stageVariables": stage_values(request, self.api["stages"].get(stage, {}))[0]}
+            if context_free
+            else context_values(request, self.api, stage, route)
+        )
+        if too_large:
+            return self.error(GatewayError("REQUEST_TOO_LARGE"), request, context, None)
+        if match is None:
+            return self.error(GatewayError("MISSING_AUTHENTICATION_TOKEN"), request, context, None)
+        try:
+            if self.resource_policy is not None:
+                self._check_policy(request, match, stage)
+            gate = security_gate.check(match.route)
+            if gate is not None:
+                raise gate
+            self._validate(request, match)
+            try:
+                response = self.integrate(request, match, context)
+                if not isinstance(response, Response):
+                    response = await response
+            except GatewayError:
+                raise
+            except Exception as error:
+                # A fault the integration code did not foresee still ends in a gateway response
+                # (API Gateway never drops the client): 500 Internal server error.
+                reason = f"unexpected {type(error).__name__} in the integration"
+                raise GatewayError("API_CONFIGURATION_ERROR", reason=reason) from error
+            if not 200 <= response.status <= 599:
+                raise _unsendable_status(response.status)
+            if self.contract is not None:
+                response = self.contract.apply(
+                    request, match.route, match.path_parameters, response
+                )
+            return response
+        except GatewayError as error:
+            if context_free:  # the gateway response reads the whole tree
+                context = context_values(request, self.api, stage, route)
+            return self.error(error, request, context, match)
+
+    def _check_policy(self, request: Request, match: Match, stage: str) -> None:
+        """The resource policy for the anonymous caller (§1.1 step 4). A method with its own
+        authorization has a caller the policy's Allow is combined with later, so only an
+        explicit Deny is decided here."""
+        api = self.api
+        arn = resource_policy.method_arn(
+            str(api["region"]),
+            str(api["account"]),
+            str(api["apiId"]),
+            stage,
+            request.method,
+            canonical_path(request.path),  # the path the request was routed by
+        )
+        values = {
+            "aws:sourceip": request.source_ip,
+            "aws:securetransport": "true" if request.scheme == "https" else "false",
+        }
+        for key, header in (("aws:useragent", "user-agent"), ("aws:referer", "referer")):
+            value = request.header(header)
+            if value is not None:
+                values[key] = value
+        if api.get("sourceVpce"):
+            values["aws:sourcevpce"] = str(api["sourceVpce"])
+        deny_only = security_gate.AUTHORIZER in (match.route.get("security") or ())
+        denied = resource_policy.check(self.resource_policy, arn, values, deny_only=deny_only)
+        if denied is not None:
+            raise denied
+
+    def _validate(self, request: Request, match: Match) -> None:
+        """Method request validation: required parameters, then the body model (§1.5)."""
+        validation = self.validations.get(id(match.route))
+        if validation is None:
+            return
+        failure = validation.check(
+            path=match.path_parameters,
+            querystring=request.query_view(),
+            headers=request.header_view(),
+            content_type=request.header("content-type"),
+            body=request.body,
+        )
+        if failure is not None:
+            raise GatewayError(failure.response_type, failure.message, failure.validation_error)
+
+    def _select_stage(self, request: Request) -> str | None:
+        """The stage the request is for; None for an unknown stage under --all-stages."""
+        if not self.all_stages:
+            return self.stage
+        name = request.raw_path.lstrip("/").split("/")[0]
+        if name not in self.api["stages"]:
+            return None
+        request.stage_prefix = request.raw_path[: request.raw_path.index(name) + len(name)]
+        return name
+
+    def error(
+        self, error: GatewayError, request: Request, context: Mapping[str, Any], match: Match | None
+    ) -> Response:
+        """The gateway response for `error`: every error the gateway makes passes here."""
+        if self.protocol == "HTTP":
+            response = gateway_responses.render_http(error)
+        else:
+            values = request_values(request, match.path_parameters if match else {})
+            custom = self.api.get("gatewayResponses") or {}
+            response = gateway_responses.render_rest(
+                error, custom, context, values, request.header("accept")
+            )
+        if response.status >= 500:
+            _log_failure(error, request, match, response.status)
+        return response
+
+    def integrate(
+        self, request: Request, match: Match, context: Mapping[str, Any]
+    ) -> Response | Awaitable[Response]:
+        """The integration's response: at once for MOCK, else a coroutine for the caller to await
+        (handed back unawaited, so no frame of this method sits between the request and the
+        integration's wait)."""
+        integration = match.route.get("integration") or {}
+        kind = integration.get("type")
+        variables = context["stageVariables"]
+        if kind == "MOCK":
+            return mock.mock_response(
+                self.mock_plans[id(match.route)],
+                self.templates,
+                _vtl_request(request, match),
+                request.header("content-type"),
+                request.header("accept"),
+                variables,
+                context,
+            )
+        if kind == "HTTP_PROXY":
+            return forward(
+                self.upstreams,
+                request,
+                integration,
+                match.path_parameters,
+                context,
+                self.proxy_mappings[id(match.route)],
+                default_route=match.route.get("routeKey") == "$default",
+            )
+        if kind == "AWS_PROXY" and integration.get("function"):
+            return self.lambda_proxy(request, match, context, integration)
+        if kind == "HTTP" or (kind == "AWS" and integration.get("function")):
+            return self.custom(request, match, context, integration)
+        # AWS service integrations, non-proxy HTTP/Lambda and anything the runtime cannot reach
+        # answer as API Gateway answers a misconfigured integration.
+        raise GatewayError("API_CONFIGURATION_ERROR", reason="integration the runtime cannot call")
+
+    async def custom(
+        self,
+        request: Request,
+        match: Match,
+        context: Mapping[str, Any],
+        integration: Mapping[str, Any],
+    ) -> Response:
+        """HTTP custom and Lambda custom integrations (reference §1.6, §1.7, §2.9)."""
+        return await integration_custom.integrate(
+            integration_custom.Call(
+                request,
+                integration,
+                context,
+                _vtl_request(request, match),
+                mapping_values(request, match.path_parameters, context),
+                self.custom_mappings[id(match.route)],
+                self.binary_media_types,
+            ),
+            self.templates,
+            self.functions,
+            self.upstreams,
+            str(self.api["apiId"]),
+        )
+
+    async def lambda_proxy(
+        self,
+        request: Request,
+        match: Match,
+        context: Mapping[str, Any],
+        integration: Mapping[str, Any],
+    ) -> Response:
+        plan = self.lambda_plans.get(id(match.route)) or self._lambda_plan(integration)
+        name = plan.function or self.functions.resolve(
+            render(plan.function_text, context["stageVariables"])
+        )
+        if name is None or not plan.post:
+            # No local handler, or an integration method other than POST, which Lambda's
+            # Invoke API refuses: API Gateway answers 500 (§1.8, recorded; `validate`: AGW414).
+            reason = "no local handler for the function" if plan.post else "method is not POST"
+            raise GatewayError("API_CONFIGURATION_ERROR", reason=reason)
+        version = plan.version
+        event = self._event(request, match, context, version)
+        try:
+            result = await self.functions.invoke(name, event, plan.timeout_s)
+        except (TimeoutError, FunctionError, Throttled) as error:
+            raise lambda_proxy.invocation_failure(error, name, plan.timeout_s) from None
+        # A malformed result raises a GatewayError whose reason Gateway.error logs.
+        if self.protocol == "HTTP":
+            return (
+                lambda_proxy.http_v2_response(result)
+                if version == "2.0"
+                else lambda_proxy.http_v1_response(result)
+            )
+        response = lambda_proxy.rest_response(
+            result, request.header("accept"), self.binary_media_types
+        )
+        response.headers.append(("X-Amzn-Trace-Id", request.trace_header()))
+        return response
+
+    def _lambda_plan(self, integration: Mapping[str, Any]) -> LambdaPlan:
+        function = str(integration["function"])
+        default_ms = HTTP_TIMEOUT_MS if self.protocol == "HTTP" else REST_TIMEOUT_MS
+        return LambdaPlan(
+            function_text=function,
+            # Resolved now unless a stage variable names it (then per request, by stage).
+            function=None if has_stage_variables(function) else self.functions.resolve(function),
+            version=str(integration.get("payloadFormatVersion") or "1.0"),
+            timeout_s=float(integration.get("timeoutInMillis") or default_ms) / 1000,
+            # REST calls the function with the integration's method (HTTP APIs always POST).
+            post=self.protocol != "REST"
+            or str(integration.get("httpMethod") or "POST").upper() == "POST",
+        )
+
+    def _event(
+        self, request: Request, match: Match, context: Mapping[str, Any], version: str
+    ) -> dict[str, Any]:
+        if self.protocol == "HTTP" and version == "2.0":
+            return lambda_proxy.http_event(request, context, match.route, match.path_parameters)
+        return lambda_proxy.rest_event(
+            request,
+            context,
+            match.route,
+            match.path_parameters,
+            self.binary_media_types,
+            version="1.0" if self.protocol == "HTTP" else None,
+        )
+
+
+class LambdaPlan:
+    """A Lambda proxy route's settings, read once: the function (resolved, unless a stage
+    variable names it), the payload format version, the integration timeout, and whether the
+    integration calls it with POST."""
+
+    __slots__ = ("function", "function_text", "post", "timeout_s", "version")
+
+    def __init__(
+        self, function_text: str, function: str | None, version: str, timeout_s: float, post: bool
+    ) -> None:
+        self.function_text = function_text
+        self.function = function
+        self.version = version
+        self.timeout_s = timeout_s
+        self.post = post  # the integration's httpMethod is POST, the only one Lambda takes
+
+
+def _validation(
+    config: Mapping[str, Any], validators: Mapping[str, Validator]
+) -> RequestValidation:
+    return RequestValidation(
+        validate_parameters=bool(config.get("parameters")),
+        validate_body=bool(config.get("body")),
+        required_parameters=tuple(config.get("required") or ()),
+        body_validators={
+            media: validators[key]
+            for media, key in (config.get("models") or {}).items()
+            if key in validators
+        },
+    )
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((value for key, value in headers if key.lower() == name), None)
+
+
+def _vtl_request(request: Request, match: Match) -> VtlRequest:
+    """The method request as a mapping template's `$input` reads it."""
+    return VtlRequest(
+        body=request.body.decode("utf-8", "replace"),
+        path=match.path_parameters,
+        querystring=request.query_view(),
+        header=request.header_view(),
+    )
+
+
+def _declared_too_large(length: str | None) -> bool:
+    """A `Content-Length` over the payload limit (the server has checked it is digits)."""
+    return length is not None and length.isdigit() and (len(length) > 9 or int(length) > MAX_BODY)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None as soon as more than `limit` bytes have come (the rest is
+    never read, so a chunked upload cannot make the server hold more than the limit)."""
+    chunks = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _unsendable_status(status: int) -> GatewayError:
+    """An integration status HTTP cannot carry as a final answer (600 and above, below 200).
+
+    API Gateway answers an integration response it cannot pass on as an integration failure:
+    a Lambda response over Lambda's payload limit is recorded as `INTEGRATION_FAILURE`, 502
+    `Internal server error` (issue DataBiosphere/azul#8258, execution log). The same answer
+    here, rather than a dropped connection."""
+    return GatewayError(
+        "INTEGRATION_FAILURE",
+        "Internal server error",
+        status=502,
+        reason=f"integration answered status {status}, which HTTP cannot carry",
+    )
+
+
+def _log_failure(error: GatewayError, request: Request, match: Match | None, status: int) -> None:
+    """One line for a gateway-made 5xx: route, integration, reason. Only names the spec gave
+    (no header, body or query value, so no key or token of the request reaches the log)."""
+    route = match.route if match else {}
+    integration = route.get("integration") or {}
+    target = integration.get("function") or _URI_QUERY.sub("", str(integration.get("uri") or ""))
+    log.error(
+        "%s %s %s: route %s, integration %s %s: %s",
+        status,
+        error.response_type,
+        request.request_id,
+        route.get("routeKey") or f"{request.method} {request.path}",
+        integration.get("type") or "-",
+        target or "-",
+        error.reason or _cause(error),
+    )
+
+
+def _cause(error: BaseException) -> str:
+    """The reason behind a GatewayError raised without one: the exception it replaced (its
+    type and first line, without URLs' query strings), else "no reason given"."""
+    cause = error.__cause__ or error.__context__
+    if cause is None:
+        return "no reason given"
+    text = _URI_QUERY.sub("", str(cause).splitlines()[0] if str(cause) else "")[:200]
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+def _request(scope: Scope, body: bytes = b"") -> Request:
+    raw = scope.get("raw_path") or scope["path"].encode()
+    path = raw.decode("latin-1").split("?", 1)[0]
+    client = scope.get("client") or ("127.0.0.1", 0)
+    server = scope.get("server") or ("127.0.0.1", 80)
+    extensions = scope.get("extensions")
+    names = extensions.get(HEADER_NAMES) if extensions else None
+    return Request(  # positional: a call per request
+        scope["method"],
+        path,
+        scope.get("query_string", b"").decode("latin-1"),
+        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+        body,
+        str(client[0]),
+        scope.get("scheme", "http"),
+        int(server[1] or 80),
+        "",
+        None,
+        "",
+        "",
+        names,
+    )
+
+
+async def _send(
+    send: Send, response: Response, method: str, standard: list[tuple[bytes, bytes]]
+) -> None:
+    """The response on the wire; `standard` (reference §0.1) follows the response's headers."""
+    body = b"" if method == "HEAD" else response.body
+    headers = []
+    for k, v in response.headers:
+        name = _WIRE_NAMES.get(k) or _wire_name(k)
+        # Printable ASCII (the usual value) is sendable as it is; anything else is checked.
+        if name and ((v.isascii() and v.isprintable()) or not _BAD_VALUE.search(v)):
+            headers.append((name, v.encode("latin-1", "replace")))
+    headers.extend(standard)
+    headers.append((b"Content-Length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _wire_name(name: str) -> bytes:
+    wire = name.encode("latin-1") if _HEADER_NAME.fullmatch(name) else b""
+    if len(_WIRE_NAMES) < _WIRE_NAMES_MAX:
+        _WIRE_NAMES[name] = wire
+    return wire
+
+
+def from_environment(
+    api: Mapping[str, Any],
+    routes: tuple[Mapping[str, Any], ...],
+    package_dir: Path,
+    validators: Mapping[str, Validator] | None = None,
+) -> Gateway:
+    """The app `python -m <pkg>` and `apigwc serve` run: stage options come in the environment
+    so that every uvicorn worker process builds the same gateway."""
+    gateway = Gateway(
+        api,
+        routes,
+        package_dir,
+        stage=os.environ.get("APIGWC_STAGE") or None,
+        all_stages=os.environ.get("APIGWC_ALL_STAGES") == "1",
+        validators=validators,
+    )
+    if os.environ.get("APIGWC_ACCESS_LOG") == "1":
+        gateway.access_log = AccessLog(api)
+    if os.environ.get("APIGWC_VALIDATE_RESPONSES") == "1":
+        gateway.contract = ContractCheck.load(package_dir)
+    return gateway

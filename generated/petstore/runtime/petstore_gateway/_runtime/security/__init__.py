@@ -1,0 +1,7 @@
+"""Access control before the integration runs.
+
+Flows in: the matched route and the request. Flows out: nothing when the request may go on, else a
+`GatewayError` (403 `ACCESS_DENIED`, 401 `UNAUTHORIZED`, ...). `resource_policy` evaluates the
+API's resource policy against the method ARN; `security_gate` fails closed on routes whose
+authorizer or API key the runtime cannot check yet.
+"""
