@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from apigwc.runtime.transform.vtl import Template, VtlRenderError, VtlRequest
+from apigwc.runtime.transform.vtl import Template, VtlRenderError, VtlRequest, VtlTemplateError
 
 REQUESTS = (
     VtlRequest(
@@ -128,5 +128,14 @@ def test_fast_path_defers_to_the_engine_for_values_it_cannot_print() -> None:
     # engine's printing, reached by deferring the whole template.
     template = Template.compile("$context.n|$context.missing")
     assert template._parts is not None
+    assert template._engine_template is None  # parsed by the engine only when first needed
     result = template.render(VtlRequest(), {"n": 1.0}, {})
     assert result.body == "1.0|"
+    assert template._engine_template is not None
+
+
+def test_an_engine_template_is_parsed_at_compile_time() -> None:
+    # Its syntax errors surface at start-up, not on the first request.
+    assert Template.compile("#if(true)x#end")._engine_template is not None
+    with pytest.raises(VtlTemplateError):
+        Template.compile("#if($a")
