@@ -1,7 +1,9 @@
 """The runtime emitter's data: IR -> the plain dicts and tuples the generated `app.py` holds.
 
 Flows in: the validated IR. Flows out: `api_data` (settings the pipeline reads once),
-`route_data` (one entry per method: path, method, security needs, integration config) and
+`route_data` (one entry per method: path, method, security needs, integration config, built as
+the runtime's own typed record, `runtime/pipeline/plan.RouteEntry`, and rendered with its
+`to_data`) and
 `functions_folders` (function code folders to copy). Only plain values come out (str, int,
 bool, None, lists, dicts), so the emitter can render them as literals. Deploy-time values
 (intrinsics) are resolved where a local run can (a Lambda ARN built with `Fn::Sub`/`GetAtt`
@@ -29,6 +31,7 @@ from apigwc.lowering.effective import (
     local_pseudo_parameters,
     uses_iam_auth,
 )
+from apigwc.runtime.pipeline.plan import API_KEY, AUTHORIZER, MethodValidation, RouteEntry
 from apigwc.runtime.security.resource_policy import UNRESOLVED, statements
 
 _FUNCTION_IN_ARN = re.compile(r":function:([^/]+?)(?:/invocations)?$")
@@ -210,21 +213,26 @@ def _function(code_uri: str, spec_dir: Path, folders: dict[str, Path]) -> dict[s
     return {"codeDir": "_functions/missing"}
 
 
+def route_entry(api: Api, method: Method) -> RouteEntry:
+    """One route as the runtime reads it (`runtime/pipeline/plan.py`, the build's contract)."""
+    return RouteEntry(
+        route_key=method.route_key,
+        resource_path=method.path,
+        http_method=method.http_method.upper(),
+        resource_id=short_id(api.slug, method.path, length=6),
+        operation_name=method.operation_id,
+        security=_security(api, method),
+        integration=integration_data(api, method.integration),
+        validation=validation_entry(api, method),
+    )
+
+
 def route_data(api: Api, method: Method, spec_name: str) -> dict[str, Any]:
-    """One route entry, with a comment pointing back at its spec location."""
+    """One route entry as plain data (`RouteEntry.to_data`), with a comment pointing back at
+    its spec location."""
     origin = method.origin
     where = f"{spec_name}#{origin.pointer}" if origin is not None else spec_name
-    data: dict[str, Any] = {
-        "routeKey": method.route_key,
-        "resourcePath": method.path,
-        "httpMethod": method.http_method.upper(),
-        "resourceId": short_id(api.slug, method.path, length=6),
-        "operationName": method.operation_id,
-        "security": list(_security(api, method)),
-        "integration": integration_data(api, method.integration),
-        "validation": validation_data(api, method),
-    }
-    return {"comment": comment_text(where), "data": data}
+    return {"comment": comment_text(where), "data": route_entry(api, method).to_data()}
 
 
 def _validator(api: Api, method: Method) -> RequestValidator | None:
@@ -242,7 +250,7 @@ def body_model_key(method: Method, media_type: str) -> str:
 
 def request_models(api: Api) -> dict[str, Any]:
     """Every schema a route validates bodies against: the API's models (which may `$ref` each
-    other) and inline request schemas, keyed as `validation_data` names them. Empty when no
+    other) and inline request schemas, keyed as `validation_entry` names them. Empty when no
     route validates bodies."""
     inline: dict[str, Any] = {}
     for method in api.methods:
@@ -285,7 +293,7 @@ def _body_models(api: Api, method: Method) -> dict[str, str]:
     return models
 
 
-def validation_data(api: Api, method: Method) -> dict[str, Any] | None:
+def validation_entry(api: Api, method: Method) -> MethodValidation | None:
     """What the method's request validator checks (reference §1.5), or None."""
     validator = _validator(api, method)
     if validator is None:
@@ -295,28 +303,28 @@ def validation_data(api: Api, method: Method) -> dict[str, Any] | None:
         for p in method.parameters
         if p.required and p.location.value in ("header", "path", "query")
     ]
-    return {
-        "parameters": validator.validate_request_parameters,
-        "body": validator.validate_request_body,
-        "required": sorted(required),
-        "models": _body_models(api, method),
-    }
+    return MethodValidation(
+        parameters=bool(validator.validate_request_parameters),
+        body=bool(validator.validate_request_body),
+        required=tuple(sorted(required)),
+        models=_body_models(api, method),
+    )
 
 
 def _security(api: Api, method: Method) -> tuple[str, ...]:
     """What the route needs before its integration runs: AUTHORIZER and/or API_KEY."""
     needs: set[str] = set()
     if uses_iam_auth(method):
-        needs.add("AUTHORIZER")
+        needs.add(AUTHORIZER)
     for requirement in effective_security(api, method):
         for name in requirement.schemes:
             scheme = api.security_scheme(name)
             if scheme is None:
                 continue
             if scheme.is_api_key and api.protocol is Protocol.REST:
-                needs.add("API_KEY")
+                needs.add(API_KEY)
             elif scheme.authorizer is not None or scheme.is_iam:
-                needs.add("AUTHORIZER")
+                needs.add(AUTHORIZER)
     return tuple(sorted(needs))
 
 

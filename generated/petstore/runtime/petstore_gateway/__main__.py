@@ -7,6 +7,8 @@ import os
 
 import uvicorn
 
+from ._runtime.pipeline.options import GatewayOptions
+
 STAGES = ["dev", "prod"]
 DEFAULT_STAGE = "dev"  # the stage the build was made for
 
@@ -42,11 +44,15 @@ def main() -> None:
         "API Gateway)",
     )
     args = parser.parse_args()
-    # Every worker process builds its gateway from the environment.
-    os.environ["APIGWC_STAGE"] = args.stage
-    os.environ["APIGWC_ALL_STAGES"] = "1" if args.all_stages else ""
-    os.environ["APIGWC_ACCESS_LOG"] = "" if args.no_access_log else "1"
-    os.environ["APIGWC_VALIDATE_RESPONSES"] = "1" if args.validate_responses else ""
+    options = GatewayOptions(
+        stage=args.stage,
+        all_stages=args.all_stages,
+        access_log=not args.no_access_log,
+        validate_responses=args.validate_responses,
+    )
+    # uvicorn's worker processes import `app` by its name: the options reach each of them
+    # through the environment, written here and read once by `app.py` (_runtime/pipeline/options.py).
+    os.environ.update(options.environment())
     uvicorn.run(
         "petstore_gateway.app:app",
         host=args.host,
