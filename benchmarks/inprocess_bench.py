@@ -1,6 +1,7 @@
 """Microseconds per request of the generated gateway's request path, without a server.
 
-    .venv/bin/python benchmarks/inprocess_bench.py [--requests 10000] [--profile mock|lambda]
+    .venv/bin/python benchmarks/inprocess_bench.py [--requests 10000] [--concurrency 1]
+                                                   [--profile mock|lambda]
 
 Builds the spec of `runtime_bench.py` (MOCK route with a request validator, a query parameter
 and a Velocity response template; Lambda proxy to an in-process handler), imports the generated
@@ -48,7 +49,7 @@ def scope(path: str, query: bytes) -> dict[str, Any]:
     }
 
 
-async def run(app: Any, path: str, query: bytes, count: int) -> float:
+async def run(app: Any, path: str, query: bytes, count: int, concurrency: int = 1) -> float:
     """CPU seconds of this process (its threads included) for `count` requests, after a
     warm-up: CPU time, not wall time, so that other processes on a loaded machine count less."""
     sent: list[dict[str, Any]] = []
@@ -63,10 +64,17 @@ async def run(app: Any, path: str, query: bytes, count: int) -> float:
     for _ in range(200):
         await app(dict(request), receive, send)
     assert sent[0]["status"] == 200, sent[:2]
+
+    async def client(requests: int) -> None:
+        for _ in range(requests):
+            await app(dict(request), receive, send)
+            if len(sent) > 1000:
+                sent.clear()
+
     start = time.process_time()
-    for _ in range(count):
-        sent.clear()
-        await app(dict(request), receive, send)
+    # Concurrent clients, as wrk's connections: Lambda invocations of one loop turn share a
+    # thread hand-off (lambda_functions.WorkerPool).
+    await asyncio.gather(*(client(count // concurrency) for _ in range(concurrency)))
     return time.process_time() - start
 
 
@@ -74,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--profile", choices=sorted(ROUTES))
+    parser.add_argument("--concurrency", type=int, default=1, help="clients at once (wrk: 32)")
     args = parser.parse_args()
     from tests.runtime_server import build_spec
 
@@ -89,13 +98,15 @@ def main() -> None:
         if args.profile:
             path, query = ROUTES[args.profile]
             profile = cProfile.Profile()
-            profile.runcall(loop.run_until_complete, run(app, path, query, args.requests))
+            measured = run(app, path, query, args.requests, args.concurrency)
+            profile.runcall(loop.run_until_complete, measured)
             pstats.Stats(profile).sort_stats("tottime").print_stats(30)
             return
         for name, (path, query) in ROUTES.items():
             # The best of 5 runs: what the code costs, with the least interference.
             seconds = min(
-                loop.run_until_complete(run(app, path, query, args.requests)) for _ in range(5)
+                loop.run_until_complete(run(app, path, query, args.requests, args.concurrency))
+                for _ in range(5)
             )
             print(f"{name:8} {seconds / args.requests * 1e6:7.1f} µs/request (CPU)")
 

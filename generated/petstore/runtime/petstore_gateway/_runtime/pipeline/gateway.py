@@ -1,16 +1,17 @@
 """The ASGI application: one generated API's request pipeline, in API Gateway's order.
 
-Flows in: the generated `API` settings and `ROUTES` table (plain data), the stage to serve and
-ASGI HTTP requests. Flows out: responses with API Gateway's status codes, headers and bodies.
+Flows in: the generated `API` settings and route table (`plan.RouteEntry` records), the
+`GatewayOptions` of the process and ASGI HTTP requests. Flows out: responses with API Gateway's
+status codes, headers and bodies.
 
-Pipeline (reference §1.1): stage -> request decompression (REST, compression enabled) -> CORS
-preflight (HTTP APIs) -> route match (unknown -> 403 Missing Authentication Token, HTTP APIs 404
-Not Found) -> resource policy (resource_policy.py) -> authorizer / API key gate -> request
-validation -> integration (Lambda proxy, HTTP proxy, MOCK, HTTP and Lambda custom; AWS service
-integrations answer as a misconfigured integration) -> CORS headers, compression, standard
-headers. Every gateway-generated error goes
-through the gateway responses (`Gateway.error`, which logs one line for each 5xx it makes).
-Routes' templates, mappings and validators are compiled once, in `Gateway.__init__`.
+This module is the ASGI entry and what is common to every route: request size limits (reference
+§1.1 step 1), request decompression (REST, compression enabled), stage selection, CORS preflight
+(HTTP APIs), route match (unknown -> 403 Missing Authentication Token, HTTP APIs 404 Not Found),
+then the route's plan (`steps.py`: resource policy, authorizer / API key gate, request
+validation, integration, response contract, each compiled in only where the route needs it), then
+CORS headers, compression and the standard headers. Every gateway-generated error goes through
+the gateway responses (`Gateway.error`, which logs one line for each 5xx it makes). Plans,
+templates, mappings and validators are compiled once, in `Gateway.__init__`.
 
 The selected stage is served at the root, like `sam local start-api`; with `all_stages` every
 stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (404 for HTTP APIs).
