@@ -143,7 +143,8 @@ class Gateway:
                 await self._finish(send, request, self.too_large(request))
                 return
             request.body = body
-        await self._finish(send, request, await self.handle(request))
+        answer = self.answer(request)
+        await self._finish(send, request, answer if isinstance(answer, Response) else await answer)
 
     async def _finish(self, send: Send, request: Request, response: Response) -> None:
         """The response on the wire, then its access log line (when the log is on)."""
@@ -187,12 +188,20 @@ class Gateway:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    def answer(self, request: Request) -> Response | Awaitable[Response]:
+        """`handle`, with no coroutine in between when the route answers at once (MOCK): the
+        usual request of an API without CORS or compression."""
+        if self.cors is not None or self.minimum_compression_size is not None:
+            return self.handle(request)
+        stage = self._select_stage(request)
+        if stage is None:
+            return self._unknown_stage()
+        return self._route(request, stage)
+
     async def handle(self, request: Request) -> Response:
         stage = self._select_stage(request)
         if stage is None:
-            if self.protocol == "HTTP":
-                return gateway_responses.render_http(GatewayError("RESOURCE_NOT_FOUND"))
-            return gateway_responses.unknown_stage()
+            return self._unknown_stage()
         if self.cors is not None:
             # HTTP APIs with CORS configured answer preflights before routing and authorization,
             # and put the configured headers on every other response (reference §5.2).
@@ -208,6 +217,11 @@ class Gateway:
             if self.minimum_compression_size is not None
             else response
         )
+
+    def _unknown_stage(self) -> Response:
+        if self.protocol == "HTTP":
+            return gateway_responses.render_http(GatewayError("RESOURCE_NOT_FOUND"))
+        return gateway_responses.unknown_stage()
 
     def _compress(self, request: Request, response: Response) -> Response:
         """REST compression: above `minimumCompressionSize`, by the client's Accept-Encoding (§6.2)."""
@@ -237,17 +251,24 @@ class Gateway:
                 context = context_values(request, self.api, stage, None)
                 failure = GatewayError(error.response_type, reason=str(error))
                 return self.error(failure, request, context, None)
+        answer = self._route(request, stage)
+        return answer if isinstance(answer, Response) else await answer
+
+    def _route(self, request: Request, stage: str) -> Response | Awaitable[Response]:
         too_large = len(request.body) > MAX_BODY
         match = None if too_large else self.router.match(request.method, request.path)
         if match is None:
             context = context_values(request, self.api, stage, None)
             refused = "REQUEST_TOO_LARGE" if too_large else "MISSING_AUTHENTICATION_TOKEN"
             return self.error(GatewayError(refused), request, context, None)
-        return await self._run_plan(request, stage, match)
+        return self._run_plan(request, stage, match)
 
-    async def _run_plan(self, request: Request, stage: str, match: Match[RoutePlan]) -> Response:
+    def _run_plan(
+        self, request: Request, stage: str, match: Match[RoutePlan]
+    ) -> Response | Awaitable[Response]:
         """The route's steps (steps.py): checks, integration, response steps; any GatewayError
-        on the way becomes its gateway response."""
+        on the way becomes its gateway response. An integration that answers at once (MOCK)
+        is finished here, any other in `_awaiting`."""
         plan = match.route
         request.route = plan.route  # for the access log
         integration = plan.integration
@@ -261,24 +282,47 @@ class Gateway:
                 check(request, match, stage)
             try:
                 response = integration.integrate(request, match, context)
-                if not isinstance(response, Response):
-                    response = await response
             except GatewayError:
                 raise
             except Exception as error:
-                # A fault the integration code did not foresee still ends in a gateway response
-                # (API Gateway never drops the client): 500 Internal server error.
-                reason = f"unexpected {type(error).__name__} in the integration"
-                raise GatewayError("API_CONFIGURATION_ERROR", reason=reason) from error
-            if not 200 <= response.status <= 599:
-                raise _unsendable_status(response.status)
-            for respond in plan.responds:
-                response = respond(request, match, response)
-            return response
+                raise _integration_fault(error) from error
+            if not isinstance(response, Response):
+                return self._awaiting(response, request, stage, match, context)
+            return _respond(request, match, response)
         except GatewayError as error:
-            if not integration.reads_context:  # the gateway response reads the whole tree
-                context = context_values(request, self.api, stage, plan.route)
-            return self.error(error, request, context, match)
+            return self._plan_error(error, request, stage, match, context)
+
+    async def _awaiting(
+        self,
+        pending: Awaitable[Response],
+        request: Request,
+        stage: str,
+        match: Match[RoutePlan],
+        context: Mapping[str, Any],
+    ) -> Response:
+        try:
+            try:
+                response = await pending
+            except GatewayError:
+                raise
+            except Exception as error:
+                raise _integration_fault(error) from error
+            return _respond(request, match, response)
+        except GatewayError as error:
+            return self._plan_error(error, request, stage, match, context)
+
+    def _plan_error(
+        self,
+        error: GatewayError,
+        request: Request,
+        stage: str,
+        match: Match[RoutePlan],
+        context: Mapping[str, Any],
+    ) -> Response:
+        plan = match.route
+        if not plan.integration.reads_context:  # the gateway response reads the whole tree
+            context = context_values(request, self.api, stage, plan.route)
+        return self.error(error, request, context, match)
 
     def _select_stage(self, request: Request) -> str | None:
         """The stage the request is for; None for an unknown stage under --all-stages."""
@@ -335,6 +379,22 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)
+
+
+def _respond(request: Request, match: Match[RoutePlan], response: Response) -> Response:
+    """The integration's response through the route's response steps."""
+    if not 200 <= response.status <= 599:
+        raise _unsendable_status(response.status)
+    for respond in match.route.responds:
+        response = respond(request, match, response)
+    return response
+
+
+def _integration_fault(error: Exception) -> GatewayError:
+    """A fault the integration code did not foresee still ends in a gateway response (API
+    Gateway never drops the client): 500 Internal server error."""
+    reason = f"unexpected {type(error).__name__} in the integration"
+    return GatewayError("API_CONFIGURATION_ERROR", reason=reason)
 
 
 def _unsendable_status(status: int) -> GatewayError:
