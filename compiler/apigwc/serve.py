@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from apigwc.diagnostics.render import print_errors, print_findings
+from apigwc.emitters.output import OutputRefused
 from apigwc.pipeline import build as build_spec
 
 CACHE = Path(".apigwc-cache")
@@ -44,8 +45,13 @@ class Build:
 
 
 def build(spec: Path, stage: str | None, allow_roots: tuple[str, ...] = ()) -> Build | None:
-    """Compile and emit into the cache; None (errors printed) when the spec has errors."""
-    built = build_spec(spec, lambda slug: CACHE / slug, stage=stage, allow_roots=allow_roots)
+    """Compile and emit into the cache; None (errors printed) when the spec has errors or the
+    cache folder holds files apigwc did not write."""
+    try:
+        built = build_spec(spec, lambda slug: CACHE / slug, stage=stage, allow_roots=allow_roots)
+    except OutputRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        return None
     result = built.compilation
     if built.out_dir is None or result.api is None:
         print_errors(result.sink.sorted(), result.source_line)
