@@ -13,9 +13,10 @@ misconfigured integration (500).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..pipeline.context import Request
+from ..pipeline.deployment import Deployment, IntegrationStep
 from ..pipeline.plan import RouteEntry
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match
@@ -23,9 +24,6 @@ from ..transform.vtl import VtlRequest
 from . import integration_custom, mock
 from .http_proxy import ProxyMappings, forward, mapping_values
 from .lambda_step import LambdaProxyStep
-
-if TYPE_CHECKING:
-    from ..pipeline.steps import Deployment, IntegrationStep
 
 
 def vtl_request(request: Request, match: Match[Any]) -> VtlRequest:

@@ -9,18 +9,16 @@ of the `Response` built from the handler's result (`lambda_proxy.py`), or a `Gat
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..pipeline.context import Request
+from ..pipeline.deployment import Deployment
 from ..pipeline.plan import RouteEntry
 from ..pipeline.stage_variables import has_stage_variables, render
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match
 from . import lambda_proxy
 from .lambda_functions import FunctionError, Functions, Throttled
-
-if TYPE_CHECKING:
-    from ..pipeline.steps import Deployment
 
 # The integration timeout when the spec sets none: 29 s for REST, 30 s for HTTP APIs (§1.1).
 REST_TIMEOUT_MS, HTTP_TIMEOUT_MS = 29000, 30000

@@ -47,9 +47,10 @@ from .context import (
     stage_values,
     standard_wire_headers,
 )
+from .deployment import Deployment
 from .options import GatewayOptions
 from .plan import RouteEntry, load_routes
-from .steps import Deployment, RoutePlan, compile_plan
+from .steps import RoutePlan, compile_plan
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

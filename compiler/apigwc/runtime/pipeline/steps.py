@@ -1,8 +1,8 @@
 """Each route's plan: the steps it needs, in API Gateway's order, compiled once at start-up.
 
-Flows in: the route table as records (`plan.RouteEntry`) and the `Deployment` (what steps read
-at start-up: the API's settings, its functions, compiled templates, model validators, the
-options). Flows out: one `RoutePlan` per route, which the router hands to `gateway.Gateway`.
+Flows in: the route table as records (`plan.RouteEntry`) and the `deployment.Deployment` (what
+steps read at start-up: the API's settings, its functions, compiled templates, model validators,
+the options). Flows out: one `RoutePlan` per route, which the router hands to `gateway.Gateway`.
 
 `STEP_TYPES` is API Gateway's order (reference §1.1): resource policy (step 4), the security gate
 of authorizers and API keys (steps 5-6), request validation (step 7), the integration (steps
@@ -10,71 +10,28 @@ of authorizers and API keys (steps 5-6), request validation (step 7), the integr
 returns None when the route needs none (a route without a validator carries no validation
 step). Adding a step type is one module with a `compile` function and one entry below.
 
-A step is one of three shapes, by the phase it runs in:
-- a check, `check(request, match, stage)`: raises the `GatewayError` to answer with;
-- the integration, `integrate(request, match, context)`: a `Response`, or an awaitable of one;
-- a response step, `respond(request, match, response)`: the response, changed or not.
+A step is one of three shapes (`deployment.py`), by the phase it runs in: a check, the
+integration, a response step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ..integrations import integration_step
-from ..integrations.http_proxy import Upstreams
-from ..integrations.lambda_functions import Functions
-from ..integrations.mock import Templates
-from ..responses.gateway_responses import Response
-from ..routing.router import Match
 from ..security import policy_step, security_gate
 from ..validation import contract_step, method_request
-from ..validation.contract import ContractCheck
-from ..validation.request_validation import Validator
-from .context import Request
+from .deployment import (
+    Check,
+    CheckStep,
+    Deployment,
+    IntegrationStep,
+    Respond,
+    ResponseStep,
+)
 from .plan import RouteEntry
-
-
-@dataclass(frozen=True, slots=True)
-class Deployment:
-    """What the steps of every route read at start-up (never per request)."""
-
-    api: Mapping[str, Any]
-    protocol: str  # "REST" or "HTTP"
-    package_dir: Path
-    functions: Functions
-    upstreams: Upstreams
-    templates: Templates  # every mapping template of the API, compiled
-    validators: Mapping[str, Validator]  # the generated body-model validators, by key
-    contract: ContractCheck | None  # `--validate-responses`, else None
-
-    @property
-    def binary_media_types(self) -> tuple[str, ...]:
-        return tuple(self.api.get("binaryMediaTypes") or ())
-
-
-class CheckStep(Protocol):
-    def check(self, request: Request, match: Match[Any], stage: str) -> None: ...
-
-
-class IntegrationStep(Protocol):
-    # The context is the `$context` tree, or only its stage variables when `reads_context` is
-    # False (the gateway then skips building the tree).
-    reads_context: bool
-
-    def integrate(
-        self, request: Request, match: Match[Any], context: Mapping[str, Any]
-    ) -> Response | Awaitable[Response]: ...
-
-
-class ResponseStep(Protocol):
-    def respond(self, request: Request, match: Match[Any], response: Response) -> Response: ...
-
-
-Check = Callable[[Request, Match[Any], str], None]
-Respond = Callable[[Request, Match[Any], Response], Response]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,13 @@ condition values of the request. Flows out: nothing, or the 403 `GatewayError` o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..pipeline.context import Request
+from ..pipeline.deployment import Deployment
 from ..pipeline.plan import AUTHORIZER, RouteEntry
 from ..routing.router import Match, canonical_path
 from . import resource_policy
-
-if TYPE_CHECKING:
-    from ..pipeline.steps import Deployment
 
 
 class PolicyStep:

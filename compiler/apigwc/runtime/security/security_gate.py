@@ -12,15 +12,13 @@ both answers 500.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..pipeline.context import Request
+from ..pipeline.deployment import Deployment
 from ..pipeline.plan import API_KEY, AUTHORIZER, RouteEntry
 from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match
-
-if TYPE_CHECKING:
-    from ..pipeline.steps import Deployment
 
 __all__ = ["API_KEY", "AUTHORIZER", "SecurityGate", "check", "compile"]
 

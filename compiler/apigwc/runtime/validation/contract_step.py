@@ -8,16 +8,14 @@ carry the step.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..pipeline.context import Request
+from ..pipeline.deployment import Deployment
 from ..pipeline.plan import RouteEntry
 from ..responses.gateway_responses import Response
 from ..routing.router import Match
 from .contract import ContractCheck
-
-if TYPE_CHECKING:
-    from ..pipeline.steps import Deployment
 
 
 class ContractStep:

@@ -8,16 +8,14 @@ A route without a validator carries no step.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..pipeline.context import Request
+from ..pipeline.deployment import Deployment
 from ..pipeline.plan import RouteEntry
 from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match
 from .request_validation import RequestValidation
-
-if TYPE_CHECKING:
-    from ..pipeline.steps import Deployment
 
 
 class MethodRequestStep:
