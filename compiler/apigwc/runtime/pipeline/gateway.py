@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,8 @@ from ..routing.router import Match, Router
 from ..transform import payloads
 from ..validation.contract import ContractCheck
 from ..validation.request_validation import Validator
+from . import wire
 from .context import (
-    HEADER_NAMES,
     OVERSIZE,
     SIZE_LIMIT,
     Request,
@@ -51,25 +51,12 @@ from .deployment import Deployment
 from .options import GatewayOptions
 from .plan import RouteEntry, load_routes
 from .steps import RoutePlan, compile_plan
+from .wire import MAX_BODY, Receive, Scope, Send
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-MAX_BODY = payloads.MAX_PAYLOAD  # API Gateway's payload limit (reference §1.1, step 1)
 # A child of uvicorn's error logger: one line per gateway-made 5xx lands in the server's log.
 log = logging.getLogger("uvicorn.error.apigwc")
 # An integration URI in a log line: its query string may carry a key, so it is left out.
 _URI_QUERY = re.compile(r"\?\S*")
-# A header the wire cannot carry (a mapped name from spec text, a value with a line break) is
-# dropped rather than breaking the connection.
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# The control characters uvicorn refuses in a value (all but tab): one reaching it would close the
-# connection with no answer at all (a mapped value can carry any text from a body).
-_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
-# Header names seen before, checked and encoded once (b"" = not sendable). Bounded, since a Lambda
-# handler can invent names.
-_WIRE_NAMES: dict[str, bytes] = {}
-_WIRE_NAMES_MAX = 4096
 
 
 class Gateway:
@@ -127,7 +114,7 @@ class Gateway:
             return
         if scope["type"] != "http":
             return
-        request = _request(scope)
+        request = wire.request(scope)
         extensions = scope.get("extensions")
         refusal = (
             self.oversize(*extensions[OVERSIZE]) if extensions and OVERSIZE in extensions else None
@@ -139,7 +126,9 @@ class Gateway:
         if request.header("transfer-encoding") or length not in (None, "0"):
             # A request without either header has no body (RFC 9112 §6.3): the usual GET is
             # answered without a round trip through the server's `receive`.
-            body = None if _declared_too_large(length) else await _read_body(receive, MAX_BODY)
+            body = (
+                None if wire.declared_too_large(length) else await wire.read_body(receive, MAX_BODY)
+            )
             if body is None:
                 await self._finish(send, request, self.too_large(request))
                 return
@@ -149,7 +138,9 @@ class Gateway:
 
     async def _finish(self, send: Send, request: Request, response: Response) -> None:
         """The response on the wire, then its access log line (when the log is on)."""
-        await _send(send, response, request.method, standard_wire_headers(self.protocol, request))
+        await wire.send(
+            send, response, request.method, standard_wire_headers(self.protocol, request)
+        )
         if self.access_log is not None:
             stage = request.stage_prefix[1:] or self.stage
             length = len(response.body)
@@ -360,28 +351,6 @@ def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     return next((value for key, value in headers if key.lower() == name), None)
 
 
-def _declared_too_large(length: str | None) -> bool:
-    """A `Content-Length` over the payload limit (the server has checked it is digits)."""
-    return length is not None and length.isdigit() and (len(length) > 9 or int(length) > MAX_BODY)
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request body, or None as soon as more than `limit` bytes have come (the rest is
-    never read, so a chunked upload cannot make the server hold more than the limit)."""
-    chunks = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
 def _respond(request: Request, match: Match[RoutePlan], response: Response) -> Response:
     """The integration's response through the route's response steps."""
     if not 200 <= response.status <= 599:
@@ -441,54 +410,6 @@ def _cause(error: BaseException) -> str:
         return "no reason given"
     text = _URI_QUERY.sub("", str(cause).splitlines()[0] if str(cause) else "")[:200]
     return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
-
-
-def _request(scope: Scope, body: bytes = b"") -> Request:
-    raw = scope.get("raw_path") or scope["path"].encode()
-    path = raw.decode("latin-1").split("?", 1)[0]
-    client = scope.get("client") or ("127.0.0.1", 0)
-    server = scope.get("server") or ("127.0.0.1", 80)
-    extensions = scope.get("extensions")
-    names = extensions.get(HEADER_NAMES) if extensions else None
-    return Request(  # positional: a call per request
-        scope["method"],
-        path,
-        scope.get("query_string", b"").decode("latin-1"),
-        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
-        body,
-        str(client[0]),
-        scope.get("scheme", "http"),
-        int(server[1] or 80),
-        "",
-        None,
-        "",
-        "",
-        names,
-    )
-
-
-async def _send(
-    send: Send, response: Response, method: str, standard: list[tuple[bytes, bytes]]
-) -> None:
-    """The response on the wire; `standard` (reference §0.1) follows the response's headers."""
-    body = b"" if method == "HEAD" else response.body
-    headers = []
-    for k, v in response.headers:
-        name = _WIRE_NAMES.get(k) or _wire_name(k)
-        # Printable ASCII (the usual value) is sendable as it is; anything else is checked.
-        if name and ((v.isascii() and v.isprintable()) or not _BAD_VALUE.search(v)):
-            headers.append((name, v.encode("latin-1", "replace")))
-    headers.extend(standard)
-    headers.append((b"Content-Length", str(len(response.body)).encode()))
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _wire_name(name: str) -> bytes:
-    wire = name.encode("latin-1") if _HEADER_NAME.fullmatch(name) else b""
-    if len(_WIRE_NAMES) < _WIRE_NAMES_MAX:
-        _WIRE_NAMES[name] = wire
-    return wire
 
 
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:

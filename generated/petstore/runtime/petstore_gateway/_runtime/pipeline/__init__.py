@@ -11,6 +11,7 @@ the response sent on the wire and one access-log entry.
   step types live in the package of their stage.
 - `gateway`: the ASGI entry, size limits, stage selection, route match, running a plan, gateway
   responses (errors), CORS and compression.
+- `wire`: the ASGI messages of a request and its response (headers checked for the wire).
 - `context`: the request and its `$context` variables; `stage_variables`: `${stageVariables.x}`
   and the canary's overrides.
 """
