@@ -8,14 +8,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apigwc.emitters import EmitContext
 from apigwc.emitters.runtime import literal
-from apigwc.emitters.runtime_data import route_entry
+from apigwc.emitters.runtime_data import api_settings, functions_folders, route_entry
 from apigwc.pipeline import compile_spec
 from apigwc.runtime.integrations.integration_step import HttpProxyStep, MockStep, Unreachable
 from apigwc.runtime.integrations.lambda_step import LambdaProxyStep
 from apigwc.runtime.pipeline.gateway import Gateway
 from apigwc.runtime.pipeline.options import GatewayOptions
-from apigwc.runtime.pipeline.plan import MethodValidation, PlanError, RouteEntry, load_routes
+from apigwc.runtime.pipeline.plan import (
+    ApiSettings,
+    MethodValidation,
+    PlanError,
+    RouteEntry,
+    load_routes,
+)
 from apigwc.runtime.pipeline.steps import STEP_TYPES, IntegrationType, RoutePlan
 from apigwc.runtime.security.policy_step import PolicyStep
 from apigwc.runtime.security.security_gate import SecurityGate
@@ -38,6 +45,16 @@ def test_every_route_the_build_writes_reads_back_as_the_same_record(spec: Path) 
         entry = route_entry(api, method)
         rendered = ast.literal_eval(literal(entry.to_data()))
         assert RouteEntry.from_data(rendered) == entry
+
+
+@pytest.mark.parametrize("spec", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_the_api_settings_the_build_writes_read_back_as_the_same_record(spec: Path) -> None:
+    api = compile_spec(spec).api
+    assert api is not None
+    settings = api_settings(api, EmitContext(spec, "0" * 64), functions_folders(api, spec.parent))
+    rendered = ast.literal_eval(literal(settings.to_data()))
+    assert ApiSettings.from_data(rendered) == settings
+    assert ApiSettings.from_data(rendered).to_data() == rendered
 
 
 @pytest.mark.parametrize(
@@ -86,7 +103,9 @@ def test_step_types_keep_api_gateways_order() -> None:
 
 API: dict[str, Any] = {
     "protocol": "REST",
+    "title": "t",
     "apiId": "a1",
+    "deploymentId": "d1",
     "region": "us-east-1",
     "account": "123456789012",
     "defaultStage": "dev",
@@ -116,7 +135,7 @@ def _entry(
 
 
 def _plans(api: dict[str, Any], *routes: RouteEntry) -> dict[str, RoutePlan]:
-    gateway = Gateway(api, routes, Path("."))
+    gateway = Gateway(ApiSettings.from_data(api), routes, Path("."))
     plans = {}
     for route in routes:
         found = gateway.router.match(route.http_method, route.resource_path)

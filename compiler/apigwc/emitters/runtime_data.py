@@ -1,6 +1,7 @@
 """The runtime emitter's data: IR -> the plain dicts and tuples the generated `app.py` holds.
 
-Flows in: the validated IR. Flows out: `api_data` (settings the pipeline reads once),
+Flows in: the validated IR. Flows out: `api_data` (settings the pipeline reads once, built as
+`runtime/pipeline/plan.ApiSettings`),
 `route_data` (one entry per method: path, method, security needs, integration config, built as
 the runtime's own typed record, `runtime/pipeline/plan.RouteEntry`, and rendered with its
 `to_data`) and
@@ -31,7 +32,14 @@ from apigwc.lowering.effective import (
     local_pseudo_parameters,
     uses_iam_auth,
 )
-from apigwc.runtime.pipeline.plan import API_KEY, AUTHORIZER, MethodValidation, RouteEntry
+from apigwc.runtime.pipeline.plan import (
+    API_KEY,
+    AUTHORIZER,
+    ApiSettings,
+    MethodValidation,
+    RouteEntry,
+    StageSettings,
+)
 from apigwc.runtime.security.resource_policy import UNRESOLVED, statements
 
 _FUNCTION_IN_ARN = re.compile(r":function:([^/]+?)(?:/invocations)?$")
@@ -82,22 +90,22 @@ def default_stage(api: Api, ctx: EmitContext) -> str:
     return ctx.stage if ctx.stage in stages else stages[0]
 
 
-def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, Any]:
+def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSettings:
+    """The API's settings as the runtime reads them (`runtime/pipeline/plan.py`)."""
     stages = api.deployment.stage_names
     spec_dir = ctx.spec_path.parent.resolve()
-    default = default_stage(api, ctx)
-    return {
-        "protocol": api.protocol.value,
-        "title": _text(api.title) or api.slug,
-        "apiId": short_id(api.slug, "api"),
+    return ApiSettings(
+        protocol=api.protocol.value,
+        title=_text(api.title) or api.slug,
+        api_id=short_id(api.slug, "api"),
         # One deployment serves every stage of a build; AWS's ids look like `wlvyvs`.
-        "deploymentId": short_id(api.slug, "deployment", length=6),
-        "region": api.deployment.region,
-        "account": api.deployment.account,
-        "defaultStage": default,
-        "stages": {name: _stage(api, name) for name in stages},
-        "binaryMediaTypes": list(api.binary_media_types),
-        "gatewayResponses": {
+        deployment_id=short_id(api.slug, "deployment", length=6),
+        region=api.deployment.region,
+        account=api.deployment.account,
+        default_stage=default_stage(api, ctx),
+        stages={name: _stage(api, name) for name in stages},
+        binary_media_types=tuple(api.binary_media_types),
+        gateway_responses={
             g.response_type.value: {
                 "statusCode": g.status_code,
                 "responseParameters": dict(g.response_parameters),
@@ -105,13 +113,13 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
             }
             for g in api.gateway_responses
         },
-        "cors": _cors(api),
-        "resourcePolicy": _resource_policy(api, short_id(api.slug, "api")),
-        "sourceVpce": _source_vpce(api),
-        "minimumCompressionSize": (
+        cors=_cors(api),
+        resource_policy=_resource_policy(api, short_id(api.slug, "api")),
+        source_vpce=_source_vpce(api),
+        minimum_compression_size=(
             api.minimum_compression_size if isinstance(api.minimum_compression_size, int) else None
         ),
-        "functions": {
+        functions={
             name: _function(f.code_uri, spec_dir, folders)
             | {
                 "handler": f.handler,
@@ -122,26 +130,32 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
             }
             for name, f in api.deployment.functions.items()
         },
-    }
+    )
 
 
-def _stage(api: Api, name: str) -> dict[str, Any]:
+def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, Any]:
+    """The generated `API` table: `api_settings` as plain data."""
+    return api_settings(api, ctx, folders).to_data()
+
+
+def _stage(api: Api, name: str) -> StageSettings:
     """A stage's variables, its access log format when it has one, and its canary (`percentTraffic`,
     `stageVariableOverrides`), which the runtime applies per request (reference §8.2: canary
     releases are a REST API feature)."""
     stage = api.deployment.stages.get(name)
     if stage is None:
-        return {"variables": {}}
-    data: dict[str, Any] = {"variables": dict(stage.variables)}
+        return StageSettings(variables={})
+    log_format = None
     if stage.access_log is not None and isinstance(stage.access_log.format, str):
-        # The gateway's access log writes this format (runtime/access_log.py).
-        data["accessLogFormat"] = stage.access_log.format
+        # The gateway's access log writes this format (runtime/observability/access_log.py).
+        log_format = stage.access_log.format
+    canary = None
     if stage.canary is not None and api.protocol is Protocol.REST:
-        data["canary"] = {
+        canary = {
             "percentTraffic": float(stage.canary.percent_traffic),
             "stageVariableOverrides": dict(stage.canary.stage_variable_overrides),
         }
-    return data
+    return StageSettings(dict(stage.variables), log_format, canary)
 
 
 def _resource_policy(api: Api, api_id: str) -> dict[str, Any] | None:

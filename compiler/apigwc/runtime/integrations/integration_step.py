@@ -112,7 +112,7 @@ class CustomStep:
             self.mappings,
             deployment.binary_media_types,
         )
-        api_id = str(deployment.api["apiId"])
+        api_id = deployment.api.api_id
         return await integration_custom.integrate(
             call, deployment.templates, deployment.functions, deployment.upstreams, api_id
         )

@@ -25,13 +25,14 @@ from ..routing.router import Match
 from ..validation.contract import ContractCheck
 from ..validation.request_validation import Validator
 from .context import Request
+from .plan import ApiSettings
 
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
     """What the steps of every route read at start-up (never per request)."""
 
-    api: Mapping[str, Any]
+    api: ApiSettings
     protocol: str  # "REST" or "HTTP"
     package_dir: Path
     functions: Functions
@@ -42,7 +43,7 @@ class Deployment:
 
     @property
     def binary_media_types(self) -> tuple[str, ...]:
-        return tuple(self.api.get("binaryMediaTypes") or ())
+        return self.api.binary_media_types
 
 
 class CheckStep(Protocol):

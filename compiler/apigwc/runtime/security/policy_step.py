@@ -13,7 +13,7 @@ from typing import Any
 
 from ..pipeline.context import Request
 from ..pipeline.deployment import Deployment
-from ..pipeline.plan import AUTHORIZER, RouteEntry
+from ..pipeline.plan import AUTHORIZER, ApiSettings, RouteEntry
 from ..routing.router import Match, canonical_path
 from . import resource_policy
 
@@ -24,13 +24,12 @@ class PolicyStep:
 
     __slots__ = ("deny_only", "policy", "prefix", "source_vpce")
 
-    def __init__(self, policy: Mapping[str, Any], api: Mapping[str, Any], deny_only: bool) -> None:
+    def __init__(self, policy: Mapping[str, Any], api: ApiSettings, deny_only: bool) -> None:
         self.policy = policy
         self.deny_only = deny_only
         # Everything of the method ARN but the stage, verb and path, read once.
-        self.prefix = (str(api["region"]), str(api["account"]), str(api["apiId"]))
-        vpce = api.get("sourceVpce")
-        self.source_vpce = str(vpce) if vpce else None
+        self.prefix = (api.region, api.account, api.api_id)
+        self.source_vpce = api.source_vpce or None
 
     def check(self, request: Request, match: Match[Any], stage: str) -> None:
         region, account, api_id = self.prefix
@@ -59,7 +58,7 @@ class PolicyStep:
 
 
 def compile(route: RouteEntry, deployment: Deployment) -> PolicyStep | None:
-    policy = deployment.api.get("resourcePolicy")
+    policy = deployment.api.resource_policy
     if not policy:
         return None
     return PolicyStep(policy, deployment.api, deny_only=AUTHORIZER in route.security)

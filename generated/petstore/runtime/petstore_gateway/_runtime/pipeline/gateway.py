@@ -49,7 +49,7 @@ from .context import (
 )
 from .deployment import Deployment
 from .options import GatewayOptions
-from .plan import RouteEntry, load_routes
+from .plan import ApiSettings, RouteEntry, load_routes
 from .steps import RoutePlan, compile_plan
 from .wire import MAX_BODY, Receive, Scope, Send
 
@@ -64,30 +64,29 @@ class Gateway:
 
     def __init__(
         self,
-        api: Mapping[str, Any],
+        api: ApiSettings,
         routes: tuple[RouteEntry, ...],
         package_dir: Path,
         options: GatewayOptions | None = None,
         validators: Mapping[str, Validator] | None = None,
     ) -> None:
         options = options or GatewayOptions()
-        self.api = api
-        self.protocol = str(api["protocol"])
-        self.stage = options.stage or str(api["defaultStage"])
-        if self.stage not in api["stages"]:
-            raise ValueError(
-                f"unknown stage {self.stage!r}; the API has {', '.join(api['stages'])}"
-            )
+        self.settings = api
+        # The settings by API Gateway's names, as `$context`, stage variables, gateway responses
+        # and the access log read them.
+        self.api = api.to_data()
+        self.protocol = api.protocol
+        self.stage = options.stage or api.default_stage
+        if self.stage not in api.stages:
+            raise ValueError(f"unknown stage {self.stage!r}; the API has {', '.join(api.stages)}")
         self.all_stages = options.all_stages
         # The gateway's access log (access_log.py): None unless the options turn it on.
-        self.access_log = AccessLog(api) if options.access_log else None
+        self.access_log = AccessLog(self.api) if options.access_log else None
         self.deployment = Deployment(
             api=api,
             protocol=self.protocol,
             package_dir=package_dir,
-            functions=Functions(
-                api.get("functions") or {}, package_dir, api["region"], api["account"]
-            ),
+            functions=Functions(api.functions, package_dir, api.region, api.account),
             upstreams=Upstreams(),
             # Mapping templates are parsed once here, never per request.
             templates=Templates(
@@ -101,12 +100,10 @@ class Gateway:
         # Each route's steps, compiled once (steps.py); the router serves the plans.
         plans = [compile_plan(route, self.deployment) for route in routes]
         self.router = Router(plans, self.protocol, route_of=_route_of)
-        size = api.get("minimumCompressionSize")
         self.minimum_compression_size = (
-            size if self.protocol == "REST" and isinstance(size, int) else None
+            api.minimum_compression_size if self.protocol == "REST" else None
         )
-        cors = api.get("cors")
-        self.cors = CorsConfiguration.from_extension(cors) if cors else None
+        self.cors = CorsConfiguration.from_extension(api.cors) if api.cors else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -422,7 +419,8 @@ def from_environment(
     package_dir: Path,
     validators: Mapping[str, Validator] | None = None,
 ) -> Gateway:
-    """The app of the generated `app.py`: its route table read as records (`plan.py`) and the
+    """The app of the generated `app.py`: its settings and route table read as records (`plan.py`), the
     options `__main__` wrote for every uvicorn worker process (`options.py`), read once here."""
     options = GatewayOptions.from_environment()
-    return Gateway(api, load_routes(routes), package_dir, options, validators)
+    settings = ApiSettings.from_data(api)
+    return Gateway(settings, load_routes(routes), package_dir, options, validators)
