@@ -50,6 +50,7 @@ def run(package: str, listen: Listen) -> None:
         websockets=False,  # an upgrade request goes through the routes, as under uvicorn
         http1_settings=http.HTTP1Settings(max_buffer_size=HEAD_LIMIT),
         log_access=False,  # the gateway writes its own access log
+        workers_kill_timeout=5,  # a worker stopped while it starts can hang granian's stop
     ).serve()
 
 

@@ -17,8 +17,9 @@ GRANIAN_DIFFERENCES = (
     "granian lower-cases header names both ways (REST Lambda proxy events get `content-type`, "
     "not the client's `Content-Type`, and responses `x-amzn-requestid`: API Gateway keeps both "
     "casings); it adds `server: granian` to every response; a URL over 65,534 bytes, more than "
-    "100 request headers or a request head over 128 KiB get granian's own empty 414/431, not "
-    "the gateway's JSON answer (uvicorn serves any number of headers)"
+    "100 request headers or a request head too long for its buffer (about 160-200 KiB) get "
+    "granian's own empty 414/431, not the gateway's JSON answer (uvicorn serves any number of "
+    "headers, and answers the gateway's 431 from 128 KiB)"
 )
 SERVER_HELP = (
     "The HTTP server: uvicorn (default; keeps the client's header-name casing) or granian "
