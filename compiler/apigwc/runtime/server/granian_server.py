@@ -1,6 +1,6 @@
 """The gateway under granian (`--server granian`), and what granian cannot keep.
 
-Flows in: the generated package's name and `launch.Listen`. Flows out: granian (ASGI, HTTP/1.1,
+Flows in: the generated package's name and `server.Listen`. Flows out: granian (ASGI, HTTP/1.1,
 one process per worker) serving `<pkg>.app:app` wrapped by `MeasuredRequest`, which gives the
 gateway the `OVERSIZE` extension that uvicorn's protocol measures on the wire.
 
@@ -18,8 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from ..pipeline.context import OVERSIZE, SIZE_LIMIT
-from . import HEAD_LIMIT
-from .launch import Listen, ServerUnavailable
+from . import HEAD_LIMIT, Listen, ServerUnavailable
 
 # The trusted proxies reach each worker process in its environment (granian imports the app
 # factory there by name, as uvicorn imports the app).

@@ -8,7 +8,7 @@ whose internals the header-casing protocol needs are gone).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from . import Listen, ServerUnavailable
 
 SERVERS = ("uvicorn", "granian")
 DEFAULT_SERVER = "uvicorn"
@@ -25,20 +25,6 @@ SERVER_HELP = (
     "The HTTP server: uvicorn (default; keeps the client's header-name casing) or granian "
     "(faster; needs the [granian] extra). What granian cannot keep: " + GRANIAN_DIFFERENCES
 )
-
-
-class ServerUnavailable(Exception):
-    """The chosen server cannot run in this environment; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Listen:
-    """Where and how the server listens (the `__main__` options that are the server's)."""
-
-    host: str
-    port: int
-    workers: int
-    trusted_proxies: str  # comma-separated addresses or networks; empty: none
 
 
 def run(server: str, package: str, listen: Listen) -> None:

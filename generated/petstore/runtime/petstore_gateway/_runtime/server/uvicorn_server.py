@@ -1,13 +1,13 @@
 """The gateway under uvicorn (the default server): httptools with the header-casing protocol.
 
-Flows in: the generated package's name and `launch.Listen`. Flows out: uvicorn serving
+Flows in: the generated package's name and `server.Listen`. Flows out: uvicorn serving
 `<pkg>.app:app` with `http_protocol.HeaderCasingHttpToolsProtocol`, after that protocol has
 checked, in this process, the uvicorn internals it extends (workers import it again).
 """
 
 from __future__ import annotations
 
-from .launch import Listen, ServerUnavailable
+from . import Listen, ServerUnavailable
 
 
 def run(package: str, listen: Listen) -> None:
