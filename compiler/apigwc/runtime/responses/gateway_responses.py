@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..transform.payloads import media_type
+from ..transform.payloads import select_response_template
 
 # type -> (default status, default message, x-amzn-ErrorType or None); reference §4.2.
 # `Message` with a capital M for ACCESS_DENIED is handled in `_default_body`.
@@ -165,11 +165,9 @@ def render_rest(
         body, content_type = _default_body(error), "application/json"
     else:
         status = _custom_status(entry, status)
-        content_type, template = _choose_template(entry.get("responseTemplates") or {}, accept)
         values = _template_values(error, context)
-        body = (
-            _substitute(template, values).encode() if template is not None else _default_body(error)
-        )
+        templates = entry.get("responseTemplates") or {}
+        content_type, body = _custom_body(error, templates, values, accept)
         headers.extend(
             _mapped_headers(entry.get("responseParameters") or {}, request_values, values)
         )
@@ -206,16 +204,16 @@ def _custom_status(entry: Mapping[str, Any], status: int) -> int:
     return int(raw) if raw is not None and str(raw).isdigit() else status
 
 
-def _choose_template(templates: Mapping[str, str], accept: str | None) -> tuple[str, str | None]:
-    """The first Accept type with a template, else application/json, else the first template."""
-    for media in map(media_type, (accept or "").split(",")):
-        if media in templates:
-            return media, templates[media]
-    if "application/json" in templates:
-        return "application/json", templates["application/json"]
-    for media, template in templates.items():
-        return media, template
-    return "application/json", None
+def _custom_body(
+    error: GatewayError, templates: Mapping[str, str], values: Mapping[str, str], accept: str | None
+) -> tuple[str, bytes]:
+    """(Content-Type, body) of a customized response: its template for the client's Accept, chosen
+    by the rule of every response template (`payloads.select_response_template`); without
+    templates, the default body."""
+    key = select_response_template(templates, accept)
+    if key is None:
+        return "application/json", _default_body(error)
+    return key, _substitute(templates[key], values).encode()
 
 
 def _template_values(error: GatewayError, context: Mapping[str, Any]) -> dict[str, str]:
