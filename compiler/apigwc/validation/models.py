@@ -20,6 +20,7 @@ from apigwc.ir.api import MODEL_REF_PREFIX, Api
 from apigwc.ir.base import Json
 from apigwc.ir.enums import Protocol, SourceFormat
 from apigwc.ir.method import MediaModel, Method
+from apigwc.lowering.effective import request_validator
 from apigwc.validation.base import Report
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -295,8 +296,7 @@ def _check_bodies(api: Api, method: Method, report: Report) -> None:
 
 
 def _validates_body(api: Api, method: Method) -> bool:
-    name = method.request_validator or api.default_request_validator
-    validator = api.request_validator(name) if name else None
+    validator = request_validator(api, method)
     return validator is not None and validator.validate_request_body
 
 
