@@ -1,6 +1,7 @@
-"""One answer for what a method's integration URI and security are (lowering.effective), shared
-by validation and the runtime data: AGW306 for a URI only CloudFormation resolves, and the
-effective security of HTTP API routes protected by the root-level `security`."""
+"""One answer for what a method's integration URI, security and request validator are
+(lowering.effective), shared by validation and the runtime data: AGW306 for a URI only
+CloudFormation resolves, the effective security of HTTP API routes protected by the root-level
+`security`, and the operation's validator overriding the API's default one."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from apigwc.emitters.runtime_data import route_data
 from apigwc.loader import load_text
 from apigwc.lowering import lower
 
-from tests.rules_cases import HTTP_HEAD, LAMBDA, OK, findings, rest_op
+from tests.rules_cases import HEAD, HTTP_HEAD, LAMBDA, MOCK, OK, findings, rest_op
 from tests.runtime_server import serve_spec
 
 GETATT = "{type: http_proxy, httpMethod: GET, uri: {'Fn::GetAtt': [Backend, Url]}}"
@@ -100,3 +101,35 @@ def test_an_empty_operation_security_turns_the_root_requirement_off() -> None:
     assert "AGW476" not in {code for code, _ in found}, found
     (route,) = _routes(_http("      security: []\n"))
     assert route["security"] == []
+
+
+def _validated(root: str, method: str) -> str:
+    """A REST POST with an array body bounded by `maxItems` (AGW453 when bodies are validated),
+    the root default validator `root` and the operation's own `method` (blank: none)."""
+    own = f"      x-amazon-apigateway-request-validator: {method}\n" if method else ""
+    return (
+        HEAD
+        + "x-amazon-apigateway-request-validators: {body: {validateRequestBody: true}, "
+        + "params: {validateRequestParameters: true}}\n"
+        + f"x-amazon-apigateway-request-validator: {root}\n"
+        + "paths:\n  /pets:\n    post:\n"
+        + own
+        + "      requestBody: {content: {application/json: {schema: {type: array, maxItems: 3}}}}\n"
+        + f"      responses: {OK}\n      x-amazon-apigateway-integration: {MOCK}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("root", "method", "validates_body"),
+    [("body", "", True), ("body", "params", False), ("params", "body", True)],
+    ids=["root-default-applies", "operation-overrides-to-params", "operation-overrides-to-body"],
+)
+def test_the_operation_validator_overrides_the_default_everywhere(
+    root: str, method: str, validates_body: bool
+) -> None:
+    # §1.5: the operation's validator wins over the API's; the rules and the build agree
+    text = _validated(root, method)
+    assert (("AGW453", "info") in findings(text)) is validates_body
+    (route,) = _routes(text)
+    assert route["validation"]["body"] is validates_body
+    assert route["validation"]["parameters"] is not validates_body
