@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from apigwc.emitters import EmitContext
-from apigwc.ir.api import MODEL_REF_PREFIX, Api
+from apigwc.ir.api import Api, model_ref_name
 from apigwc.ir.base import GetAtt, Sub, UnresolvedIntrinsic, resolve_pseudo
 from apigwc.ir.enums import ContentHandling, EndpointType, IntegrationType, Protocol
 from apigwc.ir.integration import Integration
@@ -256,10 +256,9 @@ def used_models(api: Api) -> set[str]:
 
 
 def _model_name(schema: Any) -> str | None:
-    ref = schema.get("$ref") if isinstance(schema, dict) and len(schema) == 1 else None
     return (
-        ref[len(MODEL_REF_PREFIX) :]
-        if isinstance(ref, str) and ref.startswith(MODEL_REF_PREFIX)
+        model_ref_name(schema.get("$ref"))
+        if isinstance(schema, dict) and len(schema) == 1
         else None
     )
 

@@ -25,6 +25,14 @@ from apigwc.ir.method import Method, PathItem, SecurityRequirement
 MODEL_REF_PREFIX = "#/models/"
 
 
+def model_ref_name(ref: object) -> str | None:
+    """`#/models/Pet` → `Pet`: the model a lowered `$ref` names (lowering writes every reference
+    to a model so); anything else → None."""
+    if isinstance(ref, str) and ref.startswith(MODEL_REF_PREFIX):
+        return ref[len(MODEL_REF_PREFIX) :]
+    return None
+
+
 class Model(Node):
     """A named schema (Swagger `definitions`, OpenAPI `components.schemas`): API Gateway's Model.
 
