@@ -15,6 +15,7 @@ from apigwc.runtime.transform.media_types import (
     is_http_api_text,
     request_media_type,
     response_media_type,
+    with_default_content_type,
 )
 from apigwc.runtime.transform.payloads import select_request_template, select_response_template
 from apigwc.runtime.validation.request_validation import select_model
@@ -158,3 +159,20 @@ def test_response_templates_chosen_alike_everywhere(
     assert content_type == (expected or "application/json")
     body = templates[expected].encode() if expected else b'{"message":"Unauthorized"}'
     assert reply.body == body
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        # §1.8 / §2.4: a proxy response without a content type reaches the client as JSON
+        ([("X-Trace", "1")], [("X-Trace", "1"), ("Content-Type", "application/json")]),
+        ([], [("Content-Type", "application/json")]),
+        # whatever the backend named it, in whatever case, its own type is kept
+        ([("content-type", "text/html")], [("content-type", "text/html")]),
+        ([("CONTENT-TYPE", "image/png"), ("X", "y")], [("CONTENT-TYPE", "image/png"), ("X", "y")]),
+    ],
+)
+def test_proxy_responses_default_to_json(
+    headers: list[tuple[str, str]], expected: list[tuple[str, str]]
+) -> None:
+    assert with_default_content_type(headers) == expected

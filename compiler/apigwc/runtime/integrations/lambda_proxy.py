@@ -19,7 +19,12 @@ from typing import Any
 
 from ..pipeline.context import Request
 from ..responses.gateway_responses import GatewayError, Response
-from ..transform.media_types import first_accept, is_binary_media_type, is_http_api_text
+from ..transform.media_types import (
+    first_accept,
+    is_binary_media_type,
+    is_http_api_text,
+    with_default_content_type,
+)
 from .lambda_functions import FunctionError, Throttled
 
 REST_RESULT_KEYS = frozenset(
@@ -346,7 +351,7 @@ def rest_response(result: Any, accept: str | None, binary_media_types: tuple[str
     decode = result.get("isBase64Encoded") is True and is_binary_media_type(
         first_accept(accept), binary_media_types
     )
-    return Response(status, _with_content_type(headers), _decoded_body(result, decode))
+    return Response(status, with_default_content_type(headers), _decoded_body(result, decode))
 
 
 def _shape(result: Any) -> str:
@@ -370,7 +375,9 @@ def http_v1_response(result: Any) -> Response:
         raise _malformed(_shape(result))
     headers = _merge_headers(result, strict=False)
     return Response(
-        _status(result.get("statusCode")), _with_content_type(headers), _decoded_body(result, True)
+        _status(result.get("statusCode")),
+        with_default_content_type(headers),
+        _decoded_body(result, True),
     )
 
 
@@ -382,13 +389,7 @@ def http_v2_response(result: Any) -> Response:
     headers = _merge_headers({"headers": result.get("headers")}, strict=False)
     headers += [("set-cookie", str(c)) for c in result.get("cookies") or ()]
     return Response(
-        _status(result["statusCode"]), _with_content_type(headers), _decoded_body(result, True)
+        _status(result["statusCode"]),
+        with_default_content_type(headers),
+        _decoded_body(result, True),
     )
-
-
-def _with_content_type(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    for name, _ in headers:
-        if name.lower() == "content-type":
-            return headers
-    headers.append(("Content-Type", "application/json"))
-    return headers

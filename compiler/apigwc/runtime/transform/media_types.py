@@ -5,7 +5,8 @@ only). Flows in: header values and `binaryMediaTypes` entries, as strings. Flows
 type's essence (`type/subtype`, lower case, parameters dropped) and yes/no answers. Every stage that
 keys something by media type asks here: `payloads` (binary conversion, mapping-template choice),
 `validation.request_validation` (the body's model), `integrations.lambda_proxy` (`isBase64Encoded`)
-and `responses.gateway_responses` (through `payloads`' template choice).
+and `responses.gateway_responses` (through `payloads`' template choice); the proxy integrations
+take their responses' default Content-Type from here.
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ def is_binary_media_type(value: str | None, binary_media_types: Sequence[str]) -
         if entry == wanted or (entry.endswith("/*") and entry[:-2] == main):
             return True
     return False
+
+
+def with_default_content_type(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`headers` (changed in place), with `Content-Type: application/json` added when no header
+    names one: a proxy response without a content type reaches the client as JSON (runtime
+    reference §1.8 for HTTP_PROXY, §2.4 for Lambda proxy results)."""
+    for name, _ in headers:
+        if name.lower() == "content-type":
+            return headers
+    headers.append(("Content-Type", DEFAULT_MEDIA_TYPE))
+    return headers
 
 
 def is_http_api_text(content_type: str | None) -> bool:
