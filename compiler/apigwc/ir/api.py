@@ -148,9 +148,6 @@ class Api(Node):
     def request_validator(self, name: str) -> RequestValidator | None:
         return next((v for v in self.request_validators if v.name == name), None)
 
-    def gateway_response(self, kind: GatewayResponseType) -> GatewayResponse | None:
-        return next((g for g in self.gateway_responses if g.response_type is kind), None)
-
     @property
     def slug(self) -> str:
         """A file- and package-safe name for generated artifacts."""

@@ -21,7 +21,7 @@ from typing import Any
 from ..transform.payloads import select_response_template
 
 # type -> (default status, default message, x-amzn-ErrorType or None); reference §4.2.
-# `Message` with a capital M for ACCESS_DENIED is handled in `_default_body`.
+# `Message` with a capital M for ACCESS_DENIED is handled in `default_body`.
 RESPONSE_TYPES: dict[str, tuple[int, str | None, str | None]] = {
     "ACCESS_DENIED": (
         403,
@@ -162,7 +162,7 @@ def render_rest(
     entry, _own = _customization(custom, error.response_type)
     headers: list[tuple[str, str]] = []
     if entry is None:
-        body, content_type = _default_body(error), "application/json"
+        body, content_type = default_body(error), "application/json"
     else:
         status = _custom_status(entry, status)
         values = _template_values(error, context)
@@ -190,7 +190,8 @@ def render_http(error: GatewayError) -> Response:
     return Response(status, [("Content-Type", "application/json")], body)
 
 
-def _default_body(error: GatewayError) -> bytes:
+def default_body(error: GatewayError) -> bytes:
+    """The body of the default template `{"message":$context.error.messageString}` (§4.1)."""
     message = error.default_message()
     key = "Message" if error.response_type == "ACCESS_DENIED" else "message"
     separator = (",", ": ") if error.response_type in SPACED else (",", ":")
@@ -212,7 +213,7 @@ def _custom_body(
     templates, the default body."""
     key = select_response_template(templates, accept)
     if key is None:
-        return "application/json", _default_body(error)
+        return "application/json", default_body(error)
     return key, _substitute(templates[key], values).encode()
 
 

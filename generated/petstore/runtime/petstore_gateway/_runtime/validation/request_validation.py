@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from fastjsonschema import JsonSchemaValueException
 
+from ..responses.gateway_responses import GatewayError, default_body
 from ..transform import json_input
 from ..transform.media_types import request_media_type
 from ..transform.render_budget import RenderTimeout, within_deadline
@@ -42,8 +43,9 @@ class ValidationFailure:
     validation_error: str
 
     def default_body(self) -> bytes:
-        """The default gateway response body, no space after the colon ([AWS-REC] §0.2)."""
-        return b'{"message":' + json.dumps(self.message).encode() + b"}"
+        """The body of the gateway response when not customized (`gateway_responses` renders it:
+        no space after the colon, [AWS-REC] §0.2)."""
+        return default_body(GatewayError(self.response_type, self.message))
 
 
 @dataclass(frozen=True)
