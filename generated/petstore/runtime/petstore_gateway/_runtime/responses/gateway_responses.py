@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..transform.mapping import mapping_text
 from ..transform.payloads import select_response_template
 
 # type -> (default status, default message, x-amzn-ErrorType or None); reference §4.2.
@@ -219,7 +220,8 @@ def _custom_body(
 
 def _template_values(error: GatewayError, context: Mapping[str, Any]) -> dict[str, str]:
     message = error.default_message()
-    values = {f"context.{k}": _text(v) for k, v in _flatten(context).items()}
+    # A `context.X` value reads as in integration mappings (`mapping_text`); absent reads empty.
+    values = {f"context.{k}": mapping_text(v) or "" for k, v in _flatten(context).items()}
     values["context.error.message"] = "" if message is None else message
     values["context.error.messageString"] = json.dumps(message)
     values["context.error.responseType"] = error.response_type
@@ -237,14 +239,6 @@ def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[f"{prefix}{key}"] = item
     return out
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _substitute(template: str, values: Mapping[str, str]) -> str:
