@@ -1,8 +1,7 @@
 """Every route of every valid corpus spec, served, and the class of its answer (the table's data).
 
-Each spec is built (the runtime emitter, as `apigwc build` writes it) and served by `python -m
-<pkg>` on 127.0.0.1; a batch of specs is served at once, one server per spec. Each route gets one
-request (`probe`). The answer's class is made from what a client sees, never from the runtime's
+Each spec is built (as `apigwc build` writes it) and served by `python -m <pkg>` on 127.0.0.1;
+a batch of specs is served at once, one server per spec. Each route gets one request (`probe`). The answer's class is made from what a client sees, never from the runtime's
 code: `2xx`/`3xx`, else `<status> <x-amzn-ErrorType> <message>` (the body's `message`, as JSON).
 Each answer gets a cause: derived from the answer and the route as the spec declares it (`cause`)
 or, for a defect known and not fixed yet, written by hand in the table as `known: <why>`.
@@ -87,18 +86,15 @@ def loopback_copy(spec: Path, folder: Path, upstream_port: int) -> Path:
 
 
 def build(spec: Path, out: Path) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
-    """(package, route entries, local functions): the runtime as `apigwc build` writes it."""
-    from apigwc.emitters import EmitContext, write
-    from apigwc.emitters import runtime as runtime_emitter
+    """(package, route entries, local functions): the build `apigwc build` writes into `out`."""
     from apigwc.emitters.runtime_data import route_data
-    from apigwc.pipeline import compile_spec
+    from apigwc.pipeline import build as build_spec
 
-    result = compile_spec(spec)
-    assert result.api is not None and not result.sink.has_errors, [
-        d.message for d in result.sink.sorted()
+    built = build_spec(spec, out)
+    api = built.compilation.api
+    assert built.out_dir is not None and api is not None, [
+        d.message for d in built.compilation.sink.sorted()
     ]
-    api = result.api
-    write(out, runtime_emitter.emit(api, EmitContext(spec.resolve(), "0" * 64)))
     routes = [route_data(api, method, spec.name)["data"] for method in api.methods]
     return f"{api.slug}_gateway", routes, dict(api.deployment.functions)
 

@@ -134,18 +134,25 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     from pathlib import Path
 
     from apigwc.diagnostics.render import print_errors
+    from apigwc.emitters.output import OutputRefused
     from apigwc.pipeline import build as build_spec
 
-    built = build_spec(
-        Path(spec),
-        Path(output) if output else (lambda slug: Path("generated") / slug),
-        stage=stage,
-        allow_roots=allow_roots,
-    )
+    try:
+        built = build_spec(
+            Path(spec),
+            Path(output) if output else (lambda slug: Path("generated") / slug),
+            stage=stage,
+            allow_roots=allow_roots,
+        )
+    except OutputRefused as exc:  # a usage error: the folder given is not one to build into
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNREADABLE)
     result = built.compilation
     if built.out_dir is None:
         print_errors(result.sink.sorted(), result.source_line)
         sys.exit(EXIT_UNREADABLE if result.api is None else EXIT_FINDINGS)
+    for note in built.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"built {len(built.files)} files into {built.out_dir}")
 
 

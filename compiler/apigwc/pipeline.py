@@ -40,6 +40,7 @@ class BuildResult:
     compilation: Compilation
     out_dir: Path | None = None  # None: nothing was written (the spec has errors)
     files: tuple[str, ...] = ()  # the paths written, relative to out_dir
+    notes: tuple[str, ...] = ()  # what the output folder kept and why (`emitters.output`)
 
 
 def compile_spec(
@@ -74,12 +75,14 @@ def build(
     allow_errors: bool = False,
 ) -> BuildResult:
     """Compile `spec`, emit every file and write them into `out_dir` (or `out_dir(api slug)`),
-    removing what the previous build there wrote and this one does not (`emitters.write`).
+    removing what the previous build there wrote and this one does not (`emitters.output`).
     Nothing is written when the spec is unreadable or, unless `allow_errors` (tests of the
-    emitters on input `build` refuses), has errors: the caller prints them."""
+    emitters on input `build` refuses), has errors: the caller prints them. Raises
+    `OutputRefused` when the folder holds files apigwc did not write where this build writes."""
     import hashlib
 
-    from apigwc.emitters import EmitContext, emit_all, write
+    from apigwc.emitters import EmitContext, emit_all
+    from apigwc.emitters.output import write
 
     result = compile_spec(spec, allow_roots=allow_roots)
     if result.api is None or (result.sink.has_errors and not allow_errors):
@@ -87,5 +90,5 @@ def build(
     digest = hashlib.sha256(spec.read_bytes()).hexdigest()
     files = emit_all(result.api, EmitContext(spec.resolve(), digest, stage))
     out = out_dir if isinstance(out_dir, Path) else out_dir(result.api.slug)
-    write(out, files)
-    return BuildResult(result, out, tuple(files))
+    notes = write(out, files)
+    return BuildResult(result, out, tuple(files), notes)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
-from apigwc.diagnostics.render import print_errors
-from apigwc.pipeline import Compilation
+from apigwc.diagnostics.render import print_errors, print_findings
+from apigwc.emitters.output import OutputRefused
 from apigwc.pipeline import build as build_spec
 
 CACHE = Path(".apigwc-cache")
@@ -45,27 +45,23 @@ class Build:
 
 
 def build(spec: Path, stage: str | None, allow_roots: tuple[str, ...] = ()) -> Build | None:
-    """Compile and emit into the cache; None (errors printed) when the spec has errors."""
-    built = build_spec(spec, lambda slug: CACHE / slug, stage=stage, allow_roots=allow_roots)
+    """Compile and emit into the cache; None (errors printed) when the spec has errors or the
+    cache folder holds files apigwc did not write."""
+    try:
+        built = build_spec(spec, lambda slug: CACHE / slug, stage=stage, allow_roots=allow_roots)
+    except OutputRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        return None
     result = built.compilation
     if built.out_dir is None or result.api is None:
         print_errors(result.sink.sorted(), result.source_line)
         return None
-    _print_findings(result)
+    # Warnings and infos only: a build goes on only without errors.
+    print_findings(result.sink.sorted(), result.source_line)
     api, out = result.api, built.out_dir
     folders = {(spec.parent / f.code_uri).resolve() for f in api.deployment.functions.values()}
     watched = tuple(sorted({spec.parent.resolve(), *(f for f in folders if f.is_dir())}))
     return Build(f"{api.slug}_gateway", out / "runtime", watched)
-
-
-def _print_findings(result: Compilation) -> None:
-    """What `apigwc validate` would print (warnings and infos: a build goes on only without
-    errors), on stderr before serving: a warning often explains a 5xx the server answers later."""
-    from apigwc.diagnostics.render import render_text
-
-    found = result.sink.sorted()
-    if found and result.document is not None:
-        click.echo(render_text(found, result.document.source_line), err=True, nl=False)
 
 
 def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:

@@ -1,7 +1,8 @@
 """Diagnostics out: text (`file:line:col: error[AGW412 route-conflict]: message`, the source
 line and a marker under the span), JSON (`{"diagnostics": [...], "summary": {...}}`), SARIF
 2.1.0 for code scanning, and GitHub Actions workflow commands (`::error file=…::message`).
-`print_errors` is what `build`, `export` and `serve` print when a spec has errors.
+`print_errors` is what `build`, `export` and `serve` print when a spec has errors;
+`print_findings` what `serve` prints before serving a spec that has none.
 """
 
 from __future__ import annotations
@@ -31,8 +32,20 @@ def print_errors(diagnostics: Sequence[Diagnostic], source_line: SourceLine | No
     import click  # lazily: the renderers themselves need no CLI library
 
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
-    lines = source_line if source_line is not None else (lambda f, n: "")
-    click.echo(render_text(errors, lines), err=True, nl=False)
+    click.echo(render_text(errors, _lines(source_line)), err=True, nl=False)
+
+
+def print_findings(diagnostics: Sequence[Diagnostic], source_line: SourceLine | None) -> None:
+    """Every finding as text on stderr, nothing when there is none: what `apigwc validate` would
+    print, shown before serving (a warning often explains a 5xx the server answers later)."""
+    import click
+
+    if diagnostics:
+        click.echo(render_text(diagnostics, _lines(source_line)), err=True, nl=False)
+
+
+def _lines(source_line: SourceLine | None) -> SourceLine:
+    return source_line if source_line is not None else (lambda file, line: "")
 
 
 def render_text(

@@ -2,8 +2,9 @@
 
 Each emitter module in `EMITTERS` (listed, not discovered) has `emit(api, ctx) -> dict[str, bytes]`
 mapping paths relative to the output folder to file contents. `build` runs them in order, adds
-`manifest.json` (no timestamps: the same spec and apigwc version give byte-identical files) and
-writes everything, removing the files the previous build's manifest lists and this one does not. Emitters read the IR only; none holds state between builds.
+`manifest.json` (no timestamps: the same spec and apigwc version give byte-identical files);
+`output.write` puts them in the output folder. Emitters read the IR only; none holds state
+between builds.
 """
 
 from __future__ import annotations
@@ -88,57 +89,3 @@ def _manifest(api: Api, ctx: EmitContext, files: dict[str, bytes]) -> bytes:
         "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())},
     }
     return (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode()
-
-
-def write(out_dir: Path, files: dict[str, bytes]) -> None:
-    _remove_stale(out_dir, files)
-    for rel, data in files.items():
-        target = out_dir / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists() or target.read_bytes() != data:
-            target.write_bytes(data)
-
-
-def _remove_stale(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Delete what the previous build wrote (its `manifest.json` lists it) and this one does not,
-    e.g. the module of a renamed API. Only files a manifest lists, only inside `out_dir`: a
-    folder that holds no previous build, or files the user added, are never touched."""
-    root = out_dir.resolve()
-    for rel in _previous_files(out_dir) - files.keys():
-        target = out_dir / rel
-        try:
-            inside = target.parent.resolve().is_relative_to(root)
-        except (OSError, RuntimeError):
-            continue
-        if not inside or not target.is_file() or target.is_symlink():
-            continue
-        target.unlink()
-        _remove_empty_folders(target.parent, root)
-
-
-def _previous_files(out_dir: Path) -> set[str]:
-    try:
-        manifest = json.loads((out_dir / "manifest.json").read_bytes())
-    except (OSError, ValueError):
-        return set()
-    listed = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(listed, dict):
-        return set()
-    return {
-        rel
-        for rel in listed
-        if isinstance(rel, str)
-        and rel
-        and not Path(rel).is_absolute()
-        and ".." not in Path(rel).parts
-        and "\\" not in rel
-    }
-
-
-def _remove_empty_folders(folder: Path, root: Path) -> None:
-    while folder.resolve() != root and folder.resolve().is_relative_to(root):
-        try:
-            folder.rmdir()  # only when empty
-        except OSError:
-            return
-        folder = folder.parent
