@@ -1,7 +1,8 @@
 """One answer for what a method's integration URI, security and request validator are
 (lowering.effective), shared by validation and the runtime data: AGW306 for a URI only
 CloudFormation resolves, the effective security of HTTP API routes protected by the root-level
-`security`, and the operation's validator overriding the API's default one."""
+`security`, the operation's validator overriding the API's default one, and a `selectionPattern`
+read as Java reads it by both `validate` (AGW424) and the gateway."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from apigwc.diagnostics import Sink
 from apigwc.emitters.runtime_data import route_data
 from apigwc.loader import load_text
 from apigwc.lowering import lower
+from apigwc.runtime.integrations import mock
+from apigwc.runtime.responses.gateway_responses import GatewayError
 
 from tests.rules_cases import HEAD, HTTP_HEAD, LAMBDA, MOCK, OK, findings, rest_op
 from tests.runtime_server import serve_spec
@@ -133,3 +136,32 @@ def test_the_operation_validator_overrides_the_default_everywhere(
     (route,) = _routes(text)
     assert route["validation"]["body"] is validates_body
     assert route["validation"]["parameters"] is not validates_body
+
+
+@pytest.mark.parametrize(
+    ("pattern", "selected"),
+    [
+        ("2\\d{2}", True),
+        ("\\p{Digit}{3}", True),  # Java's POSIX class, ASCII digits
+        ("\\p{Alpha}{3}", False),  # letters only: a 200 is not selected
+        ("(?<code>2)00", True),  # Java's named group
+        ("20", False),  # the whole status must match (§1.7)
+    ],
+)
+def test_selection_patterns_read_alike_by_validate_and_the_gateway(
+    pattern: str, selected: bool
+) -> None:
+    """A MOCK that always answers 200: AGW424 warns exactly when the built gateway would find no
+    integration response for it (one reading of a Java `selectionPattern`, `java_regex`)."""
+    responses = "{'" + pattern + "': {statusCode: '200'}}"
+    text = rest_op(
+        "{type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}, "
+        f"responses: {responses}}}"
+    )
+    assert (("AGW424", "warning") not in findings(text)) is selected
+    (route,) = _routes(text)
+    if selected:
+        assert mock.select_response(route["integration"]["responses"], "200")["statusCode"] == "200"
+    else:
+        with pytest.raises(GatewayError):
+            mock.select_response(route["integration"]["responses"], "200")
