@@ -1,25 +1,30 @@
 """Requests per second of the generated gateway against a bare ASGI app, measured with wrk.
 
     .venv/bin/python benchmarks/runtime_bench.py [--duration 5] [--connections 32] [--rounds 3]
-                                                 [--no-connexion]
+                                                 [--servers uvicorn,granian] [--no-connexion]
 
-Each target runs under uvicorn with one worker (httptools, uvloop, no access log) on 127.0.0.1
-and is loaded by `wrk` (Debian package; `make deps` installs it) in the same invocation:
+Each target runs with one worker on 127.0.0.1, under each server of `--servers` (uvicorn:
+httptools, uvloop; granian: HTTP/1, ASGI), and is loaded by `wrk` (Debian package; `make deps`
+installs it) in the same invocation:
 
-    bare ASGI          an ASGI app answering a fixed JSON body (the baseline)
-    MOCK route         GET /mock?x=1 of a generated gateway (MOCK integration, request validator
-                       on a required query parameter, Velocity response template, gateway
-                       responses table)
+    bare ASGI          an ASGI app answering a fixed JSON body (the baseline; `uvicorn` or
+                       `granian` run on it directly, no access log)
+    MOCK route         GET /mock?x=1 of a generated gateway, run as `python -m <pkg> --server S
+                       --no-access-log` (MOCK integration, request validator on a required query
+                       parameter, Velocity response template, gateway responses table)
     MOCK + access log  the same MOCK route on a second copy of the gateway with its own access
-                       log on (APIGWC_ACCESS_LOG=1, as `apigwc serve` runs it by default: the
-                       CLF line, written to a file by the log's writer thread); compared with
-                       the MOCK route without it
+                       log on (the default of `python -m <pkg>` and `apigwc serve`: the CLF line,
+                       written to a file by the log's writer thread); compared with the MOCK
+                       route without it
     Lambda proxy       GET /lambda (AWS_PROXY, in-process handler returning fixed JSON)
     Connexion          GET /mock?x=1 of a Connexion 3 AsyncApp with the same route, the required
                        query parameter validated (strict validation), answering the same JSON;
                        run from the peers venv (`peers.py`, installed on first use)
-    HTTP proxy p50     GET /proxy/x (HTTP_PROXY to the bare app) vs the bare app directly, one
-                       connection: added median latency
+    HTTP proxy p50     GET /proxy/x (HTTP_PROXY to the bare app on uvicorn) vs that app directly,
+                       one connection: added median latency, for the gateway on each server
+
+Every figure is given against the bare app on uvicorn (the issue's baseline: the usual ceiling
+of a Python web app) and against the bare app on the gateway's own server.
 
 The targets are loaded in turn, `--rounds` times (bare, MOCK, Lambda, Connexion, bare, ...), and
 each ratio is the median of the per-round ratios: on a shared machine the load of other
@@ -149,28 +154,38 @@ def wait(port: int) -> None:
 
 
 def uvicorn(
-    app: str,
-    port: int,
-    pythonpath: Path,
-    python: str = sys.executable,
-    http: str = "httptools",
-    log: Path | None = None,
+    app: str, port: int, pythonpath: Path, python: str = sys.executable
 ) -> subprocess.Popen[bytes]:
-    """`http` is uvicorn's protocol: the generated gateway runs with its own httptools subclass
-    (header casing kept, as `python -m <pkg>` runs it), the others with httptools itself.
-    With `log`, the gateway writes its access log and the server's stderr goes to that file."""
+    """A bare app (or Connexion's) under uvicorn: httptools, uvloop, no access log."""
     command = [python, "-m", "uvicorn", app, "--port", str(port), "--workers", "1"]
-    command += [
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "--http",
-        http,
-        "--loop",
-        "uvloop",
-    ]
-    env = dict(os.environ, PYTHONPATH=str(pythonpath), APIGWC_STAGE="", APIGWC_ALL_STAGES="")
-    env["APIGWC_ACCESS_LOG"] = "1" if log else ""
+    command += ["--no-access-log", "--log-level", "warning", "--http", "httptools"]
+    command += ["--loop", "uvloop"]
+    return _start(command, port, pythonpath, None)
+
+
+def granian(app: str, port: int, pythonpath: Path) -> subprocess.Popen[bytes]:
+    """A bare app under granian: ASGI, HTTP/1 (as the gateway runs it), no access log."""
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--http", "1", "--no-ws"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    command += ["--log-level", "warning", app]
+    return _start(command, port, pythonpath, None)
+
+
+def gateway(
+    package: str, port: int, runtime: Path, server: str, log: Path
+) -> subprocess.Popen[bytes]:
+    """The generated gateway as `python -m <pkg> --server S` runs it; its stderr (and so its
+    access log, when `log` is named *access*) goes to `log`."""
+    command = [sys.executable, "-m", package, "--port", str(port), "--server", server]
+    if "access" not in log.name:
+        command.append("--no-access-log")
+    return _start(command, port, runtime, log)
+
+
+def _start(
+    command: list[str], port: int, pythonpath: Path, log: Path | None
+) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PYTHONPATH=str(pythonpath))
     if log is None:
         process = subprocess.Popen(command, env=env)
     else:
@@ -201,6 +216,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--servers", default="uvicorn,granian", help="comma-separated")
     parser.add_argument("--no-connexion", action="store_true", help="skip the Connexion peer")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -213,88 +229,116 @@ def main() -> None:
         (tmp / "bare" / "bare_app.py").write_text(BARE_APP)
         (tmp / "handlers").mkdir()
         (tmp / "handlers" / "fixed.py").write_text(HANDLER)
-        bare_port, gw_port, cx_port, log_port = free_port(), free_port(), None, free_port()
+        bare_port = free_port()
         (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", str(bare_port)))
         package = build_spec(tmp / "bench.yaml", tmp / "out")
-        servers = [
-            uvicorn("bare_app:app", bare_port, tmp / "bare"),
-            uvicorn(
-                f"{package}.app:app",
-                gw_port,
-                tmp / "out" / "runtime",
-                http=f"{package}._runtime.server.http_protocol:HeaderCasingHttpToolsProtocol",
-            ),
-            uvicorn(
-                f"{package}.app:app",
-                log_port,
-                tmp / "out" / "runtime",
-                http=f"{package}._runtime.server.http_protocol:HeaderCasingHttpToolsProtocol",
-                log=tmp / "access.log",
-            ),
-        ]
-        if not args.no_connexion:
-            from peers import python as peers_python
-
-            (tmp / "connexion").mkdir()
-            (tmp / "connexion" / "connexion_app.py").write_text(CONNEXION_APP)
-            (tmp / "connexion" / "connexion_spec.yaml").write_text(CONNEXION_SPEC)
-            cx_port = free_port()
-            interpreter = str(peers_python())
-            servers.append(uvicorn("connexion_app:app", cx_port, tmp / "connexion", interpreter))
+        targets: dict[str, tuple[int, str]] = {"bare@uvicorn": (bare_port, "/")}
+        servers = [uvicorn("bare_app:app", bare_port, tmp / "bare")]
         try:
-            report(args, bare_port, gw_port, cx_port, log_port)
+            for server in args.servers.split(","):
+                servers += start_server(server, package, tmp, targets)
+            if not args.no_connexion:
+                servers.append(start_connexion(tmp, targets))
+            report(args, targets)
         finally:
-            for server in servers:
-                server.terminate()
-                server.wait(timeout=10)
+            for process in servers:
+                process.terminate()
+                process.wait(timeout=10)
 
 
-def report(
-    args: argparse.Namespace, bare_port: int, gw_port: int, cx_port: int | None, log_port: int
-) -> None:
-    targets = {"bare": (bare_port, "/"), "mock": (gw_port, "/mock?x=1")}
-    targets["mock_log"] = (log_port, "/mock?x=1")
-    targets["lambda"] = (gw_port, "/lambda")
-    if cx_port is not None:
-        targets["connexion"] = (cx_port, "/mock?x=1")
-    for port, path in targets.values():  # warm-up: imports, handler load, connection pool
+def start_server(
+    server: str, package: str, tmp: Path, targets: dict[str, tuple[int, str]]
+) -> list[subprocess.Popen[bytes]]:
+    """The bare app (granian: uvicorn's runs already), the gateway, the gateway with its
+    access log, under one server; their targets added."""
+    started = []
+    if server != "uvicorn":
+        port = free_port()
+        started.append(granian("bare_app:app", port, tmp / "bare"))
+        targets[f"bare@{server}"] = (port, "/")
+    runtime = tmp / "out" / "runtime"
+    gw_port, log_port = free_port(), free_port()
+    started.append(gateway(package, gw_port, runtime, server, tmp / f"{server}.log"))
+    started.append(gateway(package, log_port, runtime, server, tmp / f"{server}-access.log"))
+    targets[f"mock@{server}"] = (gw_port, "/mock?x=1")
+    targets[f"mock_log@{server}"] = (log_port, "/mock?x=1")
+    targets[f"lambda@{server}"] = (gw_port, "/lambda")
+    targets[f"proxy@{server}"] = (gw_port, "/proxy/x")  # latency only
+    return started
+
+
+def start_connexion(tmp: Path, targets: dict[str, tuple[int, str]]) -> subprocess.Popen[bytes]:
+    from peers import python as peers_python
+
+    (tmp / "connexion").mkdir()
+    (tmp / "connexion" / "connexion_app.py").write_text(CONNEXION_APP)
+    (tmp / "connexion" / "connexion_spec.yaml").write_text(CONNEXION_SPEC)
+    port = free_port()
+    targets["connexion"] = (port, "/mock?x=1")
+    return uvicorn("connexion_app:app", port, tmp / "connexion", str(peers_python()))
+
+
+def report(args: argparse.Namespace, targets: dict[str, tuple[int, str]]) -> None:
+    print(
+        f"load average (1 min) before loading: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    )
+    loaded = {name: target for name, target in targets.items() if not name.startswith("proxy@")}
+    for port, path in loaded.values():  # warm-up: imports, handler load, connection pool
         wrk(f"http://127.0.0.1:{port}{path}", 1, args.connections)
     rounds: list[dict[str, float]] = []
     for _ in range(args.rounds):
         rounds.append(
             {
                 name: wrk(f"http://127.0.0.1:{port}{path}", args.duration, args.connections)[0]
-                for name, (port, path) in targets.items()
+                for name, (port, path) in loaded.items()
             }
         )
-
-    def median(name: str) -> float:
-        return statistics.median(r[name] for r in rounds)
-
-    def ratio(name: str, base: str) -> float:
-        return statistics.median(r[name] / r[base] for r in rounds)
-
-    _, direct_p50 = wrk(f"http://127.0.0.1:{bare_port}/x", args.duration, 1)
-    _, proxy_p50 = wrk(f"http://127.0.0.1:{gw_port}/proxy/x", args.duration, 1)
+    print(f"load average (1 min) after the throughput rounds: {os.getloadavg()[0]:.2f}")
     print(
         f"{args.rounds} rounds of {args.duration} s, {args.connections} connections; req/s medians"
     )
-    print(f"{'measurement':<34}{'value':>12}{'baseline':>12}{'ratio':>9}  target")
-    rows = [
-        ("MOCK route req/s", "mock", "bare", ">= 0.50 of bare ASGI"),
-        ("Lambda proxy route req/s", "lambda", "bare", ">= 0.40 of bare ASGI"),
-        ("MOCK route, access log req/s", "mock_log", "mock", ">= 0.90 of no log"),
-        ("MOCK route, access log vs bare", "mock_log", "bare", ""),
-    ]
-    if cx_port is not None:
-        rows.append(("MOCK route vs Connexion req/s", "mock", "connexion", ">= 3 x Connexion"))
-    for label, name, base, target in rows:
-        print(
-            f"{label:<34}{median(name):>12.0f}{median(base):>12.0f}{ratio(name, base):>9.2f}  {target}"
-        )
-    added = proxy_p50 - direct_p50
-    label = "HTTP proxy p50 ms (1 connection)"
-    print(f"{label:<34}{proxy_p50:>12.3f}{direct_p50:>12.3f}{added:>+9.3f}  added <= 1 ms")
+    print(f"{'measurement':<40}{'value':>10}{'baseline':>10}{'ratio':>8}  target")
+    for label, name, base, target in rows(targets):
+        value = statistics.median(r[name] for r in rounds)
+        baseline = statistics.median(r[base] for r in rounds)
+        ratio = statistics.median(r[name] / r[base] for r in rounds)
+        print(f"{label:<40}{value:>10.0f}{baseline:>10.0f}{ratio:>8.2f}  {target}")
+    bare_port = targets["bare@uvicorn"][0]
+    _, direct_p50 = wrk(f"http://127.0.0.1:{bare_port}/x", args.duration, 1)
+    for name, (port, path) in targets.items():
+        if name.startswith("proxy@"):
+            _, proxy_p50 = wrk(f"http://127.0.0.1:{port}{path}", args.duration, 1)
+            label = f"HTTP proxy p50 ms, {name[6:]} (1 conn.)"
+            added = proxy_p50 - direct_p50
+            print(
+                f"{label:<40}{proxy_p50:>10.3f}{direct_p50:>10.3f}{added:>+8.3f}  added <= 0.3 ms"
+            )
+
+
+def rows(targets: dict[str, tuple[int, str]]) -> list[tuple[str, str, str, str]]:
+    """(label, measured, baseline, target) for every server measured; targets from issue 11
+    (the default server's, and the fastest option's for the MOCK route)."""
+    found: list[tuple[str, str, str, str]] = []
+    for server in (name[5:] for name in targets if name.startswith("mock@")):
+        default = server == "uvicorn"
+        found += [
+            (f"MOCK {server} / bare uvicorn", f"mock@{server}", "bare@uvicorn",
+             ">= 0.75 (default)" if default else ">= 1.0 (fastest option)"),
+            (f"Lambda {server} / bare uvicorn", f"lambda@{server}", "bare@uvicorn",
+             ">= 0.6 (default)" if default else ""),
+            (f"MOCK+log {server} / MOCK {server}", f"mock_log@{server}", f"mock@{server}",
+             ">= 0.9"),
+        ]  # fmt: skip
+        if not default:
+            found += [
+                (f"bare {server} / bare uvicorn", f"bare@{server}", "bare@uvicorn", ""),
+                (f"MOCK {server} / bare {server}", f"mock@{server}", f"bare@{server}", ""),
+                (f"Lambda {server} / bare {server}", f"lambda@{server}", f"bare@{server}", ""),
+                (f"MOCK {server} / MOCK uvicorn", f"mock@{server}", "mock@uvicorn", ""),
+            ]
+    if "connexion" in targets:
+        found.append(("MOCK uvicorn / Connexion", "mock@uvicorn", "connexion", ">= 3"))
+    return found
 
 
 if __name__ == "__main__":

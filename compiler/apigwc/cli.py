@@ -12,6 +12,7 @@ import sys
 import click
 
 from apigwc import __version__
+from apigwc.runtime.server.launch import DEFAULT_SERVER, SERVER_HELP, SERVERS  # no imports
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -184,6 +185,13 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     help="Write no access log (default: one line per request on stderr, in the stage's "
     "accessLog format, else API Gateway's CLF format).",
 )
+@click.option(
+    "--server",
+    type=click.Choice(SERVERS),
+    default=DEFAULT_SERVER,
+    show_default=True,
+    help=SERVER_HELP,
+)
 def serve(
     spec: str,
     host: str,
@@ -196,8 +204,9 @@ def serve(
     allow_roots: tuple[str, ...],
     trusted_proxies: str,
     no_access_log: bool,
+    server: str,
 ) -> None:
-    """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn."""
+    """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn (or granian)."""
     from pathlib import Path
 
     from apigwc.serve import ServeOptions
@@ -213,6 +222,7 @@ def serve(
         trusted_proxies,
         allow_roots,
         access_log=not no_access_log,
+        server=server,
     )
     sys.exit(run_server(Path(spec), options, reload))
 

@@ -1,9 +1,10 @@
 """`apigwc serve`: build a spec into a cache folder and run the generated runtime.
 
 Flows in: a spec path and the server options. Flows out: a running `python -m <pkg>` process
-(uvicorn) on the generated package in `.apigwc-cache/<slug>/runtime`, restarted after a rebuild
-when `--reload` sees the spec or a handler change. `apigwc serve` runs the generated runtime
-itself, not a second emulator (DESIGN.md).
+(uvicorn, or granian with `--server granian`) on the generated package in
+`.apigwc-cache/<slug>/runtime`, restarted after a rebuild when `--reload` sees the spec or a
+handler change. `apigwc serve` runs the generated runtime itself, not a second emulator
+(DESIGN.md).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import click
 from apigwc.diagnostics.render import print_errors, print_findings
 from apigwc.emitters.output import OutputRefused
 from apigwc.pipeline import build as build_spec
+from apigwc.runtime.server.launch import DEFAULT_SERVER
 
 CACHE = Path(".apigwc-cache")
 
@@ -35,6 +37,7 @@ class ServeOptions:
     trusted_proxies: str = ""  # proxies whose X-Forwarded-For is believed; none by default
     allow_roots: tuple[str, ...] = ()  # folders beside the spec's own that it may read from
     access_log: bool = True  # the gateway's access log on stderr (runtime/access_log.py)
+    server: str = DEFAULT_SERVER  # uvicorn or granian (runtime/server/launch.py)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command.append("--no-access-log")
     if options.trusted_proxies:
         command += ["--trusted-proxies", options.trusted_proxies]
+    if options.server != DEFAULT_SERVER:
+        command += ["--server", options.server]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])

@@ -49,7 +49,7 @@ RUNTIME_SOURCE = Path(__file__).resolve().parent.parent / "runtime"
 BLACK_MODE = black.Mode(line_length=100, target_versions={TargetVersion.PY311})
 # Import name -> requirement, for the third-party imports of the support library's modules.
 REQUIREMENTS = {
-    "uvicorn": "uvicorn[standard]>=0.30",
+    "uvicorn": "uvicorn[standard]>=0.55,<0.56",  # runtime/server/http_protocol.py: TESTED_UVICORN
     "aiohttp": "aiohttp>=3.9",
     "yarl": "yarl>=1.9",
     "airspeed": "airspeed-ext==0.6.9",
@@ -57,8 +57,9 @@ REQUIREMENTS = {
 }
 ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
 # Optional extras of the generated runtime: `[contract]` for `--validate-responses`
-# (`_runtime/validation/contract.py` imports openapi-core lazily, so it is not a plain dependency).
-OPTIONAL = {"contract": ["openapi-core>=0.19"]}
+# (`_runtime/validation/contract.py` imports openapi-core lazily, so it is not a plain dependency)
+# and `[granian]` for `--server granian` (`_runtime/server/granian_server.py`, imported by name).
+OPTIONAL = {"contract": ["openapi-core>=0.19"], "granian": ["granian>=2.8,<3"]}
 
 
 def templates_dir() -> Path:

@@ -1,42 +1,43 @@
-"""The HTTP/1.1 protocol `python -m <pkg>` serves with: uvicorn's httptools protocol, keeping
-header names as written, both ways.
+"""The HTTP/1.1 protocol `python -m <pkg>` serves with under uvicorn (the default server):
+uvicorn's httptools protocol, keeping header names as written, both ways.
 
 Flows in: bytes from a client connection, and the ASGI messages of the gateway's answer. Flows
-out: the ASGI scopes uvicorn builds, plus the scope extension `HEADER_NAMES`: the request's
-header names as sent, in the order of `scope["headers"]` (whose names ASGI lower-cases);
-`context.Request.header_names` reads it. On the way back, the response head with each header
-name as the gateway gave it (uvicorn's own cycle lower-cases them).
+out: the ASGI scopes uvicorn builds, plus the scope extensions `HEADER_NAMES` (the request's
+header names as sent, in the order of `scope["headers"]`, whose names ASGI lower-cases;
+`context.Request.header_names` reads it) and `OVERSIZE` (a request over API Gateway's URL or
+header limits). On the way back, the response head uvicorn writes, with each header name as the
+gateway gave it (uvicorn lower-cases them).
 
 Why: API Gateway keeps the client's header-name casing in a REST Lambda proxy event
 (`tEsT-HEADeR` arrives as written; reference §2.1, recorded), so a handler that reads
 `event["headers"]["Content-Type"]` works behind API Gateway for a client that sends that
-casing, and one that reads `content-type` does not. The gateway takes the names from this
-extension when the server provides it; under any other ASGI server events carry the
-lower-cased names, as before. Response header names keep the integration's casing too
-(`X-Custom-Header` from a Lambda or a backend reaches the client as written), as API Gateway
-passes them.
+casing, and one that reads `content-type` does not. Response header names keep the
+integration's casing too (`X-Custom-Header` from a Lambda or a backend reaches the client as
+written), as API Gateway passes them.
+
+Everything else is uvicorn's own: `on_header` records the name and the sizes, then calls
+uvicorn's (which lower-cases the name, strips the value's trailing white space, notes
+`Expect: 100-continue`); the response head is uvicorn's, its names re-cased as it is written.
+The subclass leans on uvicorn internals (the attributes and methods `require_internals`
+lists); pyproject.toml bounds uvicorn to the versions the tests run on, and a uvicorn without
+them stops the server at start-up with `UvicornInternalsChanged` rather than serving wrongly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import (
-    HEADER_RE,
-    HEADER_VALUE_RE,
-    STATUS_LINE,
-    HttpToolsProtocol,
-    RequestResponseCycle,
-)
-from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from ..pipeline.context import HEADER_NAMES, OVERSIZE, SIZE_LIMIT
+from . import HEAD_LIMIT
 
+# The uvicorn versions the tests run on (pyproject.toml bounds the dependency to them).
+TESTED_UVICORN = ">=0.55,<0.56"
 # The protocol measures a request against API Gateway's size limits (`SIZE_LIMIT`); the gateway
-# answers (app.py, `OVERSIZE`). `HEAD_LIMIT` is the most of one request head the server buffers
-# before refusing it outright (431, no request made): room for a URL and header values beyond
-# API Gateway's limits, so that those get the gateway's own answers.
-HEAD_LIMIT = 128 * 1024
+# answers (`OVERSIZE`). A head over `HEAD_LIMIT` is refused here.
 LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped
 _HEAD_REFUSAL = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
@@ -47,19 +48,62 @@ _HEAD_REFUSAL = (
 )
 
 
-class HeaderCasingHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol that also records the header names as received, and
-    answers through `CasedResponseCycle`.
+class UvicornInternalsChanged(RuntimeError):
+    """The installed uvicorn lacks an internal the header-casing protocol extends."""
 
-    `on_header` runs once per header of every request, so it is uvicorn's own `on_header`
-    written out with the recording added (no second frame per header); the list of names is
-    made on a request's first header, when `on_message_begin` has just made its scope."""
+
+def _names_used(cls: type) -> set[str]:
+    """The names the class's own functions read or assign (attributes included)."""
+    names: set[str] = set()
+    for member in vars(cls).values():
+        code = getattr(member, "__code__", None)
+        if code is not None:
+            names.update(code.co_names)
+    return names
+
+
+def require_internals(
+    protocol: type = HttpToolsProtocol, cycle: type = RequestResponseCycle
+) -> None:
+    """Refuse to start on a uvicorn whose protocol no longer has what the subclasses below
+    use: the parser callbacks they extend, the attributes they read, and the cycle class
+    `on_headers_complete` makes (re-classed to `CasedResponseCycle`)."""
+    needs: Iterable[tuple[type, set[str]]] = (
+        (
+            protocol,
+            {"data_received", "on_message_begin", "on_header", "on_headers_complete"}
+            | {"scope", "url", "headers", "cycle", "transport", "loop", "RequestResponseCycle"},
+        ),
+        (cycle, {"send", "transport", "response_started", "default_headers"}),
+    )
+    missing = [
+        f"{cls.__name__}.{name}"
+        for cls, names in needs
+        for name in sorted(names - _names_used(cls) - set(dir(cls)))
+    ]
+    if missing:
+        raise UvicornInternalsChanged(
+            f"uvicorn {uvicorn.__version__} lacks {', '.join(missing)}, which the gateway's "
+            f"HTTP protocol extends (header-name casing, API Gateway's size limits); install "
+            f"uvicorn[standard]{TESTED_UVICORN}, the versions it is tested on"
+        )
+
+
+require_internals()
+
+
+class HeaderCasingHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol that also records the header names as received and the
+    request's sizes, and answers through `CasedResponseCycle`.
+
+    The list of names is made on a request's first header, when `on_message_begin` has just
+    made its scope."""
 
     _names_scope: object = None
     _names: list[bytes]
     _in_head = False  # between a request's first byte and the end of its headers
     _head_bytes = 0  # bytes received while in the head
-    _header_bytes = 0  # the request's header names and values
+    _header_bytes = 0  # the request's header names and values, as received
     _refused = False  # the connection's head was refused: what follows is dropped
 
     def data_received(self, data: bytes) -> None:
@@ -97,13 +141,7 @@ class HeaderCasingHttpToolsProtocol(HttpToolsProtocol):
             scope["extensions"] = {HEADER_NAMES: self._names}
         self._names.append(name)
         self._header_bytes += len(name) + len(value)
-        # uvicorn's HttpToolsProtocol.on_header:
-        name = name.lower()
-        # llhttp keeps trailing white space, which RFC 9110 §5.5 excludes from the value.
-        value = value.rstrip(b" \t")
-        if name == b"expect" and value.lower() == b"100-continue":
-            self.expect_100_continue = True
-        self.headers.append((name, value))
+        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -126,60 +164,39 @@ class HeaderCasingHttpToolsProtocol(HttpToolsProtocol):
 
 
 class CasedResponseCycle(RequestResponseCycle):
-    """uvicorn's request/response cycle writing the response head with header names as given.
-
-    Only the head differs from uvicorn's `send` (its checks and bookkeeping are kept, written
-    out: the name is lower-cased for the comparisons only); the body goes through uvicorn's."""
+    """uvicorn's request/response cycle, the response head's header names as the gateway gave
+    them: uvicorn's `send` writes the head (its checks and bookkeeping), through a transport
+    that puts the names' casing back."""
 
     async def send(self, message: Any) -> None:
-        if self.response_started or self.disconnected or message["type"] != "http.response.start":
+        if self.response_started or message["type"] != "http.response.start":
             await super().send(message)
             return
-        if self.flow.write_paused:
-            await self.flow.drain()
-            if self.disconnected:
-                return
-        self.response_started = True
-        self.waiting_for_100_continue = False
-        status_code = message["status"]
+        transport = self.transport
         headers = self.default_headers + list(message.get("headers", []))
-        if self.access_log:
-            self.access_logger.info(
-                '%s - "%s %s HTTP/%s" %d',
-                get_client_addr(self.scope),
-                self.scope["method"],
-                get_path_with_query_string(self.scope),
-                self.scope["http_version"],
-                status_code,
-            )
-        content = [STATUS_LINE[status_code]]
-        has_connection_close = False
-        for name, value in headers:
-            if HEADER_RE.search(name):
-                raise RuntimeError("Invalid HTTP header name.")
-            if HEADER_VALUE_RE.search(value):
-                raise RuntimeError("Invalid HTTP header value.")
-            low = name.lower()
-            if low == b"content-length" and self.chunked_encoding is None:
-                self.expected_content_length = int(value.decode())
-                self.chunked_encoding = False
-            elif low == b"transfer-encoding" and value.lower() == b"chunked":
-                self.expected_content_length = 0
-                self.chunked_encoding = True
-            elif low == b"connection" and b"close" in [
-                token.lower().strip() for token in value.split(b",")
-            ]:
-                self.keep_alive = False
-                has_connection_close = True
-            content.extend([name, b": ", value, b"\r\n"])
-        if not self.keep_alive and not has_connection_close:
-            content.append(b"Connection: close\r\n")
-        if (
-            self.chunked_encoding is None
-            and self.scope["method"] != "HEAD"
-            and status_code not in (204, 304)
-        ):
-            self.chunked_encoding = True
-            content.append(b"Transfer-Encoding: chunked\r\n")
-        content.append(b"\r\n")
-        self.transport.write(b"".join(content))
+        self.transport = _CasedHead(transport, headers)  # type: ignore[assignment]
+        try:
+            await super().send(message)
+        finally:
+            self.transport = transport
+
+
+class _CasedHead:
+    """The cycle's transport while uvicorn writes a response head. uvicorn writes the status
+    line, then one line per header in the order given (name lower-cased), then its own
+    `connection`/`transfer-encoding` lines: each of the given names goes back on its line."""
+
+    def __init__(self, transport: Any, headers: list[tuple[bytes, bytes]]) -> None:
+        self._transport = transport
+        self._headers = headers
+
+    def write(self, data: bytes) -> None:
+        lines = data.split(b"\r\n")
+        for number, (name, _) in enumerate(self._headers, 1):
+            line = lines[number]
+            if line[: len(name)] != name and line[: len(name)] == name.lower():
+                lines[number] = name + line[len(name) :]
+        self._transport.write(b"\r\n".join(lines))
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        return getattr(self._transport, name)  # type: ignore[no-any-return]

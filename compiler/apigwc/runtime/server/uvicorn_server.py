@@ -1,0 +1,41 @@
+"""The gateway under uvicorn (the default server): httptools with the header-casing protocol.
+
+Flows in: the generated package's name and `server.Listen`. Flows out: uvicorn serving
+`<pkg>.app:app` with `http_protocol.HeaderCasingHttpToolsProtocol`, after that protocol has
+checked, in this process, the uvicorn internals it extends (workers import it again).
+"""
+
+from __future__ import annotations
+
+from . import Listen, ServerUnavailable
+
+
+def run(package: str, listen: Listen) -> None:
+    try:
+        from . import http_protocol
+    except (ImportError, RuntimeError) as error:  # httptools missing, or uvicorn's internals
+        raise ServerUnavailable(str(error)) from error
+    import uvicorn
+
+    protocol = http_protocol.HeaderCasingHttpToolsProtocol
+    uvicorn.run(
+        f"{package}.app:app",
+        host=listen.host,
+        port=listen.port,
+        workers=listen.workers,
+        server_header=False,
+        # The gateway writes its own access log (observability/access_log.py), off the event
+        # loop; uvicorn's costs about 40% of the throughput.
+        access_log=False,
+        # The caller's address is the TCP peer's: a client's X-Forwarded-For is not believed
+        # (it would let any caller choose `aws:SourceIp`) unless it comes from a proxy the
+        # operator names. `proxy_headers=False` also ignores uvicorn's FORWARDED_ALLOW_IPS.
+        proxy_headers=bool(listen.trusted_proxies),
+        forwarded_allow_ips=listen.trusted_proxies or None,
+        # No WebSocket upgrade: a REST or HTTP API answers an upgrade request as any other
+        # request, through its routes.
+        ws="none",
+        # httptools, keeping header names as the client wrote them; by import string, which
+        # each worker process imports.
+        http=f"{protocol.__module__}:{protocol.__qualname__}",
+    )
