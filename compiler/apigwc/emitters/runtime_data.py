@@ -370,9 +370,7 @@ def lambda_authorizers(api: Api) -> dict[str, AuthorizerConfig]:
                 auth.identity_validation_expression if auth.type is AuthorizerType.TOKEN else None
             ),
             result_ttl=(
-                DEFAULT_AUTHORIZER_TTL
-                if ttl is None
-                else max(0, min(int(ttl), MAX_AUTHORIZER_TTL))
+                DEFAULT_AUTHORIZER_TTL if ttl is None else max(0, min(int(ttl), MAX_AUTHORIZER_TTL))
             ),
         )
     return found

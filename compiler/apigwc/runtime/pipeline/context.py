@@ -86,10 +86,10 @@ class Request:
 
     __slots__ = (
         "_last_values",
-        "authorizer",
         "_query_pairs",
         "_query_view",
         "_trace",
+        "authorizer",
         "body",
         "canary",
         "epoch",

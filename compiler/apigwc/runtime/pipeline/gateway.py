@@ -307,7 +307,9 @@ class Gateway:
         except GatewayError as error:
             return self._plan_error(error, request, stage, match, None)
         except Exception as error:  # a fault no check foresaw never lets the request through
-            fault = GatewayError("API_CONFIGURATION_ERROR", reason=f"unexpected {error!r} in a check")
+            fault = GatewayError(
+                "API_CONFIGURATION_ERROR", reason=f"unexpected {error!r} in a check"
+            )
             return self._plan_error(fault, request, stage, match, None)
         answer = self._from_check(request, stage, match, after)
         return answer if isinstance(answer, Response) else await answer

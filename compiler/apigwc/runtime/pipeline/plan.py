@@ -84,7 +84,9 @@ class AuthorizerConfig:
             data.get("authorizerResultTtlInSeconds"),
         )
         if not isinstance(function, str | None) or not isinstance(expression, str | None):
-            raise PlanError("authorizer function or identityValidationExpression: expected a string")
+            raise PlanError(
+                "authorizer function or identityValidationExpression: expected a string"
+            )
         if type(ttl) is not int:
             raise PlanError("authorizerResultTtlInSeconds: expected an integer")
         kind = _string(data, "type")

@@ -79,7 +79,9 @@ class LambdaAuthorizer:
         self.route = route.to_data()  # as the REQUEST event names its fields
         self.api = deployment.api_data
         settings = deployment.api
-        self.arn_prefix = f"arn:aws:execute-api:{settings.region}:{settings.account}:{settings.api_id}"
+        self.arn_prefix = (
+            f"arn:aws:execute-api:{settings.region}:{settings.account}:{settings.api_id}"
+        )
         self.functions = deployment.functions
         self.cache = deployment.authorizer_cache
         self.binary_media_types = deployment.binary_media_types
@@ -95,9 +97,7 @@ class LambdaAuthorizer:
             )
         # REQUEST events and `context.X` identity sources read `$context`; TOKEN never does.
         context = (
-            None
-            if config.type == "TOKEN"
-            else context_values(request, self.api, stage, self.route)
+            None if config.type == "TOKEN" else context_values(request, self.api, stage, self.route)
         )
         identity = self.identity(request, stage, context)
         return self._authorize(request, match, stage, identity, context)
@@ -107,7 +107,9 @@ class LambdaAuthorizer:
     ) -> tuple[str, ...]:
         """The identity source values; 401 when API Gateway refuses without invoking."""
         config = self.config
-        values = tuple(self._source(source, request, stage, context) for source in config.identity_sources)
+        values = tuple(
+            self._source(source, request, stage, context) for source in config.identity_sources
+        )
         if config.type == "TOKEN":
             token = values[0] if values else ""
             expression = config.validation_expression
@@ -244,7 +246,9 @@ def validated(returned: Any, refuse: Callable[[str], GatewayError]) -> dict[str,
     strings: dict[str, str] = {}
     for key, value in context.items():
         if value is None or isinstance(value, Mapping | list):
-            raise refuse(f"the context value of {str(key)[:40]!r} is not a string, number or boolean")
+            raise refuse(
+                f"the context value of {str(key)[:40]!r} is not a string, number or boolean"
+            )
         strings[str(key)] = _text(value)
     result: dict[str, Any] = {
         "principalId": principal,
@@ -264,7 +268,10 @@ def _statement_problem(statement: Any) -> str:
         return "a policy statement has an invalid Effect"
     for key in ("Action", "Resource"):
         value = statement.get(key)
-        if not (isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))):
+        if not (
+            isinstance(value, str)
+            or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
+        ):
             return f"a policy statement has no {key}"
     return ""
 
