@@ -188,6 +188,15 @@ def test_context_in_lambda_proxy_event(gw: Gateway) -> None:
     }
 
 
+def test_null_context_value_stays_null(gw: Gateway) -> None:
+    """DefinitelyTyped/DefinitelyTyped#69823 (an AWS answer as a user recorded it): strings,
+    `null` kept, then principalId and integrationLatency."""
+    reply = gw.fetch("GET", "/proxy/1", {"Authorization": token("null-context")})
+    authorizer = reply.json()["event"]["requestContext"]["authorizer"]  # type: ignore[index]
+    assert list(authorizer) == ["gone", "n", "f", "principalId", "integrationLatency"]
+    assert (authorizer["gone"], authorizer["n"], authorizer["f"]) == (None, "0", "false")
+
+
 def test_no_context_gives_the_principal_only(gw: Gateway) -> None:
     reply = gw.fetch("GET", "/proxy/1", {"Authorization": token("allow-no-context")})
     authorizer = reply.json()["event"]["requestContext"]["authorizer"]  # type: ignore[index]

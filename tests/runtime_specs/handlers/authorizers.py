@@ -39,6 +39,11 @@ def _answer(kind: str, method_arn: str) -> Any:
     answers: dict[str, Any] = {
         "allow": {"principalId": "user-1", "policyDocument": allow_all, "context": CONTEXT},
         "allow-no-context": {"principalId": "user-2", "policyDocument": allow_all},
+        "null-context": {
+            "principalId": "user-10",
+            "policyDocument": allow_all,
+            "context": {"gone": None, "n": 0, "f": False},
+        },
         "scoped": {"principalId": "user-3", "policyDocument": _policy("Allow", method_arn)},
         "wildcard": {
             "principalId": "user-4",
