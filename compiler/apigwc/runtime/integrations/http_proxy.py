@@ -19,12 +19,14 @@ sessions serve every upstream (chosen over httpx by benchmark: ~10x the requests
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
+import httptools
 from yarl import URL
 
 from ..pipeline.context import Request
@@ -43,6 +45,7 @@ from ..transform.mapping import (
     compile_http_response,
     compile_rest_request,
 )
+from .upstream_http import BodyTooLarge, ConnectionPool, request_head
 
 # The connection's own headers: the gateway's pooled connection to the backend is not the
 # client's (`Host` is the integration endpoint's, `Content-Length` is made from the body).
@@ -107,6 +110,7 @@ class Upstreams:
 
     def __init__(self) -> None:
         self._sessions: dict[bool, aiohttp.ClientSession] = {}
+        self.pool = ConnectionPool()  # proxies to http:// upstreams (upstream_http.py)
 
     def session(self, decompress: bool = False) -> aiohttp.ClientSession:
         session = self._sessions.get(decompress)
@@ -124,6 +128,7 @@ class Upstreams:
         return session
 
     async def close(self) -> None:
+        self.pool.close()
         for session in self._sessions.values():
             await session.close()
 
@@ -411,11 +416,16 @@ async def call_upstream(
     body: bytes,
     decompress: bool = False,
 ) -> Response:
-    """`send` with the route's call settings already read (`UpstreamCall`)."""
+    """`send` with the route's call settings already read (`UpstreamCall`). A proxy call to an
+    `http://` upstream goes through the lean client (upstream_http.py), the rest through
+    aiohttp."""
     endpoint = _endpoint(url)
+    method = call.method or request.method
+    if not decompress and endpoint.scheme == "http" and method != "HEAD":
+        return await _call_pooled(upstreams.pool, method, endpoint, call, headers, body)
     try:
         async with upstreams.session(decompress).request(
-            call.method or request.method,
+            method,
             endpoint,
             headers=headers,
             data=body or None,
@@ -430,6 +440,32 @@ async def call_upstream(
         raise GatewayError("INTEGRATION_TIMEOUT", reason=reason) from None
     except (aiohttp.ClientError, ValueError, OSError):
         raise GatewayError("INTEGRATION_FAILURE") from None
+
+
+async def _call_pooled(
+    pool: ConnectionPool,
+    method: str,
+    endpoint: URL,
+    call: UpstreamCall,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> Response:
+    """One call through the lean client, its failures mapped as aiohttp's are (`send`)."""
+    host, port = str(endpoint.host), int(endpoint.port or 80)
+    try:
+        head = request_head(
+            method, endpoint.raw_path_qs, str(endpoint.host_port_subcomponent), headers, body
+        )
+        async with asyncio.timeout(call.timeout_s):
+            answer = await pool.call(method, host, port, head, body, payloads.MAX_PAYLOAD)
+    except TimeoutError:
+        reason = f"no answer in {call.timeout_s:g} s"
+        raise GatewayError("INTEGRATION_TIMEOUT", reason=reason) from None
+    except BodyTooLarge:
+        raise _too_large() from None
+    except (httptools.HttpParserError, ValueError, OSError):
+        raise GatewayError("INTEGRATION_FAILURE") from None
+    return Response(answer.status, answer.headers, answer.body)
 
 
 def _endpoint(url: str) -> URL:
@@ -471,7 +507,12 @@ async def _read_limited(upstream: aiohttp.ClientResponse) -> bytes:
             chunks.append(chunk)
         else:
             return b"".join(chunks)
-    raise GatewayError(
+    raise _too_large()
+
+
+def _too_large() -> GatewayError:
+    limit = payloads.MAX_PAYLOAD
+    return GatewayError(
         "INTEGRATION_FAILURE",
         "Internal server error",
         status=502,
