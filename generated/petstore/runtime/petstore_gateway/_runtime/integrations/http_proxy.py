@@ -13,8 +13,10 @@ notes; `REQUEST_DROPPED`, `RESPONSE_REMAPPED`, `RESPONSE_DROPPED` below): e.g. `
 `Max-Forwards` never reach the backend, and the backend's `Server`, `Date` or `x-amzn-RequestId`
 come back as `x-amzn-Remapped-*`. A proxy adds no `Accept-Encoding` of its own and passes a
 compressed answer through with its `Content-Encoding`; non-proxy calls (integration_custom.py)
-ask for `gzip,deflate` and get the answer inflated, as AWS recordings show. Pooled aiohttp
-sessions serve every upstream (chosen over httpx by benchmark: ~10x the requests/s).
+ask for `gzip,deflate` and get the answer inflated, as AWS recordings show. A proxy call to an
+`http://` upstream goes through the lean pooled client of upstream_http.py (aiohttp's request
+was most of the proxy's added latency); `https://` upstreams, HEAD and non-proxy calls through
+pooled aiohttp sessions (chosen over httpx by benchmark: ~10x the requests/s).
 """
 
 from __future__ import annotations
