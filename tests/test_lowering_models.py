@@ -5,6 +5,7 @@ tests/lowering_cases.py."""
 from __future__ import annotations
 
 import pytest
+from apigwc.ir.api import model_ref_name
 
 from tests.lowering_cases import check, document, operation
 
@@ -126,3 +127,19 @@ CASES = [
 @pytest.mark.parametrize(("source", "expected"), CASES)
 def test_models(source: str, expected: dict[str, object]) -> None:
     check(source, expected)
+
+
+@pytest.mark.parametrize(
+    ("ref", "name"),
+    [
+        ("#/models/Pet", "Pet"),  # what lowering writes for every model reference
+        ("#/models/", ""),
+        ("#/components/schemas/Pet", None),  # rewritten by lowering, never read as a model
+        ("https://apigateway.amazonaws.com/restapis/a1/models/Pet", None),
+        (None, None),
+        ({"$ref": "#/models/Pet"}, None),
+    ],
+)
+def test_model_ref_name(ref: object, name: str | None) -> None:
+    """One reading of a lowered model reference for the model rules, the export and the build."""
+    assert model_ref_name(ref) == name

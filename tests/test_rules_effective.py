@@ -1,6 +1,8 @@
-"""One answer for what a method's integration URI and security are (lowering.effective), shared
-by validation and the runtime data: AGW306 for a URI only CloudFormation resolves, and the
-effective security of HTTP API routes protected by the root-level `security`."""
+"""One answer for what a method's integration URI, security and request validator are
+(lowering.effective), shared by validation and the runtime data: AGW306 for a URI only
+CloudFormation resolves, the effective security of HTTP API routes protected by the root-level
+`security`, the operation's validator overriding the API's default one, and a `selectionPattern`
+read as Java reads it by both `validate` (AGW424) and the gateway."""
 
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from apigwc.diagnostics import Sink
 from apigwc.emitters.runtime_data import route_data
 from apigwc.loader import load_text
 from apigwc.lowering import lower
+from apigwc.runtime.integrations import mock
+from apigwc.runtime.responses.gateway_responses import GatewayError
 
-from tests.rules_cases import HTTP_HEAD, LAMBDA, OK, findings, rest_op
+from tests.rules_cases import HEAD, HTTP_HEAD, LAMBDA, MOCK, OK, findings, rest_op
 from tests.runtime_server import serve_spec
 
 GETATT = "{type: http_proxy, httpMethod: GET, uri: {'Fn::GetAtt': [Backend, Url]}}"
@@ -100,3 +104,64 @@ def test_an_empty_operation_security_turns_the_root_requirement_off() -> None:
     assert "AGW476" not in {code for code, _ in found}, found
     (route,) = _routes(_http("      security: []\n"))
     assert route["security"] == []
+
+
+def _validated(root: str, method: str) -> str:
+    """A REST POST with an array body bounded by `maxItems` (AGW453 when bodies are validated),
+    the root default validator `root` and the operation's own `method` (blank: none)."""
+    own = f"      x-amazon-apigateway-request-validator: {method}\n" if method else ""
+    return (
+        HEAD
+        + "x-amazon-apigateway-request-validators: {body: {validateRequestBody: true}, "
+        + "params: {validateRequestParameters: true}}\n"
+        + f"x-amazon-apigateway-request-validator: {root}\n"
+        + "paths:\n  /pets:\n    post:\n"
+        + own
+        + "      requestBody: {content: {application/json: {schema: {type: array, maxItems: 3}}}}\n"
+        + f"      responses: {OK}\n      x-amazon-apigateway-integration: {MOCK}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("root", "method", "validates_body"),
+    [("body", "", True), ("body", "params", False), ("params", "body", True)],
+    ids=["root-default-applies", "operation-overrides-to-params", "operation-overrides-to-body"],
+)
+def test_the_operation_validator_overrides_the_default_everywhere(
+    root: str, method: str, validates_body: bool
+) -> None:
+    # §1.5: the operation's validator wins over the API's; the rules and the build agree
+    text = _validated(root, method)
+    assert (("AGW453", "info") in findings(text)) is validates_body
+    (route,) = _routes(text)
+    assert route["validation"]["body"] is validates_body
+    assert route["validation"]["parameters"] is not validates_body
+
+
+@pytest.mark.parametrize(
+    ("pattern", "selected"),
+    [
+        ("2\\d{2}", True),
+        ("\\p{Digit}{3}", True),  # Java's POSIX class, ASCII digits
+        ("\\p{Alpha}{3}", False),  # letters only: a 200 is not selected
+        ("(?<code>2)00", True),  # Java's named group
+        ("20", False),  # the whole status must match (§1.7)
+    ],
+)
+def test_selection_patterns_read_alike_by_validate_and_the_gateway(
+    pattern: str, selected: bool
+) -> None:
+    """A MOCK that always answers 200: AGW424 warns exactly when the built gateway would find no
+    integration response for it (one reading of a Java `selectionPattern`, `java_regex`)."""
+    responses = "{'" + pattern + "': {statusCode: '200'}}"
+    text = rest_op(
+        "{type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}, "
+        f"responses: {responses}}}"
+    )
+    assert (("AGW424", "warning") not in findings(text)) is selected
+    (route,) = _routes(text)
+    if selected:
+        assert mock.select_response(route["integration"]["responses"], "200")["statusCode"] == "200"
+    else:
+        with pytest.raises(GatewayError):
+            mock.select_response(route["integration"]["responses"], "200")

@@ -349,3 +349,20 @@ def test_body_over_10_mb_is_413_and_not_customizable(gw: Gateway) -> None:
     assert reply.body == b'{"message":"HTTP content length exceeded 10485760 bytes"}'
     assert reply.header("Access-Control-Allow-Origin") is None  # DEFAULT_4XX does not apply
     assert gw.fetch("POST", "/cors", {}, b"x" * 1024).status != 413
+
+
+def test_context_values_read_as_in_integration_mappings() -> None:
+    """A `context.X` source reads alike in a gateway response and an integration mapping
+    (`transform.mapping.mapping_text`): booleans as `true`, arrays as JSON, absent as empty."""
+    custom = {
+        "UNAUTHORIZED": {
+            "responseParameters": {"gatewayresponse.header.X-Scopes": "context.authorizer.scopes"},
+            "responseTemplates": {
+                "application/json": "$context.authorizer.admin|$context.authorizer.scopes|$context.nope"
+            },
+        }
+    }
+    context = {"authorizer": {"admin": True, "scopes": ["read", "write"]}}
+    reply = rest("UNAUTHORIZED", custom, context=context)
+    assert reply.body == b'true|["read","write"]|'
+    assert header(reply, "X-Scopes") == '["read","write"]'

@@ -18,49 +18,10 @@ from apigwc.runtime.transform.payloads import (
     convert_request,
     convert_response,
     decompress_request,
-    first_accept,
-    is_binary_media_type,
     parse_accept_encoding,
     select_request_template,
     select_response_template,
 )
-
-# [AWS-REC] test_apigateway_lambda.py binary media support for AWS_PROXY response (§6.1).
-BINARY_MATCH_CASES = [
-    ("exact-entry", "image/png", ["image/png"], True),
-    ("other-subtype", "image/jpg", ["image/png"], False),
-    ("accept-wildcard-not-expanded", "image/*", ["image/png"], False),
-    ("accept-any-not-expanded", "*/*", ["image/png"], False),
-    ("right-wildcard-entry", "application/whatever", ["application/*"], True),
-    ("right-wildcard-entry-test", "application/test", ["application/*"], True),
-    ("right-wildcard-entry-matches-itself", "application/*", ["application/*"], True),
-    ("left-wildcard-entry-never", "application/test", ["*/test"], False),
-    ("left-wildcard-entry-never-itself", "*/test", ["*/test"], False),
-    ("left-wildcard-entry-never-any", "*/*", ["*/test"], False),
-    ("any-entry-covers-all [DG]", "text/plain", ["*/*"], True),
-    ("no-list", "image/png", [], False),
-    ("params-and-case-ignored", "Image/PNG; charset=x", ["image/png"], True),
-    ("empty-value", "", ["*/*"], False),
-]
-
-
-@pytest.mark.parametrize(
-    ("value", "types", "expected"), [pytest.param(*c[1:], id=c[0]) for c in BINARY_MATCH_CASES]
-)
-def test_binary_media_type_matching(value: str, types: list[str], expected: bool) -> None:
-    assert is_binary_media_type(value, types) is expected
-
-
-@pytest.mark.parametrize(
-    ("accept", "expected"),
-    [
-        pytest.param("image/webp,image/png,*/*;q=0.8", False, id="first-is-webp [AWS-REC]"),
-        pytest.param("image/png,image/*,*/*;q=0.8", True, id="first-is-png [AWS-REC]"),
-    ],
-)
-def test_only_first_accept_type_counts(accept: str, expected: bool) -> None:
-    assert is_binary_media_type(first_accept(accept), ["image/png"]) is expected
-
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\xff"
 PNG_B64 = base64.b64encode(PNG)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from apigwc.emitters import EmitContext
-from apigwc.ir.api import MODEL_REF_PREFIX, Api, RequestValidator
+from apigwc.ir.api import Api, model_ref_name
 from apigwc.ir.base import GetAtt, Sub, UnresolvedIntrinsic, resolve_pseudo
 from apigwc.ir.enums import ContentHandling, EndpointType, IntegrationType, Protocol
 from apigwc.ir.integration import Integration
@@ -27,6 +27,7 @@ from apigwc.lowering.effective import (
     effective_security,
     integration_uri,
     local_pseudo_parameters,
+    request_validator,
     uses_iam_auth,
 )
 from apigwc.runtime.security.resource_policy import UNRESOLVED, statements
@@ -227,14 +228,6 @@ def route_data(api: Api, method: Method, spec_name: str) -> dict[str, Any]:
     return {"comment": comment_text(where), "data": data}
 
 
-def _validator(api: Api, method: Method) -> RequestValidator | None:
-    """The method's request validator, else the API's default one (REST only)."""
-    if api.protocol is not Protocol.REST:
-        return None
-    name = method.request_validator or api.default_request_validator
-    return api.request_validator(name) if name else None
-
-
 def body_model_key(method: Method, media_type: str) -> str:
     """The validator key of a request body schema: a model's name, or an inline key."""
     return f"{method.http_method.upper()} {method.path} {media_type}"
@@ -246,7 +239,7 @@ def request_models(api: Api) -> dict[str, Any]:
     route validates bodies."""
     inline: dict[str, Any] = {}
     for method in api.methods:
-        validator = _validator(api, method)
+        validator = request_validator(api, method)
         if validator is None or not validator.validate_request_body or not method.request_body:
             continue
         for media in method.request_body.content:
@@ -263,16 +256,15 @@ def used_models(api: Api) -> set[str]:
 
 
 def _model_name(schema: Any) -> str | None:
-    ref = schema.get("$ref") if isinstance(schema, dict) and len(schema) == 1 else None
     return (
-        ref[len(MODEL_REF_PREFIX) :]
-        if isinstance(ref, str) and ref.startswith(MODEL_REF_PREFIX)
+        model_ref_name(schema.get("$ref"))
+        if isinstance(schema, dict) and len(schema) == 1
         else None
     )
 
 
 def _body_models(api: Api, method: Method) -> dict[str, str]:
-    validator = _validator(api, method)
+    validator = request_validator(api, method)
     if validator is None or not validator.validate_request_body or method.request_body is None:
         return {}
     models: dict[str, str] = {}
@@ -287,7 +279,7 @@ def _body_models(api: Api, method: Method) -> dict[str, str]:
 
 def validation_data(api: Api, method: Method) -> dict[str, Any] | None:
     """What the method's request validator checks (reference §1.5), or None."""
-    validator = _validator(api, method)
+    validator = request_validator(api, method)
     if validator is None:
         return None
     required = [

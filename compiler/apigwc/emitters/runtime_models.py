@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import fastjsonschema
 
-from apigwc.ir.api import MODEL_REF_PREFIX
+from apigwc.ir.api import model_ref_name
 from apigwc.runtime.validation.java_regex import UNCHECKABLE_PATTERN, PatternError, java_pattern
 from apigwc.runtime.validation.request_validation import SOURCE_PATTERN
 
@@ -256,11 +256,11 @@ def _normalized_or_closed(schema: Any, slots: Mapping[str, str]) -> Any:
 
 
 def _model_ref(ref: str, slots: Mapping[str, str]) -> str:
-    if not ref.startswith(MODEL_REF_PREFIX):
+    name = model_ref_name(ref)
+    if name is None:
         # Lowering rewrites every reference (`#/definitions/X`, `#/components/schemas/X`, API
         # Gateway's model URL) to `#/models/X`; anything else cannot be resolved here.
         raise ModelCompileError(f"unsupported $ref {ref!r}: models reference models as #/models/X")
-    name = ref[len(MODEL_REF_PREFIX) :]
     if name not in slots:
         raise ModelCompileError(f"$ref to unknown model {name!r}")
     return f"#/{_DEFS}/{quote(slots[name])}"

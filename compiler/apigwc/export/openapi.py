@@ -20,7 +20,7 @@ from typing import Any
 
 from apigwc.export.extensions import compact, deployables, integration_json, scheme_extensions
 from apigwc.export.options import ExportOptions
-from apigwc.ir.api import MODEL_REF_PREFIX, Api
+from apigwc.ir.api import Api, model_ref_name
 from apigwc.ir.base import INTRINSIC_TYPES, deployable_json
 from apigwc.ir.enums import Protocol
 from apigwc.ir.method import MediaModel, Method, MethodResponse, Parameter, SecurityRequirement
@@ -60,9 +60,8 @@ class OpenApiWriter(abc.ABC):
     # -- schema references -------------------------------------------------------------------
     def schema(self, value: Any) -> Any:
         if isinstance(value, dict):
-            ref = value.get("$ref")
-            if isinstance(ref, str) and ref.startswith(MODEL_REF_PREFIX):
-                name = ref[len(MODEL_REF_PREFIX) :]
+            name = model_ref_name(value.get("$ref"))
+            if name is not None:
                 return {
                     **{k: self.schema(v) for k, v in value.items()},
                     "$ref": self.model_ref_prefix + escape_token(name),

@@ -25,6 +25,14 @@ from apigwc.ir.method import Method, PathItem, SecurityRequirement
 MODEL_REF_PREFIX = "#/models/"
 
 
+def model_ref_name(ref: object) -> str | None:
+    """`#/models/Pet` → `Pet`: the model a lowered `$ref` names (lowering writes every reference
+    to a model so); anything else → None."""
+    if isinstance(ref, str) and ref.startswith(MODEL_REF_PREFIX):
+        return ref[len(MODEL_REF_PREFIX) :]
+    return None
+
+
 class Model(Node):
     """A named schema (Swagger `definitions`, OpenAPI `components.schemas`): API Gateway's Model.
 
@@ -139,9 +147,6 @@ class Api(Node):
 
     def request_validator(self, name: str) -> RequestValidator | None:
         return next((v for v in self.request_validators if v.name == name), None)
-
-    def gateway_response(self, kind: GatewayResponseType) -> GatewayResponse | None:
-        return next((g for g in self.gateway_responses if g.response_type is kind), None)
 
     @property
     def slug(self) -> str:

@@ -52,16 +52,6 @@ class AuthorizerType(enum.StrEnum):
     JWT = "JWT"
 
 
-class AuthorizationType(enum.StrEnum):
-    """How a method is protected, derived from its security requirements and auth extension."""
-
-    NONE = "NONE"
-    AWS_IAM = "AWS_IAM"
-    CUSTOM = "CUSTOM"
-    COGNITO_USER_POOLS = "COGNITO_USER_POOLS"
-    JWT = "JWT"
-
-
 class ParameterLocation(enum.StrEnum):
     PATH = "path"
     QUERY = "query"

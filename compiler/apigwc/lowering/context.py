@@ -208,26 +208,6 @@ class Fields:
         self._wrong(key, "an object")
         return None
 
-    def str_map(self, key: Text) -> dict[Text, Text]:
-        m = self.map(key)
-        if not m:
-            return {}
-        out: dict[Text, Text] = {}
-        for k, v in m.items():
-            if isinstance(v, str):
-                out[k] = v
-            elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                out[k] = _number_text(v)
-            else:
-                self.ctx.report(
-                    "AGW201",
-                    self.at(key).child(k),
-                    what=f"{self.what}.{key}.{k}",
-                    expected="a string",
-                    actual=json_kind(v),
-                )
-        return out
-
     def deployable_map(self, key: Text) -> dict[Text, Deployable]:
         m = self.map(key)
         if not m:

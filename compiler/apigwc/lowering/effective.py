@@ -9,6 +9,9 @@ built gateway enforces) both ask these questions; each has one answer here.
   applies the root-level `security`, and a REST API applies none (its importer ignores the root
   requirement, AGW474).
 - `is_protected(api, method)`: the method needs some authorization (IAM or a scheme).
+- `request_validator(api, method)`: the request validator API Gateway applies to a method: its
+  own `x-amazon-apigateway-request-validator`, else the API's (runtime reference §1.5); none on
+  an HTTP API, which has no request validation (spec reference §2.10).
 - `local_pseudo_parameters(api)`: `AWS::Region` and friends as the local account sees them.
 - `integration_uri(api, integration)`: the URI the built gateway calls, with pseudo-parameter
   intrinsics resolved; None when only CloudFormation can resolve it (a `Fn::GetAtt`, or a
@@ -17,7 +20,7 @@ built gateway enforces) both ask these questions; each has one answer here.
 
 from __future__ import annotations
 
-from apigwc.ir.api import Api
+from apigwc.ir.api import Api, RequestValidator
 from apigwc.ir.base import UnresolvedIntrinsic, resolve_pseudo
 from apigwc.ir.enums import Protocol
 from apigwc.ir.integration import Integration
@@ -39,6 +42,13 @@ def uses_iam_auth(method: Method) -> bool:
 
 def is_protected(api: Api, method: Method) -> bool:
     return uses_iam_auth(method) or any(r.schemes for r in effective_security(api, method))
+
+
+def request_validator(api: Api, method: Method) -> RequestValidator | None:
+    if api.protocol is not Protocol.REST:
+        return None
+    name = method.request_validator or api.default_request_validator
+    return api.request_validator(name) if name else None
 
 
 def local_pseudo_parameters(api: Api) -> dict[str, str]:

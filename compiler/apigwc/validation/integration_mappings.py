@@ -19,6 +19,7 @@ from apigwc.ir.enums import IntegrationType, Protocol
 from apigwc.ir.integration import Integration, IntegrationResponse
 from apigwc.ir.method import Method
 from apigwc.runtime.transform.mapping import RESERVED_HTTP_HEADER_PREFIXES, RESERVED_HTTP_HEADERS
+from apigwc.runtime.validation.java_regex import PatternError, java_pattern, whole_match
 from apigwc.validation.base import Report
 from apigwc.validation.mapping_expressions import (
     INTEGRATION_REQUEST_KEY,
@@ -243,9 +244,6 @@ _SUBTYPE_REQUIRED = {
 # A YAML/JSON boolean or number, read by lowering as its string form.
 _NON_STRING = re.compile(r"^(true|false|-?\d+(\.\d+)?)$")
 _MOCK_STATUS = re.compile(r"[\"']?statusCode[\"']?\s*:\s*(\d{3})")
-# Java named groups `(?<name>` read as Python's `(?P<name>`; `\p{..}` classes as any character.
-_JAVA_GROUP = re.compile(r"\(\?<(?=[A-Za-z])")
-_JAVA_CLASS = re.compile(r"\\[pP]\{[A-Za-z_]+\}")
 
 
 def check_integration(api: Api, method: Method | None, i: Integration, report: Report) -> None:
@@ -356,9 +354,10 @@ def _check_selection_pattern(response: IntegrationResponse, report: Report) -> N
     if pattern == "default":
         return
     try:
-        re.compile(_python_regex(pattern))
-    except re.error as err:
-        report("AGW423", response.origin, at_key=True, pattern=pattern, reason=str(err))
+        java_pattern(pattern)  # as the built gateway reads it (`whole_match`)
+    except PatternError as err:
+        if err.invalid:
+            report("AGW423", response.origin, at_key=True, pattern=pattern, reason=str(err))
 
 
 def _check_response_parameters(
@@ -419,7 +418,7 @@ def _check_default_response(i: Integration, report: Report) -> None:
         return
     statuses = _mock_statuses(i)
     if patterns and statuses is not None:
-        unmatched = [s for s in statuses if not any(_matches(p, s) for p in patterns)]
+        unmatched = [s for s in statuses if not any(whole_match(p, s) for p in patterns)]
         if not unmatched:
             return  # a mock with fixed statuses that all select a response
         reason = (
@@ -462,17 +461,6 @@ def _mock_statuses(i: Integration) -> list[str] | None:
         found = _MOCK_STATUS.search(text)
         statuses.append(found.group(1) if found else "200")
     return statuses or ["200"]
-
-
-def _matches(pattern: str, status: str) -> bool:
-    try:
-        return re.fullmatch(_python_regex(pattern), status) is not None
-    except re.error:
-        return False
-
-
-def _python_regex(pattern: str) -> str:
-    return _JAVA_CLASS.sub(".", _JAVA_GROUP.sub("(?P<", pattern))
 
 
 def _result(i: Integration) -> str:

@@ -16,10 +16,11 @@ from typing import Any, Final
 
 from apigwc.diagnostics.catalogue import Code
 from apigwc.diagnostics.model import Origin, Severity
-from apigwc.ir.api import MODEL_REF_PREFIX, Api
+from apigwc.ir.api import Api, model_ref_name
 from apigwc.ir.base import Json
 from apigwc.ir.enums import Protocol, SourceFormat
 from apigwc.ir.method import MediaModel, Method
+from apigwc.lowering.effective import request_validator
 from apigwc.validation.base import Report
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -295,8 +296,7 @@ def _check_bodies(api: Api, method: Method, report: Report) -> None:
 
 
 def _validates_body(api: Api, method: Method) -> bool:
-    name = method.request_validator or api.default_request_validator
-    validator = api.request_validator(name) if name else None
+    validator = request_validator(api, method)
     return validator is not None and validator.validate_request_body
 
 
@@ -309,9 +309,8 @@ def _check_item_bounds(api: Api, media: MediaModel, where: str, route: str, repo
     while pending:
         schema, origin, place = pending.pop()
         for node, at in _walk(schema, origin, refs=True):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith(MODEL_REF_PREFIX):
-                name = ref[len(MODEL_REF_PREFIX) :]
+            name = model_ref_name(node.get("$ref"))
+            if name is not None:
                 model = api.model(name)
                 if model is not None and name not in visited:
                     visited.add(name)
@@ -486,7 +485,7 @@ def _walk(
     (a named model is otherwise checked once, as a model)."""
     if not isinstance(schema, dict):
         return
-    if isinstance(schema.get("$ref"), str) and str(schema["$ref"]).startswith(MODEL_REF_PREFIX):
+    if model_ref_name(schema.get("$ref")) is not None:
         if refs:
             yield schema, origin
         return

@@ -1,9 +1,9 @@
-"""Payload handling: binary media types, `contentHandling`, template selection, compression.
+"""Payload handling: `contentHandling`, mapping-template selection, compression.
 
 Part of the runtime support library copied verbatim into every generated gateway (relative imports
 only, standard library only). Pure functions over header values and bytes, following runtime
 reference §6.1 (binary), §6.2 (compression), §1.6/§1.7 and spec reference §2.9 (template selection
-and passthrough). Failures raise `PayloadError` carrying the gateway response type the pipeline
+and passthrough); what a media type is and which ones are binary is `media_types`' answer. Failures raise `PayloadError` carrying the gateway response type the pipeline
 answers with (`UNSUPPORTED_MEDIA_TYPE` 415, `API_CONFIGURATION_ERROR` 500).
 """
 
@@ -17,9 +17,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from .media_types import (
+    DEFAULT_MEDIA_TYPE,
+    essence,
+    first_accept,
+    is_binary_media_type,
+    request_media_type,
+    response_media_type,
+)
+
 CONVERT_TO_BINARY: Final = "CONVERT_TO_BINARY"
 CONVERT_TO_TEXT: Final = "CONVERT_TO_TEXT"
-DEFAULT_MEDIA_TYPE: Final = "application/json"
 SUPPORTED_CODINGS: Final = ("gzip", "deflate")
 # API Gateway's payload limit, for request bodies and integration responses (reference §1.1).
 MAX_PAYLOAD: Final = 10 * 1024 * 1024
@@ -43,43 +51,6 @@ def unsupported_media_type(detail: str) -> PayloadError:
 def configuration_error(detail: str) -> PayloadError:
     # Base64 decode failure with binary support ⇒ 500 API_CONFIGURATION_ERROR (§6.1, §4.2).
     return PayloadError("API_CONFIGURATION_ERROR", detail)
-
-
-# ---------------------------------------------------------------------------------------------
-# Media types
-# ---------------------------------------------------------------------------------------------
-
-
-def media_type(header: str | None) -> str:
-    """`Image/PNG; q=1` → `image/png`; None or blank → ``."""
-    return (header or "").split(";", 1)[0].strip().lower()
-
-
-def first_accept(accept: str | None) -> str:
-    """Only the first media type of `Accept` is honoured (§6.1, §1.7)."""
-    return media_type((accept or "").split(",", 1)[0])
-
-
-def is_binary_media_type(value: str, binary_media_types: Sequence[str]) -> bool:
-    """Does `value` (a Content-Type or first Accept type) match `binaryMediaTypes`? (§6.1)
-
-    [AWS-REC] rules: entries match literally; an entry `type/*` matches any `type/...` (including
-    `type/*` itself); `*/*` matches everything; left-hand wildcards (`*/test`) never match; and
-    wildcards in the request value are not expanded (`Accept: image/*` vs entry `image/png`: no).
-    """
-    wanted = media_type(value)
-    if not wanted:
-        return False
-    main = wanted.split("/", 1)[0]
-    for entry in binary_media_types:
-        entry = media_type(entry)
-        if entry == "*/*":
-            return True
-        if entry.startswith("*"):  # `*/test`: not a form API Gateway matches, not even itself
-            continue
-        if entry == wanted or (entry.endswith("/*") and entry[:-2] == main):
-            return True
-    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,7 +79,7 @@ def convert_request(
     matching type with `CONVERT_TO_BINARY` the table distinguishes a text payload (decoded) from a
     binary one (as-is): a payload that is strict base64 text counts as text (inferred).
     """
-    binary = is_binary_media_type(media_type(content_type), binary_media_types)
+    binary = is_binary_media_type(content_type, binary_media_types)
     handling = (content_handling or "").upper()
     if binary and handling == CONVERT_TO_TEXT:
         return Payload(base64.b64encode(body), is_binary=False)
@@ -182,7 +153,7 @@ def _b64decode(body: bytes) -> bytes:
 
 def _template_key(templates: Mapping[str, object], wanted: str) -> str | None:
     for key in templates:
-        if media_type(key) == wanted:
+        if essence(key) == wanted:
             return key
     return None
 
@@ -197,7 +168,7 @@ def select_request_template(
     template exists at all, `NEVER` fails; a failure raises 415 Unsupported Media Type.
     `$default` is tried before giving up (LocalStack does; AWS documents it for WebSocket only).
     """
-    wanted = media_type(content_type) or DEFAULT_MEDIA_TYPE
+    wanted = request_media_type(content_type)
     key = _template_key(templates, wanted)
     if key is None and "$default" in templates:
         key = "$default"
@@ -211,11 +182,20 @@ def select_request_template(
 
 def select_response_template(templates: Mapping[str, object], accept: str | None) -> str | None:
     """The response template key for the client's first Accept type, else `application/json`,
-    else the first template; None (no templates) passes the body through (§1.7)."""
+    else the first template; None (no templates) passes the body through.
+
+    One rule for every response template: integration responses (MOCK, HTTP, AWS: runtime
+    reference §1.7, spec reference §2.9, documented by AWS) and gateway responses (§4.1). For
+    gateway responses AWS documents no rule; the reference's only source is an emulator that
+    tries every Accept type ([3P]), so they follow the documented rule: only the first Accept
+    type is honoured, as everywhere API Gateway reads `Accept` (§6.1, spec reference §1.9).
+    """
     if not templates:
         return None
-    wanted = first_accept(accept) or DEFAULT_MEDIA_TYPE
-    key = _template_key(templates, wanted) or _template_key(templates, DEFAULT_MEDIA_TYPE)
+    wanted = response_media_type(accept)
+    key = _template_key(templates, wanted)
+    if key is None and wanted != DEFAULT_MEDIA_TYPE:
+        key = _template_key(templates, DEFAULT_MEDIA_TYPE)
     return key if key is not None else next(iter(templates))
 
 

@@ -2,13 +2,15 @@
 
 Where it sits: the support library, used at build time by the model compiler
 (`apigwc.emitters.runtime_models`: a model's `pattern` and `patternProperties` keys) and by
-`apigwc validate` (AGW211/AGW305), and at run time by the Velocity engine (`String.matches`,
-`replaceAll`, `split` in mapping templates, which API Gateway runs on Java). Flows in: a pattern's
+`apigwc validate` (AGW211/AGW305, AGW423), and at run time by the Velocity engine
+(`String.matches`, `replaceAll`, `split` in mapping templates, which API Gateway runs on Java) and
+by integration-response selection (`selectionPattern`, `whole_match`). Flows in: a pattern's
 text; flows out: a Python pattern that matches what Java matches, or `PatternError`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -93,6 +95,23 @@ def java_pattern(pattern: str) -> str:
     except (re.error, OverflowError, RecursionError) as error:
         raise PatternError(str(error), invalid=True) from error
     return translated
+
+
+def whole_match(pattern: str, text: str) -> bool:
+    """Java's `Pattern.matches`: does `pattern` match the whole of `text`? An integration
+    response's `selectionPattern` is read so (runtime reference §1.7: `.+` misses a successful
+    Lambda's empty string, `.` stops at a newline). A pattern that cannot be read matches
+    nothing; `apigwc validate` reports a malformed one (AGW423)."""
+    regex = _compiled(pattern)
+    return regex is not None and regex.fullmatch(text) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(java_pattern(pattern))
+    except PatternError:
+        return None
 
 
 def _escape(pattern: str, index: int) -> tuple[str, int]:

@@ -47,6 +47,7 @@ from ..transform.mapping import (
     compile_http_response,
     compile_rest_request,
 )
+from ..transform.media_types import with_default_content_type
 from .upstream_http import BodyTooLarge, ConnectionPool, request_head
 
 # The connection's own headers: the gateway's pooled connection to the backend is not the
@@ -272,9 +273,7 @@ def _response(
         if key in dropped:
             continue
         out.append((f"x-amzn-Remapped-{name}" if key in remapped else name, value))
-    if not any(name.lower() == "content-type" for name, _ in out):
-        out.append(("Content-Type", "application/json"))
-    return Response(status, out, body)
+    return Response(status, with_default_content_type(out), body)
 
 
 async def forward(

@@ -15,8 +15,9 @@ A Lambda custom integration whose request maps `X-Amz-Invocation-Type: 'Event'` 
 function asynchronously ([DG:set-up-lambda-integration-async]): the function runs, but Lambda
 answers at once with an empty 202, so the integration response maps an empty body.
 
-Binary payloads (§6.1) go through `payloads.py`: without a template, `contentHandling` converts
-the body by the reference's request and response tables. A template reads and writes text, so
+Binary payloads (§6.1) go through `payloads.py` (which media types are binary: `media_types.py`):
+without a template, `contentHandling` converts the body by the reference's request and response
+tables. A template reads and writes text, so
 (inferred, the tables say nothing of templates beyond "templates see the base64 string") a
 conversion to text happens before the template renders and a conversion to binary (base64
 decoding) applies to what it rendered.
@@ -49,6 +50,7 @@ from ..transform.mapping import (
     compile_rest_request,
     compile_rest_response,
 )
+from ..transform.media_types import is_binary_media_type
 from ..transform.vtl import ResponseOverride, VtlRequest
 from . import lambda_proxy
 from .http_proxy import REST_NOT_FORWARDED, Upstreams, forwarded_headers, send, target_url
@@ -248,7 +250,7 @@ def method_response(
     picked = response_template(chosen.get("responseTemplates") or {}, accept)
     content = _content_type(endpoint.headers)
     convert = _ResponseConversion(accept, binary, chosen.get("contentHandling"))
-    is_binary = payloads.is_binary_media_type(content, binary)
+    is_binary = is_binary_media_type(content, binary)
     if picked is None:
         body = convert(endpoint.body, is_binary)
     else:

@@ -19,10 +19,14 @@ from typing import Any
 
 from ..pipeline.context import Request
 from ..responses.gateway_responses import GatewayError, Response
-from ..transform import payloads
+from ..transform.media_types import (
+    first_accept,
+    is_binary_media_type,
+    is_http_api_text,
+    with_default_content_type,
+)
 from .lambda_functions import FunctionError, Throttled
 
-TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 REST_RESULT_KEYS = frozenset(
     {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 )
@@ -41,11 +45,6 @@ def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]] | None:
     for key, value in pairs:
         out.setdefault(key, []).append(value)
     return out or None
-
-
-def is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> bool:
-    """Does a media type match `binaryMediaTypes`? (One rule: `payloads.is_binary_media_type`.)"""
-    return payloads.is_binary_media_type(content_type or "", binary_media_types)
 
 
 def _header_maps(
@@ -100,9 +99,7 @@ def rest_event(
     headers, multi_headers = _header_maps(request)
     query = request.query_pairs() if request.query_string else None
     body = request.body
-    encoded = bool(binary_media_types) and is_binary(
-        request.header("content-type"), binary_media_types
-    )
+    encoded = is_binary_media_type(request.header("content-type"), binary_media_types)
     # `$context` minus the stage variables, which the event carries beside it.
     request_context = dict(context)
     request_context.pop("stageVariables", None)
@@ -159,8 +156,7 @@ def http_event(
         query[key] = f"{query[key]},{value}" if key in query else value
     stage = context["stage"]
     raw_path = request.path if stage == "$default" else f"/{stage}{request.path}"
-    content_type = request.header("content-type") or ""
-    encoded = not content_type.lower().startswith(TEXT_TYPES)
+    encoded = not is_http_api_text(request.header("content-type"))
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route["routeKey"],
@@ -352,12 +348,10 @@ def rest_response(result: Any, accept: str | None, binary_media_types: tuple[str
     status = _status(result.get("statusCode"))
     headers = _merge_headers(result, strict=True)
     # The body is decoded only for a base64 result asked for as binary (first Accept type).
-    decode = (
-        result.get("isBase64Encoded") is True
-        and bool(binary_media_types)
-        and is_binary(payloads.first_accept(accept), binary_media_types)
+    decode = result.get("isBase64Encoded") is True and is_binary_media_type(
+        first_accept(accept), binary_media_types
     )
-    return Response(status, _with_content_type(headers), _decoded_body(result, decode))
+    return Response(status, with_default_content_type(headers), _decoded_body(result, decode))
 
 
 def _shape(result: Any) -> str:
@@ -381,7 +375,9 @@ def http_v1_response(result: Any) -> Response:
         raise _malformed(_shape(result))
     headers = _merge_headers(result, strict=False)
     return Response(
-        _status(result.get("statusCode")), _with_content_type(headers), _decoded_body(result, True)
+        _status(result.get("statusCode")),
+        with_default_content_type(headers),
+        _decoded_body(result, True),
     )
 
 
@@ -393,13 +389,7 @@ def http_v2_response(result: Any) -> Response:
     headers = _merge_headers({"headers": result.get("headers")}, strict=False)
     headers += [("set-cookie", str(c)) for c in result.get("cookies") or ()]
     return Response(
-        _status(result["statusCode"]), _with_content_type(headers), _decoded_body(result, True)
+        _status(result["statusCode"]),
+        with_default_content_type(headers),
+        _decoded_body(result, True),
     )
-
-
-def _with_content_type(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    for name, _ in headers:
-        if name.lower() == "content-type":
-            return headers
-    headers.append(("Content-Type", "application/json"))
-    return headers

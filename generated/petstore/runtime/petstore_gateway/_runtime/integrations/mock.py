@@ -31,6 +31,7 @@ from ..transform.vtl import (
     VtlRequest,
     VtlTemplateError,
 )
+from ..validation.java_regex import whole_match
 
 _VELOCITY_SYNTAX = re.compile(r"[$#\\]")
 _STATUS = re.compile(r"""["']?statusCode["']?\s*:\s*["']?(\d{3})\b""")
@@ -143,11 +144,8 @@ def select_response(responses: list[Mapping[str, Any]], selector: str) -> Mappin
         if pattern in ("", "default"):
             default = default or response
             continue
-        try:
-            if re.fullmatch(pattern, selector):
-                return response
-        except re.error:
-            continue
+        if whole_match(pattern, selector):
+            return response
     if default is None:
         # "No match for output mapping and no default output mapping configured"
         raise GatewayError("API_CONFIGURATION_ERROR")

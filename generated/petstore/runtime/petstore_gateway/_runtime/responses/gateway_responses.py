@@ -18,10 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..transform.payloads import media_type
+from ..transform.mapping import mapping_text
+from ..transform.payloads import select_response_template
 
 # type -> (default status, default message, x-amzn-ErrorType or None); reference §4.2.
-# `Message` with a capital M for ACCESS_DENIED is handled in `_default_body`.
+# `Message` with a capital M for ACCESS_DENIED is handled in `default_body`.
 RESPONSE_TYPES: dict[str, tuple[int, str | None, str | None]] = {
     "ACCESS_DENIED": (
         403,
@@ -162,14 +163,12 @@ def render_rest(
     entry, _own = _customization(custom, error.response_type)
     headers: list[tuple[str, str]] = []
     if entry is None:
-        body, content_type = _default_body(error), "application/json"
+        body, content_type = default_body(error), "application/json"
     else:
         status = _custom_status(entry, status)
-        content_type, template = _choose_template(entry.get("responseTemplates") or {}, accept)
         values = _template_values(error, context)
-        body = (
-            _substitute(template, values).encode() if template is not None else _default_body(error)
-        )
+        templates = entry.get("responseTemplates") or {}
+        content_type, body = _custom_body(error, templates, values, accept)
         headers.extend(
             _mapped_headers(entry.get("responseParameters") or {}, request_values, values)
         )
@@ -192,7 +191,8 @@ def render_http(error: GatewayError) -> Response:
     return Response(status, [("Content-Type", "application/json")], body)
 
 
-def _default_body(error: GatewayError) -> bytes:
+def default_body(error: GatewayError) -> bytes:
+    """The body of the default template `{"message":$context.error.messageString}` (§4.1)."""
     message = error.default_message()
     key = "Message" if error.response_type == "ACCESS_DENIED" else "message"
     separator = (",", ": ") if error.response_type in SPACED else (",", ":")
@@ -206,21 +206,22 @@ def _custom_status(entry: Mapping[str, Any], status: int) -> int:
     return int(raw) if raw is not None and str(raw).isdigit() else status
 
 
-def _choose_template(templates: Mapping[str, str], accept: str | None) -> tuple[str, str | None]:
-    """The first Accept type with a template, else application/json, else the first template."""
-    for media in map(media_type, (accept or "").split(",")):
-        if media in templates:
-            return media, templates[media]
-    if "application/json" in templates:
-        return "application/json", templates["application/json"]
-    for media, template in templates.items():
-        return media, template
-    return "application/json", None
+def _custom_body(
+    error: GatewayError, templates: Mapping[str, str], values: Mapping[str, str], accept: str | None
+) -> tuple[str, bytes]:
+    """(Content-Type, body) of a customized response: its template for the client's Accept, chosen
+    by the rule of every response template (`payloads.select_response_template`); without
+    templates, the default body."""
+    key = select_response_template(templates, accept)
+    if key is None:
+        return "application/json", default_body(error)
+    return key, _substitute(templates[key], values).encode()
 
 
 def _template_values(error: GatewayError, context: Mapping[str, Any]) -> dict[str, str]:
     message = error.default_message()
-    values = {f"context.{k}": _text(v) for k, v in _flatten(context).items()}
+    # A `context.X` value reads as in integration mappings (`mapping_text`); absent reads empty.
+    values = {f"context.{k}": mapping_text(v) or "" for k, v in _flatten(context).items()}
     values["context.error.message"] = "" if message is None else message
     values["context.error.messageString"] = json.dumps(message)
     values["context.error.responseType"] = error.response_type
@@ -238,14 +239,6 @@ def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[f"{prefix}{key}"] = item
     return out
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _substitute(template: str, values: Mapping[str, str]) -> str:

@@ -19,8 +19,9 @@ from typing import Any, Final
 
 from fastjsonschema import JsonSchemaValueException
 
+from ..responses.gateway_responses import GatewayError, default_body
 from ..transform import json_input
-from ..transform.payloads import media_type
+from ..transform.media_types import request_media_type
 from ..transform.render_budget import RenderTimeout, within_deadline
 
 # Beside a translated `pattern`: the pattern as the spec wrote it, for the violation message
@@ -31,7 +32,6 @@ Validator = Callable[[Any], Any]
 
 PARAMETERS_MESSAGE: Final = "Missing required request parameters: [{names}]"
 BODY_MESSAGE: Final = "Invalid request body"
-DEFAULT_MEDIA_TYPE: Final = "application/json"
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,9 @@ class ValidationFailure:
     validation_error: str
 
     def default_body(self) -> bytes:
-        """The default gateway response body, no space after the colon ([AWS-REC] §0.2)."""
-        return b'{"message":' + json.dumps(self.message).encode() + b"}"
+        """The body of the gateway response when not customized (`gateway_responses` renders it:
+        no space after the colon, [AWS-REC] §0.2)."""
+        return default_body(GatewayError(self.response_type, self.message))
 
 
 @dataclass(frozen=True)
@@ -115,13 +116,7 @@ def check_parameters(
 
 def select_model(validators: Mapping[str, Validator], content_type: str | None) -> Validator | None:
     """The model for the request's media type, else `$default`; none ⇒ no body check."""
-    media_type = media_type_of(content_type) or DEFAULT_MEDIA_TYPE
-    return validators.get(media_type, validators.get("$default"))
-
-
-def media_type_of(content_type: str | None) -> str:
-    """`Application/JSON; charset=UTF-8` → `application/json` (parameters ignored, §1.6)."""
-    return media_type(content_type)
+    return validators.get(request_media_type(content_type), validators.get("$default"))
 
 
 def check_body(validator: Validator, body: bytes) -> ValidationFailure | None:
