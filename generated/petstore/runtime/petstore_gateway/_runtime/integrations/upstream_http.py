@@ -130,6 +130,10 @@ class _Connection(asyncio.Protocol):
         self.chunks.append(body)
 
     def on_message_complete(self) -> None:
+        if 100 <= self.parser.get_status_code() < 200:
+            # An interim answer (`103 Early Hints`): the final one follows, as aiohttp skips it.
+            self.headers, self.headers_done, self.framed = [], False, False
+            return
         self._finish()
 
     def _finish(self) -> None:
