@@ -33,7 +33,8 @@ from aiohttp.http import SERVER_SOFTWARE
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _POST_METHODS = frozenset({"PATCH", "POST", "PUT"})
-_IDLE_PER_HOST = 256  # connections kept for reuse per upstream (aiohttp's pool limit here)
+_IDLE_PER_HOST = 256  # connections kept for reuse per upstream
+_LIMIT = 256  # calls in flight at most, over all upstreams, as aiohttp's connector limit here
 
 
 class BodyTooLarge(Exception):
@@ -158,6 +159,8 @@ class ConnectionPool:
 
     def __init__(self) -> None:
         self.idle: dict[tuple[str, int], list[_Connection]] = {}
+        # A flood of requests waits for a connection rather than opening one each.
+        self.slots = asyncio.Semaphore(_LIMIT)
 
     async def call(
         self,
@@ -169,14 +172,14 @@ class ConnectionPool:
         limit: int,
     ) -> Answer:
         key = (host, port)
-        connection = self._take(key)
-        try:
-            answer = await self._exchange(connection or await self._open(key, limit), head, body)
-        except StaleConnection:
-            if method not in _IDEMPOTENT:
-                raise
-            answer = await self._exchange(await self._open(key, limit), head, body)
-        return answer
+        async with self.slots:
+            connection = self._take(key)
+            try:
+                return await self._exchange(connection or await self._open(key, limit), head, body)
+            except StaleConnection:
+                if method not in _IDEMPOTENT:
+                    raise
+                return await self._exchange(await self._open(key, limit), head, body)
 
     async def _exchange(self, connection: _Connection, head: bytes, body: bytes) -> Answer:
         try:
