@@ -1,7 +1,10 @@
 """The runtime emitter's data: IR -> the plain dicts and tuples the generated `app.py` holds.
 
-Flows in: the validated IR. Flows out: `api_data` (settings the pipeline reads once),
-`route_data` (one entry per method: path, method, security needs, integration config) and
+Flows in: the validated IR. Flows out: `api_data` (settings the pipeline reads once, built as
+`runtime/pipeline/plan.ApiSettings`),
+`route_data` (one entry per method: path, method, security needs, integration config, built as
+the runtime's own typed record, `runtime/pipeline/plan.RouteEntry`, and rendered with its
+`to_data`) and
 `functions_folders` (function code folders to copy). Only plain values come out (str, int,
 bool, None, lists, dicts), so the emitter can render them as literals. Deploy-time values
 (intrinsics) are resolved where a local run can (a Lambda ARN built with `Fn::Sub`/`GetAtt`
@@ -29,6 +32,14 @@ from apigwc.lowering.effective import (
     local_pseudo_parameters,
     request_validator,
     uses_iam_auth,
+)
+from apigwc.runtime.pipeline.plan import (
+    API_KEY,
+    AUTHORIZER,
+    ApiSettings,
+    MethodValidation,
+    RouteEntry,
+    StageSettings,
 )
 from apigwc.runtime.security.resource_policy import UNRESOLVED, statements
 
@@ -80,22 +91,22 @@ def default_stage(api: Api, ctx: EmitContext) -> str:
     return ctx.stage if ctx.stage in stages else stages[0]
 
 
-def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, Any]:
+def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSettings:
+    """The API's settings as the runtime reads them (`runtime/pipeline/plan.py`)."""
     stages = api.deployment.stage_names
     spec_dir = ctx.spec_path.parent.resolve()
-    default = default_stage(api, ctx)
-    return {
-        "protocol": api.protocol.value,
-        "title": _text(api.title) or api.slug,
-        "apiId": short_id(api.slug, "api"),
+    return ApiSettings(
+        protocol=api.protocol.value,
+        title=_text(api.title) or api.slug,
+        api_id=short_id(api.slug, "api"),
         # One deployment serves every stage of a build; AWS's ids look like `wlvyvs`.
-        "deploymentId": short_id(api.slug, "deployment", length=6),
-        "region": api.deployment.region,
-        "account": api.deployment.account,
-        "defaultStage": default,
-        "stages": {name: _stage(api, name) for name in stages},
-        "binaryMediaTypes": list(api.binary_media_types),
-        "gatewayResponses": {
+        deployment_id=short_id(api.slug, "deployment", length=6),
+        region=api.deployment.region,
+        account=api.deployment.account,
+        default_stage=default_stage(api, ctx),
+        stages={name: _stage(api, name) for name in stages},
+        binary_media_types=tuple(api.binary_media_types),
+        gateway_responses={
             g.response_type.value: {
                 "statusCode": g.status_code,
                 "responseParameters": dict(g.response_parameters),
@@ -103,13 +114,13 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
             }
             for g in api.gateway_responses
         },
-        "cors": _cors(api),
-        "resourcePolicy": _resource_policy(api, short_id(api.slug, "api")),
-        "sourceVpce": _source_vpce(api),
-        "minimumCompressionSize": (
+        cors=_cors(api),
+        resource_policy=_resource_policy(api, short_id(api.slug, "api")),
+        source_vpce=_source_vpce(api),
+        minimum_compression_size=(
             api.minimum_compression_size if isinstance(api.minimum_compression_size, int) else None
         ),
-        "functions": {
+        functions={
             name: _function(f.code_uri, spec_dir, folders)
             | {
                 "handler": f.handler,
@@ -120,26 +131,32 @@ def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, 
             }
             for name, f in api.deployment.functions.items()
         },
-    }
+    )
 
 
-def _stage(api: Api, name: str) -> dict[str, Any]:
+def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, Any]:
+    """The generated `API` table: `api_settings` as plain data."""
+    return api_settings(api, ctx, folders).to_data()
+
+
+def _stage(api: Api, name: str) -> StageSettings:
     """A stage's variables, its access log format when it has one, and its canary (`percentTraffic`,
     `stageVariableOverrides`), which the runtime applies per request (reference §8.2: canary
     releases are a REST API feature)."""
     stage = api.deployment.stages.get(name)
     if stage is None:
-        return {"variables": {}}
-    data: dict[str, Any] = {"variables": dict(stage.variables)}
+        return StageSettings(variables={})
+    log_format = None
     if stage.access_log is not None and isinstance(stage.access_log.format, str):
-        # The gateway's access log writes this format (runtime/access_log.py).
-        data["accessLogFormat"] = stage.access_log.format
+        # The gateway's access log writes this format (runtime/observability/access_log.py).
+        log_format = stage.access_log.format
+    canary = None
     if stage.canary is not None and api.protocol is Protocol.REST:
-        data["canary"] = {
+        canary = {
             "percentTraffic": float(stage.canary.percent_traffic),
             "stageVariableOverrides": dict(stage.canary.stage_variable_overrides),
         }
-    return data
+    return StageSettings(dict(stage.variables), log_format, canary)
 
 
 def _resource_policy(api: Api, api_id: str) -> dict[str, Any] | None:
@@ -211,21 +228,26 @@ def _function(code_uri: str, spec_dir: Path, folders: dict[str, Path]) -> dict[s
     return {"codeDir": "_functions/missing"}
 
 
+def route_entry(api: Api, method: Method) -> RouteEntry:
+    """One route as the runtime reads it (`runtime/pipeline/plan.py`, the build's contract)."""
+    return RouteEntry(
+        route_key=method.route_key,
+        resource_path=method.path,
+        http_method=method.http_method.upper(),
+        resource_id=short_id(api.slug, method.path, length=6),
+        operation_name=method.operation_id,
+        security=_security(api, method),
+        integration=integration_data(api, method.integration),
+        validation=validation_entry(api, method),
+    )
+
+
 def route_data(api: Api, method: Method, spec_name: str) -> dict[str, Any]:
-    """One route entry, with a comment pointing back at its spec location."""
+    """One route entry as plain data (`RouteEntry.to_data`), with a comment pointing back at
+    its spec location."""
     origin = method.origin
     where = f"{spec_name}#{origin.pointer}" if origin is not None else spec_name
-    data: dict[str, Any] = {
-        "routeKey": method.route_key,
-        "resourcePath": method.path,
-        "httpMethod": method.http_method.upper(),
-        "resourceId": short_id(api.slug, method.path, length=6),
-        "operationName": method.operation_id,
-        "security": list(_security(api, method)),
-        "integration": integration_data(api, method.integration),
-        "validation": validation_data(api, method),
-    }
-    return {"comment": comment_text(where), "data": data}
+    return {"comment": comment_text(where), "data": route_entry(api, method).to_data()}
 
 
 def body_model_key(method: Method, media_type: str) -> str:
@@ -235,7 +257,7 @@ def body_model_key(method: Method, media_type: str) -> str:
 
 def request_models(api: Api) -> dict[str, Any]:
     """Every schema a route validates bodies against: the API's models (which may `$ref` each
-    other) and inline request schemas, keyed as `validation_data` names them. Empty when no
+    other) and inline request schemas, keyed as `validation_entry` names them. Empty when no
     route validates bodies."""
     inline: dict[str, Any] = {}
     for method in api.methods:
@@ -277,7 +299,7 @@ def _body_models(api: Api, method: Method) -> dict[str, str]:
     return models
 
 
-def validation_data(api: Api, method: Method) -> dict[str, Any] | None:
+def validation_entry(api: Api, method: Method) -> MethodValidation | None:
     """What the method's request validator checks (reference §1.5), or None."""
     validator = request_validator(api, method)
     if validator is None:
@@ -287,28 +309,28 @@ def validation_data(api: Api, method: Method) -> dict[str, Any] | None:
         for p in method.parameters
         if p.required and p.location.value in ("header", "path", "query")
     ]
-    return {
-        "parameters": validator.validate_request_parameters,
-        "body": validator.validate_request_body,
-        "required": sorted(required),
-        "models": _body_models(api, method),
-    }
+    return MethodValidation(
+        parameters=bool(validator.validate_request_parameters),
+        body=bool(validator.validate_request_body),
+        required=tuple(sorted(required)),
+        models=_body_models(api, method),
+    )
 
 
 def _security(api: Api, method: Method) -> tuple[str, ...]:
     """What the route needs before its integration runs: AUTHORIZER and/or API_KEY."""
     needs: set[str] = set()
     if uses_iam_auth(method):
-        needs.add("AUTHORIZER")
+        needs.add(AUTHORIZER)
     for requirement in effective_security(api, method):
         for name in requirement.schemes:
             scheme = api.security_scheme(name)
             if scheme is None:
                 continue
             if scheme.is_api_key and api.protocol is Protocol.REST:
-                needs.add("API_KEY")
+                needs.add(API_KEY)
             elif scheme.authorizer is not None or scheme.is_iam:
-                needs.add("AUTHORIZER")
+                needs.add(AUTHORIZER)
     return tuple(sorted(needs))
 
 

@@ -173,9 +173,12 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """The last value of a header (case-insensitive), as API Gateway's single-value maps."""
-        if self._last_values is None:
-            self._last_values = dict(self.headers)  # a later value replaces an earlier one
-        return self._last_values.get(name.lower())
+        values = self._last_values
+        if values is None:
+            values = self._last_values = dict(self.headers)  # a later value replaces an earlier one
+        # The pipeline asks with lower-case names: found as asked, or not there at all.
+        found = values.get(name)
+        return found if found is not None or name.islower() else values.get(name.lower())
 
     def sent_names(self) -> list[str] | None:
         """The header names as the client wrote them, in `headers` order, when the server kept

@@ -23,23 +23,25 @@ HTTP APIs (reference §1.10): full matches (literal before `{param}`) first, the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 Route = Mapping[str, Any]
+# What the table serves: a route itself, or (the gateway) the plan compiled for it.
+T = TypeVar("T")
 
 
 @dataclass
-class Resource:
+class Resource(Generic[T]):
     """One node of the resource tree: API Gateway's Resource."""
 
-    methods: dict[str, Route] = field(default_factory=dict)
-    literals: dict[str, Resource] = field(default_factory=dict)
-    param: tuple[str, Resource] | None = None
-    greedy: tuple[str, Resource] | None = None
+    methods: dict[str, T] = field(default_factory=dict)
+    literals: dict[str, Resource[T]] = field(default_factory=dict)
+    param: tuple[str, Resource[T]] | None = None
+    greedy: tuple[str, Resource[T]] | None = None
 
-    def child(self, segment: str) -> Resource:
+    def child(self, segment: str) -> Resource[T]:
         if segment.startswith("{") and segment.endswith("+}"):
             if self.greedy is None:
                 self.greedy = (segment[1:-2], Resource())
@@ -50,16 +52,16 @@ class Resource:
             return self.param[1]
         return self.literals.setdefault(segment, Resource())
 
-    def method(self, http_method: str) -> Route | None:
+    def method(self, http_method: str) -> T | None:
         return self.methods.get(http_method) or self.methods.get("ANY")
 
 
-class Match:
+class Match(Generic[T]):
     """The route a request matched and its path parameters (one per request: a slotted class)."""
 
     __slots__ = ("path_parameters", "route")
 
-    def __init__(self, route: Route, path_parameters: dict[str, str]) -> None:
+    def __init__(self, route: T, path_parameters: dict[str, str]) -> None:
         self.route = route
         self.path_parameters = path_parameters
 
@@ -94,24 +96,31 @@ def canonical_path(path: str) -> str:
     return "/" + "/".join(split_path(_unescape_unreserved(path) if "%" in path else path))
 
 
-class Router:
-    """The compiled route table of one API."""
+class Router(Generic[T]):
+    """The compiled route table of one API: `route_of` reads a served item as its route
+    (`routeKey`, `resourcePath`, `httpMethod`); by default the items are the routes."""
 
-    def __init__(self, routes: Iterable[Route], protocol: str) -> None:
+    def __init__(
+        self,
+        routes: Iterable[T],
+        protocol: str,
+        route_of: Callable[[T], Route] | None = None,
+    ) -> None:
         self.protocol = protocol
-        self.root = Resource()
-        self.default_route: Route | None = None
-        self._known: dict[tuple[str, str], tuple[Route, dict[str, str]]] = {}
-        for route in routes:
+        self.root: Resource[T] = Resource()
+        self.default_route: T | None = None
+        self._known: dict[tuple[str, str], tuple[T, dict[str, str]]] = {}
+        for item in routes:
+            route: Route = route_of(item) if route_of else item  # type: ignore[assignment]
             if route.get("routeKey") == "$default":
-                self.default_route = route
+                self.default_route = item
                 continue
             node = self.root
             for segment in split_path(route["resourcePath"]):
                 node = node.child(segment)
-            node.methods[route["httpMethod"]] = route
+            node.methods[route["httpMethod"]] = item
 
-    def match(self, method: str, path: str) -> Match | None:
+    def match(self, method: str, path: str) -> Match[T] | None:
         """The route for a method and a (still encoded) path. The table is fixed, so a match is
         a function of the two: matches already made are remembered (bounded, since paths carry
         ids) and handed out with their own copy of the path parameters."""
@@ -123,7 +132,7 @@ class Router:
             self._known[(method, path)] = (found.route, dict(found.path_parameters))
         return found
 
-    def _match(self, method: str, path: str) -> Match | None:
+    def _match(self, method: str, path: str) -> Match[T] | None:
         segments = split_path(path)
         if self.protocol == "HTTP":
             found = _walk(self.root, segments, 0, method, {}, greedy=False)
@@ -135,14 +144,14 @@ class Router:
 
 
 def _walk(
-    node: Resource,
+    node: Resource[T],
     segments: list[str],
     index: int,
     method: str,
     params: dict[str, str],
     *,
     greedy: bool,
-) -> Match | None:
+) -> Match[T] | None:
     """Depth-first, literal > {param} > {greedy+}, backtracking when a branch lacks the method."""
     if index == len(segments):
         route = node.method(method)

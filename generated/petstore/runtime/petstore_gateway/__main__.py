@@ -5,6 +5,7 @@
 import argparse
 import os
 
+from petstore_gateway._runtime.pipeline.options import GatewayOptions
 from petstore_gateway._runtime.server import launch
 
 STAGES = ["dev", "prod"]
@@ -45,11 +46,15 @@ def main() -> None:
         "--server", choices=launch.SERVERS, default=launch.DEFAULT_SERVER, help=launch.SERVER_HELP
     )
     args = parser.parse_args()
-    # Every worker process builds its gateway from the environment.
-    os.environ["APIGWC_STAGE"] = args.stage
-    os.environ["APIGWC_ALL_STAGES"] = "1" if args.all_stages else ""
-    os.environ["APIGWC_ACCESS_LOG"] = "" if args.no_access_log else "1"
-    os.environ["APIGWC_VALIDATE_RESPONSES"] = "1" if args.validate_responses else ""
+    options = GatewayOptions(
+        stage=args.stage,
+        all_stages=args.all_stages,
+        access_log=not args.no_access_log,
+        validate_responses=args.validate_responses,
+    )
+    # The server's worker processes import `app` by its name: the options reach each of them
+    # through the environment, written here and read once by `app.py` (_runtime/pipeline/options.py).
+    os.environ.update(options.environment())
     # The server's own options (access log off: the gateway writes its own; the caller is the
     # TCP peer unless a trusted proxy says otherwise): _runtime/server/launch.py.
     listen = launch.Listen(args.host, args.port, args.workers, args.trusted_proxies)

@@ -1,7 +1,8 @@
 """The support library of every generated gateway, copied verbatim into `<pkg>/_runtime/`.
 
 Hand-written and tested here; the generated `app.py` only holds data (route table, integration
-configs) and calls `pipeline.gateway.from_environment`. Modules use relative imports and the
+configs) and calls `pipeline.gateway.from_environment`, which reads the route table as the typed
+records of `pipeline.plan` (the emitter builds the same records) and compiles each route's steps. Modules use relative imports and the
 runtime's own dependencies (uvicorn, aiohttp), never `apigwc`, because the generated package must
 run in a virtual environment without apigwc.
 
@@ -9,7 +10,8 @@ One sub-package per stage of API Gateway's request pipeline (runtime reference Â
 flows one way through them:
 
 - `server/`: the HTTP server's edge (the uvicorn protocol that keeps header-name casing).
-- `pipeline/`: the ASGI gateway, the request and its `$context`, stage selection and variables.
+- `pipeline/`: the ASGI gateway, the route records and options it is built from, each route's plan
+  of steps, the request and its `$context`, stage selection and variables.
 - `routing/`: resource and method matching, the canonical path.
 - `security/`: the resource policy and the gate for authorizers and API keys.
 - `validation/`: request validators, the Java regex dialect of models, the response contract.

@@ -211,10 +211,21 @@ class ChosenResponse:
     """One integration response as the response step reads it, worked out once: its headers
     when every source is a literal, its templates by Accept, its content handling."""
 
-    __slots__ = ("_by_accept", "parameters", "response", "static_headers", "templates", "to_binary")
+    __slots__ = (
+        "_by_accept",
+        "parameters",
+        "response",
+        "static_headers",
+        "status_code",
+        "templates",
+        "to_binary",
+    )
 
     def __init__(self, response: Mapping[str, Any]) -> None:
         self.response = response
+        status = response.get("statusCode")
+        # The method response's status, when the config names one (else the selector's).
+        self.status_code = int(status) if status else None
         self.parameters: Mapping[str, str] = response.get("responseParameters") or {}
         literal = all(_is_literal(str(source)) for source in self.parameters.values())
         self.static_headers = response_headers(self.parameters, {}, {}) if literal else None
@@ -317,5 +328,5 @@ def mock_response(
         headers = method_response_headers(content, headers, override.header)
     else:  # the usual MOCK: no mapped headers, no override
         headers.append(("Content-Type", content))
-    status_code = override.status or int(chosen.response.get("statusCode") or status)
+    status_code = override.status or chosen.status_code or status
     return Response(status_code, headers, body)

@@ -1,16 +1,17 @@
 """The ASGI application: one generated API's request pipeline, in API Gateway's order.
 
-Flows in: the generated `API` settings and `ROUTES` table (plain data), the stage to serve and
-ASGI HTTP requests. Flows out: responses with API Gateway's status codes, headers and bodies.
+Flows in: the generated `API` settings and route table (`plan.RouteEntry` records), the
+`GatewayOptions` of the process and ASGI HTTP requests. Flows out: responses with API Gateway's
+status codes, headers and bodies.
 
-Pipeline (reference §1.1): stage -> request decompression (REST, compression enabled) -> CORS
-preflight (HTTP APIs) -> route match (unknown -> 403 Missing Authentication Token, HTTP APIs 404
-Not Found) -> resource policy (resource_policy.py) -> authorizer / API key gate -> request
-validation -> integration (Lambda proxy, HTTP proxy, MOCK, HTTP and Lambda custom; AWS service
-integrations answer as a misconfigured integration) -> CORS headers, compression, standard
-headers. Every gateway-generated error goes
-through the gateway responses (`Gateway.error`, which logs one line for each 5xx it makes).
-Routes' templates, mappings and validators are compiled once, in `Gateway.__init__`.
+This module is the ASGI entry and what is common to every route: request size limits (reference
+§1.1 step 1), request decompression (REST, compression enabled), stage selection, CORS preflight
+(HTTP APIs), route match (unknown -> 403 Missing Authentication Token, HTTP APIs 404 Not Found),
+then the route's plan (`steps.py`: resource policy, authorizer / API key gate, request
+validation, integration, response contract, each compiled in only where the route needs it), then
+CORS headers, compression and the standard headers. Every gateway-generated error goes through
+the gateway responses (`Gateway.error`, which logs one line for each 5xx it makes). Plans,
+templates, mappings and validators are compiled once, in `Gateway.__init__`.
 
 The selected stage is served at the root, like `sam local start-api`; with `all_stages` every
 stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (404 for HTTP APIs).
@@ -20,27 +21,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..integrations import integration_custom, lambda_proxy, mock
-from ..integrations.http_proxy import ProxyMappings, Upstreams, forward, mapping_values
-from ..integrations.lambda_functions import FunctionError, Functions, Throttled
+from ..integrations.http_proxy import Upstreams
+from ..integrations.lambda_functions import Functions
+from ..integrations.mock import Templates, integration_templates
 from ..observability.access_log import AccessLog
 from ..responses import gateway_responses
 from ..responses.cors import CorsConfiguration, is_preflight
 from ..responses.gateway_responses import GatewayError, Response
-from ..routing.router import Match, Router, canonical_path
-from ..security import resource_policy, security_gate
+from ..routing.router import Match, Router
 from ..transform import payloads
-from ..transform.vtl import VtlRequest
 from ..validation.contract import ContractCheck
-from ..validation.request_validation import RequestValidation, Validator
+from ..validation.request_validation import Validator
+from . import wire
 from .context import (
-    HEADER_NAMES,
     OVERSIZE,
     SIZE_LIMIT,
     Request,
@@ -49,27 +47,16 @@ from .context import (
     stage_values,
     standard_wire_headers,
 )
-from .stage_variables import has_stage_variables, render
+from .deployment import Deployment
+from .options import GatewayOptions
+from .plan import ApiSettings, RouteEntry, load_routes
+from .steps import RoutePlan, compile_plan
+from .wire import MAX_BODY, Receive, Scope, Send
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-MAX_BODY = payloads.MAX_PAYLOAD  # API Gateway's payload limit (reference §1.1, step 1)
 # A child of uvicorn's error logger: one line per gateway-made 5xx lands in the server's log.
 log = logging.getLogger("uvicorn.error.apigwc")
 # An integration URI in a log line: its query string may carry a key, so it is left out.
 _URI_QUERY = re.compile(r"\?\S*")
-REST_TIMEOUT_MS, HTTP_TIMEOUT_MS = 29000, 30000
-# A header the wire cannot carry (a mapped name from spec text, a value with a line break) is
-# dropped rather than breaking the connection.
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# The control characters uvicorn refuses in a value (all but tab): one reaching it would close the
-# connection with no answer at all (a mapped value can carry any text from a body).
-_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
-# Header names seen before, checked and encoded once (b"" = not sendable). Bounded, since a Lambda
-# handler can invent names.
-_WIRE_NAMES: dict[str, bytes] = {}
-_WIRE_NAMES_MAX = 4096
 
 
 class Gateway:
@@ -77,81 +64,46 @@ class Gateway:
 
     def __init__(
         self,
-        api: Mapping[str, Any],
-        routes: tuple[Mapping[str, Any], ...],
+        api: ApiSettings,
+        routes: tuple[RouteEntry, ...],
         package_dir: Path,
-        stage: str | None = None,
-        all_stages: bool = False,
+        options: GatewayOptions | None = None,
         validators: Mapping[str, Validator] | None = None,
     ) -> None:
-        self.api = api
-        self.protocol = str(api["protocol"])
-        self.router = Router(routes, self.protocol)
-        self.stage = stage or str(api["defaultStage"])
-        if self.stage not in api["stages"]:
-            raise ValueError(
-                f"unknown stage {self.stage!r}; the API has {', '.join(api['stages'])}"
-            )
-        self.all_stages = all_stages
-        # `--validate-responses` (contract.py): None unless the option is on.
-        self.contract: ContractCheck | None = None
-        # The gateway's access log (access_log.py): None unless `from_environment` turns it on.
-        self.access_log: AccessLog | None = None
-        self.binary_media_types = tuple(api.get("binaryMediaTypes") or ())
-        self.functions = Functions(
-            api.get("functions") or {}, package_dir, api["region"], api["account"]
+        options = options or GatewayOptions()
+        self.settings = api
+        # The settings by API Gateway's names, as `$context`, stage variables, gateway responses
+        # and the access log read them.
+        self.api = api.to_data()
+        self.protocol = api.protocol
+        self.stage = options.stage or api.default_stage
+        if self.stage not in api.stages:
+            raise ValueError(f"unknown stage {self.stage!r}; the API has {', '.join(api.stages)}")
+        self.all_stages = options.all_stages
+        # The gateway's access log (access_log.py): None unless the options turn it on.
+        self.access_log = AccessLog(self.api) if options.access_log else None
+        self.deployment = Deployment(
+            api=api,
+            protocol=self.protocol,
+            package_dir=package_dir,
+            functions=Functions(api.functions, package_dir, api.region, api.account),
+            upstreams=Upstreams(),
+            # Mapping templates are parsed once here, never per request.
+            templates=Templates(
+                text for route in routes for text in integration_templates(route.integration)
+            ),
+            validators=validators or {},
+            # `--validate-responses` (contract.py): loaded only when the option is on.
+            contract=ContractCheck.load(package_dir) if options.validate_responses else None,
         )
-        self.upstreams = Upstreams()
-        self.proxy_mappings = {
-            id(route): ProxyMappings.compile(route["integration"], self.protocol)
-            for route in routes
-            if (route.get("integration") or {}).get("type") == "HTTP_PROXY"
-        }
-        self.custom_mappings = {
-            id(route): integration_custom.CustomMappings.compile(route["integration"])
-            for route in routes
-            if (route.get("integration") or {}).get("type") in ("HTTP", "AWS")
-        }
-        # Request validators per route (by identity: route entries are plain dicts).
-        self.validations = {
-            id(route): _validation(route["validation"], validators or {})
-            for route in routes
-            if route.get("validation")
-        }
-        size = api.get("minimumCompressionSize")
+        self.upstreams = self.deployment.upstreams
+        # Each route's steps, compiled once (steps.py); the router serves the plans.
+        plans = [compile_plan(route, self.deployment) for route in routes]
+        self.router = Router(plans, self.protocol, route_of=_route_of)
         self.minimum_compression_size = (
-            size if self.protocol == "REST" and isinstance(size, int) else None
+            api.minimum_compression_size if self.protocol == "REST" else None
         )
-        policy = api.get("resourcePolicy")
-        self.resource_policy: Mapping[str, Any] | None = policy if policy else None
-        cors = api.get("cors")
-        self.cors = CorsConfiguration.from_extension(cors) if cors else None
-        self.mock_plans = {
-            id(route): mock.MockPlan(route["integration"])
-            for route in routes
-            if (route.get("integration") or {}).get("type") == "MOCK"
-        }
-        # Lambda proxy routes' settings, read once.
-        self.lambda_plans = {
-            id(route): self._lambda_plan(route["integration"])
-            for route in routes
-            if (route.get("integration") or {}).get("type") == "AWS_PROXY"
-            and (route.get("integration") or {}).get("function")
-        }
-        # MOCK routes whose config never reads `$context`: the pipeline skips building the tree
-        # (only a gateway response, on an error, needs it then).
-        self.context_free = {
-            id(route)
-            for route in routes
-            if (route.get("integration") or {}).get("type") == "MOCK"
-            and not mock.reads_context(route["integration"])
-        }
-        # Mapping templates are parsed once here, never per request.
-        self.templates = mock.Templates(
-            text
-            for route in routes
-            for text in mock.integration_templates(route.get("integration") or {})
-        )
+        self.cors = CorsConfiguration.from_extension(api.cors) if api.cors else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -159,7 +111,7 @@ class Gateway:
             return
         if scope["type"] != "http":
             return
-        request = _request(scope)
+        request = wire.request(scope)
         extensions = scope.get("extensions")
         refusal = (
             self.oversize(*extensions[OVERSIZE]) if extensions and OVERSIZE in extensions else None
@@ -171,16 +123,21 @@ class Gateway:
         if request.header("transfer-encoding") or length not in (None, "0"):
             # A request without either header has no body (RFC 9112 §6.3): the usual GET is
             # answered without a round trip through the server's `receive`.
-            body = None if _declared_too_large(length) else await _read_body(receive, MAX_BODY)
+            body = (
+                None if wire.declared_too_large(length) else await wire.read_body(receive, MAX_BODY)
+            )
             if body is None:
                 await self._finish(send, request, self.too_large(request))
                 return
             request.body = body
-        await self._finish(send, request, await self.handle(request))
+        answer = self.answer(request)
+        await self._finish(send, request, answer if isinstance(answer, Response) else await answer)
 
     async def _finish(self, send: Send, request: Request, response: Response) -> None:
         """The response on the wire, then its access log line (when the log is on)."""
-        await _send(send, response, request.method, standard_wire_headers(self.protocol, request))
+        await wire.send(
+            send, response, request.method, standard_wire_headers(self.protocol, request)
+        )
         if self.access_log is not None:
             stage = request.stage_prefix[1:] or self.stage
             length = len(response.body)
@@ -220,12 +177,20 @@ class Gateway:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    def answer(self, request: Request) -> Response | Awaitable[Response]:
+        """`handle`, with no coroutine in between when the route answers at once (MOCK): the
+        usual request of an API without CORS or compression."""
+        if self.cors is not None or self.minimum_compression_size is not None:
+            return self.handle(request)
+        stage = self._select_stage(request)
+        if stage is None:
+            return self._unknown_stage()
+        return self._route(request, stage)
+
     async def handle(self, request: Request) -> Response:
         stage = self._select_stage(request)
         if stage is None:
-            if self.protocol == "HTTP":
-                return gateway_responses.render_http(GatewayError("RESOURCE_NOT_FOUND"))
-            return gateway_responses.unknown_stage()
+            return self._unknown_stage()
         if self.cors is not None:
             # HTTP APIs with CORS configured answer preflights before routing and authorization,
             # and put the configured headers on every other response (reference §5.2).
@@ -241,6 +206,11 @@ class Gateway:
             if self.minimum_compression_size is not None
             else response
         )
+
+    def _unknown_stage(self) -> Response:
+        if self.protocol == "HTTP":
+            return gateway_responses.render_http(GatewayError("RESOURCE_NOT_FOUND"))
+        return gateway_responses.unknown_stage()
 
     def _compress(self, request: Request, response: Response) -> Response:
         """REST compression: above `minimumCompressionSize`, by the client's Accept-Encoding (§6.2)."""
@@ -270,92 +240,78 @@ class Gateway:
                 context = context_values(request, self.api, stage, None)
                 failure = GatewayError(error.response_type, reason=str(error))
                 return self.error(failure, request, context, None)
+        answer = self._route(request, stage)
+        return answer if isinstance(answer, Response) else await answer
+
+    def _route(self, request: Request, stage: str) -> Response | Awaitable[Response]:
         too_large = len(request.body) > MAX_BODY
         match = None if too_large else self.router.match(request.method, request.path)
-        route = match.route if match else None
-        request.route = route  # for the access log
-        context_free = route is not None and id(route) in self.context_free
-        context = (
-            {"stageVariables": stage_values(request, self.api["stages"].get(stage, {}))[0]}
-            if context_free
-            else context_values(request, self.api, stage, route)
-        )
-        if too_large:
-            return self.error(GatewayError("REQUEST_TOO_LARGE"), request, context, None)
         if match is None:
-            return self.error(GatewayError("MISSING_AUTHENTICATION_TOKEN"), request, context, None)
+            context = context_values(request, self.api, stage, None)
+            refused = "REQUEST_TOO_LARGE" if too_large else "MISSING_AUTHENTICATION_TOKEN"
+            return self.error(GatewayError(refused), request, context, None)
+        return self._run_plan(request, stage, match)
+
+    def _run_plan(
+        self, request: Request, stage: str, match: Match[RoutePlan]
+    ) -> Response | Awaitable[Response]:
+        """The route's steps (steps.py): checks, integration, response steps; any GatewayError
+        on the way becomes its gateway response. An integration that answers at once (MOCK)
+        is finished here, any other in `_awaiting`."""
+        plan = match.route
+        request.route = plan.route  # for the access log
+        integration = plan.integration
+        context = (
+            context_values(request, self.api, stage, plan.route)
+            if integration.reads_context
+            else {"stageVariables": stage_values(request, self.api["stages"].get(stage, {}))[0]}
+        )
         try:
-            if self.resource_policy is not None:
-                self._check_policy(request, match, stage)
-            gate = security_gate.check(match.route)
-            if gate is not None:
-                raise gate
-            self._validate(request, match)
+            for check in plan.checks:
+                check(request, match, stage)
             try:
-                response = self.integrate(request, match, context)
-                if not isinstance(response, Response):
-                    response = await response
+                response = integration.integrate(request, match, context)
             except GatewayError:
                 raise
             except Exception as error:
-                # A fault the integration code did not foresee still ends in a gateway response
-                # (API Gateway never drops the client): 500 Internal server error.
-                reason = f"unexpected {type(error).__name__} in the integration"
-                raise GatewayError("API_CONFIGURATION_ERROR", reason=reason) from error
-            if not 200 <= response.status <= 599:
-                raise _unsendable_status(response.status)
-            if self.contract is not None:
-                response = self.contract.apply(
-                    request, match.route, match.path_parameters, response
-                )
-            return response
+                raise _integration_fault(error) from error
+            if not isinstance(response, Response):
+                return self._awaiting(response, request, stage, match, context)
+            return _respond(request, match, response)
         except GatewayError as error:
-            if context_free:  # the gateway response reads the whole tree
-                context = context_values(request, self.api, stage, route)
-            return self.error(error, request, context, match)
+            return self._plan_error(error, request, stage, match, context)
 
-    def _check_policy(self, request: Request, match: Match, stage: str) -> None:
-        """The resource policy for the anonymous caller (§1.1 step 4). A method with its own
-        authorization has a caller the policy's Allow is combined with later, so only an
-        explicit Deny is decided here."""
-        api = self.api
-        arn = resource_policy.method_arn(
-            str(api["region"]),
-            str(api["account"]),
-            str(api["apiId"]),
-            stage,
-            request.method,
-            canonical_path(request.path),  # the path the request was routed by
-        )
-        values = {
-            "aws:sourceip": request.source_ip,
-            "aws:securetransport": "true" if request.scheme == "https" else "false",
-        }
-        for key, header in (("aws:useragent", "user-agent"), ("aws:referer", "referer")):
-            value = request.header(header)
-            if value is not None:
-                values[key] = value
-        if api.get("sourceVpce"):
-            values["aws:sourcevpce"] = str(api["sourceVpce"])
-        deny_only = security_gate.AUTHORIZER in (match.route.get("security") or ())
-        denied = resource_policy.check(self.resource_policy, arn, values, deny_only=deny_only)
-        if denied is not None:
-            raise denied
+    async def _awaiting(
+        self,
+        pending: Awaitable[Response],
+        request: Request,
+        stage: str,
+        match: Match[RoutePlan],
+        context: Mapping[str, Any],
+    ) -> Response:
+        try:
+            try:
+                response = await pending
+            except GatewayError:
+                raise
+            except Exception as error:
+                raise _integration_fault(error) from error
+            return _respond(request, match, response)
+        except GatewayError as error:
+            return self._plan_error(error, request, stage, match, context)
 
-    def _validate(self, request: Request, match: Match) -> None:
-        """Method request validation: required parameters, then the body model (§1.5)."""
-        validation = self.validations.get(id(match.route))
-        if validation is None:
-            return
-        failure = validation.check(
-            path=match.path_parameters,
-            querystring=request.query_view(),
-            headers=request.header_view(),
-            content_type=request.header("content-type"),
-            body=request.body,
-        )
-        if failure is not None:
-            raise GatewayError(failure.response_type, failure.message, failure.validation_error)
+    def _plan_error(
+        self,
+        error: GatewayError,
+        request: Request,
+        stage: str,
+        match: Match[RoutePlan],
+        context: Mapping[str, Any],
+    ) -> Response:
+        plan = match.route
+        if not plan.integration.reads_context:  # the gateway response reads the whole tree
+            context = context_values(request, self.api, stage, plan.route)
+        return self.error(error, request, context, match)
 
     def _select_stage(self, request: Request) -> str | None:
         """The stage the request is for; None for an unknown stage under --all-stages."""
@@ -368,7 +324,11 @@ class Gateway:
         return name
 
     def error(
-        self, error: GatewayError, request: Request, context: Mapping[str, Any], match: Match | None
+        self,
+        error: GatewayError,
+        request: Request,
+        context: Mapping[str, Any],
+        match: Match[RoutePlan] | None,
     ) -> Response:
         """The gateway response for `error`: every error the gateway makes passes here."""
         if self.protocol == "HTTP":
@@ -383,197 +343,25 @@ class Gateway:
             _log_failure(error, request, match, response.status)
         return response
 
-    def integrate(
-        self, request: Request, match: Match, context: Mapping[str, Any]
-    ) -> Response | Awaitable[Response]:
-        """The integration's response: at once for MOCK, else a coroutine for the caller to await
-        (handed back unawaited, so no frame of this method sits between the request and the
-        integration's wait)."""
-        integration = match.route.get("integration") or {}
-        kind = integration.get("type")
-        variables = context["stageVariables"]
-        if kind == "MOCK":
-            return mock.mock_response(
-                self.mock_plans[id(match.route)],
-                self.templates,
-                _vtl_request(request, match),
-                request.header("content-type"),
-                request.header("accept"),
-                variables,
-                context,
-            )
-        if kind == "HTTP_PROXY":
-            return forward(
-                self.upstreams,
-                request,
-                integration,
-                match.path_parameters,
-                context,
-                self.proxy_mappings[id(match.route)],
-                default_route=match.route.get("routeKey") == "$default",
-            )
-        if kind == "AWS_PROXY" and integration.get("function"):
-            return self.lambda_proxy(request, match, context, integration)
-        if kind == "HTTP" or (kind == "AWS" and integration.get("function")):
-            return self.custom(request, match, context, integration)
-        # AWS service integrations, non-proxy HTTP/Lambda and anything the runtime cannot reach
-        # answer as API Gateway answers a misconfigured integration.
-        raise GatewayError("API_CONFIGURATION_ERROR", reason="integration the runtime cannot call")
-
-    async def custom(
-        self,
-        request: Request,
-        match: Match,
-        context: Mapping[str, Any],
-        integration: Mapping[str, Any],
-    ) -> Response:
-        """HTTP custom and Lambda custom integrations (reference §1.6, §1.7, §2.9)."""
-        return await integration_custom.integrate(
-            integration_custom.Call(
-                request,
-                integration,
-                context,
-                _vtl_request(request, match),
-                mapping_values(request, match.path_parameters, context),
-                self.custom_mappings[id(match.route)],
-                self.binary_media_types,
-            ),
-            self.templates,
-            self.functions,
-            self.upstreams,
-            str(self.api["apiId"]),
-        )
-
-    async def lambda_proxy(
-        self,
-        request: Request,
-        match: Match,
-        context: Mapping[str, Any],
-        integration: Mapping[str, Any],
-    ) -> Response:
-        plan = self.lambda_plans.get(id(match.route)) or self._lambda_plan(integration)
-        name = plan.function or self.functions.resolve(
-            render(plan.function_text, context["stageVariables"])
-        )
-        if name is None or not plan.post:
-            # No local handler, or an integration method other than POST, which Lambda's
-            # Invoke API refuses: API Gateway answers 500 (§1.8, recorded; `validate`: AGW414).
-            reason = "no local handler for the function" if plan.post else "method is not POST"
-            raise GatewayError("API_CONFIGURATION_ERROR", reason=reason)
-        version = plan.version
-        event = self._event(request, match, context, version)
-        try:
-            result = await self.functions.invoke(name, event, plan.timeout_s)
-        except (TimeoutError, FunctionError, Throttled) as error:
-            raise lambda_proxy.invocation_failure(error, name, plan.timeout_s) from None
-        # A malformed result raises a GatewayError whose reason Gateway.error logs.
-        if self.protocol == "HTTP":
-            return (
-                lambda_proxy.http_v2_response(result)
-                if version == "2.0"
-                else lambda_proxy.http_v1_response(result)
-            )
-        response = lambda_proxy.rest_response(
-            result, request.header("accept"), self.binary_media_types
-        )
-        response.headers.append(("X-Amzn-Trace-Id", request.trace_header()))
-        return response
-
-    def _lambda_plan(self, integration: Mapping[str, Any]) -> LambdaPlan:
-        function = str(integration["function"])
-        default_ms = HTTP_TIMEOUT_MS if self.protocol == "HTTP" else REST_TIMEOUT_MS
-        return LambdaPlan(
-            function_text=function,
-            # Resolved now unless a stage variable names it (then per request, by stage).
-            function=None if has_stage_variables(function) else self.functions.resolve(function),
-            version=str(integration.get("payloadFormatVersion") or "1.0"),
-            timeout_s=float(integration.get("timeoutInMillis") or default_ms) / 1000,
-            # REST calls the function with the integration's method (HTTP APIs always POST).
-            post=self.protocol != "REST"
-            or str(integration.get("httpMethod") or "POST").upper() == "POST",
-        )
-
-    def _event(
-        self, request: Request, match: Match, context: Mapping[str, Any], version: str
-    ) -> dict[str, Any]:
-        if self.protocol == "HTTP" and version == "2.0":
-            return lambda_proxy.http_event(request, context, match.route, match.path_parameters)
-        return lambda_proxy.rest_event(
-            request,
-            context,
-            match.route,
-            match.path_parameters,
-            self.binary_media_types,
-            version="1.0" if self.protocol == "HTTP" else None,
-        )
-
-
-class LambdaPlan:
-    """A Lambda proxy route's settings, read once: the function (resolved, unless a stage
-    variable names it), the payload format version, the integration timeout, and whether the
-    integration calls it with POST."""
-
-    __slots__ = ("function", "function_text", "post", "timeout_s", "version")
-
-    def __init__(
-        self, function_text: str, function: str | None, version: str, timeout_s: float, post: bool
-    ) -> None:
-        self.function_text = function_text
-        self.function = function
-        self.version = version
-        self.timeout_s = timeout_s
-        self.post = post  # the integration's httpMethod is POST, the only one Lambda takes
-
-
-def _validation(
-    config: Mapping[str, Any], validators: Mapping[str, Validator]
-) -> RequestValidation:
-    return RequestValidation(
-        validate_parameters=bool(config.get("parameters")),
-        validate_body=bool(config.get("body")),
-        required_parameters=tuple(config.get("required") or ()),
-        body_validators={
-            media: validators[key]
-            for media, key in (config.get("models") or {}).items()
-            if key in validators
-        },
-    )
-
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     return next((value for key, value in headers if key.lower() == name), None)
 
 
-def _vtl_request(request: Request, match: Match) -> VtlRequest:
-    """The method request as a mapping template's `$input` reads it."""
-    return VtlRequest(
-        body=request.body.decode("utf-8", "replace"),
-        path=match.path_parameters,
-        querystring=request.query_view(),
-        header=request.header_view(),
-    )
+def _respond(request: Request, match: Match[RoutePlan], response: Response) -> Response:
+    """The integration's response through the route's response steps."""
+    if not 200 <= response.status <= 599:
+        raise _unsendable_status(response.status)
+    for respond in match.route.responds:
+        response = respond(request, match, response)
+    return response
 
 
-def _declared_too_large(length: str | None) -> bool:
-    """A `Content-Length` over the payload limit (the server has checked it is digits)."""
-    return length is not None and length.isdigit() and (len(length) > 9 or int(length) > MAX_BODY)
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request body, or None as soon as more than `limit` bytes have come (the rest is
-    never read, so a chunked upload cannot make the server hold more than the limit)."""
-    chunks = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
+def _integration_fault(error: Exception) -> GatewayError:
+    """A fault the integration code did not foresee still ends in a gateway response (API
+    Gateway never drops the client): 500 Internal server error."""
+    reason = f"unexpected {type(error).__name__} in the integration"
+    return GatewayError("API_CONFIGURATION_ERROR", reason=reason)
 
 
 def _unsendable_status(status: int) -> GatewayError:
@@ -591,10 +379,12 @@ def _unsendable_status(status: int) -> GatewayError:
     )
 
 
-def _log_failure(error: GatewayError, request: Request, match: Match | None, status: int) -> None:
+def _log_failure(
+    error: GatewayError, request: Request, match: Match[RoutePlan] | None, status: int
+) -> None:
     """One line for a gateway-made 5xx: route, integration, reason. Only names the spec gave
     (no header, body or query value, so no key or token of the request reaches the log)."""
-    route = match.route if match else {}
+    route = match.route.route if match else {}
     integration = route.get("integration") or {}
     target = integration.get("function") or _URI_QUERY.sub("", str(integration.get("uri") or ""))
     log.error(
@@ -619,52 +409,8 @@ def _cause(error: BaseException) -> str:
     return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
 
 
-def _request(scope: Scope, body: bytes = b"") -> Request:
-    raw = scope.get("raw_path") or scope["path"].encode()
-    path = raw.decode("latin-1").split("?", 1)[0]
-    client = scope.get("client") or ("127.0.0.1", 0)
-    server = scope.get("server") or ("127.0.0.1", 80)
-    extensions = scope.get("extensions")
-    names = extensions.get(HEADER_NAMES) if extensions else None
-    return Request(  # positional: a call per request
-        scope["method"],
-        path,
-        scope.get("query_string", b"").decode("latin-1"),
-        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
-        body,
-        str(client[0]),
-        scope.get("scheme", "http"),
-        int(server[1] or 80),
-        "",
-        None,
-        "",
-        "",
-        names,
-    )
-
-
-async def _send(
-    send: Send, response: Response, method: str, standard: list[tuple[bytes, bytes]]
-) -> None:
-    """The response on the wire; `standard` (reference §0.1) follows the response's headers."""
-    body = b"" if method == "HEAD" else response.body
-    headers = []
-    for k, v in response.headers:
-        name = _WIRE_NAMES.get(k) or _wire_name(k)
-        # Printable ASCII (the usual value) is sendable as it is; anything else is checked.
-        if name and ((v.isascii() and v.isprintable()) or not _BAD_VALUE.search(v)):
-            headers.append((name, v.encode("latin-1", "replace")))
-    headers.extend(standard)
-    headers.append((b"Content-Length", str(len(response.body)).encode()))
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _wire_name(name: str) -> bytes:
-    wire = name.encode("latin-1") if _HEADER_NAME.fullmatch(name) else b""
-    if len(_WIRE_NAMES) < _WIRE_NAMES_MAX:
-        _WIRE_NAMES[name] = wire
-    return wire
+def _route_of(plan: RoutePlan) -> Mapping[str, Any]:
+    return plan.route
 
 
 def from_environment(
@@ -673,18 +419,8 @@ def from_environment(
     package_dir: Path,
     validators: Mapping[str, Validator] | None = None,
 ) -> Gateway:
-    """The app `python -m <pkg>` and `apigwc serve` run: stage options come in the environment
-    so that every uvicorn worker process builds the same gateway."""
-    gateway = Gateway(
-        api,
-        routes,
-        package_dir,
-        stage=os.environ.get("APIGWC_STAGE") or None,
-        all_stages=os.environ.get("APIGWC_ALL_STAGES") == "1",
-        validators=validators,
-    )
-    if os.environ.get("APIGWC_ACCESS_LOG") == "1":
-        gateway.access_log = AccessLog(api)
-    if os.environ.get("APIGWC_VALIDATE_RESPONSES") == "1":
-        gateway.contract = ContractCheck.load(package_dir)
-    return gateway
+    """The app of the generated `app.py`: its settings and route table read as records (`plan.py`), the
+    options `__main__` wrote for every uvicorn worker process (`options.py`), read once here."""
+    options = GatewayOptions.from_environment()
+    settings = ApiSettings.from_data(api)
+    return Gateway(settings, load_routes(routes), package_dir, options, validators)

@@ -1,7 +1,7 @@
 """What a route that needs an authorizer or an API key answers until those are enforced.
 
-Flows in: a route's `security` tag (generated: None, "AUTHORIZER" or "API_KEY"). Flows out: the
-`GatewayError` to answer with, or None when the route is open.
+Flows in: a route's `security` needs (`plan.AUTHORIZER`, `plan.API_KEY`). Flows out: a check step
+raising the `GatewayError` to answer with; a route with no needs carries no step.
 
 Such a route is never served open: an authorizer the gateway cannot run answers as API Gateway
 answers a misconfigured authorizer (500 AUTHORIZER_CONFIGURATION_ERROR, body `{"message": null}`);
@@ -12,19 +12,35 @@ both answers 500.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from ..pipeline.context import Request
+from ..pipeline.deployment import Deployment
+from ..pipeline.plan import API_KEY, AUTHORIZER, RouteEntry
 from ..responses.gateway_responses import GatewayError
+from ..routing.router import Match
 
-AUTHORIZER = "AUTHORIZER"
-API_KEY = "API_KEY"
+__all__ = ["API_KEY", "AUTHORIZER", "SecurityGate", "check", "compile"]
 
 
-def check(route: Mapping[str, Any]) -> GatewayError | None:
-    needs = route.get("security") or ()
-    if AUTHORIZER in needs:
+def check(security: tuple[str, ...]) -> GatewayError | None:
+    if AUTHORIZER in security:
         return GatewayError("AUTHORIZER_CONFIGURATION_ERROR")
-    if API_KEY in needs:
+    if API_KEY in security:
         return GatewayError("INVALID_API_KEY")
     return None
+
+
+class SecurityGate:
+    __slots__ = ("response_type",)
+
+    def __init__(self, response_type: str) -> None:
+        self.response_type = response_type
+
+    def check(self, request: Request, match: Match[Any], stage: str) -> None:
+        raise GatewayError(self.response_type)
+
+
+def compile(route: RouteEntry, deployment: Deployment) -> SecurityGate | None:
+    refusal = check(route.security)
+    return None if refusal is None else SecurityGate(refusal.response_type)

@@ -1,0 +1,48 @@
+"""How one gateway process serves its API: the stage options, as one typed object.
+
+Flows in: the generated package's command line (`python -m <pkg>`, which `apigwc serve` runs).
+Flows out: `GatewayOptions`, which `gateway.Gateway` takes as it is.
+
+uvicorn's `--workers N` starts processes that import the app by its import string, so the
+options cannot be handed to them as an object: `__main__` writes them once into the environment
+(`environment()`) and the generated `app.py` reads them back once (`from_environment()`). These two
+functions are the only place the variables are named; nothing on the request path reads them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+STAGE = "APIGWC_STAGE"  # the stage served at `/` ("" = the build's default stage)
+ALL_STAGES = "APIGWC_ALL_STAGES"  # "1": every stage under `/{stage}/`
+ACCESS_LOG = "APIGWC_ACCESS_LOG"  # "1": the gateway's access log on stderr
+VALIDATE_RESPONSES = "APIGWC_VALIDATE_RESPONSES"  # "1": the contract check of responses
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayOptions:
+    stage: str | None = None  # None: the build's default stage
+    all_stages: bool = False
+    access_log: bool = False
+    validate_responses: bool = False
+
+    def environment(self) -> dict[str, str]:
+        """The options as the variables `from_environment` reads."""
+        return {
+            STAGE: self.stage or "",
+            ALL_STAGES: "1" if self.all_stages else "",
+            ACCESS_LOG: "1" if self.access_log else "",
+            VALIDATE_RESPONSES: "1" if self.validate_responses else "",
+        }
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> GatewayOptions:
+        env = os.environ if environ is None else environ
+        return cls(
+            stage=env.get(STAGE) or None,
+            all_stages=env.get(ALL_STAGES) == "1",
+            access_log=env.get(ACCESS_LOG) == "1",
+            validate_responses=env.get(VALIDATE_RESPONSES) == "1",
+        )

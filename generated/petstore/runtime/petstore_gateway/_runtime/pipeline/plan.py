@@ -1,0 +1,239 @@
+"""The contract between the build and the runtime: the generated API settings and routes, typed.
+
+Flows in: at build time, the runtime emitter (`emitters/runtime_data.py`) constructs these
+records from the IR and renders `to_data()` as the literals of the generated `app.py` (`API`,
+`ROUTES`); at start-up the gateway reads them back with `ApiSettings.from_data` and
+`RouteEntry.from_data`, which refuse data of another shape. Flows out: frozen records the request pipeline reads (`steps.py` compiles each into the
+route's plan of steps). One definition serves both sides, so mypy checks the emitter's and the
+runtime's use of every field, and the build's tests check that `from_data(to_data(r)) == r`.
+
+The generated data keeps API Gateway's own camelCase names (`routeKey`, `resourcePath`,
+`httpMethod`, `resourceId`, `operationName`): it is the route as `$context` and the Lambda proxy
+event name it. An integration's config stays a plain mapping, read once at start-up by the step
+of its type (`integrations/integration_step.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# What a route needs before its integration runs (`security` below): an authorizer (IAM, Lambda,
+# Cognito, JWT) and/or an API key, in the order API Gateway checks them (§1.1 steps 5 and 6).
+AUTHORIZER = "AUTHORIZER"
+API_KEY = "API_KEY"
+
+
+class PlanError(ValueError):
+    """A route table entry that is not what this runtime's build writes."""
+
+
+@dataclass(frozen=True, slots=True)
+class MethodValidation:
+    """What a method's request validator checks (reference §1.5): required parameters (their
+    `method.request.{header|path|querystring}.NAME` keys) and the body against the model of
+    its media type (`models`: media type -> key of the generated `VALIDATORS`)."""
+
+    parameters: bool
+    body: bool
+    required: tuple[str, ...] = ()
+    models: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> MethodValidation:
+        return cls(
+            parameters=_bool(data, "parameters"),
+            body=_bool(data, "body"),
+            required=_strings(data, "required"),
+            models=dict(_mapping(data, "models")),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "parameters": self.parameters,
+            "body": self.body,
+            "required": list(self.required),
+            "models": dict(self.models),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RouteEntry:
+    """One method of the API (REST) or one route (HTTP API), as the build writes it."""
+
+    route_key: str  # `GET /pets/{id}`, or `$default` (HTTP APIs)
+    resource_path: str
+    http_method: str  # upper case, `ANY` included
+    resource_id: str
+    operation_name: str | None
+    security: tuple[str, ...]  # AUTHORIZER and/or API_KEY, sorted
+    integration: Mapping[str, Any]  # the integration config; {"type": None} when it has none
+    validation: MethodValidation | None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> RouteEntry:
+        validation = data.get("validation")
+        operation = data.get("operationName")
+        if operation is not None and not isinstance(operation, str):
+            raise PlanError(f"operationName: expected a string, got {type(operation).__name__}")
+        return cls(
+            route_key=_string(data, "routeKey"),
+            resource_path=_string(data, "resourcePath"),
+            http_method=_string(data, "httpMethod"),
+            resource_id=_string(data, "resourceId"),
+            operation_name=operation,
+            security=_strings(data, "security"),
+            integration=_mapping(data, "integration"),
+            validation=MethodValidation.from_data(validation) if validation else None,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "routeKey": self.route_key,
+            "resourcePath": self.resource_path,
+            "httpMethod": self.http_method,
+            "resourceId": self.resource_id,
+            "operationName": self.operation_name,
+            "security": list(self.security),
+            "integration": dict(self.integration),
+            "validation": self.validation.to_data() if self.validation else None,
+        }
+
+    @property
+    def integration_type(self) -> str | None:
+        kind = self.integration.get("type")
+        return kind if isinstance(kind, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class StageSettings:
+    """A stage: its variables, its access log format when it has one, and its canary
+    (`percentTraffic`, `stageVariableOverrides`; reference §8.2, REST APIs only)."""
+
+    variables: Mapping[str, str]
+    access_log_format: str | None = None
+    canary: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> StageSettings:
+        log_format = data.get("accessLogFormat")
+        if log_format is not None and not isinstance(log_format, str):
+            raise PlanError("accessLogFormat: expected a string")
+        canary = data.get("canary")
+        return cls(
+            variables=dict(_mapping(data, "variables")),
+            access_log_format=log_format,
+            canary=_mapping(data, "canary") if canary is not None else None,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"variables": dict(self.variables)}
+        if self.access_log_format is not None:
+            data["accessLogFormat"] = self.access_log_format
+        if self.canary is not None:
+            data["canary"] = dict(self.canary)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """The API's settings the gateway reads once (the generated `API`). Nested configs that one
+    runtime module reads (gateway responses, CORS, the policy, functions) stay plain mappings in
+    the shape of their API Gateway extension."""
+
+    protocol: str  # "REST" or "HTTP"
+    title: str
+    api_id: str
+    deployment_id: str
+    region: str
+    account: str
+    default_stage: str
+    stages: Mapping[str, StageSettings]
+    binary_media_types: tuple[str, ...]
+    gateway_responses: Mapping[str, Mapping[str, Any]]
+    cors: Mapping[str, Any] | None
+    resource_policy: Mapping[str, Any] | None
+    source_vpce: str | None
+    minimum_compression_size: int | None
+    functions: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ApiSettings:
+        size = data.get("minimumCompressionSize")
+        vpce = data.get("sourceVpce")
+        if (size is not None and type(size) is not int) or not isinstance(vpce, str | None):
+            raise PlanError("minimumCompressionSize or sourceVpce: unexpected type")
+        return cls(
+            protocol=_string(data, "protocol"),
+            title=_string(data, "title"),
+            api_id=_string(data, "apiId"),
+            deployment_id=_string(data, "deploymentId"),
+            region=_string(data, "region"),
+            account=_string(data, "account"),
+            default_stage=_string(data, "defaultStage"),
+            stages={
+                name: StageSettings.from_data(stage)
+                for name, stage in _mapping(data, "stages").items()
+            },
+            binary_media_types=_strings(data, "binaryMediaTypes"),
+            gateway_responses=_mapping(data, "gatewayResponses"),
+            cors=_mapping(data, "cors") if data.get("cors") is not None else None,
+            resource_policy=_mapping(data, "resourcePolicy") or None,
+            source_vpce=vpce,
+            minimum_compression_size=size,
+            functions=_mapping(data, "functions"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """The generated `API` table, keys in the order the build writes them."""
+        return {
+            "protocol": self.protocol,
+            "title": self.title,
+            "apiId": self.api_id,
+            "deploymentId": self.deployment_id,
+            "region": self.region,
+            "account": self.account,
+            "defaultStage": self.default_stage,
+            "stages": {name: stage.to_data() for name, stage in self.stages.items()},
+            "binaryMediaTypes": list(self.binary_media_types),
+            "gatewayResponses": {k: dict(v) for k, v in self.gateway_responses.items()},
+            "cors": dict(self.cors) if self.cors is not None else None,
+            "resourcePolicy": dict(self.resource_policy) if self.resource_policy else None,
+            "sourceVpce": self.source_vpce,
+            "minimumCompressionSize": self.minimum_compression_size,
+            "functions": {name: dict(config) for name, config in self.functions.items()},
+        }
+
+
+def load_routes(table: tuple[Mapping[str, Any], ...]) -> tuple[RouteEntry, ...]:
+    """The generated `ROUTES` table as records (at start-up, once)."""
+    return tuple(RouteEntry.from_data(data) for data in table)
+
+
+def _string(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise PlanError(f"{key}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _bool(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise PlanError(f"{key}: expected true or false, got {type(value).__name__}")
+    return value
+
+
+def _strings(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key) or ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise PlanError(f"{key}: expected a list of strings")
+    return tuple(value)
+
+
+def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise PlanError(f"{key}: expected a mapping, got {type(value).__name__}")
+    return value

@@ -1,0 +1,178 @@
+"""The build's contract with the runtime (`runtime/pipeline/plan.py`), the options of a process
+(`options.py`) and each route's plan of steps (`steps.py`), in process."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apigwc.emitters import EmitContext
+from apigwc.emitters.runtime import literal
+from apigwc.emitters.runtime_data import api_settings, functions_folders, route_entry
+from apigwc.pipeline import compile_spec
+from apigwc.runtime.integrations.integration_step import HttpProxyStep, MockStep, Unreachable
+from apigwc.runtime.integrations.lambda_step import LambdaProxyStep
+from apigwc.runtime.pipeline.gateway import Gateway
+from apigwc.runtime.pipeline.options import GatewayOptions
+from apigwc.runtime.pipeline.plan import (
+    ApiSettings,
+    MethodValidation,
+    PlanError,
+    RouteEntry,
+    load_routes,
+)
+from apigwc.runtime.pipeline.steps import STEP_TYPES, IntegrationType, RoutePlan
+from apigwc.runtime.security.policy_step import PolicyStep
+from apigwc.runtime.security.security_gate import SecurityGate
+from apigwc.runtime.validation.method_request import MethodRequestStep
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(
+    [ROOT / "specs" / "petstore.yaml"]
+    + [p for p in (ROOT / "specs" / "features").iterdir() if p.suffix in (".yaml", ".json")]
+)
+
+
+@pytest.mark.parametrize("spec", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_every_route_the_build_writes_reads_back_as_the_same_record(spec: Path) -> None:
+    """The emitter builds `RouteEntry` records; the literal it renders, evaluated as the
+    generated `app.py` evaluates it, loads back to an equal record."""
+    api = compile_spec(spec).api
+    assert api is not None
+    for method in api.methods:
+        entry = route_entry(api, method)
+        rendered = ast.literal_eval(literal(entry.to_data()))
+        assert RouteEntry.from_data(rendered) == entry
+
+
+@pytest.mark.parametrize("spec", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_the_api_settings_the_build_writes_read_back_as_the_same_record(spec: Path) -> None:
+    api = compile_spec(spec).api
+    assert api is not None
+    settings = api_settings(api, EmitContext(spec, "0" * 64), functions_folders(api, spec.parent))
+    rendered = ast.literal_eval(literal(settings.to_data()))
+    assert ApiSettings.from_data(rendered) == settings
+    assert ApiSettings.from_data(rendered).to_data() == rendered
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"routeKey": None}, "routeKey"),
+        ({"security": "AUTHORIZER"}, "security"),
+        ({"integration": ["MOCK"]}, "integration"),
+        ({"validation": {"parameters": "yes", "body": False}}, "parameters"),
+        ({"operationName": 7}, "operationName"),
+    ],
+    ids=["no route key", "security not a list", "integration not a mapping", "flag", "name"],
+)
+def test_an_entry_of_another_shape_is_refused_at_start_up(
+    change: dict[str, Any], message: str
+) -> None:
+    data = _entry("GET", "/a").to_data() | change
+    with pytest.raises(PlanError, match=message):
+        load_routes((data,))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        GatewayOptions(),
+        GatewayOptions(stage="prod", all_stages=True, access_log=True, validate_responses=True),
+        GatewayOptions(stage="dev", access_log=True),
+    ],
+)
+def test_options_reach_every_worker_unchanged(options: GatewayOptions) -> None:
+    assert GatewayOptions.from_environment(options.environment()) == options
+
+
+def test_step_types_keep_api_gateways_order() -> None:
+    """Reference §1.1: policy (4), authorizer and API key (5, 6), validation (7), integration."""
+    names = [step_type.name for step_type in STEP_TYPES]
+    assert names == [
+        "resource policy",
+        "authorizer and API key",
+        "request validation",
+        "integration",
+        "response contract",
+    ]
+    assert sum(isinstance(t, IntegrationType) for t in STEP_TYPES) == 1
+
+
+API: dict[str, Any] = {
+    "protocol": "REST",
+    "title": "t",
+    "apiId": "a1",
+    "deploymentId": "d1",
+    "region": "us-east-1",
+    "account": "123456789012",
+    "defaultStage": "dev",
+    "stages": {"dev": {"variables": {}}},
+    "functions": {},
+}
+POLICY = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke"}]}
+
+
+def _entry(
+    method: str,
+    path: str,
+    integration: dict[str, Any] | None = None,
+    security: tuple[str, ...] = (),
+    validation: MethodValidation | None = None,
+) -> RouteEntry:
+    return RouteEntry(
+        route_key=f"{method} {path}",
+        resource_path=path,
+        http_method=method,
+        resource_id="r1",
+        operation_name=None,
+        security=security,
+        integration=integration or {"type": "MOCK", "requestTemplates": {}, "responses": []},
+        validation=validation,
+    )
+
+
+def _plans(api: dict[str, Any], *routes: RouteEntry) -> dict[str, RoutePlan]:
+    gateway = Gateway(ApiSettings.from_data(api), routes, Path("."))
+    plans = {}
+    for route in routes:
+        found = gateway.router.match(route.http_method, route.resource_path)
+        assert found is not None
+        plans[route.route_key] = found.route
+    return plans
+
+
+def _check_types(plan: RoutePlan) -> list[type]:
+    return [type(check.__self__) for check in plan.checks]
+
+
+def test_a_route_carries_only_the_steps_it_needs() -> None:
+    plans = _plans(
+        API | {"resourcePolicy": POLICY},
+        _entry("GET", "/open"),
+        _entry("GET", "/checked", validation=MethodValidation(True, False, ("x",))),
+        _entry("GET", "/keyed", security=("API_KEY",)),
+        _entry("GET", "/lambda", {"type": "AWS_PROXY", "function": "F", "httpMethod": "POST"}),
+        _entry("GET", "/proxy", {"type": "HTTP_PROXY", "uri": "http://127.0.0.1:18100/"}),
+        _entry("GET", "/service", {"type": "AWS", "function": None}),
+    )
+    assert _check_types(plans["GET /open"]) == [PolicyStep]
+    assert _check_types(plans["GET /checked"]) == [PolicyStep, MethodRequestStep]
+    assert _check_types(plans["GET /keyed"]) == [PolicyStep, SecurityGate]
+    integrations = {key: type(plan.integration) for key, plan in plans.items()}
+    assert integrations == {
+        "GET /open": MockStep,
+        "GET /checked": MockStep,
+        "GET /keyed": MockStep,
+        "GET /lambda": LambdaProxyStep,
+        "GET /proxy": HttpProxyStep,
+        "GET /service": Unreachable,
+    }
+    assert all(plan.responds == () for plan in plans.values())
+
+
+def test_an_api_without_a_policy_has_no_policy_step() -> None:
+    plan = _plans(API, _entry("GET", "/open"))["GET /open"]
+    assert plan.checks == ()
