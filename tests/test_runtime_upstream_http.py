@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import httptools
 import pytest
 from apigwc.runtime.integrations.upstream_http import (
     BodyTooLarge,
@@ -157,3 +158,36 @@ def test_request_head_as_aiohttp_writes_it() -> None:
     assert given.decode().split("\r\n")[1:3] == ["Host: x", "Accept: a/b"]
     with pytest.raises(ValueError, match="line break"):
         request_head("GET", "/", "h", [("X-A", "1\r\nX-B: 2")], b"")
+
+
+def test_endless_head_fails_the_call() -> None:
+    """A hostile upstream streaming one header without end: the call fails once the head passes
+    MAX_HEAD, rather than the parser buffering it for the whole timeout."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nX-Endless: ")
+        try:
+            for _ in range(200):  # bounded: 200 x 4 KiB, well past MAX_HEAD
+                writer.write(b"a" * 4096)
+                await writer.drain()
+                await asyncio.sleep(0)
+        except (ConnectionError, OSError):
+            pass
+        writer.close()
+
+    async def main() -> BaseException | None:
+        server, port = await _serve(handler)
+        pool = ConnectionPool()
+        try:
+            await pool.call("GET", "127.0.0.1", port, _get(port), b"", 100)
+        except Exception as error:  # the failure is the answer under test
+            return error
+        finally:
+            pool.close()
+            server.close()
+        return None
+
+    error = asyncio.run(asyncio.wait_for(main(), 20))
+    assert isinstance(error, httptools.HttpParserError)
+    assert "head is too large" in str(error)

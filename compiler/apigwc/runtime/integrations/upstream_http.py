@@ -35,6 +35,11 @@ _WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _POST_METHODS = frozenset({"PATCH", "POST", "PUT"})
 _IDLE_PER_HOST = 256  # connections kept for reuse per upstream
 _LIMIT = 256  # calls in flight at most, over all upstreams, as aiohttp's connector limit here
+# The most bytes an answer's status line and headers may take. httptools buffers a header until
+# it ends, with no bound of its own, so a hostile upstream could stream one header for the whole
+# integration timeout: past this the call fails (502, as an unreadable answer), as aiohttp
+# refuses a header line over 8190 bytes.
+MAX_HEAD = 64 * 1024
 
 
 class BodyTooLarge(Exception):
@@ -70,6 +75,7 @@ class _Connection(asyncio.Protocol):
         self.chunks: list[bytes] = []
         self.size = 0
         self.received = False
+        self.head_size = 0  # bytes received before the end of the headers
         self.headers_done = False
         self.framed = False  # a Content-Length or chunked answer: its end is in the stream
         self.too_large = False
@@ -92,6 +98,11 @@ class _Connection(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserError as error:  # a callback's exception is wrapped in one
             self._fail(BodyTooLarge() if self.too_large else error)
+            return
+        if not self.headers_done:
+            self.head_size += len(data)
+            if self.head_size > MAX_HEAD:
+                self._fail(httptools.HttpParserError("the answer's head is too large"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
