@@ -300,6 +300,25 @@ def test_request_missing_identity_source_is_401_without_invoking(
     assert len(events(log, "REQUEST")) == before
 
 
+def test_request_missing_stage_variable_is_401_without_invoking(gw: Gateway, log: Path) -> None:
+    user = token("allow")
+    reply = gw.fetch("GET", "/request-stage", {"X-User": user})
+    assert_refused(reply, 401, UNAUTHORIZED, "UnauthorizedException")
+    assert events(log, user) == []
+
+
+def test_resource_policy_deny_comes_before_the_authorizer(gw: Gateway, log: Path) -> None:
+    """§1.1 step 4: with a Lambda authorizer the resource policy is checked for an explicit
+    Deny before the authorizer runs."""
+    value = token("allow")
+    reply = gw.fetch("GET", "/denied", {"Authorization": value})
+    assert reply.status == 403 and reply.header("x-amzn-ErrorType") == "AccessDeniedException"
+    message = reply.json()["Message"]  # type: ignore[index]
+    assert message.startswith("User: anonymous is not authorized to perform: execute-api:Invoke")
+    assert message.endswith("/dev/GET/denied with an explicit deny")
+    assert events(log, value) == []
+
+
 def test_request_without_caching_invokes_without_identity(gw: Gateway, log: Path) -> None:
     """TTL 0: identity sources are optional, and the function runs for every request."""
     before = len(events(log, "/request-nocache"))
