@@ -232,6 +232,21 @@ def validated(returned: Any, refuse: Callable[[str], GatewayError]) -> dict[str,
     principal = returned.get("principalId")
     if not isinstance(principal, str):
         raise refuse("the output has no string principalId")
+    result: dict[str, Any] = {
+        "principalId": principal,
+        "policyDocument": {"Statement": _statements(returned, refuse)},
+        "context": _context(returned, refuse),
+    }
+    usage_key = returned.get("usageIdentifierKey")
+    if isinstance(usage_key, str):  # read by the API key check (apiKeySource AUTHORIZER)
+        result["usageIdentifierKey"] = usage_key
+    return result
+
+
+def _statements(
+    returned: Mapping[str, Any], refuse: Callable[[str], GatewayError]
+) -> list[Mapping[str, Any]]:
+    """`policyDocument.Statement`: one statement or a non-empty list of valid ones."""
     policy = returned.get("policyDocument")
     statements = policy.get("Statement") if isinstance(policy, Mapping) else None
     if isinstance(statements, Mapping):
@@ -242,9 +257,16 @@ def validated(returned: Any, refuse: Callable[[str], GatewayError]) -> dict[str,
         problem = _statement_problem(statement)
         if problem:
             raise refuse(problem)
+    return statements
+
+
+def _context(
+    returned: Mapping[str, Any], refuse: Callable[[str], GatewayError]
+) -> dict[str, str | None]:
+    """`context` with its values as strings (`null` kept); an object or array is refused."""
     context = returned.get("context")
     if context is None:
-        context = {}
+        return {}
     if not isinstance(context, Mapping):
         raise refuse("the output's context is not an object")
     strings: dict[str, str | None] = {}
@@ -252,15 +274,7 @@ def validated(returned: Any, refuse: Callable[[str], GatewayError]) -> dict[str,
         if isinstance(value, Mapping | list):
             raise refuse(f"the context value of {str(key)[:40]!r} is an object or an array")
         strings[str(key)] = None if value is None else _text(value)
-    result: dict[str, Any] = {
-        "principalId": principal,
-        "policyDocument": {"Statement": list(statements)},
-        "context": strings,
-    }
-    usage_key = returned.get("usageIdentifierKey")
-    if isinstance(usage_key, str):
-        result["usageIdentifierKey"] = usage_key
-    return result
+    return strings
 
 
 def _statement_problem(statement: Any) -> str:
