@@ -17,6 +17,7 @@ from apigwc.lowering import lower
 from apigwc.runtime.pipeline.gateway import Gateway
 from apigwc.runtime.pipeline.plan import ApiSettings, RouteEntry
 from apigwc.runtime.responses.gateway_responses import GatewayError
+from apigwc.runtime.security.api_key import ApiKeyCheck
 from apigwc.runtime.security.lambda_authorizer import LambdaAuthorizer, validated
 from apigwc.runtime.security.resource_policy import identity_verdict
 from apigwc.runtime.security.security_gate import SecurityGate
@@ -247,7 +248,7 @@ def test_plan_runs_the_lambda_authorizer_only_where_it_can() -> None:
     assert _check_types(_spec("[{auth: []}]")) == [LambdaAuthorizer]
     assert _check_types(_spec("[{auth: [], key: []}]")) == [LambdaAuthorizer]
     assert _check_types(_spec("[{auth: [], sigv4: []}]")) == [SecurityGate]
-    assert _check_types(_spec("[{key: []}]")) == [SecurityGate]
+    assert _check_types(_spec("[{key: []}]")) == [ApiKeyCheck]
 
 
 # -- what `validate` says (AGW476) -----------------------------------------------------------

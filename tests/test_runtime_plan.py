@@ -24,8 +24,8 @@ from apigwc.runtime.pipeline.plan import (
     load_routes,
 )
 from apigwc.runtime.pipeline.steps import STEP_TYPES, IntegrationType, RoutePlan
+from apigwc.runtime.security.api_key import ApiKeyCheck
 from apigwc.runtime.security.policy_step import PolicyStep
-from apigwc.runtime.security.security_gate import SecurityGate
 from apigwc.runtime.validation.method_request import MethodRequestStep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +160,7 @@ def test_a_route_carries_only_the_steps_it_needs() -> None:
     )
     assert _check_types(plans["GET /open"]) == [PolicyStep]
     assert _check_types(plans["GET /checked"]) == [PolicyStep, MethodRequestStep]
-    assert _check_types(plans["GET /keyed"]) == [PolicyStep, SecurityGate]
+    assert _check_types(plans["GET /keyed"]) == [PolicyStep, ApiKeyCheck]
     integrations = {key: type(plan.integration) for key, plan in plans.items()}
     assert integrations == {
         "GET /open": MockStep,
