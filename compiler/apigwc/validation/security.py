@@ -278,9 +278,9 @@ CODES = (
             ),
         ),
     ),
-    # Issue 4 item 9: where the local runtime does not run an authorizer or check API keys,
-    # `validate` says so. REST Lambda authorizers (TOKEN, REQUEST) with a local function run
-    # (issue 12); when everything does, retire this code (`retired=True`, codes are never reused).
+    # Issue 4 item 9: where the local runtime does not run an authorizer, `validate` says so.
+    # REST Lambda authorizers (TOKEN, REQUEST) with a local function run, and API keys are
+    # checked (issue 12); when everything does, retire this code (`retired=True`, codes are never reused).
     Code(
         "AGW476",
         "serve-cannot-enforce",
@@ -289,12 +289,20 @@ CODES = (
         "give the authorizer's function a local handler in x-apigwc.functions if it has none; "
         "otherwise test these routes against a deployed stage",
         "The local runtime runs REST Lambda authorizers (TOKEN and REQUEST) whose function has a "
-        "local handler in `x-apigwc.functions`. It does not yet run Cognito, JWT, IAM or HTTP API "
-        "authorizers, nor check API keys: such routes answer as API Gateway does for a "
-        "misconfigured authorizer (500) or a missing key (403) instead of serving open. A Lambda "
-        "authorizer whose function has no local handler answers 500 AUTHORIZER_CONFIGURATION_ERROR.",
-        bad=_scheme("      {type: apiKey, name: x-api-key, in: header}\n"),
-        good=_scheme("      {type: apiKey, name: x-api-key, in: header}\n", ""),
+        "local handler in `x-apigwc.functions`, and checks the API keys of REST methods that "
+        "require one (`x-apigwc.apiKeys` in a usage plan for the stage). It does not yet run "
+        "Cognito, JWT, IAM or HTTP API authorizers: such routes answer as API Gateway does for a "
+        "misconfigured authorizer (500) instead of serving open. A Lambda authorizer whose "
+        "function has no local handler answers 500 AUTHORIZER_CONFIGURATION_ERROR.",
+        bad=_scheme(
+            "      {type: apiKey, name: Authorization, in: header, "
+            "x-amazon-apigateway-authtype: awsSigv4}\n"
+        ),
+        good=_scheme(
+            "      {type: apiKey, name: Authorization, in: header, "
+            "x-amazon-apigateway-authtype: awsSigv4}\n",
+            "",
+        ),
     ),
     Code(
         "AGW477",
@@ -674,8 +682,7 @@ def _enforcement(scheme: SecurityScheme, api: Api) -> tuple[str, str]:
         return f"{auth.type.value.lower()} authorizers yet", "500"
     if scheme.is_iam:
         return "IAM (SigV4) authorization yet", "500"
-    if scheme.is_api_key and rest:
-        return "API keys yet", "403"
+    # API keys of REST methods are checked (runtime/security/api_key.py).
     return "", ""
 
 
