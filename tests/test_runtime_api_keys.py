@@ -10,12 +10,23 @@ one reading keys from the `X-API-Key` header (HEADER, the default), one from the
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.runtime_server import Gateway, Reply, serve_spec, write_spec
+from tests.runtime_server import (
+    Gateway,
+    Reply,
+    fetch,
+    free_port,
+    serve_spec,
+    wait_for_port,
+    write_spec,
+)
 
 FORBIDDEN = b'{"message":"Forbidden"}'
 UNAUTHORIZED = b'{"message":"Unauthorized"}'
@@ -145,3 +156,27 @@ def test_authorizer_source_ignores_the_header(gw_authorizer: Gateway) -> None:
 def test_authorizer_source_still_answers_the_authorizer_first(gw_authorizer: Gateway) -> None:
     reply = gw_authorizer.fetch("GET", "/authorized", {"Authorization": f"deny:{PARTNER}"})
     assert (reply.status, reply.body) == (401, UNAUTHORIZED)
+
+
+# -- logs --------------------------------------------------------------------------------------
+def test_no_key_value_reaches_the_server_log(tmp_path: Path) -> None:
+    """`apigwc serve` with its default access log: accepted, refused and ignored keys leave no
+    trace on stderr (API Gateway's CLF line names no key variable)."""
+    spec = write_spec(tmp_path, "api_keys.yaml", {"KEY_SOURCE": "HEADER"})
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "apigwc"), "serve", str(spec), "--port", str(port)]
+    log = tmp_path / "stderr.txt"
+    with log.open("wb") as err:
+        process = subprocess.Popen(command, cwd=tmp_path, stderr=err, env=dict(os.environ))
+        try:
+            wait_for_port(port, process)
+            assert fetch(port, "GET", "/keyed", {"x-api-key": PARTNER}).status == 200
+            refused = "retiredKey0123456789abcdef"
+            assert fetch(port, "GET", "/keyed", {"x-api-key": refused}).status == 403
+            assert fetch(port, "GET", "/open", {"x-api-key": PARTNER}).status == 200
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    text = log.read_text(encoding="utf-8")
+    assert text.count("GET /keyed HTTP/1.1") == 2  # the access log did write its lines
+    assert PARTNER not in text and "retiredKey" not in text
