@@ -128,6 +128,22 @@ def test_the_authorizer_runs_before_the_key(gw: Gateway) -> None:
     assert json.loads(reply.body)["apiKey"] == PARTNER
 
 
+def test_each_stage_accepts_the_keys_of_its_own_plans(tmp_path: Path) -> None:
+    """Under --all-stages one gateway serves /dev and /prod: a key is valid in the stages its
+    usage plans list, with the same id in each."""
+    prod_only = "prodOnlyKey0123456789abcdef"
+    with serve_spec(
+        write_spec(tmp_path, "api_keys.yaml", {"KEY_SOURCE": "HEADER"}),
+        tmp_path / "out",
+        "--all-stages",
+    ) as gw:
+        assert gw.fetch("GET", "/dev/keyed", {"x-api-key": PARTNER}).status == 200
+        assert_forbidden(gw.fetch("GET", "/prod/keyed", {"x-api-key": PARTNER}))
+        reply = gw.fetch("GET", "/prod/keyed", {"x-api-key": prod_only})
+        assert reply.status == 200 and json.loads(reply.body)["apiKey"] == prod_only
+        assert_forbidden(gw.fetch("GET", "/dev/keyed", {"x-api-key": prod_only}))
+
+
 # -- AUTHORIZER source -------------------------------------------------------------------------
 def test_authorizer_source_reads_the_usage_identifier_key(gw_authorizer: Gateway) -> None:
     reply = gw_authorizer.fetch("GET", "/authorized", {"Authorization": f"allow:{PARTNER}"})
