@@ -272,3 +272,42 @@ def test_validate_is_quiet_about_api_keys_and_still_warns_for_iam() -> None:
     assert _enforcement(_spec("[{auth: [], key: []}]")) == []
     (message,) = _enforcement(_spec("[{sigv4: []}]"))
     assert "IAM (SigV4) authorization yet" in message
+
+
+# -- what `validate` says about API keys a local run cannot accept (AGW479) -----------------
+_KEYS = "  stages: {dev: {}, prod: {}}\n  apiKeys:\n    k: %s\n  usagePlans:\n    p: %s\n"
+
+
+def _unusable(key: str, plan: str, security: str = "[{key: []}]") -> list[str]:
+    text = _spec(security) + _KEYS % (key, plan)
+    return [d.message for d in diagnostics(text) if d.code == "AGW479"]
+
+
+@pytest.mark.parametrize(
+    ("key", "plan", "stages"),
+    [
+        ("{value: kkkkkkkkkkkkkkkkkkkkkkkk}", "{stages: [dev, prod], apiKeys: [k]}", None),
+        ("{value: kkkkkkkkkkkkkkkkkkkkkkkk}", "{stages: [dev], apiKeys: [k]}", "'prod'"),
+        ("{value: kkkkkkkkkkkkkkkkkkkkkkkk}", "{stages: [dev, prod]}", "'dev', 'prod'"),
+        (
+            "{value: kkkkkkkkkkkkkkkkkkkkkkkk, enabled: false}",
+            "{stages: [dev, prod], apiKeys: [k]}",
+            "'dev', 'prod'",
+        ),
+        ("{}", "{stages: [dev, prod], apiKeys: [k]}", "'dev', 'prod'"),
+    ],
+    ids=["usable everywhere", "one stage uncovered", "key in no plan", "disabled", "no value"],
+)
+def test_validate_says_where_no_api_key_can_be_presented(
+    key: str, plan: str, stages: str | None
+) -> None:
+    messages = _unusable(key, plan)
+    if stages is None:
+        assert messages == []
+    else:
+        (message,) = messages
+        assert f"stage(s) {stages}:" in message and message.endswith("403 Forbidden there")
+
+
+def test_validate_is_quiet_about_keys_when_no_route_requires_one() -> None:
+    assert _unusable("{}", "{stages: [dev]}", "[{auth: []}]") == []

@@ -304,6 +304,30 @@ CODES = (
             "",
         ),
     ),
+    # Issue 12 point 6: `apigwc serve` checks API keys; a route requiring one in a stage where no
+    # key can be presented answers 403 to every request there.
+    Code(
+        "AGW479",
+        "api-key-unusable-locally",
+        W,
+        "the {count} route(s) using {scheme!r} require an API key, but no enabled key of "
+        "x-apigwc.apiKeys with a value is in a usage plan for stage(s) {stages}: locally they "
+        "answer 403 Forbidden there",
+        "give x-apigwc.apiKeys a key with a value (20-128 letters and digits) and list it with "
+        "these stages in a usage plan of x-apigwc.usagePlans",
+        "`apigwc serve` accepts an API key (the `X-API-Key` header, or a Lambda authorizer's "
+        "`usageIdentifierKey`) when it is the `value` of an enabled key of `x-apigwc.apiKeys` in a "
+        "usage plan listing the stage, as API Gateway does. A key without a `value` gets one "
+        "generated in AWS, which a local run cannot know.",
+        bad=_scheme("      {type: apiKey, name: x-api-key, in: header}\n"),
+        good=_scheme(
+            "      {type: apiKey, name: x-api-key, in: header}\n",
+            head=(
+                "x-apigwc:\n  apiKeys:\n    partner: {value: partnerKey0123456789abc}\n"
+                "  usagePlans:\n    basic: {stages: [dev], apiKeys: [partner]}\n"
+            ),
+        ),
+    ),
     Code(
         "AGW477",
         "identity-source-required",
@@ -385,6 +409,7 @@ def check(api: Api, report: Report) -> None:
     if api.protocol is Protocol.REST and api.security:
         report("AGW474", api.origin.child("security") if api.origin else None, at_key=True)
     _check_local_enforcement(api, report)
+    _check_local_keys(api, report)
 
 
 def _place(api: Api) -> str:
@@ -660,6 +685,26 @@ def _check_auth_extension(api: Api, has_iam_identities: bool, report: Report) ->
         report("AGW475", at, kind="AWS_IAM", scheme=name, key="iamCredentials")
     what = "IAM (SigV4) authorization"
     report("AGW476", at, what=what + " yet", count=len(methods), scheme=name, status="500")
+
+
+def _check_local_keys(api: Api, report: Report) -> None:
+    """REST routes requiring an API key in stages where no key can be presented locally."""
+    if api.protocol is not Protocol.REST:
+        return
+    deployment = api.deployment
+    usable = {
+        stage
+        for name, key in deployment.api_keys.items()
+        if key.enabled and isinstance(key.value, str) and key.value
+        for plan in deployment.usage_plans.values()
+        if name in plan.api_keys
+        for stage in plan.stages
+    }
+    stages = [s for s in deployment.stage_names if s not in usable]
+    for scheme, methods in _scheme_uses(api):
+        if scheme.is_api_key and stages:
+            where = ", ".join(repr(s) for s in stages)
+            report("AGW479", scheme.origin, count=len(methods), scheme=scheme.name, stages=where)
 
 
 def _scheme_uses(api: Api) -> Iterator[tuple[SecurityScheme, list[Method]]]:
