@@ -110,7 +110,9 @@ class Client:
         self.buffer += chunk
 
 
-def start(tmp: Path, package: str, target: str, valgrind: bool) -> tuple[subprocess.Popen[bytes], int]:
+def start(
+    tmp: Path, package: str, target: str, valgrind: bool
+) -> tuple[subprocess.Popen[bytes], int]:
     app, http, _ = TARGETS[target]
     port = free_port()
     profile_out = "" if valgrind else str(tmp / f"{target}.prof")
@@ -118,8 +120,13 @@ def start(tmp: Path, package: str, target: str, valgrind: bool) -> tuple[subproc
     command += [http, str(port), profile_out]
     if valgrind:
         out = tmp / f"{target}.callgrind"
-        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                   f"--callgrind-out-file={out}", *command]
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={out}",
+            *command,
+        ]
     paths = [tmp / "out" / "runtime", tmp / "bare", tmp]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)))
     process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
@@ -178,7 +185,9 @@ def _total(dump: Path) -> int:
 def annotate(dump: Path, total: int, requests: int) -> None:
     out = subprocess.run(
         ["callgrind_annotate", "--inclusive=no", str(dump)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rows = [line for line in out.splitlines() if re.match(r"\s*[\d,]+ \(", line)][:25]
     print(f"  top functions by own instructions ({dump.name}), per request:")

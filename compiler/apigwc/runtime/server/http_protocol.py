@@ -31,7 +31,13 @@ from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http import httptools_impl
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import (
+    HEADER_RE,
+    HEADER_VALUE_RE,
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from ..pipeline.context import HEADER_NAMES, OVERSIZE, SIZE_LIMIT
 from . import HEAD_LIMIT
@@ -69,14 +75,19 @@ def require_internals(
 ) -> None:
     """Refuse to start on a uvicorn whose protocol no longer has what the subclasses below
     use: the parser callbacks they extend, the attributes they read, and the cycle class
-    `on_headers_complete` makes (re-classed to `CasedResponseCycle`)."""
+    `on_headers_complete` makes (made as `CasedResponseCycle`), the state its head sets."""
     needs: Iterable[tuple[type, set[str]]] = (
         (
             protocol,
             {"data_received", "on_message_begin", "on_header", "on_headers_complete"}
             | {"scope", "url", "headers", "cycle", "transport", "loop", "RequestResponseCycle"},
         ),
-        (cycle, {"send", "transport", "response_started", "default_headers"}),
+        (
+            cycle,
+            {"send", "transport", "response_started", "default_headers", "scope", "flow"}
+            | {"disconnected", "access_log", "waiting_for_100_continue", "keep_alive"}
+            | {"chunked_encoding", "expected_content_length"},
+        ),
     )
     missing = [
         f"{cls.__name__}.{name}"
@@ -163,20 +174,65 @@ class HeaderCasingHttpToolsProtocol(HttpToolsProtocol):
 
 class CasedResponseCycle(RequestResponseCycle):
     """uvicorn's request/response cycle, the response head's header names as the gateway gave
-    them: uvicorn's `send` writes the head (its checks and bookkeeping), through a transport
-    that puts the names' casing back."""
+    them. The head is written here, as uvicorn's `send` writes it (the same checks of names and
+    values, the same reading of `content-length`, `transfer-encoding` and `connection`, the same
+    added lines) but with the names as given: re-casing the lines uvicorn lower-cases cost more
+    (benchmarks/server_cost_bench.py). The body, and a head that must wait or be logged by
+    uvicorn's access log, are uvicorn's `send` (the head re-cased on its way out)."""
 
     async def send(self, message: Any) -> None:
         if self.response_started or message["type"] != "http.response.start":
-            await super().send(message)
-            return
+            await RequestResponseCycle.send(self, message)
+        elif self.access_log or self.flow.write_paused or self.disconnected:
+            await self._send_recased(message)
+        else:
+            self.response_started = True
+            self.waiting_for_100_continue = False
+            self.transport.write(self._head(message["status"], message.get("headers", ())))
+
+    def _head(self, status: int, headers: Iterable[tuple[bytes, bytes]]) -> bytes:
+        content = [STATUS_LINE[status]]
+        close = False
+        for name, value in (*self.default_headers, *headers):
+            if HEADER_RE.search(name):
+                raise RuntimeError("Invalid HTTP header name.")
+            if HEADER_VALUE_RE.search(value):
+                raise RuntimeError("Invalid HTTP header value.")
+            lowered = name.lower()
+            if lowered == b"content-length" and self.chunked_encoding is None:
+                self.expected_content_length = int(value.decode())
+                self.chunked_encoding = False
+            elif lowered == b"transfer-encoding" and value.lower() == b"chunked":
+                self.expected_content_length = 0
+                self.chunked_encoding = True
+            elif lowered == b"connection" and _closes(value):
+                self.keep_alive = False
+                close = True
+            content += (name, b": ", value, b"\r\n")
+        return b"".join(content) + self._head_end(status, close)
+
+    def _head_end(self, status: int, close: bool) -> bytes:
+        """uvicorn's own last lines: `connection: close`, `transfer-encoding: chunked` when
+        the answer has no length, the blank line."""
+        end = b"connection: close\r\n" if not self.keep_alive and not close else b""
+        bodiless = self.scope["method"] == "HEAD" or status in (204, 304)
+        if self.chunked_encoding is None and not bodiless:
+            self.chunked_encoding = True
+            end += b"transfer-encoding: chunked\r\n"
+        return end + b"\r\n"
+
+    async def _send_recased(self, message: Any) -> None:
         transport = self.transport
         headers = self.default_headers + list(message.get("headers", []))
         self.transport = _CasedHead(transport, headers)  # type: ignore[assignment]
         try:
-            await super().send(message)
+            await RequestResponseCycle.send(self, message)
         finally:
             self.transport = transport
+
+
+def _closes(value: bytes) -> bool:
+    return b"close" in [token.lower().strip() for token in value.split(b",")]
 
 
 def _making(cycle: type, method: Callable[..., Any]) -> Callable[..., Any]:
