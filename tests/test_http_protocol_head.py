@@ -90,7 +90,13 @@ def test_the_head_is_uvicorns_with_the_names_as_given(case: tuple[Any, ...]) -> 
 
 
 @pytest.mark.parametrize(
-    "headers", [[(b"Bad Name", b"v")], [(b"X-Value", b"a\nb")], [(b"X-Value", b"a\x00")]]
+    "headers",
+    [
+        [(b"Bad Name", b"v")],
+        [(b"X-Value", b"a\nb")],
+        [(b"X-Value", b"a\x00")],
+        [(b"X-Ok", b"v"), (b"X-Value", b"a\rb"), (b"Bad:Name", b"v")],  # the first one's
+    ],
 )
 def test_a_header_uvicorn_refuses_is_refused(headers: list[tuple[bytes, bytes]]) -> None:
     case = (200, "GET", True, headers, b"")

@@ -193,11 +193,14 @@ class CasedResponseCycle(RequestResponseCycle):
     def _head(self, status: int, headers: Iterable[tuple[bytes, bytes]]) -> bytes:
         content = [STATUS_LINE[status]]
         close = False
-        for name, value in (*self.default_headers, *headers):
-            if HEADER_RE.search(name):
-                raise RuntimeError("Invalid HTTP header name.")
-            if HEADER_VALUE_RE.search(value):
-                raise RuntimeError("Invalid HTTP header value.")
+        pairs = [*self.default_headers, *headers]
+        # uvicorn's checks, over all names and all values at once (each is a search for one
+        # character, so the joined text has one exactly when a part has): one call each.
+        if HEADER_RE.search(b"".join([name for name, _ in pairs])) or HEADER_VALUE_RE.search(
+            b"".join([value for _, value in pairs])
+        ):
+            _refuse(pairs)
+        for name, value in pairs:
             lowered = name.lower()
             if lowered == b"content-length" and self.chunked_encoding is None:
                 self.expected_content_length = int(value.decode())
@@ -229,6 +232,15 @@ class CasedResponseCycle(RequestResponseCycle):
             await RequestResponseCycle.send(self, message)
         finally:
             self.transport = transport
+
+
+def _refuse(headers: list[tuple[bytes, bytes]]) -> None:
+    """uvicorn's refusal of the first header it would refuse."""
+    for name, value in headers:
+        if HEADER_RE.search(name):
+            raise RuntimeError("Invalid HTTP header name.")
+        if HEADER_VALUE_RE.search(value):
+            raise RuntimeError("Invalid HTTP header value.")
 
 
 def _closes(value: bytes) -> bool:
