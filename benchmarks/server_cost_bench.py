@@ -68,8 +68,44 @@ if profile_out:
 uvicorn.run(app, log_level="warning", **settings)
 """
 
+# Not a server to use: what uvicorn's server loop, uvloop and httptools cost without uvicorn's
+# ASGI protocol (no scope, no cycle, no task, no messages), answering the bare app's bytes. The
+# floor a gateway-specific protocol under uvicorn's server could approach.
+FLOOR_PROTOCOL = """
+import asyncio
+import httptools
+
+ANSWER = (
+    b"HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: 15\\r\\n\\r\\n"
+    b'{"status":"ok"}'
+)
+
+
+class FloorProtocol(asyncio.Protocol):
+    def __init__(self, config, server_state, app_state, _loop=None):
+        self.connections = server_state.connections
+        self.parser = httptools.HttpRequestParser(self)
+
+    def connection_made(self, transport):
+        self.connections.add(self)
+        self.transport = transport
+
+    def connection_lost(self, exc):
+        self.connections.discard(self)
+
+    def data_received(self, data):
+        self.parser.feed_data(data)
+
+    def on_message_complete(self):
+        self.transport.write(ANSWER)
+
+    def shutdown(self):
+        self.transport.close()
+"""
+
 # target: (app, protocol, path)
 TARGETS = {
+    "floor": ("bare_app:app", "floor_protocol:FloorProtocol", "/"),
     "bare": ("bare_app:app", "httptools", "/"),
     "bare_cased": ("bare_app:app", "cased", "/"),
     "mock": ("{package}.app:app", "cased", "/mock?x=1"),
@@ -228,6 +264,7 @@ def build(tmp: Path) -> str:
     (tmp / "handlers").mkdir()
     (tmp / "handlers" / "fixed.py").write_text(HANDLER)
     (tmp / "launcher.py").write_text(LAUNCHER)
+    (tmp / "floor_protocol.py").write_text(FLOOR_PROTOCOL)
     (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", "18199"))
     return build_spec(tmp / "bench.yaml", tmp / "out")
 
@@ -236,7 +273,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated")
+    parser.add_argument("--targets", default="bare,bare_cased,mock,lambda", help=", ".join(TARGETS))
     parser.add_argument("--annotate", action="store_true", help="callgrind's top functions")
     parser.add_argument("--profile", choices=sorted(TARGETS), help="cProfile one target")
     args = parser.parse_args()
