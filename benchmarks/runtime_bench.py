@@ -21,7 +21,8 @@ installs it) in the same invocation:
                        query parameter validated (strict validation), answering the same JSON;
                        run from the peers venv (`peers.py`, installed on first use)
     HTTP proxy p50     GET /proxy/x (HTTP_PROXY to the bare app on uvicorn) vs that app directly,
-                       one connection: added median latency, for the gateway on each server
+                       one connection, both in each of `--rounds` rounds: added median latency
+                       (median of the rounds' differences), for the gateway on each server
 
 Every figure is given against the bare app on uvicorn (the issue's baseline: the usual ceiling
 of a Python web app) and against the bare app on the gateway's own server.
@@ -303,16 +304,32 @@ def report(args: argparse.Namespace, targets: dict[str, tuple[int, str]]) -> Non
         baseline = statistics.median(r[base] for r in rounds)
         ratio = statistics.median(r[name] / r[base] for r in rounds)
         print(f"{label:<40}{value:>10.0f}{baseline:>10.0f}{ratio:>8.2f}  {target}")
+    report_latency(args, targets)
+
+
+def report_latency(args: argparse.Namespace, targets: dict[str, tuple[int, str]]) -> None:
+    """The HTTP proxy's added p50: one connection (a latency, not a saturation: with more
+    connections than cores the p50 measures queueing in the servers), the upstream straight and
+    through each gateway in turn in every round, added = median of the rounds' differences (the
+    machine's load drifts less within a round than over the run)."""
     bare_port = targets["bare@uvicorn"][0]
-    _, direct_p50 = wrk(f"http://127.0.0.1:{bare_port}/x", args.duration, 1)
-    for name, (port, path) in targets.items():
-        if name.startswith("proxy@"):
-            _, proxy_p50 = wrk(f"http://127.0.0.1:{port}{path}", args.duration, 1)
-            label = f"HTTP proxy p50 ms, {name[6:]} (1 conn.)"
-            added = proxy_p50 - direct_p50
-            print(
-                f"{label:<40}{proxy_p50:>10.3f}{direct_p50:>10.3f}{added:>+8.3f}  added <= 0.3 ms"
-            )
+    proxies = {name: target for name, target in targets.items() if name.startswith("proxy@")}
+    seconds = max(1, args.duration // 2)
+    for port, path in proxies.values():  # warm-up: the gateway's pooled connection
+        wrk(f"http://127.0.0.1:{port}{path}", 1, 1)
+    samples: list[dict[str, float]] = []
+    for _ in range(args.rounds):
+        sample = {"direct": wrk(f"http://127.0.0.1:{bare_port}/x", seconds, 1)[1]}
+        for name, (port, path) in proxies.items():
+            sample[name] = wrk(f"http://127.0.0.1:{port}{path}", seconds, 1)[1]
+        samples.append(sample)
+    direct_p50 = statistics.median(s["direct"] for s in samples)
+    for name in proxies:
+        proxy_p50 = statistics.median(s[name] for s in samples)
+        added = statistics.median(s[name] - s["direct"] for s in samples)
+        label = f"HTTP proxy p50 ms, {name[6:]} (1 conn.)"
+        print(f"{label:<40}{proxy_p50:>10.3f}{direct_p50:>10.3f}{added:>+8.3f}  added <= 0.3 ms")
+    print(f"load average (1 min) after the latency rounds: {os.getloadavg()[0]:.2f}")
 
 
 def rows(targets: dict[str, tuple[int, str]]) -> list[tuple[str, str, str, str]]:

@@ -51,6 +51,7 @@ BLACK_MODE = black.Mode(line_length=100, target_versions={TargetVersion.PY311})
 REQUIREMENTS = {
     "uvicorn": "uvicorn[standard]>=0.55,<0.56",  # runtime/server/http_protocol.py: TESTED_UVICORN
     "aiohttp": "aiohttp>=3.9",
+    "httptools": "httptools>=0.6.3",  # runtime/integrations/upstream_http.py (uvicorn's parser)
     "yarl": "yarl>=1.9",
     "airspeed": "airspeed-ext==0.6.9",
     "fastjsonschema": "fastjsonschema>=2.20",

@@ -13,18 +13,22 @@ notes; `REQUEST_DROPPED`, `RESPONSE_REMAPPED`, `RESPONSE_DROPPED` below): e.g. `
 `Max-Forwards` never reach the backend, and the backend's `Server`, `Date` or `x-amzn-RequestId`
 come back as `x-amzn-Remapped-*`. A proxy adds no `Accept-Encoding` of its own and passes a
 compressed answer through with its `Content-Encoding`; non-proxy calls (integration_custom.py)
-ask for `gzip,deflate` and get the answer inflated, as AWS recordings show. Pooled aiohttp
-sessions serve every upstream (chosen over httpx by benchmark: ~10x the requests/s).
+ask for `gzip,deflate` and get the answer inflated, as AWS recordings show. A proxy call to an
+`http://` upstream goes through the lean pooled client of upstream_http.py (aiohttp's request
+was most of the proxy's added latency); `https://` upstreams, HEAD and non-proxy calls through
+pooled aiohttp sessions (chosen over httpx by benchmark: ~10x the requests/s).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
+import httptools
 from yarl import URL
 
 from ..pipeline.context import Request
@@ -44,6 +48,7 @@ from ..transform.mapping import (
     compile_rest_request,
 )
 from ..transform.media_types import with_default_content_type
+from .upstream_http import BodyTooLarge, ConnectionPool, request_head
 
 # The connection's own headers: the gateway's pooled connection to the backend is not the
 # client's (`Host` is the integration endpoint's, `Content-Length` is made from the body).
@@ -98,6 +103,7 @@ _SIGV4 = "AWS4-"
 # sends the backend only the client's (or a mapping's) coding.
 SKIP_AUTO_HEADERS = frozenset({"Accept-Encoding"})
 DEFAULT_TIMEOUT_MS = 29000
+_DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=DEFAULT_TIMEOUT_MS / 1000)
 
 
 class Upstreams:
@@ -107,6 +113,7 @@ class Upstreams:
 
     def __init__(self) -> None:
         self._sessions: dict[bool, aiohttp.ClientSession] = {}
+        self.pool = ConnectionPool()  # proxies to http:// upstreams (upstream_http.py)
 
     def session(self, decompress: bool = False) -> aiohttp.ClientSession:
         session = self._sessions.get(decompress)
@@ -124,8 +131,32 @@ class Upstreams:
         return session
 
     async def close(self) -> None:
+        self.pool.close()
         for session in self._sessions.values():
             await session.close()
+
+
+@dataclass(frozen=True)
+class UpstreamCall:
+    """How a route calls its upstream, read once from the integration config rather than on
+    every request: the method (None: the request's, for `ANY`), the timeout (aiohttp's object
+    built once) and whether the TLS certificate is checked."""
+
+    method: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_MS / 1000
+    timeout: aiohttp.ClientTimeout = _DEFAULT_TIMEOUT
+    ssl: bool = True
+
+    @classmethod
+    def of(cls, integration: Mapping[str, Any]) -> UpstreamCall:
+        method = str(integration.get("httpMethod") or "ANY").upper()
+        timeout_s = float(integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
+        return cls(
+            method=None if method == "ANY" else method,
+            timeout_s=timeout_s,
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            ssl=not integration.get("tlsInsecureSkipVerification"),
+        )
 
 
 @dataclass(frozen=True)
@@ -138,10 +169,13 @@ class ProxyMappings:
     http_responses: Mapping[str, HttpMapping] = field(default_factory=dict)
     broken: bool = False  # a mapping did not compile: the route answers 500
     http_api: bool = False  # an HTTP API's route: REST's header table does not apply
+    call: UpstreamCall = UpstreamCall()
+    uri: str = ""
 
     @classmethod
     def compile(cls, integration: Mapping[str, Any], protocol: str) -> ProxyMappings:
         request = integration.get("requestParameters") or {}
+        call, uri = UpstreamCall.of(integration), str(integration.get("uri") or "")
         try:
             if protocol == "HTTP":
                 responses = integration.get("responseParameters") or {}
@@ -149,8 +183,11 @@ class ProxyMappings:
                     http_request=compile_http_request(request) if request else None,
                     http_responses={k: compile_http_response(v) for k, v in responses.items()},
                     http_api=True,
+                    call=call,
+                    uri=uri,
                 )
-            return cls(rest=compile_rest_request(request, "HTTP_PROXY") if request else None)
+            rest = compile_rest_request(request, "HTTP_PROXY") if request else None
+            return cls(rest=rest, call=call, uri=uri)
         except MappingExpressionError:
             return cls(broken=True)
 
@@ -201,6 +238,8 @@ def _forward_headers(
             headers.append(("X-Amzn-Trace-Id", request.trace_header()))
         headers.append(("x-amzn-apigateway-api-id", api_id))
     headers += forwarded_headers(request)
+    if not mapped:
+        return headers
     mapped_names = {name.lower() for name in mapped}
     return [h for h in headers if h[0].lower() not in mapped_names] + [
         (k, v) for k, v in mapped.items() if k.lower() not in dropped
@@ -248,30 +287,45 @@ async def forward(
 ) -> Response:
     if mappings.broken:
         raise GatewayError("API_CONFIGURATION_ERROR")
-    values = mapping_values(request, path_params, context)
     variables = context.get("stageVariables") or {}
-    uri = str(integration.get("uri") or "")
+    uri = mappings.uri
     rest = not mappings.http_api
     if mappings.http_request is not None or mappings.http_responses or default_route:
+        values = mapping_values(request, path_params, context)
         url, headers = _http_api_target(
             request, uri, path_params, values, variables, mappings, default_route
         )
-    else:
-        try:
-            mapped = (
-                mappings.rest.evaluate(values) if mappings.rest else IntegrationRequestParameters()
-            )
-        except IllegalHeaderMapping:
-            raise GatewayError("API_CONFIGURATION_ERROR") from None
-        # A placeholder without a mapping takes the method's path parameter of the same name.
-        path_values = {**path_params, **mapped.path}
-        query = _query(request, mapped.querystring)
-        url = target_url(uri, path_values, query, variables)
-        headers = _forward_headers(request, mapped.header, rest, str(context.get("apiId") or ""))
-    response = await _send(upstreams, request, integration, url, headers, rest)
-    if mappings.http_responses:
-        return _map_http_response(response, mappings, values)
-    return response
+        response = await _send(upstreams, request, mappings.call, url, headers, rest)
+        if mappings.http_responses:
+            return _map_http_response(response, mappings, values)
+        return response
+    # The usual proxy has no mapping: nothing to evaluate, the path parameters fill the URI.
+    mapped = (
+        _NO_MAPPING
+        if mappings.rest is None
+        else _evaluate(mappings.rest, request, path_params, context)
+    )
+    # A placeholder without a mapping takes the method's path parameter of the same name.
+    path_values = {**path_params, **mapped.path} if mapped.path else path_params
+    query = _query(request, mapped.querystring)
+    url = target_url(uri, path_values, query, variables)
+    headers = _forward_headers(request, mapped.header, rest, str(context.get("apiId") or ""))
+    return await _send(upstreams, request, mappings.call, url, headers, rest)
+
+
+_NO_MAPPING = IntegrationRequestParameters()
+
+
+def _evaluate(
+    mapping: RestRequestMapping,
+    request: Request,
+    path_params: Mapping[str, str],
+    context: Mapping[str, Any],
+) -> IntegrationRequestParameters:
+    try:
+        return mapping.evaluate(mapping_values(request, path_params, context))
+    except IllegalHeaderMapping:
+        raise GatewayError("API_CONFIGURATION_ERROR") from None
 
 
 def _http_api_target(
@@ -330,12 +384,12 @@ def _map_http_response(
 async def _send(
     upstreams: Upstreams,
     request: Request,
-    integration: Mapping[str, Any],
+    call: UpstreamCall,
     url: str,
     headers: list[tuple[str, str]],
     rest: bool,
 ) -> Response:
-    upstream = await send(upstreams, request, integration, url, headers, request.body)
+    upstream = await call_upstream(upstreams, request, call, url, headers, request.body)
     return _response(upstream.status, upstream.headers, upstream.body, rest=rest)
 
 
@@ -350,27 +404,69 @@ async def send(
 ) -> Response:
     """One upstream call; the upstream's status and headers as they came (4xx/5xx included),
     the body inflated when `decompress` (non-proxy integrations) and as sent otherwise."""
+    call = UpstreamCall.of(integration)
+    return await call_upstream(upstreams, request, call, url, headers, body, decompress)
+
+
+async def call_upstream(
+    upstreams: Upstreams,
+    request: Request,
+    call: UpstreamCall,
+    url: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    decompress: bool = False,
+) -> Response:
+    """`send` with the route's call settings already read (`UpstreamCall`). A proxy call to an
+    `http://` upstream goes through the lean client (upstream_http.py), the rest through
+    aiohttp."""
     endpoint = _endpoint(url)
-    method = str(integration.get("httpMethod") or "ANY").upper()
-    method = request.method if method == "ANY" else method
-    timeout_s = float(integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
-    ssl = not integration.get("tlsInsecureSkipVerification")
+    method = call.method or request.method
+    if not decompress and endpoint.scheme == "http" and method != "HEAD":
+        return await _call_pooled(upstreams.pool, method, endpoint, call, headers, body)
     try:
         async with upstreams.session(decompress).request(
             method,
             endpoint,
             headers=headers,
             data=body or None,
-            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            timeout=call.timeout,
             allow_redirects=False,
-            ssl=ssl,
+            ssl=call.ssl,
         ) as upstream:
             content = await _read_limited(upstream)
             return Response(upstream.status, list(upstream.headers.items()), content)
     except TimeoutError:
-        raise GatewayError("INTEGRATION_TIMEOUT", reason=f"no answer in {timeout_s:g} s") from None
+        reason = f"no answer in {call.timeout_s:g} s"
+        raise GatewayError("INTEGRATION_TIMEOUT", reason=reason) from None
     except (aiohttp.ClientError, ValueError, OSError):
         raise GatewayError("INTEGRATION_FAILURE") from None
+
+
+async def _call_pooled(
+    pool: ConnectionPool,
+    method: str,
+    endpoint: URL,
+    call: UpstreamCall,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> Response:
+    """One call through the lean client, its failures mapped as aiohttp's are (`send`)."""
+    host, port = str(endpoint.host), int(endpoint.port or 80)
+    try:
+        head = request_head(
+            method, endpoint.raw_path_qs, str(endpoint.host_port_subcomponent), headers, body
+        )
+        async with asyncio.timeout(call.timeout_s):
+            answer = await pool.call(method, host, port, head, body, payloads.MAX_PAYLOAD)
+    except TimeoutError:
+        reason = f"no answer in {call.timeout_s:g} s"
+        raise GatewayError("INTEGRATION_TIMEOUT", reason=reason) from None
+    except BodyTooLarge:
+        raise _too_large() from None
+    except (httptools.HttpParserError, ValueError, OSError):
+        raise GatewayError("INTEGRATION_FAILURE") from None
+    return Response(answer.status, answer.headers, answer.body)
 
 
 def _endpoint(url: str) -> URL:
@@ -400,7 +496,9 @@ async def _read_limited(upstream: aiohttp.ClientResponse) -> bytes:
     DataBiosphere/azul#8258), without holding more than the limit in memory."""
     limit = payloads.MAX_PAYLOAD
     declared = upstream.content_length
-    if declared is None or declared <= limit:
+    if declared is not None and declared <= limit:
+        return await upstream.read()  # one call: the declared length is within the limit
+    if declared is None:
         chunks = []
         size = 0
         async for chunk in upstream.content.iter_any():
@@ -410,7 +508,12 @@ async def _read_limited(upstream: aiohttp.ClientResponse) -> bytes:
             chunks.append(chunk)
         else:
             return b"".join(chunks)
-    raise GatewayError(
+    raise _too_large()
+
+
+def _too_large() -> GatewayError:
+    limit = payloads.MAX_PAYLOAD
+    return GatewayError(
         "INTEGRATION_FAILURE",
         "Internal server error",
         status=502,
