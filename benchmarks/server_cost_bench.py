@@ -1,7 +1,7 @@
 """CPU instructions per request of the gateway's server process on uvicorn, against a bare app.
 
     .venv/bin/python benchmarks/server_cost_bench.py [--requests 2000] [--warmup 500]
-                                                     [--targets bare,bare_cased,mock,lambda]
+                                                     [--targets bare,bare_cased,mock,lambda,floor]
                                                      [--profile TARGET] [--annotate]
 
 wrk's requests per second on a shared, loaded 2-core machine drift by 10-20% between runs; the
@@ -21,6 +21,9 @@ header only, as wrk sends it.
                 limits): what the protocol subclass costs
     mock        GET /mock?x=1 of runtime_bench.py's gateway (MOCK, request validator, VTL)
     lambda      GET /lambda (AWS_PROXY to an in-process handler)
+    floor       (only when named) a minimal httptools protocol under uvicorn's server answering
+                the bare app's bytes with no ASGI at all: what uvicorn's loop, uvloop and
+                httptools cost, the floor of a gateway-specific protocol
 
 `--annotate` prints callgrind_annotate's top functions (C level: CPython's interpreter loop
 holds the Python code) of each target. `--profile TARGET` serves that target under cProfile
