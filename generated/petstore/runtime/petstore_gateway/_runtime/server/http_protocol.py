@@ -5,8 +5,8 @@ Flows in: bytes from a client connection, and the ASGI messages of the gateway's
 out: the ASGI scopes uvicorn builds, plus the scope extensions `HEADER_NAMES` (the request's
 header names as sent, in the order of `scope["headers"]`, whose names ASGI lower-cases;
 `context.Request.header_names` reads it) and `OVERSIZE` (a request over API Gateway's URL or
-header limits). On the way back, the response head uvicorn writes, with each header name as the
-gateway gave it (uvicorn lower-cases them).
+header limits). On the way back, the response head as uvicorn writes it, but with each header
+name as the gateway gave it (uvicorn lower-cases them).
 
 Why: API Gateway keeps the client's header-name casing in a REST Lambda proxy event
 (`tEsT-HEADeR` arrives as written; reference §2.1, recorded), so a handler that reads
@@ -17,8 +17,10 @@ written), as API Gateway passes them.
 
 Everything else is uvicorn's own: `on_header` records the name and the sizes, then calls
 uvicorn's (which lower-cases the name, strips the value's trailing white space, notes
-`Expect: 100-continue`); the response head is uvicorn's, its names re-cased as it is written.
-The subclass leans on uvicorn internals (the attributes and methods `require_internals`
+`Expect: 100-continue`); the cycle is uvicorn's, made by uvicorn's `on_headers_complete`, and
+only the response head is written here, as uvicorn's `send` writes it (its checks, its state,
+its added lines; tests/test_http_protocol_head.py compares the two) with the names as given:
+re-casing uvicorn's lower-cased head cost more (benchmarks/server_cost_bench.py). The subclass leans on uvicorn internals (the attributes and methods `require_internals`
 lists); pyproject.toml bounds uvicorn to the versions the tests run on, and a uvicorn without
 them stops the server at start-up with `UvicornInternalsChanged` rather than serving wrongly.
 """
