@@ -118,3 +118,20 @@ def test_unknown_and_unset_variables_print_a_dash() -> None:
         "$context.identity.caller $context.nope.deep $context.path. $context.domainPrefix"
     )
     assert render(pieces, entry) == "204 0 - - - /dev/a. h"
+
+
+def test_authorizer_variables_print_what_the_authorizer_let_through() -> None:
+    """`$context.authorizer.<key>` in an access log: the principal and context values of the
+    Lambda authorizer that allowed the request; `-` for a request no authorizer allowed."""
+    from apigwc.runtime.observability.access_log import Entry, compile_format, render
+    from apigwc.runtime.pipeline.context import Request
+
+    pieces = compile_format(
+        "$context.authorizer.principalId $context.authorizer.tier "
+        "$context.authorizer.nope $context.authorizer.tier.deep"
+    )
+    allowed = Request("GET", "/a", "", [], b"", "10.0.0.1")
+    allowed.authorizer = {"principalId": "user-1", "tier": "3", "integrationLatency": 4}
+    anonymous = Request("GET", "/a", "", [], b"", "10.0.0.1")
+    entries = [Entry(r, None, "dev", 200, 0, r.epoch, {}) for r in (allowed, anonymous)]
+    assert [render(pieces, e) for e in entries] == ["user-1 3 - -", "- - - -"]

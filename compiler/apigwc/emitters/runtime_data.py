@@ -23,7 +23,13 @@ from typing import Any
 from apigwc.emitters import EmitContext
 from apigwc.ir.api import Api, model_ref_name
 from apigwc.ir.base import GetAtt, Sub, UnresolvedIntrinsic, resolve_pseudo
-from apigwc.ir.enums import ContentHandling, EndpointType, IntegrationType, Protocol
+from apigwc.ir.enums import (
+    AuthorizerType,
+    ContentHandling,
+    EndpointType,
+    IntegrationType,
+    Protocol,
+)
 from apigwc.ir.integration import Integration
 from apigwc.ir.method import Method
 from apigwc.lowering.effective import (
@@ -37,6 +43,7 @@ from apigwc.runtime.pipeline.plan import (
     API_KEY,
     AUTHORIZER,
     ApiSettings,
+    AuthorizerConfig,
     MethodValidation,
     RouteEntry,
     StageSettings,
@@ -131,6 +138,7 @@ def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSet
             }
             for name, f in api.deployment.functions.items()
         },
+        authorizers=lambda_authorizers(api),
     )
 
 
@@ -239,6 +247,7 @@ def route_entry(api: Api, method: Method) -> RouteEntry:
         security=_security(api, method),
         integration=integration_data(api, method.integration),
         validation=validation_entry(api, method),
+        authorizer=route_authorizer(api, method),
     )
 
 
@@ -332,6 +341,79 @@ def _security(api: Api, method: Method) -> tuple[str, ...]:
             elif scheme.authorizer is not None or scheme.is_iam:
                 needs.add(AUTHORIZER)
     return tuple(sorted(needs))
+
+
+# API Gateway's default and largest authorizer result TTL (reference §1.4).
+DEFAULT_AUTHORIZER_TTL = 300
+MAX_AUTHORIZER_TTL = 3600
+_LAMBDA_AUTHORIZERS = (AuthorizerType.TOKEN, AuthorizerType.REQUEST)
+
+
+def lambda_authorizers(api: Api) -> dict[str, AuthorizerConfig]:
+    """The REST API's Lambda authorizers (TOKEN, REQUEST) as the runtime runs them, by scheme
+    name; `function` is None when the authorizer's function has no local handler."""
+    if api.protocol is not Protocol.REST:
+        return {}
+    found: dict[str, AuthorizerConfig] = {}
+    for scheme in api.security_schemes:
+        auth = scheme.authorizer
+        if auth is None or auth.type not in _LAMBDA_AUTHORIZERS:
+            continue
+        ttl = auth.result_ttl_in_seconds
+        found[scheme.name] = AuthorizerConfig(
+            name=scheme.name,
+            type=auth.type.value,
+            authorizer_id=short_id(api.slug, "authorizer", scheme.name, length=6),
+            function=local_function(api, auth.authorizer_uri),
+            identity_sources=_identity_sources(auth.type, auth.identity_source),
+            validation_expression=(
+                auth.identity_validation_expression if auth.type is AuthorizerType.TOKEN else None
+            ),
+            result_ttl=(
+                DEFAULT_AUTHORIZER_TTL if ttl is None else max(0, min(int(ttl), MAX_AUTHORIZER_TTL))
+            ),
+        )
+    return found
+
+
+def _identity_sources(kind: AuthorizerType, source: str | None) -> tuple[str, ...]:
+    """`identitySource`: one header for TOKEN (`Authorization` when unset), a comma-separated
+    list for REQUEST."""
+    if kind is AuthorizerType.TOKEN:
+        return ((source or "").strip() or "method.request.header.Authorization",)
+    return tuple(part.strip() for part in (source or "").split(",") if part.strip())
+
+
+def local_function(api: Api, uri: Any) -> str | None:
+    """The `x-apigwc.functions` entry a Lambda ARN names (an alias or version suffix dropped),
+    or None when the function has no local handler."""
+    name = lambda_function(uri)
+    if name is None:
+        return None
+    functions = api.deployment.functions
+    if name in functions:
+        return name
+    base = name.split(":")[0]
+    return base if base in functions else None
+
+
+def route_authorizer(api: Api, method: Method) -> str | None:
+    """The Lambda authorizer the runtime runs for a method: the method's only authorization is
+    one Lambda authorizer (no IAM, no Cognito or second authorizer beside it, which the runtime
+    cannot run: such a method keeps answering 500)."""
+    if uses_iam_auth(method):
+        return None
+    names = {
+        name
+        for requirement in effective_security(api, method)
+        for name in requirement.schemes
+        if (scheme := api.security_scheme(name)) is not None
+        and (scheme.authorizer is not None or scheme.is_iam)
+    }
+    if len(names) != 1:
+        return None
+    (name,) = names
+    return name if name in lambda_authorizers(api) else None
 
 
 def integration_data(api: Api, integration: Integration | None) -> dict[str, Any]:

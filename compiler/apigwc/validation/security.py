@@ -20,6 +20,7 @@ from apigwc.ir.enums import ApiKeySource, AuthorizerType, Protocol
 from apigwc.ir.method import Method
 from apigwc.lowering.effective import effective_security, uses_iam_auth
 from apigwc.validation.base import Report
+from apigwc.validation.deployment import lambda_function_name
 from apigwc.validation.examples import document
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -277,17 +278,21 @@ CODES = (
             ),
         ),
     ),
-    # Issue 4 item 9: until the local runtime runs authorizers and checks API keys, `validate`
-    # says so. When it does, retire this code (`retired=True`, codes are never reused) and drop
-    # `_enforcement`.
+    # Issue 4 item 9: where the local runtime does not run an authorizer or check API keys,
+    # `validate` says so. REST Lambda authorizers (TOKEN, REQUEST) with a local function run
+    # (issue 12); when everything does, retire this code (`retired=True`, codes are never reused).
     Code(
         "AGW476",
         "serve-cannot-enforce",
         W,
-        "`apigwc serve` does not enforce {what} yet: locally the {count} route(s) using {scheme!r} answer {status}",
-        "test these routes against a deployed stage; this warning goes away when the local runtime enforces them",
-        "The local runtime does not run authorizers or check API keys yet; such routes answer as API "
-        "Gateway does for a misconfigured authorizer (500) or a missing key (403) instead of serving open.",
+        "`apigwc serve` does not enforce {what}: locally the {count} route(s) using {scheme!r} answer {status}",
+        "give the authorizer's function a local handler in x-apigwc.functions if it has none; "
+        "otherwise test these routes against a deployed stage",
+        "The local runtime runs REST Lambda authorizers (TOKEN and REQUEST) whose function has a "
+        "local handler in `x-apigwc.functions`. It does not yet run Cognito, JWT, IAM or HTTP API "
+        "authorizers, nor check API keys: such routes answer as API Gateway does for a "
+        "misconfigured authorizer (500) or a missing key (403) instead of serving open. A Lambda "
+        "authorizer whose function has no local handler answers 500 AUTHORIZER_CONFIGURATION_ERROR.",
         bad=_scheme("      {type: apiKey, name: x-api-key, in: header}\n"),
         good=_scheme("      {type: apiKey, name: x-api-key, in: header}\n", ""),
     ),
@@ -623,7 +628,7 @@ def _check_local_enforcement(api: Api, report: Report) -> None:
             report(
                 "AGW475", scheme.origin, kind="IAM scheme", scheme=scheme.name, key="iamCredentials"
             )
-        what, status = _enforcement(scheme, api.protocol)
+        what, status = _enforcement(scheme, api)
         if what:
             report(
                 "AGW476",
@@ -646,7 +651,7 @@ def _check_auth_extension(api: Api, has_iam_identities: bool, report: Report) ->
     if not has_iam_identities:
         report("AGW475", at, kind="AWS_IAM", scheme=name, key="iamCredentials")
     what = "IAM (SigV4) authorization"
-    report("AGW476", at, what=what, count=len(methods), scheme=name, status="500")
+    report("AGW476", at, what=what + " yet", count=len(methods), scheme=name, status="500")
 
 
 def _scheme_uses(api: Api) -> Iterator[tuple[SecurityScheme, list[Method]]]:
@@ -656,11 +661,26 @@ def _scheme_uses(api: Api) -> Iterator[tuple[SecurityScheme, list[Method]]]:
             yield scheme, used[scheme.name]
 
 
-def _enforcement(scheme: SecurityScheme, protocol: Protocol) -> tuple[str, str]:
-    if scheme.authorizer is not None:
-        return f"{scheme.authorizer.type.value.lower()} authorizers", "500"
+def _enforcement(scheme: SecurityScheme, api: Api) -> tuple[str, str]:
+    """What `serve` does not enforce for a scheme and what its routes answer ("": it does)."""
+    auth, rest = scheme.authorizer, api.protocol is Protocol.REST
+    if auth is not None and auth.type in (T, R) and rest:
+        if _has_local_function(api, auth.authorizer_uri):
+            return "", ""
+        kind = auth.type.value.lower()
+        what = f"the {kind} authorizer, whose function has no local handler in x-apigwc.functions"
+        return what, "500 AUTHORIZER_CONFIGURATION_ERROR"
+    if auth is not None:
+        return f"{auth.type.value.lower()} authorizers yet", "500"
     if scheme.is_iam:
-        return "IAM (SigV4) authorization", "500"
-    if scheme.is_api_key and protocol is Protocol.REST:
-        return "API keys", "403"
+        return "IAM (SigV4) authorization yet", "500"
+    if scheme.is_api_key and rest:
+        return "API keys yet", "403"
     return "", ""
+
+
+def _has_local_function(api: Api, uri: Deployable | None) -> bool:
+    """Does a Lambda ARN name a function of `x-apigwc.functions` (an alias or version dropped)?"""
+    name = lambda_function_name(uri)
+    functions = api.deployment.functions
+    return name is not None and (name in functions or name.split(":")[0] in functions)

@@ -7,8 +7,8 @@ the request, the route it matched, the stage and the response. Flows out: lines 
 A format is compiled once, at start-up, into a tuple of literal pieces and getters; a request
 costs one call per `$context` variable and a string join, never a template render. Variables
 are substituted as API Gateway substitutes them in access logs: a variable with no value here
-(`$context.integrationLatency`, `$context.identity.caller`, `$context.authorizer.*`, any name
-the runtime does not know) prints `-` (reference §9, "Unset variables in access logs print as
+(`$context.integrationLatency`, `$context.identity.caller`, `$context.authorizer.*` of a request
+no Lambda authorizer allowed, any name the runtime does not know) prints `-` (reference §9, "Unset variables in access logs print as
 `-`"). Only API Gateway's `$context` variables exist, and none of them holds an Authorization
 header, an API key or a query string value, so no secret of the request reaches the log unless
 the format itself names a variable holding one (`$context.identity.apiKey` is not set locally).
@@ -117,6 +117,23 @@ def _unset(_: Entry) -> None:
     return None
 
 
+def _authorizer_value(key: str) -> Getter:
+    """`$context.authorizer.<key>`: what a Lambda authorizer let through (principalId, its
+    context values, integrationLatency), `-` for a request no authorizer allowed."""
+
+    def value(e: Entry) -> object:
+        authorizer = e.request.authorizer
+        return authorizer.get(key) if authorizer is not None else None
+
+    return value
+
+
+def _getter(name: str) -> Getter:
+    if name.startswith("authorizer.") and "." not in name[len("authorizer.") :]:
+        return _authorizer_value(name[len("authorizer.") :])
+    return GETTERS.get(name, _unset)
+
+
 def compile_format(text: str) -> tuple[str | Getter, ...]:
     """`text` as literal pieces and getters, in order (once per stage, at start-up)."""
     pieces: list[str | Getter] = []
@@ -124,7 +141,7 @@ def compile_format(text: str) -> tuple[str | Getter, ...]:
     for found in _VARIABLE.finditer(text):
         if found.start() > at:
             pieces.append(text[at : found.start()])
-        pieces.append(GETTERS.get(found.group(1), _unset))
+        pieces.append(_getter(found.group(1)))
         at = found.end()
     if at < len(text):
         pieces.append(text[at:])

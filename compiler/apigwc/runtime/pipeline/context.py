@@ -89,6 +89,7 @@ class Request:
         "_query_pairs",
         "_query_view",
         "_trace",
+        "authorizer",
         "body",
         "canary",
         "epoch",
@@ -140,6 +141,8 @@ class Request:
         self._trace: str | None = None
         self.route: Mapping[str, Any] | None = None  # the matched route, for the access log
         self.canary: bool | None = None  # drawn once, when a stage with a canary is served
+        # `$context.authorizer` once an authorizer let the request through (lambda_authorizer.py).
+        self.authorizer: dict[str, Any] | None = None
         if request_id and extended_request_id:
             self.request_id, self.extended_request_id = request_id, extended_request_id
             return
@@ -316,6 +319,8 @@ def context_values(
     }
     if canary is not None:  # only a stage with canary settings has the variable (§2.1)
         values["isCanaryRequest"] = canary
+    if request.authorizer is not None:  # a method behind a Lambda authorizer (§2.8)
+        values["authorizer"] = request.authorizer
     return values
 
 

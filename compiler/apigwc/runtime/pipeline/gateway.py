@@ -95,6 +95,7 @@ class Gateway:
             validators=validators or {},
             # `--validate-responses` (contract.py): loaded only when the option is on.
             contract=ContractCheck.load(package_dir) if options.validate_responses else None,
+            api_data=self.api,
         )
         self.upstreams = self.deployment.upstreams
         # Each route's steps, compiled once (steps.py); the router serves the plans.
@@ -256,19 +257,31 @@ class Gateway:
         self, request: Request, stage: str, match: Match[RoutePlan]
     ) -> Response | Awaitable[Response]:
         """The route's steps (steps.py): checks, integration, response steps; any GatewayError
-        on the way becomes its gateway response. An integration that answers at once (MOCK)
-        is finished here, any other in `_awaiting`."""
+        on the way becomes its gateway response. Checks and an integration that answer at once
+        (MOCK) are finished here, with no coroutine; a check that waits (a Lambda authorizer)
+        continues in `_checking`, an integration that waits in `_awaiting`."""
+        request.route = match.route.route  # for the access log
+        return self._from_check(request, stage, match, 0)
+
+    def _from_check(
+        self, request: Request, stage: str, match: Match[RoutePlan], first: int
+    ) -> Response | Awaitable[Response]:
+        """The plan from its check number `first` on."""
         plan = match.route
-        request.route = plan.route  # for the access log
-        integration = plan.integration
-        context = (
-            context_values(request, self.api, stage, plan.route)
-            if integration.reads_context
-            else {"stageVariables": stage_values(request, self.api["stages"].get(stage, {}))[0]}
-        )
+        checks = plan.checks
+        context: Mapping[str, Any] | None = None
         try:
-            for check in plan.checks:
-                check(request, match, stage)
+            for index in range(first, len(checks)):
+                pending = checks[index](request, match, stage)
+                if pending is not None:
+                    return self._checking(pending, index + 1, request, stage, match)
+            integration = plan.integration
+            # Built after the checks: an authorizer's result is part of `$context`.
+            context = (
+                context_values(request, self.api, stage, plan.route)
+                if integration.reads_context
+                else {"stageVariables": stage_values(request, self.api["stages"].get(stage, {}))[0]}
+            )
             try:
                 response = integration.integrate(request, match, context)
             except GatewayError:
@@ -280,6 +293,26 @@ class Gateway:
             return _respond(request, match, response)
         except GatewayError as error:
             return self._plan_error(error, request, stage, match, context)
+
+    async def _checking(
+        self,
+        pending: Awaitable[None],
+        after: int,
+        request: Request,
+        stage: str,
+        match: Match[RoutePlan],
+    ) -> Response:
+        try:
+            await pending
+        except GatewayError as error:
+            return self._plan_error(error, request, stage, match, None)
+        except Exception as error:  # a fault no check foresaw never lets the request through
+            fault = GatewayError(
+                "API_CONFIGURATION_ERROR", reason=f"unexpected {error!r} in a check"
+            )
+            return self._plan_error(fault, request, stage, match, None)
+        answer = self._from_check(request, stage, match, after)
+        return answer if isinstance(answer, Response) else await answer
 
     async def _awaiting(
         self,
@@ -306,10 +339,11 @@ class Gateway:
         request: Request,
         stage: str,
         match: Match[RoutePlan],
-        context: Mapping[str, Any],
+        context: Mapping[str, Any] | None,
     ) -> Response:
         plan = match.route
-        if not plan.integration.reads_context:  # the gateway response reads the whole tree
+        if context is None or not plan.integration.reads_context:
+            # The gateway response reads the whole tree.
             context = context_values(request, self.api, stage, plan.route)
         return self.error(error, request, context, match)
 

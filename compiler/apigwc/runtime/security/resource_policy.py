@@ -55,6 +55,21 @@ def check(
     return None if allowed or deny_only else _denied(arn, explicit=False)
 
 
+def identity_verdict(policy: Any, arn: str, values: Mapping[str, str]) -> str | None:
+    """An identity-based policy (a Lambda authorizer's `policyDocument`, reference §1.4, §2.7:
+    statements without a Principal) judged for invoking `arn` by the same rule: "Deny" when a
+    Deny statement matches (it wins over any Allow), "Allow" when an Allow does, None when
+    nothing matches (an implicit deny)."""
+    allowed = False
+    for statement in statements(policy):
+        effect = statement.get("Effect")
+        if effect == "Deny" and _applies(statement, arn, values, deny=True, anonymous=False):
+            return "Deny"
+        if effect == "Allow" and _applies(statement, arn, values, deny=False, anonymous=False):
+            allowed = True
+    return "Allow" if allowed else None
+
+
 def statements(policy: Any) -> list[Mapping[str, Any]]:
     """A policy's statements: `Statement` may be one object or a list; others are ignored."""
     found = policy.get("Statement") if isinstance(policy, Mapping) else None
@@ -71,11 +86,20 @@ def _denied(arn: str, *, explicit: bool) -> GatewayError:
 
 
 def _applies(
-    statement: Mapping[str, Any], arn: str, values: Mapping[str, str], *, deny: bool
+    statement: Mapping[str, Any],
+    arn: str,
+    values: Mapping[str, str],
+    *,
+    deny: bool,
+    anonymous: bool = True,
 ) -> bool:
+    """`anonymous`: a resource policy's statement must name the anonymous caller; an identity
+    policy's statements apply to the identity they were returned for."""
     if statement.get(UNRESOLVED):
         return deny
-    if not (_principal(statement) and _action(statement) and _resource(statement, arn)):
+    if anonymous and not _principal(statement):
+        return False
+    if not (_action(statement) and _resource(statement, arn)):
         return False
     verdict = _conditions(statement.get("Condition"), values)
     return deny if verdict is _UNKNOWN else bool(verdict)

@@ -106,6 +106,17 @@ API = {
             "environment": {},
         },
     },
+    "authorizers": {
+        "PetsAuthorizer": {
+            "name": "PetsAuthorizer",
+            "type": "TOKEN",
+            "authorizerId": "207290",
+            "function": "PetsAuthorizer",
+            "identitySources": ["method.request.header.Authorization"],
+            "identityValidationExpression": "^Bearer [-0-9A-Za-z._~+/]+=*$",
+            "authorizerResultTtlInSeconds": 300,
+        }
+    },
 }
 
 ROUTES = (
@@ -125,6 +136,7 @@ ROUTES = (
             "payloadFormatVersion": "1.0",
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
+        "authorizer": None,
     },
     # petstore.yaml#/paths/~1pets/post
     {
@@ -147,6 +159,7 @@ ROUTES = (
             "required": [],
             "models": {"application/json": "NewPet"},
         },
+        "authorizer": None,
     },
     # petstore.yaml#/paths/~1pets/options
     {
@@ -176,6 +189,7 @@ ROUTES = (
             ],
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
+        "authorizer": None,
     },
     # petstore.yaml#/paths/~1pets~1{petId}/get
     {
@@ -198,6 +212,7 @@ ROUTES = (
             "required": ["method.request.path.petId"],
             "models": {},
         },
+        "authorizer": None,
     },
     # petstore.yaml#/paths/~1pets~1{petId}/delete
     {
@@ -220,6 +235,7 @@ ROUTES = (
             "required": ["method.request.path.petId"],
             "models": {},
         },
+        "authorizer": "PetsAuthorizer",
     },
     # petstore.yaml#/paths/~1vets~1{proxy+}/x-amazon-apigateway-any-method
     {
@@ -243,6 +259,7 @@ ROUTES = (
             "required": ["method.request.path.proxy"],
             "models": {},
         },
+        "authorizer": None,
     },
     # petstore.yaml#/paths/~1health/get
     {
@@ -267,6 +284,7 @@ ROUTES = (
             ],
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
+        "authorizer": None,
     },
 )
 

@@ -13,10 +13,12 @@ flows one way through them:
 - `pipeline/`: the ASGI gateway, the route records and options it is built from, each route's plan
   of steps, the request and its `$context`, stage selection and variables.
 - `routing/`: resource and method matching, the canonical path.
-- `security/`: the resource policy and the gate for authorizers and API keys.
+- `security/`: the resource policy, REST Lambda authorizers and the gate for what is not run yet.
 - `validation/`: request validators, the Java regex dialect of models, the response contract.
 - `integrations/`: MOCK, HTTP (proxy and custom), Lambda (proxy and custom, in-process functions).
 - `transform/`: Velocity templates, JSONPath, parameter mapping, payload encoding and size limits.
 - `responses/`: gateway responses (API Gateway's own errors) and HTTP API CORS.
 - `observability/`: the access log.
+- `state/`: what the gateway keeps between requests (the authorizer result cache), behind async
+  interfaces a shared backend can implement.
 """

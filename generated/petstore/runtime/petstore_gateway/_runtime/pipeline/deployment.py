@@ -3,7 +3,10 @@
 Flows in: the gateway's start-up (the API's settings, functions, compiled templates, model
 validators, the options). Flows out: `Deployment`, which every step type's `compile` reads, and
 the three shapes of a step, by the phase it runs in:
-- a check, `check(request, match, stage)`: raises the `GatewayError` to answer with;
+- a check, `check(request, match, stage)`: raises the `GatewayError` to answer with, or
+  returns an awaitable that does (a check that must wait, as a Lambda authorizer's invocation);
+  None when it is done, so a route whose checks never wait (and a MOCK integration) answers
+  with no coroutine;
 - the integration, `integrate(request, match, context)`: a `Response`, or an awaitable of one;
 - a response step, `respond(request, match, response)`: the response, changed or not.
 
@@ -13,7 +16,7 @@ Apart from `steps.py` (the ordered list), so that step modules import it without
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,6 +25,7 @@ from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates
 from ..responses.gateway_responses import Response
 from ..routing.router import Match
+from ..state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
 from ..validation.contract import ContractCheck
 from ..validation.request_validation import Validator
 from .context import Request
@@ -40,6 +44,10 @@ class Deployment:
     templates: Templates  # every mapping template of the API, compiled
     validators: Mapping[str, Validator]  # the generated body-model validators, by key
     contract: ContractCheck | None  # `--validate-responses`, else None
+    # The API's settings by API Gateway's names (`ApiSettings.to_data()`), as `$context` reads them.
+    api_data: Mapping[str, Any] = field(default_factory=dict)
+    # Every authorizer's results, API-wide (reference §1.4), behind the state interface.
+    authorizer_cache: AuthorizerCache = field(default_factory=MemoryAuthorizerCache)
 
     @property
     def binary_media_types(self) -> tuple[str, ...]:
@@ -47,7 +55,7 @@ class Deployment:
 
 
 class CheckStep(Protocol):
-    def check(self, request: Request, match: Match[Any], stage: str) -> None: ...
+    def check(self, request: Request, match: Match[Any], stage: str) -> Awaitable[None] | None: ...
 
 
 class IntegrationStep(Protocol):
@@ -64,5 +72,5 @@ class ResponseStep(Protocol):
     def respond(self, request: Request, match: Match[Any], response: Response) -> Response: ...
 
 
-Check = Callable[[Request, Match[Any], str], None]
+Check = Callable[[Request, Match[Any], str], Awaitable[None] | None]
 Respond = Callable[[Request, Match[Any], Response], Response]

@@ -59,6 +59,62 @@ class MethodValidation:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthorizerConfig:
+    """A Lambda authorizer of a REST API (reference §1.4), as the runtime runs it: its `type`
+    (TOKEN or REQUEST), its identity sources (`method.request.header.X`, `...querystring.X`,
+    `stageVariables.X`, `context.X`), its `identityValidationExpression` (TOKEN), its
+    `authorizerResultTtlInSeconds` and the local function (`x-apigwc.functions`) that runs it;
+    `function` is None when the spec's function has no local handler (the routes then answer
+    500 AUTHORIZER_CONFIGURATION_ERROR). `authorizer_id` names it in its source ARN
+    (`arn:aws:execute-api:{region}:{account}:{api}/authorizers/{id}`)."""
+
+    name: str
+    type: str  # "TOKEN" or "REQUEST"
+    authorizer_id: str
+    function: str | None
+    identity_sources: tuple[str, ...]
+    validation_expression: str | None
+    result_ttl: int
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> AuthorizerConfig:
+        function, expression, ttl = (
+            data.get("function"),
+            data.get("identityValidationExpression"),
+            data.get("authorizerResultTtlInSeconds"),
+        )
+        if not isinstance(function, str | None) or not isinstance(expression, str | None):
+            raise PlanError(
+                "authorizer function or identityValidationExpression: expected a string"
+            )
+        if type(ttl) is not int:
+            raise PlanError("authorizerResultTtlInSeconds: expected an integer")
+        kind = _string(data, "type")
+        if kind not in ("TOKEN", "REQUEST"):
+            raise PlanError(f"authorizer type: expected TOKEN or REQUEST, got {kind!r}")
+        return cls(
+            name=_string(data, "name"),
+            type=kind,
+            authorizer_id=_string(data, "authorizerId"),
+            function=function,
+            identity_sources=_strings(data, "identitySources"),
+            validation_expression=expression,
+            result_ttl=ttl,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "authorizerId": self.authorizer_id,
+            "function": self.function,
+            "identitySources": list(self.identity_sources),
+            "identityValidationExpression": self.validation_expression,
+            "authorizerResultTtlInSeconds": self.result_ttl,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RouteEntry:
     """One method of the API (REST) or one route (HTTP API), as the build writes it."""
 
@@ -70,6 +126,9 @@ class RouteEntry:
     security: tuple[str, ...]  # AUTHORIZER and/or API_KEY, sorted
     integration: Mapping[str, Any]  # the integration config; {"type": None} when it has none
     validation: MethodValidation | None
+    # The Lambda authorizer the runtime runs for this method (a name in `ApiSettings.authorizers`),
+    # or None: then an AUTHORIZER need is one the runtime cannot run (answered 500).
+    authorizer: str | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> RouteEntry:
@@ -77,6 +136,9 @@ class RouteEntry:
         operation = data.get("operationName")
         if operation is not None and not isinstance(operation, str):
             raise PlanError(f"operationName: expected a string, got {type(operation).__name__}")
+        authorizer = data.get("authorizer")
+        if authorizer is not None and not isinstance(authorizer, str):
+            raise PlanError("authorizer: expected a string")
         return cls(
             route_key=_string(data, "routeKey"),
             resource_path=_string(data, "resourcePath"),
@@ -86,6 +148,7 @@ class RouteEntry:
             security=_strings(data, "security"),
             integration=_mapping(data, "integration"),
             validation=MethodValidation.from_data(validation) if validation else None,
+            authorizer=authorizer,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -98,6 +161,7 @@ class RouteEntry:
             "security": list(self.security),
             "integration": dict(self.integration),
             "validation": self.validation.to_data() if self.validation else None,
+            "authorizer": self.authorizer,
         }
 
     @property
@@ -157,6 +221,8 @@ class ApiSettings:
     source_vpce: str | None
     minimum_compression_size: int | None
     functions: Mapping[str, Mapping[str, Any]]
+    # The REST API's Lambda authorizers the runtime runs, by name (the security scheme's).
+    authorizers: Mapping[str, AuthorizerConfig] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ApiSettings:
@@ -183,6 +249,10 @@ class ApiSettings:
             source_vpce=vpce,
             minimum_compression_size=size,
             functions=_mapping(data, "functions"),
+            authorizers={
+                name: AuthorizerConfig.from_data(config)
+                for name, config in _mapping(data, "authorizers").items()
+            },
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -203,6 +273,7 @@ class ApiSettings:
             "sourceVpce": self.source_vpce,
             "minimumCompressionSize": self.minimum_compression_size,
             "functions": {name: dict(config) for name, config in self.functions.items()},
+            "authorizers": {name: a.to_data() for name, a in self.authorizers.items()},
         }
 
 

@@ -11,7 +11,8 @@ returns None when the route needs none (a route without a validator carries no v
 step). Adding a step type is one module with a `compile` function and one entry below.
 
 A step is one of three shapes (`deployment.py`), by the phase it runs in: a check, the
-integration, a response step.
+integration, a response step. A check that must wait (a Lambda authorizer) returns an awaitable;
+the gateway then goes on with the plan's next check once it is done.
 """
 
 from __future__ import annotations

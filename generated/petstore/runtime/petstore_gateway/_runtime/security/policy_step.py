@@ -43,18 +43,23 @@ class PolicyStep:
             raise denied
 
     def values(self, request: Request) -> dict[str, str]:
-        """The condition keys a local request has values for."""
-        values = {
-            "aws:sourceip": request.source_ip,
-            "aws:securetransport": "true" if request.scheme == "https" else "false",
-        }
-        for key, header in (("aws:useragent", "user-agent"), ("aws:referer", "referer")):
-            value = request.header(header)
-            if value is not None:
-                values[key] = value
-        if self.source_vpce is not None:
-            values["aws:sourcevpce"] = self.source_vpce
-        return values
+        return condition_values(request, self.source_vpce)
+
+
+def condition_values(request: Request, source_vpce: str | None) -> dict[str, str]:
+    """The condition keys a local request has values for (resource policies and the policies
+    Lambda authorizers return)."""
+    values = {
+        "aws:sourceip": request.source_ip,
+        "aws:securetransport": "true" if request.scheme == "https" else "false",
+    }
+    for key, header in (("aws:useragent", "user-agent"), ("aws:referer", "referer")):
+        value = request.header(header)
+        if value is not None:
+            values[key] = value
+    if source_vpce is not None:
+        values["aws:sourcevpce"] = source_vpce
+    return values
 
 
 def compile(route: RouteEntry, deployment: Deployment) -> PolicyStep | None:

@@ -1,0 +1,130 @@
+"""Requests per second of a route behind a cached Lambda authorizer against the same route
+without one (issue 12: at least 0.8x), measured with wrk on the generated gateway.
+
+    .venv/bin/python benchmarks/authorizer_bench.py [--duration 3] [--connections 16] [--rounds 3]
+
+One gateway (uvicorn, one worker, no access log) serves four routes: a MOCK route and a Lambda
+proxy route (in-process handler returning fixed JSON), each open and behind a REST TOKEN
+authorizer whose result is cached (TTL 300 s: wrk sends one token, so the function runs once
+and every other request is a cache hit). The routes are loaded in turn, `--rounds` times, and
+each ratio is the median of the per-round ratios (load drift on a shared machine enters a ratio
+of neighbouring measurements less than either figure).
+
+Benchmarks measure, tests assert: the exit status is non-zero only when a measurement crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from apigwc.pipeline import build
+from runtime_bench import free_port, gateway
+
+FUNCTIONS = """
+import json
+
+BODY = json.dumps({"status": "ok"})
+POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]}
+
+
+def handler(event, context):
+    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": BODY}
+
+
+def authorize(event, context):
+    return {"principalId": "bench", "policyDocument": POLICY, "context": {"tier": 1}}
+"""
+
+_MOCK = """
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses: {default: {statusCode: "200", responseTemplates: {application/json: '{"status":"ok"}'}}}"""
+_LAMBDA = """
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Fixed/invocations"""
+_AUTHORIZER = "arn:aws:lambda:us-east-1:123456789012:function:Authorizer"
+
+
+def spec() -> str:
+    paths = []
+    for name, integration in (("mock", _MOCK), ("lambda", _LAMBDA)):
+        for prefix, security in (("open", ""), ("authed", "\n      security: [{auth: []}]")):
+            paths.append(
+                f"  /{prefix}/{name}:\n    get:{security}\n"
+                f'      responses: {{"200": {{description: ok}}}}{integration}\n'
+            )
+    return (
+        'openapi: 3.0.1\ninfo: {title: AuthBench, version: "1.0"}\npaths:\n'
+        + "".join(paths)
+        + "components:\n  securitySchemes:\n    auth:\n"
+        + "      {type: apiKey, name: Authorization, in: header,"
+        + " x-amazon-apigateway-authtype: custom, x-amazon-apigateway-authorizer: {type: token,"
+        + " authorizerUri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        + f"{_AUTHORIZER}/invocations', authorizerResultTtlInSeconds: 300}}}}\n"
+        + "x-apigwc:\n  functions:\n"
+        + "    Fixed: {handler: fns:handler, codeUri: handlers, timeout: 10}\n"
+        + "    Authorizer: {handler: fns:authorize, codeUri: handlers, timeout: 10}\n"
+    )
+
+
+def wrk(url: str, duration: int, connections: int) -> float:
+    """Requests/s of `url`, every request with the same token."""
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s"]
+    command += ["-H", "Authorization: bench-token", url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{url} answered non-2xx: {out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        (tmp / "handlers").mkdir()
+        (tmp / "handlers" / "fns.py").write_text(FUNCTIONS, encoding="utf-8")
+        (tmp / "bench.yaml").write_text(spec(), encoding="utf-8")
+        built = build(tmp / "bench.yaml", tmp / "out")
+        assert built.out_dir is not None and built.compilation.api is not None
+        package = f"{built.compilation.api.slug}_gateway"
+        port = free_port()
+        server = gateway(package, port, tmp / "out" / "runtime", "uvicorn", tmp / "server.log")
+        try:
+            measure(port, args)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def measure(port: int, args: argparse.Namespace) -> None:
+    ratios: dict[str, list[float]] = {"mock": [], "lambda": []}
+    for _ in range(args.rounds):
+        for name, found in ratios.items():
+            base = f"http://127.0.0.1:{port}"
+            open_rps = wrk(f"{base}/open/{name}", args.duration, args.connections)
+            authed_rps = wrk(f"{base}/authed/{name}", args.duration, args.connections)
+            found.append(authed_rps / open_rps)
+            print(f"  {name}: open {open_rps:.0f} req/s, cached authorizer {authed_rps:.0f} req/s")
+    for name, found in ratios.items():
+        print(
+            f"{name} route behind a cached TOKEN authorizer: {statistics.median(found):.2f}x open"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""REST Lambda authorizers, `TOKEN` and `REQUEST` (reference §1.4, §2.5, §2.7, §2.8).
+
+Flows in: the route's authorizer (`plan.AuthorizerConfig`), the API's functions and authorizer
+result cache (`Deployment`); per request, its identity sources. Flows out: nothing when the
+returned policy allows `execute-api:Invoke` on the method ARN (then `request.authorizer` holds
+`$context.authorizer`: principalId, the context values as strings, integrationLatency), else the
+`GatewayError` API Gateway answers:
+
+- identity source missing or empty, or a TOKEN not matching `identityValidationExpression`:
+  401 UNAUTHORIZED, without invoking the function (REQUEST: only when caching is on; without
+  caching its identity sources are optional);
+- the function fails with the message `Unauthorized`: 401 UNAUTHORIZED;
+- an explicit Deny matches: 403 ACCESS_DENIED `User is not authorized to access this resource
+  with an explicit deny`; no Allow matches: 403 `User is not authorized to access this resource`;
+- any other failure (another error, a timeout, throttling, no local handler, a result without a
+  string `principalId` or a `policyDocument` with statements, a statement without a valid
+  `Effect`, `Action` and `Resource`, a `context` value that is an object or an array):
+  500 AUTHORIZER_CONFIGURATION_ERROR, `{"message": null}`.
+
+Results are cached for `authorizerResultTtlInSeconds` (0: never) under the authorizer, the stage
+and the identity values (the token, or every REQUEST identity source), API-wide as API Gateway
+caches them: a result cached on one method is judged again for another method's ARN, so a policy
+scoped to `GET /a` denies `POST /b`. Only validated policies are cached, never a failure.
+
+The context values reach the backend as strings (`123` -> "123", `true` -> "true"), a `null` as
+null, followed by `principalId` and `integrationLatency`: AWS's answer as a user recorded it
+(DefinitelyTyped/DefinitelyTyped#69823: `{"str":"hello","bool":"true","null":null,"num":"123",
+"principalId":"my-username","integrationLatency":0}`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from ..integrations.lambda_functions import FunctionError, Throttled
+from ..integrations.lambda_proxy import rest_event
+from ..integrations.lambda_step import REST_TIMEOUT_MS
+from ..pipeline.context import Request, context_values, stage_values
+from ..pipeline.deployment import Deployment
+from ..pipeline.plan import AuthorizerConfig, RouteEntry
+from ..responses.gateway_responses import GatewayError
+from ..routing.router import Match, canonical_path
+from ..validation.java_regex import whole_match
+from . import resource_policy
+from .policy_step import condition_values
+
+# The only error message API Gateway turns into 401 (reference §1.4, outcome table).
+UNAUTHORIZED_MESSAGE = "Unauthorized"
+EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
+_HEADER, _QUERY = "method.request.header.", "method.request.querystring."
+_STAGE_VARIABLE, _CONTEXT = "stageVariables.", "context."
+
+
+class LambdaAuthorizer:
+    """The authorizer step of one route. `check` answers at once when the identity is missing
+    or the authorizer cannot run; otherwise it returns the awaitable that invokes the function
+    (or reads the cache) and judges the policy."""
+
+    __slots__ = (
+        "api",
+        "api_key_required",
+        "arn_prefix",
+        "binary_media_types",
+        "cache",
+        "config",
+        "functions",
+        "route",
+        "source_vpce",
+    )
+
+    def __init__(
+        self,
+        config: AuthorizerConfig,
+        route: RouteEntry,
+        deployment: Deployment,
+        api_key_required: bool,
+    ) -> None:
+        self.config = config
+        self.route = route.to_data()  # as the REQUEST event names its fields
+        self.api = deployment.api_data
+        settings = deployment.api
+        self.arn_prefix = (
+            f"arn:aws:execute-api:{settings.region}:{settings.account}:{settings.api_id}"
+        )
+        self.functions = deployment.functions
+        self.cache = deployment.authorizer_cache
+        self.binary_media_types = deployment.binary_media_types
+        self.source_vpce = settings.source_vpce or None
+        self.api_key_required = api_key_required
+
+    def check(self, request: Request, match: Match[Any], stage: str) -> Awaitable[None]:
+        config = self.config
+        if config.function is None:
+            raise GatewayError(
+                "AUTHORIZER_CONFIGURATION_ERROR",
+                reason=f"authorizer {config.name}: its function has no local handler",
+            )
+        # REQUEST events and `context.X` identity sources read `$context`; TOKEN never does.
+        context = (
+            None if config.type == "TOKEN" else context_values(request, self.api, stage, self.route)
+        )
+        identity = self.identity(request, stage, context)
+        return self._authorize(request, match, stage, identity, context)
+
+    def identity(
+        self, request: Request, stage: str, context: Mapping[str, Any] | None
+    ) -> tuple[str, ...]:
+        """The identity source values; 401 when API Gateway refuses without invoking."""
+        config = self.config
+        values = tuple(
+            self._source(source, request, stage, context) for source in config.identity_sources
+        )
+        if config.type == "TOKEN":
+            token = values[0] if values else ""
+            expression = config.validation_expression
+            if not token or (expression and not whole_match(expression, token)):
+                raise GatewayError("UNAUTHORIZED")
+        elif config.result_ttl > 0 and not all(values):
+            raise GatewayError("UNAUTHORIZED")
+        return values
+
+    def _source(
+        self, source: str, request: Request, stage: str, context: Mapping[str, Any] | None
+    ) -> str:
+        """One identity source's value ("" when absent): a header, a query string parameter, a
+        stage variable or a `$context` value."""
+        if source.startswith(_HEADER):
+            return request.header(source[len(_HEADER) :].lower()) or ""
+        if source.startswith(_QUERY):
+            return request.query_view().get(source[len(_QUERY) :]) or ""
+        if source.startswith(_STAGE_VARIABLE):
+            variables = stage_values(request, self.api["stages"].get(stage, {}))[0]
+            return str(variables.get(source[len(_STAGE_VARIABLE) :]) or "")
+        if source.startswith(_CONTEXT):
+            value: Any = context
+            for part in source[len(_CONTEXT) :].split("."):
+                value = value.get(part) if isinstance(value, Mapping) else None
+            return "" if value is None or isinstance(value, Mapping) else _text(value)
+        return ""
+
+    async def _authorize(
+        self,
+        request: Request,
+        match: Match[Any],
+        stage: str,
+        identity: tuple[str, ...],
+        context: Mapping[str, Any] | None,
+    ) -> None:
+        config = self.config
+        path = canonical_path(request.path)
+        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path.lstrip('/')}"
+        # An authorizer without identity sources has no key: its results are never shared.
+        key = self._cache_key(stage, identity) if config.result_ttl > 0 and identity else None
+        result = await self.cache.get(key) if key is not None else None
+        latency = 0
+        if result is None:
+            started = time.monotonic()
+            result = await self._invoke(self._event(request, match, arn, identity, context))
+            latency = int((time.monotonic() - started) * 1000)
+            if key is not None:
+                await self.cache.set(key, result, config.result_ttl)
+        self._judge(result, arn, request, latency)
+        if self.api_key_required:
+            # API keys are not checked yet: a method needing one answers as a missing key (§1.1
+            # step 6 comes after the authorizer).
+            raise GatewayError("INVALID_API_KEY")
+
+    def _cache_key(self, stage: str, identity: tuple[str, ...]) -> str:
+        material = "\0".join((self.config.authorizer_id, stage, *identity))
+        return "authorizer:" + hashlib.sha256(material.encode()).hexdigest()
+
+    def _event(
+        self,
+        request: Request,
+        match: Match[Any],
+        arn: str,
+        identity: tuple[str, ...],
+        context: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The input event (§2.5): TOKEN's three keys, or REQUEST's proxy event without a body."""
+        if context is None:  # TOKEN
+            return {"type": "TOKEN", "authorizationToken": identity[0], "methodArn": arn}
+        event = rest_event(
+            request, context, self.route, match.path_parameters, self.binary_media_types
+        )
+        event.pop("body", None)
+        event.pop("isBase64Encoded", None)
+        return {"type": "REQUEST", "methodArn": arn, **event}
+
+    async def _invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        name = self.config.function
+        assert name is not None  # `check` refused an authorizer without one
+        try:
+            returned = await self.functions.invoke(name, event, REST_TIMEOUT_MS / 1000)
+        except FunctionError as error:
+            if error.error_message == UNAUTHORIZED_MESSAGE:
+                raise GatewayError("UNAUTHORIZED") from None
+            raise self._misconfigured(f"the function failed ({error.error_type})") from None
+        except (TimeoutError, Throttled) as error:
+            raise self._misconfigured(f"the invocation failed ({type(error).__name__})") from None
+        return validated(returned, self._misconfigured)
+
+    def _misconfigured(self, why: str) -> GatewayError:
+        config = self.config
+        return GatewayError(
+            "AUTHORIZER_CONFIGURATION_ERROR",
+            reason=f"authorizer {config.name} ({config.function}): {why}",
+        )
+
+    def _judge(self, result: Mapping[str, Any], arn: str, request: Request, latency: int) -> None:
+        values = condition_values(request, self.source_vpce)
+        verdict = resource_policy.identity_verdict(result["policyDocument"], arn, values)
+        if verdict == "Deny":
+            raise GatewayError("ACCESS_DENIED", EXPLICIT_DENY)
+        if verdict is None:
+            raise GatewayError("ACCESS_DENIED")
+        authorizer = dict(result["context"])
+        authorizer["principalId"] = result["principalId"]
+        authorizer["integrationLatency"] = latency
+        request.authorizer = authorizer
+
+
+def validated(returned: Any, refuse: Callable[[str], GatewayError]) -> dict[str, Any]:
+    """The authorizer's output checked as API Gateway checks it (§2.7), with the context values
+    stringified as `$context.authorizer.<key>` reads them (§2.8); `refuse(why)` makes the error."""
+    if not isinstance(returned, Mapping):
+        raise refuse("the output is not a JSON object")
+    principal = returned.get("principalId")
+    if not isinstance(principal, str):
+        raise refuse("the output has no string principalId")
+    result: dict[str, Any] = {
+        "principalId": principal,
+        "policyDocument": {"Statement": _statements(returned, refuse)},
+        "context": _context(returned, refuse),
+    }
+    usage_key = returned.get("usageIdentifierKey")
+    if isinstance(usage_key, str):  # read by the API key check (apiKeySource AUTHORIZER)
+        result["usageIdentifierKey"] = usage_key
+    return result
+
+
+def _statements(
+    returned: Mapping[str, Any], refuse: Callable[[str], GatewayError]
+) -> list[Mapping[str, Any]]:
+    """`policyDocument.Statement`: one statement or a non-empty list of valid ones."""
+    policy = returned.get("policyDocument")
+    statements = policy.get("Statement") if isinstance(policy, Mapping) else None
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        raise refuse("the output has no policyDocument with a Statement")
+    for statement in statements:
+        problem = _statement_problem(statement)
+        if problem:
+            raise refuse(problem)
+    return statements
+
+
+def _context(
+    returned: Mapping[str, Any], refuse: Callable[[str], GatewayError]
+) -> dict[str, str | None]:
+    """`context` with its values as strings (`null` kept); an object or array is refused."""
+    context = returned.get("context")
+    if context is None:
+        return {}
+    if not isinstance(context, Mapping):
+        raise refuse("the output's context is not an object")
+    strings: dict[str, str | None] = {}
+    for key, value in context.items():
+        if isinstance(value, Mapping | list):
+            raise refuse(f"the context value of {str(key)[:40]!r} is an object or an array")
+        strings[str(key)] = None if value is None else _text(value)
+    return strings
+
+
+def _statement_problem(statement: Any) -> str:
+    if not isinstance(statement, Mapping):
+        return "a policy statement is not an object"
+    if statement.get("Effect") not in ("Allow", "Deny"):
+        return "a policy statement has an invalid Effect"
+    for key in ("Action", "Resource"):
+        value = statement.get(key)
+        if not (
+            isinstance(value, str)
+            or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
+        ):
+            return f"a policy statement has no {key}"
+    return ""
+
+
+def _text(value: Any) -> str:
+    """A context value as `$context.authorizer` reads it: `true`, `1`, `1.5`, the string."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def compile(
+    config: AuthorizerConfig, route: RouteEntry, deployment: Deployment, api_key_required: bool
+) -> LambdaAuthorizer:
+    return LambdaAuthorizer(config, route, deployment, api_key_required)
