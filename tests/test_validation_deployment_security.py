@@ -13,6 +13,7 @@ import pytest
 from apigwc.diagnostics import Sink
 from apigwc.diagnostics.model import Severity
 from apigwc.ir.base import GetAtt, Sub
+from apigwc.ir.integration import lambda_function
 from apigwc.loader import load_text
 from apigwc.lowering import lower
 from apigwc.pipeline import compile_spec
@@ -313,7 +314,8 @@ def test_payload_version_missing_is_a_warning_wrong_is_an_error() -> None:
     ("uri", "name"),
     [
         (URI, "Auth"),
-        (URI.replace("function:Auth/", "function:Auth:live/"), "Auth"),
+        # The alias stays: the runtime invokes `Auth:live`, found by its name `Auth`.
+        (URI.replace("function:Auth/", "function:Auth:live/"), "Auth:live"),
         (
             Sub(
                 template="arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${GetPet.Arn}/invocations"
@@ -326,12 +328,42 @@ def test_payload_version_missing_is_a_warning_wrong_is_an_error() -> None:
             ),
             "Fn",
         ),
-        (GetAtt(resource="GetPet", attribute="Arn"), None),
+        (
+            Sub(
+                template="arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:list-pets/invocations"
+            ),
+            "list-pets",
+        ),
+        # The build and the runtime follow `Fn::GetAtt`, so `validate` reads it too.
+        (GetAtt(resource="GetPet", attribute="Arn"), "GetPet"),
+        (URI.replace("function:Auth/", "function:${stageVariables.fn}/"), "${stageVariables.fn}"),
         (None, None),
     ],
 )
-def test_lambda_function_name(uri: object, name: str | None) -> None:
-    assert deployment.lambda_function_name(uri) == name  # type: ignore[arg-type]
+def test_lambda_function(uri: object, name: str | None) -> None:
+    """One reading of the function a Lambda URI names, for the build, the runtime and AGW490."""
+    assert lambda_function(uri) == name  # type: ignore[arg-type]
+
+
+def test_function_warning_reads_the_uri_as_the_runtime_does() -> None:
+    """AGW490 follows `Fn::GetAtt` and `${Name}` as the build does, skips a stage variable (known
+    only per request) and finds `Name:alias` under `Name`."""
+    template = (
+        "paths:\n  /pets:\n    get:\n      responses: {'200': {description: ok}}\n"
+        "      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: URI}\n"
+    )
+    get_att = template.replace("URI", "{'Fn::GetAtt': [ListPets, Arn]}")
+    staged = template.replace(
+        "URI", "'" + URI.replace("function:Auth", "function:${stageVariables.fn}") + "'"
+    )
+    aliased = template.replace(
+        "URI", "'" + URI.replace("function:Auth", "function:ListPets:live") + "'"
+    )
+    defined = "x-apigwc:\n  functions:\n    ListPets: {handler: pets:list_pets}\n"
+    assert "AGW490" in codes(get_att)
+    assert "AGW490" not in codes(get_att + defined)
+    assert "AGW490" not in codes(staged)
+    assert "AGW490" not in codes(aliased + defined)
 
 
 @pytest.mark.parametrize(

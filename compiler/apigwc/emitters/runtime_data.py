@@ -22,7 +22,7 @@ from typing import Any
 
 from apigwc.emitters import EmitContext
 from apigwc.ir.api import Api, model_ref_name
-from apigwc.ir.base import GetAtt, Sub, UnresolvedIntrinsic, resolve_pseudo
+from apigwc.ir.base import UnresolvedIntrinsic, resolve_pseudo
 from apigwc.ir.enums import (
     AuthorizerType,
     ContentHandling,
@@ -30,7 +30,7 @@ from apigwc.ir.enums import (
     IntegrationType,
     Protocol,
 )
-from apigwc.ir.integration import Integration
+from apigwc.ir.integration import Integration, lambda_function
 from apigwc.ir.method import Method
 from apigwc.lowering.effective import (
     effective_security,
@@ -50,10 +50,6 @@ from apigwc.runtime.pipeline.plan import (
     StageSettings,
 )
 from apigwc.runtime.security.resource_policy import UNRESOLVED, statements
-
-_FUNCTION_IN_ARN = re.compile(r":function:([^/]+?)(?:/invocations)?$")
-_FUNCTION_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
-_LAMBDA_URI = re.compile(r"/functions/(.+)/invocations")
 
 
 def short_id(*parts: str, length: int = 10) -> str:
@@ -496,20 +492,3 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
 def _content_handling(value: ContentHandling | None) -> dict[str, str]:
     """`contentHandling` only where the spec sets it (reference §6.1; unset is passthrough)."""
     return {"contentHandling": value.value} if value is not None else {}
-
-
-def lambda_function(uri: Any) -> str | None:
-    """The function an `AWS_PROXY` URI invokes: `…:function:Name[:alias]/invocations`, a
-    `Fn::Sub` naming `${Logical.Arn}`, or `Fn::GetAtt [Logical, Arn]`."""
-    if isinstance(uri, GetAtt):
-        return uri.resource
-    text = uri.template if isinstance(uri, Sub) else uri
-    if not isinstance(text, str):
-        return None
-    inner = _LAMBDA_URI.search(text)
-    target = inner.group(1) if inner else text
-    found = _FUNCTION_IN_SUB.search(target)
-    if found:
-        return found.group(1)
-    named = _FUNCTION_IN_ARN.search(target)
-    return named.group(1) if named else None

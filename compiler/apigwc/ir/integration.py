@@ -6,9 +6,11 @@ None when absent. Request/response parameter values may be intrinsics in templat
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field
 
-from apigwc.ir.base import Deployable, Node
+from apigwc.ir.base import Deployable, GetAtt, Node, Sub
 from apigwc.ir.enums import (
     ConnectionType,
     ContentHandling,
@@ -68,3 +70,33 @@ class Integration(Node):
         return (isinstance(uri, str) and ":lambda:path/" in uri) or (
             not isinstance(uri, str) and uri is not None and "lambda:path" in str(uri.to_json())
         )
+
+
+# The parts of a Lambda integration URI (`…:lambda:path/2015-03-31/functions/{target}/invocations`).
+_LAMBDA_TARGET = re.compile(r"/functions/(.+)/invocations")
+_FUNCTION_ARN_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+_FUNCTION_IN_ARN = re.compile(r":function:([^/]+?)(?:/invocations)?$")
+_SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+
+
+def lambda_function(uri: Deployable | None) -> str | None:
+    """The function a Lambda integration URI invokes, as the build and `validate` read it: the
+    name in `…:function:Name[:alias]` (alias or version kept; a `${stageVariables.x}` kept for
+    the runtime to render), the logical id of a `Fn::Sub` `${Logical.Arn}` or `${Logical}` (a
+    Ref gives the function's name), or of `Fn::GetAtt [Logical, Arn]`; None when the URI does
+    not say (a parameter holding the ARN)."""
+    if isinstance(uri, GetAtt):
+        return uri.resource
+    text = uri.template if isinstance(uri, Sub) else uri
+    if not isinstance(text, str):
+        return None
+    inner = _LAMBDA_TARGET.search(text)
+    target = inner.group(1) if inner else text
+    found = _FUNCTION_ARN_IN_SUB.search(target)
+    if found:
+        return found.group(1)
+    named = _FUNCTION_IN_ARN.search(target)
+    if named is None:
+        return None
+    ref = _SUB_VARIABLE.fullmatch(named.group(1)) if isinstance(uri, Sub) else None
+    return ref.group(1) if ref else named.group(1)

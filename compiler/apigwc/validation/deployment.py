@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from apigwc.diagnostics.catalogue import Code
 from apigwc.diagnostics.model import Origin, Severity
 from apigwc.ir.api import Api
-from apigwc.ir.base import Deployable, Sub
+from apigwc.ir.base import Deployable
 from apigwc.ir.deployment import Stage, Throttle
 from apigwc.ir.enums import HTTP_METHODS, IntegrationType, Protocol
-from apigwc.ir.integration import Integration
+from apigwc.ir.integration import Integration, lambda_function
 from apigwc.validation.base import Report
 from apigwc.validation.examples import document, operation
 
@@ -208,8 +208,6 @@ _VARIABLE_VALUE = re.compile(r"[A-Za-z0-9\-._~:/?#&=,]+")
 _CLUSTER_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
 _API_KEY = re.compile(r"[A-Za-z0-9]{20,128}")
 _HANDLER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
-_FUNCTION_IN_ARN = re.compile(r":function:([A-Za-z0-9_-]+)")
-_SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(\.Arn)?\}")
 
 
 def check(api: Api, report: Report) -> None:
@@ -422,8 +420,11 @@ def _check_functions(api: Api, report: Report) -> None:
             where = x_apigwc_at(api, "functions", name, "handler")
             report("AGW491", where, function=name, handler=function.handler)
     for integration in _lambda_integrations(api):
-        function_name = lambda_function_name(integration.uri)
-        if function_name and function_name not in functions:
+        function_name = lambda_function(integration.uri)
+        if function_name is None or "${" in function_name:
+            continue  # named by a parameter or a stage variable: known only when deployed
+        # An alias or version (`name:live`) invokes the function the runtime resolves by name.
+        if function_name.split(":")[0] not in functions:
             report(
                 "AGW490",
                 integration.origin.child("uri") if integration.origin else None,
@@ -438,18 +439,9 @@ def _lambda_integrations(api: Api) -> Iterator[Integration]:
     if websocket is not None:
         candidates += [route.integration for route in websocket.routes.values()]
     for integration in candidates:
-        lambda_types = (IntegrationType.AWS, IntegrationType.AWS_PROXY)
-        if integration is not None and integration.type in lambda_types and integration.is_lambda:
+        # As the build reads them (runtime_data): every AWS_PROXY URI, an AWS one that is Lambda's.
+        if integration is not None and (
+            integration.type is IntegrationType.AWS_PROXY
+            or (integration.type is IntegrationType.AWS and integration.is_lambda)
+        ):
             yield integration
-
-
-def lambda_function_name(uri: Deployable | None) -> str | None:
-    """The function name (or CloudFormation logical id) a Lambda integration URI invokes."""
-    if isinstance(uri, str):
-        match = _FUNCTION_IN_ARN.search(uri)
-        return match.group(1) if match else None
-    if isinstance(uri, Sub):
-        match = _FUNCTION_IN_ARN.search(uri.template) or _SUB_REFERENCE.search(uri.template)
-        if match and not match.group(1).startswith("AWS"):
-            return match.group(1)
-    return None

@@ -17,10 +17,10 @@ from apigwc.ir.api import Api
 from apigwc.ir.auth import Authorizer, SecurityScheme
 from apigwc.ir.base import Deployable
 from apigwc.ir.enums import ApiKeySource, AuthorizerType, Protocol
+from apigwc.ir.integration import lambda_function
 from apigwc.ir.method import Method
 from apigwc.lowering.effective import effective_security, uses_iam_auth
 from apigwc.validation.base import Report
-from apigwc.validation.deployment import lambda_function_name
 from apigwc.validation.examples import document
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -733,6 +733,6 @@ def _enforcement(scheme: SecurityScheme, api: Api) -> tuple[str, str]:
 
 def _has_local_function(api: Api, uri: Deployable | None) -> bool:
     """Does a Lambda ARN name a function of `x-apigwc.functions` (an alias or version dropped)?"""
-    name = lambda_function_name(uri)
+    name = lambda_function(uri)
     functions = api.deployment.functions
     return name is not None and (name in functions or name.split(":")[0] in functions)

@@ -45,5 +45,8 @@ def recorder(event: dict[str, Any], context: Any) -> Any:
     if event.get("big"):
         return {"big": BIG}
     time.sleep(0.2)  # an Event invocation must not wait for this
-    Path(event["marker"]).write_text(json.dumps(event), encoding="utf-8")
+    # Written whole, then renamed: a reader polling for the file never sees it half written.
+    partial = Path(event["marker"] + ".partial")
+    partial.write_text(json.dumps(event), encoding="utf-8")
+    partial.replace(event["marker"])
     return {"recorded": event["marker"]}

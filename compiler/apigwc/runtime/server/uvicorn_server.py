@@ -3,39 +3,48 @@
 Flows in: the generated package's name and `server.Listen`. Flows out: uvicorn serving
 `<pkg>.app:app` with `http_protocol.HeaderCasingHttpToolsProtocol`, after that protocol has
 checked, in this process, the uvicorn internals it extends (workers import it again).
+`settings` is the keyword set `uvicorn.run` gets (benchmarks/server_cost_bench.py runs a bare
+app with the same one).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import Listen, ServerUnavailable
+
+PROTOCOL = "http_protocol:HeaderCasingHttpToolsProtocol"  # in this package
 
 
 def run(package: str, listen: Listen) -> None:
     try:
-        from . import http_protocol
+        from . import http_protocol  # noqa: F401  (checks uvicorn's internals on import)
     except (ImportError, RuntimeError) as error:  # httptools missing, or uvicorn's internals
         raise ServerUnavailable(str(error)) from error
     import uvicorn
 
-    protocol = http_protocol.HeaderCasingHttpToolsProtocol
-    uvicorn.run(
-        f"{package}.app:app",
-        host=listen.host,
-        port=listen.port,
-        workers=listen.workers,
-        server_header=False,
+    uvicorn.run(f"{package}.app:app", **settings(listen))
+
+
+def settings(listen: Listen) -> dict[str, Any]:
+    """uvicorn's options for the gateway (all but the app)."""
+    return {
+        "host": listen.host,
+        "port": listen.port,
+        "workers": listen.workers,
+        "server_header": False,
         # The gateway writes its own access log (observability/access_log.py), off the event
         # loop; uvicorn's costs about 40% of the throughput.
-        access_log=False,
+        "access_log": False,
         # The caller's address is the TCP peer's: a client's X-Forwarded-For is not believed
         # (it would let any caller choose `aws:SourceIp`) unless it comes from a proxy the
         # operator names. `proxy_headers=False` also ignores uvicorn's FORWARDED_ALLOW_IPS.
-        proxy_headers=bool(listen.trusted_proxies),
-        forwarded_allow_ips=listen.trusted_proxies or None,
+        "proxy_headers": bool(listen.trusted_proxies),
+        "forwarded_allow_ips": listen.trusted_proxies or None,
         # No WebSocket upgrade: a REST or HTTP API answers an upgrade request as any other
         # request, through its routes.
-        ws="none",
+        "ws": "none",
         # httptools, keeping header names as the client wrote them; by import string, which
         # each worker process imports.
-        http=f"{protocol.__module__}:{protocol.__qualname__}",
-    )
+        "http": f"{__package__}.{PROTOCOL}",
+    }

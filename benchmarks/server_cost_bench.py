@@ -1,0 +1,408 @@
+"""CPU instructions per request of the gateway's server process on uvicorn, against a bare app.
+
+    .venv/bin/python benchmarks/server_cost_bench.py [--requests 2000] [--warmup 500]
+                                                     [--targets bare,bare_cased,mock,lambda,...]
+                                                     [--profile TARGET] [--annotate]
+
+wrk's requests per second on a shared, loaded 2-core machine drift by 10-20% between runs; the
+instructions a server process executes for a fixed number of requests do not (callgrind counts
+them; they vary by well under 1% between runs). Each target is served the way `python -m <pkg>`
+serves the gateway (`_runtime/server/uvicorn_server.settings`: one worker, httptools, uvloop, no
+access log, no `server` header) under `valgrind --tool=callgrind`, the collection off while
+Python starts. A client outside valgrind sends `--warmup` keep-alive requests on one connection
+(imports, CPython's specialisation, the Lambda handler's load), the counters are zeroed
+(`callgrind_control -z`), it sends `--requests` more, the counters are dumped: the instructions
+of those requests only, the server's whole process (all threads: uvicorn, the gateway, uvloop,
+httptools, CPython), divided by the count. Each request is `GET <path> HTTP/1.1` with a `Host`
+header only, as wrk sends it.
+
+    bare        the ASGI app of runtime_bench.py (fixed JSON, two headers) on plain httptools
+    bare_cased  the same app on the gateway's protocol (`http_protocol`: header-name casing, size
+                limits): what the protocol subclass costs
+    mock        GET /mock?x=1 of runtime_bench.py's gateway (MOCK, request validator, VTL)
+    lambda      GET /lambda (AWS_PROXY to an in-process handler)
+    floor       (only when named) a minimal httptools protocol under uvicorn's server answering
+                the bare app's bytes with no ASGI at all: what uvicorn's loop, uvloop and
+                httptools cost, the floor of a gateway-specific protocol
+    mock_direct, lambda_direct
+                (only when named) the gateway's routes on a sketch of a gateway-specific
+                protocol under uvicorn's server (`DIRECT_PROTOCOL`: no uvicorn cycle, task or
+                checks; not a server to use): what such a protocol would save
+
+`--annotate` prints callgrind_annotate's top functions (C level: CPython's interpreter loop
+holds the Python code) of each target. `--profile TARGET` serves that target under cProfile
+instead (no valgrind), enabled for the measured requests only, and prints its functions by
+call count and own time: the Python-level breakdown (times are noisy, call counts exact).
+
+Benchmarks measure, tests assert: the exit status is non-zero only when a measurement crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.runtime_bench import BARE_APP, HANDLER, SPEC, free_port, wait  # noqa: E402
+
+# Runs in the measured process: uvicorn with the gateway's settings on APP, with the given
+# HTTP protocol ("cased": the gateway's), cProfile switched by SIGUSR1/SIGUSR2 if asked.
+LAUNCHER = """
+import importlib, signal, sys
+import uvicorn
+package, app, http, port, profile_out = sys.argv[1:6]
+server = importlib.import_module(package + "._runtime.server")
+settings = importlib.import_module(package + "._runtime.server.uvicorn_server").settings(
+    server.Listen("127.0.0.1", int(port), 1, "")
+)
+if http != "cased":
+    settings["http"] = http
+if profile_out:
+    import cProfile
+    profile = cProfile.Profile()
+    signal.signal(signal.SIGUSR1, lambda *_: profile.enable())
+    signal.signal(signal.SIGUSR2, lambda *_: (profile.disable(), profile.dump_stats(profile_out)))
+uvicorn.run(app, log_level="warning", **settings)
+"""
+
+# Not a server to use: what uvicorn's server loop, uvloop and httptools cost without uvicorn's
+# ASGI protocol (no scope, no cycle, no task, no messages), answering the bare app's bytes. The
+# floor a gateway-specific protocol under uvicorn's server could approach.
+FLOOR_PROTOCOL = """
+import asyncio
+import httptools
+
+ANSWER = (
+    b"HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: 15\\r\\n\\r\\n"
+    b'{"status":"ok"}'
+)
+
+
+class FloorProtocol(asyncio.Protocol):
+    def __init__(self, config, server_state, app_state, _loop=None):
+        self.connections = server_state.connections
+        self.parser = httptools.HttpRequestParser(self)
+
+    def connection_made(self, transport):
+        self.connections.add(self)
+        self.transport = transport
+
+    def connection_lost(self, exc):
+        self.connections.discard(self)
+
+    def data_received(self, data):
+        self.parser.feed_data(data)
+
+    def on_message_complete(self):
+        self.transport.write(ANSWER)
+
+    def shutdown(self):
+        self.transport.close()
+"""
+
+# Not a server to use either: a sketch of a gateway-specific protocol under uvicorn's server, to
+# size what one would save. httptools' callbacks build a minimal scope (names as sent kept), the
+# gateway runs as a coroutine driven at once (a MOCK route finishes without suspending: no task),
+# else continued in a task; its two messages become one write. No size limits, no pipelining, no
+# flow control, no 100-continue, no request body, no checks.
+DIRECT_PROTOCOL = """
+import asyncio
+import types
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+
+EMPTY = {"type": "http.request", "body": b"", "more_body": False}
+
+
+@types.coroutine
+def _rest(coro, yielded):
+    while True:
+        try:
+            sent = yield yielded
+        except BaseException as error:
+            try:
+                yielded = coro.throw(error)
+            except StopIteration:
+                return
+        else:
+            try:
+                yielded = coro.send(sent)
+            except StopIteration:
+                return
+
+
+async def _continue(coro, yielded):
+    await _rest(coro, yielded)
+
+
+class DirectProtocol(asyncio.Protocol):
+    def __init__(self, config, server_state, app_state, _loop=None):
+        self.connections = server_state.connections
+        self.app = config.loaded_app
+        self.loop = _loop or asyncio.get_event_loop()
+        self.parser = httptools.HttpRequestParser(self)
+
+    def connection_made(self, transport):
+        self.connections.add(self)
+        self.transport = transport
+        self.client = transport.get_extra_info("peername")[:2]
+        self.server = transport.get_extra_info("sockname")[:2]
+
+    def connection_lost(self, exc):
+        self.connections.discard(self)
+
+    def data_received(self, data):
+        self.parser.feed_data(data)
+
+    def on_message_begin(self):
+        self.url = b""
+        self.headers = []
+        self.names = []
+
+    def on_url(self, url):
+        self.url += url
+
+    def on_header(self, name, value):
+        self.names.append(name)
+        self.headers.append((name.lower(), value.rstrip(b" \\t")))
+
+    def on_message_complete(self):
+        url = httptools.parse_url(self.url)
+        scope = {
+            "type": "http", "http_version": "1.1", "scheme": "http",
+            "method": self.parser.get_method().decode(),
+            "path": url.path.decode(), "raw_path": url.path, "query_string": url.query or b"",
+            "headers": self.headers, "client": self.client, "server": self.server,
+            "extensions": {"apigwc.header_names": self.names},
+        }
+        coro = self.app(scope, self.receive, self.send)
+        try:
+            yielded = coro.send(None)
+        except StopIteration:
+            return
+        self.loop.create_task(_continue(coro, yielded))
+
+    async def receive(self):
+        return EMPTY
+
+    async def send(self, message):
+        if message["type"] == "http.response.start":
+            head = [STATUS_LINE[message["status"]]]
+            for name, value in message["headers"]:
+                head += (name, b": ", value, b"\\r\\n")
+            head.append(b"\\r\\n")
+            self.head = head
+        else:
+            self.head.append(message.get("body", b""))
+            self.transport.write(b"".join(self.head))
+
+    def shutdown(self):
+        self.transport.close()
+"""
+
+# target: (app, protocol, path)
+TARGETS = {
+    "floor": ("bare_app:app", "floor_protocol:FloorProtocol", "/"),
+    "bare": ("bare_app:app", "httptools", "/"),
+    "bare_cased": ("bare_app:app", "cased", "/"),
+    "mock": ("{package}.app:app", "cased", "/mock?x=1"),
+    "lambda": ("{package}.app:app", "cased", "/lambda"),
+    "mock_direct": ("{package}.app:app", "direct_protocol:DirectProtocol", "/mock?x=1"),
+    "lambda_direct": ("{package}.app:app", "direct_protocol:DirectProtocol", "/lambda"),
+}
+
+
+class Client:
+    """One keep-alive connection sending wrk's request and reading whole answers."""
+
+    def __init__(self, port: int, path: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        self.buffer = b""
+
+    def send(self, count: int) -> None:
+        for _ in range(count):
+            self.sock.sendall(self.request)
+            self._answer()
+
+    def _answer(self) -> None:
+        while b"\r\n\r\n" not in self.buffer:
+            self._read()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"unexpected answer: {head!r}")
+        found = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+        length = int(found.group(1)) if found else 0
+        while len(self.buffer) < length:
+            self._read()
+        self.buffer = self.buffer[length:]
+
+    def _read(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("the server closed the connection")
+        self.buffer += chunk
+
+
+def start(
+    tmp: Path, package: str, target: str, valgrind: bool
+) -> tuple[subprocess.Popen[bytes], int]:
+    app, http, _ = TARGETS[target]
+    port = free_port()
+    profile_out = "" if valgrind else str(tmp / f"{target}.prof")
+    command = [sys.executable, str(tmp / "launcher.py"), package, app.format(package=package)]
+    command += [http, str(port), profile_out]
+    if valgrind:
+        out = tmp / f"{target}.callgrind"
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={out}",
+            *command,
+        ]
+    paths = [tmp / "out" / "runtime", tmp / "bare", tmp]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)))
+    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    wait_long(port, process)
+    return process, port
+
+
+def wait_long(port: int, process: subprocess.Popen[bytes]) -> None:
+    """Python starting under valgrind takes a while."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode})")
+        try:
+            wait(port)
+            return
+        except RuntimeError:
+            continue
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def callgrind_control(option: str, pid: int) -> None:
+    subprocess.run(["callgrind_control", option, str(pid)], check=True, capture_output=True)
+
+
+def measure(tmp: Path, package: str, target: str, args: argparse.Namespace) -> int:
+    """Instructions of `--requests` requests to `target`, after the warm-up."""
+    process, port = start(tmp, package, target, valgrind=True)
+    try:
+        client = Client(port, TARGETS[target][2])
+        client.send(args.warmup)
+        callgrind_control("--instr=on", process.pid)
+        client.send(args.warmup // 5)  # instrumented code paths translated before counting
+        callgrind_control("--zero", process.pid)
+        client.send(args.requests)
+        before = set(tmp.glob(f"{target}.callgrind*"))
+        callgrind_control("--dump", process.pid)
+        dumped = sorted(set(tmp.glob(f"{target}.callgrind*")) - before)
+        client.sock.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
+    total = _total(dumped[-1])
+    if args.annotate:
+        annotate(dumped[-1], total, args.requests)
+    return total
+
+
+def _total(dump: Path) -> int:
+    for line in dump.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise RuntimeError(f"no totals in {dump}")
+
+
+def annotate(dump: Path, total: int, requests: int) -> None:
+    out = subprocess.run(
+        ["callgrind_annotate", "--inclusive=no", str(dump)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = [line for line in out.splitlines() if re.match(r"\s*[\d,]+ \(", line)][:25]
+    print(f"  top functions by own instructions ({dump.name}), per request:")
+    for line in rows:
+        count, rest = line.strip().split(" ", 1)
+        name = rest.split(")", 1)[1].strip() if ")" in rest else rest
+        print(f"  {int(count.replace(',', '')) / requests:10.0f}  {name[:110]}")
+
+
+def profile(tmp: Path, package: str, target: str, args: argparse.Namespace) -> None:
+    import pstats
+
+    process, port = start(tmp, package, target, valgrind=False)
+    try:
+        client = Client(port, TARGETS[target][2])
+        client.send(args.warmup)
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(0.5)
+        client.send(args.requests)
+        process.send_signal(signal.SIGUSR2)
+        out = tmp / f"{target}.prof"
+        deadline = time.monotonic() + 10
+        while not out.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    stats = pstats.Stats(str(out))
+    stats.sort_stats("tottime").print_stats(40)
+
+
+def build(tmp: Path) -> str:
+    from tests.runtime_server import build_spec
+
+    (tmp / "bare").mkdir()
+    (tmp / "bare" / "bare_app.py").write_text(BARE_APP)
+    (tmp / "handlers").mkdir()
+    (tmp / "handlers" / "fixed.py").write_text(HANDLER)
+    (tmp / "launcher.py").write_text(LAUNCHER)
+    (tmp / "floor_protocol.py").write_text(FLOOR_PROTOCOL)
+    (tmp / "direct_protocol.py").write_text(DIRECT_PROTOCOL)
+    (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", "18199"))
+    return build_spec(tmp / "bench.yaml", tmp / "out")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--targets", default="bare,bare_cased,mock,lambda", help=", ".join(TARGETS))
+    parser.add_argument("--annotate", action="store_true", help="callgrind's top functions")
+    parser.add_argument("--profile", choices=sorted(TARGETS), help="cProfile one target")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        package = build(tmp)
+        if args.profile:
+            profile(tmp, package, args.profile, args)
+            return
+        per_request: dict[str, float] = {}
+        for target in args.targets.split(","):
+            per_request[target] = measure(tmp, package, target, args) / args.requests
+            print(f"{target:12}{per_request[target]:>12,.0f} instructions/request", flush=True)
+        bare = per_request.get("bare")
+        if bare:
+            for target, value in per_request.items():
+                print(f"{target:12}{value - bare:>+12,.0f} vs bare   (ratio {bare / value:.2f})")
+
+
+if __name__ == "__main__":
+    main()
