@@ -24,7 +24,8 @@ run: $(STAMP)  # builds specs/petstore.yaml into .apigwc-cache/ and serves the d
 	@echo "  curl -i http://127.0.0.1:8080/health"
 	@echo "  curl -i -X OPTIONS http://127.0.0.1:8080/pets"
 	@echo "  curl -i http://127.0.0.1:8080/nowhere        # 403 Missing Authentication Token"
-	@echo "  curl -i -X POST http://127.0.0.1:8080/pets   # API key route: 403 until keys are enforced"
+	@echo "  curl -i -X POST http://127.0.0.1:8080/pets -d '{\"name\":\"Rex\",\"type\":\"dog\"}'   # API key route, no key: 403 Forbidden"
+	@echo "  curl -i -X POST http://127.0.0.1:8080/pets -H 'x-api-key: PetstoreDevKey0123456789abcdef' -H 'Content-Type: application/json' -d '{\"name\":\"Rex\",\"type\":\"dog\"}'   # with the demo key: 201"
 	$(VENV)/bin/apigwc serve specs/petstore.yaml --host 127.0.0.1 --port 8080
 
 test: $(STAMP)

@@ -43,7 +43,7 @@ KNOWN = "known: "  # prefix of a hand-written cause: a defect recorded, to fix
 NEEDS_AWS = "integration needs AWS"
 NO_HANDLER = "Lambda function has no local handler"
 NO_AUTHORIZER = "authorizer not built yet"
-NO_API_KEYS = "API keys not enforced yet"
+API_KEY_REQUIRED = "API key required (the request sends none)"
 VALIDATION = "request validation"
 NO_URL = "integration URI is no URL (a placeholder or an intrinsic the build cannot resolve)"
 NO_STAGE_VARIABLE = "a stage variable the URI names is undefined (API Gateway answers 500)"
@@ -201,7 +201,7 @@ def cause(answer: str, route: dict[str, Any], functions: dict[str, Any]) -> str:
     if "AuthorizerConfigurationException" in answer and "AUTHORIZER" in security:
         return NO_AUTHORIZER
     if answer.startswith("403 ForbiddenException") and "API_KEY" in security:
-        return NO_API_KEYS
+        return API_KEY_REQUIRED
     if "MissingAuthenticationToken" in answer or answer.startswith('404 - "Not Found"'):
         return UNEXPLAINED  # the request did not reach its route
     if status < 500:

@@ -135,3 +135,23 @@ def test_authorizer_variables_print_what_the_authorizer_let_through() -> None:
     anonymous = Request("GET", "/a", "", [], b"", "10.0.0.1")
     entries = [Entry(r, None, "dev", 200, 0, r.epoch, {}) for r in (allowed, anonymous)]
     assert [render(pieces, e) for e in entries] == ["user-1 3 - -", "- - - -"]
+
+
+def test_api_key_variables_print_only_when_the_format_names_them() -> None:
+    """`$context.identity.apiKey`/`apiKeyId`: the key a method requiring one accepted (as AWS
+    prints it when the format names it), `-` otherwise; the default line never holds it."""
+    from apigwc.runtime.observability.access_log import (
+        DEFAULT_FORMAT,
+        Entry,
+        compile_format,
+        render,
+    )
+    from apigwc.runtime.pipeline.context import Request
+
+    pieces = compile_format("$context.identity.apiKey $context.identity.apiKeyId")
+    keyed = Request("GET", "/a", "", [("x-api-key", "secretKey0123456789abc")], b"", "10.0.0.1")
+    keyed.api_key = ("secretKey0123456789abc", "abcdef1234")
+    anonymous = Request("GET", "/a", "", [("x-api-key", "sent")], b"", "10.0.0.1")
+    entries = [Entry(r, None, "dev", 200, 0, r.epoch, {}) for r in (keyed, anonymous)]
+    assert [render(pieces, e) for e in entries] == ["secretKey0123456789abc abcdef1234", "- -"]
+    assert "secretKey" not in render(compile_format(DEFAULT_FORMAT), entries[0])

@@ -17,6 +17,7 @@ from apigwc.lowering import lower
 from apigwc.runtime.pipeline.gateway import Gateway
 from apigwc.runtime.pipeline.plan import ApiSettings, RouteEntry
 from apigwc.runtime.responses.gateway_responses import GatewayError
+from apigwc.runtime.security.api_key import ApiKeyCheck
 from apigwc.runtime.security.lambda_authorizer import LambdaAuthorizer, validated
 from apigwc.runtime.security.resource_policy import identity_verdict
 from apigwc.runtime.security.security_gate import SecurityGate
@@ -247,7 +248,7 @@ def test_plan_runs_the_lambda_authorizer_only_where_it_can() -> None:
     assert _check_types(_spec("[{auth: []}]")) == [LambdaAuthorizer]
     assert _check_types(_spec("[{auth: [], key: []}]")) == [LambdaAuthorizer]
     assert _check_types(_spec("[{auth: [], sigv4: []}]")) == [SecurityGate]
-    assert _check_types(_spec("[{key: []}]")) == [SecurityGate]
+    assert _check_types(_spec("[{key: []}]")) == [ApiKeyCheck]
 
 
 # -- what `validate` says (AGW476) -----------------------------------------------------------
@@ -265,7 +266,48 @@ def test_validate_says_what_an_authorizer_without_local_handler_answers() -> Non
     assert message.endswith("answer 500 AUTHORIZER_CONFIGURATION_ERROR")
 
 
-def test_validate_still_warns_for_api_keys_and_iam() -> None:
-    messages = _enforcement(_spec("[{key: []}]")) + _enforcement(_spec("[{sigv4: []}]"))
-    assert len(messages) == 2
-    assert "API keys yet" in messages[0] and "IAM (SigV4) authorization yet" in messages[1]
+def test_validate_is_quiet_about_api_keys_and_still_warns_for_iam() -> None:
+    # API keys are checked locally (issue 12 point 6); IAM authorization is not yet.
+    assert _enforcement(_spec("[{key: []}]")) == []
+    assert _enforcement(_spec("[{auth: [], key: []}]")) == []
+    (message,) = _enforcement(_spec("[{sigv4: []}]"))
+    assert "IAM (SigV4) authorization yet" in message
+
+
+# -- what `validate` says about API keys a local run cannot accept (AGW479) -----------------
+_KEYS = "  stages: {dev: {}, prod: {}}\n  apiKeys:\n    k: %s\n  usagePlans:\n    p: %s\n"
+
+
+def _unusable(key: str, plan: str, security: str = "[{key: []}]") -> list[str]:
+    text = _spec(security) + _KEYS % (key, plan)
+    return [d.message for d in diagnostics(text) if d.code == "AGW479"]
+
+
+@pytest.mark.parametrize(
+    ("key", "plan", "stages"),
+    [
+        ("{value: kkkkkkkkkkkkkkkkkkkkkkkk}", "{stages: [dev, prod], apiKeys: [k]}", None),
+        ("{value: kkkkkkkkkkkkkkkkkkkkkkkk}", "{stages: [dev], apiKeys: [k]}", "'prod'"),
+        ("{value: kkkkkkkkkkkkkkkkkkkkkkkk}", "{stages: [dev, prod]}", "'dev', 'prod'"),
+        (
+            "{value: kkkkkkkkkkkkkkkkkkkkkkkk, enabled: false}",
+            "{stages: [dev, prod], apiKeys: [k]}",
+            "'dev', 'prod'",
+        ),
+        ("{}", "{stages: [dev, prod], apiKeys: [k]}", "'dev', 'prod'"),
+    ],
+    ids=["usable everywhere", "one stage uncovered", "key in no plan", "disabled", "no value"],
+)
+def test_validate_says_where_no_api_key_can_be_presented(
+    key: str, plan: str, stages: str | None
+) -> None:
+    messages = _unusable(key, plan)
+    if stages is None:
+        assert messages == []
+    else:
+        (message,) = messages
+        assert f"stage(s) {stages}:" in message and message.endswith("403 Forbidden there")
+
+
+def test_validate_is_quiet_about_keys_when_no_route_requires_one() -> None:
+    assert _unusable("{}", "{stages: [dev]}", "[{auth: []}]") == []

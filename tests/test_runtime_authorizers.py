@@ -340,6 +340,6 @@ def test_authorizer_runs_before_the_api_key(gw: Gateway, log: Path) -> None:
     assert_refused(gw.fetch("GET", "/keyed"), 401, UNAUTHORIZED, "UnauthorizedException")
     value = token("allow")
     reply = gw.fetch("GET", "/keyed", {"Authorization": value, "x-api-key": "k"})
-    # API keys are not checked yet (issue 12 point 6): the key part answers as a missing key.
+    # Allowed, then the key is checked (step 6): `k` is no key of the API.
     assert_refused(reply, 403, FORBIDDEN, "ForbiddenException")
     assert len(events(log, value)) == 1

@@ -4,7 +4,7 @@ Each spec is built and served on 127.0.0.1 (one server per spec, a batch of spec
 `tests/corpus_routes.py`), and each route gets one request. The class of each answer (`2xx`, or
 status, `x-amzn-ErrorType` and message) must be the table's: a route whose answer changes fails,
 so a fix shows up as a table change. Each 4xx and 5xx has a cause: one the spec explains
-(`tests.corpus_routes.cause`: an authorizer or API key not enforced yet, an AWS service
+(`tests.corpus_routes.cause`: an authorizer not enforced yet, an API key not sent, an AWS service
 integration, a Lambda function with no local handler, a method with no integration, request
 validation), or a defect written by hand as `known: <why>`. Any other 5xx fails.
 

@@ -24,8 +24,8 @@ from apigwc.runtime.pipeline.plan import (
     load_routes,
 )
 from apigwc.runtime.pipeline.steps import STEP_TYPES, IntegrationType, RoutePlan
+from apigwc.runtime.security.api_key import ApiKeyCheck
 from apigwc.runtime.security.policy_step import PolicyStep
-from apigwc.runtime.security.security_gate import SecurityGate
 from apigwc.runtime.validation.method_request import MethodRequestStep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +160,7 @@ def test_a_route_carries_only_the_steps_it_needs() -> None:
     )
     assert _check_types(plans["GET /open"]) == [PolicyStep]
     assert _check_types(plans["GET /checked"]) == [PolicyStep, MethodRequestStep]
-    assert _check_types(plans["GET /keyed"]) == [PolicyStep, SecurityGate]
+    assert _check_types(plans["GET /keyed"]) == [PolicyStep, ApiKeyCheck]
     integrations = {key: type(plan.integration) for key, plan in plans.items()}
     assert integrations == {
         "GET /open": MockStep,
@@ -176,3 +176,56 @@ def test_a_route_carries_only_the_steps_it_needs() -> None:
 def test_an_api_without_a_policy_has_no_policy_step() -> None:
     plan = _plans(API, _entry("GET", "/open"))["GET /open"]
     assert plan.checks == ()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"apiKeySource": "QUERY"}, "apiKeySource"),
+        ({"apiKeys": {"k": {"id": "abc", "enabled": True, "stages": ["dev"]}}}, "value"),
+        (
+            {"apiKeys": {"k": {"id": "abc", "value": "v", "enabled": "yes", "stages": []}}},
+            "enabled",
+        ),
+        (
+            {"apiKeys": {"k": {"id": "abc", "value": "v", "enabled": True, "stages": "dev"}}},
+            "stages",
+        ),
+    ],
+    ids=["key source", "key without value", "enabled flag", "stages not a list"],
+)
+def test_api_keys_of_another_shape_are_refused_at_start_up(
+    change: dict[str, Any], message: str
+) -> None:
+    spec = ROOT / "specs" / "petstore.yaml"
+    api = compile_spec(spec).api
+    assert api is not None
+    settings = api_settings(api, EmitContext(spec, "0" * 64), functions_folders(api, spec.parent))
+    with pytest.raises(PlanError, match=message):
+        ApiSettings.from_data(settings.to_data() | change)
+
+
+def test_the_build_keeps_the_keys_a_caller_can_present(tmp_path: Path) -> None:
+    """Keys with a value, their enabled flag, and the stages of every plan they are in; a key
+    without a value (AWS would generate it) cannot be presented locally and is left out."""
+    spec = tmp_path / "api.yaml"
+    spec.write_text(
+        "openapi: 3.0.1\ninfo: {title: Keys, version: '1'}\npaths: {}\n"
+        "x-apigwc:\n  stages: {dev: {}, test: {}, prod: {}}\n"
+        "  apiKeys:\n"
+        "    a: {value: aaaaaaaaaaaaaaaaaaaaaaaa}\n"
+        "    b: {value: bbbbbbbbbbbbbbbbbbbbbbbb, enabled: false}\n"
+        "    generated: {}\n"
+        "  usagePlans:\n"
+        "    p1: {stages: [prod], apiKeys: [a, b]}\n"
+        "    p2: {stages: [dev], apiKeys: [a]}\n",
+        encoding="utf-8",
+    )
+    api = compile_spec(spec).api
+    assert api is not None
+    keys = api_settings(api, EmitContext(spec, "0" * 64), {}).api_keys
+    assert sorted(keys) == ["a", "b"]
+    assert (keys["a"].enabled, keys["a"].stages) == (True, ("dev", "prod"))
+    assert (keys["b"].enabled, keys["b"].stages) == (False, ("prod",))
+    assert keys["a"].key_id != keys["b"].key_id and len(keys["a"].key_id) == 10
+    assert "aaaa" not in repr(keys["a"])  # the value stays out of reprs, hence out of logs

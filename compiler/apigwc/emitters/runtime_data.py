@@ -42,6 +42,7 @@ from apigwc.lowering.effective import (
 from apigwc.runtime.pipeline.plan import (
     API_KEY,
     AUTHORIZER,
+    ApiKeyEntry,
     ApiSettings,
     AuthorizerConfig,
     MethodValidation,
@@ -135,6 +136,8 @@ def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSet
             for name, f in api.deployment.functions.items()
         },
         authorizers=lambda_authorizers(api),
+        api_key_source=api.api_key_source.value if api.api_key_source else "HEADER",
+        api_keys=api_keys(api),
     )
 
 
@@ -161,6 +164,32 @@ def _stage(api: Api, name: str) -> StageSettings:
             "stageVariableOverrides": dict(stage.canary.stage_variable_overrides),
         }
     return StageSettings(dict(stage.variables), log_format, canary)
+
+
+def api_keys(api: Api) -> dict[str, ApiKeyEntry]:
+    """The REST API's keys a caller can present locally (reference §1.3), by name: each with a
+    stable id, its value, its enabled flag and the stages of the usage plans it is in. A key
+    without a `value` (AWS would generate one) cannot be presented, so it is left out."""
+    if api.protocol is not Protocol.REST:
+        return {}
+    deployment = api.deployment
+    found: dict[str, ApiKeyEntry] = {}
+    for name, key in deployment.api_keys.items():
+        if not isinstance(key.value, str) or not key.value:
+            continue
+        stages = {
+            s
+            for plan in deployment.usage_plans.values()
+            if name in plan.api_keys
+            for s in plan.stages
+        }
+        found[name] = ApiKeyEntry(
+            key_id=short_id(api.slug, "apikey", name),
+            value=key.value,
+            enabled=key.enabled,
+            stages=tuple(sorted(stages)),
+        )
+    return found
 
 
 def _resource_policy(api: Api, api_id: str) -> dict[str, Any] | None:

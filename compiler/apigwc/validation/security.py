@@ -278,9 +278,9 @@ CODES = (
             ),
         ),
     ),
-    # Issue 4 item 9: where the local runtime does not run an authorizer or check API keys,
-    # `validate` says so. REST Lambda authorizers (TOKEN, REQUEST) with a local function run
-    # (issue 12); when everything does, retire this code (`retired=True`, codes are never reused).
+    # Issue 4 item 9: where the local runtime does not run an authorizer, `validate` says so.
+    # REST Lambda authorizers (TOKEN, REQUEST) with a local function run, and API keys are
+    # checked (issue 12); when everything does, retire this code (`retired=True`, codes are never reused).
     Code(
         "AGW476",
         "serve-cannot-enforce",
@@ -289,12 +289,44 @@ CODES = (
         "give the authorizer's function a local handler in x-apigwc.functions if it has none; "
         "otherwise test these routes against a deployed stage",
         "The local runtime runs REST Lambda authorizers (TOKEN and REQUEST) whose function has a "
-        "local handler in `x-apigwc.functions`. It does not yet run Cognito, JWT, IAM or HTTP API "
-        "authorizers, nor check API keys: such routes answer as API Gateway does for a "
-        "misconfigured authorizer (500) or a missing key (403) instead of serving open. A Lambda "
-        "authorizer whose function has no local handler answers 500 AUTHORIZER_CONFIGURATION_ERROR.",
+        "local handler in `x-apigwc.functions`, and checks the API keys of REST methods that "
+        "require one (`x-apigwc.apiKeys` in a usage plan for the stage). It does not yet run "
+        "Cognito, JWT, IAM or HTTP API authorizers: such routes answer as API Gateway does for a "
+        "misconfigured authorizer (500) instead of serving open. A Lambda authorizer whose "
+        "function has no local handler answers 500 AUTHORIZER_CONFIGURATION_ERROR.",
+        bad=_scheme(
+            "      {type: apiKey, name: Authorization, in: header, "
+            "x-amazon-apigateway-authtype: awsSigv4}\n"
+        ),
+        good=_scheme(
+            "      {type: apiKey, name: Authorization, in: header, "
+            "x-amazon-apigateway-authtype: awsSigv4}\n",
+            "",
+        ),
+    ),
+    # Issue 12 point 6: `apigwc serve` checks API keys; a route requiring one in a stage where no
+    # key can be presented answers 403 to every request there.
+    Code(
+        "AGW479",
+        "api-key-unusable-locally",
+        W,
+        "the {count} route(s) using {scheme!r} require an API key, but no enabled key of "
+        "x-apigwc.apiKeys with a value is in a usage plan for stage(s) {stages}: locally they "
+        "answer 403 Forbidden there",
+        "give x-apigwc.apiKeys a key with a value (20-128 letters and digits) and list it with "
+        "these stages in a usage plan of x-apigwc.usagePlans",
+        "`apigwc serve` accepts an API key (the `X-API-Key` header, or a Lambda authorizer's "
+        "`usageIdentifierKey`) when it is the `value` of an enabled key of `x-apigwc.apiKeys` in a "
+        "usage plan listing the stage, as API Gateway does. A key without a `value` gets one "
+        "generated in AWS, which a local run cannot know.",
         bad=_scheme("      {type: apiKey, name: x-api-key, in: header}\n"),
-        good=_scheme("      {type: apiKey, name: x-api-key, in: header}\n", ""),
+        good=_scheme(
+            "      {type: apiKey, name: x-api-key, in: header}\n",
+            head=(
+                "x-apigwc:\n  apiKeys:\n    partner: {value: partnerKey0123456789abc}\n"
+                "  usagePlans:\n    basic: {stages: [dev], apiKeys: [partner]}\n"
+            ),
+        ),
     ),
     Code(
         "AGW477",
@@ -377,6 +409,7 @@ def check(api: Api, report: Report) -> None:
     if api.protocol is Protocol.REST and api.security:
         report("AGW474", api.origin.child("security") if api.origin else None, at_key=True)
     _check_local_enforcement(api, report)
+    _check_local_keys(api, report)
 
 
 def _place(api: Api) -> str:
@@ -654,6 +687,26 @@ def _check_auth_extension(api: Api, has_iam_identities: bool, report: Report) ->
     report("AGW476", at, what=what + " yet", count=len(methods), scheme=name, status="500")
 
 
+def _check_local_keys(api: Api, report: Report) -> None:
+    """REST routes requiring an API key in stages where no key can be presented locally."""
+    if api.protocol is not Protocol.REST:
+        return
+    deployment = api.deployment
+    usable = {
+        stage
+        for name, key in deployment.api_keys.items()
+        if key.enabled and isinstance(key.value, str) and key.value
+        for plan in deployment.usage_plans.values()
+        if name in plan.api_keys
+        for stage in plan.stages
+    }
+    stages = [s for s in deployment.stage_names if s not in usable]
+    for scheme, methods in _scheme_uses(api):
+        if scheme.is_api_key and stages:
+            where = ", ".join(repr(s) for s in stages)
+            report("AGW479", scheme.origin, count=len(methods), scheme=scheme.name, stages=where)
+
+
 def _scheme_uses(api: Api) -> Iterator[tuple[SecurityScheme, list[Method]]]:
     used = _used_schemes(api)
     for scheme in api.security_schemes:
@@ -674,8 +727,7 @@ def _enforcement(scheme: SecurityScheme, api: Api) -> tuple[str, str]:
         return f"{auth.type.value.lower()} authorizers yet", "500"
     if scheme.is_iam:
         return "IAM (SigV4) authorization yet", "500"
-    if scheme.is_api_key and rest:
-        return "API keys yet", "403"
+    # API keys of REST methods are checked (runtime/security/api_key.py).
     return "", ""
 
 

@@ -11,7 +11,8 @@ are substituted as API Gateway substitutes them in access logs: a variable with 
 no Lambda authorizer allowed, any name the runtime does not know) prints `-` (reference §9, "Unset variables in access logs print as
 `-`"). Only API Gateway's `$context` variables exist, and none of them holds an Authorization
 header, an API key or a query string value, so no secret of the request reaches the log unless
-the format itself names a variable holding one (`$context.identity.apiKey` is not set locally).
+the format itself names a variable holding one: `$context.identity.apiKey` prints the key a
+method requiring one accepted, as in API Gateway, and only when the format names it.
 
 The default line is API Gateway's CLF example format (reference §9, stage access logging):
 `sourceIp caller user [requestTime] "httpMethod resourcePath protocol" status responseLength
@@ -96,6 +97,8 @@ GETTERS: dict[str, Getter] = {
     "domainPrefix": lambda e: (_host(e) or "").split(".", 1)[0].split(":", 1)[0] or None,
     "extendedRequestId": lambda e: e.request.extended_request_id,
     "httpMethod": lambda e: e.request.method,
+    "identity.apiKey": lambda e: e.request.api_key[0] if e.request.api_key else None,
+    "identity.apiKeyId": lambda e: e.request.api_key[1] if e.request.api_key else None,
     "identity.sourceIp": lambda e: e.request.source_ip,
     "identity.userAgent": lambda e: e.request.header("user-agent"),
     "path": _path,

@@ -5,11 +5,12 @@ authorizer it names, if any. Flows out: the route's check step, or None for a ro
 needs.
 
 A REST method whose only authorization is a Lambda authorizer (TOKEN or REQUEST) runs it
-(`lambda_authorizer.py`). Any other need is never served open: an authorizer the gateway cannot
-run (IAM, Cognito, JWT, HTTP API authorizers) answers as API Gateway answers a misconfigured
-authorizer (500 AUTHORIZER_CONFIGURATION_ERROR, body `{"message": null}`); a route requiring an
-API key answers as a missing key (403 INVALID_API_KEY `{"message":"Forbidden"}`), after its
-authorizer has run when it has one (step 6 comes after step 5).
+(`lambda_authorizer.py`); a REST method requiring an API key has it checked (`api_key.py`),
+after its authorizer allowed the request when it has one (step 6 comes after step 5, so an
+authorizer's 401 or 403 comes before a key's 403). Any other need is never served open: an
+authorizer the gateway cannot run (IAM, Cognito, JWT, HTTP API authorizers) answers as API
+Gateway answers a misconfigured authorizer (500 AUTHORIZER_CONFIGURATION_ERROR, body
+`{"message": null}`), before any key is looked at.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..pipeline.deployment import CheckStep, Deployment
 from ..pipeline.plan import API_KEY, AUTHORIZER, RouteEntry
 from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match
-from . import lambda_authorizer
+from . import api_key, lambda_authorizer
 
 __all__ = ["API_KEY", "AUTHORIZER", "SecurityGate", "check", "compile"]
 
@@ -45,8 +46,12 @@ class SecurityGate:
 
 
 def compile(route: RouteEntry, deployment: Deployment) -> CheckStep | None:
+    rest = deployment.protocol == "REST"
+    keys = api_key.compile(deployment.api) if rest and API_KEY in route.security else None
     config = deployment.api.authorizers.get(route.authorizer) if route.authorizer else None
-    if config is not None and AUTHORIZER in route.security and deployment.protocol == "REST":
-        return lambda_authorizer.compile(config, route, deployment, API_KEY in route.security)
+    if config is not None and AUTHORIZER in route.security and rest:
+        return lambda_authorizer.compile(config, route, deployment, keys)
+    if keys is not None and AUTHORIZER not in route.security:
+        return keys
     refusal = check(route.security)
     return None if refusal is None else SecurityGate(refusal.response_type)

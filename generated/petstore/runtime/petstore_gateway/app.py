@@ -117,6 +117,15 @@ API = {
             "authorizerResultTtlInSeconds": 300,
         }
     },
+    "apiKeySource": "HEADER",
+    "apiKeys": {
+        "demo": {
+            "id": "99dd17e13c",
+            "value": "PetstoreDevKey0123456789abcdef",
+            "enabled": True,
+            "stages": ["dev", "prod"],
+        }
+    },
 }
 
 ROUTES = (

@@ -89,6 +89,7 @@ class Request:
         "_query_pairs",
         "_query_view",
         "_trace",
+        "api_key",
         "authorizer",
         "body",
         "canary",
@@ -143,6 +144,8 @@ class Request:
         self.canary: bool | None = None  # drawn once, when a stage with a canary is served
         # `$context.authorizer` once an authorizer let the request through (lambda_authorizer.py).
         self.authorizer: dict[str, Any] | None = None
+        # (value, id) of the API key a method requiring one accepted (security/api_key.py).
+        self.api_key: tuple[str, str] | None = None
         if request_id and extended_request_id:
             self.request_id, self.extended_request_id = request_id, extended_request_id
             return
@@ -259,8 +262,9 @@ def request_values(request: Request, path_params: Mapping[str, str]) -> dict[str
 
 def identity(request: Request) -> dict[str, Any]:
     """`requestContext.identity` for an unauthenticated caller (reference §2.1); key order is
-    the event's."""
-    return {
+    the event's. `apiKey` and `apiKeyId` are added once a method requiring a key accepted one
+    (§2.1: only methods that require a key have them)."""
+    values: dict[str, Any] = {
         "accessKey": None,
         "accountId": None,
         "caller": None,
@@ -274,6 +278,9 @@ def identity(request: Request) -> dict[str, Any]:
         "userAgent": request.header("user-agent"),
         "userArn": None,
     }
+    if request.api_key is not None:
+        values["apiKey"], values["apiKeyId"] = request.api_key
+    return values
 
 
 def stage_values(request: Request, stage: Mapping[str, Any]) -> tuple[dict[str, str], bool | None]:

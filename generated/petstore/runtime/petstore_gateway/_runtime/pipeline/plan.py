@@ -59,6 +59,35 @@ class MethodValidation:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiKeyEntry:
+    """An API key of `x-apigwc.apiKeys` that a caller can present locally (reference §1.3): its
+    id (`$context.identity.apiKeyId`), its value, whether it is enabled, and the stages of the
+    usage plans it belongs to (`x-apigwc.usagePlans`). The value is kept out of `repr`."""
+
+    key_id: str
+    value: str = field(repr=False)
+    enabled: bool
+    stages: tuple[str, ...]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ApiKeyEntry:
+        return cls(
+            key_id=_string(data, "id"),
+            value=_string(data, "value"),
+            enabled=_bool(data, "enabled"),
+            stages=_strings(data, "stages"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "id": self.key_id,
+            "value": self.value,
+            "enabled": self.enabled,
+            "stages": list(self.stages),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class AuthorizerConfig:
     """A Lambda authorizer of a REST API (reference §1.4), as the runtime runs it: its `type`
     (TOKEN or REQUEST), its identity sources (`method.request.header.X`, `...querystring.X`,
@@ -223,6 +252,10 @@ class ApiSettings:
     functions: Mapping[str, Mapping[str, Any]]
     # The REST API's Lambda authorizers the runtime runs, by name (the security scheme's).
     authorizers: Mapping[str, AuthorizerConfig] = field(default_factory=dict)
+    # Where API keys come from (`x-amazon-apigateway-api-key-source`: HEADER or AUTHORIZER) and
+    # the keys a caller can present, by name (reference §1.3).
+    api_key_source: str = "HEADER"
+    api_keys: Mapping[str, ApiKeyEntry] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ApiSettings:
@@ -253,6 +286,10 @@ class ApiSettings:
                 name: AuthorizerConfig.from_data(config)
                 for name, config in _mapping(data, "authorizers").items()
             },
+            api_key_source=_key_source(data),
+            api_keys={
+                name: ApiKeyEntry.from_data(key) for name, key in _mapping(data, "apiKeys").items()
+            },
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -274,12 +311,21 @@ class ApiSettings:
             "minimumCompressionSize": self.minimum_compression_size,
             "functions": {name: dict(config) for name, config in self.functions.items()},
             "authorizers": {name: a.to_data() for name, a in self.authorizers.items()},
+            "apiKeySource": self.api_key_source,
+            "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
         }
 
 
 def load_routes(table: tuple[Mapping[str, Any], ...]) -> tuple[RouteEntry, ...]:
     """The generated `ROUTES` table as records (at start-up, once)."""
     return tuple(RouteEntry.from_data(data) for data in table)
+
+
+def _key_source(data: Mapping[str, Any]) -> str:
+    source = data.get("apiKeySource", "HEADER")
+    if source not in ("HEADER", "AUTHORIZER"):
+        raise PlanError(f"apiKeySource: expected HEADER or AUTHORIZER, got {source!r}")
+    return str(source)
 
 
 def _string(data: Mapping[str, Any], key: str) -> str:

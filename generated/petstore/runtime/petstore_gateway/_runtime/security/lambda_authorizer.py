@@ -46,6 +46,7 @@ from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match, canonical_path
 from ..validation.java_regex import whole_match
 from . import resource_policy
+from .api_key import ApiKeyCheck
 from .policy_step import condition_values
 
 # The only error message API Gateway turns into 401 (reference §1.4, outcome table).
@@ -62,7 +63,7 @@ class LambdaAuthorizer:
 
     __slots__ = (
         "api",
-        "api_key_required",
+        "api_key",
         "arn_prefix",
         "binary_media_types",
         "cache",
@@ -77,7 +78,7 @@ class LambdaAuthorizer:
         config: AuthorizerConfig,
         route: RouteEntry,
         deployment: Deployment,
-        api_key_required: bool,
+        api_key: ApiKeyCheck | None,
     ) -> None:
         self.config = config
         self.route = route.to_data()  # as the REQUEST event names its fields
@@ -90,7 +91,7 @@ class LambdaAuthorizer:
         self.cache = deployment.authorizer_cache
         self.binary_media_types = deployment.binary_media_types
         self.source_vpce = settings.source_vpce or None
-        self.api_key_required = api_key_required
+        self.api_key = api_key  # the method's API key check (step 6), or None
 
     def check(self, request: Request, match: Match[Any], stage: str) -> Awaitable[None]:
         config = self.config
@@ -164,10 +165,10 @@ class LambdaAuthorizer:
             if key is not None:
                 await self.cache.set(key, result, config.result_ttl)
         self._judge(result, arn, request, latency)
-        if self.api_key_required:
-            # API keys are not checked yet: a method needing one answers as a missing key (§1.1
-            # step 6 comes after the authorizer).
-            raise GatewayError("INVALID_API_KEY")
+        if self.api_key is not None:
+            # §1.1 step 6 comes after the authorizer; an AUTHORIZER-source key is the
+            # `usageIdentifierKey` it returned (§1.3).
+            self.api_key.verify(request, stage, result.get("usageIdentifierKey"))
 
     def _cache_key(self, stage: str, identity: tuple[str, ...]) -> str:
         material = "\0".join((self.config.authorizer_id, stage, *identity))
@@ -300,6 +301,9 @@ def _text(value: Any) -> str:
 
 
 def compile(
-    config: AuthorizerConfig, route: RouteEntry, deployment: Deployment, api_key_required: bool
+    config: AuthorizerConfig,
+    route: RouteEntry,
+    deployment: Deployment,
+    api_key: ApiKeyCheck | None,
 ) -> LambdaAuthorizer:
-    return LambdaAuthorizer(config, route, deployment, api_key_required)
+    return LambdaAuthorizer(config, route, deployment, api_key)
