@@ -207,8 +207,8 @@ class LambdaAuthorizer:
         version = self.config.payload_format_version
         if version == "2.0":
             event = http_event(request, context, self.route, match.path_parameters)
-            head = {"version": "2.0", "type": "REQUEST", "routeArn": arn}
-            event = {**head, "identitySource": list(identity), **event}
+            head: dict[str, Any] = {"version": "2.0", "type": "REQUEST", "routeArn": arn}
+            head["identitySource"] = list(identity)
         else:
             event = rest_event(
                 request,
@@ -218,11 +218,8 @@ class LambdaAuthorizer:
                 self.binary_media_types,
                 version,
             )
-            head = {"version": version} if version else {}  # HTTP API 1.0, then its identity
-            head.update({"type": "REQUEST", "methodArn": arn})
-            if version:
-                head["identitySource"] = head["authorizationToken"] = ",".join(identity)
-            event = {**head, **event}
+            head = _request_head(arn, identity, version)
+        event = {**head, **event}
         event.pop("body", None)
         event.pop("isBase64Encoded", None)
         return event
@@ -257,12 +254,7 @@ class LambdaAuthorizer:
             if not result["isAuthorized"]:
                 raise GatewayError("ACCESS_DENIED")
         else:
-            values = condition_values(request, self.source_vpce)
-            verdict = resource_policy.identity_verdict(result["policyDocument"], arn, values)
-            if verdict == "Deny":
-                raise GatewayError("ACCESS_DENIED", EXPLICIT_DENY)
-            if verdict is None:
-                raise GatewayError("ACCESS_DENIED")
+            self._judge_policy(result["policyDocument"], arn, request)
         if self.config.payload_format_version == "2.0":
             # `$context.authorizer.<key>`; the 2.0 proxy event nests it under `lambda` (§2.8).
             request.authorizer = dict(result["context"])
@@ -271,6 +263,24 @@ class LambdaAuthorizer:
         authorizer["principalId"] = result["principalId"]
         authorizer["integrationLatency"] = latency
         request.authorizer = authorizer
+
+    def _judge_policy(self, policy: Mapping[str, Any], arn: str, request: Request) -> None:
+        values = condition_values(request, self.source_vpce)
+        verdict = resource_policy.identity_verdict(policy, arn, values)
+        if verdict == "Deny":
+            raise GatewayError("ACCESS_DENIED", EXPLICIT_DENY)
+        if verdict is None:
+            raise GatewayError("ACCESS_DENIED")
+
+
+def _request_head(arn: str, identity: tuple[str, ...], version: str | None) -> dict[str, Any]:
+    """The keys before a REQUEST event's proxy fields: REST's `type` and `methodArn`; HTTP API
+    1.0 adds `version`, and `identitySource` and `authorizationToken` both the joined values."""
+    head: dict[str, Any] = {"version": version} if version else {}
+    head.update({"type": "REQUEST", "methodArn": arn})
+    if version:
+        head["identitySource"] = head["authorizationToken"] = ",".join(identity)
+    return head
 
 
 def validated(
