@@ -375,38 +375,63 @@ _LAMBDA_AUTHORIZERS = (AuthorizerType.TOKEN, AuthorizerType.REQUEST)
 
 
 def lambda_authorizers(api: Api) -> dict[str, AuthorizerConfig]:
-    """The REST API's Lambda authorizers (TOKEN, REQUEST) as the runtime runs them, by scheme
-    name; `function` is None when the authorizer's function has no local handler."""
-    if api.protocol is not Protocol.REST:
+    """The API's Lambda authorizers (REST TOKEN and REQUEST, HTTP API REQUEST) as the runtime
+    runs them, by scheme name; `function` is None when the authorizer's function has no local
+    handler."""
+    if api.protocol not in (Protocol.REST, Protocol.HTTP):
         return {}
+    http = api.protocol is Protocol.HTTP
     found: dict[str, AuthorizerConfig] = {}
     for scheme in api.security_schemes:
         auth = scheme.authorizer
         if auth is None or auth.type not in _LAMBDA_AUTHORIZERS:
             continue
+        if http and auth.type is not AuthorizerType.REQUEST:
+            continue
         ttl = auth.result_ttl_in_seconds
+        # HTTP APIs: payload 2.0 unless the spec says 1.0; simple responses are 2.0 only (§2.6).
+        version = ("1.0" if str(auth.payload_format_version) == "1.0" else "2.0") if http else None
         found[scheme.name] = AuthorizerConfig(
             name=scheme.name,
             type=auth.type.value,
             authorizer_id=short_id(api.slug, "authorizer", scheme.name, length=6),
             function=local_function(api, auth.authorizer_uri),
-            identity_sources=_identity_sources(auth.type, auth.identity_source),
+            identity_sources=_identity_sources(auth.type, auth.identity_source, http),
             validation_expression=(
                 auth.identity_validation_expression if auth.type is AuthorizerType.TOKEN else None
             ),
             result_ttl=(
                 DEFAULT_AUTHORIZER_TTL if ttl is None else max(0, min(int(ttl), MAX_AUTHORIZER_TTL))
             ),
+            payload_format_version=version,
+            simple_responses=version == "2.0" and bool(auth.enable_simple_responses),
         )
     return found
 
 
-def _identity_sources(kind: AuthorizerType, source: str | None) -> tuple[str, ...]:
+# HTTP API identity sources by the REST names the runtime reads (reference §1.10).
+_HTTP_SOURCES = (
+    ("$request.header.", "method.request.header."),
+    ("$request.querystring.", "method.request.querystring."),
+    ("$stageVariables.", "stageVariables."),
+    ("$context.", "context."),
+)
+
+
+def _identity_sources(kind: AuthorizerType, source: str | None, http: bool) -> tuple[str, ...]:
     """`identitySource`: one header for TOKEN (`Authorization` when unset), a comma-separated
-    list for REQUEST."""
+    list for REQUEST; an HTTP API's `$request.header.X` written as `method.request.header.X`."""
     if kind is AuthorizerType.TOKEN:
         return ((source or "").strip() or "method.request.header.Authorization",)
-    return tuple(part.strip() for part in (source or "").split(",") if part.strip())
+    parts = tuple(part.strip() for part in (source or "").split(",") if part.strip())
+    return tuple(_rest_source(part) for part in parts) if http else parts
+
+
+def _rest_source(source: str) -> str:
+    for http_prefix, rest_prefix in _HTTP_SOURCES:
+        if source.startswith(http_prefix):
+            return rest_prefix + source[len(http_prefix) :]
+    return source  # an unknown form: the runtime reads it as absent
 
 
 def local_function(api: Api, uri: Any) -> str | None:

@@ -279,8 +279,8 @@ CODES = (
         ),
     ),
     # Issue 4 item 9: where the local runtime does not run an authorizer, `validate` says so.
-    # REST Lambda authorizers (TOKEN, REQUEST) with a local function run, and API keys are
-    # checked (issue 12); when everything does, retire this code (`retired=True`, codes are never reused).
+    # REST Lambda authorizers (TOKEN, REQUEST) and HTTP API Lambda authorizers with a local
+    # function run, and API keys are checked (issue 12); when everything does, retire this code (`retired=True`, codes are never reused).
     Code(
         "AGW476",
         "serve-cannot-enforce",
@@ -288,10 +288,11 @@ CODES = (
         "`apigwc serve` does not enforce {what}: locally the {count} route(s) using {scheme!r} answer {status}",
         "give the authorizer's function a local handler in x-apigwc.functions if it has none; "
         "otherwise test these routes against a deployed stage",
-        "The local runtime runs REST Lambda authorizers (TOKEN and REQUEST) whose function has a "
+        "The local runtime runs REST Lambda authorizers (TOKEN and REQUEST) and HTTP API Lambda "
+        "authorizers (REQUEST, payload 1.0 and 2.0) whose function has a "
         "local handler in `x-apigwc.functions`, and checks the API keys of REST methods that "
         "require one (`x-apigwc.apiKeys` in a usage plan for the stage). It does not yet run "
-        "Cognito, JWT, IAM or HTTP API authorizers: such routes answer as API Gateway does for a "
+        "Cognito, JWT or IAM authorizers: such routes answer as API Gateway does for a "
         "misconfigured authorizer (500) instead of serving open. A Lambda authorizer whose "
         "function has no local handler answers 500 AUTHORIZER_CONFIGURATION_ERROR.",
         bad=_scheme(
@@ -717,7 +718,9 @@ def _scheme_uses(api: Api) -> Iterator[tuple[SecurityScheme, list[Method]]]:
 def _enforcement(scheme: SecurityScheme, api: Api) -> tuple[str, str]:
     """What `serve` does not enforce for a scheme and what its routes answer ("": it does)."""
     auth, rest = scheme.authorizer, api.protocol is Protocol.REST
-    if auth is not None and auth.type in (T, R) and rest:
+    # REST TOKEN and REQUEST authorizers run, and HTTP API REQUEST (payload 1.0 and 2.0) ones.
+    http_lambda = api.protocol is Protocol.HTTP and auth is not None and auth.type is R
+    if auth is not None and ((auth.type in (T, R) and rest) or http_lambda):
         if _has_local_function(api, auth.authorizer_uri):
             return "", ""
         kind = auth.type.value.lower()

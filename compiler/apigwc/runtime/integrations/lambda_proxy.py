@@ -191,6 +191,8 @@ def http_event(
         "time": context["requestTime"],
         "timeEpoch": context["requestTimeEpoch"],
     }
+    if request.authorizer is not None:  # a Lambda authorizer's context (reference §2.8)
+        event["requestContext"]["authorizer"] = {"lambda": request.authorizer}
     if request.body:
         event["body"] = _body_text(request.body, encoded)
     event["isBase64Encoded"] = encoded if request.body else False

@@ -104,6 +104,8 @@ class AuthorizerConfig:
     identity_sources: tuple[str, ...]
     validation_expression: str | None
     result_ttl: int
+    payload_format_version: str | None = None
+    simple_responses: bool = False
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> AuthorizerConfig:
@@ -118,6 +120,9 @@ class AuthorizerConfig:
             )
         if type(ttl) is not int:
             raise PlanError("authorizerResultTtlInSeconds: expected an integer")
+        version, simple = data.get("payloadFormatVersion"), data.get("enableSimpleResponses", False)
+        if version not in (None, "1.0", "2.0") or type(simple) is not bool:
+            raise PlanError("payloadFormatVersion or enableSimpleResponses: unexpected value")
         kind = _string(data, "type")
         if kind not in ("TOKEN", "REQUEST"):
             raise PlanError(f"authorizer type: expected TOKEN or REQUEST, got {kind!r}")
@@ -129,6 +134,8 @@ class AuthorizerConfig:
             identity_sources=_strings(data, "identitySources"),
             validation_expression=expression,
             result_ttl=ttl,
+            payload_format_version=version,
+            simple_responses=simple,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -140,6 +147,8 @@ class AuthorizerConfig:
             "identitySources": list(self.identity_sources),
             "identityValidationExpression": self.validation_expression,
             "authorizerResultTtlInSeconds": self.result_ttl,
+            "payloadFormatVersion": self.payload_format_version,
+            "enableSimpleResponses": self.simple_responses,
         }
 
 

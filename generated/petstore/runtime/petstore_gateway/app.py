@@ -115,6 +115,8 @@ API = {
             "identitySources": ["method.request.header.Authorization"],
             "identityValidationExpression": "^Bearer [-0-9A-Za-z._~+/]+=*$",
             "authorizerResultTtlInSeconds": 300,
+            "payloadFormatVersion": None,
+            "enableSimpleResponses": False,
         }
     },
     "apiKeySource": "HEADER",

@@ -1,4 +1,5 @@
-"""REST Lambda authorizers, `TOKEN` and `REQUEST` (reference §1.4, §2.5, §2.7, §2.8).
+"""Lambda authorizers: REST `TOKEN` and `REQUEST` (reference §1.4, §2.5, §2.7, §2.8), and HTTP
+API `REQUEST` authorizers with payload 1.0 or 2.0 (§1.10, §2.6).
 
 Flows in: the route's authorizer (`plan.AuthorizerConfig`), the API's functions and authorizer
 result cache (`Deployment`); per request, its identity sources. Flows out: nothing when the
@@ -26,6 +27,18 @@ The context values reach the backend as strings (`123` -> "123", `true` -> "true
 null, followed by `principalId` and `integrationLatency`: AWS's answer as a user recorded it
 (DefinitelyTyped/DefinitelyTyped#69823: `{"str":"hello","bool":"true","null":null,"num":"123",
 "principalId":"my-username","integrationLatency":0}`).
+
+HTTP APIs run the same steps with their own input and output (§2.6): the 2.0 event is the 2.0
+proxy event without a body, with `type`, `routeArn` and `identitySource` (the values as a list);
+the 1.0 event is REST's REQUEST event with `version`, and `identitySource` and
+`authorizationToken` both the values joined with ",". With `enableSimpleResponses` the function
+answers `{"isAuthorized": bool, "context": {...}}` (not a boolean: 500); otherwise a policy as
+above. Payload 2.0 keeps the context values as JSON (arrays and maps too), and the 2.0 proxy
+event carries them as `requestContext.authorizer.lambda` (`lambda_proxy.http_event`); 1.0 is
+REST's `requestContext.authorizer`. The answers are HTTP API's fixed bodies (gateway_responses
+`render_http`): 401 Unauthorized, 403 Forbidden, 500 Internal Server Error. The function has
+10 s to answer (HTTP API's authorizer timeout, reference §1.10). Choice where the reference is
+silent: a function failing with `Unauthorized` answers 401 as on REST.
 """
 
 from __future__ import annotations
@@ -37,7 +50,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ..integrations.lambda_functions import FunctionError, Throttled
-from ..integrations.lambda_proxy import rest_event
+from ..integrations.lambda_proxy import http_event, rest_event
 from ..integrations.lambda_step import REST_TIMEOUT_MS
 from ..pipeline.context import Request, context_values, stage_values
 from ..pipeline.deployment import Deployment
@@ -54,6 +67,7 @@ UNAUTHORIZED_MESSAGE = "Unauthorized"
 EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
 _HEADER, _QUERY = "method.request.header.", "method.request.querystring."
 _STAGE_VARIABLE, _CONTEXT = "stageVariables.", "context."
+HTTP_AUTHORIZER_TIMEOUT_MS = 10000
 
 
 class LambdaAuthorizer:
@@ -104,7 +118,11 @@ class LambdaAuthorizer:
         context = (
             None if config.type == "TOKEN" else context_values(request, self.api, stage, self.route)
         )
-        identity = self.identity(request, stage, context)
+        sources = context
+        if context is not None and config.payload_format_version is not None:
+            # HTTP API `$context` has the route key, a usual identity source (§1.10).
+            sources = {**context, "routeKey": self.route["routeKey"]}
+        identity = self.identity(request, stage, sources)
         return self._authorize(request, match, stage, identity, context)
 
     def identity(
@@ -182,28 +200,47 @@ class LambdaAuthorizer:
         identity: tuple[str, ...],
         context: Mapping[str, Any] | None,
     ) -> dict[str, Any]:
-        """The input event (§2.5): TOKEN's three keys, or REQUEST's proxy event without a body."""
+        """The input event (§2.5, §2.6): TOKEN's three keys, or REQUEST's proxy event without a
+        body (REST, HTTP API 1.0 and 2.0)."""
         if context is None:  # TOKEN
             return {"type": "TOKEN", "authorizationToken": identity[0], "methodArn": arn}
-        event = rest_event(
-            request, context, self.route, match.path_parameters, self.binary_media_types
-        )
+        version = self.config.payload_format_version
+        if version == "2.0":
+            event = http_event(request, context, self.route, match.path_parameters)
+            head: dict[str, Any] = {"version": "2.0", "type": "REQUEST", "routeArn": arn}
+            head["identitySource"] = list(identity)
+        else:
+            event = rest_event(
+                request,
+                context,
+                self.route,
+                match.path_parameters,
+                self.binary_media_types,
+                version,
+            )
+            head = _request_head(arn, identity, version)
+        event = {**head, **event}
         event.pop("body", None)
         event.pop("isBase64Encoded", None)
-        return {"type": "REQUEST", "methodArn": arn, **event}
+        return event
 
     async def _invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         name = self.config.function
         assert name is not None  # `check` refused an authorizer without one
+        config = self.config
+        http = config.payload_format_version is not None
+        timeout_ms = HTTP_AUTHORIZER_TIMEOUT_MS if http else REST_TIMEOUT_MS
         try:
-            returned = await self.functions.invoke(name, event, REST_TIMEOUT_MS / 1000)
+            returned = await self.functions.invoke(name, event, timeout_ms / 1000)
         except FunctionError as error:
             if error.error_message == UNAUTHORIZED_MESSAGE:
                 raise GatewayError("UNAUTHORIZED") from None
             raise self._misconfigured(f"the function failed ({error.error_type})") from None
         except (TimeoutError, Throttled) as error:
             raise self._misconfigured(f"the invocation failed ({type(error).__name__})") from None
-        return validated(returned, self._misconfigured)
+        if config.simple_responses:
+            return simple_response(returned, self._misconfigured)
+        return validated(returned, self._misconfigured, config.payload_format_version != "2.0")
 
     def _misconfigured(self, why: str) -> GatewayError:
         config = self.config
@@ -213,21 +250,45 @@ class LambdaAuthorizer:
         )
 
     def _judge(self, result: Mapping[str, Any], arn: str, request: Request, latency: int) -> None:
-        values = condition_values(request, self.source_vpce)
-        verdict = resource_policy.identity_verdict(result["policyDocument"], arn, values)
-        if verdict == "Deny":
-            raise GatewayError("ACCESS_DENIED", EXPLICIT_DENY)
-        if verdict is None:
-            raise GatewayError("ACCESS_DENIED")
+        if "isAuthorized" in result:  # a simple response (HTTP API 2.0)
+            if not result["isAuthorized"]:
+                raise GatewayError("ACCESS_DENIED")
+        else:
+            self._judge_policy(result["policyDocument"], arn, request)
+        if self.config.payload_format_version == "2.0":
+            # `$context.authorizer.<key>`; the 2.0 proxy event nests it under `lambda` (§2.8).
+            request.authorizer = dict(result["context"])
+            return
         authorizer = dict(result["context"])
         authorizer["principalId"] = result["principalId"]
         authorizer["integrationLatency"] = latency
         request.authorizer = authorizer
 
+    def _judge_policy(self, policy: Mapping[str, Any], arn: str, request: Request) -> None:
+        values = condition_values(request, self.source_vpce)
+        verdict = resource_policy.identity_verdict(policy, arn, values)
+        if verdict == "Deny":
+            raise GatewayError("ACCESS_DENIED", EXPLICIT_DENY)
+        if verdict is None:
+            raise GatewayError("ACCESS_DENIED")
 
-def validated(returned: Any, refuse: Callable[[str], GatewayError]) -> dict[str, Any]:
+
+def _request_head(arn: str, identity: tuple[str, ...], version: str | None) -> dict[str, Any]:
+    """The keys before a REQUEST event's proxy fields: REST's `type` and `methodArn`; HTTP API
+    1.0 adds `version`, and `identitySource` and `authorizationToken` both the joined values."""
+    head: dict[str, Any] = {"version": version} if version else {}
+    head.update({"type": "REQUEST", "methodArn": arn})
+    if version:
+        head["identitySource"] = head["authorizationToken"] = ",".join(identity)
+    return head
+
+
+def validated(
+    returned: Any, refuse: Callable[[str], GatewayError], strings: bool = True
+) -> dict[str, Any]:
     """The authorizer's output checked as API Gateway checks it (§2.7), with the context values
-    stringified as `$context.authorizer.<key>` reads them (§2.8); `refuse(why)` makes the error."""
+    stringified as `$context.authorizer.<key>` reads them (§2.8), or kept as JSON (`strings`
+    false: HTTP API payload 2.0); `refuse(why)` makes the error."""
     if not isinstance(returned, Mapping):
         raise refuse("the output is not a JSON object")
     principal = returned.get("principalId")
@@ -236,12 +297,31 @@ def validated(returned: Any, refuse: Callable[[str], GatewayError]) -> dict[str,
     result: dict[str, Any] = {
         "principalId": principal,
         "policyDocument": {"Statement": _statements(returned, refuse)},
-        "context": _context(returned, refuse),
+        "context": _context(returned, refuse) if strings else _json_context(returned, refuse),
     }
     usage_key = returned.get("usageIdentifierKey")
     if isinstance(usage_key, str):  # read by the API key check (apiKeySource AUTHORIZER)
         result["usageIdentifierKey"] = usage_key
     return result
+
+
+def simple_response(returned: Any, refuse: Callable[[str], GatewayError]) -> dict[str, Any]:
+    """An HTTP API simple response (§2.6): `isAuthorized` a boolean, `context` any JSON object."""
+    if not isinstance(returned, Mapping) or type(returned.get("isAuthorized")) is not bool:
+        raise refuse("the simple response has no boolean isAuthorized")
+    return {"isAuthorized": returned["isAuthorized"], "context": _json_context(returned, refuse)}
+
+
+def _json_context(
+    returned: Mapping[str, Any], refuse: Callable[[str], GatewayError]
+) -> dict[str, Any]:
+    """An HTTP API 2.0 `context`: an object whose values stay as they are."""
+    context = returned.get("context")
+    if context is None:
+        return {}
+    if not isinstance(context, Mapping):
+        raise refuse("the output's context is not an object")
+    return {str(key): value for key, value in context.items()}
 
 
 def _statements(

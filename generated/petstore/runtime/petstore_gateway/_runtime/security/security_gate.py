@@ -4,11 +4,11 @@ Flows in: a route's `security` needs (`plan.AUTHORIZER`, `plan.API_KEY`) and the
 authorizer it names, if any. Flows out: the route's check step, or None for a route with no
 needs.
 
-A REST method whose only authorization is a Lambda authorizer (TOKEN or REQUEST) runs it
-(`lambda_authorizer.py`); a REST method requiring an API key has it checked (`api_key.py`),
+A REST method or HTTP API route whose only authorization is a Lambda authorizer (REST TOKEN or
+REQUEST, HTTP API REQUEST with payload 1.0 or 2.0) runs it (`lambda_authorizer.py`); a REST method requiring an API key has it checked (`api_key.py`),
 after its authorizer allowed the request when it has one (step 6 comes after step 5, so an
 authorizer's 401 or 403 comes before a key's 403). Any other need is never served open: an
-authorizer the gateway cannot run (IAM, Cognito, JWT, HTTP API authorizers) answers as API
+authorizer the gateway cannot run (IAM, Cognito, JWT) answers as API
 Gateway answers a misconfigured authorizer (500 AUTHORIZER_CONFIGURATION_ERROR, body
 `{"message": null}`), before any key is looked at.
 """
@@ -49,7 +49,7 @@ def compile(route: RouteEntry, deployment: Deployment) -> CheckStep | None:
     rest = deployment.protocol == "REST"
     keys = api_key.compile(deployment.api) if rest and API_KEY in route.security else None
     config = deployment.api.authorizers.get(route.authorizer) if route.authorizer else None
-    if config is not None and AUTHORIZER in route.security and rest:
+    if config is not None and AUTHORIZER in route.security:
         return lambda_authorizer.compile(config, route, deployment, keys)
     if keys is not None and AUTHORIZER not in route.security:
         return keys
