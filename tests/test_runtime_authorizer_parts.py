@@ -229,7 +229,8 @@ def test_a_method_with_another_authorization_beside_it_runs_no_authorizer(securi
     assert route.authorizer is None and "AUTHORIZER" in route.security
 
 
-def test_http_apis_get_no_lambda_authorizer_yet() -> None:
+def test_an_http_api_has_no_token_authorizer() -> None:
+    """HTTP APIs have only REQUEST Lambda authorizers: a TOKEN one is not built (validate reports it)."""
     settings, (route,) = _built(
         _spec("[{auth: []}]", head=HTTP_HEAD + "x-apigwc: {protocol: HTTP}\n")
     )
