@@ -230,7 +230,7 @@ def test_a_method_with_another_authorization_beside_it_runs_no_authorizer(securi
 
 
 def test_an_http_api_has_no_token_authorizer() -> None:
-    """HTTP APIs have only REQUEST Lambda authorizers: a TOKEN one is not built (validate reports it)."""
+    """HTTP APIs have only REQUEST Lambda authorizers: a TOKEN one is not built."""
     settings, (route,) = _built(
         _spec("[{auth: []}]", head=HTTP_HEAD + "x-apigwc: {protocol: HTTP}\n")
     )
