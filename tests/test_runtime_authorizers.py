@@ -141,6 +141,18 @@ def test_missing_or_invalid_token_is_401_without_invoking(
     assert len(events(log, "TOKEN")) == before
 
 
+def test_method_arn_over_1600_bytes_is_414_without_invoking(gw: Gateway, log: Path) -> None:
+    """A method ARN over 1600 bytes is refused before the authorizer runs (reference §1.4); a
+    path just under the limit is authorized as usual."""
+    value = token("allow")
+    long_id = "x" * 1600
+    reply = gw.fetch("GET", f"/proxy/{long_id}", {"Authorization": value})
+    assert (reply.status, reply.body) == (414, b'{"message":"Request URI too long"}')
+    assert reply.header("x-amzn-ErrorType") is None
+    assert events(log, value) == []
+    assert gw.fetch("GET", "/proxy/" + "x" * 1400, {"Authorization": value}).status == 200
+
+
 def test_token_matching_the_validation_expression_is_invoked(gw: Gateway, log: Path) -> None:
     value = f"Bearer allow:{next(_nonces)}"
     reply = gw.fetch("GET", "/validated", {"X-Token": value})

@@ -62,6 +62,8 @@ from . import resource_policy
 from .api_key import ApiKeyCheck
 from .policy_step import condition_values
 
+# The longest method ARN a REST Lambda authorizer is called with (reference §1.4).
+MAX_METHOD_ARN_BYTES = 1600
 # The only error message API Gateway turns into 401 (reference §1.4, outcome table).
 UNAUTHORIZED_MESSAGE = "Unauthorized"
 EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
@@ -172,6 +174,10 @@ class LambdaAuthorizer:
         config = self.config
         path = canonical_path(request.path)
         arn = f"{self.arn_prefix}/{stage}/{request.method}/{path.lstrip('/')}"
+        if config.payload_format_version is None and len(arn.encode()) > MAX_METHOD_ARN_BYTES:
+            # A REST method ARN over 1600 bytes is refused with 414 before the function runs
+            # (reference §1.4); the body is the gateway's own for an over-long URI.
+            raise GatewayError("DEFAULT_4XX", "Request URI too long", status=414)
         # An authorizer without identity sources has no key: its results are never shared.
         key = self._cache_key(stage, identity) if config.result_ttl > 0 and identity else None
         result = await self.cache.get(key) if key is not None else None
