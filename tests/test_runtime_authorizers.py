@@ -75,6 +75,7 @@ OUTCOMES = [
     ("invalid Effect", 500, CONFIGURATION_ERROR, "AuthorizerConfigurationException"),
     ("object in context", 500, CONFIGURATION_ERROR, "AuthorizerConfigurationException"),
     ("array in context", 500, CONFIGURATION_ERROR, "AuthorizerConfigurationException"),
+    ("resource over 512 characters", 500, CONFIGURATION_ERROR, "AuthorizerConfigurationException"),
 ]
 KINDS = {
     "allow": "allow",
@@ -91,6 +92,7 @@ KINDS = {
     "invalid Effect": "bad-effect",
     "object in context": "object-context",
     "array in context": "array-context",
+    "resource over 512 characters": "long-resource",
 }
 
 

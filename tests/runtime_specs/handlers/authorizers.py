@@ -77,6 +77,10 @@ def _answer(kind: str, method_arn: str) -> Any:
             "context": {"nested": {"a": 1}},
         },
         "array-context": {"principalId": "u", "policyDocument": allow_all, "context": {"l": [1]}},
+        "long-resource": {
+            "principalId": "u",
+            "policyDocument": _policy("Allow", [_stage_wide(method_arn), method_arn + "x" * 512]),
+        },
     }
     if kind == "unauthorized":
         raise Exception("Unauthorized")

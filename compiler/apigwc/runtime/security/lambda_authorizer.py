@@ -64,6 +64,8 @@ from .policy_step import condition_values
 
 # The longest method ARN a REST Lambda authorizer is called with (reference §1.4).
 MAX_METHOD_ARN_BYTES = 1600
+# The longest Resource ARN a returned policy may name (reference §1.4, §2.7).
+MAX_POLICY_RESOURCE = 512
 # The only error message API Gateway turns into 401 (reference §1.4, outcome table).
 UNAUTHORIZED_MESSAGE = "Unauthorized"
 EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
@@ -376,6 +378,13 @@ def _statement_problem(statement: Any) -> str:
             or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
         ):
             return f"a policy statement has no {key}"
+    resources = statement["Resource"]
+    if any(
+        len(r) > MAX_POLICY_RESOURCE
+        for r in ([resources] if isinstance(resources, str) else resources)
+    ):
+        # AWS documents the limit, not the answer: refused as a malformed output (fail closed).
+        return f"a policy Resource is longer than {MAX_POLICY_RESOURCE} characters"
     return ""
 
 
