@@ -279,7 +279,6 @@ def _response(
 async def forward(
     upstreams: Upstreams,
     request: Request,
-    integration: Mapping[str, Any],
     path_params: Mapping[str, str],
     context: Mapping[str, Any],
     mappings: ProxyMappings,

@@ -126,7 +126,7 @@ class ContractCheck:
         method = str(route.get("httpMethod") or request.method).lower()
         if method not in (self._paths.get(resource) or {}):
             return None
-        content_type = _header(response.headers, "content-type") or ""
+        content_type = response.header("content-type") or ""
         checked = _Request(
             method=method,
             path=resource,
@@ -154,10 +154,6 @@ def _log_to_stderr() -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
-
-
-def _header(headers: list[tuple[str, str]], name: str) -> str | None:
-    return next((value for key, value in headers if key.lower() == name), None)
 
 
 def _reason(error: Exception, status: int) -> str:

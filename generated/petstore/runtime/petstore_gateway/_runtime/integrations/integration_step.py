@@ -65,11 +65,10 @@ class MockStep:
 class HttpProxyStep:
     """HTTP_PROXY (reference §1.9): the request forwarded with its parameter mappings."""
 
-    __slots__ = ("default_route", "integration", "mappings", "upstreams")
+    __slots__ = ("default_route", "mappings", "upstreams")
     reads_context = True
 
     def __init__(self, route: RouteEntry, deployment: Deployment) -> None:
-        self.integration = route.integration
         self.mappings = ProxyMappings.compile(route.integration, deployment.protocol)
         self.upstreams = deployment.upstreams
         self.default_route = route.route_key == "$default"
@@ -80,7 +79,6 @@ class HttpProxyStep:
         return forward(
             self.upstreams,
             request,
-            self.integration,
             match.path_parameters,
             context,
             self.mappings,

@@ -218,7 +218,7 @@ class Gateway:
         coding = payloads.compression_for(
             minimum_compression_size=self.minimum_compression_size,
             accept_encoding=request.header("accept-encoding"),
-            response_content_encoding=_header(response.headers, "content-encoding"),
+            response_content_encoding=response.header("content-encoding"),
             body_length=len(response.body),
         )
         if coding is not None:
@@ -376,10 +376,6 @@ class Gateway:
         if response.status >= 500:
             _log_failure(error, request, match, response.status)
         return response
-
-
-def _header(headers: list[tuple[str, str]], name: str) -> str | None:
-    return next((value for key, value in headers if key.lower() == name), None)
 
 
 def _respond(request: Request, match: Match[RoutePlan], response: Response) -> Response:

@@ -122,6 +122,10 @@ class Response:
     def __repr__(self) -> str:
         return f"Response({self.status!r}, {self.headers!r}, {self.body!r})"
 
+    def header(self, name: str) -> str | None:
+        """The first value of header `name` (given in lower case), whatever its casing here."""
+        return next((value for key, value in self.headers if key.lower() == name), None)
+
 
 @dataclass(frozen=True)
 class GatewayError(Exception):
