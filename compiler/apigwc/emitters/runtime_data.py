@@ -500,17 +500,22 @@ def route_authorizer(api: Api, method: Method) -> str | None:
 
 
 def route_iam(api: Api, method: Method) -> bool:
-    """Is the method's authorization `AWS_IAM` (`x-amazon-apigateway-auth: {type: AWS_IAM}`, or a
-    security scheme whose authtype is `awsSigv4`), which the runtime verifies as SigV4?"""
+    """Is the method's only authorization `AWS_IAM` (`x-amazon-apigateway-auth: {type:
+    AWS_IAM}`, or one security scheme whose authtype is `awsSigv4`), which the runtime verifies
+    as SigV4? A method naming an authorizer beside it keeps answering 500, as in
+    `route_authorizer`."""
     if api.protocol not in (Protocol.REST, Protocol.HTTP):
         return False
-    if uses_iam_auth(method):
-        return True
-    return any(
-        (scheme := api.security_scheme(name)) is not None and scheme.is_iam
+    schemes = [
+        scheme
         for requirement in effective_security(api, method)
         for name in requirement.schemes
-    )
+        if (scheme := api.security_scheme(name)) is not None
+        and (scheme.authorizer is not None or scheme.is_iam)
+    ]
+    if uses_iam_auth(method):
+        return not schemes
+    return len({s.name for s in schemes}) == 1 and schemes[0].is_iam
 
 
 def integration_data(api: Api, integration: Integration | None) -> dict[str, Any]:

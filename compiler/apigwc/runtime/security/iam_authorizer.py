@@ -50,7 +50,16 @@ _ANSWERS: dict[str, tuple[str, str | None]] = {
 class IamAuthorizer:
     """The `AWS_IAM` step of one route."""
 
-    __slots__ = ("account", "api_key", "arn_prefix", "credentials", "policy", "region", "rest", "vpce")
+    __slots__ = (
+        "account",
+        "api_key",
+        "arn_prefix",
+        "credentials",
+        "policy",
+        "region",
+        "rest",
+        "vpce",
+    )
 
     def __init__(self, deployment: Deployment, api_key: ApiKeyCheck | None) -> None:
         api = deployment.api
@@ -94,11 +103,15 @@ class IamAuthorizer:
 
     def authorize(self, credential: IamCredential, request: Request, stage: str) -> None:
         """`execute-api:Invoke` on the method ARN, for this caller (reference §1.1, §1.4)."""
-        arn = f"{self.arn_prefix}/{stage}/{request.method}/{canonical_path(request.path).lstrip('/')}"
+        arn = (
+            f"{self.arn_prefix}/{stage}/{request.method}/{canonical_path(request.path).lstrip('/')}"
+        )
         caller = identity_values(credential)
         values = condition_values(request, self.vpce)
         own = resource_policy.identity_verdict(credential.policy, arn, values)
-        names = frozenset({credential.arn, caller["accountId"], f"arn:aws:iam::{caller['accountId']}:root"})
+        names = frozenset(
+            {credential.arn, caller["accountId"], f"arn:aws:iam::{caller['accountId']}:root"}
+        )
         api_side = (
             resource_policy.caller_verdict(self.policy, arn, values, names) if self.policy else None
         )
@@ -106,9 +119,7 @@ class IamAuthorizer:
             raise _denied(credential.arn, arn, explicit=True)
         same_account = caller["accountId"] == self.account
         allowed = (
-            "Allow" in (own, api_side)
-            if same_account
-            else own == "Allow" and api_side == "Allow"
+            "Allow" in (own, api_side) if same_account else own == "Allow" and api_side == "Allow"
         )
         if not allowed:
             raise _denied(credential.arn, arn, explicit=False)
@@ -162,5 +173,7 @@ def _unique_suffix(arn: str) -> str:
     return digest[:17]
 
 
-def compile(route: RouteEntry, deployment: Deployment, api_key: ApiKeyCheck | None) -> IamAuthorizer:
+def compile(
+    route: RouteEntry, deployment: Deployment, api_key: ApiKeyCheck | None
+) -> IamAuthorizer:
     return IamAuthorizer(deployment, api_key)

@@ -241,7 +241,9 @@ def _claim(
         )
     names = tuple(signed_headers.split(";"))
     if "host" not in names:
-        raise _incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+        raise _incomplete(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        )
     return Signature(
         access_key=access_key,
         date=date,
@@ -297,7 +299,9 @@ def _clip(values: list[str]) -> str:
 def check_scope(claim: Signature, region: str) -> None:
     """The credential must be scoped to `execute-api` in the API's region."""
     if claim.service != SERVICE:
-        raise SigV4Error("SIGNATURE", f"Credential should be scoped to correct service: '{SERVICE}'. ")
+        raise SigV4Error(
+            "SIGNATURE", f"Credential should be scoped to correct service: '{SERVICE}'. "
+        )
     if claim.region != region:
         raise SigV4Error(
             "SIGNATURE",

@@ -120,6 +120,23 @@ def _unset(_: Entry) -> None:
     return None
 
 
+def _caller_value(key: str) -> Getter:
+    """`$context.identity.<key>` of an IAM caller (accessKey, accountId, caller, user,
+    userArn), `-` for any other request."""
+
+    def value(e: Entry) -> object:
+        caller = e.request.caller
+        return caller.get(key) if caller is not None else None
+
+    return value
+
+
+GETTERS.update(
+    {f"identity.{key}": _caller_value(key) for key in ("accessKey", "accountId", "caller")}
+)
+GETTERS.update({f"identity.{key}": _caller_value(key) for key in ("user", "userArn")})
+
+
 def _authorizer_value(key: str) -> Getter:
     """`$context.authorizer.<key>`: what a Lambda authorizer let through (principalId, its
     context values, integrationLatency), `-` for a request no authorizer allowed."""
