@@ -48,6 +48,17 @@ VALIDATION = "request validation"
 NO_URL = "integration URI is no URL (a placeholder or an intrinsic the build cannot resolve)"
 NO_STAGE_VARIABLE = "a stage variable the URI names is undefined (API Gateway answers 500)"
 NO_INTEGRATION = "method has no integration (deploying it fails: AGW413)"
+IAM_UNSIGNED = "IAM (SigV4) signature required (the request is unsigned)"
+# The local IAM identity a corpus spec with AWS_IAM routes gets (its copy only), allowed every
+# method, and whose SigV4 signature the probe of an IAM route carries (botocore's signer).
+IAM_IDENTITY = {
+    "accessKeyId": "AKIDCORPUS0000000000",
+    "secretAccessKey": "corpus-secret/0123456789",
+    "policy": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}],
+    },
+}
 _URI = re.compile(r"""(["']?uri["']?\s*:\s*["']?)https?://([^/"'\s$][^/"'\s]*)""")
 
 
@@ -79,10 +90,40 @@ def loopback_copy(spec: Path, folder: Path, upstream_port: int) -> Path:
     """The spec with its literal integration hosts replaced by the upstream on 127.0.0.1."""
     text = spec.read_text(encoding="utf-8")
     text = _URI.sub(lambda m: f"{m.group(1)}http://127.0.0.1:{upstream_port}", text)
+    text = _with_iam_identity(text, spec.suffix)
     folder.mkdir(parents=True, exist_ok=True)
     copy = folder / spec.name
     copy.write_text(text, encoding="utf-8")
     return copy
+
+
+def _with_iam_identity(text: str, suffix: str) -> str:
+    """A JSON spec with IAM routes and no local identities gets `IAM_IDENTITY`, so that its IAM
+    routes can be reached with a valid signature (the corpus's IAM specs are JSON)."""
+    if suffix != ".json" or not re.search(r"awsSigv4|AWS_IAM", text, re.IGNORECASE):
+        return text
+    data = json.loads(text)
+    extension = data.setdefault("x-apigwc", {})
+    if not isinstance(extension, dict) or "identities" in extension:
+        return text
+    extension["identities"] = {"iamCredentials": {"corpus": IAM_IDENTITY}}
+    return json.dumps(data, indent=2)
+
+
+def signed_headers(
+    route: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes
+) -> dict[str, str]:
+    """The probe's headers, with a SigV4 signature of `IAM_IDENTITY` for an IAM route."""
+    if not route.get("iam"):
+        return headers
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method, url, data=body or None, headers=headers)
+    credentials = Credentials(IAM_IDENTITY["accessKeyId"], str(IAM_IDENTITY["secretAccessKey"]))
+    SigV4Auth(credentials, "execute-api", route["region"]).add_auth(request)
+    return dict(request.headers.items())
 
 
 def build(spec: Path, out: Path) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
@@ -95,7 +136,11 @@ def build(spec: Path, out: Path) -> tuple[str, list[dict[str, Any]], dict[str, A
     assert built.out_dir is not None and api is not None, [
         d.message for d in built.compilation.sink.sorted()
     ]
-    routes = [route_data(api, method, spec.name)["data"] for method in api.methods]
+    # Each route with the API's region (the scope of an IAM probe's signature).
+    region = api.deployment.region
+    routes = [
+        {**route_data(api, method, spec.name)["data"], "region": region} for method in api.methods
+    ]
     return f"{api.slug}_gateway", routes, dict(api.deployment.functions)
 
 
@@ -202,6 +247,8 @@ def cause(answer: str, route: dict[str, Any], functions: dict[str, Any]) -> str:
         return NO_AUTHORIZER
     if answer.startswith("403 ForbiddenException") and "API_KEY" in security:
         return API_KEY_REQUIRED
+    if answer.startswith("403 MissingAuthenticationToken") and route.get("iam"):
+        return IAM_UNSIGNED
     if "MissingAuthenticationToken" in answer or answer.startswith('404 - "Not Found"'):
         return UNEXPLAINED  # the request did not reach its route
     if status < 500:
@@ -246,7 +293,9 @@ def _requests(
     for route in routes:
         method, path = probe(route, declared)
         body = b"{}" if method in ("POST", "PUT", "PATCH") else b""
-        reply = fetch(port, method, path, {"Content-Type": "application/json"}, body)
+        url = f"http://127.0.0.1:{port}{path}"
+        headers = signed_headers(route, method, url, {"Content-Type": "application/json"}, body)
+        reply = fetch(port, method, path, headers, body)
         answer = answer_class(reply)
         route_key = f"{route['httpMethod']} {route['resourcePath']}"
         if route["routeKey"] == "$default":
