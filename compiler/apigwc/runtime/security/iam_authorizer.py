@@ -47,6 +47,24 @@ _ANSWERS: dict[str, tuple[str, str | None]] = {
 }
 
 
+# Decisions remembered per (access key, method ARN) when no policy has a Condition (then the
+# request's values cannot change them); bounded, cleared when full.
+_MAX_DECISIONS = 10000
+
+
+class Caller:
+    """A local identity as the step uses it: its credential, its `$context.identity` values and
+    the names a resource policy's Principal may give it, computed once."""
+
+    __slots__ = ("credential", "names", "values")
+
+    def __init__(self, credential: IamCredential) -> None:
+        self.credential = credential
+        self.values = identity_values(credential)
+        account = self.values["accountId"]
+        self.names = frozenset({credential.arn, account, f"arn:aws:iam::{account}:root"})
+
+
 class IamAuthorizer:
     """The `AWS_IAM` step of one route."""
 
@@ -54,7 +72,8 @@ class IamAuthorizer:
         "account",
         "api_key",
         "arn_prefix",
-        "credentials",
+        "callers",
+        "decisions",
         "policy",
         "region",
         "rest",
@@ -63,18 +82,23 @@ class IamAuthorizer:
 
     def __init__(self, deployment: Deployment, api_key: ApiKeyCheck | None) -> None:
         api = deployment.api
-        self.credentials = {c.access_key_id: c for c in api.iam_credentials.values()}
+        self.callers = {c.access_key_id: Caller(c) for c in api.iam_credentials.values()}
         self.region, self.account = api.region, api.account
         self.arn_prefix = f"arn:aws:execute-api:{api.region}:{api.account}:{api.api_id}"
         self.policy = api.resource_policy
         self.vpce = api.source_vpce or None
         self.rest = deployment.protocol == "REST"
         self.api_key = api_key  # the method's API key check (step 6), or None
+        policies = [self.policy, *(c.policy for c in api.iam_credentials.values())]
+        # None: some statement has a Condition, so every request is judged afresh.
+        self.decisions: dict[tuple[str, str], str | None] | None = (
+            None if any(_has_condition(p) for p in policies) else {}
+        )
 
     def check(self, request: Request, match: Match[Any], stage: str) -> None:
         try:
-            credential = self.authenticate(request)
-            self.authorize(credential, request, stage)
+            caller = self.authenticate(request)
+            self.authorize(caller, request, stage)
         except GatewayError:
             if self.rest:
                 raise
@@ -82,7 +106,7 @@ class IamAuthorizer:
         if self.api_key is not None:
             self.api_key.verify(request, stage, None)
 
-    def authenticate(self, request: Request) -> IamCredential:
+    def authenticate(self, request: Request) -> Caller:
         signed = sigv4.SignedRequest(
             request.method, request.raw_path, request.query_string, request.headers, request.body
         )
@@ -91,39 +115,56 @@ class IamAuthorizer:
             claim = sigv4.parse(signed)
             sigv4.check_scope(claim, self.region)
             sigv4.check_time(claim, now)
-            credential = self.credentials.get(claim.access_key)
-            if credential is None:
+            caller = self.callers.get(claim.access_key)
+            if caller is None:
                 raise sigv4.SigV4Error("UNRECOGNIZED", sigv4.UNRECOGNIZED)
-            _check_token(credential, claim.token, now)
-            sigv4.verify(claim, credential.secret_access_key, signed)
+            _check_token(caller.credential, claim.token, now)
+            sigv4.verify(claim, caller.credential.secret_access_key, signed)
         except sigv4.SigV4Error as error:
             response_type, error_type = _ANSWERS[error.kind]
             raise GatewayError(response_type, error.message, error_type=error_type) from None
-        return credential
+        return caller
 
-    def authorize(self, credential: IamCredential, request: Request, stage: str) -> None:
+    def authorize(self, caller: Caller, request: Request, stage: str) -> None:
         """`execute-api:Invoke` on the method ARN, for this caller (reference §1.1, §1.4)."""
-        arn = (
-            f"{self.arn_prefix}/{stage}/{request.method}/{canonical_path(request.path).lstrip('/')}"
-        )
-        caller = identity_values(credential)
-        values = condition_values(request, self.vpce)
+        path = canonical_path(request.path).lstrip("/")
+        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path}"
+        decisions = self.decisions
+        key = (caller.credential.access_key_id, arn)
+        if decisions is not None and key in decisions:
+            refusal = decisions[key]
+        else:
+            refusal = self.decide(caller, arn, condition_values(request, self.vpce))
+            if decisions is not None:
+                if len(decisions) >= _MAX_DECISIONS:
+                    decisions.clear()
+                decisions[key] = refusal
+        if refusal is not None:  # a fresh error each time: a raised one carries its traceback
+            raise GatewayError("ACCESS_DENIED", refusal)
+        request.caller = caller.values
+
+    def decide(self, caller: Caller, arn: str, values: dict[str, str]) -> str | None:
+        """The policy table of reference §1.1: a Deny on either side wins; a caller of the
+        API's account needs an Allow on either side, another account's on both. None, or the
+        ACCESS_DENIED message."""
+        credential = caller.credential
         own = resource_policy.identity_verdict(credential.policy, arn, values)
-        names = frozenset(
-            {credential.arn, caller["accountId"], f"arn:aws:iam::{caller['accountId']}:root"}
-        )
         api_side = (
-            resource_policy.caller_verdict(self.policy, arn, values, names) if self.policy else None
+            resource_policy.caller_verdict(self.policy, arn, values, caller.names)
+            if self.policy
+            else None
         )
         if "Deny" in (own, api_side):
-            raise _denied(credential.arn, arn, explicit=True)
-        same_account = caller["accountId"] == self.account
-        allowed = (
-            "Allow" in (own, api_side) if same_account else own == "Allow" and api_side == "Allow"
-        )
-        if not allowed:
-            raise _denied(credential.arn, arn, explicit=False)
-        request.caller = caller
+            return _denied(credential.arn, arn, explicit=True)
+        if caller.values["accountId"] == self.account:
+            allowed = "Allow" in (own, api_side)
+        else:
+            allowed = own == "Allow" and api_side == "Allow"
+        return None if allowed else _denied(credential.arn, arn, explicit=False)
+
+
+def _has_condition(policy: Any) -> bool:
+    return any("Condition" in s for s in resource_policy.statements(policy))
 
 
 def _check_token(credential: IamCredential, token: str | None, now: float) -> None:
@@ -139,13 +180,11 @@ def _check_token(credential: IamCredential, token: str | None, now: float) -> No
         raise sigv4.SigV4Error("EXPIRED")
 
 
-def _denied(user_arn: str, arn: str, *, explicit: bool) -> GatewayError:
-    """403 ACCESS_DENIED in IAM's words for the caller (reference §1.4; key `Message`)."""
+def _denied(user_arn: str, arn: str, *, explicit: bool) -> str:
+    """The 403 ACCESS_DENIED message in IAM's words for the caller (reference §1.4; the
+    gateway response writes it under `Message`)."""
     suffix = " with an explicit deny" if explicit else ""
-    return GatewayError(
-        "ACCESS_DENIED",
-        f"User: {user_arn} is not authorized to perform: execute-api:Invoke on resource: {arn}{suffix}",
-    )
+    return f"User: {user_arn} is not authorized to perform: execute-api:Invoke on resource: {arn}{suffix}"
 
 
 def identity_values(credential: IamCredential) -> dict[str, str]:
