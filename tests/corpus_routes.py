@@ -1,7 +1,8 @@
 """Every route of every valid corpus spec, served, and the class of its answer (the table's data).
 
 Each spec is built (as `apigwc build` writes it) and served by `python -m <pkg>` on 127.0.0.1;
-a batch of specs is served at once, one server per spec. Each route gets one request (`probe`). The answer's class is made from what a client sees, never from the runtime's
+a batch of specs is served at once, one server per spec. Each route gets one request (`probe`),
+with valid credentials where it is protected (`corpus_credentials`). The answer's class is made from what a client sees, never from the runtime's
 code: `2xx`/`3xx`, else `<status> <x-amzn-ErrorType> <message>` (the body's `message`, as JSON).
 Each answer gets a cause: derived from the answer and the route as the spec declares it (`cause`)
 or, for a defect known and not fixed yet, written by hand in the table as `known: <why>`.
@@ -30,7 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from apigwc.ir.api import Api
+
 from tests.corpus import Row, spec_rows
+from tests.corpus_credentials import Presenter, stand_ins, write_stand_ins
 from tests.runtime_server import Reply, fetch, free_port, upstream, wait_for_port
 
 TABLE = Path(__file__).resolve().parent / "data" / "corpus_routes.tsv"
@@ -48,17 +52,6 @@ VALIDATION = "request validation"
 NO_URL = "integration URI is no URL (a placeholder or an intrinsic the build cannot resolve)"
 NO_STAGE_VARIABLE = "a stage variable the URI names is undefined (API Gateway answers 500)"
 NO_INTEGRATION = "method has no integration (deploying it fails: AGW413)"
-IAM_UNSIGNED = "IAM (SigV4) signature required (the request is unsigned)"
-# The local IAM identity a corpus spec with AWS_IAM routes gets (its copy only), allowed every
-# method, and whose SigV4 signature the probe of an IAM route carries (botocore's signer).
-IAM_IDENTITY = {
-    "accessKeyId": "AKIDCORPUS0000000000",
-    "secretAccessKey": "corpus-secret/0123456789",
-    "policy": {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}],
-    },
-}
 _URI = re.compile(r"""(["']?uri["']?\s*:\s*["']?)https?://([^/"'\s$][^/"'\s]*)""")
 
 
@@ -90,44 +83,35 @@ def loopback_copy(spec: Path, folder: Path, upstream_port: int) -> Path:
     """The spec with its literal integration hosts replaced by the upstream on 127.0.0.1."""
     text = spec.read_text(encoding="utf-8")
     text = _URI.sub(lambda m: f"{m.group(1)}http://127.0.0.1:{upstream_port}", text)
-    text = _with_iam_identity(text, spec.suffix)
     folder.mkdir(parents=True, exist_ok=True)
     copy = folder / spec.name
     copy.write_text(text, encoding="utf-8")
     return copy
 
 
-def _with_iam_identity(text: str, suffix: str) -> str:
-    """A JSON spec with IAM routes and no local identities gets `IAM_IDENTITY`, so that its IAM
-    routes can be reached with a valid signature (the corpus's IAM specs are JSON)."""
-    if suffix != ".json" or not re.search(r"awsSigv4|AWS_IAM", text, re.IGNORECASE):
-        return text
-    data = json.loads(text)
-    extension = data.setdefault("x-apigwc", {})
-    if not isinstance(extension, dict) or "identities" in extension:
-        return text
-    extension["identities"] = {"iamCredentials": {"corpus": IAM_IDENTITY}}
-    return json.dumps(data, indent=2)
+@dataclass(frozen=True)
+class Built:
+    """A spec's copy as `apigwc build` wrote it: its package, IR and route entries."""
+
+    package: str
+    api: Api
+    routes: list[dict[str, Any]]
+
+    @property
+    def functions(self) -> dict[str, Any]:
+        return dict(self.api.deployment.functions)
 
 
-def signed_headers(
-    route: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes
-) -> dict[str, str]:
-    """The probe's headers, with a SigV4 signature of `IAM_IDENTITY` for an IAM route."""
-    if not route.get("iam"):
-        return headers
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    request = AWSRequest(method, url, data=body or None, headers=headers)
-    credentials = Credentials(IAM_IDENTITY["accessKeyId"], str(IAM_IDENTITY["secretAccessKey"]))
-    SigV4Auth(credentials, "execute-api", route["region"]).add_auth(request)
-    return dict(request.headers.items())
+def build(spec: Path, out: Path) -> Built:
+    """The build `apigwc build` writes into `out`, after the spec's copy got the local
+    stand-ins its protected routes need (`corpus_credentials`)."""
+    built = _build(spec, out)
+    if write_stand_ins(spec, stand_ins(built.api)):
+        built = _build(spec, out)
+    return built
 
 
-def build(spec: Path, out: Path) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
-    """(package, route entries, local functions): the build `apigwc build` writes into `out`."""
+def _build(spec: Path, out: Path) -> Built:
     from apigwc.emitters.runtime_data import route_data
     from apigwc.pipeline import build as build_spec
 
@@ -136,12 +120,8 @@ def build(spec: Path, out: Path) -> tuple[str, list[dict[str, Any]], dict[str, A
     assert built.out_dir is not None and api is not None, [
         d.message for d in built.compilation.sink.sorted()
     ]
-    # Each route with the API's region (the scope of an IAM probe's signature).
-    region = api.deployment.region
-    routes = [
-        {**route_data(api, method, spec.name)["data"], "region": region} for method in api.methods
-    ]
-    return f"{api.slug}_gateway", routes, dict(api.deployment.functions)
+    routes = [route_data(api, method, spec.name)["data"] for method in api.methods]
+    return Built(f"{api.slug}_gateway", api, routes)
 
 
 # A fork server: one interpreter imports the runtime's dependencies once (uvicorn, aiohttp,
@@ -247,8 +227,6 @@ def cause(answer: str, route: dict[str, Any], functions: dict[str, Any]) -> str:
         return NO_AUTHORIZER
     if answer.startswith("403 ForbiddenException") and "API_KEY" in security:
         return API_KEY_REQUIRED
-    if answer.startswith("403 MissingAuthenticationToken") and route.get("iam"):
-        return IAM_UNSIGNED
     if "MissingAuthenticationToken" in answer or answer.startswith('404 - "Not Found"'):
         return UNEXPLAINED  # the request did not reach its route
     if status < 500:
@@ -275,27 +253,26 @@ def observe(rows: list[Row], tmp: Path) -> list[Observed]:
         served = []
         for index, row in enumerate(rows):
             spec = loopback_copy(row.path, tmp / f"s{index}", upstream_port)
-            package, routes, functions = build(spec, tmp / f"b{index}")
-            served.append(
-                (row, routes, functions, serve(server, tmp / f"b{index}" / "runtime", package))
-            )
-        for row, routes, functions, port in served:
+            built = build(spec, tmp / f"b{index}")
+            served.append((row, built, serve(server, tmp / f"b{index}" / "runtime", built.package)))
+        for row, built, port in served:
             wait_for_port(port, server, timeout=60)
-            found += _requests(row, routes, functions, port)
+            found += _requests(row, built, port)
     return found
 
 
-def _requests(
-    row: Row, routes: list[dict[str, Any]], functions: dict[str, Any], port: int
-) -> list[Observed]:
+def _requests(row: Row, built: Built, port: int) -> list[Observed]:
+    """One request per route, with valid credentials where the route is protected."""
+    routes, functions = built.routes, built.functions
     declared = {f"{r['httpMethod']} {r['resourcePath']}" for r in routes}
+    presenter = Presenter(built.api)
     found = []
-    for route in routes:
+    for ir_method, route in zip(built.api.methods, routes, strict=True):
         method, path = probe(route, declared)
         body = b"{}" if method in ("POST", "PUT", "PATCH") else b""
-        url = f"http://127.0.0.1:{port}{path}"
-        headers = signed_headers(route, method, url, {"Content-Type": "application/json"}, body)
-        reply = fetch(port, method, path, headers, body)
+        headers = {"Content-Type": "application/json"}
+        sent = presenter.present(ir_method, method, path, headers, body, port)
+        reply = fetch(port, method, sent, headers, body)
         answer = answer_class(reply)
         route_key = f"{route['httpMethod']} {route['resourcePath']}"
         if route["routeKey"] == "$default":
