@@ -267,6 +267,11 @@ def _bearer(req: AWSRequest) -> list[tuple[str, str]]:
     return [("Authorization", "Bearer abc.def")]
 
 
+def _algorithm(req: AWSRequest) -> list[tuple[str, str]]:
+    value = req.headers["Authorization"].replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512")
+    return [(k, value if k == "Authorization" else v) for k, v in req.headers.items()]
+
+
 def _incomplete(req: AWSRequest) -> list[tuple[str, str]]:
     return [("Authorization", f"AWS4-HMAC-SHA256 Credential={ALICE.access_key}/x")]
 
@@ -390,6 +395,14 @@ HOSTILE: dict[str, Hostile] = {
         f"SHA-256 and encoded with Base64): '{_B64}'.",
         "IncompleteSignatureException",
     ),
+    "another signing algorithm": Hostile(
+        lambda s: sign(request(s, "GET", "/signed/h")),
+        _algorithm,
+        403,
+        "Unsupported Authorization Type (hashed with SHA-256 and encoded with Base64): '",
+        "IncompleteSignatureException",
+        prefix=True,
+    ),
     "an incomplete Authorization header": Hostile(
         _get(),
         _incomplete,
@@ -449,6 +462,13 @@ HOSTILE: dict[str, Hostile] = {
         prefix=True,
         key="Message",
     ),
+    "a method ARN over 1600 bytes": Hostile(
+        lambda s: sign(request(s, "GET", "/signed/" + "x" * 1600)),
+        None,
+        414,
+        "Request URI too long",
+        None,
+    ),
     "an oversized header": Hostile(
         lambda s: sign(request(s, "GET", "/signed/h")),
         _oversized,
@@ -502,6 +522,9 @@ def test_http_apis_answer_every_refusal_forbidden(http_api: Served, name: str) -
     reply = _send_hostile(http_api, case)
     if name == "an oversized header":
         assert reply.status == 431
+    elif name == "a method ARN over 1600 bytes":  # REST's limit (reference §1.1 step 1)
+        assert reply.status == 200
+        before += 1
     else:
         assert (reply.status, reply.body) == (403, b'{"message":"Forbidden"}')
     assert http_api.calls_made() == before, "a refused request reached the integration"

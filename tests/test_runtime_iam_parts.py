@@ -213,3 +213,18 @@ def test_the_build_writes_identities_with_a_default_arn() -> None:
     assert credential.arn == "arn:aws:iam::123456789012:user/ci"
     assert SECRET not in repr(credential)
     assert [r.iam for r in (route_entry(api, m) for m in api.methods)] == [True]
+
+
+def test_the_readme_names_local_identities_as_the_compilers_model() -> None:
+    # One set of names (issue 12 point 7): every key of the model's identities, and only those,
+    # in the README's `identities` row (its example is validated by tests/test_readme.py).
+    from apigwc.ir.deployment import IamIdentity, Identities, UserPool
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `identities` |")]
+    for model in (Identities, UserPool, IamIdentity):
+        for name, info in model.model_fields.items():
+            if name == "origin":  # where the node came from, not a spec key
+                continue
+            alias = info.alias or name
+            assert f"`{alias}`" in row, alias

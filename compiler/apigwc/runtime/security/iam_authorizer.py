@@ -35,6 +35,7 @@ from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match, canonical_path
 from . import resource_policy, sigv4
 from .api_key import ApiKeyCheck
+from .lambda_authorizer import MAX_METHOD_ARN_BYTES
 from .policy_step import condition_values
 
 # SigV4 refusal families -> (gateway response type, x-amzn-ErrorType when not the type's own).
@@ -96,9 +97,15 @@ class IamAuthorizer:
         )
 
     def check(self, request: Request, match: Match[Any], stage: str) -> None:
+        path = canonical_path(request.path).lstrip("/")
+        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path}"
+        if self.rest and len(arn.encode()) > MAX_METHOD_ARN_BYTES:
+            # With authorization on a REST method, a method ARN over 1600 bytes is refused
+            # with 414 (reference §1.1 step 1), as the Lambda authorizers refuse it.
+            raise GatewayError("DEFAULT_4XX", "Request URI too long", status=414)
         try:
             caller = self.authenticate(request)
-            self.authorize(caller, request, stage)
+            self.authorize(caller, request, arn)
         except GatewayError:
             if self.rest:
                 raise
@@ -125,10 +132,8 @@ class IamAuthorizer:
             raise GatewayError(response_type, error.message, error_type=error_type) from None
         return caller
 
-    def authorize(self, caller: Caller, request: Request, stage: str) -> None:
+    def authorize(self, caller: Caller, request: Request, arn: str) -> None:
         """`execute-api:Invoke` on the method ARN, for this caller (reference §1.1, §1.4)."""
-        path = canonical_path(request.path).lstrip("/")
-        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path}"
         decisions = self.decisions
         key = (caller.credential.access_key_id, arn)
         if decisions is not None and key in decisions:
