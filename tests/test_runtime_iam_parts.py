@@ -109,6 +109,13 @@ def _spec(identity_policy: str | None, resource_policy: str | None, arn: str) ->
 
 
 def _run_checks(text: str) -> Request:
+    request, refusal = _checked(text)
+    if refusal is not None:
+        raise refusal
+    return request
+
+
+def _checked(text: str) -> tuple[Request, GatewayError | None]:
     sink = Sink()
     doc = load_text(text, "case.yaml", sink)
     assert doc is not None
@@ -121,9 +128,20 @@ def _run_checks(text: str) -> Request:
     req = _signed("GET", "http://127.0.0.1:9000/pets")
     signed = _as_gateway_sees(req)
     request = Request("GET", "/pets", "", signed.headers, b"", "127.0.0.1")
-    for check in found.route.checks:
-        assert check(request, found, "dev") is None  # IAM checks never wait
-    return request
+    try:
+        for check in found.route.checks:
+            assert check(request, found, "dev") is None  # IAM checks never wait
+    except GatewayError as refusal:
+        return request, refusal
+    return request, None
+
+
+def test_a_denied_caller_is_still_the_identity_of_the_request() -> None:
+    # `$context.identity` of a denial (its gateway response, its access log line) names the
+    # caller whose signature was verified.
+    request, refusal = _checked(_spec(DENY, None, USER))
+    assert refusal is not None and refusal.response_type == "ACCESS_DENIED"
+    assert request.caller is not None and request.caller["userArn"] == USER
 
 
 USER = "arn:aws:iam::123456789012:user/ci"

@@ -4,7 +4,8 @@ Flows in: the API's local IAM identities (`plan.IamCredential`, from
 `x-apigwc.identities.iamCredentials`), its region, account and resource policy; per request,
 the request's SigV4 signature (`sigv4.py`). Flows out: nothing when the signature is valid and
 the caller may invoke the method (then `request.caller` holds the caller's `$context.identity`
-values: accessKey, accountId, caller, user, userArn), else the `GatewayError` API Gateway
+values: accessKey, accountId, caller, user, userArn; set from the verified signature on, so a
+denial's gateway response and access log have them too), else the `GatewayError` API Gateway
 answers (the SigV4 answers are listed in `sigv4.py`; a caller not allowed to invoke: 403
 ACCESS_DENIED `User: {userArn} is not authorized to perform: execute-api:Invoke on resource:
 {methodArn}`, with ` with an explicit deny` when a Deny matched).
@@ -133,7 +134,10 @@ class IamAuthorizer:
         return caller
 
     def authorize(self, caller: Caller, request: Request, arn: str) -> None:
-        """`execute-api:Invoke` on the method ARN, for this caller (reference §1.1, §1.4)."""
+        """`execute-api:Invoke` on the method ARN, for this caller (reference §1.1, §1.4).
+        The caller is known once the signature is verified: `$context.identity` has it even in
+        an ACCESS_DENIED gateway response and the access log of a denied request."""
+        request.caller = caller.values
         decisions = self.decisions
         key = (caller.credential.access_key_id, arn)
         if decisions is not None and key in decisions:
@@ -146,7 +150,6 @@ class IamAuthorizer:
                 decisions[key] = refusal
         if refusal is not None:  # a fresh error each time: a raised one carries its traceback
             raise GatewayError("ACCESS_DENIED", refusal)
-        request.caller = caller.values
 
     def decide(self, caller: Caller, arn: str, values: dict[str, str]) -> str | None:
         """The policy table of reference §1.1: a Deny on either side wins; a caller of the

@@ -4,7 +4,8 @@ Flows in: the API's local IAM identities (`plan.IamCredential`, from
 `x-apigwc.identities.iamCredentials`), its region, account and resource policy; per request,
 the request's SigV4 signature (`sigv4.py`). Flows out: nothing when the signature is valid and
 the caller may invoke the method (then `request.caller` holds the caller's `$context.identity`
-values: accessKey, accountId, caller, user, userArn), else the `GatewayError` API Gateway
+values: accessKey, accountId, caller, user, userArn; set from the verified signature on, so a
+denial's gateway response and access log have them too), else the `GatewayError` API Gateway
 answers (the SigV4 answers are listed in `sigv4.py`; a caller not allowed to invoke: 403
 ACCESS_DENIED `User: {userArn} is not authorized to perform: execute-api:Invoke on resource:
 {methodArn}`, with ` with an explicit deny` when a Deny matched).
@@ -35,6 +36,7 @@ from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match, canonical_path
 from . import resource_policy, sigv4
 from .api_key import ApiKeyCheck
+from .lambda_authorizer import MAX_METHOD_ARN_BYTES
 from .policy_step import condition_values
 
 # SigV4 refusal families -> (gateway response type, x-amzn-ErrorType when not the type's own).
@@ -96,9 +98,15 @@ class IamAuthorizer:
         )
 
     def check(self, request: Request, match: Match[Any], stage: str) -> None:
+        path = canonical_path(request.path).lstrip("/")
+        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path}"
+        if self.rest and len(arn.encode()) > MAX_METHOD_ARN_BYTES:
+            # With authorization on a REST method, a method ARN over 1600 bytes is refused
+            # with 414 (reference §1.1 step 1), as the Lambda authorizers refuse it.
+            raise GatewayError("DEFAULT_4XX", "Request URI too long", status=414)
         try:
             caller = self.authenticate(request)
-            self.authorize(caller, request, stage)
+            self.authorize(caller, request, arn)
         except GatewayError:
             if self.rest:
                 raise
@@ -125,10 +133,11 @@ class IamAuthorizer:
             raise GatewayError(response_type, error.message, error_type=error_type) from None
         return caller
 
-    def authorize(self, caller: Caller, request: Request, stage: str) -> None:
-        """`execute-api:Invoke` on the method ARN, for this caller (reference §1.1, §1.4)."""
-        path = canonical_path(request.path).lstrip("/")
-        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path}"
+    def authorize(self, caller: Caller, request: Request, arn: str) -> None:
+        """`execute-api:Invoke` on the method ARN, for this caller (reference §1.1, §1.4).
+        The caller is known once the signature is verified: `$context.identity` has it even in
+        an ACCESS_DENIED gateway response and the access log of a denied request."""
+        request.caller = caller.values
         decisions = self.decisions
         key = (caller.credential.access_key_id, arn)
         if decisions is not None and key in decisions:
@@ -141,7 +150,6 @@ class IamAuthorizer:
                 decisions[key] = refusal
         if refusal is not None:  # a fresh error each time: a raised one carries its traceback
             raise GatewayError("ACCESS_DENIED", refusal)
-        request.caller = caller.values
 
     def decide(self, caller: Caller, arn: str, values: dict[str, str]) -> str | None:
         """The policy table of reference §1.1: a Deny on either side wins; a caller of the

@@ -35,7 +35,9 @@ Answers, and the evidence for their words ([3P]: third-party transcripts of AWS 
   included in the request is invalid.` (AWS Knowledge Center, "Troubleshoot SigV4 signature
   mismatch errors with IAM authentication for API Gateway"), `UnrecognizedClientException`;
 - an expired session token: EXPIRED_TOKEN (reference §4.2).
-Choices where no recording was found: an expired presigned URL says `Signature expired: {date}
+Choices where no recording was found: an algorithm other than AWS4-HMAC-SHA256 says
+`Unsupported Authorization Type (hashed with SHA-256 and encoded with Base64): '...'.` (the
+shape of the recorded missing-equal-sign text); an expired presigned URL says `Signature expired: {date}
 is now earlier than {now - X-Amz-Expires} ({now} - {X-Amz-Expires} sec.)`; a request whose
 `X-Amz-Date` comes twice is refused as a date that is not ISO 8601 (its canonical header would
 be both values joined).
@@ -151,6 +153,8 @@ def _from_header(value: str, request: SignedRequest) -> Signature:
     algorithm, _, rest = value.strip().partition(" ")
     parts: dict[str, str] = {}
     for part in (p.strip() for p in rest.split(",")):
+        if not part:  # nothing after the algorithm: the parts are missing, said below
+            continue
         name, equal, text = part.partition("=")
         if not equal:
             raise _incomplete(
