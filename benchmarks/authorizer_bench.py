@@ -14,6 +14,10 @@ the same one serves a run; the gateway verifies it in full each time). The route
 each ratio is the median of the per-round ratios (load drift on a shared machine enters a ratio
 of neighbouring measurements less than either figure).
 
+`--inprocess` measures the SigV4 route without wrk or a server instead: the generated app called
+as an ASGI app in a loop (as `inprocess_bench.py`), CPU microseconds per request, the best of 5
+runs, and the ratio of requests per CPU second; steadier than wrk on a loaded shared machine.
+
 Benchmarks measure, tests assert: the exit status is non-zero only when a measurement crashed.
 """
 
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apigwc.pipeline import build
@@ -128,6 +133,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--inprocess", action="store_true", help="CPU cost, no server, no wrk")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -137,6 +143,9 @@ def main() -> None:
         built = build(tmp / "bench.yaml", tmp / "out")
         assert built.out_dir is not None and built.compilation.api is not None
         package = f"{built.compilation.api.slug}_gateway"
+        if args.inprocess:
+            inprocess(tmp / "out" / "runtime", package)
+            return
         port = free_port()
         server = gateway(package, port, tmp / "out" / "runtime", "uvicorn", tmp / "server.log")
         try:
@@ -166,6 +175,61 @@ def measure(port: int, args: argparse.Namespace) -> None:
             f"{name} route behind a cached TOKEN authorizer: {statistics.median(found):.2f}x open"
         )
     print(f"mock route behind IAM (SigV4): {statistics.median(iam_ratios):.2f}x open")
+
+
+def inprocess(runtime: Path, package: str) -> None:
+    """CPU µs per request of the open and the SigV4 MOCK routes, the app called directly."""
+    import asyncio
+    import importlib
+
+    sys.path.insert(0, str(runtime))
+    app = importlib.import_module(f"{package}.app").app
+    host = "127.0.0.1:8080"
+    signature = [tuple(h.split(": ", 1)) for h in signed(f"http://{host}/sigv4/mock")]
+    loop = asyncio.new_event_loop()
+    costs = {}
+    for path, extra in (("/open/mock", []), ("/sigv4/mock", signature)):
+        headers = [(b"host", host.encode()), *((k.lower().encode(), v.encode()) for k, v in extra)]
+        runs = [loop.run_until_complete(_cpu(app, path, headers, 5000)) for _ in range(5)]
+        costs[path] = min(runs) / 5000 * 1e6
+        print(f"  {path}: {costs[path]:.1f} µs/request (CPU)")
+    ratio = costs["/open/mock"] / costs["/sigv4/mock"]
+    print(f"mock route behind IAM (SigV4), in process: {ratio:.2f}x open (requests per CPU second)")
+
+
+async def _cpu(app: Any, path: str, headers: list[tuple[bytes, bytes]], count: int) -> float:
+    import time
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+        "extensions": {},
+    }
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    for _ in range(200):
+        await app(dict(scope), receive, send)
+    if set(statuses) != {200}:
+        raise RuntimeError(f"{path} answered {set(statuses)}")
+    start = time.process_time()
+    for _ in range(count):
+        await app(dict(scope), receive, send)
+    return time.process_time() - start
 
 
 if __name__ == "__main__":

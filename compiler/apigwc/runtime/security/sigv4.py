@@ -50,7 +50,6 @@ import hashlib
 import hmac
 import time
 from calendar import timegm
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import quote, unquote
@@ -84,21 +83,46 @@ def _incomplete(message: str) -> SigV4Error:
 UNRECOGNIZED = "The security token included in the request is invalid."
 
 
-@dataclass(frozen=True, slots=True)
 class Signature:
-    """What a request claims: who signed it, for which scope and time, over which headers."""
+    """What a request claims: who signed it, for which scope and time, over which headers.
+    A plain slotted class (one per request; a frozen dataclass's constructor cost more than
+    the parsing), its token and signature kept out of `repr`."""
 
-    access_key: str
-    date: str  # YYYYMMDD of the credential scope
-    region: str
-    service: str
-    timestamp: str  # YYYYMMDDTHHMMSSZ, as the string to sign has it
-    epoch: int
-    signed_headers: tuple[str, ...]
-    signature: str = field(repr=False)
-    token: str | None = field(default=None, repr=False)
-    expires: int | None = None  # presigned URLs only
-    in_query: bool = False
+    __slots__ = (
+        "access_key",
+        "date",
+        "epoch",
+        "expires",
+        "in_query",
+        "region",
+        "service",
+        "signature",
+        "signed_headers",
+        "timestamp",
+        "token",
+    )
+
+    def __init__(
+        self,
+        access_key: str,
+        scope: tuple[str, str, str],  # date (YYYYMMDD), region, service
+        stamp: tuple[str, int],  # YYYYMMDDTHHMMSSZ as the string to sign has it, epoch
+        signed_headers: tuple[str, ...],
+        signature: str,
+        token: str | None,
+        expires: int | None,  # presigned URLs only
+    ) -> None:
+        self.access_key = access_key
+        self.date, self.region, self.service = scope
+        self.timestamp, self.epoch = stamp
+        self.signed_headers = signed_headers
+        self.signature = signature
+        self.token = token
+        self.expires = expires
+        self.in_query = expires is not None
+
+    def __repr__(self) -> str:
+        return f"Signature({self.access_key!r}, {self.date}/{self.region}/{self.service})"
 
 
 class SignedRequest:
@@ -243,7 +267,7 @@ def _claim(
             f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "
             f"not '{terminator[:40]}'."
         )
-    timestamp, epoch = stamp
+    timestamp = stamp[0]
     if date != timestamp[:8]:
         raise SigV4Error(
             "SIGNATURE",
@@ -255,19 +279,7 @@ def _claim(
         raise _incomplete(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
         )
-    return Signature(
-        access_key=access_key,
-        date=date,
-        region=region,
-        service=service,
-        timestamp=timestamp,
-        epoch=epoch,
-        signed_headers=names,
-        signature=signature,
-        token=token,
-        expires=expires,
-        in_query=expires is not None,
-    )
+    return Signature(access_key, (date, region, service), stamp, names, signature, token, expires)
 
 
 def _date_header(request: SignedRequest) -> tuple[str, int] | None:
@@ -295,8 +307,8 @@ def _iso_epoch(text: str) -> int:
             raise ValueError(text)
         if not text[9:15].isdigit():
             raise ValueError(text)
-        parts = (text[:4], text[4:6], text[6:8], text[9:11], text[11:13], text[13:15])
-        year, month, day, hour, minute, second = (int(p) for p in parts)
+        year, month, day = int(text[:4]), int(text[4:6]), int(text[6:8])
+        hour, minute, second = int(text[9:11]), int(text[11:13]), int(text[13:15])
         if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 61):
             raise ValueError(text)
         return timegm((year, month, day, hour, minute, second))
