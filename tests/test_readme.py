@@ -255,7 +255,9 @@ def test_exit_code_3_is_port_in_use(tmp_path: Path) -> None:
 
 
 def header_requests() -> list[tuple[list[str], int, str]]:
-    """(curl words, expected status, comment) for each `curl` of specs/petstore.yaml's header."""
+    """(curl words, expected status, comment) for each `curl` of specs/petstore.yaml's header;
+    `$(.venv/bin/apigwc …)` is replaced by what the command prints, and `eval "$(…)"` by the
+    curl command it prints (`apigwc sign`)."""
     header = []
     for line in (ROOT / "specs" / "petstore.yaml").read_text(encoding="utf-8").splitlines():
         if not line.startswith("#"):
@@ -263,12 +265,30 @@ def header_requests() -> list[tuple[list[str], int, str]]:
         header.append(line.removeprefix("#"))
     found = []
     for line in "\n".join(header).replace("\\\n", " ").splitlines():
-        if line.strip().startswith("curl "):
+        if line.strip().startswith(("curl ", "eval ")):
             command, _, comment = line.partition("  # ")
             status = re.match(r"\d{3}", comment.strip())
             assert status, f"no expected status after {command}"
-            found.append((shlex.split(command), int(status.group()), comment.strip()))
+            words = shlex.split(_SUBSTITUTION.sub(_run_apigwc, command))
+            if words[0] == "eval":
+                words = shlex.split(words[1])
+            found.append((words, int(status.group()), comment.strip()))
     return found
+
+
+_SUBSTITUTION = re.compile(r"\$\((\.venv/bin/apigwc [^)]*)\)")
+
+
+def _run_apigwc(found: re.Match[str]) -> str:
+    """What `$(.venv/bin/apigwc …)` prints, run from the repository's root as `make run` is."""
+    from apigwc.cli import main
+
+    words = shlex.split(found.group(1))[1:]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        result = CliRunner().invoke(main, words)
+    assert result.exit_code == 0, (words, result.output)
+    return result.output.strip()
 
 
 def send(port: int, words: list[str]) -> int:
@@ -283,9 +303,13 @@ def send(port: int, words: list[str]) -> int:
         elif word == "-d":
             body = next(args).encode()
             method = "POST" if method == "GET" else method
+        elif word == "--data-binary":
+            body = next(args).encode()
         elif word.startswith("http://"):
             url = word
     prefix = "http://127.0.0.1:8080"
+    # as curl sends it: a signed request (`apigwc sign`) signed this Host
+    headers.setdefault("Host", "127.0.0.1:8080")
     assert url.startswith(prefix + "/"), url
     return fetch(port, method, url.removeprefix(prefix), headers, body).status
 

@@ -1,4 +1,4 @@
-"""The command line: `apigwc validate | export | rules | explain`.
+"""The command line: `apigwc validate | export | build | serve | token | sign | rules | explain`.
 
 Imports are lazy: `apigwc validate` loads only the loader, the IR and the lowering, so it stays
 fast enough for a pre-commit hook. Exit codes (the contract in DESIGN.md): 0 clean, 1 findings
@@ -225,6 +225,87 @@ def serve(
         server=server,
     )
     sys.exit(run_server(Path(spec), options, reload))
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
+@click.option("--pool", required=True, help="A name in x-apigwc.identities.cognitoUserPools.")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="The PEM private key whose public half is in the pool's JWKS.",
+)
+@click.option("--scope", "scopes", multiple=True, help="Mint an access token with this scope.")
+@click.option("--claim", "claims", multiple=True, metavar="NAME=VALUE", help="Add a claim.")
+@click.option("--ttl", type=int, default=3600, show_default=True, help="Seconds until `exp`.")
+@allow_root_option
+def token(
+    spec: str,
+    pool: str,
+    key_file: str,
+    scopes: tuple[str, ...],
+    claims: tuple[str, ...],
+    ttl: int,
+    allow_roots: tuple[str, ...],
+) -> None:
+    """Print a token a local user pool or JWT issuer of SPEC accepts (an ID token; an access
+    token with --scope), for the Authorization header of a Cognito or JWT route."""
+    from pathlib import Path
+
+    from apigwc import credentials
+
+    try:
+        found, _ = credentials.identities(Path(spec), allow_roots)
+        chosen = credentials.pick(found.cognito_user_pools, pool, "user pool")
+        jwks = credentials.read_jwks(Path(spec), chosen)
+        extra = dict(_pair(claim) for claim in claims)
+        key = Path(key_file).read_bytes()
+        click.echo(credentials.mint_token(chosen, jwks, key, scopes, extra, ttl))
+    except credentials.CredentialsError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise click.BadParameter(f"{text!r}: expected NAME=VALUE", param_hint="--claim")
+    return name, value
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
+@click.argument("url")
+@click.option("--identity", required=True, help="A name in x-apigwc.identities.iamCredentials.")
+@click.option("-X", "--request", "method", default="GET", show_default=True)
+@click.option("-H", "--header", "headers", multiple=True, metavar="'NAME: VALUE'")
+@click.option("-d", "--data", default="", help="The request body.")
+@allow_root_option
+def sign(
+    spec: str,
+    url: str,
+    identity: str,
+    method: str,
+    headers: tuple[str, ...],
+    data: str,
+    allow_roots: tuple[str, ...],
+) -> None:
+    """Print a curl command for URL signed (SigV4, botocore) with a local IAM identity of SPEC,
+    for an AWS_IAM route. The signature holds five minutes."""
+    from pathlib import Path
+
+    from apigwc import credentials
+
+    try:
+        found, region = credentials.identities(Path(spec), allow_roots)
+        chosen = credentials.pick(found.iam_credentials, identity, "IAM identity")
+        body = data.encode("utf-8")
+        given = credentials.parse_headers(headers)
+        signed = credentials.sign_request(chosen, region, method.upper(), url, given, body)
+        click.echo(credentials.curl_command(method.upper(), url, signed, body))
+    except credentials.CredentialsError as error:
+        raise click.UsageError(str(error)) from None
 
 
 @main.command()
