@@ -271,10 +271,10 @@ class GatewayHttpProtocol(asyncio.Protocol):
         cause = error.__context__ if isinstance(error, httptools.HttpParserCallbackError) else None
         if cause is None or isinstance(cause, httptools.HttpParserError):
             log.warning("Invalid HTTP request received.")
-            self._end_with(self._bad_request(), None)
+            self._end_with(self._bad_request())
         else:
             log.error(FAULT_MESSAGE, exc_info=cause)
-            self._end_with(self._fault_answer(), None)
+            self._end_with(self._fault_answer())
 
     def eof_received(self) -> None:
         """The client has sent all it will: the transport closes (as under uvicorn's
@@ -528,7 +528,7 @@ class GatewayHttpProtocol(asyncio.Protocol):
         else:
             self.transport.close()
 
-    def _end_with(self, answer: bytes, linger_after: Exchange | None) -> None:
+    def _end_with(self, answer: bytes, linger: bool = False) -> None:
         """No further request from this connection: `answer` after the ones in hand."""
         self.in_head = False
         self.parsing = False
@@ -540,7 +540,7 @@ class GatewayHttpProtocol(asyncio.Protocol):
             exchanges.pop()  # the request the bad bytes belong to is not answered
         final = Exchange(None, False)
         final.answer = answer
-        final.linger = linger_after is not None
+        final.linger = linger
         exchanges.append(final)
         self._advance()
 
@@ -555,7 +555,7 @@ class GatewayHttpProtocol(asyncio.Protocol):
     def _refuse_head(self) -> None:
         """No request is made of a head this long (the parser would buffer it without bound):
         431 after the answers in hand, then the connection ends."""
-        self._end_with(_HEAD_REFUSAL, self.receiving)
+        self._end_with(_HEAD_REFUSAL, linger=True)
 
     def _bad_request(self) -> bytes:
         return self._plain(400, b"Invalid HTTP request received.")
