@@ -21,6 +21,8 @@ header only, as wrk sends it.
     mock        GET /mock?x=1 of runtime_bench.py's gateway (MOCK, request validator, VTL), on
                 the gateway's own protocol (`_runtime/server/http_protocol.py`), as served
     lambda      GET /lambda (AWS_PROXY to an in-process handler), the same way
+    mock_log    (only when named) the MOCK route with the gateway's access log on (the default
+                of `python -m <pkg>`; its writer thread's instructions counted too)
     floor       (only when named) a minimal httptools protocol under uvicorn's server answering
                 the bare app's bytes with nothing else: what uvicorn's loop, uvloop and
                 httptools cost, the floor of any protocol under uvicorn's server
@@ -112,6 +114,7 @@ TARGETS = {
     "bare": ("bare_app:app", "httptools", "/"),
     "mock": ("{package}.app:app", "gateway", "/mock?x=1"),
     "lambda": ("{package}.app:app", "gateway", "/lambda"),
+    "mock_log": ("{package}.app:app", "gateway", "/mock?x=1"),
 }
 
 
@@ -167,6 +170,8 @@ def start(
         ]
     paths = [tmp / "out" / "runtime", tmp / "bare", tmp]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)))
+    if target.endswith("_log"):  # the gateway's access log on (its lines go to DEVNULL)
+        env["APIGWC_ACCESS_LOG"] = "1"
     process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     wait_long(port, process)
     return process, port

@@ -221,8 +221,10 @@ class GatewayHttpProtocol(asyncio.Protocol):
         self.headers: list[tuple[str, str]] = []
         self.names: list[bytes] = []
         self.in_head = False
+        self.head_began = False  # in the chunk being parsed
         self.head_bytes = 0  # bytes received while in the head
         self.header_bytes = 0  # header names and values, as received
+        self.feeding = False  # a chunk is being parsed
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -252,17 +254,31 @@ class GatewayHttpProtocol(asyncio.Protocol):
         self._disarm_timer()
         if not self.parsing:
             return  # after a malformed request, an upgrade, a refused head: dropped
+        self.feeding = True
+        self.head_began = False
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self._stop_after(self.receiving)
         except httptools.HttpParserError as error:
             self._parse_failed(error)
+        self.feeding = False
         if self.in_head and self.parsing:
-            # Counted after parsing: a chunk that ends the head may carry body bytes too.
-            self.head_bytes += len(data)
-            if self.head_bytes > HEAD_LIMIT:
-                self._refuse_head()
+            self._count_head(len(data))
+        elif self.exchanges and self.parsing:
+            self._continue(self.exchanges[0])
+
+    def _count_head(self, received: int) -> None:
+        """A head still incomplete after a chunk: refused past `HEAD_LIMIT` (httptools would
+        buffer a header without bound). The chunk it began in is counted by its parsed parts
+        (that chunk may hold earlier pipelined requests), the next ones whole: a head is
+        refused within one chunk past the limit."""
+        if self.head_began:
+            self.head_bytes = len(self.url) + self.header_bytes
+        else:
+            self.head_bytes += received
+        if self.head_bytes > HEAD_LIMIT:
+            self._refuse_head()
 
     def _parse_failed(self, error: httptools.HttpParserError) -> None:
         """A malformed request (a URL httptools cannot split included): uvicorn's 400; a fault
@@ -313,6 +329,7 @@ class GatewayHttpProtocol(asyncio.Protocol):
         self.names = []
         self.header_bytes = 0
         self.in_head = True
+        self.head_began = True
 
     def on_url(self, url: bytes) -> None:
         self.url += url
@@ -326,7 +343,6 @@ class GatewayHttpProtocol(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self.in_head = False
-        self.head_bytes = 0
         exchange = self._exchange()
         self.receiving = exchange
         self.exchanges.append(exchange)
@@ -441,10 +457,17 @@ class GatewayHttpProtocol(asyncio.Protocol):
             self._idle()
 
     def _await_body(self, exchange: Exchange) -> None:
-        if exchange.expects and not exchange.continued:
+        """The first request waits for its body: reading on, `100 Continue` if asked."""
+        self._continue(exchange)
+        self._resume_reading()
+
+    def _continue(self, exchange: Exchange) -> None:
+        """`100 Continue` to the first request, when it asked for it and its body is awaited
+        (not while a chunk is parsed: the body may follow in the same chunk)."""
+        awaited = exchange.answer is None and not exchange.complete and not exchange.running
+        if awaited and exchange.expects and not exchange.continued and not self.feeding:
             exchange.continued = True
             self.transport.write(_CONTINUE)
-        self._resume_reading()
 
     def _run(self, exchange: Exchange) -> Response | bytes | None:
         """The gateway's answer, or None while a task awaits it."""
@@ -582,7 +605,8 @@ class GatewayHttpProtocol(asyncio.Protocol):
             self.transport.close()  # the answers in hand are written: nothing more comes
             return
         self._resume_reading()
-        self._arm_timer()
+        if not self.write_paused:  # a client not reading yet is not idle
+            self._arm_timer()
 
     def _pause_reading(self) -> None:
         if not self.read_paused and not self.lost:
