@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apigwc.runtime.server import http_protocol, launch
+from apigwc.runtime.server import launch, uvicorn_internals
 from click.testing import CliRunner
 
 from tests.runtime_server import Gateway, free_port, serve_spec, upstream, write_spec
@@ -187,7 +187,7 @@ def test_granian_not_installed_is_one_line_not_a_traceback(granian: Gateway) -> 
 
 
 def test_a_uvicorn_without_the_internals_the_protocol_extends_is_refused() -> None:
-    http_protocol.require_internals()  # the installed uvicorn has them
+    uvicorn_internals.require_internals()  # the installed uvicorn has them
 
     class Server:  # a server that makes its protocol without the state the protocol shares
         def startup(self) -> None:
@@ -197,12 +197,12 @@ def test_a_uvicorn_without_the_internals_the_protocol_extends_is_refused() -> No
             create_protocol()
 
     needs = [(Server, {"http_protocol_class", "config", "server_state", "shutdown"})]
-    with pytest.raises(http_protocol.UvicornInternalsChanged) as refused:
-        http_protocol.require_internals(needs)
+    with pytest.raises(uvicorn_internals.UvicornInternalsChanged) as refused:
+        uvicorn_internals.require_internals(needs)
     message = str(refused.value)
     assert "Server.server_state" in message and "Server.shutdown" in message
     assert "Server.config" not in message and "Server.http_protocol_class" not in message
-    assert f"uvicorn[standard]{http_protocol.TESTED_UVICORN}" in message
+    assert f"uvicorn[standard]{uvicorn_internals.TESTED_UVICORN}" in message
 
 
 def test_the_default_server_is_uvicorn() -> None:
