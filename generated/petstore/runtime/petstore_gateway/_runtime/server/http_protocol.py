@@ -29,7 +29,7 @@ dropped; a function already running is not stopped, as Lambda's is not). An upgr
 ordinary request, after which the connection ends.
 
 It leans on a few uvicorn names (the server's state, the config, the proxy settings:
-`require_internals` lists them); pyproject.toml bounds uvicorn to the versions the tests run on,
+`uvicorn_internals` lists them); pyproject.toml bounds uvicorn to the versions the tests run on,
 and a uvicorn without them stops the server at start-up with `UvicornInternalsChanged`.
 """
 
@@ -38,25 +38,24 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
-import types
 from collections import deque
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from typing import Any
 
 import httptools
-import uvicorn
 from uvicorn.config import Config
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-from uvicorn.server import Server, ServerState
+from uvicorn.server import ServerState
 
 from ..pipeline import wire
 from ..pipeline.context import SIZE_LIMIT, Request
 from ..pipeline.gateway import Gateway
 from ..responses.gateway_responses import Response
 from . import HEAD_LIMIT
+from .uvicorn_internals import require_internals
 
-# The uvicorn versions the tests run on (pyproject.toml bounds the dependency to them).
-TESTED_UVICORN = ">=0.55,<0.56"
+require_internals()  # before serving a request: a uvicorn without what the protocol uses stops
+
 LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped
 log = logging.getLogger("uvicorn.error")
 # A fault in the request path: logged with its traceback, answered as uvicorn answers one.
@@ -82,61 +81,6 @@ _HEAD_REFUSAL = (
     b"Connection: close\r\n\r\n"
     b'{"message":"Request Header Fields Too Large"}'
 )
-
-
-class UvicornInternalsChanged(RuntimeError):
-    """The installed uvicorn lacks a name the gateway's protocol uses."""
-
-
-def _names_used(cls: type) -> set[str]:
-    """The names the class's own functions (and the functions nested in them) read or assign,
-    attributes and keyword names included."""
-    names: set[str] = set()
-    codes = [getattr(member, "__code__", None) for member in vars(cls).values()]
-    while codes:
-        code = codes.pop()
-        if isinstance(code, types.CodeType):
-            names.update(code.co_names)
-            for const in code.co_consts:  # keyword names are a tuple of strings
-                if isinstance(const, tuple):
-                    names.update(c for c in const if isinstance(c, str))
-            codes += code.co_consts
-    return names
-
-
-def _trusted_hosts_class() -> type:
-    return type(ProxyHeadersMiddleware(None, "127.0.0.1").trusted_hosts)  # type: ignore[arg-type]
-
-
-# What the protocol uses of uvicorn: the server makes it with these keywords and asks it to
-# `shutdown`; the state it shares; the config it reads; the proxy settings it takes over.
-INTERNALS: tuple[tuple[Any, set[str]], ...] = (
-    (Server, {"http_protocol_class", "server_state", "app_state", "shutdown", "connections"}),
-    (ServerState, {"connections", "tasks", "default_headers"}),
-    (Config, {"loaded", "load", "loaded_app", "timeout_keep_alive"}),
-    (ProxyHeadersMiddleware, {"app", "trusted_hosts"}),
-    (_trusted_hosts_class, {"get_trusted_client_address", "__contains__"}),
-)
-
-
-def require_internals(needs: Iterable[tuple[Any, set[str]]] = INTERNALS) -> None:
-    """Refuse to start on a uvicorn that no longer has what the protocol uses (a class, or a
-    function giving one, and the names it must have)."""
-    missing = []
-    for given, names in needs:
-        cls = given if isinstance(given, type) else given()
-        missing += [
-            f"{cls.__name__}.{name}" for name in sorted(names - _names_used(cls) - set(dir(cls)))
-        ]
-    if missing:
-        raise UvicornInternalsChanged(
-            f"uvicorn {uvicorn.__version__} lacks {', '.join(missing)}, which the gateway's "
-            f"HTTP protocol uses; install uvicorn[standard]{TESTED_UVICORN}, the versions it is "
-            f"tested on"
-        )
-
-
-require_internals()
 
 
 class Exchange:
