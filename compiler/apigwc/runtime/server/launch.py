@@ -23,7 +23,7 @@ GRANIAN_DIFFERENCES = (
 )
 SERVER_HELP = (
     "The HTTP server: uvicorn (default; keeps the client's header-name casing) or granian "
-    "(faster; needs the [granian] extra). What granian cannot keep: " + GRANIAN_DIFFERENCES
+    "(needs the [granian] extra). What granian cannot keep: " + GRANIAN_DIFFERENCES
 )
 
 
