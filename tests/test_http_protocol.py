@@ -329,13 +329,17 @@ def test_a_graceful_shutdown_finishes_the_answer_in_flight(
     built: tuple[Path, str], tmp_path: Path
 ) -> None:
     with serve(built, tmp_path / "log", "--no-access-log") as served, connect(served.port) as sock:
-        with connect(served.port) as idle:
+        with connect(served.port) as idle, connect(served.port) as sending:
             sock.sendall(b"GET /lambda/slow-function?seconds=0.8 HTTP/1.1\r\nHost: gw\r\n\r\n")
+            sending.sendall(b"POST /pets HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\n\r\nha")
             time.sleep(0.3)
             served.process.send_signal(signal.SIGTERM)
-            data = read_to_end(sock)  # answered, then the connection ends
+            time.sleep(0.3)
+            sending.sendall(b"lf")  # the rest of a body in flight is still read
+            data, sent = read_to_end(sock), read_to_end(sending)  # answered, then ended
             assert read_to_end(idle) == b""  # an idle connection ends at once
         assert data.startswith(b"HTTP/1.1 200 ") and b"\r\nconnection: close\r\n" in data
+        assert sent.startswith(b"HTTP/1.1 200 ") and b'"body": "half"' in sent
         # uvicorn raises the signal again once shut down: the exit says SIGTERM ended it.
         assert served.process.wait(timeout=15) in (0, -signal.SIGTERM)
     with pytest.raises(OSError):

@@ -256,10 +256,8 @@ class GatewayHttpProtocol(asyncio.Protocol):
         answer in flight (uvicorn waits for the connection to end)."""
         if not self.exchanges:
             self.transport.close()
-        else:
+        else:  # reading goes on: the request in flight may still be receiving its body
             self.closing = True
-            self.parsing = False
-            self._pause_reading()
 
     def timeout_keep_alive_handler(self) -> None:
         if not self.transport.is_closing():
@@ -545,7 +543,7 @@ class GatewayHttpProtocol(asyncio.Protocol):
         return b"".join(lines)
 
     def _idle(self) -> None:
-        if not self.parsing:
+        if not self.parsing or self.closing:
             self.transport.close()  # the answers in hand are written: nothing more comes
             return
         self._resume_reading()
