@@ -1,7 +1,7 @@
 """CPU instructions per request of the gateway's server process on uvicorn, against a bare app.
 
     .venv/bin/python benchmarks/server_cost_bench.py [--requests 2000] [--warmup 500]
-                                                     [--targets bare,bare_cased,mock,lambda,...]
+                                                     [--targets bare,mock,lambda,floor]
                                                      [--profile TARGET] [--annotate]
 
 wrk's requests per second on a shared, loaded 2-core machine drift by 10-20% between runs; the
@@ -16,18 +16,16 @@ of those requests only, the server's whole process (all threads: uvicorn, the ga
 httptools, CPython), divided by the count. Each request is `GET <path> HTTP/1.1` with a `Host`
 header only, as wrk sends it.
 
-    bare        the ASGI app of runtime_bench.py (fixed JSON, two headers) on plain httptools
-    bare_cased  the same app on the gateway's protocol (`http_protocol`: header-name casing, size
-                limits): what the protocol subclass costs
-    mock        GET /mock?x=1 of runtime_bench.py's gateway (MOCK, request validator, VTL)
-    lambda      GET /lambda (AWS_PROXY to an in-process handler)
+    bare        the ASGI app of runtime_bench.py (fixed JSON, two headers) on uvicorn's own
+                httptools protocol (the baseline)
+    mock        GET /mock?x=1 of runtime_bench.py's gateway (MOCK, request validator, VTL), on
+                the gateway's own protocol (`_runtime/server/http_protocol.py`), as served
+    lambda      GET /lambda (AWS_PROXY to an in-process handler), the same way
+    mock_log    (only when named) the MOCK route with the gateway's access log on (the default
+                of `python -m <pkg>`; its writer thread's instructions counted too)
     floor       (only when named) a minimal httptools protocol under uvicorn's server answering
-                the bare app's bytes with no ASGI at all: what uvicorn's loop, uvloop and
-                httptools cost, the floor of a gateway-specific protocol
-    mock_direct, lambda_direct
-                (only when named) the gateway's routes on a sketch of a gateway-specific
-                protocol under uvicorn's server (`DIRECT_PROTOCOL`: no uvicorn cycle, task or
-                checks; not a server to use): what such a protocol would save
+                the bare app's bytes with nothing else: what uvicorn's loop, uvloop and
+                httptools cost, the floor of any protocol under uvicorn's server
 
 `--annotate` prints callgrind_annotate's top functions (C level: CPython's interpreter loop
 holds the Python code) of each target. `--profile TARGET` serves that target under cProfile
@@ -56,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.runtime_bench import BARE_APP, HANDLER, SPEC, free_port, wait  # noqa: E402
 
 # Runs in the measured process: uvicorn with the gateway's settings on APP, with the given
-# HTTP protocol ("cased": the gateway's), cProfile switched by SIGUSR1/SIGUSR2 if asked.
+# HTTP protocol ("gateway": the gateway's own), cProfile switched by SIGUSR1/SIGUSR2 if asked.
 LAUNCHER = """
 import importlib, signal, sys
 import uvicorn
@@ -65,7 +63,7 @@ server = importlib.import_module(package + "._runtime.server")
 settings = importlib.import_module(package + "._runtime.server.uvicorn_server").settings(
     server.Listen("127.0.0.1", int(port), 1, "")
 )
-if http != "cased":
+if http != "gateway":
     settings["http"] = http
 if profile_out:
     import cProfile
@@ -110,116 +108,13 @@ class FloorProtocol(asyncio.Protocol):
         self.transport.close()
 """
 
-# Not a server to use either: a sketch of a gateway-specific protocol under uvicorn's server, to
-# size what one would save. httptools' callbacks build a minimal scope (names as sent kept), the
-# gateway runs as a coroutine driven at once (a MOCK route finishes without suspending: no task),
-# else continued in a task; its two messages become one write. No size limits, no pipelining, no
-# flow control, no 100-continue, no request body, no checks.
-DIRECT_PROTOCOL = """
-import asyncio
-import types
-
-import httptools
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE
-
-EMPTY = {"type": "http.request", "body": b"", "more_body": False}
-
-
-@types.coroutine
-def _rest(coro, yielded):
-    while True:
-        try:
-            sent = yield yielded
-        except BaseException as error:
-            try:
-                yielded = coro.throw(error)
-            except StopIteration:
-                return
-        else:
-            try:
-                yielded = coro.send(sent)
-            except StopIteration:
-                return
-
-
-async def _continue(coro, yielded):
-    await _rest(coro, yielded)
-
-
-class DirectProtocol(asyncio.Protocol):
-    def __init__(self, config, server_state, app_state, _loop=None):
-        self.connections = server_state.connections
-        self.app = config.loaded_app
-        self.loop = _loop or asyncio.get_event_loop()
-        self.parser = httptools.HttpRequestParser(self)
-
-    def connection_made(self, transport):
-        self.connections.add(self)
-        self.transport = transport
-        self.client = transport.get_extra_info("peername")[:2]
-        self.server = transport.get_extra_info("sockname")[:2]
-
-    def connection_lost(self, exc):
-        self.connections.discard(self)
-
-    def data_received(self, data):
-        self.parser.feed_data(data)
-
-    def on_message_begin(self):
-        self.url = b""
-        self.headers = []
-        self.names = []
-
-    def on_url(self, url):
-        self.url += url
-
-    def on_header(self, name, value):
-        self.names.append(name)
-        self.headers.append((name.lower(), value.rstrip(b" \\t")))
-
-    def on_message_complete(self):
-        url = httptools.parse_url(self.url)
-        scope = {
-            "type": "http", "http_version": "1.1", "scheme": "http",
-            "method": self.parser.get_method().decode(),
-            "path": url.path.decode(), "raw_path": url.path, "query_string": url.query or b"",
-            "headers": self.headers, "client": self.client, "server": self.server,
-            "extensions": {"apigwc.header_names": self.names},
-        }
-        coro = self.app(scope, self.receive, self.send)
-        try:
-            yielded = coro.send(None)
-        except StopIteration:
-            return
-        self.loop.create_task(_continue(coro, yielded))
-
-    async def receive(self):
-        return EMPTY
-
-    async def send(self, message):
-        if message["type"] == "http.response.start":
-            head = [STATUS_LINE[message["status"]]]
-            for name, value in message["headers"]:
-                head += (name, b": ", value, b"\\r\\n")
-            head.append(b"\\r\\n")
-            self.head = head
-        else:
-            self.head.append(message.get("body", b""))
-            self.transport.write(b"".join(self.head))
-
-    def shutdown(self):
-        self.transport.close()
-"""
-
 # target: (app, protocol, path)
 TARGETS = {
     "floor": ("bare_app:app", "floor_protocol:FloorProtocol", "/"),
     "bare": ("bare_app:app", "httptools", "/"),
-    "bare_cased": ("bare_app:app", "cased", "/"),
-    "mock": ("{package}.app:app", "cased", "/mock?x=1"),
-    "lambda": ("{package}.app:app", "cased", "/lambda"),
-    "mock_direct": ("{package}.app:app", "direct_protocol:DirectProtocol", "/mock?x=1"),
-    "lambda_direct": ("{package}.app:app", "direct_protocol:DirectProtocol", "/lambda"),
+    "mock": ("{package}.app:app", "gateway", "/mock?x=1"),
+    "lambda": ("{package}.app:app", "gateway", "/lambda"),
+    "mock_log": ("{package}.app:app", "gateway", "/mock?x=1"),
 }
 
 
@@ -275,6 +170,8 @@ def start(
         ]
     paths = [tmp / "out" / "runtime", tmp / "bare", tmp]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)))
+    if target.endswith("_log"):  # the gateway's access log on (its lines go to DEVNULL)
+        env["APIGWC_ACCESS_LOG"] = "1"
     process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     wait_long(port, process)
     return process, port
@@ -375,7 +272,6 @@ def build(tmp: Path) -> str:
     (tmp / "handlers" / "fixed.py").write_text(HANDLER)
     (tmp / "launcher.py").write_text(LAUNCHER)
     (tmp / "floor_protocol.py").write_text(FLOOR_PROTOCOL)
-    (tmp / "direct_protocol.py").write_text(DIRECT_PROTOCOL)
     (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", "18199"))
     return build_spec(tmp / "bench.yaml", tmp / "out")
 
@@ -384,7 +280,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--targets", default="bare,bare_cased,mock,lambda", help=", ".join(TARGETS))
+    parser.add_argument("--targets", default="bare,mock,lambda", help=", ".join(TARGETS))
     parser.add_argument("--annotate", action="store_true", help="callgrind's top functions")
     parser.add_argument("--profile", choices=sorted(TARGETS), help="cProfile one target")
     args = parser.parse_args()

@@ -2,8 +2,8 @@
 
 `runtime_specs/rest.yaml` built once and served by uvicorn (the default) and by granian on
 127.0.0.1; requests are written raw on a socket, so that the bytes on the wire are the test's.
-uvicorn keeps the client's header-name casing (its protocol extends uvicorn's, and delegates the
-rest: trailing white space of a header value is stripped, as upstream does); granian answers the
+uvicorn keeps the client's header-name casing (the gateway's own protocol under uvicorn's server;
+trailing white space of a header value is stripped, as uvicorn does); granian answers the
 same routes, with the differences `launch.GRANIAN_DIFFERENCES` lists (and `--help` shows).
 """
 
@@ -18,9 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apigwc.runtime.server import http_protocol, launch
+from apigwc.runtime.server import launch, uvicorn_internals
 from click.testing import CliRunner
-from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
 from tests.runtime_server import Gateway, free_port, serve_spec, upstream, write_spec
 
@@ -188,18 +187,22 @@ def test_granian_not_installed_is_one_line_not_a_traceback(granian: Gateway) -> 
 
 
 def test_a_uvicorn_without_the_internals_the_protocol_extends_is_refused() -> None:
-    http_protocol.require_internals()  # the installed uvicorn has them
+    uvicorn_internals.require_internals()  # the installed uvicorn has them
 
-    class Protocol:  # a protocol that builds no cycle, with no `on_header`
-        def on_message_begin(self) -> None:
-            self.url, self.headers, self.scope = b"", [], {}
+    class Server:  # a server that makes its protocol without the state the protocol shares
+        def startup(self) -> None:
+            def create_protocol() -> object:
+                return self.http_protocol_class(config=self.config)  # type: ignore[attr-defined]
 
-    with pytest.raises(http_protocol.UvicornInternalsChanged) as refused:
-        http_protocol.require_internals(Protocol, RequestResponseCycle)
+            create_protocol()
+
+    needs = [(Server, {"http_protocol_class", "config", "server_state", "shutdown"})]
+    with pytest.raises(uvicorn_internals.UvicornInternalsChanged) as refused:
+        uvicorn_internals.require_internals(needs)
     message = str(refused.value)
-    assert "Protocol.on_header" in message and "Protocol.RequestResponseCycle" in message
-    assert "Protocol.url" not in message
-    assert f"uvicorn[standard]{http_protocol.TESTED_UVICORN}" in message
+    assert "Server.server_state" in message and "Server.shutdown" in message
+    assert "Server.config" not in message and "Server.http_protocol_class" not in message
+    assert f"uvicorn[standard]{uvicorn_internals.TESTED_UVICORN}" in message
 
 
 def test_the_default_server_is_uvicorn() -> None:

@@ -49,7 +49,7 @@ RUNTIME_SOURCE = Path(__file__).resolve().parent.parent / "runtime"
 BLACK_MODE = black.Mode(line_length=100, target_versions={TargetVersion.PY311})
 # Import name -> requirement, for the third-party imports of the support library's modules.
 REQUIREMENTS = {
-    "uvicorn": "uvicorn[standard]>=0.55,<0.56",  # runtime/server/http_protocol.py: TESTED_UVICORN
+    "uvicorn": "uvicorn[standard]>=0.55,<0.56",  # runtime/server/uvicorn_internals.py: TESTED_UVICORN
     "aiohttp": "aiohttp>=3.9",
     "httptools": "httptools>=0.6.3",  # runtime/integrations/upstream_http.py (uvicorn's parser)
     "yarl": "yarl>=1.9",

@@ -1,9 +1,11 @@
-"""The ASGI messages of one HTTP request and its response, as the pipeline reads and writes them.
+"""One HTTP request and its response on the wire, as the pipeline reads and writes them.
 
 Flows in: an ASGI HTTP scope, the `receive` channel and, at the end, the gateway's `Response`.
 Flows out: the `Request` (`request`), its body (`read_body`, bounded by API Gateway's payload
-limit) and the response's `http.response.start` / `http.response.body` messages (`send`), with
-every header checked once for what the wire can carry.
+limit), the response's header lines (`headers`: every header checked once for what the wire can
+carry, the server's framing added) and, for an ASGI server, the `http.response.start` /
+`http.response.body` messages (`send`). The default server's own HTTP/1.1 protocol
+(`server/http_protocol.py`) builds the `Request` itself and writes `headers` as bytes.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from ..responses.gateway_responses import Response
 from ..transform import payloads
-from .context import HEADER_NAMES, Request
+from .context import Request
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -26,6 +28,9 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # The control characters uvicorn refuses in a value (all but tab): one reaching it would close the
 # connection with no answer at all (a mapped value can carry any text from a body).
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
+# The headers that frame the message on the wire are the server's (the body's length is always
+# sent as `Content-Length`): one from an integration or a mapping would contradict it.
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 # Header names seen before, checked and encoded once (b"" = not sendable). Bounded, since a Lambda
 # handler can invent names.
 _WIRE_NAMES: dict[str, bytes] = {}
@@ -59,8 +64,6 @@ def request(scope: Scope, body: bytes = b"") -> Request:
     path = raw.decode("latin-1").split("?", 1)[0]
     client = scope.get("client") or ("127.0.0.1", 0)
     server = scope.get("server") or ("127.0.0.1", 80)
-    extensions = scope.get("extensions")
-    names = extensions.get(HEADER_NAMES) if extensions else None
     return Request(  # positional: a call per request
         scope["method"],
         path,
@@ -74,29 +77,41 @@ def request(scope: Scope, body: bytes = b"") -> Request:
         None,
         "",
         "",
-        names,
+        None,  # ASGI lower-cases header names: the client's casing is not known here
     )
 
 
 async def send(
     send: Send, response: Response, method: str, standard: list[tuple[bytes, bytes]]
 ) -> None:
-    """The response on the wire; `standard` (reference §0.1) follows the response's headers."""
-    body = b"" if method == "HEAD" else response.body
-    headers = []
+    """The response as ASGI messages; `standard` (reference §0.1) follows its headers."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": headers(response, standard),
+        }
+    )
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})
+
+
+def headers(response: Response, standard: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response's header lines as the wire carries them: its headers that can be sent,
+    then `standard`, then `Content-Length` (the body's, also for a HEAD request's answer)."""
+    lines = []
     for k, v in response.headers:
         name = _WIRE_NAMES.get(k) or _wire_name(k)
         # Printable ASCII (the usual value) is sendable as it is; anything else is checked.
         if name and ((v.isascii() and v.isprintable()) or not _BAD_VALUE.search(v)):
-            headers.append((name, v.encode("latin-1", "replace")))
-    headers.extend(standard)
-    headers.append((b"Content-Length", str(len(response.body)).encode()))
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+            lines.append((name, v.encode("latin-1", "replace")))
+    lines.extend(standard)
+    lines.append((b"Content-Length", str(len(response.body)).encode()))
+    return lines
 
 
 def _wire_name(name: str) -> bytes:
-    wire = name.encode("latin-1") if _HEADER_NAME.fullmatch(name) else b""
+    sendable = _HEADER_NAME.fullmatch(name) and name.lower() not in _FRAMING
+    wire = name.encode("latin-1") if sendable else b""
     if len(_WIRE_NAMES) < _WIRE_NAMES_MAX:
         _WIRE_NAMES[name] = wire
     return wire

@@ -3,7 +3,7 @@
 Flows in: the generated package's name and the listening options parsed by its `__main__`.
 Flows out: a running server (uvicorn or granian) serving `<pkg>.app:app`, or an exit with a
 one-line message when the chosen server cannot run here (granian not installed, a uvicorn
-whose internals the header-casing protocol needs are gone).
+without the names the gateway's own protocol uses).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ GRANIAN_DIFFERENCES = (
 )
 SERVER_HELP = (
     "The HTTP server: uvicorn (default; keeps the client's header-name casing) or granian "
-    "(faster; needs the [granian] extra). What granian cannot keep: " + GRANIAN_DIFFERENCES
+    "(needs the [granian] extra). What granian cannot keep: " + GRANIAN_DIFFERENCES
 )
 
 

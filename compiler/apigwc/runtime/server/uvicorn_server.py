@@ -1,8 +1,9 @@
-"""The gateway under uvicorn (the default server): httptools with the header-casing protocol.
+"""The gateway under uvicorn's server (the default): the gateway's own HTTP/1.1 protocol.
 
-Flows in: the generated package's name and `server.Listen`. Flows out: uvicorn serving
-`<pkg>.app:app` with `http_protocol.HeaderCasingHttpToolsProtocol`, after that protocol has
-checked, in this process, the uvicorn internals it extends (workers import it again).
+Flows in: the generated package's name and `server.Listen`. Flows out: uvicorn's server (loop,
+sockets, workers, signals, graceful shutdown, lifespan) serving `<pkg>.app:app` with
+`http_protocol.GatewayHttpProtocol`, after that protocol has checked, in this process, the
+uvicorn names it uses (workers import it again).
 `settings` is the keyword set `uvicorn.run` gets (benchmarks/server_cost_bench.py runs a bare
 app with the same one).
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from . import Listen, ServerUnavailable
 
-PROTOCOL = "http_protocol:HeaderCasingHttpToolsProtocol"  # in this package
+PROTOCOL = "http_protocol:GatewayHttpProtocol"  # in this package
 
 
 def run(package: str, listen: Listen) -> None:
@@ -39,12 +40,14 @@ def settings(listen: Listen) -> dict[str, Any]:
         # The caller's address is the TCP peer's: a client's X-Forwarded-For is not believed
         # (it would let any caller choose `aws:SourceIp`) unless it comes from a proxy the
         # operator names. `proxy_headers=False` also ignores uvicorn's FORWARDED_ALLOW_IPS.
+        # The protocol reads these settings (uvicorn's middleware carries them) and applies
+        # them itself.
         "proxy_headers": bool(listen.trusted_proxies),
         "forwarded_allow_ips": listen.trusted_proxies or None,
         # No WebSocket upgrade: a REST or HTTP API answers an upgrade request as any other
         # request, through its routes.
         "ws": "none",
-        # httptools, keeping header names as the client wrote them; by import string, which
-        # each worker process imports.
+        # The gateway's protocol (httptools, header names kept as the client wrote them); by
+        # import string, which each worker process imports.
         "http": f"{__package__}.{PROTOCOL}",
     }

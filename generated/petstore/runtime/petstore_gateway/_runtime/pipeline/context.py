@@ -18,11 +18,9 @@ from urllib.parse import parse_qsl
 
 from .stage_variables import canary_variables, is_canary
 
-# The ASGI scope extension holding the request's header names as the client wrote them, when
-# the server keeps them (http_protocol.py); ASGI itself lower-cases them.
-HEADER_NAMES = "apigwc.header_names"
-# The scope extension the server sets on a request over API Gateway's size limits: (URL length,
-# header values' bytes, request line and headers' bytes); absent on every other request.
+# The ASGI scope extension an ASGI server sets on a request over API Gateway's size limits (URL
+# length, header values' bytes, request line and headers' bytes; granian_server.py); absent on
+# every other request. The default server's protocol measures the same and asks the gateway.
 OVERSIZE = "apigwc.oversize"
 # API Gateway's request size limits (reference §1.1 step 1, §1.10): a URL of 10240 characters
 # (regional endpoints), 10240 bytes of header values (REST), 10240 bytes of request line and
@@ -135,7 +133,7 @@ class Request:
         self.server_port = server_port
         self.stage_prefix = stage_prefix
         self.epoch = time.time() if epoch is None else epoch
-        self.header_names = header_names  # from the server (http_protocol.py), or None
+        self.header_names = header_names  # from the default server (http_protocol.py), or None
         # Read once per request, by every step: the last header values, the query string parsed.
         self._last_values: dict[str, str] | None = None
         self._query_pairs: list[tuple[str, str]] | None = None

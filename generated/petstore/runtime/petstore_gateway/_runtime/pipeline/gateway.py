@@ -1,10 +1,13 @@
-"""The ASGI application: one generated API's request pipeline, in API Gateway's order.
+"""The gateway: one generated API's request pipeline, in API Gateway's order.
 
 Flows in: the generated `API` settings and route table (`plan.RouteEntry` records), the
-`GatewayOptions` of the process and ASGI HTTP requests. Flows out: responses with API Gateway's
-status codes, headers and bodies.
+`GatewayOptions` of the process and requests, by one of two entries: the ASGI application
+(`Gateway.__call__`, for granian and in-process use) or, under the default server, its own
+HTTP/1.1 protocol (`server/http_protocol.py`), which parses the request itself and calls
+`oversize`, `too_large` and `answer` directly, with no ASGI messages. Flows out: responses with
+API Gateway's status codes, headers and bodies (`wire_headers`), and the access log (`sent`).
 
-This module is the ASGI entry and what is common to every route: request size limits (reference
+This module is the entries and what is common to every route: request size limits (reference
 §1.1 step 1), request decompression (REST, compression enabled), stage selection, CORS preflight
 (HTTP APIs), route match (unknown -> 403 Missing Authentication Token, HTTP APIs 404 Not Found),
 then the route's plan (`steps.py`: resource policy, authorizer / API key gate, request
@@ -135,17 +138,27 @@ class Gateway:
         await self._finish(send, request, answer if isinstance(answer, Response) else await answer)
 
     async def _finish(self, send: Send, request: Request, response: Response) -> None:
-        """The response on the wire, then its access log line (when the log is on)."""
+        """The response as ASGI messages, then its access log line."""
         await wire.send(
             send, response, request.method, standard_wire_headers(self.protocol, request)
         )
+        self.sent(request, response)
+
+    def wire_headers(self, request: Request, response: Response) -> list[tuple[bytes, bytes]]:
+        """The response's header lines as the wire carries them, API Gateway's standard
+        headers and `Content-Length` included (the default server writes these itself)."""
+        return wire.headers(response, standard_wire_headers(self.protocol, request))
+
+    def sent(self, request: Request, response: Response) -> None:
+        """The access log line of an answered request (when the log is on)."""
         if self.access_log is not None:
             stage = request.stage_prefix[1:] or self.stage
             length = len(response.body)
             self.access_log.write(request, request.route, stage, response.status, length)
 
     def oversize(self, url: int, values: int, head: int) -> Response | None:
-        """A request over API Gateway's URL or header limits (measured by http_protocol.py).
+        """A request over API Gateway's URL or header limits (measured by the server:
+        `server/http_protocol.py`, or granian_server.py from the ASGI scope).
 
         The limits are documented (reference §1.1 step 1: URL 10240 characters, header values
         10240 bytes for REST; request line and headers 10240 bytes for HTTP APIs), the answer
@@ -162,10 +175,10 @@ class Gateway:
 
     def too_large(self, request: Request) -> Response:
         """A body over 10 MB, answered before it is read: a declared length over the limit is
-        refused without `100 Continue` (uvicorn sends that on the first `receive`), a chunked
-        body when its running total passes the limit. The server discards the rest of the body
-        (the connection is not closed under a client still sending, which would reset it and
-        could lose the answer)."""
+        refused without `100 Continue` (the server sends that only when the body is awaited),
+        a chunked body when its running total passes the limit. The server discards the rest of
+        the body (the connection is not closed under a client still sending, which would reset
+        it and could lose the answer)."""
         return self.error(GatewayError("REQUEST_TOO_LARGE"), request, {}, None)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

@@ -1,13 +1,12 @@
-"""The HTTP server's edge: what the server hands the gateway, and how `python -m <pkg>` starts one.
+"""The HTTP server's edge: how `python -m <pkg>` starts a server, and what the servers share.
 
 Flows in: the server chosen on the command line (`launch.SERVERS`: uvicorn by default, granian
-as an option) and bytes on a socket. Flows out: ASGI scopes for `pipeline.gateway`, carrying the
-extensions `HEADER_NAMES` (header names as the client wrote them; uvicorn only) and `OVERSIZE`
-(a request over API Gateway's size limits), for the gateway to answer as API Gateway does.
-
-`http_protocol` is uvicorn's protocol extended; `granian_server` runs the gateway under granian
-and lists what granian cannot keep; `launch` picks one. This module holds what they share.
-"""
+as an option) and bytes on a socket. Flows out: requests for `pipeline.gateway`. Under uvicorn's
+server the gateway's own HTTP/1.1 protocol (`http_protocol`) parses them, keeps the client's
+header-name casing and API Gateway's size limits, and calls the gateway with no ASGI in between;
+granian (`granian_server`) calls the gateway's ASGI entry, measuring the size limits from the
+scope (the `OVERSIZE` extension), and lists what it cannot keep. `launch` picks one. This module
+holds what they share."""
 
 from __future__ import annotations
 

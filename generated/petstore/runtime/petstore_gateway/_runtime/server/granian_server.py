@@ -2,7 +2,8 @@
 
 Flows in: the generated package's name and `server.Listen`. Flows out: granian (ASGI, HTTP/1.1,
 one process per worker) serving `<pkg>.app:app` wrapped by `MeasuredRequest`, which gives the
-gateway the `OVERSIZE` extension that uvicorn's protocol measures on the wire.
+gateway the `OVERSIZE` extension (the sizes the default server's own protocol measures on the
+wire).
 
 granian is an optional extra (`apigwc[granian]`, the generated package's `[granian]`): it is
 imported by name when chosen, and its absence is a one-line message. What it cannot keep is
@@ -67,8 +68,8 @@ def load() -> Any:
 
 class MeasuredRequest:
     """The gateway, told when a request is over API Gateway's URL or header limits: the sizes
-    uvicorn's protocol counts as bytes arrive, counted here from the scope (names as granian
-    gives them, same lengths; values as received)."""
+    the default server's protocol counts as bytes arrive, counted here from the scope (names as
+    granian gives them, same lengths; values as received)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app

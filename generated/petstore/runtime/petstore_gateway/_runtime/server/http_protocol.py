@@ -1,54 +1,79 @@
-"""The HTTP/1.1 protocol `python -m <pkg>` serves with under uvicorn (the default server):
-uvicorn's httptools protocol, keeping header names as written, both ways.
+"""The HTTP/1.1 protocol `python -m <pkg>` serves with (the default server): the gateway's own,
+on httptools, run by uvicorn's server (its loop, sockets, workers, signals, graceful shutdown).
 
-Flows in: bytes from a client connection, and the ASGI messages of the gateway's answer. Flows
-out: the ASGI scopes uvicorn builds, plus the scope extensions `HEADER_NAMES` (the request's
-header names as sent, in the order of `scope["headers"]`, whose names ASGI lower-cases;
-`context.Request.header_names` reads it) and `OVERSIZE` (a request over API Gateway's URL or
-header limits). On the way back, the response head as uvicorn writes it, but with each header
-name as the gateway gave it (uvicorn lower-cases them).
+Flows in: bytes from a client connection. Flows out: the gateway's answers as bytes, in the order
+the requests came, and one access log line per answer (`Gateway.sent`). Between the two there is
+no ASGI: the protocol builds the `Request` (header names lower-cased, as the pipeline reads them,
+and as the client wrote them, `Request.header_names`), asks the gateway (`Gateway.oversize`,
+`Gateway.too_large`, `Gateway.answer`) and writes the response head and body in one write.
 
-Why: API Gateway keeps the client's header-name casing in a REST Lambda proxy event
-(`tEsT-HEADeR` arrives as written; reference §2.1, recorded), so a handler that reads
-`event["headers"]["Content-Type"]` works behind API Gateway for a client that sends that
-casing, and one that reads `content-type` does not. Response header names keep the
-integration's casing too (`X-Custom-Header` from a Lambda or a backend reaches the client as
-written), as API Gateway passes them.
+Why its own: uvicorn's ASGI layer (scope, request/response cycle, a task and two messages per
+request) cost more than the gateway's own work on a MOCK route (benchmarks/README.md), and
+API Gateway keeps the client's header-name casing in a REST Lambda proxy event (`tEsT-HEADeR`
+arrives as written; reference §2.1, recorded), which ASGI loses. A route that answers at once
+(MOCK) is answered inside the parser's callback, with no task; a route that waits (Lambda, HTTP,
+an authorizer) runs in a task (`asyncio.timeout` needs one).
 
-Everything else is uvicorn's own: `on_header` records the name and the sizes, then calls
-uvicorn's (which lower-cases the name, strips the value's trailing white space, notes
-`Expect: 100-continue`); the cycle is uvicorn's, made by uvicorn's `on_headers_complete`, and
-only the response head is written here, as uvicorn's `send` writes it (its checks, its state,
-its added lines; tests/test_http_protocol_head.py compares the two) with the names as given:
-re-casing uvicorn's lower-cased head cost more (benchmarks/server_cost_bench.py). The subclass leans on uvicorn internals (the attributes and methods `require_internals`
-lists); pyproject.toml bounds uvicorn to the versions the tests run on, and a uvicorn without
-them stops the server at start-up with `UvicornInternalsChanged` rather than serving wrongly.
+What it keeps of uvicorn's httptools protocol, each tested in tests/test_http_protocol.py: API
+Gateway's URL and header limits (measured here, answered by the gateway: 414, 431) and a head over
+`HEAD_LIMIT` refused outright; the 10 MB body limit (a declared length at once, a chunked body
+when its total passes it, the rest read and dropped); chunked bodies; `Expect: 100-continue` (the
+interim answer only when the body is awaited); pipelining (answers in order; reading paused while
+requests wait); flow control (reading and answering paused while the transport's buffer is
+full); keep-alive and its idle timeout (`timeout_keep_alive`); HTTP/1.0 (closed unless
+keep-alive); a malformed request: uvicorn's 400, then the connection ends; a fault in the
+gateway: uvicorn's 500, logged, no traceback to the client; `--trusted-proxies` (uvicorn's
+`ProxyHeadersMiddleware` settings: X-Forwarded-For and X-Forwarded-Proto believed from the proxies
+named); graceful shutdown (answers in flight finish); a client gone mid-request (its answer
+dropped; a function already running is not stopped, as Lambda's is not). An upgrade request is an
+ordinary request, after which the connection ends.
+
+It leans on a few uvicorn names (the server's state, the config, the proxy settings:
+`uvicorn_internals` lists them); pyproject.toml bounds uvicorn to the versions the tests run on,
+and a uvicorn without them stops the server at start-up with `UvicornInternalsChanged`.
 """
 
 from __future__ import annotations
 
-import types
-from collections.abc import Callable, Iterable
+import asyncio
+import http
+import logging
+from collections import deque
+from collections.abc import Awaitable
 from typing import Any
 
-import uvicorn
-from uvicorn.protocols.http import httptools_impl
-from uvicorn.protocols.http.httptools_impl import (
-    HEADER_RE,
-    HEADER_VALUE_RE,
-    STATUS_LINE,
-    HttpToolsProtocol,
-    RequestResponseCycle,
-)
+import httptools
+from uvicorn.config import Config
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from uvicorn.server import ServerState
 
-from ..pipeline.context import HEADER_NAMES, OVERSIZE, SIZE_LIMIT
+from ..pipeline import wire
+from ..pipeline.context import SIZE_LIMIT, Request
+from ..pipeline.gateway import Gateway
+from ..responses.gateway_responses import Response
 from . import HEAD_LIMIT
+from .uvicorn_internals import require_internals
 
-# The uvicorn versions the tests run on (pyproject.toml bounds the dependency to them).
-TESTED_UVICORN = ">=0.55,<0.56"
-# The protocol measures a request against API Gateway's size limits (`SIZE_LIMIT`); the gateway
-# answers (`OVERSIZE`). A head over `HEAD_LIMIT` is refused here.
+require_internals()  # before serving a request: a uvicorn without what the protocol uses stops
+
 LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped
+log = logging.getLogger("uvicorn.error")
+# A fault in the request path: logged with its traceback, answered as uvicorn answers one.
+FAULT_MESSAGE = "Exception in the gateway's request path"
+
+
+def _status_line(status: int) -> bytes:
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:  # a status HTTP names no phrase for (API Gateway sends none either)
+        phrase = ""
+    return f"HTTP/1.1 {status} {phrase}\r\n".encode()
+
+
+STATUS_LINES = {status: _status_line(status) for status in range(100, 600)}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_CLOSE = b"connection: close\r\n"
+_KEEP_ALIVE = b"connection: keep-alive\r\n"  # an HTTP/1.0 client asked for it
 _HEAD_REFUSAL = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
     b"Content-Type: application/json\r\n"
@@ -58,229 +83,488 @@ _HEAD_REFUSAL = (
 )
 
 
-class UvicornInternalsChanged(RuntimeError):
-    """The installed uvicorn lacks an internal the header-casing protocol extends."""
+class Exchange:
+    """One request on a connection and its answer: a `Response` from the gateway, or bytes
+    the protocol answers itself (400, 500, the head refusal), after which the connection ends."""
 
-
-def _names_used(cls: type) -> set[str]:
-    """The names the class's own functions read or assign (attributes included)."""
-    names: set[str] = set()
-    for member in vars(cls).values():
-        code = getattr(member, "__code__", None)
-        if code is not None:
-            names.update(code.co_names)
-    return names
-
-
-def require_internals(
-    protocol: type = HttpToolsProtocol, cycle: type = RequestResponseCycle
-) -> None:
-    """Refuse to start on a uvicorn whose protocol no longer has what the subclasses below
-    use: the parser callbacks they extend, the attributes they read, and the cycle class
-    `on_headers_complete` makes (made as `CasedResponseCycle`), the state its head sets."""
-    needs: Iterable[tuple[type, set[str]]] = (
-        (
-            protocol,
-            {"data_received", "on_message_begin", "on_header", "on_headers_complete"}
-            | {"scope", "url", "headers", "cycle", "transport", "loop", "RequestResponseCycle"},
-        ),
-        (
-            cycle,
-            {"send", "transport", "response_started", "default_headers", "scope", "flow"}
-            | {"disconnected", "access_log", "waiting_for_100_continue", "keep_alive"}
-            | {"chunked_encoding", "expected_content_length"},
-        ),
+    __slots__ = (
+        "answer",
+        "chunks",
+        "complete",
+        "continued",
+        "expects",
+        "http10",
+        "keep_alive",
+        "linger",
+        "request",
+        "running",
+        "size",
     )
-    missing = [
-        f"{cls.__name__}.{name}"
-        for cls, names in needs
-        for name in sorted(names - _names_used(cls) - set(dir(cls)))
-    ]
-    if missing:
-        raise UvicornInternalsChanged(
-            f"uvicorn {uvicorn.__version__} lacks {', '.join(missing)}, which the gateway's "
-            f"HTTP protocol extends (header-name casing, API Gateway's size limits); install "
-            f"uvicorn[standard]{TESTED_UVICORN}, the versions it is tested on"
-        )
+
+    def __init__(self, request: Request | None, keep_alive: bool, http10: bool = False) -> None:
+        self.request = request  # None: an answer to no request (400, the head refusal)
+        self.keep_alive = keep_alive
+        self.http10 = http10
+        self.answer: Response | bytes | None = None
+        self.chunks: list[bytes] = []  # the body so far
+        self.size = 0
+        self.complete = False  # the whole request has come
+        self.running = False  # the gateway's answer is awaited in a task
+        self.expects = False  # `Expect: 100-continue`
+        self.continued = False  # the interim 100 was sent
+        self.linger = False  # after the answer, drop what comes for a moment, then close
 
 
-require_internals()
+def _gateway_of(app: Any) -> tuple[Gateway, Any]:
+    """The gateway uvicorn loaded, and the trusted proxies when uvicorn's proxy settings are
+    on (the protocol believes their X-Forwarded-For itself: no ASGI middleware runs)."""
+    trusted = None
+    if isinstance(app, ProxyHeadersMiddleware):
+        trusted, app = app.trusted_hosts, app.app
+    if not isinstance(app, Gateway):
+        raise TypeError(f"the gateway's HTTP protocol serves a generated gateway, not {app!r}")
+    return app, trusted
 
 
-class HeaderCasingHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol that also records the header names as received and the
-    request's sizes, and answers through `CasedResponseCycle`.
+class GatewayHttpProtocol(asyncio.Protocol):
+    """One client connection: requests parsed by httptools, answered by the gateway, in order."""
 
-    uvicorn's methods are called by name, not through `super()` (which costs a `super` object
-    per call on CPython 3.11), and the state below is the instance's from the start (CPython
-    specialises access to the attributes an instance has, not to class-level defaults):
-    together about 3,500 CPU instructions per request (benchmarks/server_cost_bench.py)."""
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        if not config.loaded:
+            config.load()
+        self.gateway, self.trusted = _gateway_of(config.loaded_app)
+        self.loop = _loop or asyncio.get_event_loop()
+        self.server_state = server_state
+        self.tasks = server_state.tasks
+        self.keep_alive_s = config.timeout_keep_alive
+        self.parser: Any = httptools.HttpRequestParser(self)
+        # As uvicorn: the requests after one with `Connection: close` are parsed, not refused
+        # (the connection ends after that one's answer).
+        self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
+        self.transport: asyncio.Transport = None  # type: ignore[assignment]
+        self.client = "127.0.0.1"
+        self.port = 80
+        self.scheme = "http"
+        self.from_proxy = False  # the peer is a trusted proxy
+        self.exchanges: deque[Exchange] = deque()  # in the order the requests came
+        self.receiving: Exchange = None  # type: ignore[assignment]  # the latest head's
+        self.timer: asyncio.TimerHandle | None = None  # the keep-alive timeout
+        self.read_paused = False
+        self.write_paused = False
+        self.parsing = True  # False once no further request is taken from this connection
+        self.closing = False  # shutdown: the connection ends after the answer in flight
+        self.lost = False
+        # The request head being parsed.
+        self.url = b""
+        self.headers: list[tuple[str, str]] = []
+        self.names: list[bytes] = []
+        self.in_head = False
+        self.head_began = False  # in the chunk being parsed
+        self.head_bytes = 0  # bytes received while in the head
+        self.header_bytes = 0  # header names and values, as received
+        self.feeding = False  # a chunk is being parsed
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        HttpToolsProtocol.__init__(self, *args, **kwargs)
-        self._names: list[bytes] = []  # the current request's header names, as received
-        self._in_head = False  # between a request's first byte and the end of its headers
-        self._head_bytes = 0  # bytes received while in the head
-        self._header_bytes = 0  # the request's header names and values, as received
-        self._refused = False  # the connection's head was refused: what follows is dropped
+    # -- the connection ------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.server_state.connections.add(self)  # type: ignore[arg-type]
+        self.transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple):
+            self.client = str(peer[0])
+        local = transport.get_extra_info("sockname")
+        if isinstance(local, tuple):
+            self.port = int(local[1])
+        if transport.get_extra_info("sslcontext"):
+            self.scheme = "https"
+        self.from_proxy = self.trusted is not None and self.client in self.trusted
+        self._arm_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server_state.connections.discard(self)
+        self.lost = True
+        self.parsing = False
+        self.exchanges.clear()  # answers still being made are dropped when they come
+        self._disarm_timer()
+        self.parser = None  # it refers back to the protocol
 
     def data_received(self, data: bytes) -> None:
-        if self._refused:
+        self._disarm_timer()
+        if not self.parsing:
+            return  # after a malformed request, an upgrade, a refused head: dropped
+        self.feeding = True
+        self.head_began = False
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._stop_after(self.receiving)
+        except httptools.HttpParserError as error:
+            self._parse_failed(error)
+        self.feeding = False
+        if self.in_head and self.parsing:
+            self._count_head(len(data))
+        elif self.exchanges and self.parsing:
+            self._continue(self.exchanges[0])
+
+    def _count_head(self, received: int) -> None:
+        """A head still incomplete after a chunk: refused past `HEAD_LIMIT` (httptools would
+        buffer a header without bound). The chunk it began in is counted by its parsed parts
+        (that chunk may hold earlier pipelined requests), the next ones whole: a head is
+        refused within one chunk past the limit."""
+        if self.head_began:
+            self.head_bytes = len(self.url) + self.header_bytes
+        else:
+            self.head_bytes += received
+        if self.head_bytes > HEAD_LIMIT:
+            self._refuse_head()
+
+    def _parse_failed(self, error: httptools.HttpParserError) -> None:
+        """A malformed request (a URL httptools cannot split included): uvicorn's 400; a fault
+        of this protocol's callbacks: uvicorn's 500, logged. Either ends the connection, after
+        the answers to the requests before it."""
+        cause = error.__context__ if isinstance(error, httptools.HttpParserCallbackError) else None
+        if cause is None or isinstance(cause, httptools.HttpParserError):
+            log.warning("Invalid HTTP request received.")
+            self._end_with(self._bad_request())
+        else:
+            log.error(FAULT_MESSAGE, exc_info=cause)
+            self._end_with(self._fault_answer())
+
+    def eof_received(self) -> None:
+        """The client has sent all it will: the transport closes (as under uvicorn's
+        protocol), after writing what is already written."""
+
+    def pause_writing(self) -> None:
+        """The transport's buffer is full: no more answers, and no more reading, until it
+        drains (a client that sends and never reads cannot make the server buffer without
+        bound)."""
+        self.write_paused = True
+        self._pause_reading()
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self._advance()
+
+    def shutdown(self) -> None:
+        """uvicorn's graceful shutdown: an idle connection ends now, a busy one after the
+        answer in flight (uvicorn waits for the connection to end)."""
+        if not self.exchanges:
+            self.transport.close()
+        else:  # reading goes on: the request in flight may still be receiving its body
+            self.closing = True
+
+    def timeout_keep_alive_handler(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    # -- httptools' callbacks ------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self.url = b""
+        self.headers = []
+        self.names = []
+        self.header_bytes = 0
+        self.in_head = True
+        self.head_began = True
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.names.append(name)
+        self.header_bytes += len(name) + len(value)
+        # RFC 9110 §5.5: white space around a value is not part of it (llhttp keeps the end's).
+        value = value.rstrip(b" \t")
+        self.headers.append((name.lower().decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        exchange = self._exchange()
+        self.receiving = exchange
+        self.exchanges.append(exchange)
+        if len(self.exchanges) > 1:
+            self._pause_reading()  # pipelined: the next requests wait for this one's turn
+        else:
+            self._advance()
+
+    def on_body(self, body: bytes) -> None:
+        exchange = self.receiving
+        if exchange.answer is not None:
+            return  # refused: the rest of the body is read and dropped
+        exchange.size += len(body)
+        if exchange.size > wire.MAX_BODY:
+            exchange.chunks = []
+            self._answered(exchange, self.gateway.too_large(exchange.request))  # type: ignore[arg-type]
             return
-        HttpToolsProtocol.data_received(self, data)
-        if self._in_head:
-            # Counted after parsing: a chunk that ends the head may carry body bytes too.
-            self._head_bytes += len(data)
-            if self._head_bytes > HEAD_LIMIT and not self.transport.is_closing():
-                self._refuse_head()
+        exchange.chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        exchange = self.receiving
+        exchange.complete = True
+        if exchange.answer is None and self.exchanges and self.exchanges[0] is exchange:
+            self._advance()
+
+    # -- one request ---------------------------------------------------------------------------
+
+    def _exchange(self) -> Exchange:
+        """The request of the head just parsed, refused at once when over API Gateway's URL,
+        header or body limits."""
+        parser = self.parser
+        url = self.url
+        oversize = len(url) + self.header_bytes > SIZE_LIMIT
+        # httptools cannot parse a URL over 64 KiB; one over the limit is refused whatever it
+        # says, so it is not parsed.
+        parsed = httptools.parse_url(b"/" if len(url) > SIZE_LIMIT else url)
+        if parsed.path is None:
+            raise httptools.HttpParserInvalidURLError("no path")
+        request = self._request(parser.get_method().decode("ascii"), parsed)
+        http10 = parser.get_http_version() == "1.0"
+        exchange = Exchange(request, parser.should_keep_alive() and not self.closing, http10)
+        refusal = self._refusal(request, len(url)) if oversize else None
+        if refusal is None and wire.declared_too_large(request.header("content-length")):
+            refusal = self.gateway.too_large(request)
+        if refusal is not None:
+            exchange.answer = refusal
+        else:
+            expect = request.header("expect")
+            exchange.expects = expect is not None and expect.lower() == "100-continue"
+        return exchange
+
+    def _request(self, method: str, parsed: Any) -> Request:
+        client, scheme = self.client, self.scheme
+        if self.from_proxy:
+            client, scheme = self._forwarded(client, scheme)
+        query = parsed.query
+        return Request(  # positional: a call per request
+            method,
+            parsed.path.decode("latin-1"),
+            query.decode("latin-1") if query else "",
+            self.headers,
+            b"",
+            client,
+            scheme,
+            self.port,
+            "",
+            None,
+            "",
+            "",
+            self.names,
+        )
+
+    def _forwarded(self, client: str, scheme: str) -> tuple[str, str]:
+        """The caller and scheme a trusted proxy gives, as uvicorn's ProxyHeadersMiddleware
+        reads them: the chain's nearest untrusted address, an `http`/`https` protocol."""
+        chain = []
+        for name, value in self.headers:
+            if name == "x-forwarded-for":
+                chain.append(value)
+            elif name == "x-forwarded-proto" and value.strip() in ("http", "https"):
+                scheme = value.strip()
+        if chain:
+            host, _ = self.trusted.get_trusted_client_address(", ".join(chain))
+            client = host or client
+        return client, scheme
+
+    def _refusal(self, request: Request, url: int) -> Response | None:
+        values = sum(len(value) for _, value in self.headers)
+        return self.gateway.oversize(url, values, url + self.header_bytes)
+
+    def _advance(self) -> None:
+        """Answer the requests at the head of the line, in order: write what is answered, run
+        the next complete request (at once, or in a task when it waits), send `100 Continue`
+        to one whose body is awaited; when none is left, read again and wait keep-alive."""
+        exchanges = self.exchanges
+        while exchanges and not self.write_paused and not self.lost:
+            exchange = exchanges[0]
+            answer = exchange.answer
+            if answer is None:
+                if exchange.running:
+                    return
+                if not exchange.complete:
+                    self._await_body(exchange)
+                    return
+                answer = self._run(exchange)
+                if answer is None:
+                    return
+            exchanges.popleft()
+            if not self._write(exchange, answer):
+                return
+        if not exchanges and not self.lost:
+            self._idle()
+
+    def _await_body(self, exchange: Exchange) -> None:
+        """The first request waits for its body: reading on, `100 Continue` if asked."""
+        self._continue(exchange)
+        self._resume_reading()
+
+    def _continue(self, exchange: Exchange) -> None:
+        """`100 Continue` to the first request, when it asked for it and its body is awaited
+        (not while a chunk is parsed: the body may follow in the same chunk)."""
+        awaited = exchange.answer is None and not exchange.complete and not exchange.running
+        if awaited and exchange.expects and not exchange.continued and not self.feeding:
+            exchange.continued = True
+            self.transport.write(_CONTINUE)
+
+    def _run(self, exchange: Exchange) -> Response | bytes | None:
+        """The gateway's answer, or None while a task awaits it."""
+        request: Request = exchange.request  # type: ignore[assignment]
+        chunks = exchange.chunks
+        if chunks:
+            request.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            exchange.chunks = []
+        try:
+            answer = self.gateway.answer(request)
+        except Exception:
+            log.exception(FAULT_MESSAGE)
+            return self._fault_answer()
+        if isinstance(answer, Response):
+            return answer
+        exchange.running = True
+        task = self.loop.create_task(self._awaited(exchange, answer))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return None
+
+    async def _awaited(self, exchange: Exchange, answer: Awaitable[Response]) -> None:
+        try:
+            response: Response | bytes = await answer
+        except Exception:
+            log.exception(FAULT_MESSAGE)
+            response = self._fault_answer()
+        exchange.running = False
+        self._answered(exchange, response)
+
+    def _answered(self, exchange: Exchange, answer: Response | bytes) -> None:
+        """An answer made out of turn (a task's, a body refused): written when its turn comes."""
+        exchange.answer = answer
+        if self.lost:
+            if isinstance(answer, Response) and exchange.request is not None:
+                self.gateway.sent(exchange.request, answer)  # logged, as the ASGI entry does
+            return
+        if self.exchanges and self.exchanges[0] is exchange:
+            self._advance()
+
+    # -- the wire ------------------------------------------------------------------------------
+
+    def _write(self, exchange: Exchange, answer: Response | bytes) -> bool:
+        """One answer on the wire; False when the connection ends with it."""
+        request = exchange.request
+        if isinstance(answer, bytes) or request is None:
+            self.transport.write(answer)  # type: ignore[arg-type]
+            self._end(exchange.linger)
+            return False
+        keep_alive = exchange.keep_alive and not self.closing
+        lines = [STATUS_LINES.get(answer.status) or _status_line(answer.status)]
+        for name, value in self.server_state.default_headers:  # `date`, kept by uvicorn
+            lines += (name, b": ", value, b"\r\n")
+        for name, value in self.gateway.wire_headers(request, answer):
+            lines += (name, b": ", value, b"\r\n")
+        if not keep_alive:
+            lines.append(_CLOSE)
+        elif exchange.http10:
+            lines.append(_KEEP_ALIVE)
+        lines.append(b"\r\n")
+        if request.method != "HEAD":
+            lines.append(answer.body)
+        self.transport.write(b"".join(lines))
+        self.gateway.sent(request, answer)
+        if not keep_alive:
+            self._end(False)
+            return False
+        return True
+
+    def _end(self, linger: bool) -> None:
+        """The connection ends after what was written: at once, or after a moment of reading
+        and dropping what the client still sends (closing a socket with unread data resets it,
+        and the client could lose the answer)."""
+        self.parsing = False
+        self.exchanges.clear()
+        if linger:
+            if self.transport.can_write_eof():
+                self.transport.write_eof()
+            self._resume_reading()
+            self.loop.call_later(LINGER_S, self.transport.close)
+        else:
+            self.transport.close()
+
+    def _end_with(self, answer: bytes, linger: bool = False) -> None:
+        """No further request from this connection: `answer` after the ones in hand."""
+        self.in_head = False
+        self.parsing = False
+        self._pause_reading()
+        exchanges = self.exchanges
+        receiving = self.receiving
+        unfinished = receiving is not None and receiving.answer is None and not receiving.complete
+        if exchanges and exchanges[-1] is receiving and unfinished:
+            exchanges.pop()  # the request the bad bytes belong to is not answered
+        final = Exchange(None, False)
+        final.answer = answer
+        final.linger = linger
+        exchanges.append(final)
+        self._advance()
+
+    def _stop_after(self, exchange: Exchange) -> None:
+        """An upgrade request: answered as any request (no protocol is switched to), then the
+        connection ends (what follows it on the wire is not HTTP/1.1)."""
+        exchange.keep_alive = False
+        self.parsing = False
+        self._pause_reading()
+        self._advance()
 
     def _refuse_head(self) -> None:
         """No request is made of a head this long (the parser would buffer it without bound):
-        431, then the connection ends. What the client still sends is read and dropped for a
-        moment first, since closing a socket with unread data resets it and the client could
-        lose the answer."""
-        self._in_head = False
-        self._refused = True
-        self.transport.write(_HEAD_REFUSAL)
-        if self.transport.can_write_eof():
-            self.transport.write_eof()
-        self.loop.call_later(LINGER_S, self.transport.close)
+        431 after the answers in hand, then the connection ends."""
+        self._end_with(_HEAD_REFUSAL, linger=True)
 
-    def on_message_begin(self) -> None:
-        HttpToolsProtocol.on_message_begin(self)
-        self._in_head = True
-        self._header_bytes = 0
-        names: list[bytes] = []
-        self._names = names
-        scope: dict[str, Any] = self.scope  # type: ignore[assignment]
-        scope["extensions"] = {HEADER_NAMES: names}
+    def _bad_request(self) -> bytes:
+        return self._plain(400, b"Invalid HTTP request received.")
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._names.append(name)
-        self._header_bytes += len(name) + len(value)
-        _uvicorn_on_header(self, name, value)
+    def _fault_answer(self) -> bytes:
+        return self._plain(500, b"Internal Server Error")
 
-    def on_headers_complete(self) -> None:
-        self._in_head = False
-        self._head_bytes = 0
-        if len(self.url) + self._header_bytes > SIZE_LIMIT:
-            # Rare: the sizes go to the gateway, which answers as API Gateway does.
-            scope: dict[str, Any] = self.scope  # type: ignore[assignment]
-            values = sum(len(value) for _, value in self.headers)
-            sizes = (len(self.url), values, len(self.url) + self._header_bytes)
-            scope.setdefault("extensions", {})[OVERSIZE] = sizes
-            if len(self.url) > SIZE_LIMIT:
-                # Refused by the gateway whatever it says; httptools cannot parse one over
-                # 64 KiB (uvicorn would answer its own 400).
-                self.url = b"/"
-        _uvicorn_on_headers_complete(self)
+    def _plain(self, status: int, text: bytes) -> bytes:
+        """uvicorn's own answer to a malformed request or a fault, then the connection ends."""
+        lines = [STATUS_LINES[status]]
+        for name, value in self.server_state.default_headers:
+            lines += (name, b": ", value, b"\r\n")
+        lines += (
+            b"content-type: text/plain; charset=utf-8\r\n",
+            b"content-length: %d\r\n" % len(text),
+            _CLOSE,
+            b"\r\n",
+            text,
+        )
+        return b"".join(lines)
 
+    def _idle(self) -> None:
+        if not self.parsing or self.closing:
+            self.transport.close()  # the answers in hand are written: nothing more comes
+            return
+        self._resume_reading()
+        if not self.write_paused:  # a client not reading yet is not idle
+            self._arm_timer()
 
-class CasedResponseCycle(RequestResponseCycle):
-    """uvicorn's request/response cycle, the response head's header names as the gateway gave
-    them. The head is written here, as uvicorn's `send` writes it (the same checks of names and
-    values, the same reading of `content-length`, `transfer-encoding` and `connection`, the same
-    added lines) but with the names as given: re-casing the lines uvicorn lower-cases cost more
-    (benchmarks/server_cost_bench.py). The body, and a head that must wait or be logged by
-    uvicorn's access log, are uvicorn's `send` (the head re-cased on its way out)."""
+    def _pause_reading(self) -> None:
+        if not self.read_paused and not self.lost:
+            self.read_paused = True
+            self.transport.pause_reading()
 
-    async def send(self, message: Any) -> None:
-        if self.response_started or message["type"] != "http.response.start":
-            await RequestResponseCycle.send(self, message)
-        elif self.access_log or self.flow.write_paused or self.disconnected:
-            await self._send_recased(message)
-        else:
-            self.response_started = True
-            self.waiting_for_100_continue = False
-            self.transport.write(self._head(message["status"], message.get("headers", ())))
+    def _resume_reading(self) -> None:
+        if self.read_paused and not self.write_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
 
-    def _head(self, status: int, headers: Iterable[tuple[bytes, bytes]]) -> bytes:
-        content = [STATUS_LINE[status]]
-        close = False
-        pairs = [*self.default_headers, *headers]
-        # uvicorn's checks, over all names and all values at once (each is a search for one
-        # character, so the joined text has one exactly when a part has): one call each.
-        if HEADER_RE.search(b"".join([name for name, _ in pairs])) or HEADER_VALUE_RE.search(
-            b"".join([value for _, value in pairs])
-        ):
-            _refuse(pairs)
-        for name, value in pairs:
-            lowered = name.lower()
-            if lowered == b"content-length" and self.chunked_encoding is None:
-                self.expected_content_length = int(value.decode())
-                self.chunked_encoding = False
-            elif lowered == b"transfer-encoding" and value.lower() == b"chunked":
-                self.expected_content_length = 0
-                self.chunked_encoding = True
-            elif lowered == b"connection" and _closes(value):
-                self.keep_alive = False
-                close = True
-            content += (name, b": ", value, b"\r\n")
-        return b"".join(content) + self._head_end(status, close)
+    def _arm_timer(self) -> None:
+        self._disarm_timer()
+        self.timer = self.loop.call_later(self.keep_alive_s, self.timeout_keep_alive_handler)
 
-    def _head_end(self, status: int, close: bool) -> bytes:
-        """uvicorn's own last lines: `connection: close`, `transfer-encoding: chunked` when
-        the answer has no length, the blank line."""
-        end = b"connection: close\r\n" if not self.keep_alive and not close else b""
-        bodiless = self.scope["method"] == "HEAD" or status in (204, 304)
-        if self.chunked_encoding is None and not bodiless:
-            self.chunked_encoding = True
-            end += b"transfer-encoding: chunked\r\n"
-        return end + b"\r\n"
-
-    async def _send_recased(self, message: Any) -> None:
-        transport = self.transport
-        headers = self.default_headers + list(message.get("headers", []))
-        self.transport = _CasedHead(transport, headers)  # type: ignore[assignment]
-        try:
-            await RequestResponseCycle.send(self, message)
-        finally:
-            self.transport = transport
-
-
-def _refuse(headers: list[tuple[bytes, bytes]]) -> None:
-    """uvicorn's refusal of the first header it would refuse."""
-    for name, value in headers:
-        if HEADER_RE.search(name):
-            raise RuntimeError("Invalid HTTP header name.")
-        if HEADER_VALUE_RE.search(value):
-            raise RuntimeError("Invalid HTTP header value.")
-
-
-def _closes(value: bytes) -> bool:
-    return b"close" in [token.lower().strip() for token in value.split(b",")]
-
-
-def _making(cycle: type, method: Callable[..., Any]) -> Callable[..., Any]:
-    """uvicorn's own `method`, its module's `RequestResponseCycle` read as `cycle`: the cycle
-    is made of the right class from the start. (Re-classing a made one, `__class__ = ...`, turns
-    its attributes into a plain dict that CPython cannot specialise access to: about 30,000 more
-    CPU instructions per request, benchmarks/server_cost_bench.py.)"""
-    names = dict(vars(httptools_impl), RequestResponseCycle=cycle)
-    code = method.__code__
-    return types.FunctionType(code, names, code.co_name, method.__defaults__, method.__closure__)
-
-
-_uvicorn_on_header = HttpToolsProtocol.on_header
-_uvicorn_on_headers_complete = _making(CasedResponseCycle, HttpToolsProtocol.on_headers_complete)
-
-
-class _CasedHead:
-    """The cycle's transport while uvicorn writes a response head. uvicorn writes the status
-    line, then one line per header in the order given (name lower-cased), then its own
-    `connection`/`transfer-encoding` lines: each of the given names goes back on its line."""
-
-    def __init__(self, transport: Any, headers: list[tuple[bytes, bytes]]) -> None:
-        self._transport = transport
-        self._headers = headers
-
-    def write(self, data: bytes) -> None:
-        lines = data.split(b"\r\n")
-        for number, (name, _) in enumerate(self._headers, 1):
-            line = lines[number]
-            if line[: len(name)] != name and line[: len(name)] == name.lower():
-                lines[number] = name + line[len(name) :]
-        self._transport.write(b"\r\n".join(lines))
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        return getattr(self._transport, name)  # type: ignore[no-any-return]
+    def _disarm_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
