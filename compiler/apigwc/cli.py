@@ -192,6 +192,14 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     show_default=True,
     help=SERVER_HELP,
 )
+@click.option(
+    "--state",
+    default="memory",
+    show_default=True,
+    metavar="memory|redis://HOST:PORT/DB",
+    help="Where throttles and quotas are kept: this process's memory, or a Redis server shared "
+    "by several workers (--workers N) or gateways.",
+)
 def serve(
     spec: str,
     host: str,
@@ -205,6 +213,7 @@ def serve(
     trusted_proxies: str,
     no_access_log: bool,
     server: str,
+    state: str,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn (or granian)."""
     from pathlib import Path
@@ -223,6 +232,7 @@ def serve(
         allow_roots,
         access_log=not no_access_log,
         server=server,
+        state=state,
     )
     sys.exit(run_server(Path(spec), options, reload))
 

@@ -22,10 +22,13 @@ API = {
         "dev": {
             "variables": {"vetBackend": "127.0.0.1:9001", "environment": "dev"},
             "accessLogFormat": '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","responseLength":"$context.responseLength"}',
+            "throttle": {"rateLimit": 100.0, "burstLimit": 200},
         },
         "prod": {
             "variables": {"vetBackend": "127.0.0.1:9002", "environment": "prod"},
             "accessLogFormat": '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","latency":"$context.responseLatency"}',
+            "throttle": {"rateLimit": 500.0, "burstLimit": 1000},
+            "methodThrottles": {"/pets/GET": {"rateLimit": 200.0, "burstLimit": 400}},
         },
     },
     "binaryMediaTypes": ["image/png", "image/jpeg", "application/octet-stream"],
@@ -126,6 +129,16 @@ API = {
             "value": "PetstoreDevKey0123456789abcdef",
             "enabled": True,
             "stages": ["dev", "prod"],
+        }
+    },
+    "usagePlans": {
+        "standard": {
+            "id": "7b68c1",
+            "stages": ["dev", "prod"],
+            "apiKeys": ["demo"],
+            "throttle": {"rateLimit": 20.0, "burstLimit": 40},
+            "quota": {"limit": 10000, "period": "DAY", "offset": 0},
+            "methodThrottles": {},
         }
     },
 }
