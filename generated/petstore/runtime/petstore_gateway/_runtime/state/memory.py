@@ -55,7 +55,9 @@ class MemoryStore:
             if index == admission.quota_at and not self._quota_left(admission.quota):
                 return QUOTA_EXCEEDED
             state = self._buckets.get(bucket.key)
-            tokens = float(bucket.burst) if state is None else refill(state[0], state[1], bucket, now)
+            tokens = (
+                float(bucket.burst) if state is None else refill(state[0], state[1], bucket, now)
+            )
             if tokens < 1:
                 return THROTTLED
             levels.append(tokens)
