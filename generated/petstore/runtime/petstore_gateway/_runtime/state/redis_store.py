@@ -82,7 +82,7 @@ for i = 1, n do
 end
 if quota_at >= 0 then
   redis.call('INCR', KEYS[n + 1])
-  redis.call('EXPIREAT', KEYS[n + 1], tonumber(ARGV[7]) + 86400)
+  redis.call('EXPIRE', KEYS[n + 1], math.max(1, math.ceil(tonumber(ARGV[7]) - now) + 86400))
 end
 return 0
 """
