@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-
 from apigwc.runtime.state.memory import MemoryStore
 from apigwc.runtime.state.redis_store import RedisStore
 from apigwc.runtime.state.store import (
@@ -32,6 +31,7 @@ from apigwc.runtime.state.store import (
     open_store,
 )
 from apigwc.runtime.traffic import periods
+
 from tests.redis_server import RedisServer, free_redis_port, redis_session, redis_url
 
 __all__ = ["redis_session", "redis_url"]  # the fixtures, imported for pytest
@@ -118,7 +118,7 @@ def test_a_quota_admits_its_limit_per_period(backend: tuple[str, str]) -> None:
         verdicts = [await store.admit(Admission((), today), NOW) for _ in range(4)]
         verdicts.append(await store.quota_used(today) or 0)
         verdicts.append(await store.admit(Admission((), tomorrow), NOW + 86_400))
-        return verdicts + [await store.quota_used(tomorrow) or 0]
+        return [*verdicts, await store.quota_used(tomorrow) or 0]
 
     assert run(body, *backend) == [0, 0, 0, QUOTA_EXCEEDED, 3, 0, 1]
 
@@ -137,7 +137,7 @@ def test_throttled_requests_do_not_use_up_the_quota(backend: tuple[str, str]) ->
         window = _window(10)
         admission = Admission((Bucket("t:b", 0.001, 1),), window, quota_at=1)
         verdicts = [await store.admit(admission, NOW) for _ in range(3)]
-        return verdicts + [await store.quota_used(window) or 0]
+        return [*verdicts, await store.quota_used(window) or 0]
 
     assert run(body, *backend) == [ADMITTED, THROTTLED, THROTTLED, 1]
 
@@ -164,7 +164,7 @@ def test_cache_entries_live_for_their_ttl(backend: tuple[str, str]) -> None:
         found = [await store.cache_get("t:c"), await store.cache_get("t:never")]
         found.append(await authorizers.get("k"))
         await asyncio.sleep(0.4)
-        return found + [await store.cache_get("t:c")]
+        return [*found, await store.cache_get("t:c")]
 
     assert run(body, *backend) == [b"value", None, {"principalId": "me"}, None]
 
