@@ -9,6 +9,7 @@ settings.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -228,3 +229,27 @@ def test_http_api_route_settings_and_default_route_settings(tmp_path: Path) -> N
         reply = gw.fetch("GET", "/items")
         assert (reply.status, reply.body) == (429, TOO_MANY)
         assert reply.header("x-amzn-ErrorType") is None  # HTTP APIs: a fixed body, no type
+
+
+# -- apigwc usage (issue 13 point 3) -----------------------------------------------------------------
+def test_apigwc_usage_prints_what_the_gateways_counted(tmp_path: Path, redis_url: str) -> None:
+    from apigwc.cli import main
+    from click.testing import CliRunner
+
+    spec = write_spec(tmp_path, "throttling.yaml", {"QUOTA": "5"})
+    package = build_spec(spec, tmp_path / "out")
+    with run_package(tmp_path / "out" / "runtime", package, "--state", redis_url) as port:
+        assert [fetch(port, "GET", "/metered", METERED).status for _ in range(3)] == [200] * 3
+        assert fetch(port, "GET", "/keyed", GOLD).status == 200
+    runner = CliRunner()
+    text = runner.invoke(main, ["usage", str(spec), "--state", redis_url])
+    assert text.exit_code == 0, text.output
+    rows = {line.split()[0]: line.split() for line in text.output.splitlines()[1:]}
+    assert rows["meteredPlan"][3:6] == ["DAY", "3", "2"]  # period, used, remaining
+    assert rows["goldPlan"][3:] == ["-", "-", "-", "2.0"]  # no quota; 2 of its 3 tokens left
+    shown = runner.invoke(main, ["usage", str(spec), "--state", redis_url, "--format", "json"])
+    (plan,) = json.loads(shown.output)
+    assert list(plan["items"].values()) == [[[3, 2]]]
+    assert plan["startDate"] == plan["endDate"] == time.strftime("%Y-%m-%d", time.gmtime())
+    refused = runner.invoke(main, ["usage", str(spec), "--state", "memory"])
+    assert refused.exit_code == 2 and "lives in its own process" in refused.output

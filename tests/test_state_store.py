@@ -113,14 +113,14 @@ def test_a_refused_request_takes_no_token_at_any_level(backend: tuple[str, str])
 
 # -- quotas (reference §7.3) ---------------------------------------------------------------------
 def test_a_quota_admits_its_limit_per_period(backend: tuple[str, str]) -> None:
-    async def body(store: StateStore) -> list[int]:
+    async def body(store: StateStore) -> list[Any]:
         today, tomorrow = _window(3), _window(3, day=1)
-        verdicts = [await store.admit(Admission((), today), NOW) for _ in range(4)]
-        verdicts.append(await store.quota_used(today) or 0)
+        verdicts: list[Any] = [await store.admit(Admission((), today), NOW) for _ in range(4)]
+        verdicts.append(await store.quota_usage(today))
         verdicts.append(await store.admit(Admission((), tomorrow), NOW + 86_400))
-        return [*verdicts, await store.quota_used(tomorrow) or 0]
+        return [*verdicts, await store.quota_usage(tomorrow)]
 
-    assert run(body, *backend) == [0, 0, 0, QUOTA_EXCEEDED, 3, 0, 1]
+    assert run(body, *backend) == [0, 0, 0, QUOTA_EXCEEDED, (3, 0), 0, (1, 2)]
 
 
 def test_the_offset_is_taken_off_the_initial_period_only(backend: tuple[str, str]) -> None:
@@ -133,13 +133,13 @@ def test_the_offset_is_taken_off_the_initial_period_only(backend: tuple[str, str
 
 
 def test_throttled_requests_do_not_use_up_the_quota(backend: tuple[str, str]) -> None:
-    async def body(store: StateStore) -> list[int]:
+    async def body(store: StateStore) -> list[Any]:
         window = _window(10)
         admission = Admission((Bucket("t:b", 0.001, 1),), window, quota_at=1)
-        verdicts = [await store.admit(admission, NOW) for _ in range(3)]
-        return [*verdicts, await store.quota_used(window) or 0]
+        verdicts: list[Any] = [await store.admit(admission, NOW) for _ in range(3)]
+        return [*verdicts, await store.quota_usage(window)]
 
-    assert run(body, *backend) == [ADMITTED, THROTTLED, THROTTLED, 1]
+    assert run(body, *backend) == [ADMITTED, THROTTLED, THROTTLED, (1, 9)]
 
 
 def test_the_quota_is_checked_after_the_plan_buckets(backend: tuple[str, str]) -> None:

@@ -238,6 +238,25 @@ def serve(
 
 
 @main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--state",
+    required=True,
+    metavar="redis://HOST:PORT/DB",
+    help="The state the gateways were served with (`apigwc serve --state`).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def usage(spec: str, state: str, fmt: str) -> None:
+    """Each API key's quota used and left in the current period, and its plan's throttle
+    tokens (like API Gateway's GetUsage; --format json prints GetUsage's shape)."""
+    from pathlib import Path
+
+    from apigwc.usage import run
+
+    sys.exit(run(Path(spec), state, fmt))
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(fmt: str) -> None:
     """List every diagnostic code."""

@@ -72,10 +72,12 @@ class MemoryStore:
     def _quota_left(self, window: QuotaWindow | None) -> bool:
         if window is None:
             return True
-        limit = window.limit
-        if self._first.setdefault(window.first_key, window.start) == window.start:
-            limit -= window.offset
-        return self._used(window) < limit
+        return self._used(window) < self._limit(window)
+
+    def _limit(self, window: QuotaWindow) -> int:
+        """The window's limit, less the offset in the plan's initial period."""
+        initial = self._first.setdefault(window.first_key, window.start) == window.start
+        return window.limit - window.offset if initial else window.limit
 
     def _used(self, window: QuotaWindow) -> int:
         counter = self._quotas.get(window.key)
@@ -84,8 +86,13 @@ class MemoryStore:
     def _count(self, window: QuotaWindow) -> None:
         self._quotas[window.key] = [window.start, self._used(window) + 1]
 
-    async def quota_used(self, window: QuotaWindow) -> int | None:
-        return self._used(window)
+    async def quota_usage(self, window: QuotaWindow) -> tuple[int, int] | None:
+        used = self._used(window)
+        return used, max(0, self._limit(window) - used)
+
+    async def bucket_tokens(self, bucket: Bucket, now: float) -> float | None:
+        state = self._buckets.get(bucket.key)
+        return float(bucket.burst) if state is None else refill(state[0], state[1], bucket, now)
 
     async def cache_get(self, key: str) -> bytes | None:
         entry = self._cache.get(key)

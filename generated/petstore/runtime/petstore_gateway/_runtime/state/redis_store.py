@@ -32,7 +32,8 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from .authorizer_cache import AuthorizerCache
-from .store import ADMITTED, Admission, QuotaWindow
+from .memory import refill
+from .store import ADMITTED, Admission, Bucket, QuotaWindow
 
 log = logging.getLogger("uvicorn.error.apigwc")
 
@@ -116,9 +117,24 @@ class RedisStore:
     def admit_now(self, admission: Admission, now: float) -> int:
         raise TypeError("RedisStore answers through admit() only")
 
-    async def quota_used(self, window: QuotaWindow) -> int | None:
-        value = await self._call(self._client.get(f"{window.key}:{window.start}"))
-        return None if value is _UNAVAILABLE else int(value or 0)
+    async def quota_usage(self, window: QuotaWindow) -> tuple[int, int] | None:
+        keys = (f"{window.key}:{window.start}", window.first_key)
+        values = await self._call(self._client.mget(keys))
+        if values is _UNAVAILABLE:
+            return None
+        used, first = int(values[0] or 0), values[1]
+        # The plan's initial period is the first the store counted (or the current one).
+        initial = first is None or int(first) == window.start
+        limit = window.limit - window.offset if initial else window.limit
+        return used, max(0, limit - used)
+
+    async def bucket_tokens(self, bucket: Bucket, now: float) -> float | None:
+        state = await self._call(self._client.hmget(bucket.key, ["t", "ts"]))
+        if state is _UNAVAILABLE:
+            return None
+        if state[0] is None:
+            return float(bucket.burst)
+        return refill(float(state[0]), float(state[1]), bucket, now)
 
     async def cache_get(self, key: str) -> bytes | None:
         value = await self._call(self._client.get(key))
