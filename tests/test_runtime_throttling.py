@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import free_redis_port, redis_session, redis_url
+from tests.redis_server import RedisServer, free_redis_port, redis_session, redis_url
 from tests.runtime_server import (
     Gateway,
     Reply,
@@ -253,3 +253,27 @@ def test_apigwc_usage_prints_what_the_gateways_counted(tmp_path: Path, redis_url
     assert plan["startDate"] == plan["endDate"] == time.strftime("%Y-%m-%d", time.gmtime())
     refused = runner.invoke(main, ["usage", str(spec), "--state", "memory"])
     assert refused.exit_code == 2 and "lives in its own process" in refused.output
+
+
+def test_a_redis_restart_under_load_never_answers_5xx(tmp_path: Path) -> None:
+    """Issue 13: a Redis restart during load loses at most the in-flight counts (the restarted
+    server starts empty) and never answers 5xx: requests during the outage go through. The
+    load is on stage prod (no stage throttle) with a key whose plan has a quota of 1,000."""
+    server = RedisServer(tmp_path).start()
+    spec = write_spec(tmp_path, "throttling.yaml", {"QUOTA": "1000"})
+    package = build_spec(spec, tmp_path / "out")
+    runtime = tmp_path / "out" / "runtime"
+    try:
+        with run_package(runtime, package, "--all-stages", "--state", server.url) as port:
+            with ThreadPoolExecutor(4) as pool:
+                load = pool.map(lambda _: fetch(port, "GET", "/prod/metered", METERED), range(400))
+                time.sleep(0.3)
+                server.restart()
+                seen = Counter(reply.status for reply in load)
+            assert set(seen) == {200}, seen
+            # Enforced again once Redis is back (the store retries after 1 s).
+            time.sleep(1.2)
+            assert fetch(port, "GET", "/prod/metered", METERED).status == 200
+            assert _spread([port], "/dev/limited", 4) == Counter({200: 2, 429: 2})
+    finally:
+        server.stop()

@@ -230,5 +230,8 @@ class RedisAuthorizerCache:
         return value if isinstance(value, dict) else None
 
     async def set(self, key: str, value: Mapping[str, Any], ttl_s: float) -> None:
-        data = json.dumps(value, separators=(",", ":")).encode()
+        try:
+            data = json.dumps(value, separators=(",", ":")).encode()
+        except (TypeError, ValueError):  # a result JSON cannot carry: not shared, not kept
+            return
         await self.store.cache_set(f"{self.namespace}:{key}", data, ttl_s)
