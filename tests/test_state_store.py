@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from apigwc.runtime.state.backends import StateError, open_store
 from apigwc.runtime.state.memory import MemoryStore
 from apigwc.runtime.state.redis_store import RedisStore
 from apigwc.runtime.state.store import (
@@ -26,9 +27,7 @@ from apigwc.runtime.state.store import (
     Admission,
     Bucket,
     QuotaWindow,
-    StateError,
     StateStore,
-    open_store,
 )
 from apigwc.runtime.traffic import periods
 

@@ -20,7 +20,7 @@ from apigwc.diagnostics.render import print_errors
 from apigwc.emitters import EmitContext
 from apigwc.emitters.runtime_data import api_settings, functions_folders
 from apigwc.pipeline import compile_spec
-from apigwc.runtime.state.store import MEMORY, StateError, open_store
+from apigwc.runtime.state.backends import MEMORY, StateError, open_store
 from apigwc.runtime.traffic.usage import KeyUsage, get_usage, usage
 
 EXIT_FAILED, EXIT_USAGE = 1, 2

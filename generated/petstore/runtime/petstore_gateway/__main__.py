@@ -8,7 +8,7 @@ import os
 
 from petstore_gateway._runtime.pipeline.options import GatewayOptions
 from petstore_gateway._runtime.server import launch
-from petstore_gateway._runtime.state.store import StateError, check_state
+from petstore_gateway._runtime.state.backends import StateError, check_state
 
 STAGES = ["dev", "prod"]
 DEFAULT_STAGE = "dev"  # the stage the build was made for

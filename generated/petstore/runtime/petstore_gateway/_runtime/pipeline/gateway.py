@@ -34,7 +34,7 @@ from ..responses import gateway_responses
 from ..responses.cors import CorsConfiguration, is_preflight
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match, Router
-from ..state.store import open_store
+from ..state.backends import open_store
 from ..transform import payloads
 from ..validation.contract import ContractCheck
 from ..validation.request_validation import Validator

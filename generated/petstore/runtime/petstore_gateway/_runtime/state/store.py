@@ -6,9 +6,8 @@ against); from caches, keys, values and times to live. Flows out: a verdict (`AD
 `THROTTLED`, `QUOTA_EXCEEDED`), cached values while fresh, and the usage a key has left.
 
 Two backends implement `StateStore`: `memory.MemoryStore` (one process, the default of `apigwc
-serve`) and `redis_store.RedisStore` (several workers or machines share one Redis). `open_store`
-picks one from the `--state` option (`memory` or `redis://HOST:PORT/DB`); the Redis backend and
-its client are imported only when chosen.
+serve`) and `redis_store.RedisStore` (several workers or machines share one Redis).
+`backends.open_store` picks one from the `--state` option (`memory` or `redis://HOST:PORT/DB`).
 
 An admission is all or nothing, as one atomic step: a request refused at one level takes no
 token at any level and counts against no quota (a third party reports that throttled requests
@@ -17,9 +16,8 @@ do not use up quota, reference §7.3), so the levels never drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from .authorizer_cache import AuthorizerCache
 
@@ -27,12 +25,6 @@ from .authorizer_cache import AuthorizerCache
 ADMITTED = 0
 THROTTLED = 1
 QUOTA_EXCEEDED = 2
-
-MEMORY = "memory"
-
-
-class StateError(ValueError):
-    """A `--state` value that names no backend."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,25 +87,3 @@ class StateStore(Protocol):
     def authorizer_cache(self, namespace: str) -> AuthorizerCache: ...
 
     async def close(self) -> None: ...
-
-
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-
-
-def check_state(url: str) -> None:
-    """Refuses a `--state` value that names no backend (before any worker starts)."""
-    if url not in ("", MEMORY) and not url.startswith(REDIS_SCHEMES):
-        raise StateError(f"--state {url!r}: expected 'memory' or redis://HOST:PORT/DB")
-
-
-def open_store(url: str, options: Mapping[str, Any] | None = None) -> StateStore:
-    """The backend a `--state` value names: `memory`, or `redis://HOST:PORT/DB` (also
-    `rediss://` and `unix://`, as redis-py reads them)."""
-    check_state(url)
-    if url in ("", MEMORY):
-        from .memory import MemoryStore
-
-        return MemoryStore()
-    from .redis_store import RedisStore
-
-    return RedisStore(url, **dict(options or {}))
