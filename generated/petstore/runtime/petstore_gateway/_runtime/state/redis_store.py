@@ -37,60 +37,96 @@ from .store import ADMITTED, Admission, Bucket, QuotaWindow
 
 log = logging.getLogger("uvicorn.error.apigwc")
 
-DEFAULT_TIMEOUT_S = 0.25
+DEFAULT_TIMEOUT_S = 1.0
 DEFAULT_RETRY_S = 1.0
 
-# KEYS: the buckets (1..n), then the quota counter and the plan's initial-period marker.
-# ARGV: now, n, quota_at (0-based; -1: no quota), limit, offset, period start, period end, then
-# rate, burst and time to live (ms) of each bucket. Returns 0 admitted, 1 throttled, 2 quota.
+# One call admits a batch of requests, in order, each all or nothing as if alone.
+# ARGV[1]: how many. Then per request: now, n (buckets), quota_at (0-based; -1: no quota), limit,
+# offset, period start, period end, then rate, burst and time to live (ms) of each bucket.
+# KEYS per request: its n buckets, then (with a quota) the counter and the plan's initial-period
+# marker. Returns one verdict per request: 0 admitted, 1 throttled, 2 quota exceeded.
 ADMIT = """
-local now = tonumber(ARGV[1])
-local n = tonumber(ARGV[2])
-local quota_at = tonumber(ARGV[3])
-local function quota_left()
-  local limit = tonumber(ARGV[4])
-  redis.call('SET', KEYS[n + 2], ARGV[6], 'NX')
-  if redis.call('GET', KEYS[n + 2]) == ARGV[6] then limit = limit - tonumber(ARGV[5]) end
-  return tonumber(redis.call('GET', KEYS[n + 1]) or '0') < limit
-end
-local levels = {}
-local times = {}
-for i = 1, n do
-  if i - 1 == quota_at and not quota_left() then return 2 end
-  local base = 8 + (i - 1) * 3
-  local rate = tonumber(ARGV[base])
-  local burst = tonumber(ARGV[base + 1])
-  local state = redis.call('HMGET', KEYS[i], 't', 'ts')
-  local tokens = burst
-  local last = now
-  if state[1] then
-    tokens = tonumber(state[1])
-    last = tonumber(state[2])
-    if now > last then
-      tokens = math.min(burst, tokens + (now - last) * rate)
-      last = now
+local results = {}
+local k = 1
+local a = 2
+for r = 1, tonumber(ARGV[1]) do
+  local now = tonumber(ARGV[a])
+  local n = tonumber(ARGV[a + 1])
+  local quota_at = tonumber(ARGV[a + 2])
+  local q = k + n
+  local verdict = 0
+  local function quota_left()
+    local limit = tonumber(ARGV[a + 3])
+    redis.call('SET', KEYS[q + 1], ARGV[a + 5], 'NX')
+    if redis.call('GET', KEYS[q + 1]) == ARGV[a + 5] then
+      limit = limit - tonumber(ARGV[a + 4])
+    end
+    return tonumber(redis.call('GET', KEYS[q]) or '0') < limit
+  end
+  local levels = {}
+  local times = {}
+  for i = 1, n do
+    if i - 1 == quota_at and not quota_left() then
+      verdict = 2
+      break
+    end
+    local b = a + 7 + (i - 1) * 3
+    local rate = tonumber(ARGV[b])
+    local burst = tonumber(ARGV[b + 1])
+    local state = redis.call('HMGET', KEYS[k + i - 1], 't', 'ts')
+    local tokens = burst
+    local last = now
+    if state[1] then
+      tokens = tonumber(state[1])
+      last = tonumber(state[2])
+      if now > last then
+        tokens = math.min(burst, tokens + (now - last) * rate)
+        last = now
+      end
+    end
+    if tokens < 1 then
+      verdict = 1
+      break
+    end
+    levels[i] = tokens - 1
+    times[i] = last
+  end
+  if verdict == 0 and quota_at >= n and not quota_left() then verdict = 2 end
+  if verdict == 0 then
+    for i = 1, n do
+      local key = KEYS[k + i - 1]
+      redis.call('HSET', key, 't', tostring(levels[i]), 'ts', tostring(times[i]))
+      local ttl = tonumber(ARGV[a + 7 + (i - 1) * 3 + 2])
+      if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+    end
+    if quota_at >= 0 then
+      redis.call('INCR', KEYS[q])
+      redis.call('EXPIRE', KEYS[q], math.max(1, math.ceil(tonumber(ARGV[a + 6]) - now) + 86400))
     end
   end
-  if tokens < 1 then return 1 end
-  levels[i] = tokens - 1
-  times[i] = last
+  results[r] = verdict
+  if quota_at >= 0 then k = q + 2 else k = q end
+  a = a + 7 + n * 3
 end
-if quota_at >= n and not quota_left() then return 2 end
-for i = 1, n do
-  redis.call('HSET', KEYS[i], 't', tostring(levels[i]), 'ts', tostring(times[i]))
-  local ttl = tonumber(ARGV[8 + (i - 1) * 3 + 2])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
-end
-if quota_at >= 0 then
-  redis.call('INCR', KEYS[n + 1])
-  redis.call('EXPIRE', KEYS[n + 1], math.max(1, math.ceil(tonumber(ARGV[7]) - now) + 86400))
-end
-return 0
+return results
 """
+# At most this many requests per script call (a long script would hold Redis up).
+MAX_BATCH = 256
 
 
 class RedisStore:
-    __slots__ = ("_admit", "_client", "_down_until", "_failing", "retry_s", "timeout_s", "where")
+    __slots__ = (
+        "_admit",
+        "_client",
+        "_down_until",
+        "_failing",
+        "_flusher",
+        "_flushing",
+        "_pending",
+        "retry_s",
+        "timeout_s",
+        "where",
+    )
 
     local = False
 
@@ -108,11 +144,35 @@ class RedisStore:
         self._admit = self._client.register_script(ADMIT)
         self._down_until = 0.0
         self._failing = False
+        # Requests waiting for the next script call, and whether one is on its way.
+        self._pending: list[tuple[Admission, float, asyncio.Future[int]]] = []
+        self._flushing = False
+        self._flusher: asyncio.Task[None] | None = None  # held: a task nobody holds may go
 
     async def admit(self, admission: Admission, now: float) -> int:
-        keys, args = _admit_call(admission, now)
-        verdict = await self._call(self._admit(keys=keys, args=args))
-        return ADMITTED if verdict is _UNAVAILABLE else int(verdict)
+        """The request's verdict. Requests arriving while a call is on its way go together in
+        the next one (one round trip for all of them, each judged in arrival order as if
+        alone): under load a worker makes one Redis call per round trip, not per request."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[int] = loop.create_future()
+        self._pending.append((admission, now, future))
+        if not self._flushing:
+            self._flushing = True
+            self._flusher = loop.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                verdicts: Any = _UNAVAILABLE
+                try:
+                    keys, args = _admit_call(batch)
+                    verdicts = await self._call(self._admit(keys=keys, args=args))
+                finally:
+                    _settle(batch, verdicts)
+        finally:
+            self._flushing = False
 
     def admit_now(self, admission: Admission, now: float) -> int:
         raise TypeError("RedisStore answers through admit() only")
@@ -192,20 +252,33 @@ class _Unavailable:
 _UNAVAILABLE: Any = _Unavailable()
 
 
-def _admit_call(admission: Admission, now: float) -> tuple[list[str], list[str | int | float]]:
-    buckets = admission.buckets
-    keys = [bucket.key for bucket in buckets]
-    quota = admission.quota
-    args: list[str | int | float] = [repr(now), len(buckets)]
-    if quota is None:
-        args += [-1, 0, 0, 0, 0]
-    else:
-        keys += [f"{quota.key}:{quota.start}", quota.first_key]
-        args += [admission.quota_at, quota.limit, quota.offset, str(quota.start), quota.end]
-    for bucket in buckets:
-        # Past this time a bucket is full again, the state of a bucket never seen: it may go.
-        full_ms = int(bucket.burst / bucket.rate * 1000) + 1000 if bucket.rate > 0 else 0
-        args += [repr(float(bucket.rate)), bucket.burst, full_ms]
+def _settle(batch: list[tuple[Admission, float, asyncio.Future[int]]], verdicts: Any) -> None:
+    """Each waiting request its verdict; all admitted when Redis did not answer (§7.3)."""
+    answered = isinstance(verdicts, list) and len(verdicts) == len(batch)
+    for index, (_, _, future) in enumerate(batch):
+        if not future.done():
+            future.set_result(int(verdicts[index]) if answered else ADMITTED)
+
+
+def _admit_call(
+    batch: list[tuple[Admission, float, asyncio.Future[int]]],
+) -> tuple[list[str], list[str | int | float]]:
+    keys: list[str] = []
+    args: list[str | int | float] = [len(batch)]
+    for admission, now, _ in batch:
+        buckets = admission.buckets
+        keys += [bucket.key for bucket in buckets]
+        quota = admission.quota
+        args += [repr(now), len(buckets)]
+        if quota is None:
+            args += [-1, 0, 0, 0, 0]
+        else:
+            keys += [f"{quota.key}:{quota.start}", quota.first_key]
+            args += [admission.quota_at, quota.limit, quota.offset, str(quota.start), quota.end]
+        for bucket in buckets:
+            # Past this time a bucket is full again, as one never seen: it may go.
+            full_ms = int(bucket.burst / bucket.rate * 1000) + 1000 if bucket.rate > 0 else 0
+            args += [repr(float(bucket.rate)), bucket.burst, full_ms]
     return keys, args
 
 
