@@ -97,14 +97,15 @@ def serve(runtime: Path, package: str, *args: str) -> tuple[subprocess.Popen[byt
     return rb._start(command, port, runtime, None), port
 
 
-def wrk_keyed(port: int, duration: int, connections: int) -> float:
+def wrk_keyed(port: int, duration: int, connections: int, name: str = "") -> float:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-H", f"x-api-key: {KEY}"]
     out = subprocess.run(
         [*command, f"http://127.0.0.1:{port}/keyed"], capture_output=True, text=True, check=True
     ).stdout
     rps = float(out.split("Requests/sec:")[1].split()[0])
     if "Non-2xx" in out:  # the account's throttle (10,000 rps) answered some with 429
-        print(f"  port {port}: {out.split('Non-2xx or 3xx responses:')[1].split()[0]} 429s")
+        refused = out.split("Non-2xx or 3xx responses:")[1].split()[0]
+        print(f"  {name or port}: {refused} answers 429 (the account's throttle)")
     return rps
 
 
@@ -230,7 +231,7 @@ def report(
         wrk_keyed(port, 1, args.connections)  # warm-up
     rounds = [
         {
-            name: wrk_keyed(port, args.duration, args.connections)
+            name: wrk_keyed(port, args.duration, args.connections, name)
             for name, (_, port) in servers.items()
         }
         for _ in range(args.rounds)
