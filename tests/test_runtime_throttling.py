@@ -277,3 +277,12 @@ def test_a_redis_restart_under_load_never_answers_5xx(tmp_path: Path) -> None:
             assert _spread([port], "/dev/limited", 4) == Counter({200: 2, 429: 2})
     finally:
         server.stop()
+
+
+def test_python_m_refuses_a_state_that_names_no_backend(gw: Gateway) -> None:
+    environ = dict(os.environ, PYTHONPATH=str(gw.out / "runtime"))
+    command = [sys.executable, "-m", gw.package, "--state", "memcached://127.0.0.1:11211"]
+    done = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "expected 'memory' or redis://HOST:PORT/DB" in done.stderr
+    assert "Traceback" not in done.stderr
