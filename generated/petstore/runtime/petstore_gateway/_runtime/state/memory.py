@@ -48,34 +48,25 @@ class MemoryStore:
 
     def admit_now(self, admission: Admission, now: float) -> int:
         """Every bucket in order, then the quota at its place; tokens are taken and the quota
-        counted only when every level lets the request through. (On every throttled request:
-        `refill` written out, no list but the tokens.)"""
-        states = self._buckets
-        quota = admission.quota
-        quota_at = admission.quota_at if quota is not None else -1
+        counted only when every level lets the request through."""
+        buckets = admission.buckets
         levels: list[float] = []
-        for bucket in admission.buckets:
-            if len(levels) == quota_at and not self._quota_left(quota):
+        for index, bucket in enumerate(buckets):
+            if index == admission.quota_at and not self._quota_left(admission.quota):
                 return QUOTA_EXCEEDED
-            state = states.get(bucket.key)
-            tokens = float(bucket.burst)
-            if state is not None:
-                tokens, last = state
-                if now > last:
-                    tokens = min(float(bucket.burst), tokens + (now - last) * bucket.rate)
+            state = self._buckets.get(bucket.key)
+            tokens = (
+                float(bucket.burst) if state is None else refill(state[0], state[1], bucket, now)
+            )
             if tokens < 1:
                 return THROTTLED
             levels.append(tokens)
-        if quota is not None:
-            if quota_at >= len(levels) and not self._quota_left(quota):
-                return QUOTA_EXCEEDED
-            self._count(quota)
-        for bucket, tokens in zip(admission.buckets, levels, strict=True):
-            state = states.get(bucket.key)
-            if state is None:
-                states[bucket.key] = [tokens - 1, now]
-            else:  # a clock going back keeps the later time
-                state[0], state[1] = tokens - 1, max(now, state[1])
+        if admission.quota_at >= len(buckets) and not self._quota_left(admission.quota):
+            return QUOTA_EXCEEDED
+        for bucket, tokens in zip(buckets, levels, strict=True):
+            self._buckets[bucket.key] = [tokens - 1, now]
+        if admission.quota is not None:
+            self._count(admission.quota)
         return ADMITTED
 
     def _quota_left(self, window: QuotaWindow | None) -> bool:
