@@ -107,24 +107,31 @@ def plan_limits(
     below: tuple[float, int],
 ) -> PlanLimits:
     name, plan = named
-    prefix = f"apigwc:{api.api_id}:plan:{plan.plan_id}"
+    bucket_key, quota_key, first_key = plan_keys(api, plan, key_id)
     head: list[Bucket] = []
     plan_rate, plan_burst = _resolve((plan.throttle,), below)
     per_method = _for_method(plan.method_throttles, route)
     if per_method is not None:
         rate, burst = _resolve((per_method,), (plan_rate, plan_burst))
         method = f"{route.http_method} {route.resource_path}"
-        head.append(Bucket(f"{prefix}:{key_id}:{stage}:method:{method}", rate, burst))
+        head.append(Bucket(f"{bucket_key}:{stage}:method:{method}", rate, burst))
     if plan.throttle is not None:
-        head.append(Bucket(f"{prefix}:{key_id}", plan_rate, plan_burst))
+        head.append(Bucket(bucket_key, plan_rate, plan_burst))
     return PlanLimits(
         name=name,
         buckets=(*head, *tail),
         quota_at=len(head),
         quota=plan.quota,
-        quota_key=f"{prefix}:{key_id}:quota",
-        first_key=f"{prefix}:first",
+        quota_key=quota_key,
+        first_key=first_key,
     )
+
+
+def plan_keys(api: ApiSettings, plan: UsagePlanEntry, key_id: str) -> tuple[str, str, str]:
+    """The store keys of an API key in a plan: its plan bucket, its quota counter (the period's
+    start is appended by the store), and the plan's initial-period marker."""
+    prefix = f"apigwc:{api.api_id}:plan:{plan.plan_id}"
+    return f"{prefix}:{key_id}", f"{prefix}:{key_id}:quota", f"{prefix}:first"
 
 
 def throttled(api: ApiSettings) -> bool:

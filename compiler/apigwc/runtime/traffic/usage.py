@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..pipeline.plan import ApiSettings
+from ..pipeline.plan import ApiKeyEntry, ApiSettings, UsagePlanEntry
 from ..state.store import Bucket, QuotaWindow, StateStore
 from . import periods
-from .limits import ACCOUNT_BY_REGION, ACCOUNT_DEFAULT
+from .limits import ACCOUNT_BY_REGION, ACCOUNT_DEFAULT, plan_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,48 +36,45 @@ class KeyUsage:
 async def usage(api: ApiSettings, store: StateStore, now: float) -> list[KeyUsage]:
     found: list[KeyUsage] = []
     for name, plan in api.usage_plans.items():
-        prefix = f"apigwc:{api.api_id}:plan:{plan.plan_id}"
         for key_name in plan.api_keys:
             key = api.api_keys.get(key_name)
-            if key is None:
-                continue
-            counted: tuple[int, int] | None = None
-            start = end = 0
-            if plan.quota is not None:
-                start, end = periods.bounds(plan.quota.period, now)
-                window = QuotaWindow(
-                    f"{prefix}:{key.key_id}:quota",
-                    f"{prefix}:first",
-                    start,
-                    end,
-                    plan.quota.limit,
-                    plan.quota.offset,
-                )
-                counted = await store.quota_usage(window)
-            tokens = None
-            if plan.throttle is not None:
-                rate, burst = ACCOUNT_BY_REGION.get(api.region, ACCOUNT_DEFAULT)
-                bucket = Bucket(
-                    f"{prefix}:{key.key_id}",
-                    plan.throttle.rate_limit if plan.throttle.rate_limit is not None else rate,
-                    plan.throttle.burst_limit if plan.throttle.burst_limit is not None else burst,
-                )
-                tokens = await store.bucket_tokens(bucket, now)
-            found.append(
-                KeyUsage(
-                    name,
-                    plan.plan_id,
-                    key_name,
-                    key.key_id,
-                    plan.quota.period if plan.quota else None,
-                    start,
-                    end,
-                    counted[0] if counted else None,
-                    counted[1] if counted else None,
-                    tokens,
-                )
-            )
+            if key is not None:
+                found.append(await _key_usage(api, store, now, (name, plan), (key_name, key)))
     return found
+
+
+async def _key_usage(
+    api: ApiSettings,
+    store: StateStore,
+    now: float,
+    named_plan: tuple[str, UsagePlanEntry],
+    named_key: tuple[str, ApiKeyEntry],
+) -> KeyUsage:
+    """One key's row: the same bucket and quota keys as `limits.plan_limits` writes."""
+    (name, plan), (key_name, key) = named_plan, named_key
+    bucket_key, quota_key, first_key = plan_keys(api, plan, key.key_id)
+    counted: tuple[int, int] | None = None
+    start = end = 0
+    if plan.quota is not None:
+        start, end = periods.bounds(plan.quota.period, now)
+        quota = plan.quota
+        window = QuotaWindow(quota_key, first_key, start, end, quota.limit, quota.offset)
+        counted = await store.quota_usage(window)
+    tokens = None
+    if plan.throttle is not None:
+        rate, burst = ACCOUNT_BY_REGION.get(api.region, ACCOUNT_DEFAULT)
+        throttle = plan.throttle
+        bucket = Bucket(
+            bucket_key,
+            throttle.rate_limit if throttle.rate_limit is not None else rate,
+            throttle.burst_limit if throttle.burst_limit is not None else burst,
+        )
+        tokens = await store.bucket_tokens(bucket, now)
+    period = plan.quota.period if plan.quota else None
+    used, left = counted if counted is not None else (None, None)
+    return KeyUsage(
+        name, plan.plan_id, key_name, key.key_id, period, start, end, used, left, tokens
+    )
 
 
 def get_usage(rows: list[KeyUsage]) -> list[dict[str, Any]]:
