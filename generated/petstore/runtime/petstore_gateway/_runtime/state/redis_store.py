@@ -214,8 +214,8 @@ class RedisStore:
         return await self._call(self._client.ping()) is True
 
     async def _call(self, pending: Any) -> Any:
-        """One Redis call, bounded in time; None (and the outage logged once) when Redis does
-        not answer, so callers let the request through."""
+        """One Redis call, bounded in time; `_UNAVAILABLE` (and the outage logged once) when
+        Redis does not answer, so callers let the request through."""
         if self._failing and time.monotonic() < self._down_until:
             pending.close()  # a coroutine never awaited: closed, not left to warn
             return _UNAVAILABLE
