@@ -131,6 +131,7 @@ API = {
             "stages": ["dev", "prod"],
         }
     },
+    "iamCredentials": {},
     "usagePlans": {
         "standard": {
             "id": "7b68c1",
@@ -161,6 +162,7 @@ ROUTES = (
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets/post
     {
@@ -184,6 +186,7 @@ ROUTES = (
             "models": {"application/json": "NewPet"},
         },
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets/options
     {
@@ -214,6 +217,7 @@ ROUTES = (
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets~1{petId}/get
     {
@@ -237,6 +241,7 @@ ROUTES = (
             "models": {},
         },
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets~1{petId}/delete
     {
@@ -260,6 +265,7 @@ ROUTES = (
             "models": {},
         },
         "authorizer": "PetsAuthorizer",
+        "iam": False,
     },
     # petstore.yaml#/paths/~1vets~1{proxy+}/x-amazon-apigateway-any-method
     {
@@ -284,6 +290,7 @@ ROUTES = (
             "models": {},
         },
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1health/get
     {
@@ -309,6 +316,7 @@ ROUTES = (
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
+        "iam": False,
     },
 )
 
