@@ -28,7 +28,7 @@ run: $(STAMP)  # builds specs/petstore.yaml into .apigwc-cache/ and serves the d
 	@echo "  curl -i -X POST http://127.0.0.1:8080/pets -H 'x-api-key: PetstoreDevKey0123456789abcdef' -H 'Content-Type: application/json' -d '{\"name\":\"Rex\",\"type\":\"dog\"}'   # with the demo key: 201"
 	$(VENV)/bin/apigwc serve specs/petstore.yaml --host 127.0.0.1 --port 8080
 
-test: $(STAMP)
+test: deps $(STAMP)
 	$(PY) -m pytest -n $(JOBS) -q
 
 check: $(STAMP)
@@ -45,8 +45,9 @@ bench: deps $(STAMP)  # measures and prints figures; fails only if a benchmark c
 	$(PY) benchmarks/runtime_bench.py
 	$(PY) benchmarks/build_bench.py
 
-deps:  # Debian packages the benchmarks need (idempotent)
+deps:  # Debian packages the tests and benchmarks need (idempotent): wrk, redis-server
 	command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
+	command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server)
 
 .PHONY: bench-peers
 bench-peers: $(STAMP)  # apigwc validate vs openapi-spec-validator and Spectral (npm, first use)

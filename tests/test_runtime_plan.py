@@ -82,6 +82,7 @@ def test_an_entry_of_another_shape_is_refused_at_start_up(
         GatewayOptions(),
         GatewayOptions(stage="prod", all_stages=True, access_log=True, validate_responses=True),
         GatewayOptions(stage="dev", access_log=True),
+        GatewayOptions(state="redis://127.0.0.1:6379/2"),
     ],
 )
 def test_options_reach_every_worker_unchanged(options: GatewayOptions) -> None:
@@ -89,11 +90,13 @@ def test_options_reach_every_worker_unchanged(options: GatewayOptions) -> None:
 
 
 def test_step_types_keep_api_gateways_order() -> None:
-    """Reference §1.1: policy (4), authorizer and API key (5, 6), validation (7), integration."""
+    """Reference §1.1: policy (4), authorizer and API key (5, 6), usage plan and stage throttling
+    (6, 7), validation (8), integration."""
     names = [step_type.name for step_type in STEP_TYPES]
     assert names == [
         "resource policy",
         "authorizer and API key",
+        "throttling and quotas",
         "request validation",
         "integration",
         "response contract",

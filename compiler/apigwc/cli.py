@@ -192,6 +192,14 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     show_default=True,
     help=SERVER_HELP,
 )
+@click.option(
+    "--state",
+    default="memory",
+    show_default=True,
+    metavar="memory|redis://HOST:PORT/DB",
+    help="Where throttles and quotas are kept: this process's memory, or a Redis server shared "
+    "by several workers (--workers N) or gateways.",
+)
 def serve(
     spec: str,
     host: str,
@@ -205,6 +213,7 @@ def serve(
     trusted_proxies: str,
     no_access_log: bool,
     server: str,
+    state: str,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn (or granian)."""
     from pathlib import Path
@@ -223,6 +232,7 @@ def serve(
         allow_roots,
         access_log=not no_access_log,
         server=server,
+        state=state,
     )
     sys.exit(run_server(Path(spec), options, reload))
 
@@ -306,6 +316,25 @@ def sign(
         click.echo(credentials.curl_command(method.upper(), url, signed, body))
     except credentials.CredentialsError as error:
         raise click.UsageError(str(error)) from None
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--state",
+    required=True,
+    metavar="redis://HOST:PORT/DB",
+    help="The state the gateways were served with (`apigwc serve --state`).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def usage(spec: str, state: str, fmt: str) -> None:
+    """Each API key's quota used and left in the current period, and its plan's throttle
+    tokens (like API Gateway's GetUsage; --format json prints GetUsage's shape)."""
+    from pathlib import Path
+
+    from apigwc.usage import run
+
+    sys.exit(run(Path(spec), state, fmt))
 
 
 @main.command()

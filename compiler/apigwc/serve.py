@@ -38,6 +38,7 @@ class ServeOptions:
     allow_roots: tuple[str, ...] = ()  # folders beside the spec's own that it may read from
     access_log: bool = True  # the gateway's access log on stderr (runtime/access_log.py)
     server: str = DEFAULT_SERVER  # uvicorn or granian (runtime/server/launch.py)
+    state: str = "memory"  # throttles, quotas, caches: memory or redis://HOST:PORT/DB
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command.append("--no-access-log")
     if options.trusted_proxies:
         command += ["--trusted-proxies", options.trusted_proxies]
+    if options.state != "memory":
+        command += ["--state", options.state]
     if options.server != DEFAULT_SERVER:
         command += ["--server", options.server]
     env = dict(os.environ)

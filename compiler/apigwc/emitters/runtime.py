@@ -55,6 +55,7 @@ REQUIREMENTS = {
     "yarl": "yarl>=1.9",
     "airspeed": "airspeed-ext==0.6.9",
     "fastjsonschema": "fastjsonschema>=2.20",
+    "redis": "redis[hiredis]>=5.0.1",  # runtime/state/redis_store.py (`--state redis://...`)
 }
 ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
 # Optional extras of the generated runtime: `[contract]` for `--validate-responses`

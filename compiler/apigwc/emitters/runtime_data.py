@@ -24,6 +24,7 @@ from typing import Any
 from apigwc.emitters import EmitContext
 from apigwc.ir.api import Api, model_ref_name
 from apigwc.ir.base import UnresolvedIntrinsic, resolve_pseudo
+from apigwc.ir.deployment import Throttle
 from apigwc.ir.enums import (
     AuthorizerType,
     ContentHandling,
@@ -48,8 +49,11 @@ from apigwc.runtime.pipeline.plan import (
     AuthorizerConfig,
     IamCredential,
     MethodValidation,
+    QuotaSettings,
     RouteEntry,
     StageSettings,
+    ThrottleLimits,
+    UsagePlanEntry,
 )
 from apigwc.runtime.security.resource_policy import UNRESOLVED, statements
 
@@ -140,6 +144,7 @@ def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSet
         authorizers=lambda_authorizers(api),
         api_key_source=api.api_key_source.value if api.api_key_source else "HEADER",
         api_keys=api_keys(api),
+        usage_plans=usage_plans(api),
         iam_credentials=iam_credentials(api),
     )
 
@@ -166,7 +171,52 @@ def _stage(api: Api, name: str) -> StageSettings:
             "percentTraffic": float(stage.canary.percent_traffic),
             "stageVariableOverrides": dict(stage.canary.stage_variable_overrides),
         }
-    return StageSettings(dict(stage.variables), log_format, canary)
+    every_method = stage.method_settings.get("/*/*")
+    wide = _limits(stage.throttle, every_method.throttle if every_method else None)
+    methods = {
+        key: limits
+        for key, setting in stage.method_settings.items()
+        if key != "/*/*" and (limits := _limits(setting.throttle)) is not None
+    }
+    return StageSettings(dict(stage.variables), log_format, canary, wide, methods)
+
+
+def _limits(*throttles: Throttle | None) -> ThrottleLimits | None:
+    """Throttles of one level as the runtime reads them; a later one's set values win (a stage's
+    `throttle`, then its `/*/*` method setting, as the CloudFormation emitter merges them)."""
+    rate: float | None = None
+    burst: int | None = None
+    for throttle in throttles:
+        if throttle is not None:
+            rate = throttle.rate_limit if throttle.rate_limit is not None else rate
+            burst = throttle.burst_limit if throttle.burst_limit is not None else burst
+    return None if rate is None and burst is None else ThrottleLimits(rate, burst)
+
+
+def usage_plans(api: Api) -> dict[str, UsagePlanEntry]:
+    """The REST API's usage plans (reference §7): API keys, throttles and quotas per key."""
+    if api.protocol is not Protocol.REST:
+        return {}
+    found: dict[str, UsagePlanEntry] = {}
+    for name, plan in api.deployment.usage_plans.items():
+        quota = plan.quota
+        found[name] = UsagePlanEntry(
+            plan_id=short_id(api.slug, "usageplan", name, length=6),
+            stages=tuple(plan.stages),
+            api_keys=tuple(plan.api_keys),
+            throttle=_limits(plan.throttle),
+            quota=(
+                QuotaSettings(quota.limit, quota.period.value, quota.offset or 0)
+                if quota is not None
+                else None
+            ),
+            method_throttles={
+                key: limits
+                for key, throttle in plan.method_throttles.items()
+                if (limits := _limits(throttle)) is not None
+            },
+        )
+    return found
 
 
 def api_keys(api: Api) -> dict[str, ApiKeyEntry]:

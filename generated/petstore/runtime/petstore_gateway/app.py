@@ -22,10 +22,13 @@ API = {
         "dev": {
             "variables": {"vetBackend": "127.0.0.1:9001", "environment": "dev"},
             "accessLogFormat": '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","responseLength":"$context.responseLength"}',
+            "throttle": {"rateLimit": 100.0, "burstLimit": 200},
         },
         "prod": {
             "variables": {"vetBackend": "127.0.0.1:9002", "environment": "prod"},
             "accessLogFormat": '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","latency":"$context.responseLatency"}',
+            "throttle": {"rateLimit": 500.0, "burstLimit": 1000},
+            "methodThrottles": {"/pets/GET": {"rateLimit": 200.0, "burstLimit": 400}},
         },
     },
     "binaryMediaTypes": ["image/png", "image/jpeg", "application/octet-stream"],
@@ -128,7 +131,36 @@ API = {
             "stages": ["dev", "prod"],
         }
     },
-    "iamCredentials": {},
+    "iamCredentials": {
+        "ci": {
+            "name": "ci",
+            "accessKeyId": "AKIAPETSTORELOCAL001",
+            "secretAccessKey": "petstore-local-secret-not-a-real-key",
+            "arn": "arn:aws:iam::123456789012:user/ci",
+            "policy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "execute-api:Invoke",
+                        "Resource": "arn:aws:execute-api:us-east-1:123456789012:*/*/GET/admin/*",
+                    }
+                ],
+            },
+            "sessionToken": None,
+            "expiration": None,
+        }
+    },
+    "usagePlans": {
+        "standard": {
+            "id": "7b68c1",
+            "stages": ["dev", "prod"],
+            "apiKeys": ["demo"],
+            "throttle": {"rateLimit": 20.0, "burstLimit": 40},
+            "quota": {"limit": 10000, "period": "DAY", "offset": 0},
+            "methodThrottles": {},
+        }
+    },
 }
 
 ROUTES = (
@@ -253,6 +285,67 @@ ROUTES = (
         },
         "authorizer": "PetsAuthorizer",
         "iam": False,
+    },
+    # petstore.yaml#/paths/~1pets~1{petId}/put
+    {
+        "routeKey": "PUT /pets/{petId}",
+        "resourcePath": "/pets/{petId}",
+        "httpMethod": "PUT",
+        "resourceId": "dd609a",
+        "operationName": "updatePet",
+        "security": ["AUTHORIZER"],
+        "integration": {
+            "type": "MOCK",
+            "timeoutInMillis": None,
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "passthroughBehavior": "WHEN_NO_MATCH",
+            "responses": [
+                {
+                    "selectionPattern": "default",
+                    "statusCode": "200",
+                    "responseTemplates": {
+                        "application/json": '{"id":"$input.params(\'petId\')","updatedBy":"$context.authorizer.claims.email"}'
+                    },
+                    "responseParameters": {},
+                }
+            ],
+        },
+        "validation": {
+            "parameters": True,
+            "body": False,
+            "required": ["method.request.path.petId"],
+            "models": {},
+        },
+        "authorizer": None,
+        "iam": False,
+    },
+    # petstore.yaml#/paths/~1admin~1stats/get
+    {
+        "routeKey": "GET /admin/stats",
+        "resourcePath": "/admin/stats",
+        "httpMethod": "GET",
+        "resourceId": "f99576",
+        "operationName": "getStats",
+        "security": ["AUTHORIZER"],
+        "integration": {
+            "type": "MOCK",
+            "timeoutInMillis": None,
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "passthroughBehavior": "WHEN_NO_MATCH",
+            "responses": [
+                {
+                    "selectionPattern": "default",
+                    "statusCode": "200",
+                    "responseTemplates": {
+                        "application/json": '{"pets":3,"caller":"$context.identity.userArn"}'
+                    },
+                    "responseParameters": {},
+                }
+            ],
+        },
+        "validation": {"parameters": True, "body": False, "required": [], "models": {}},
+        "authorizer": None,
+        "iam": True,
     },
     # petstore.yaml#/paths/~1vets~1{proxy+}/x-amazon-apigateway-any-method
     {

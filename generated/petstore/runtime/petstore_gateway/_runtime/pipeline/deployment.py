@@ -26,6 +26,8 @@ from ..integrations.mock import Templates
 from ..responses.gateway_responses import Response
 from ..routing.router import Match
 from ..state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
+from ..state.memory import MemoryStore
+from ..state.store import StateStore
 from ..validation.contract import ContractCheck
 from ..validation.request_validation import Validator
 from .context import Request
@@ -48,6 +50,8 @@ class Deployment:
     api_data: Mapping[str, Any] = field(default_factory=dict)
     # Every authorizer's results, API-wide (reference §1.4), behind the state interface.
     authorizer_cache: AuthorizerCache = field(default_factory=MemoryAuthorizerCache)
+    # Token buckets and quota counters (`--state`: this process's memory, or Redis).
+    state: StateStore = field(default_factory=MemoryStore)
 
     @property
     def binary_media_types(self) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ from ..responses import gateway_responses
 from ..responses.cors import CorsConfiguration, is_preflight
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match, Router
+from ..state.backends import open_store
 from ..transform import payloads
 from ..validation.contract import ContractCheck
 from ..validation.request_validation import Validator
@@ -85,6 +86,8 @@ class Gateway:
         self.all_stages = options.all_stages
         # The gateway's access log (access_log.py): None unless the options turn it on.
         self.access_log = AccessLog(self.api) if options.access_log else None
+        # Buckets, quotas and caches: this process's memory, or Redis (`--state`, state/store.py).
+        self.state = open_store(options.state)
         self.deployment = Deployment(
             api=api,
             protocol=self.protocol,
@@ -99,6 +102,8 @@ class Gateway:
             # `--validate-responses` (contract.py): loaded only when the option is on.
             contract=ContractCheck.load(package_dir) if options.validate_responses else None,
             api_data=self.api,
+            authorizer_cache=self.state.authorizer_cache(f"apigwc:{api.api_id}:authorizer"),
+            state=self.state,
         )
         self.upstreams = self.deployment.upstreams
         # Each route's steps, compiled once (steps.py); the router serves the plans.
@@ -188,6 +193,7 @@ class Gateway:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.upstreams.close()
+                await self.state.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -258,6 +258,86 @@ class RouteEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ThrottleLimits:
+    """A throttle of a stage, a method setting or a usage plan (reference §7.1, §8.3): the
+    steady rate (requests per second) and the burst (the bucket's size). An unset value takes the
+    level below's (`traffic/limits.py`)."""
+
+    rate_limit: float | None = None
+    burst_limit: int | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ThrottleLimits:
+        rate, burst = data.get("rateLimit"), data.get("burstLimit")
+        if (rate is not None and type(rate) not in (int, float)) or (
+            burst is not None and type(burst) is not int
+        ):
+            raise PlanError("throttle: rateLimit is a number and burstLimit an integer")
+        return cls(float(rate) if rate is not None else None, burst)
+
+    def to_data(self) -> dict[str, Any]:
+        return {"rateLimit": self.rate_limit, "burstLimit": self.burst_limit}
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaSettings:
+    """A usage plan's quota (reference §7.3): `limit` requests per `period` (DAY, WEEK, MONTH),
+    `offset` taken off the limit in the initial period."""
+
+    limit: int
+    period: str
+    offset: int = 0
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> QuotaSettings:
+        limit, offset, period = data.get("limit"), data.get("offset", 0), data.get("period")
+        if type(limit) is not int or type(offset) is not int:
+            raise PlanError("quota: limit and offset are integers")
+        if period not in ("DAY", "WEEK", "MONTH"):
+            raise PlanError(f"quota period: expected DAY, WEEK or MONTH, got {period!r}")
+        return cls(limit, str(period), offset)
+
+    def to_data(self) -> dict[str, Any]:
+        return {"limit": self.limit, "period": self.period, "offset": self.offset}
+
+
+@dataclass(frozen=True, slots=True)
+class UsagePlanEntry:
+    """A usage plan of `x-apigwc.usagePlans` (reference §7.1): its id, the stages it covers, the
+    names of its API keys (in `ApiSettings.api_keys`), its throttle and quota per key, and its
+    per-method throttles keyed `/pets/GET`."""
+
+    plan_id: str
+    stages: tuple[str, ...]
+    api_keys: tuple[str, ...]
+    throttle: ThrottleLimits | None = None
+    quota: QuotaSettings | None = None
+    method_throttles: Mapping[str, ThrottleLimits] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> UsagePlanEntry:
+        throttle, quota = data.get("throttle"), data.get("quota")
+        return cls(
+            plan_id=_string(data, "id"),
+            stages=_strings(data, "stages"),
+            api_keys=_strings(data, "apiKeys"),
+            throttle=ThrottleLimits.from_data(throttle) if throttle is not None else None,
+            quota=QuotaSettings.from_data(quota) if quota is not None else None,
+            method_throttles=_throttles(data, "methodThrottles"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "id": self.plan_id,
+            "stages": list(self.stages),
+            "apiKeys": list(self.api_keys),
+            "throttle": self.throttle.to_data() if self.throttle else None,
+            "quota": self.quota.to_data() if self.quota else None,
+            "methodThrottles": {k: v.to_data() for k, v in self.method_throttles.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class StageSettings:
     """A stage: its variables, its access log format when it has one, and its canary
     (`percentTraffic`, `stageVariableOverrides`; reference §8.2, REST APIs only)."""
@@ -265,17 +345,24 @@ class StageSettings:
     variables: Mapping[str, str]
     access_log_format: str | None = None
     canary: Mapping[str, Any] | None = None
+    # The stage's default method throttling (its `throttle`, then `methodSettings` `/*/*`) and
+    # the per-method throttles of its other method settings, keyed `/pets/GET` (reference §8.3;
+    # for HTTP APIs, `defaultRouteSettings` and `routeSettings`, §1.10).
+    throttle: ThrottleLimits | None = None
+    method_throttles: Mapping[str, ThrottleLimits] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> StageSettings:
         log_format = data.get("accessLogFormat")
         if log_format is not None and not isinstance(log_format, str):
             raise PlanError("accessLogFormat: expected a string")
-        canary = data.get("canary")
+        canary, throttle = data.get("canary"), data.get("throttle")
         return cls(
             variables=dict(_mapping(data, "variables")),
             access_log_format=log_format,
             canary=_mapping(data, "canary") if canary is not None else None,
+            throttle=ThrottleLimits.from_data(throttle) if throttle is not None else None,
+            method_throttles=_throttles(data, "methodThrottles"),
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -284,6 +371,10 @@ class StageSettings:
             data["accessLogFormat"] = self.access_log_format
         if self.canary is not None:
             data["canary"] = dict(self.canary)
+        if self.throttle is not None:
+            data["throttle"] = self.throttle.to_data()
+        if self.method_throttles:
+            data["methodThrottles"] = {k: v.to_data() for k, v in self.method_throttles.items()}
         return data
 
 
@@ -314,6 +405,8 @@ class ApiSettings:
     # the keys a caller can present, by name (reference §1.3).
     api_key_source: str = "HEADER"
     api_keys: Mapping[str, ApiKeyEntry] = field(default_factory=dict)
+    # The usage plans (reference §7), by name: throttles and quotas of their keys.
+    usage_plans: Mapping[str, UsagePlanEntry] = field(default_factory=dict)
     # The local IAM identities that can sign requests to `AWS_IAM` routes, by name.
     iam_credentials: Mapping[str, IamCredential] = field(default_factory=dict)
 
@@ -350,6 +443,10 @@ class ApiSettings:
             api_keys={
                 name: ApiKeyEntry.from_data(key) for name, key in _mapping(data, "apiKeys").items()
             },
+            usage_plans={
+                name: UsagePlanEntry.from_data(plan)
+                for name, plan in _mapping(data, "usagePlans").items()
+            },
             iam_credentials={
                 name: IamCredential.from_data(entry)
                 for name, entry in _mapping(data, "iamCredentials").items()
@@ -378,7 +475,11 @@ class ApiSettings:
             "apiKeySource": self.api_key_source,
             "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
             "iamCredentials": {name: c.to_data() for name, c in self.iam_credentials.items()},
-        }
+        } | (
+            {"usagePlans": {name: p.to_data() for name, p in self.usage_plans.items()}}
+            if self.usage_plans
+            else {}
+        )
 
 
 def load_routes(table: tuple[Mapping[str, Any], ...]) -> tuple[RouteEntry, ...]:
@@ -412,6 +513,10 @@ def _strings(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise PlanError(f"{key}: expected a list of strings")
     return tuple(value)
+
+
+def _throttles(data: Mapping[str, Any], key: str) -> dict[str, ThrottleLimits]:
+    return {name: ThrottleLimits.from_data(t) for name, t in _mapping(data, key).items()}
 
 
 def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -5,8 +5,8 @@ steps read at start-up: the API's settings, its functions, compiled templates, m
 the options). Flows out: one `RoutePlan` per route, which the router hands to `gateway.Gateway`.
 
 `STEP_TYPES` is API Gateway's order (reference §1.1): resource policy (step 4), the security gate
-of authorizers and API keys (steps 5-6), request validation (step 7), the integration (steps
-8-10), then the contract check of `--validate-responses`. Each entry compiles a route's step or
+of authorizers and API keys (steps 5-6), usage-plan, stage and account throttling and quotas
+(steps 6-7), request validation (step 8), the integration (steps 10-12), then the contract check of `--validate-responses`. Each entry compiles a route's step or
 returns None when the route needs none (a route without a validator carries no validation
 step). Adding a step type is one module with a `compile` function and one entry below.
 
@@ -23,6 +23,7 @@ from typing import Any
 
 from ..integrations import integration_step
 from ..security import policy_step, security_gate
+from ..traffic import throttling
 from ..validation import contract_step, method_request
 from .deployment import (
     Check,
@@ -61,6 +62,7 @@ StepType = CheckType | IntegrationType | ResponseType
 STEP_TYPES: tuple[StepType, ...] = (
     CheckType("resource policy", policy_step.compile),
     CheckType("authorizer and API key", security_gate.compile),
+    CheckType("throttling and quotas", throttling.compile),
     CheckType("request validation", method_request.compile),
     IntegrationType("integration", integration_step.compile),
     ResponseType("response contract", contract_step.compile),

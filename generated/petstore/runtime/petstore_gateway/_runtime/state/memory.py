@@ -1,0 +1,119 @@
+"""The in-process state backend: the embedded default of `apigwc serve` (one worker).
+
+Flows in: admissions (`store.Admission`) and cache entries from this process's requests. Flows
+out: verdicts at once, with no coroutine (`admit_now`), so a throttled route costs a few dict
+look-ups. Nothing is shared with another process: with `--workers N` each worker would keep its
+own buckets, which is why several workers take `--state redis://...`.
+
+Memory stays bounded: buckets and quota counters are keyed by what the spec declares (stages,
+methods, usage plans and their API keys, never a value a client chose), a quota counter holds its
+current period only, and the response cache drops its least recently used entries past
+`max_entries`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+from .authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
+from .store import ADMITTED, QUOTA_EXCEEDED, THROTTLED, Admission, Bucket, QuotaWindow
+
+DEFAULT_MAX_ENTRIES = 10_000
+
+
+def refill(tokens: float, last: float, bucket: Bucket, now: float) -> float:
+    """The tokens of a bucket at `now`: what it held at `last` plus `rate` per second elapsed,
+    never more than `burst` (reference §7.2). A clock going back adds nothing."""
+    if now <= last:
+        return tokens
+    return min(float(bucket.burst), tokens + (now - last) * bucket.rate)
+
+
+class MemoryStore:
+    __slots__ = ("_authorizers", "_buckets", "_cache", "_first", "_quotas", "max_entries")
+
+    local = True
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._buckets: dict[str, list[float]] = {}  # key -> [tokens, time of that count]
+        self._quotas: dict[str, list[int]] = {}  # key -> [period start, requests counted]
+        self._first: dict[str, int] = {}  # a plan's initial period start (QuotaWindow.first_key)
+        self._cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._authorizers: dict[str, MemoryAuthorizerCache] = {}
+
+    async def admit(self, admission: Admission, now: float) -> int:
+        return self.admit_now(admission, now)
+
+    def admit_now(self, admission: Admission, now: float) -> int:
+        """Every bucket in order, then the quota at its place; tokens are taken and the quota
+        counted only when every level lets the request through."""
+        buckets = admission.buckets
+        levels: list[float] = []
+        for index, bucket in enumerate(buckets):
+            if index == admission.quota_at and not self._quota_left(admission.quota):
+                return QUOTA_EXCEEDED
+            state = self._buckets.get(bucket.key)
+            tokens = (
+                float(bucket.burst) if state is None else refill(state[0], state[1], bucket, now)
+            )
+            if tokens < 1:
+                return THROTTLED
+            levels.append(tokens)
+        if admission.quota_at >= len(buckets) and not self._quota_left(admission.quota):
+            return QUOTA_EXCEEDED
+        for bucket, tokens in zip(buckets, levels, strict=True):
+            self._buckets[bucket.key] = [tokens - 1, now]
+        if admission.quota is not None:
+            self._count(admission.quota)
+        return ADMITTED
+
+    def _quota_left(self, window: QuotaWindow | None) -> bool:
+        if window is None:
+            return True
+        return self._used(window) < self._limit(window)
+
+    def _limit(self, window: QuotaWindow) -> int:
+        """The window's limit, less the offset in the plan's initial period."""
+        initial = self._first.setdefault(window.first_key, window.start) == window.start
+        return window.limit - window.offset if initial else window.limit
+
+    def _used(self, window: QuotaWindow) -> int:
+        counter = self._quotas.get(window.key)
+        return counter[1] if counter is not None and counter[0] == window.start else 0
+
+    def _count(self, window: QuotaWindow) -> None:
+        self._quotas[window.key] = [window.start, self._used(window) + 1]
+
+    async def quota_usage(self, window: QuotaWindow) -> tuple[int, int] | None:
+        used = self._used(window)
+        return used, max(0, self._limit(window) - used)
+
+    async def bucket_tokens(self, bucket: Bucket, now: float) -> float | None:
+        state = self._buckets.get(bucket.key)
+        return float(bucket.burst) if state is None else refill(state[0], state[1], bucket, now)
+
+    async def cache_get(self, key: str) -> bytes | None:
+        entry = self._cache.get(key)
+        if entry is None:
+            return None
+        if time.monotonic() >= entry[0]:
+            del self._cache[key]
+            return None
+        self._cache.move_to_end(key)
+        return entry[1]
+
+    async def cache_set(self, key: str, value: bytes, ttl_s: float) -> None:
+        if ttl_s <= 0:
+            return
+        self._cache[key] = (time.monotonic() + ttl_s, value)
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.max_entries:
+            self._cache.popitem(last=False)
+
+    def authorizer_cache(self, namespace: str) -> AuthorizerCache:
+        return self._authorizers.setdefault(namespace, MemoryAuthorizerCache(self.max_entries))
+
+    async def close(self) -> None:
+        return None
