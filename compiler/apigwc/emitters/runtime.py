@@ -55,6 +55,8 @@ REQUIREMENTS = {
     "yarl": "yarl>=1.9",
     "airspeed": "airspeed-ext==0.6.9",
     "fastjsonschema": "fastjsonschema>=2.20",
+    # runtime/websocket/protocol.py: frame and message limits as a (message, fragment) pair
+    "websockets": "websockets>=17",
 }
 ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
 # Optional extras of the generated runtime: `[contract]` for `--validate-responses`
@@ -124,6 +126,7 @@ def emit(api: Api, ctx: EmitContext) -> dict[str, bytes]:
                 "stages": list(api.deployment.stage_names),
                 # `build --stage NAME` makes NAME the stage `python -m <pkg>` serves.
                 "default_stage": default_stage(api, ctx),
+                "websocket": api.deployment.websocket is not None,
             },
             "#",
         ),

@@ -105,12 +105,18 @@ class Gateway:
             api.minimum_compression_size if self.protocol == "REST" else None
         )
         self.cors = CorsConfiguration.from_extension(api.cors) if api.cors else None
+        # The WebSocket API beside this one (`x-apigwc.websocket`, runtime/websocket/), or None.
+        self.websocket = _websocket(api, self.deployment, self.stage, options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
+            if scope["type"] == "websocket" and self.websocket is not None:
+                await self.websocket.serve(scope, receive, send, self._upgrade_as_request)
+            return
+        if self.websocket is not None and await self._manage_connections(scope, receive, send):
             return
         request = wire.request(scope)
         extensions = scope.get("extensions")
@@ -133,6 +139,36 @@ class Gateway:
             request.body = body
         answer = self.answer(request)
         await self._finish(send, request, answer if isinstance(answer, Response) else await answer)
+
+    async def _manage_connections(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """`@connections/{id}` of the WebSocket API on the served stage (reference §10.5)."""
+        from ..websocket import management
+
+        raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        found = management.target(raw) if "connections/" in raw else None
+        if found is None or self.websocket is None:
+            return False
+        stage, connection_id = found
+        if stage is not None and self.websocket.stage_of(f"/{stage}") != stage:
+            return False
+        connections = self.websocket.connections
+        await management.manage(connections, scope["method"], connection_id, receive, send)
+        return True
+
+    async def _upgrade_as_request(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An upgrade off the WebSocket API's path is an ordinary request of this API (its
+        routes answer it), sent back as the refused handshake's response."""
+        await receive()  # websocket.connect
+        request = wire.request({**scope, "method": "GET"})
+        answer = self.answer(request)
+        response = answer if isinstance(answer, Response) else await answer
+        headers = [
+            (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
+            for k, v in response.headers
+        ] + standard_wire_headers(self.protocol, request)
+        start = {"type": "websocket.http.response.start", "status": response.status}
+        await send(start | {"headers": headers})
+        await send({"type": "websocket.http.response.body", "body": response.body})
 
     async def _finish(self, send: Send, request: Request, response: Response) -> None:
         """The response on the wire, then its access log line (when the log is on)."""
@@ -437,6 +473,18 @@ def _cause(error: BaseException) -> str:
         return "no reason given"
     text = _URI_QUERY.sub("", str(cause).splitlines()[0] if str(cause) else "")[:200]
     return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+def _websocket(
+    api: ApiSettings, deployment: Deployment, stage: str, options: GatewayOptions
+) -> Any:
+    """The WebSocket API's endpoint (runtime/websocket/), imported only when there is one."""
+    if api.websocket is None:
+        return None
+    from ..websocket.endpoint import WebSocketGateway
+
+    limits = (options.websocket_idle_timeout_s, options.websocket_max_duration_s)
+    return WebSocketGateway(api.websocket, api, deployment, stage, options.all_stages, limits)
 
 
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:

@@ -239,6 +239,79 @@ class StageSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSocketRouteEntry:
+    """One route of the WebSocket API (reference §10.2): its key (`$connect`, `$disconnect`,
+    `$default` or a custom key), its integration config (the shape of `RouteEntry.integration`),
+    whether it has the `$default` route response (two-way: the integration's answer goes back to
+    the client, §10.3), its Lambda REQUEST authorizer (`$connect` only, a name in
+    `WebSocketSettings.authorizers`) and `apiKeyRequired`."""
+
+    route_key: str
+    integration: Mapping[str, Any]
+    route_response: bool = False
+    authorizer: str | None = None
+    api_key_required: bool = False
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> WebSocketRouteEntry:
+        authorizer = data.get("authorizer")
+        if authorizer is not None and not isinstance(authorizer, str):
+            raise PlanError("authorizer: expected a string")
+        return cls(
+            route_key=_string(data, "routeKey"),
+            integration=_mapping(data, "integration"),
+            route_response=_bool(data, "routeResponse"),
+            authorizer=authorizer,
+            api_key_required=_bool(data, "apiKeyRequired"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "routeKey": self.route_key,
+            "integration": dict(self.integration),
+            "routeResponse": self.route_response,
+            "authorizer": self.authorizer,
+            "apiKeyRequired": self.api_key_required,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketSettings:
+    """The WebSocket API of `x-apigwc.websocket` (reference §10): its own API id, its
+    `routeSelectionExpression`, its routes by key and its Lambda REQUEST authorizers (the REST
+    record, `AuthorizerConfig`, with WebSocket identity sources `route.request.header.X`,
+    `route.request.querystring.X`, `stageVariables.X`, `context.X`)."""
+
+    api_id: str
+    route_selection_expression: str
+    routes: Mapping[str, WebSocketRouteEntry]
+    authorizers: Mapping[str, AuthorizerConfig] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> WebSocketSettings:
+        return cls(
+            api_id=_string(data, "apiId"),
+            route_selection_expression=_string(data, "routeSelectionExpression"),
+            routes={
+                key: WebSocketRouteEntry.from_data(route)
+                for key, route in _mapping(data, "routes").items()
+            },
+            authorizers={
+                name: AuthorizerConfig.from_data(config)
+                for name, config in _mapping(data, "authorizers").items()
+            },
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "apiId": self.api_id,
+            "routeSelectionExpression": self.route_selection_expression,
+            "routes": {key: route.to_data() for key, route in self.routes.items()},
+            "authorizers": {name: a.to_data() for name, a in self.authorizers.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ApiSettings:
     """The API's settings the gateway reads once (the generated `API`). Nested configs that one
     runtime module reads (gateway responses, CORS, the policy, functions) stay plain mappings in
@@ -265,6 +338,8 @@ class ApiSettings:
     # the keys a caller can present, by name (reference §1.3).
     api_key_source: str = "HEADER"
     api_keys: Mapping[str, ApiKeyEntry] = field(default_factory=dict)
+    # The WebSocket API served beside the REST or HTTP API (`x-apigwc.websocket`), or None.
+    websocket: WebSocketSettings | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ApiSettings:
@@ -299,11 +374,17 @@ class ApiSettings:
             api_keys={
                 name: ApiKeyEntry.from_data(key) for name, key in _mapping(data, "apiKeys").items()
             },
+            websocket=(
+                WebSocketSettings.from_data(_mapping(data, "websocket"))
+                if data.get("websocket") is not None
+                else None
+            ),
         )
 
     def to_data(self) -> dict[str, Any]:
-        """The generated `API` table, keys in the order the build writes them."""
-        return {
+        """The generated `API` table, keys in the order the build writes them (`websocket`
+        only when the API has one)."""
+        data: dict[str, Any] = {
             "protocol": self.protocol,
             "title": self.title,
             "apiId": self.api_id,
@@ -323,6 +404,9 @@ class ApiSettings:
             "apiKeySource": self.api_key_source,
             "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
         }
+        if self.websocket is not None:
+            data["websocket"] = self.websocket.to_data()
+        return data
 
 
 def load_routes(table: tuple[Mapping[str, Any], ...]) -> tuple[RouteEntry, ...]:

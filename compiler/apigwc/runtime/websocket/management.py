@@ -1,0 +1,99 @@
+"""The `@connections` management API (reference §10.5) on the gateway's own port.
+
+Flows in: HTTP requests on `/{stage}/@connections/{connectionId}` (the callback URL a handler
+builds as `https://{requestContext.domainName}/{requestContext.stage}`; the id URL-encoded,
+`@` possibly as `%40`) and the process's open connections. Flows out: API Gateway's answers,
+rest-json as boto3's `apigatewaymanagementapi` client reads them:
+
+- `POST`: the body (at most 131072 bytes, else 413 `PayloadTooLargeException`) sent to the
+  client as one frame, 200 with no body;
+- `GET`: 200 `{"connectedAt", "identity": {"sourceIp", "userAgent"}, "lastActiveAt"}`,
+  timestamps in ISO 8601;
+- `DELETE`: the connection closed (then its `$disconnect` runs), 204;
+- an unknown or closed connection: 410 `GoneException`; another method: 403
+  `ForbiddenException`. The error type is in `x-amzn-ErrorType` (rest-json); AWS's Gone
+  answers carry no message (the SDKs print an empty one).
+
+Locally the API is not signed (no IAM is enforced on it yet).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+from urllib.parse import unquote
+
+from ..pipeline.wire import Receive, Send, read_body
+from .connections import Connections
+from .events import ConnectionFacts
+
+MAX_POST_BYTES = 131072  # PostToConnection's Data (botocore's service model)
+_PATH = re.compile(r"^(?:/(?P<stage>[^/]+))?/(?:@|%40)connections/(?P<id>[^/]+)/?$")
+
+
+def target(raw_path: str) -> tuple[str | None, str] | None:
+    """(stage or None, connection id) of an `@connections` path, else None."""
+    found = _PATH.match(raw_path)
+    if found is None:
+        return None
+    return found.group("stage"), unquote(found.group("id"))
+
+
+async def manage(
+    connections: Connections,
+    method: str,
+    connection_id: str,
+    receive: Receive,
+    send: Send,
+) -> None:
+    connection = connections.get(connection_id)
+    if method not in ("POST", "GET", "DELETE"):
+        await _answer(send, 403, "ForbiddenException", {"message": "Forbidden"})
+        return
+    if method == "POST":
+        body = await read_body(receive, MAX_POST_BYTES)
+        if body is None:
+            await _answer(send, 413, "PayloadTooLargeException", {"message": "Payload too large"})
+            return
+        if connection is None or not await connection.post(body):
+            await _gone(send)
+            return
+        await _answer(send, 200, None, None)
+        return
+    if connection is None or connection.closed:
+        await _gone(send)
+    elif method == "GET":
+        await _answer(send, 200, None, _description(connection.facts))
+    else:
+        await connection.close(1000, "")
+        await _answer(send, 204, None, None)
+
+
+def _description(facts: ConnectionFacts) -> dict[str, Any]:
+    return {
+        "connectedAt": _iso(facts.connected_at),
+        "identity": {"sourceIp": facts.source_ip, "userAgent": facts.user_agent},
+        "lastActiveAt": _iso(facts.last_active_at),
+    }
+
+
+def _iso(epoch_ms: int) -> str:
+    seconds, millis = divmod(epoch_ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+async def _gone(send: Send) -> None:
+    await _answer(send, 410, "GoneException", {})
+
+
+async def _answer(send: Send, status: int, error: str | None, body: Any) -> None:
+    payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+    headers = [(b"content-length", str(len(payload)).encode())]
+    if payload:
+        headers.append((b"content-type", b"application/json"))
+    if error is not None:
+        headers.append((b"x-amzn-ErrorType", error.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
