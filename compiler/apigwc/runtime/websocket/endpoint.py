@@ -286,11 +286,6 @@ class WebSocketGateway:
         """`$context` of a WebSocket template: the event's `requestContext` names (§10.4)."""
         return {**event["requestContext"], "stageVariables": dict(variables)}
 
-    async def close_all(self) -> None:
-        """At shutdown: every connection closed with 1001, so `$disconnect` runs."""
-        for connection in list(self.connections._open.values()):
-            await connection.close(GOING_AWAY, "Going away")
-
 
 async def _next(receive: Receive, connection: Connection, timeout: float) -> Any:
     """The next ASGI message, the close a DELETE @connections asked for, or None after

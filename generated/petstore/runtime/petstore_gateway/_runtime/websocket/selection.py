@@ -23,8 +23,9 @@ from typing import Any
 from ..transform.json_input import JsonTooDeep, loads
 from ..transform.jsonpath import MISSING, JsonPathError, compile_path
 
-# An undelimited variable runs over name characters and dots (`$request.body.action`).
-_BARE = re.compile(r"[A-Za-z0-9_.]+")
+# An undelimited variable runs over name characters, dots and brackets
+# (`$request.body.action`, `$request.body.items[0]`, `$request.body['a key']`).
+_BARE = re.compile(r"[A-Za-z0-9_.]+(?:\[[^\]]*\][A-Za-z0-9_.]*)*")
 _BODY = "request.body"
 
 Part = str | Callable[[Any], str]
@@ -44,18 +45,10 @@ class SelectionExpression:
     text: str
     parts: tuple[Part, ...]
 
-    @property
-    def reads_body(self) -> bool:
-        return any(callable(part) for part in self.parts)
-
     def evaluate(self, body: str) -> str | None:
         """The selected key for a message, or None when it is not JSON."""
-        document: Any = NOT_JSON
-        if self.reads_body:
-            document = _document(body)
-            if document is NOT_JSON:
-                return None
-        elif _document(body) is NOT_JSON:
+        document = _document(body)
+        if document is NOT_JSON:
             return None
         return "".join(part if isinstance(part, str) else part(document) for part in self.parts)
 
@@ -107,8 +100,7 @@ def _reader(name: str) -> Callable[[Any], str]:
         return _empty
 
     def read(document: Any) -> str:
-        found = path.find(document) if document is not NOT_JSON else MISSING
-        return _stringified(found)
+        return _stringified(path.find(document))
 
     return read
 
