@@ -8,7 +8,6 @@ unknown here, as it would be to a gateway without shared state.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from typing import Any
@@ -26,8 +25,9 @@ class Connection:
         self._send = send
         self.closed = False
         # Set by `close` (an idle timeout, the maximum duration, DELETE @connections): the
-        # session's receive loop ends with this close code and reason.
-        self.closing: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+        # close code and reason `$disconnect` reports (the server's ASGI receive then ends
+        # with a disconnect).
+        self.closed_with: tuple[int, str] | None = None
         facts.last_active_at = facts.connected_at
 
     def touch(self) -> None:
@@ -57,8 +57,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
-        if not self.closing.done():
-            self.closing.set_result((code, reason))
+        self.closed_with = (code, reason)
         with contextlib.suppress(OSError, RuntimeError):
             await self._send({"type": "websocket.close", "code": code, "reason": reason})
 

@@ -29,8 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -103,6 +102,7 @@ class WebSocketGateway:
         self.idle_s, self.max_duration_s = limits
         self.selection = compile_expression(settings.route_selection_expression)
         self.connections = Connections()
+        self.stage_variables = {name: dict(s.variables) for name, s in api.stages.items()}
         templates = Templates(
             text
             for route in settings.routes.values()
@@ -120,7 +120,7 @@ class WebSocketGateway:
             )
             for name, config in settings.authorizers.items()
         }
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # running messages and closes
 
     # -- the upgrade ---------------------------------------------------------------------------
 
@@ -177,7 +177,7 @@ class WebSocketGateway:
         route = self.settings.routes.get("$connect")
         if route is None:
             return []
-        variables = self._stage_variables(facts.stage)
+        variables = self.stage_variables[facts.stage]
         try:
             if route.authorizer is not None:
                 authorizer = self.authorizers.get(route.authorizer)
@@ -194,7 +194,7 @@ class WebSocketGateway:
             return []
         event = connect_event(facts)
         try:
-            outcome = await integration.run(event, "", self._context(event, variables))
+            outcome = await integration.run(event, "", variables)
         except IntegrationFailed as failure:
             _log(facts, "$connect", failure.reason)
             raise Refused(502, b'{"message": "Internal server error"}') from None
@@ -214,32 +214,45 @@ class WebSocketGateway:
     # -- the connection ------------------------------------------------------------------------
 
     async def _session(self, connection: Connection, receive: Receive) -> tuple[int, str]:
-        """Receive until the socket closes; the close code and reason."""
-        ends = time.monotonic() + self.max_duration_s
-        while True:
-            timeout = min(self.idle_s, ends - time.monotonic())
-            message = await _next(receive, connection, timeout)
-            if message is None:  # idle or too long: API Gateway closes with 1001
-                await connection.close(GOING_AWAY, "Going away")
-                return GOING_AWAY, "Going away"
-            if message["type"] == "websocket.disconnect":
-                if connection.closing.done():
-                    return connection.closing.result()
-                return int(message.get("code") or 1005), str(message.get("reason") or "")
-            if message["type"] != "websocket.receive":
-                continue
-            text = message.get("text")
-            if text is None:  # a binary frame (§10.1)
-                await connection.close(UNSUPPORTED_DATA, "Binary frames are not supported")
-                return UNSUPPORTED_DATA, "Binary frames are not supported"
-            if len(text.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES:
-                await connection.close(MESSAGE_TOO_BIG, "Message too big")
-                return MESSAGE_TOO_BIG, "Message too big"
-            connection.touch()
-            # Each message runs on its own (API Gateway invokes integrations concurrently).
-            task = asyncio.get_running_loop().create_task(self._message(connection, text))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        """Receive until the socket closes; the close code and reason. The idle timeout and
+        the maximum duration are timers that close the connection (the server's receive then
+        ends with a disconnect), re-armed per message rather than a timeout per receive."""
+        loop = asyncio.get_running_loop()
+        ending = loop.call_later(self.max_duration_s, self._expire, connection)
+        idle = loop.call_later(self.idle_s, self._expire, connection)
+        try:
+            while True:
+                message = await receive()
+                kind = message["type"]
+                if kind == "websocket.disconnect":
+                    if connection.closed_with is not None:
+                        return connection.closed_with
+                    return int(message.get("code") or 1005), str(message.get("reason") or "")
+                if kind != "websocket.receive":
+                    continue
+                idle.cancel()
+                idle = loop.call_later(self.idle_s, self._expire, connection)
+                text = message.get("text")
+                if text is None:  # a binary frame (§10.1)
+                    await connection.close(UNSUPPORTED_DATA, "Binary frames are not supported")
+                elif len(text) > MAX_MESSAGE_BYTES // 4 and _too_big(text):
+                    await connection.close(MESSAGE_TOO_BIG, "Message too big")
+                else:
+                    connection.touch()
+                    # Each message on its own (API Gateway invokes integrations concurrently).
+                    self._spawn(self._message(connection, text))
+        finally:
+            idle.cancel()
+            ending.cancel()
+
+    def _expire(self, connection: Connection) -> None:
+        """Idle for `idle_s`, or open for `max_duration_s`: API Gateway closes with 1001."""
+        self._spawn(connection.close(GOING_AWAY, "Going away"))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _message(self, connection: Connection, text: str) -> None:
         facts = connection.facts
@@ -256,8 +269,7 @@ class WebSocketGateway:
         try:
             if integration is None:
                 raise IntegrationFailed("the route has no integration")
-            variables = self._stage_variables(facts.stage)
-            outcome = await integration.run(event, text, self._context(event, variables))
+            outcome = await integration.run(event, text, self.stage_variables[facts.stage])
         except IntegrationFailed as failure:
             _log(facts, route.route_key, failure.reason)
             frame = _error_frame("Internal server error", facts.connection_id, request_id)
@@ -271,37 +283,15 @@ class WebSocketGateway:
         if integration is None:
             return
         event = disconnect_event(facts, code, reason)
-        variables = self._stage_variables(facts.stage)
         try:
-            await integration.run(event, "", self._context(event, variables))
+            await integration.run(event, "", self.stage_variables[facts.stage])
         except IntegrationFailed as failure:  # best effort: nobody is there to be told
             _log(facts, "$disconnect", failure.reason)
 
-    def _stage_variables(self, stage: str) -> dict[str, str]:
-        settings = self.api.stages.get(stage)
-        return dict(settings.variables) if settings is not None else {}
 
-    @staticmethod
-    def _context(event: Mapping[str, Any], variables: Mapping[str, str]) -> dict[str, Any]:
-        """`$context` of a WebSocket template: the event's `requestContext` names (§10.4)."""
-        return {**event["requestContext"], "stageVariables": dict(variables)}
-
-
-async def _next(receive: Receive, connection: Connection, timeout: float) -> Any:
-    """The next ASGI message, the close a DELETE @connections asked for, or None after
-    `timeout` seconds."""
-    if timeout <= 0:
-        return None
-    receiving = asyncio.ensure_future(receive())
-    done, _ = await asyncio.wait(
-        (receiving, connection.closing), timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-    )
-    if receiving in done:
-        return receiving.result()
-    receiving.cancel()
-    if connection.closing in done:
-        return {"type": "websocket.disconnect"}
-    return None
+def _too_big(text: str) -> bool:
+    """Over 128 KB of UTF-8 (the server's protocol refuses it first; this holds under any)."""
+    return len(text.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES
 
 
 def _accept(headers: list[tuple[str, str]]) -> dict[str, Any]:

@@ -64,11 +64,15 @@ class RouteIntegration:
         timeout = integration.get("timeoutInMillis")
         self.timeout_s = (timeout if isinstance(timeout, int) else DEFAULT_TIMEOUT_MS) / 1000
 
-    async def run(self, event: dict[str, Any], body: str, context: Mapping[str, Any]) -> Outcome:
+    async def run(
+        self, event: dict[str, Any], body: str, stage_variables: Mapping[str, str]
+    ) -> Outcome:
         if self.kind == "AWS_PROXY":
             return await self._lambda(event)
         if self.kind == "MOCK":
-            return self._mock(body, context)
+            # `$context` of a WebSocket template: the event's `requestContext` names (§10.4).
+            context = {**event["requestContext"], "stageVariables": stage_variables}
+            return self._mock(body, context, stage_variables)
         raise IntegrationFailed(f"integration type {self.kind} is not served locally")
 
     async def _lambda(self, event: dict[str, Any]) -> Outcome:
@@ -82,9 +86,10 @@ class RouteIntegration:
             raise IntegrationFailed(f"the invocation failed ({type(error).__name__})") from None
         return _proxy_outcome(result)
 
-    def _mock(self, body: str, context: Mapping[str, Any]) -> Outcome:
+    def _mock(
+        self, body: str, context: Mapping[str, Any], stage_variables: Mapping[str, str]
+    ) -> Outcome:
         integration = self.route.integration
-        stage_variables = context.get("stageVariables") or {}
         request = VtlRequest(body)
         template = _pick(integration.get("requestTemplates") or {})
         try:
