@@ -136,14 +136,14 @@ async def _round_trips(port: int, connections: int, messages: int) -> float:
     from websockets.asyncio.client import connect
 
     async def one() -> None:
-        async with connect(f"ws://127.0.0.1:{port}/") as socket:
+        async with connect(f"ws://127.0.0.1:{port}/") as client:
             for _ in range(200):
-                await socket.send('{"action":"echo"}')
-                await socket.recv()
+                await client.send('{"action":"echo"}')
+                await client.recv()
             await ready.wait()
             for _ in range(messages):
-                await socket.send('{"action":"echo"}')
-                await socket.recv()
+                await client.send('{"action":"echo"}')
+                await client.recv()
 
     ready = asyncio.Event()
     tasks = [asyncio.ensure_future(one()) for _ in range(connections)]
@@ -165,11 +165,11 @@ async def _idle(port: int, pid: int, count: int) -> tuple[float, float]:
     from websockets.asyncio.client import connect
 
     before = _rss_mb(pid)
-    sockets = [await connect(f"ws://127.0.0.1:{port}/") for _ in range(count)]
+    held = [await connect(f"ws://127.0.0.1:{port}/") for _ in range(count)]
     await asyncio.sleep(1)
     after = _rss_mb(pid)
-    for socket in sockets:
-        await socket.close()
+    for connection in held:
+        await connection.close()
     return before, after
 
 
