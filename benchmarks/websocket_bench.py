@@ -52,6 +52,7 @@ def free_port() -> int:
             return port
     raise RuntimeError("no free port left in 25000-25999")
 
+
 SPEC = """\
 openapi: 3.0.1
 info: {title: WsBench, version: "1"}
