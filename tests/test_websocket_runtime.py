@@ -496,3 +496,30 @@ def test_a_post_over_128_kb_is_refused(ws: Served) -> None:
 def test_a_handler_calls_back_through_its_domain_name_and_stage(ws: Served) -> None:
     frames = run(lambda: _exchange(ws.url("/dev?token=allow"), ['{"action":"callback"}'], 2))
     assert frames == ["called back", "post answered 200"]
+
+
+# ---- 7. the example spec's WebSocket API serves ------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "specs" / "features" / "apigwc-deployment.yaml"
+
+
+def test_the_example_chat_api_serves(tmp_path: Path) -> None:
+    """`specs/features/apigwc-deployment.yaml`: `$connect` behind its inline REQUEST authorizer
+    (`features/handlers/authorizers.py`), `sendMessage` and `$default` with route responses."""
+    package = build_spec(EXAMPLE, tmp_path / "out")
+    with run_package(tmp_path / "out" / "runtime", package) as port:
+        url = f"ws://127.0.0.1:{port}/dev"
+
+        async def client() -> tuple[dict[str, Any], dict[str, Any]]:
+            async with connect(url + "?token=allow") as socket:
+                await socket.send('{"action":"sendMessage","message":"hi"}')
+                sent = json.loads(await _recv(socket))
+                await socket.send("hello?")
+                return sent, json.loads(await _recv(socket))
+
+        sent, default = run(client)
+        assert (sent["action"], sent["message"]) == ("sendMessage", "hi")
+        assert ID.match(sent["from"])
+        assert default["error"] == "unknown action"
+        assert run(lambda: _connect_status(url + "?token=deny")) == 403
+        assert run(lambda: _connect_status(url)) == 401
