@@ -239,7 +239,11 @@ class WebSocketGateway:
                     await connection.close(MESSAGE_TOO_BIG, "Message too big")
                 else:
                     connection.touch()
-                    # Each message on its own (API Gateway invokes integrations concurrently).
+                    # Each message on its own (API Gateway invokes integrations concurrently),
+                    # at most MAX_IN_FLIGHT per connection: past that the socket is not read
+                    # until one is done, so a client sending faster than its routes answer
+                    # is slowed by TCP rather than held in memory.
+                    await connection.in_flight.acquire()
                     self._spawn(self._message(connection, text))
         finally:
             idle.cancel()
@@ -255,6 +259,12 @@ class WebSocketGateway:
         task.add_done_callback(self._tasks.discard)
 
     async def _message(self, connection: Connection, text: str) -> None:
+        try:
+            await self._route(connection, text)
+        finally:
+            connection.in_flight.release()
+
+    async def _route(self, connection: Connection, text: str) -> None:
         facts = connection.facts
         key = self.selection.evaluate(text)
         routes = self.settings.routes

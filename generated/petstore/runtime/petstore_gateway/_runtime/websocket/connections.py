@@ -8,12 +8,17 @@ unknown here, as it would be to a gateway without shared state.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from typing import Any
 
 from ..pipeline.wire import Send
 from .events import ConnectionFacts
+
+# The messages of one connection whose integrations run at once (endpoint.py reads no more
+# from the socket until one is done). API Gateway documents no such number; it bounds memory.
+MAX_IN_FLIGHT = 64
 
 
 class Connection:
@@ -28,6 +33,7 @@ class Connection:
         # close code and reason `$disconnect` reports (the server's ASGI receive then ends
         # with a disconnect).
         self.closed_with: tuple[int, str] | None = None
+        self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)  # messages whose route still runs
         facts.last_active_at = facts.connected_at
 
     def touch(self) -> None:
