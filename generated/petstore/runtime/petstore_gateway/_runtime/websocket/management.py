@@ -10,6 +10,7 @@ rest-json as boto3's `apigatewaymanagementapi` client reads them:
 - `GET`: 200 `{"connectedAt", "identity": {"sourceIp", "userAgent"}, "lastActiveAt"}`,
   timestamps in ISO 8601;
 - `DELETE`: the connection closed (then its `$disconnect` runs), 204;
+- a client that does not read (its buffer full for 10 s): 429 `LimitExceededException`;
 - an unknown or closed connection: 410 `GoneException`; another method: 403
   `ForbiddenException`. The error type is in `x-amzn-ErrorType` (rest-json); AWS's Gone
   answers carry no message (the SDKs print an empty one).
@@ -19,6 +20,7 @@ Locally the API is not signed (no IAM is enforced on it yet).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -30,6 +32,9 @@ from .connections import Connections
 from .events import ConnectionFacts
 
 MAX_POST_BYTES = 131072  # PostToConnection's Data (botocore's service model)
+# How long a POST waits for a client that does not read before answering 429
+# LimitExceededException ("the client buffer is full", the service model's wording).
+POST_TIMEOUT_S = 10.0
 _PATH = re.compile(r"^(?:/(?P<stage>[^/]+))?/(?:@|%40)connections/(?P<id>[^/]+)/?$")
 
 
@@ -57,7 +62,15 @@ async def manage(
         if body is None:
             await _answer(send, 413, "PayloadTooLargeException", {"message": "Payload too large"})
             return
-        if connection is None or not await connection.post(body):
+        if connection is None:
+            await _gone(send)
+            return
+        try:
+            delivered = await asyncio.wait_for(connection.post(body), POST_TIMEOUT_S)
+        except TimeoutError:  # the client does not read: its buffer is full
+            await _answer(send, 429, "LimitExceededException", {"message": "Limit Exceeded"})
+            return
+        if not delivered:
             await _gone(send)
             return
         await _answer(send, 200, None, None)
