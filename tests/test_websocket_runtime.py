@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.runtime_server import build_spec, fetch, run_package, write_spec
 
+MEMBER = {"x-api-key": "memberKey0123456789abcdef"}
 # API Gateway's ids: 16 base64 characters ending in `=` (reference §10.4).
 ID = re.compile(r"^[A-Za-z0-9]{15}=$")
 IDLE_S, MAX_DURATION_S = 1.5, 4.0
@@ -139,9 +140,13 @@ def test_an_upgrade_on_a_rest_route_is_an_ordinary_request(ws: Served) -> None:
 # ---- 2. $connect: its authorizer and integration decide the handshake ------------------------
 
 
-async def _connect_status(url: str, subprotocols: list[str] | None = None) -> int:
+async def _connect_status(
+    url: str, subprotocols: list[str] | None = None, headers: dict[str, str] | None = None
+) -> int:
     try:
-        async with connect(url, subprotocols=subprotocols) as socket:  # type: ignore[arg-type]
+        async with connect(
+            url, subprotocols=subprotocols, additional_headers=headers  # type: ignore[arg-type]
+        ) as socket:
             assert socket.response is not None
             return socket.response.status_code
     except InvalidStatus as refused:
@@ -340,7 +345,7 @@ def test_a_mock_route_renders_its_integration_response(ws: Served) -> None:
 )
 def test_several_variables_and_no_default_route(plain: Served, message: str, answer: str) -> None:
     async def client() -> tuple[str, str]:
-        async with connect(plain.url()) as socket:
+        async with connect(plain.url(), additional_headers=MEMBER) as socket:
             await socket.send(message)
             first = await _recv(socket)
             await socket.send('{"action":"join","room":"lobby"}')  # still open
@@ -357,9 +362,26 @@ def test_several_variables_and_no_default_route(plain: Served, message: str, ans
         assert first == answer
 
 
-def test_an_api_without_connect_accepts_any_upgrade_on_its_stages(plain: Served) -> None:
-    assert run(lambda: _connect_status(plain.url("/dev"))) == 101
-    assert run(lambda: _connect_status(plain.url("/prod"))) == 403  # not the served stage
+@pytest.mark.parametrize(
+    ("key", "status"),
+    [
+        ("memberKey0123456789abcdef", 101),
+        (None, 403),
+        ("", 403),
+        ("guessed", 403),
+        ("retiredKey0123456789abcdef", 403),  # disabled
+        ("prodOnlyKey0123456789abcdef", 403),  # its plan does not cover the stage
+    ],
+)
+def test_api_key_required_on_connect(plain: Served, key: str | None, status: int) -> None:
+    headers = {} if key is None else {"x-api-key": key}
+    assert run(lambda: _connect_status(plain.url("/dev"), headers=headers)) == status
+
+
+def test_only_the_served_stage_accepts_upgrades(plain: Served) -> None:
+    assert run(lambda: _connect_status(plain.url("/dev"), headers=MEMBER)) == 101
+    # Another stage is no WebSocket endpoint here: the REST side answers (no such route).
+    assert run(lambda: _connect_status(plain.url("/prod"), headers=MEMBER)) == 403
 
 
 # ---- 5. limits -----------------------------------------------------------------------------
