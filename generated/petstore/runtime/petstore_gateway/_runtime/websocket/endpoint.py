@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..integrations.mock import Templates, integration_templates
+from ..pipeline.context import HEADER_NAMES
 from ..pipeline.deployment import Deployment
 from ..pipeline.plan import ApiSettings, WebSocketSettings
 from ..pipeline.wire import Receive, Scope, Send
@@ -157,7 +158,7 @@ class WebSocketGateway:
         await self._disconnect(facts, code, reason)
 
     def _facts(self, scope: Scope, stage: str) -> ConnectionFacts:
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        headers = _cased_headers(scope)
         lower = {k.lower(): v for k, v in headers}
         client = scope.get("client") or ("127.0.0.1", 0)
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
@@ -297,6 +298,22 @@ class WebSocketGateway:
             await integration.run(event, "", self.stage_variables[facts.stage])
         except IntegrationFailed as failure:  # best effort: nobody is there to be told
             _log(facts, "$disconnect", failure.reason)
+
+
+def _cased_headers(scope: Scope) -> list[tuple[str, str]]:
+    """The upgrade request's headers, names as the client wrote them when the server recorded
+    them (`HEADER_NAMES`, protocol.py), else as ASGI gives them (lower case)."""
+    raw = scope["headers"]
+    names = (scope.get("extensions") or {}).get(HEADER_NAMES)
+    if (
+        names
+        and len(names) == len(raw)
+        and all(n.lower() == k for n, (k, _) in zip(names, raw, strict=True))
+    ):
+        return [
+            (n.decode("latin-1"), v.decode("latin-1")) for n, (_, v) in zip(names, raw, strict=True)
+        ]
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
 
 
 def _too_big(text: str) -> bool:

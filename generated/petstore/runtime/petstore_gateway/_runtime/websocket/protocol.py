@@ -10,6 +10,11 @@ API Gateway closes a connection with 1009 for a frame over 32 KB or a message ov
 before a payload is buffered (`max_size=(message, fragment)`). No compression extension is
 negotiated (a frame's size is its size on the wire).
 
+The upgrade request reaches this protocol replayed by the HTTP protocol, header names lower
+cased; the names as the client wrote them (the HTTP protocol's `HEADER_NAMES` scope extension,
+when it records them) are passed on in the WebSocket scope under the same extension, so the
+CONNECT event keeps the client's casing as API Gateway's does.
+
 Imported only by the server, by name, when the API has a WebSocket API.
 """
 
@@ -22,8 +27,10 @@ from typing import Any
 from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
+from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
+from ..pipeline.context import HEADER_NAMES
 from .endpoint import MAX_FRAME_BYTES, MAX_MESSAGE_BYTES
 
 
@@ -41,3 +48,19 @@ class GatewayWebSocketProtocol(WebSocketsSansIOProtocol):
             max_size=(MAX_MESSAGE_BYTES, MAX_FRAME_BYTES),
             logger=logging.getLogger("uvicorn.error"),
         )
+        self.header_names: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        # Still the HTTP protocol that read the upgrade request: it hands over after this.
+        previous = transport.get_protocol()
+        scope = getattr(previous, "scope", None)
+        extensions = scope.get("extensions") if isinstance(scope, dict) else None
+        if isinstance(extensions, dict):
+            self.header_names = extensions.get(HEADER_NAMES)
+        super().connection_made(transport)
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)  # builds the scope; the app's task has not run yet
+        scope: Any = getattr(self, "scope", None)
+        if self.header_names is not None and isinstance(scope, dict):
+            scope["extensions"][HEADER_NAMES] = self.header_names
