@@ -551,3 +551,17 @@ def test_the_example_chat_api_serves(tmp_path: Path) -> None:
         assert default["error"] == "unknown action"
         assert run(lambda: _connect_status(url + "?token=deny")) == 403
         assert run(lambda: _connect_status(url)) == 401
+
+
+@pytest.mark.parametrize(
+    "authorization", ["authorizationType: AWS_IAM", "authorizer: tokenAuth"], ids=["iam", "token"]
+)
+def test_an_authorization_the_runtime_cannot_run_refuses_every_handshake(
+    tmp_path: Path, authorization: str
+) -> None:
+    spec = write_spec(tmp_path, "websocket_closed.yaml", {"AUTHORIZATION": authorization})
+    package = build_spec(spec, tmp_path / "out")
+    with run_package(tmp_path / "out" / "runtime", package) as port:
+        for query in ("", "?token=allow"):
+            url = f"ws://127.0.0.1:{port}/dev{query}"
+            assert run(lambda url=url: _connect_status(url)) == 500  # type: ignore[misc]

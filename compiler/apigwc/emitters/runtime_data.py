@@ -544,6 +544,9 @@ def websocket_settings(api: Api) -> WebSocketSettings | None:
             route_response="$default" in route.route_responses,
             authorizer=name if key == "$connect" else None,
             api_key_required=bool(route.api_key_required) and key == "$connect",
+            authorization_type=(
+                str(route.authorization_type or "NONE").upper() if key == "$connect" else "NONE"
+            ),
         )
     for name, authorizer in ws.authorizers.items():
         authorizers[name] = _websocket_authorizer(api, name, authorizer)
@@ -565,7 +568,13 @@ def _websocket_authorizer(api: Api, name: str, authorizer: WebSocketAuthorizer) 
         name=name,
         type="REQUEST",
         authorizer_id=short_id(api.slug, "websocket-authorizer", name, length=6),
-        function=local_function(api, authorizer.authorizer_uri),
+        # Only REQUEST authorizers exist on WebSocket APIs: another type runs nothing locally
+        # (no function: the handshake is refused with 500, never served open).
+        function=(
+            local_function(api, authorizer.authorizer_uri)
+            if str(authorizer.type).upper() == "REQUEST"
+            else None
+        ),
         identity_sources=tuple(s.strip() for part in listed for s in part.split(",") if s.strip()),
         validation_expression=None,
         result_ttl=(

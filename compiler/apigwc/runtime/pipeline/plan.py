@@ -244,13 +244,15 @@ class WebSocketRouteEntry:
     `$default` or a custom key), its integration config (the shape of `RouteEntry.integration`),
     whether it has the `$default` route response (two-way: the integration's answer goes back to
     the client, §10.3), its Lambda REQUEST authorizer (`$connect` only, a name in
-    `WebSocketSettings.authorizers`) and `apiKeyRequired`."""
+    `WebSocketSettings.authorizers`), `apiKeyRequired`, and `authorizationType` (`AWS_IAM` on
+    `$connect` is not run locally: the runtime refuses every handshake rather than serve open)."""
 
     route_key: str
     integration: Mapping[str, Any]
     route_response: bool = False
     authorizer: str | None = None
     api_key_required: bool = False
+    authorization_type: str = "NONE"
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> WebSocketRouteEntry:
@@ -263,6 +265,7 @@ class WebSocketRouteEntry:
             route_response=_bool(data, "routeResponse"),
             authorizer=authorizer,
             api_key_required=_bool(data, "apiKeyRequired"),
+            authorization_type=_string(data, "authorizationType"),
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -272,6 +275,7 @@ class WebSocketRouteEntry:
             "routeResponse": self.route_response,
             "authorizer": self.authorizer,
             "apiKeyRequired": self.api_key_required,
+            "authorizationType": self.authorization_type,
         }
 
 

@@ -180,6 +180,11 @@ class WebSocketGateway:
             return []
         variables = self.stage_variables[facts.stage]
         try:
+            if route.authorization_type == "AWS_IAM":
+                # SigV4 on the upgrade is not checked locally yet: refused, never served open.
+                raise GatewayError(
+                    "AUTHORIZER_CONFIGURATION_ERROR", reason="AWS_IAM on $connect is not run"
+                )
             if route.authorizer is not None:
                 authorizer = self.authorizers.get(route.authorizer)
                 if authorizer is None:  # named but not defined: fail closed
