@@ -20,6 +20,7 @@ API Gateway's behaviour (reference §10.1-§10.3):
 - limits: idle timeout 10 minutes, maximum duration 2 hours (both close with 1001 Going away),
   a binary frame closes with 1003, a message over 128 KB with 1009 (frames over 32 KB are
   refused by the server's protocol, protocol.py, also with 1009);
+- at most 64 messages of a connection run at once (connections.py), then the socket waits;
 - `$disconnect` runs after the socket closed, whatever closed it, with the close code and
   reason; best effort (its failure reaches nobody).
 """

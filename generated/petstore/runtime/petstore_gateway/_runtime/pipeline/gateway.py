@@ -13,6 +13,10 @@ CORS headers, compression and the standard headers. Every gateway-generated erro
 the gateway responses (`Gateway.error`, which logs one line for each 5xx it makes). Plans,
 templates, mappings and validators are compiled once, in `Gateway.__init__`.
 
+A spec with a WebSocket API (`x-apigwc.websocket`) also gets its ASGI `websocket` scopes and
+its `@connections` requests passed to `runtime/websocket/` (an upgrade off its stage's path is
+answered by this API's routes, as any request).
+
 The selected stage is served at the root, like `sam local start-api`; with `all_stages` every
 stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (404 for HTTP APIs).
 """
