@@ -83,6 +83,7 @@ def test_an_entry_of_another_shape_is_refused_at_start_up(
         GatewayOptions(stage="prod", all_stages=True, access_log=True, validate_responses=True),
         GatewayOptions(stage="dev", access_log=True),
         GatewayOptions(state="redis://127.0.0.1:6379/2"),
+        GatewayOptions(websocket_idle_timeout_s=1.5, websocket_max_duration_s=4.0),
     ],
 )
 def test_options_reach_every_worker_unchanged(options: GatewayOptions) -> None:
@@ -232,3 +233,13 @@ def test_the_build_keeps_the_keys_a_caller_can_present(tmp_path: Path) -> None:
     assert (keys["b"].enabled, keys["b"].stages) == (False, ("prod",))
     assert keys["a"].key_id != keys["b"].key_id and len(keys["a"].key_id) == 10
     assert "aaaa" not in repr(keys["a"])  # the value stays out of reprs, hence out of logs
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("2.5", 2.5), ("0", 600.0), ("-3", 600.0), ("7200", 600.0), ("soon", 600.0), ("", 600.0)],
+)
+def test_the_websocket_idle_timeout_only_goes_down(value: str, seconds: float) -> None:
+    """API Gateway's 10 minutes (reference §10.1) can be shortened for tests, never raised."""
+    environ = {"APIGWC_WEBSOCKET_IDLE_TIMEOUT": value}
+    assert GatewayOptions.from_environment(environ).websocket_idle_timeout_s == seconds

@@ -56,6 +56,8 @@ REQUIREMENTS = {
     "airspeed": "airspeed-ext==0.6.9",
     "fastjsonschema": "fastjsonschema>=2.20",
     "redis": "redis[hiredis]>=5.0.1",  # runtime/state/redis_store.py (`--state redis://...`)
+    # runtime/websocket/protocol.py: frame and message limits as a (message, fragment) pair
+    "websockets": "websockets>=17",
 }
 ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
 # Optional extras of the generated runtime: `[contract]` for `--validate-responses`
@@ -125,6 +127,7 @@ def emit(api: Api, ctx: EmitContext) -> dict[str, bytes]:
                 "stages": list(api.deployment.stage_names),
                 # `build --stage NAME` makes NAME the stage `python -m <pkg>` serves.
                 "default_stage": default_stage(api, ctx),
+                "websocket": api.deployment.websocket is not None,
             },
             "#",
         ),

@@ -24,7 +24,7 @@ from typing import Any
 from apigwc.emitters import EmitContext
 from apigwc.ir.api import Api, model_ref_name
 from apigwc.ir.base import UnresolvedIntrinsic, resolve_pseudo
-from apigwc.ir.deployment import Throttle
+from apigwc.ir.deployment import Throttle, WebSocketAuthorizer
 from apigwc.ir.enums import (
     AuthorizerType,
     ContentHandling,
@@ -54,6 +54,8 @@ from apigwc.runtime.pipeline.plan import (
     StageSettings,
     ThrottleLimits,
     UsagePlanEntry,
+    WebSocketRouteEntry,
+    WebSocketSettings,
 )
 from apigwc.runtime.security.resource_policy import UNRESOLVED, statements
 
@@ -146,6 +148,7 @@ def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSet
         api_keys=api_keys(api),
         usage_plans=usage_plans(api),
         iam_credentials=iam_credentials(api),
+        websocket=websocket_settings(api),
     )
 
 
@@ -619,3 +622,63 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
 def _content_handling(value: ContentHandling | None) -> dict[str, str]:
     """`contentHandling` only where the spec sets it (reference §6.1; unset is passthrough)."""
     return {"contentHandling": value.value} if value is not None else {}
+
+
+def websocket_settings(api: Api) -> WebSocketSettings | None:
+    """`x-apigwc.websocket` as the runtime serves it (runtime/websocket/): routes with their
+    integration configs (the shape of REST routes'), whether each has the `$default` route
+    response, and the Lambda REQUEST authorizers (reference §10.1: on `$connect` only)."""
+    ws = api.deployment.websocket
+    if ws is None:
+        return None
+    authorizers: dict[str, AuthorizerConfig] = {}
+    routes: dict[str, WebSocketRouteEntry] = {}
+    for key, route in ws.routes.items():
+        authorizer = route.authorizer
+        name = authorizer if isinstance(authorizer, str) else None
+        if authorizer is not None and not isinstance(authorizer, str):
+            name = f"{key}Authorizer"
+            authorizers[name] = _websocket_authorizer(api, name, authorizer)
+        routes[key] = WebSocketRouteEntry(
+            route_key=key,
+            integration=integration_data(api, route.integration),
+            route_response="$default" in route.route_responses,
+            authorizer=name if key == "$connect" else None,
+            api_key_required=bool(route.api_key_required) and key == "$connect",
+            authorization_type=(
+                str(route.authorization_type or "NONE").upper() if key == "$connect" else "NONE"
+            ),
+        )
+    for name, authorizer in ws.authorizers.items():
+        authorizers[name] = _websocket_authorizer(api, name, authorizer)
+    return WebSocketSettings(
+        api_id=short_id(api.slug, "websocket"),
+        route_selection_expression=ws.route_selection_expression,
+        routes=routes,
+        authorizers=authorizers,
+    )
+
+
+def _websocket_authorizer(api: Api, name: str, authorizer: WebSocketAuthorizer) -> AuthorizerConfig:
+    """A WebSocket REQUEST authorizer: the REST record, identity sources as the spec writes
+    them (`route.request.header.X`, ...), which runtime/websocket/authorizer.py reads."""
+    sources = authorizer.identity_source
+    listed = (sources,) if isinstance(sources, str) else tuple(sources)
+    ttl = authorizer.authorizer_result_ttl_in_seconds
+    return AuthorizerConfig(
+        name=name,
+        type="REQUEST",
+        authorizer_id=short_id(api.slug, "websocket-authorizer", name, length=6),
+        # Only REQUEST authorizers exist on WebSocket APIs: another type runs nothing locally
+        # (no function: the handshake is refused with 500, never served open).
+        function=(
+            local_function(api, authorizer.authorizer_uri)
+            if str(authorizer.type).upper() == "REQUEST"
+            else None
+        ),
+        identity_sources=tuple(s.strip() for part in listed for s in part.split(",") if s.strip()),
+        validation_expression=None,
+        result_ttl=(
+            DEFAULT_AUTHORIZER_TTL if ttl is None else max(0, min(int(ttl), MAX_AUTHORIZER_TTL))
+        ),
+    )

@@ -20,6 +20,10 @@ ALL_STAGES = "APIGWC_ALL_STAGES"  # "1": every stage under `/{stage}/`
 ACCESS_LOG = "APIGWC_ACCESS_LOG"  # "1": the gateway's access log on stderr
 VALIDATE_RESPONSES = "APIGWC_VALIDATE_RESPONSES"  # "1": the contract check of responses
 STATE = "APIGWC_STATE"  # where buckets, quotas and caches live: "memory" or redis://HOST:PORT/DB
+# WebSocket APIs' idle timeout and maximum connection duration in seconds (reference §10.1:
+# 600 and 7200), which tests shorten.
+WEBSOCKET_IDLE_TIMEOUT = "APIGWC_WEBSOCKET_IDLE_TIMEOUT"
+WEBSOCKET_MAX_DURATION = "APIGWC_WEBSOCKET_MAX_DURATION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +33,25 @@ class GatewayOptions:
     access_log: bool = False
     validate_responses: bool = False
     state: str = "memory"  # `--state`: `memory` (this process) or `redis://HOST:PORT/DB`
+    websocket_idle_timeout_s: float = 600.0
+    websocket_max_duration_s: float = 7200.0
 
     def environment(self) -> dict[str, str]:
-        """The options as the variables `from_environment` reads."""
+        """The options as the variables `from_environment` reads. The WebSocket limits only
+        when shortened: `__main__` has no flag for them, so a value the operator put in the
+        environment stays there."""
+        shortened = {
+            WEBSOCKET_IDLE_TIMEOUT: self.websocket_idle_timeout_s,
+            WEBSOCKET_MAX_DURATION: self.websocket_max_duration_s,
+        }
+        defaults = {WEBSOCKET_IDLE_TIMEOUT: 600.0, WEBSOCKET_MAX_DURATION: 7200.0}
         return {
             STAGE: self.stage or "",
             ALL_STAGES: "1" if self.all_stages else "",
             ACCESS_LOG: "1" if self.access_log else "",
             VALIDATE_RESPONSES: "1" if self.validate_responses else "",
             STATE: self.state,
-        }
+        } | {name: repr(value) for name, value in shortened.items() if value != defaults[name]}
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> GatewayOptions:
@@ -49,4 +62,15 @@ class GatewayOptions:
             access_log=env.get(ACCESS_LOG) == "1",
             validate_responses=env.get(VALIDATE_RESPONSES) == "1",
             state=env.get(STATE) or "memory",
+            websocket_idle_timeout_s=_seconds(env.get(WEBSOCKET_IDLE_TIMEOUT), 600.0),
+            websocket_max_duration_s=_seconds(env.get(WEBSOCKET_MAX_DURATION), 7200.0),
         )
+
+
+def _seconds(text: str | None, default: float) -> float:
+    """A positive number of seconds, at most the default (the limits only go down)."""
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        return default
+    return value if 0 < value <= default else default

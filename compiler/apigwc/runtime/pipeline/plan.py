@@ -379,6 +379,83 @@ class StageSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSocketRouteEntry:
+    """One route of the WebSocket API (reference §10.2): its key (`$connect`, `$disconnect`,
+    `$default` or a custom key), its integration config (the shape of `RouteEntry.integration`),
+    whether it has the `$default` route response (two-way: the integration's answer goes back to
+    the client, §10.3), its Lambda REQUEST authorizer (`$connect` only, a name in
+    `WebSocketSettings.authorizers`), `apiKeyRequired`, and `authorizationType` (`AWS_IAM` on
+    `$connect` is not run locally: the runtime refuses every handshake rather than serve open)."""
+
+    route_key: str
+    integration: Mapping[str, Any]
+    route_response: bool = False
+    authorizer: str | None = None
+    api_key_required: bool = False
+    authorization_type: str = "NONE"
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> WebSocketRouteEntry:
+        authorizer = data.get("authorizer")
+        if authorizer is not None and not isinstance(authorizer, str):
+            raise PlanError("authorizer: expected a string")
+        return cls(
+            route_key=_string(data, "routeKey"),
+            integration=_mapping(data, "integration"),
+            route_response=_bool(data, "routeResponse"),
+            authorizer=authorizer,
+            api_key_required=_bool(data, "apiKeyRequired"),
+            authorization_type=_string(data, "authorizationType"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "routeKey": self.route_key,
+            "integration": dict(self.integration),
+            "routeResponse": self.route_response,
+            "authorizer": self.authorizer,
+            "apiKeyRequired": self.api_key_required,
+            "authorizationType": self.authorization_type,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketSettings:
+    """The WebSocket API of `x-apigwc.websocket` (reference §10): its own API id, its
+    `routeSelectionExpression`, its routes by key and its Lambda REQUEST authorizers (the REST
+    record, `AuthorizerConfig`, with WebSocket identity sources `route.request.header.X`,
+    `route.request.querystring.X`, `stageVariables.X`, `context.X`)."""
+
+    api_id: str
+    route_selection_expression: str
+    routes: Mapping[str, WebSocketRouteEntry]
+    authorizers: Mapping[str, AuthorizerConfig] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> WebSocketSettings:
+        return cls(
+            api_id=_string(data, "apiId"),
+            route_selection_expression=_string(data, "routeSelectionExpression"),
+            routes={
+                key: WebSocketRouteEntry.from_data(route)
+                for key, route in _mapping(data, "routes").items()
+            },
+            authorizers={
+                name: AuthorizerConfig.from_data(config)
+                for name, config in _mapping(data, "authorizers").items()
+            },
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "apiId": self.api_id,
+            "routeSelectionExpression": self.route_selection_expression,
+            "routes": {key: route.to_data() for key, route in self.routes.items()},
+            "authorizers": {name: a.to_data() for name, a in self.authorizers.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ApiSettings:
     """The API's settings the gateway reads once (the generated `API`). Nested configs that one
     runtime module reads (gateway responses, CORS, the policy, functions) stay plain mappings in
@@ -409,6 +486,8 @@ class ApiSettings:
     usage_plans: Mapping[str, UsagePlanEntry] = field(default_factory=dict)
     # The local IAM identities that can sign requests to `AWS_IAM` routes, by name.
     iam_credentials: Mapping[str, IamCredential] = field(default_factory=dict)
+    # The WebSocket API served beside the REST or HTTP API (`x-apigwc.websocket`), or None.
+    websocket: WebSocketSettings | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ApiSettings:
@@ -451,11 +530,17 @@ class ApiSettings:
                 name: IamCredential.from_data(entry)
                 for name, entry in _mapping(data, "iamCredentials").items()
             },
+            websocket=(
+                WebSocketSettings.from_data(_mapping(data, "websocket"))
+                if data.get("websocket") is not None
+                else None
+            ),
         )
 
     def to_data(self) -> dict[str, Any]:
-        """The generated `API` table, keys in the order the build writes them."""
-        return {
+        """The generated `API` table, keys in the order the build writes them (`websocket`
+        only when the API has one)."""
+        data: dict[str, Any] = {
             "protocol": self.protocol,
             "title": self.title,
             "apiId": self.api_id,
@@ -475,11 +560,12 @@ class ApiSettings:
             "apiKeySource": self.api_key_source,
             "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
             "iamCredentials": {name: c.to_data() for name, c in self.iam_credentials.items()},
-        } | (
-            {"usagePlans": {name: p.to_data() for name, p in self.usage_plans.items()}}
-            if self.usage_plans
-            else {}
-        )
+        }
+        if self.usage_plans:
+            data["usagePlans"] = {name: p.to_data() for name, p in self.usage_plans.items()}
+        if self.websocket is not None:
+            data["websocket"] = self.websocket.to_data()
+        return data
 
 
 def load_routes(table: tuple[Mapping[str, Any], ...]) -> tuple[RouteEntry, ...]:

@@ -30,3 +30,5 @@ class Listen:
     port: int
     workers: int
     trusted_proxies: str  # comma-separated addresses or networks; empty: none
+    # The API has a WebSocket API (`x-apigwc.websocket`): upgrades go to runtime/websocket/.
+    websocket: bool = False

@@ -26,7 +26,10 @@ gateway: uvicorn's 500, logged, no traceback to the client; `--trusted-proxies` 
 `ProxyHeadersMiddleware` settings: X-Forwarded-For and X-Forwarded-Proto believed from the proxies
 named); graceful shutdown (answers in flight finish); a client gone mid-request (its answer
 dropped; a function already running is not stopped, as Lambda's is not). An upgrade request is an
-ordinary request, after which the connection ends.
+ordinary request, after which the connection ends, except `Upgrade: websocket` on a gateway with a
+WebSocket API: the connection is handed to uvicorn's WebSocket protocol (its `ws` setting,
+runtime/websocket/protocol.py) with the upgrade request replayed, as uvicorn's own HTTP protocols
+hand it over, and the names as the client wrote them in the `HEADER_NAMES` scope extension.
 
 It leans on a few uvicorn names (the server's state, the config, the proxy settings:
 `uvicorn_internals` lists them); pyproject.toml bounds uvicorn to the versions the tests run on,
@@ -48,7 +51,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.server import ServerState
 
 from ..pipeline import wire
-from ..pipeline.context import SIZE_LIMIT, Request
+from ..pipeline.context import HEADER_NAMES, SIZE_LIMIT, Request
 from ..pipeline.gateway import Gateway
 from ..responses.gateway_responses import Response
 from . import HEAD_LIMIT
@@ -139,6 +142,10 @@ class GatewayHttpProtocol(asyncio.Protocol):
         if not config.loaded:
             config.load()
         self.gateway, self.trusted = _gateway_of(config.loaded_app)
+        self.config, self.app_state = config, app_state
+        # uvicorn's WebSocket protocol when the API has a WebSocket API (`ws` setting), else None
+        self.ws_protocol: Any = getattr(config, "ws_protocol_class", None)
+        self.upgrading = False  # the head parsed is a WebSocket upgrade handed over
         self.loop = _loop or asyncio.get_event_loop()
         self.server_state = server_state
         self.tasks = server_state.tasks
@@ -203,7 +210,10 @@ class GatewayHttpProtocol(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._stop_after(self.receiving)
+            if self.upgrading:
+                self._switch_to_websocket()
+            else:
+                self._stop_after(self.receiving)
         except httptools.HttpParserError as error:
             self._parse_failed(error)
         self.feeding = False
@@ -285,6 +295,9 @@ class GatewayHttpProtocol(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self.in_head = False
+        if self._websocket_upgrade():
+            self.upgrading = True
+            return
         exchange = self._exchange()
         self.receiving = exchange
         self.exchanges.append(exchange)
@@ -294,6 +307,8 @@ class GatewayHttpProtocol(asyncio.Protocol):
             self._advance()
 
     def on_body(self, body: bytes) -> None:
+        if self.upgrading:
+            return  # an upgrade request has no body: the next bytes are frames
         exchange = self.receiving
         if exchange.answer is not None:
             return  # refused: the rest of the body is read and dropped
@@ -305,6 +320,8 @@ class GatewayHttpProtocol(asyncio.Protocol):
         exchange.chunks.append(body)
 
     def on_message_complete(self) -> None:
+        if self.upgrading:
+            return  # handed over when the parser stops at the upgrade (data_received)
         exchange = self.receiving
         exchange.complete = True
         if exchange.answer is None and self.exchanges and self.exchanges[0] is exchange:
@@ -508,6 +525,34 @@ class GatewayHttpProtocol(asyncio.Protocol):
         final.linger = linger
         exchanges.append(final)
         self._advance()
+
+    def _websocket_upgrade(self) -> bool:
+        """A WebSocket upgrade this connection hands over: the API has a WebSocket API, no
+        earlier request is still being answered, and the head asks for `websocket`."""
+        if self.ws_protocol is None or self.exchanges or not self.parser.should_upgrade():
+            return False
+        upgrade = next((v for k, v in self.headers if k == "upgrade"), "")
+        return upgrade.lower() == "websocket"
+
+    def _switch_to_websocket(self) -> None:
+        """The connection becomes the WebSocket protocol's: the upgrade request is replayed to
+        it (names lower cased, as uvicorn replays them; the client's casing goes in the
+        `HEADER_NAMES` extension its scope reads from this protocol's `scope`)."""
+        self.parsing = False
+        self._disarm_timer()
+        self.server_state.connections.discard(self)
+        method = self.parser.get_method()
+        head = [method, b" ", self.url, b" HTTP/1.1\r\n"]
+        for name, value in self.headers:
+            head += [name.encode("latin-1"), b": ", value.encode("latin-1"), b"\r\n"]
+        head.append(b"\r\n")
+        self.scope = {"extensions": {HEADER_NAMES: list(self.names)}}
+        protocol = self.ws_protocol(
+            config=self.config, server_state=self.server_state, app_state=self.app_state
+        )
+        protocol.connection_made(self.transport)
+        protocol.data_received(b"".join(head))
+        self.transport.set_protocol(protocol)
 
     def _stop_after(self, exchange: Exchange) -> None:
         """An upgrade request: answered as any request (no protocol is switched to), then the

@@ -12,6 +12,7 @@ from petstore_gateway._runtime.state.backends import StateError, check_state
 
 STAGES = ["dev", "prod"]
 DEFAULT_STAGE = "dev"  # the stage the build was made for
+WEBSOCKET = False  # the spec has a WebSocket API (x-apigwc.websocket)
 
 
 def main() -> None:
@@ -71,7 +72,9 @@ def main() -> None:
     os.environ.update(options.environment())
     # The server's own options (access log off: the gateway writes its own; the caller is the
     # TCP peer unless a trusted proxy says otherwise): _runtime/server/launch.py.
-    listen = launch.Listen(args.host, args.port, args.workers, args.trusted_proxies)
+    listen = launch.Listen(
+        args.host, args.port, args.workers, args.trusted_proxies, websocket=WEBSOCKET
+    )
     launch.run(args.server, "petstore_gateway", listen)
 
 

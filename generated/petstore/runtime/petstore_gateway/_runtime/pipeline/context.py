@@ -22,6 +22,9 @@ from .stage_variables import canary_variables, is_canary
 # length, header values' bytes, request line and headers' bytes; granian_server.py); absent on
 # every other request. The default server's protocol measures the same and asks the gateway.
 OVERSIZE = "apigwc.oversize"
+# The ASGI scope extension holding an upgrade request's header names as the client wrote them
+# (server/http_protocol.py hands them to the WebSocket protocol); ASGI lower-cases them.
+HEADER_NAMES = "apigwc.header_names"
 # API Gateway's request size limits (reference §1.1 step 1, §1.10): a URL of 10240 characters
 # (regional endpoints), 10240 bytes of header values (REST), 10240 bytes of request line and
 # headers (HTTP APIs).

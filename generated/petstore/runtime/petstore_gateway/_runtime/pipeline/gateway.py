@@ -16,6 +16,10 @@ CORS headers, compression and the standard headers. Every gateway-generated erro
 the gateway responses (`Gateway.error`, which logs one line for each 5xx it makes). Plans,
 templates, mappings and validators are compiled once, in `Gateway.__init__`.
 
+A spec with a WebSocket API (`x-apigwc.websocket`) also gets its ASGI `websocket` scopes and
+its `@connections` requests passed to `runtime/websocket/` (an upgrade off its stage's path is
+answered by this API's routes, as any request).
+
 The selected stage is served at the root, like `sam local start-api`; with `all_stages` every
 stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (404 for HTTP APIs).
 """
@@ -113,12 +117,16 @@ class Gateway:
             api.minimum_compression_size if self.protocol == "REST" else None
         )
         self.cors = CorsConfiguration.from_extension(api.cors) if api.cors else None
+        # The WebSocket API beside this one (`x-apigwc.websocket`, runtime/websocket/), or None.
+        self.websocket = _websocket(api, self.deployment, self.stage, options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
+            if scope["type"] == "websocket" and self.websocket is not None:
+                await self.websocket.serve(scope, receive, send, self._upgrade_as_request)
             return
         request = wire.request(scope)
         extensions = scope.get("extensions")
@@ -141,6 +149,36 @@ class Gateway:
             request.body = body
         answer = self.answer(request)
         await self._finish(send, request, answer if isinstance(answer, Response) else await answer)
+
+    def _manage_connections(self, request: Request) -> Awaitable[Response] | None:
+        """`@connections/{id}` of the WebSocket API on the served stage (reference §10.5), as
+        both server entries reach it; None for any other path."""
+        from ..websocket import management
+
+        raw = request.raw_path
+        found = management.target(raw) if "connections/" in raw else None
+        if found is None or self.websocket is None:
+            return None
+        stage, connection_id = found
+        if stage is not None and self.websocket.stage_of(f"/{stage}") != stage:
+            return None
+        connections = self.websocket.connections
+        return management.manage(connections, request.method, connection_id, request.body)
+
+    async def _upgrade_as_request(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An upgrade off the WebSocket API's path is an ordinary request of this API (its
+        routes answer it), sent back as the refused handshake's response."""
+        await receive()  # websocket.connect
+        request = wire.request({**scope, "method": "GET"})
+        answer = self.answer(request)
+        response = answer if isinstance(answer, Response) else await answer
+        headers = [
+            (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
+            for k, v in response.headers
+        ] + standard_wire_headers(self.protocol, request)
+        start = {"type": "websocket.http.response.start", "status": response.status}
+        await send(start | {"headers": headers})
+        await send({"type": "websocket.http.response.body", "body": response.body})
 
     async def _finish(self, send: Send, request: Request, response: Response) -> None:
         """The response as ASGI messages, then its access log line."""
@@ -200,6 +238,10 @@ class Gateway:
     def answer(self, request: Request) -> Response | Awaitable[Response]:
         """`handle`, with no coroutine in between when the route answers at once (MOCK): the
         usual request of an API without CORS or compression."""
+        if self.websocket is not None:
+            managed = self._manage_connections(request)
+            if managed is not None:
+                return managed
         if self.cors is not None or self.minimum_compression_size is not None:
             return self.handle(request)
         stage = self._select_stage(request)
@@ -456,6 +498,18 @@ def _cause(error: BaseException) -> str:
         return "no reason given"
     text = _URI_QUERY.sub("", str(cause).splitlines()[0] if str(cause) else "")[:200]
     return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+def _websocket(
+    api: ApiSettings, deployment: Deployment, stage: str, options: GatewayOptions
+) -> Any:
+    """The WebSocket API's endpoint (runtime/websocket/), imported only when there is one."""
+    if api.websocket is None:
+        return None
+    from ..websocket.endpoint import WebSocketGateway
+
+    limits = (options.websocket_idle_timeout_s, options.websocket_max_duration_s)
+    return WebSocketGateway(api.websocket, api, deployment, stage, options.all_stages, limits)
 
 
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from . import Listen, ServerUnavailable
 
 PROTOCOL = "http_protocol:GatewayHttpProtocol"  # in this package
+WEBSOCKET_PROTOCOL = f"{__name__.rsplit('.', 2)[0]}.websocket.protocol:GatewayWebSocketProtocol"
 
 
 def run(package: str, listen: Listen) -> None:
@@ -45,8 +46,9 @@ def settings(listen: Listen) -> dict[str, Any]:
         "proxy_headers": bool(listen.trusted_proxies),
         "forwarded_allow_ips": listen.trusted_proxies or None,
         # No WebSocket upgrade: a REST or HTTP API answers an upgrade request as any other
-        # request, through its routes.
-        "ws": "none",
+        # request, through its routes. An API with a WebSocket API serves upgrades with
+        # API Gateway's frame limits (runtime/websocket/protocol.py).
+        "ws": WEBSOCKET_PROTOCOL if listen.websocket else "none",
         # The gateway's protocol (httptools, header names kept as the client wrote them); by
         # import string, which each worker process imports.
         "http": f"{__package__}.{PROTOCOL}",
