@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..state.authorizer_cache import AuthorizerCache
-from .jwt_keys import KeySource
+from .jwt_keys import KeySource, KeysUnavailable
 
 # A token longer than API Gateway's whole header allowance (10240 bytes, reference §1.1) is not
 # parsed at all.
@@ -92,6 +92,8 @@ class TokenIssuers:
     async def verify(self, token: str, now: float) -> dict[str, Any]:
         import jwt  # PyJWT, imported where tokens are verified
 
+        if not self.issuers:
+            raise KeysUnavailable("it trusts no issuer the build could resolve")
         header, issuer = _unverified(jwt, token, self.algorithms)
         source = self.issuers.get(issuer)
         if source is None:
