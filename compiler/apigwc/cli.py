@@ -192,6 +192,12 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     show_default=True,
     help=SERVER_HELP,
 )
+@click.option(
+    "--allow-remote-jwks",
+    is_flag=True,
+    help="Let Cognito and JWT authorizers fetch signing keys from their issuers' URLs (or a "
+    "jwks URL in x-apigwc.identities); without it only local JWKS files are used.",
+)
 def serve(
     spec: str,
     host: str,
@@ -205,6 +211,7 @@ def serve(
     trusted_proxies: str,
     no_access_log: bool,
     server: str,
+    allow_remote_jwks: bool,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn (or granian)."""
     from pathlib import Path
@@ -223,6 +230,7 @@ def serve(
         allow_roots,
         access_log=not no_access_log,
         server=server,
+        allow_remote_jwks=allow_remote_jwks,
     )
     sys.exit(run_server(Path(spec), options, reload))
 

@@ -38,6 +38,8 @@ class ServeOptions:
     allow_roots: tuple[str, ...] = ()  # folders beside the spec's own that it may read from
     access_log: bool = True  # the gateway's access log on stderr (runtime/access_log.py)
     server: str = DEFAULT_SERVER  # uvicorn or granian (runtime/server/launch.py)
+    # Cognito/JWT authorizers may fetch their issuers' keys (runtime/security/jwt_keys.py).
+    allow_remote_jwks: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command.append("--all-stages")
     if options.validate_responses:
         command.append("--validate-responses")
+    if options.allow_remote_jwks:
+        command.append("--allow-remote-jwks")
     if not options.access_log:
         command.append("--no-access-log")
     if options.trusted_proxies:

@@ -55,6 +55,8 @@ REQUIREMENTS = {
     "yarl": "yarl>=1.9",
     "airspeed": "airspeed-ext==0.6.9",
     "fastjsonschema": "fastjsonschema>=2.20",
+    # Cognito and JWT authorizers (runtime/security/jwt_verify.py): PyJWT on cryptography.
+    "jwt": "PyJWT[crypto]>=2.8,<3",
 }
 ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
 # Optional extras of the generated runtime: `[contract]` for `--validate-responses`
