@@ -19,6 +19,8 @@ STAGE = "APIGWC_STAGE"  # the stage served at `/` ("" = the build's default stag
 ALL_STAGES = "APIGWC_ALL_STAGES"  # "1": every stage under `/{stage}/`
 ACCESS_LOG = "APIGWC_ACCESS_LOG"  # "1": the gateway's access log on stderr
 VALIDATE_RESPONSES = "APIGWC_VALIDATE_RESPONSES"  # "1": the contract check of responses
+# "1": Cognito and JWT authorizers may fetch signing keys from the network (`--allow-remote-jwks`).
+REMOTE_JWKS = "APIGWC_REMOTE_JWKS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,7 @@ class GatewayOptions:
     all_stages: bool = False
     access_log: bool = False
     validate_responses: bool = False
+    remote_jwks: bool = False
 
     def environment(self) -> dict[str, str]:
         """The options as the variables `from_environment` reads."""
@@ -35,6 +38,7 @@ class GatewayOptions:
             ALL_STAGES: "1" if self.all_stages else "",
             ACCESS_LOG: "1" if self.access_log else "",
             VALIDATE_RESPONSES: "1" if self.validate_responses else "",
+            REMOTE_JWKS: "1" if self.remote_jwks else "",
         }
 
     @classmethod
@@ -45,4 +49,5 @@ class GatewayOptions:
             all_stages=env.get(ALL_STAGES) == "1",
             access_log=env.get(ACCESS_LOG) == "1",
             validate_responses=env.get(VALIDATE_RESPONSES) == "1",
+            remote_jwks=env.get(REMOTE_JWKS) == "1",
         )

@@ -153,6 +153,94 @@ class AuthorizerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenIssuer:
+    """An issuer whose tokens a Cognito or JWT authorizer accepts, with where its signing keys
+    come from: `jwks`, the JWKS document the build read from a local file of
+    `x-apigwc.identities` (public fields only), or `keys_url`, fetched at run time only when the
+    gateway runs with `--allow-remote-jwks` (a JWKS, or with `discovery` an OpenID
+    configuration whose `jwks_uri` names it). `audience`: the app clients a Cognito pool's
+    tokens must name (`x-apigwc.identities...audience`; empty: any)."""
+
+    issuer: str
+    jwks: Mapping[str, Any] | None = None
+    keys_url: str | None = None
+    discovery: bool = False
+    audience: tuple[str, ...] = ()
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> TokenIssuer:
+        jwks, url, discovery = data.get("jwks"), data.get("keysUrl"), data.get("discovery", False)
+        if jwks is not None and not isinstance(jwks, Mapping):
+            raise PlanError("jwks: expected a mapping")
+        if not isinstance(url, str | None) or type(discovery) is not bool:
+            raise PlanError("keysUrl or discovery: unexpected type")
+        return cls(
+            issuer=_string(data, "issuer"),
+            jwks=jwks,
+            keys_url=url,
+            discovery=discovery,
+            audience=_strings(data, "audience"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "issuer": self.issuer,
+            "jwks": dict(self.jwks) if self.jwks is not None else None,
+            "keysUrl": self.keys_url,
+            "discovery": self.discovery,
+            "audience": list(self.audience),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class JwtAuthorizerConfig:
+    """A REST `COGNITO_USER_POOLS` authorizer (reference §1.4) or an HTTP API `JWT` authorizer
+    (§1.10), as the runtime runs it: the identity source it reads the token from
+    (`method.request.header.X`, HTTP APIs also `method.request.querystring.X`), REST's
+    `identityValidationExpression` (applied to an ID token's `aud`), the JWT authorizer's
+    `audience`, and the issuers it trusts (one per providerARN; one for a JWT authorizer)."""
+
+    name: str
+    type: str  # "COGNITO_USER_POOLS" or "JWT"
+    authorizer_id: str
+    identity_source: str
+    issuers: tuple[TokenIssuer, ...]
+    validation_expression: str | None = None
+    audience: tuple[str, ...] = ()
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> JwtAuthorizerConfig:
+        kind, expression = _string(data, "type"), data.get("identityValidationExpression")
+        if kind not in ("COGNITO_USER_POOLS", "JWT"):
+            raise PlanError(f"authorizer type: expected COGNITO_USER_POOLS or JWT, got {kind!r}")
+        if not isinstance(expression, str | None):
+            raise PlanError("identityValidationExpression: expected a string")
+        issuers = data.get("issuers") or ()
+        if not isinstance(issuers, list | tuple):
+            raise PlanError("issuers: expected a list")
+        return cls(
+            name=_string(data, "name"),
+            type=kind,
+            authorizer_id=_string(data, "authorizerId"),
+            identity_source=_string(data, "identitySource"),
+            issuers=tuple(TokenIssuer.from_data(_as_mapping(i)) for i in issuers),
+            validation_expression=expression,
+            audience=_strings(data, "audience"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "authorizerId": self.authorizer_id,
+            "identitySource": self.identity_source,
+            "issuers": [issuer.to_data() for issuer in self.issuers],
+            "identityValidationExpression": self.validation_expression,
+            "audience": list(self.audience),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RouteEntry:
     """One method of the API (REST) or one route (HTTP API), as the build writes it."""
 
@@ -167,6 +255,9 @@ class RouteEntry:
     # The Lambda authorizer the runtime runs for this method (a name in `ApiSettings.authorizers`),
     # or None: then an AUTHORIZER need is one the runtime cannot run (answered 500).
     authorizer: str | None = None
+    # The method's OAuth scopes (`authorizationScopes`) for a Cognito or JWT authorizer: REST
+    # then wants an access token holding one of them, HTTP APIs a token holding one (§1.4, §1.10).
+    authorization_scopes: tuple[str, ...] = ()
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> RouteEntry:
@@ -187,10 +278,11 @@ class RouteEntry:
             integration=_mapping(data, "integration"),
             validation=MethodValidation.from_data(validation) if validation else None,
             authorizer=authorizer,
+            authorization_scopes=_strings(data, "authorizationScopes"),
         )
 
     def to_data(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "routeKey": self.route_key,
             "resourcePath": self.resource_path,
             "httpMethod": self.http_method,
@@ -201,6 +293,9 @@ class RouteEntry:
             "validation": self.validation.to_data() if self.validation else None,
             "authorizer": self.authorizer,
         }
+        if self.authorization_scopes:  # written only where a method has scopes
+            data["authorizationScopes"] = list(self.authorization_scopes)
+        return data
 
     @property
     def integration_type(self) -> str | None:
@@ -265,6 +360,8 @@ class ApiSettings:
     # the keys a caller can present, by name (reference §1.3).
     api_key_source: str = "HEADER"
     api_keys: Mapping[str, ApiKeyEntry] = field(default_factory=dict)
+    # The Cognito (REST) and JWT (HTTP API) authorizers, by name (the security scheme's).
+    jwt_authorizers: Mapping[str, JwtAuthorizerConfig] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ApiSettings:
@@ -299,6 +396,10 @@ class ApiSettings:
             api_keys={
                 name: ApiKeyEntry.from_data(key) for name, key in _mapping(data, "apiKeys").items()
             },
+            jwt_authorizers={
+                name: JwtAuthorizerConfig.from_data(_as_mapping(config))
+                for name, config in _mapping(data, "jwtAuthorizers").items()
+            },
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -322,7 +423,13 @@ class ApiSettings:
             "authorizers": {name: a.to_data() for name, a in self.authorizers.items()},
             "apiKeySource": self.api_key_source,
             "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
-        }
+        } | self._jwt_data()
+
+    def _jwt_data(self) -> dict[str, Any]:
+        """`jwtAuthorizers`, written only when the API has some."""
+        if not self.jwt_authorizers:
+            return {}
+        return {"jwtAuthorizers": {n: a.to_data() for n, a in self.jwt_authorizers.items()}}
 
 
 def load_routes(table: tuple[Mapping[str, Any], ...]) -> tuple[RouteEntry, ...]:
@@ -356,6 +463,12 @@ def _strings(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise PlanError(f"{key}: expected a list of strings")
     return tuple(value)
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise PlanError(f"expected a mapping, got {type(value).__name__}")
+    return value
 
 
 def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
