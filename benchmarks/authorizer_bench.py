@@ -1,5 +1,6 @@
 """Requests per second of a route behind a cached Lambda authorizer against the same route
-without one (issue 12: at least 0.8x), measured with wrk on the generated gateway.
+without one (issue 12: at least 0.8x), and of an HTTP API route behind a JWT authorizer against
+the same route without one (issue 12: at least 0.8x), measured with wrk on the generated gateway.
 
     .venv/bin/python benchmarks/authorizer_bench.py [--duration 3] [--connections 16] [--rounds 3]
 
@@ -9,6 +10,12 @@ authorizer whose result is cached (TTL 300 s: wrk sends one token, so the functi
 and every other request is a cache hit). The routes are loaded in turn, `--rounds` times, and
 each ratio is the median of the per-round ratios (load drift on a shared machine enters a ratio
 of neighbouring measurements less than either figure).
+
+The JWT figure comes from a second gateway (an HTTP API): a Lambda proxy route (payload 2.0,
+the same fixed handler) open and behind a JWT authorizer whose issuer's JWKS is a local file
+made here from a fresh RSA key; wrk sends one valid RS256 token, so its signature is verified
+once and every other request is served from the per-token validation cache, as API Gateway
+caches JWT validation.
 
 Benchmarks measure, tests assert: the exit status is non-zero only when a measurement crashed.
 """
@@ -78,10 +85,10 @@ def spec() -> str:
     )
 
 
-def wrk(url: str, duration: int, connections: int) -> float:
+def wrk(url: str, duration: int, connections: int, token: str = "bench-token") -> float:
     """Requests/s of `url`, every request with the same token."""
     command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s"]
-    command += ["-H", "Authorization: bench-token", url]
+    command += ["-H", f"Authorization: {token}", url]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out:
         raise RuntimeError(f"{url} answered non-2xx: {out}")
@@ -109,6 +116,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+    with tempfile.TemporaryDirectory() as folder:
+        measure_jwt(Path(folder), args)
 
 
 def measure(port: int, args: argparse.Namespace) -> None:
@@ -124,6 +133,73 @@ def measure(port: int, args: argparse.Namespace) -> None:
         print(
             f"{name} route behind a cached TOKEN authorizer: {statistics.median(found):.2f}x open"
         )
+
+
+ISSUER = "https://issuer.bench.example/pool"
+
+
+def jwt_spec() -> str:
+    integration = _LAMBDA.replace("uri:", "payloadFormatVersion: '2.0'\n        uri:")
+    paths = [
+        f"  /{prefix}:\n    get:{security}\n"
+        f'      responses: {{"200": {{description: ok}}}}{integration}\n'
+        for prefix, security in (("open", ""), ("jwt", "\n      security: [{jwt: [bench/read]}]"))
+    ]
+    return (
+        'openapi: 3.0.1\ninfo: {title: JwtBench, version: "1.0"}\n'
+        "x-amazon-apigateway-importexport-version: '1.0'\npaths:\n"
+        + "".join(paths)
+        + "components:\n  securitySchemes:\n    jwt:\n"
+        + "      {type: oauth2, flows: {}, x-amazon-apigateway-authorizer: {type: jwt,"
+        + " identitySource: $request.header.Authorization,"
+        + f" jwtConfiguration: {{issuer: '{ISSUER}', audience: [bench]}}}}}}\n"
+        + "x-apigwc:\n  functions:\n"
+        + "    Fixed: {handler: fns:handler, codeUri: handlers, timeout: 10}\n"
+        + f"  identities:\n    cognitoUserPools:\n      bench: {{issuer: '{ISSUER}', jwks: jwks.json}}\n"
+    )
+
+
+def signed_token(tmp: Path) -> str:
+    """A fresh RSA key's JWKS written beside the spec, and a token it signs (one hour)."""
+    import json
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    public.update(kid="bench", use="sig", alg="RS256")
+    (tmp / "jwks.json").write_text(json.dumps({"keys": [public]}), encoding="utf-8")
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": "bench", "sub": "b", "scope": "bench/read"}
+    claims |= {"iat": now, "exp": now + 3600}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench"})
+
+
+def measure_jwt(tmp: Path, args: argparse.Namespace) -> None:
+    (tmp / "handlers").mkdir()
+    (tmp / "handlers" / "fns.py").write_text(FUNCTIONS, encoding="utf-8")
+    (tmp / "jwt.yaml").write_text(jwt_spec(), encoding="utf-8")
+    token = "Bearer " + signed_token(tmp)
+    built = build(tmp / "jwt.yaml", tmp / "out")
+    assert built.out_dir is not None and built.compilation.api is not None
+    package = f"{built.compilation.api.slug}_gateway"
+    port = free_port()
+    server = gateway(package, port, tmp / "out" / "runtime", "uvicorn", tmp / "server.log")
+    ratios: list[float] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(args.rounds):
+            open_rps = wrk(f"{base}/open", args.duration, args.connections, token)
+            jwt_rps = wrk(f"{base}/jwt", args.duration, args.connections, token)
+            ratios.append(jwt_rps / open_rps)
+            print(f"  lambda (HTTP API): open {open_rps:.0f} req/s, JWT {jwt_rps:.0f} req/s")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"lambda route behind a JWT authorizer: {statistics.median(ratios):.2f}x open")
 
 
 if __name__ == "__main__":
