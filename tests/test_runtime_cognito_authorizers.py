@@ -219,6 +219,15 @@ def test_missing_token(gw: Gateway, headers: dict[str, str]) -> None:
     assert (reply.status, reply.body) == (401, UNAUTHORIZED)
 
 
+def test_method_arn_over_1600_bytes_is_414(gw: Gateway, keys: Keys, calls: Path) -> None:
+    sub = subject()
+    token = keys.sign(id_token(sub))
+    assert get(gw, "/files/short", token).status == 200
+    reply = get(gw, "/files/" + "a" * 1600, token)
+    assert (reply.status, reply.body) == (414, b'{"message":"Request URI too long"}')
+    assert len(recorded(calls, sub)) == 1
+
+
 def test_pool_without_local_keys_fails_closed(gw: Gateway, keys: Keys, calls: Path) -> None:
     """No JWKS in x-apigwc.identities and no --allow-remote-jwks: 500, never open."""
     sub = subject()

@@ -30,25 +30,27 @@ from .jwt_verify import COGNITO_ALGORITHMS, JWT_ALGORITHMS, TokenIssuers
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _JAVA_DATES = frozenset({"exp", "iat"})
-# One TokenIssuers per authorizer of a running gateway: (id of the config, id of the cache).
-_ISSUERS: dict[tuple[int, int], TokenIssuers] = {}
+# One TokenIssuers per authorizer of a running gateway, by (id of the config, id of the cache);
+# each entry holds the config and the cache themselves, so neither id can be reused while it
+# stands.
+_ISSUERS: dict[tuple[int, int], tuple[object, object, TokenIssuers]] = {}
 
 
 def token_issuers(config: JwtAuthorizerConfig, deployment: Deployment) -> TokenIssuers:
     """The authorizer's issuers and their keys, built once per gateway. Remote keys are used
     only when the gateway runs with `--allow-remote-jwks` (read once, here, at start-up)."""
     key = (id(config), id(deployment.authorizer_cache))
-    found = _ISSUERS.get(key)
-    if found is None:
-        remote = GatewayOptions.from_environment().remote_jwks
-        sources: dict[str, KeySource] = {
-            issuer.issuer: key_source(issuer.jwks, issuer.keys_url, issuer.discovery, remote)
-            for issuer in config.issuers
-        }
-        cognito = config.type == "COGNITO_USER_POOLS"
-        algorithms = COGNITO_ALGORITHMS if cognito else JWT_ALGORITHMS
-        found = TokenIssuers(config.authorizer_id, sources, algorithms, deployment.authorizer_cache)
-        _ISSUERS[key] = found
+    if key in _ISSUERS:
+        return _ISSUERS[key][2]
+    remote = GatewayOptions.from_environment().remote_jwks
+    sources: dict[str, KeySource] = {
+        issuer.issuer: key_source(issuer.jwks, issuer.keys_url, issuer.discovery, remote)
+        for issuer in config.issuers
+    }
+    cognito = config.type == "COGNITO_USER_POOLS"
+    algorithms = COGNITO_ALGORITHMS if cognito else JWT_ALGORITHMS
+    found = TokenIssuers(config.authorizer_id, sources, algorithms, deployment.authorizer_cache)
+    _ISSUERS[key] = (config, deployment.authorizer_cache, found)
     return found
 
 
