@@ -192,3 +192,18 @@ def test_claim_texts_by_flavour() -> None:
     }
     assert http_claims(found)["exp"] == "1700000000"
     assert http_claims(found)["cognito:groups"] == "[a b]"
+
+
+def test_access_log_prints_a_verified_claim() -> None:
+    """`$context.authorizer.claims.<name>` in an access log (reference §2.8): the claim of the
+    token a Cognito or JWT authorizer accepted, `-` otherwise."""
+    from apigwc.runtime.observability.access_log import Entry, compile_format, render
+    from apigwc.runtime.pipeline.context import Request
+
+    pieces = compile_format("$context.authorizer.claims.sub $context.authorizer.claims.nope")
+    verified = Request("GET", "/a", "", [], b"", "10.0.0.1")
+    verified.authorizer = {"claims": {"sub": "user-1"}, "scopes": None}
+    lambda_allowed = Request("GET", "/a", "", [], b"", "10.0.0.1")
+    lambda_allowed.authorizer = {"principalId": "p"}
+    entries = [Entry(r, None, "dev", 200, 0, r.epoch, {}) for r in (verified, lambda_allowed)]
+    assert [render(pieces, e) for e in entries] == ["user-1 -", "- -"]
