@@ -50,9 +50,10 @@ def scheme_issuers(api: Api, scheme: SecurityScheme) -> tuple[IssuerKeys, ...]:
     if auth is None:
         return ()
     if auth.type is AuthorizerType.COGNITO_USER_POOLS:
-        return tuple(
-            _cognito(api, arn) for arn in auth.provider_arns if isinstance(arn, str) and arn
-        )
+        found = (_cognito(api, arn) for arn in auth.provider_arns if isinstance(arn, str) and arn)
+        # An ARN that names no pool (a template placeholder) and no local pool stands for it
+        # trusts nothing: the authorizer then answers as misconfigured.
+        return tuple(keys for keys in found if keys.issuer)
     if auth.type is AuthorizerType.JWT:
         issuer = auth.jwt_configuration.issuer if auth.jwt_configuration else None
         if not isinstance(issuer, str) and scheme.open_id_connect_url:
