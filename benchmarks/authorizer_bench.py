@@ -100,7 +100,16 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="the JWT figure as CPU instructions per request (server_cost_bench.py's method: "
+        "steady where wrk's requests/s drift on a loaded machine) instead of wrk",
+    )
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=500)
     args = parser.parse_args()
+    args.annotate = False
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         (tmp / "handlers").mkdir()
@@ -186,6 +195,9 @@ def measure_jwt(tmp: Path, args: argparse.Namespace) -> None:
     built = build(tmp / "jwt.yaml", tmp / "out")
     assert built.out_dir is not None and built.compilation.api is not None
     package = f"{built.compilation.api.slug}_gateway"
+    if args.callgrind:
+        instructions(tmp, package, token, args)
+        return
     port = free_port()
     server = gateway(package, port, tmp / "out" / "runtime", "uvicorn", tmp / "server.log")
     ratios: list[float] = []
@@ -200,6 +212,29 @@ def measure_jwt(tmp: Path, args: argparse.Namespace) -> None:
         server.terminate()
         server.wait(timeout=10)
     print(f"lambda route behind a JWT authorizer: {statistics.median(ratios):.2f}x open")
+
+
+def instructions(tmp: Path, package: str, token: str, args: argparse.Namespace) -> None:
+    """Instructions per request of the open and the JWT route under callgrind, each request
+    carrying the token (server_cost_bench.py's harness, its client sending the header)."""
+    import server_cost_bench as cost
+
+    (tmp / "launcher.py").write_text(cost.LAUNCHER, encoding="utf-8")
+
+    class TokenClient(cost.Client):
+        def __init__(self, port: int, path: str) -> None:
+            super().__init__(port, path)
+            head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: {token}"
+            self.request = (head + "\r\n\r\n").encode()
+
+    cost.Client = TokenClient  # type: ignore[misc]
+    cost.TARGETS["jwt_open"] = ("{package}.app:app", "cased", "/open")
+    cost.TARGETS["jwt"] = ("{package}.app:app", "cased", "/jwt")
+    per = {t: cost.measure(tmp, package, t, args) / args.requests for t in ("jwt_open", "jwt")}
+    for target, count in per.items():
+        print(f"  {target}: {count:,.0f} instructions per request")
+    ratio = per["jwt_open"] / per["jwt"]
+    print(f"lambda route behind a JWT authorizer: {ratio:.2f}x open (instructions)")
 
 
 if __name__ == "__main__":

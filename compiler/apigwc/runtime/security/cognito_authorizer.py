@@ -34,7 +34,7 @@ from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match, canonical_path
 from ..validation.java_regex import whole_match
 from .api_key import ApiKeyCheck
-from .jwt_claims import rest_claims, token_issuers
+from .jwt_claims import token_issuers
 from .jwt_keys import KeysUnavailable
 from .jwt_verify import TokenRejected, audiences_of, scopes_of
 from .lambda_authorizer import MAX_METHOD_ARN_BYTES
@@ -79,7 +79,7 @@ class CognitoAuthorizer:
 
     async def _authorize(self, request: Request, stage: str, token: str) -> None:
         try:
-            claims = await self.issuers.claims(token)
+            verified = await self.issuers.verified(token)
         except TokenRejected as rejected:
             message = EXPIRED_MESSAGE if rejected.expired else None
             raise GatewayError("UNAUTHORIZED", message) from None
@@ -88,9 +88,9 @@ class CognitoAuthorizer:
                 "AUTHORIZER_CONFIGURATION_ERROR",
                 reason=f"authorizer {self.config.name}: the user pool's keys: {why}",
             ) from None
-        if not self._accepts(claims):
+        if not self._accepts(verified["claims"]):
             raise GatewayError("UNAUTHORIZED")
-        request.authorizer = {"claims": rest_claims(claims)}
+        request.authorizer = {"claims": dict(verified["view"])}
         if self.api_key is not None:
             self.api_key.verify(request, stage, None)
 

@@ -30,7 +30,7 @@ from ..pipeline.deployment import Deployment
 from ..pipeline.plan import JwtAuthorizerConfig, RouteEntry
 from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match
-from .jwt_claims import http_claims, token_issuers
+from .jwt_claims import token_issuers
 from .jwt_keys import KeysUnavailable
 from .jwt_verify import TokenRejected, audiences_of, scopes_of
 
@@ -73,7 +73,7 @@ class JwtAuthorizer:
 
     async def _authorize(self, request: Request, token: str) -> None:
         try:
-            claims = await self.issuers.claims(token)
+            verified = await self.issuers.verified(token)
         except TokenRejected as rejected:
             raise self._unauthorized(rejected.description) from None
         except KeysUnavailable as why:
@@ -81,13 +81,14 @@ class JwtAuthorizer:
                 "AUTHORIZER_CONFIGURATION_ERROR",
                 reason=f"authorizer {self.config.name}: the issuer's keys: {why}",
             ) from None
+        claims = verified["claims"]
         if not self.audience.intersection(audiences_of(claims)):
             raise self._unauthorized(AUDIENCE)
         scopes = scopes_of(claims)
         if self.scopes and not self.scopes.intersection(scopes):
             challenge = self._challenge("insufficient_scope", INSUFFICIENT_SCOPE)
             raise GatewayError("ACCESS_DENIED", headers=(challenge,))
-        request.authorizer = {"claims": http_claims(claims), "scopes": scopes or None}
+        request.authorizer = {"claims": dict(verified["view"]), "scopes": scopes or None}
 
     def _unauthorized(self, description: str) -> GatewayError:
         challenge = self._challenge("invalid_token", description)

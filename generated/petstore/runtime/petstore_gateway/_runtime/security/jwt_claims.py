@@ -49,7 +49,9 @@ def token_issuers(config: JwtAuthorizerConfig, deployment: Deployment) -> TokenI
     }
     cognito = config.type == "COGNITO_USER_POOLS"
     algorithms = COGNITO_ALGORITHMS if cognito else JWT_ALGORITHMS
-    found = TokenIssuers(config.authorizer_id, sources, algorithms, deployment.authorizer_cache)
+    render = rest_claims if cognito else http_claims
+    cache = deployment.authorizer_cache
+    found = TokenIssuers(config.authorizer_id, sources, algorithms, cache, render)
     _ISSUERS[key] = (config, deployment.authorizer_cache, found)
     return found
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..state.authorizer_cache import AuthorizerCache
@@ -62,7 +62,7 @@ ISSUER = "the token does not have a valid issuer"
 class TokenIssuers:
     """The issuers an authorizer trusts, by `iss`, with their key sources."""
 
-    __slots__ = ("algorithms", "authorizer_id", "cache", "issuers")
+    __slots__ = ("algorithms", "authorizer_id", "cache", "issuers", "render")
 
     def __init__(
         self,
@@ -70,24 +70,33 @@ class TokenIssuers:
         issuers: Mapping[str, KeySource],
         algorithms: tuple[str, ...],
         cache: AuthorizerCache,
+        render: Callable[[Mapping[str, Any]], dict[str, str]] = dict,
     ) -> None:
         self.authorizer_id = authorizer_id
         self.issuers = dict(issuers)
         self.algorithms = algorithms
         self.cache = cache
+        self.render = render  # the claims as the backend sees them (jwt_claims.py)
 
     async def claims(self, token: str) -> Mapping[str, Any]:
         """The verified claims of `token`, from the cache when it was verified before."""
+        return (await self.verified(token))["claims"]  # type: ignore[no-any-return]
+
+    async def verified(self, token: str) -> Mapping[str, Any]:
+        """`{"claims": the verified claims, "view": them rendered for the backend, "exp": ...}`,
+        from the cache when the token was verified before (rendered once per token, too).
+        Readers copy `view` before handing it on: the cached one is shared."""
         digest = hashlib.sha256(f"{self.authorizer_id}\0{token}".encode()).hexdigest()
         key = "jwt:" + digest
         cached = await self.cache.get(key)
         now = time.time()
         if cached is not None and cached["exp"] > now:
-            return cached["claims"]  # type: ignore[no-any-return]
+            return cached
         claims = await self.verify(token, now)
         exp = float(claims["exp"])
-        await self.cache.set(key, {"claims": claims, "exp": exp}, min(exp - now, VALIDATION_TTL_S))
-        return claims
+        entry = {"claims": claims, "view": self.render(claims), "exp": exp}
+        await self.cache.set(key, entry, min(exp - now, VALIDATION_TTL_S))
+        return entry
 
     async def verify(self, token: str, now: float) -> dict[str, Any]:
         import jwt  # PyJWT, imported where tokens are verified
