@@ -140,6 +140,9 @@ class GatewayError(Exception):
     # Headers the answer carries besides the standard ones: an HTTP API JWT authorizer's
     # `www-authenticate` (reference §1.10).
     headers: tuple[tuple[str, str], ...] = ()
+    # `x-amzn-ErrorType` when not the type's own: SigV4 refusals rendered through a gateway
+    # response of another name (`IncompleteSignatureException`, security/iam_authorizer.py).
+    error_type: str | None = None
 
     def default_message(self) -> str | None:
         return self.message if self.message is not None else RESPONSE_TYPES[self.response_type][1]
@@ -166,7 +169,7 @@ def render_rest(
 ) -> Response:
     """A REST API gateway response: status, `x-amzn-ErrorType`, mapped headers and body."""
     status, _, error_type = RESPONSE_TYPES[error.response_type]
-    status = error.status or status
+    status, error_type = error.status or status, error.error_type or error_type
     entry, _own = _customization(custom, error.response_type)
     headers: list[tuple[str, str]] = []
     if entry is None:

@@ -128,6 +128,7 @@ API = {
             "stages": ["dev", "prod"],
         }
     },
+    "iamCredentials": {},
 }
 
 ROUTES = (
@@ -148,6 +149,7 @@ ROUTES = (
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets/post
     {
@@ -171,6 +173,7 @@ ROUTES = (
             "models": {"application/json": "NewPet"},
         },
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets/options
     {
@@ -201,6 +204,7 @@ ROUTES = (
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets~1{petId}/get
     {
@@ -224,6 +228,7 @@ ROUTES = (
             "models": {},
         },
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets~1{petId}/delete
     {
@@ -247,6 +252,7 @@ ROUTES = (
             "models": {},
         },
         "authorizer": "PetsAuthorizer",
+        "iam": False,
     },
     # petstore.yaml#/paths/~1vets~1{proxy+}/x-amazon-apigateway-any-method
     {
@@ -271,6 +277,7 @@ ROUTES = (
             "models": {},
         },
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1health/get
     {
@@ -296,6 +303,7 @@ ROUTES = (
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
+        "iam": False,
     },
 )
 

@@ -153,6 +153,51 @@ class AuthorizerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IamCredential:
+    """A local IAM identity of `x-apigwc.identities.iamCredentials` that can sign requests to
+    `AWS_IAM` routes (reference §1.4): its access key, secret, ARN (the caller's `userArn`),
+    its identity policy, and a session token with its expiry (epoch seconds) when it stands for
+    temporary credentials. Secrets are kept out of `repr`."""
+
+    name: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    arn: str
+    policy: Mapping[str, Any] | None = None
+    session_token: str | None = field(default=None, repr=False)
+    expiration: int | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> IamCredential:
+        token, expiration = data.get("sessionToken"), data.get("expiration")
+        if not isinstance(token, str | None) or (
+            expiration is not None and type(expiration) is not int
+        ):
+            raise PlanError("sessionToken or expiration: unexpected type")
+        policy = data.get("policy")
+        return cls(
+            name=_string(data, "name"),
+            access_key_id=_string(data, "accessKeyId"),
+            secret_access_key=_string(data, "secretAccessKey"),
+            arn=_string(data, "arn"),
+            policy=_mapping(data, "policy") if policy is not None else None,
+            session_token=token,
+            expiration=expiration,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "accessKeyId": self.access_key_id,
+            "secretAccessKey": self.secret_access_key,
+            "arn": self.arn,
+            "policy": dict(self.policy) if self.policy is not None else None,
+            "sessionToken": self.session_token,
+            "expiration": self.expiration,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TokenIssuer:
     """An issuer whose tokens a Cognito or JWT authorizer accepts, with where its signing keys
     come from: `jwks`, the JWKS document the build read from a local file of
@@ -255,6 +300,8 @@ class RouteEntry:
     # The Lambda authorizer the runtime runs for this method (a name in `ApiSettings.authorizers`),
     # or None: then an AUTHORIZER need is one the runtime cannot run (answered 500).
     authorizer: str | None = None
+    # The method's authorization is `AWS_IAM` (a SigV4 signature, `security/iam_authorizer.py`).
+    iam: bool = False
     # The method's OAuth scopes (`authorizationScopes`) for a Cognito or JWT authorizer: REST
     # then wants an access token holding one of them, HTTP APIs a token holding one (§1.4, §1.10).
     authorization_scopes: tuple[str, ...] = ()
@@ -278,6 +325,7 @@ class RouteEntry:
             integration=_mapping(data, "integration"),
             validation=MethodValidation.from_data(validation) if validation else None,
             authorizer=authorizer,
+            iam=_bool(data, "iam") if "iam" in data else False,
             authorization_scopes=_strings(data, "authorizationScopes"),
         )
 
@@ -292,6 +340,7 @@ class RouteEntry:
             "integration": dict(self.integration),
             "validation": self.validation.to_data() if self.validation else None,
             "authorizer": self.authorizer,
+            "iam": self.iam,
         }
         if self.authorization_scopes:  # written only where a method has scopes
             data["authorizationScopes"] = list(self.authorization_scopes)
@@ -360,6 +409,8 @@ class ApiSettings:
     # the keys a caller can present, by name (reference §1.3).
     api_key_source: str = "HEADER"
     api_keys: Mapping[str, ApiKeyEntry] = field(default_factory=dict)
+    # The local IAM identities that can sign requests to `AWS_IAM` routes, by name.
+    iam_credentials: Mapping[str, IamCredential] = field(default_factory=dict)
     # The Cognito (REST) and JWT (HTTP API) authorizers, by name (the security scheme's).
     jwt_authorizers: Mapping[str, JwtAuthorizerConfig] = field(default_factory=dict)
 
@@ -396,6 +447,10 @@ class ApiSettings:
             api_keys={
                 name: ApiKeyEntry.from_data(key) for name, key in _mapping(data, "apiKeys").items()
             },
+            iam_credentials={
+                name: IamCredential.from_data(entry)
+                for name, entry in _mapping(data, "iamCredentials").items()
+            },
             jwt_authorizers={
                 name: JwtAuthorizerConfig.from_data(_as_mapping(config))
                 for name, config in _mapping(data, "jwtAuthorizers").items()
@@ -423,6 +478,7 @@ class ApiSettings:
             "authorizers": {name: a.to_data() for name, a in self.authorizers.items()},
             "apiKeySource": self.api_key_source,
             "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
+            "iamCredentials": {name: c.to_data() for name, c in self.iam_credentials.items()},
         } | self._jwt_data()
 
     def _jwt_data(self) -> dict[str, Any]:
