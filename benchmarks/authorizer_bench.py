@@ -1,7 +1,8 @@
 """Requests per second of a route behind a cached Lambda authorizer against the same route
-without one (issue 12: at least 0.8x), and of a route behind IAM (a SigV4 signature recomputed
-on every request) against it (issue 12: at least 0.5x), measured with wrk on the generated
-gateway.
+without one (issue 12: at least 0.8x), of a route behind IAM (a SigV4 signature recomputed
+on every request) against it (issue 12: at least 0.5x), and of an HTTP API route behind a JWT
+authorizer against the same route without one (issue 12: at least 0.8x), measured with wrk on
+the generated gateway.
 
     .venv/bin/python benchmarks/authorizer_bench.py [--duration 3] [--connections 16] [--rounds 3]
 
@@ -17,6 +18,12 @@ of neighbouring measurements less than either figure).
 `--inprocess` measures the SigV4 route without wrk or a server instead: the generated app called
 as an ASGI app in a loop (as `inprocess_bench.py`), CPU microseconds per request, the best of 5
 runs, and the ratio of requests per CPU second; steadier than wrk on a loaded shared machine.
+
+The JWT figure comes from a second gateway (an HTTP API): a Lambda proxy route (payload 2.0,
+the same fixed handler) open and behind a JWT authorizer whose issuer's JWKS is a local file
+made here from a fresh RSA key; wrk sends one valid RS256 token, so its signature is verified
+once and every other request is served from the per-token validation cache, as API Gateway
+caches JWT validation.
 
 Benchmarks measure, tests assert: the exit status is non-zero only when a measurement crashed.
 """
@@ -134,7 +141,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--inprocess", action="store_true", help="CPU cost, no server, no wrk")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="the JWT figure as CPU instructions per request (server_cost_bench.py's method: "
+        "steady where wrk's requests/s drift on a loaded machine) instead of wrk",
+    )
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=500)
     args = parser.parse_args()
+    args.annotate = False
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         (tmp / "handlers").mkdir()
@@ -153,6 +169,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+    with tempfile.TemporaryDirectory() as folder:
+        measure_jwt(Path(folder), args)
 
 
 def measure(port: int, args: argparse.Namespace) -> None:
@@ -230,6 +248,100 @@ async def _cpu(app: Any, path: str, headers: list[tuple[bytes, bytes]], count: i
     for _ in range(count):
         await app(dict(scope), receive, send)
     return time.process_time() - start
+
+
+ISSUER = "https://issuer.bench.example/pool"
+
+
+def jwt_spec() -> str:
+    integration = _LAMBDA.replace("uri:", "payloadFormatVersion: '2.0'\n        uri:")
+    paths = [
+        f"  /{prefix}:\n    get:{security}\n"
+        f'      responses: {{"200": {{description: ok}}}}{integration}\n'
+        for prefix, security in (("open", ""), ("jwt", "\n      security: [{jwt: [bench/read]}]"))
+    ]
+    return (
+        'openapi: 3.0.1\ninfo: {title: JwtBench, version: "1.0"}\n'
+        "x-amazon-apigateway-importexport-version: '1.0'\npaths:\n"
+        + "".join(paths)
+        + "components:\n  securitySchemes:\n    jwt:\n"
+        + "      {type: oauth2, flows: {}, x-amazon-apigateway-authorizer: {type: jwt,"
+        + " identitySource: $request.header.Authorization,"
+        + f" jwtConfiguration: {{issuer: '{ISSUER}', audience: [bench]}}}}}}\n"
+        + "x-apigwc:\n  functions:\n"
+        + "    Fixed: {handler: fns:handler, codeUri: handlers, timeout: 10}\n"
+        + f"  identities:\n    cognitoUserPools:\n      bench: {{issuer: '{ISSUER}', jwks: jwks.json}}\n"
+    )
+
+
+def signed_token(tmp: Path) -> str:
+    """A fresh RSA key's JWKS written beside the spec, and a token it signs (one hour)."""
+    import json
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    public.update(kid="bench", use="sig", alg="RS256")
+    (tmp / "jwks.json").write_text(json.dumps({"keys": [public]}), encoding="utf-8")
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": "bench", "sub": "b", "scope": "bench/read"}
+    claims |= {"iat": now, "exp": now + 3600}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench"})
+
+
+def measure_jwt(tmp: Path, args: argparse.Namespace) -> None:
+    (tmp / "handlers").mkdir()
+    (tmp / "handlers" / "fns.py").write_text(FUNCTIONS, encoding="utf-8")
+    (tmp / "jwt.yaml").write_text(jwt_spec(), encoding="utf-8")
+    token = "Bearer " + signed_token(tmp)
+    built = build(tmp / "jwt.yaml", tmp / "out")
+    assert built.out_dir is not None and built.compilation.api is not None
+    package = f"{built.compilation.api.slug}_gateway"
+    if args.callgrind:
+        instructions(tmp, package, token, args)
+        return
+    port = free_port()
+    server = gateway(package, port, tmp / "out" / "runtime", "uvicorn", tmp / "server.log")
+    ratios: list[float] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(args.rounds):
+            header = [f"Authorization: {token}"]
+            open_rps = wrk(f"{base}/open", args.duration, args.connections, header)
+            jwt_rps = wrk(f"{base}/jwt", args.duration, args.connections, header)
+            ratios.append(jwt_rps / open_rps)
+            print(f"  lambda (HTTP API): open {open_rps:.0f} req/s, JWT {jwt_rps:.0f} req/s")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"lambda route behind a JWT authorizer: {statistics.median(ratios):.2f}x open")
+
+
+def instructions(tmp: Path, package: str, token: str, args: argparse.Namespace) -> None:
+    """Instructions per request of the open and the JWT route under callgrind, each request
+    carrying the token (server_cost_bench.py's harness, its client sending the header)."""
+    import server_cost_bench as cost
+
+    (tmp / "launcher.py").write_text(cost.LAUNCHER, encoding="utf-8")
+
+    class TokenClient(cost.Client):
+        def __init__(self, port: int, path: str) -> None:
+            super().__init__(port, path)
+            head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: {token}"
+            self.request = (head + "\r\n\r\n").encode()
+
+    cost.Client = TokenClient  # type: ignore[misc]
+    cost.TARGETS["jwt_open"] = ("{package}.app:app", "cased", "/open")
+    cost.TARGETS["jwt"] = ("{package}.app:app", "cased", "/jwt")
+    per = {t: cost.measure(tmp, package, t, args) / args.requests for t in ("jwt_open", "jwt")}
+    for target, count in per.items():
+        print(f"  {target}: {count:,.0f} instructions per request")
+    ratio = per["jwt_open"] / per["jwt"]
+    print(f"lambda route behind a JWT authorizer: {ratio:.2f}x open (instructions)")
 
 
 if __name__ == "__main__":

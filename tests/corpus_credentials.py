@@ -240,7 +240,11 @@ class Presenter:
             _identity_sources(auth.identity_source or "", headers, query)
         else:
             token = self._token(auth, _scopes(self.api, method, scheme))
-            name = _header(auth.identity_source) or "Authorization"
+            # A Cognito authorizer reads the scheme's header (spec reference §1.4 table).
+            cognito = auth.type is AuthorizerType.COGNITO_USER_POOLS
+            name = (
+                _header(auth.identity_source) or (cognito and scheme.param_name) or "Authorization"
+            )
             headers[name] = f"Bearer {token}" if auth.type is AuthorizerType.JWT else token
 
     def _token(self, auth: Authorizer, scopes: tuple[str, ...]) -> str:

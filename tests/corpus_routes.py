@@ -46,7 +46,8 @@ KNOWN = "known: "  # prefix of a hand-written cause: a defect recorded, to fix
 # Causes of a gateway-made 5xx that are by design today (features not reproduced yet).
 NEEDS_AWS = "integration needs AWS"
 NO_HANDLER = "Lambda function has no local handler"
-NO_AUTHORIZER = "authorizer not built yet"
+# An authorizer the stand-ins cannot serve: a user pool ARN that is a placeholder (`${...}`)
+NO_AUTHORIZER = "authorizer names no user pool (a placeholder providerARN): 500, fail closed"
 API_KEY_REQUIRED = "API key required (the request sends none)"
 VALIDATION = "request validation"
 NO_URL = "integration URI is no URL (a placeholder or an intrinsic the build cannot resolve)"

@@ -63,6 +63,8 @@ def body(reply: Reply) -> dict[str, Any]:
         ("/simple/1?tenant=t", "no", 403, FORBIDDEN),
         ("/simple/1?tenant=t", "not-boolean", 500, INTERNAL),
         ("/simple/1?tenant=t", "boom", 500, INTERNAL),
+        # `claims` is reserved for JWT authorizers (reference §2.6): the context is refused.
+        ("/simple/1?tenant=t", "claims", 500, INTERNAL),
         ("/policy", "allow", 200, None),
         ("/policy", "deny", 403, FORBIDDEN),
         ("/policy", "silent", 403, FORBIDDEN),

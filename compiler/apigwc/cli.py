@@ -200,6 +200,12 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     help="Where throttles and quotas are kept: this process's memory, or a Redis server shared "
     "by several workers (--workers N) or gateways.",
 )
+@click.option(
+    "--allow-remote-jwks",
+    is_flag=True,
+    help="Let Cognito and JWT authorizers fetch signing keys from their issuers' URLs (or a "
+    "jwks URL in x-apigwc.identities); without it only local JWKS files are used.",
+)
 def serve(
     spec: str,
     host: str,
@@ -214,6 +220,7 @@ def serve(
     no_access_log: bool,
     server: str,
     state: str,
+    allow_remote_jwks: bool,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn (or granian)."""
     from pathlib import Path
@@ -233,6 +240,7 @@ def serve(
         access_log=not no_access_log,
         server=server,
         state=state,
+        allow_remote_jwks=allow_remote_jwks,
     )
     sys.exit(run_server(Path(spec), options, reload))
 

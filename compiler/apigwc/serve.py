@@ -39,6 +39,8 @@ class ServeOptions:
     access_log: bool = True  # the gateway's access log on stderr (runtime/access_log.py)
     server: str = DEFAULT_SERVER  # uvicorn or granian (runtime/server/launch.py)
     state: str = "memory"  # throttles, quotas, caches: memory or redis://HOST:PORT/DB
+    # Cognito/JWT authorizers may fetch their issuers' keys (runtime/security/jwt_keys.py).
+    allow_remote_jwks: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command.append("--all-stages")
     if options.validate_responses:
         command.append("--validate-responses")
+    if options.allow_remote_jwks:
+        command.append("--allow-remote-jwks")
     if not options.access_log:
         command.append("--no-access-log")
     if options.trusted_proxies:

@@ -58,6 +58,8 @@ REQUIREMENTS = {
     "redis": "redis[hiredis]>=5.0.1",  # runtime/state/redis_store.py (`--state redis://...`)
     # runtime/websocket/protocol.py: frame and message limits as a (message, fragment) pair
     "websockets": "websockets>=17",
+    # Cognito and JWT authorizers (runtime/security/jwt_verify.py): PyJWT on cryptography.
+    "jwt": "PyJWT[crypto]>=2.8,<3",
 }
 ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
 # Optional extras of the generated runtime: `[contract]` for `--validate-responses`

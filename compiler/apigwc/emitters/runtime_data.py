@@ -34,6 +34,7 @@ from apigwc.ir.enums import (
 )
 from apigwc.ir.integration import Integration, lambda_function
 from apigwc.ir.method import Method
+from apigwc.loader.files import copyable
 from apigwc.lowering.effective import (
     effective_security,
     integration_uri,
@@ -41,6 +42,7 @@ from apigwc.lowering.effective import (
     request_validator,
     uses_iam_auth,
 )
+from apigwc.lowering.token_issuers import scheme_issuers
 from apigwc.runtime.pipeline.plan import (
     API_KEY,
     AUTHORIZER,
@@ -48,15 +50,18 @@ from apigwc.runtime.pipeline.plan import (
     ApiSettings,
     AuthorizerConfig,
     IamCredential,
+    JwtAuthorizerConfig,
     MethodValidation,
     QuotaSettings,
     RouteEntry,
     StageSettings,
     ThrottleLimits,
+    TokenIssuer,
     UsagePlanEntry,
     WebSocketRouteEntry,
     WebSocketSettings,
 )
+from apigwc.runtime.security.jwt_keys import MAX_JWKS_BYTES, public_jwks
 from apigwc.runtime.security.resource_policy import UNRESOLVED, statements
 
 
@@ -147,6 +152,7 @@ def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSet
         api_key_source=api.api_key_source.value if api.api_key_source else "HEADER",
         api_keys=api_keys(api),
         usage_plans=usage_plans(api),
+        jwt_authorizers=jwt_authorizers(api, spec_dir),
         iam_credentials=iam_credentials(api),
         websocket=websocket_settings(api),
     )
@@ -358,6 +364,7 @@ def route_entry(api: Api, method: Method) -> RouteEntry:
         integration=integration_data(api, method.integration),
         validation=validation_entry(api, method),
         authorizer=route_authorizer(api, method),
+        authorization_scopes=authorization_scopes(api, method),
         iam=route_iam(api, method),
     )
 
@@ -549,7 +556,94 @@ def route_authorizer(api: Api, method: Method) -> str | None:
     if len(names) != 1:
         return None
     (name,) = names
-    return name if name in lambda_authorizers(api) else None
+    return name if name in lambda_authorizers(api) or name in _token_authorizers(api) else None
+
+
+def authorization_scopes(api: Api, method: Method) -> tuple[str, ...]:
+    """The method's OAuth scopes for its Cognito or JWT authorizer (the scopes of its security
+    requirement, spec reference §1.4), in the spec's order."""
+    names = _token_authorizers(api)
+    return tuple(
+        dict.fromkeys(
+            scope
+            for requirement in effective_security(api, method)
+            for name, scopes in requirement.schemes.items()
+            if name in names
+            for scope in scopes
+        )
+    )
+
+
+_TOKEN_AUTHORIZERS = {
+    Protocol.REST: AuthorizerType.COGNITO_USER_POOLS,
+    Protocol.HTTP: AuthorizerType.JWT,
+}
+
+
+def _token_authorizers(api: Api) -> set[str]:
+    """The schemes whose authorizer is a REST Cognito one or an HTTP API JWT one."""
+    kind = _TOKEN_AUTHORIZERS.get(api.protocol)
+    return {
+        s.name
+        for s in api.security_schemes
+        if s.authorizer is not None and s.authorizer.type is kind
+    }
+
+
+def jwt_authorizers(api: Api, spec_dir: Path) -> dict[str, JwtAuthorizerConfig]:
+    """The REST Cognito and HTTP API JWT authorizers as the runtime runs them, by scheme name,
+    each with the issuers it trusts and their keys (`lowering/token_issuers.py`): a local JWKS
+    file is read here and embedded, reduced to its public RSA signing keys."""
+    found: dict[str, JwtAuthorizerConfig] = {}
+    names = _token_authorizers(api)
+    for scheme in api.security_schemes:
+        auth = scheme.authorizer
+        if auth is None or scheme.name not in names:
+            continue
+        issuers = tuple(
+            TokenIssuer(
+                issuer=keys.issuer,
+                jwks=_jwks_file(spec_dir, keys.jwks_file) if keys.jwks_file else None,
+                keys_url=keys.keys_url,
+                discovery=keys.discovery,
+                audience=keys.audience,
+            )
+            for keys in scheme_issuers(api, scheme)
+        )
+        jwt = auth.type is AuthorizerType.JWT
+        audience = auth.jwt_configuration.audience if auth.jwt_configuration else ()
+        found[scheme.name] = JwtAuthorizerConfig(
+            name=scheme.name,
+            type=auth.type.value,
+            authorizer_id=short_id(api.slug, "authorizer", scheme.name, length=6),
+            identity_source=_token_source(auth.identity_source, scheme.param_name, jwt),
+            issuers=issuers,
+            validation_expression=None if jwt else auth.identity_validation_expression,
+            audience=tuple(a for a in audience if isinstance(a, str)),
+        )
+    return found
+
+
+def _token_source(source: str | None, header: str | None, http: bool) -> str:
+    """Where the token is read: the identity source (an HTTP API's `$request.header.X` written
+    as `method.request.header.X`), else the scheme's header, else `Authorization`."""
+    source = (source or "").strip()
+    if source:
+        return _rest_source(source) if http else source
+    return f"method.request.header.{header if header and not http else 'Authorization'}"
+
+
+def _jwks_file(spec_dir: Path, name: str) -> dict[str, Any] | None:
+    """A local JWKS as the build embeds it (public RSA keys only), or None when the file is
+    missing, outside the spec's folder, over API Gateway's JWKS size or not a JWKS: its
+    authorizer then answers as misconfigured and `validate` says so (AGW466)."""
+    path = spec_dir / name
+    if not copyable(path, spec_dir) or path.stat().st_size > MAX_JWKS_BYTES:
+        return None
+    try:
+        return public_jwks(json.loads(path.read_bytes()))
+    except ValueError:
+        return None
 
 
 def route_iam(api: Api, method: Method) -> bool:

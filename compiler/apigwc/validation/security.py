@@ -20,6 +20,7 @@ from apigwc.ir.enums import ApiKeySource, AuthorizerType, Protocol
 from apigwc.ir.integration import lambda_function
 from apigwc.ir.method import Method
 from apigwc.lowering.effective import effective_security, uses_iam_auth
+from apigwc.lowering.token_issuers import scheme_issuers
 from apigwc.validation.base import Report
 from apigwc.validation.examples import document
 
@@ -286,16 +287,19 @@ CODES = (
         "serve-cannot-enforce",
         W,
         "`apigwc serve` does not enforce {what}: locally the {count} route(s) using {scheme!r} answer {status}",
-        "give the authorizer's function a local handler in x-apigwc.functions if it has none; "
-        "otherwise test these routes against a deployed stage",
+        "give the authorizer's function a local handler in x-apigwc.functions, or its user pool "
+        "or issuer a JWKS file in x-apigwc.identities.cognitoUserPools; otherwise test these "
+        "routes against a deployed stage",
         "The local runtime runs REST Lambda authorizers (TOKEN and REQUEST) and HTTP API Lambda "
         "authorizers (REQUEST, payload 1.0 and 2.0) whose function has a "
-        "local handler in `x-apigwc.functions`, and checks the API keys of REST methods that "
-        "require one (`x-apigwc.apiKeys` in a usage plan for the stage), and verifies IAM "
-        "(SigV4) signatures (AGW466 when it has no identity to check them against). It does not "
-        "yet run Cognito or JWT authorizers: such routes answer as API Gateway does for a "
-        "misconfigured authorizer (500) instead of serving open. A Lambda authorizer whose "
-        "function has no local handler answers 500 AUTHORIZER_CONFIGURATION_ERROR.",
+        "local handler in `x-apigwc.functions`, REST Cognito user pool and HTTP API JWT "
+        "authorizers whose issuers have a JWKS file in `x-apigwc.identities.cognitoUserPools` "
+        "(or, with `serve --allow-remote-jwks`, a JWKS URL or the issuer's own), checks the "
+        "API keys of REST methods that require one (`x-apigwc.apiKeys` in a usage plan for the "
+        "stage), and verifies IAM (SigV4) signatures (AGW466 when it has no identity to check "
+        "them against). A Lambda authorizer whose function has no local handler, or a Cognito "
+        "or JWT authorizer without keys, answers 500 AUTHORIZER_CONFIGURATION_ERROR (HTTP APIs: "
+        "500 Internal Server Error) instead of serving open.",
         bad=_scheme(_authorizer(_TOKEN)),
         good=_scheme(
             _authorizer(_TOKEN),
@@ -759,11 +763,34 @@ def _enforcement(scheme: SecurityScheme, api: Api) -> tuple[str, str]:
         kind = auth.type.value.lower()
         what = f"the {kind} authorizer, whose function has no local handler in x-apigwc.functions"
         return what, "500 AUTHORIZER_CONFIGURATION_ERROR"
+    if auth is not None and (auth.type, api.protocol) in _TOKEN_RUNS:
+        return _token_enforcement(api, scheme, rest)
     if auth is not None:
         return f"{auth.type.value.lower()} authorizers yet", "500"
     # IAM signatures are verified (runtime/security/iam_authorizer.py; AGW466 without identities).
     # API keys of REST methods are checked (runtime/security/api_key.py).
     return "", ""
+
+
+# The token authorizers `serve` runs: REST Cognito user pools, HTTP API JWT.
+_TOKEN_RUNS = {(C, Protocol.REST), (J, Protocol.HTTP)}
+
+
+def _token_enforcement(api: Api, scheme: SecurityScheme, rest: bool) -> tuple[str, str]:
+    """A Cognito or JWT authorizer runs when each issuer it trusts has a JWKS file in
+    x-apigwc.identities; otherwise its routes answer 500 unless `serve --allow-remote-jwks`
+    may fetch the keys (lowering/token_issuers.py)."""
+    issuers = scheme_issuers(api, scheme)
+    missing = [k.issuer or "an unresolved providerARN" for k in issuers if k.jwks_file is None]
+    if issuers and not missing:
+        return "", ""
+    kind = "cognito_user_pools" if rest else "jwt"
+    names = ", ".join(missing) or "an issuer it can resolve"
+    what = (
+        f"the {kind} authorizer, which has no local JWKS for {names} in "
+        "x-apigwc.identities.cognitoUserPools (serve --allow-remote-jwks fetches a URL's)"
+    )
+    return what, "500 AUTHORIZER_CONFIGURATION_ERROR" if rest else "500 Internal Server Error"
 
 
 def _has_local_function(api: Api, uri: Deployable | None) -> bool:

@@ -2,7 +2,7 @@
 
 Each invocation appends its event as one JSON line to the file named by `AUTH_LOG`. The `X-User`
 header is `KIND:nonce`; the kind says what to answer: a simple response (`yes`, `no`,
-`not-boolean`), a policy (`allow`, `deny`, `silent`), or a failure (`boom`).
+`not-boolean`, `claims`: a context using the reserved key), a policy (`allow`, `deny`, `silent`), or a failure (`boom`).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def authorize(event: dict[str, Any], context: Any) -> Any:
         "yes": {"isAuthorized": True, "context": CONTEXT},
         "no": {"isAuthorized": False, "context": CONTEXT},
         "not-boolean": {"isAuthorized": "true"},
+        "claims": {"isAuthorized": True, "context": {"claims": {"sub": "x"}}},
         "allow": {
             "principalId": "user-1",
             "policyDocument": _policy("Allow", arn),

@@ -247,8 +247,16 @@ class LambdaAuthorizer:
         except (TimeoutError, Throttled) as error:
             raise self._misconfigured(f"the invocation failed ({type(error).__name__})") from None
         if config.simple_responses:
-            return simple_response(returned, self._misconfigured)
-        return validated(returned, self._misconfigured, config.payload_format_version != "2.0")
+            result = simple_response(returned, self._misconfigured)
+        else:
+            result = validated(
+                returned, self._misconfigured, config.payload_format_version != "2.0"
+            )
+        if http and "claims" in result["context"]:
+            # HTTP APIs reserve `claims` for JWT authorizers (reference §2.6): refused as an
+            # invalid authorizer response.
+            raise self._misconfigured("the context uses the reserved key 'claims'")
+        return result
 
     def _misconfigured(self, why: str) -> GatewayError:
         config = self.config

@@ -151,6 +151,36 @@ API = {
             "expiration": None,
         }
     },
+    "jwtAuthorizers": {
+        "StaffPool": {
+            "name": "StaffPool",
+            "type": "COGNITO_USER_POOLS",
+            "authorizerId": "cc47f6",
+            "identitySource": "method.request.header.Authorization",
+            "issuers": [
+                {
+                    "issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_PetStaff",
+                    "jwks": {
+                        "keys": [
+                            {
+                                "kty": "RSA",
+                                "kid": "apigwc-local-test-1",
+                                "use": "sig",
+                                "alg": "RS256",
+                                "n": "0gSeBetyrbBcZ-7S3-xIYvd7dzfmp6eAmkFd0088WvChfGopxDBtRJLrHkwrL4j6Iirt15MocVtOTUJBpxaWXvOKGMykUZ0O-EVmwZ5X4LV-6mXypSd91q6cFop3xHqgb76P0f6rDUenB1YfNrQyBoJwUiI2zZ7A00y0LniWHlUW6S86v7zQSqUXRs7Jy2Ch1mwkJRMWfyHq414_oSZxa85RR6w168NL7f4sXPerLmAg0GioUHKeETalxPqYTaUhVc8FL6yeW0_SQ5eklfBffEGx_cieNdTGadu_6Gl9OsdLD0nMqdZgCrE5TZb2VU_h0WcbwDPSNZqXA2OHxpNGDw",
+                                "e": "AQAB",
+                            }
+                        ]
+                    },
+                    "keysUrl": None,
+                    "discovery": False,
+                    "audience": ["petstore-local-client"],
+                }
+            ],
+            "identityValidationExpression": None,
+            "audience": [],
+        }
+    },
     "usagePlans": {
         "standard": {
             "id": "7b68c1",
@@ -316,7 +346,7 @@ ROUTES = (
             "required": ["method.request.path.petId"],
             "models": {},
         },
-        "authorizer": None,
+        "authorizer": "StaffPool",
         "iam": False,
     },
     # petstore.yaml#/paths/~1admin~1stats/get

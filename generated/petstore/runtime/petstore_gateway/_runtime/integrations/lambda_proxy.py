@@ -191,8 +191,13 @@ def http_event(
         "time": context["requestTime"],
         "timeEpoch": context["requestTimeEpoch"],
     }
-    if request.authorizer is not None:  # a Lambda authorizer's context (reference §2.8)
-        event["requestContext"]["authorizer"] = {"lambda": request.authorizer}
+    authorizer = request.authorizer
+    if authorizer is not None:  # an authorizer's context (reference §2.8)
+        # A JWT authorizer's `{claims, scopes}` goes under `jwt`; a Lambda authorizer's context
+        # under `lambda` (`claims` is reserved: lambda_authorizer refuses it in a context).
+        event["requestContext"]["authorizer"] = {
+            "jwt" if "claims" in authorizer else "lambda": authorizer
+        }
     elif request.caller is not None:  # an IAM caller (reference §2.3)
         event["requestContext"]["authorizer"] = {"iam": iam_context(request.caller)}
     if request.body:

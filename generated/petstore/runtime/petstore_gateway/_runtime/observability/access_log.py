@@ -146,9 +146,22 @@ def _authorizer_value(key: str) -> Getter:
     return value
 
 
+def _claim_value(claim: str) -> Getter:
+    """`$context.authorizer.claims.<name>`: a claim a Cognito or JWT authorizer verified
+    (reference §2.8), `-` for a request no such authorizer allowed."""
+
+    def value(e: Entry) -> object:
+        claims = (e.request.authorizer or {}).get("claims")
+        return claims.get(claim) if isinstance(claims, dict) else None
+
+    return value
+
+
 def _getter(name: str) -> Getter:
     if name.startswith("authorizer.") and "." not in name[len("authorizer.") :]:
         return _authorizer_value(name[len("authorizer.") :])
+    if name.startswith("authorizer.claims."):
+        return _claim_value(name[len("authorizer.claims.") :])
     return GETTERS.get(name, _unset)
 
 

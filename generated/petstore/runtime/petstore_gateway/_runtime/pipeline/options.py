@@ -24,6 +24,8 @@ STATE = "APIGWC_STATE"  # where buckets, quotas and caches live: "memory" or red
 # 600 and 7200), which tests shorten.
 WEBSOCKET_IDLE_TIMEOUT = "APIGWC_WEBSOCKET_IDLE_TIMEOUT"
 WEBSOCKET_MAX_DURATION = "APIGWC_WEBSOCKET_MAX_DURATION"
+# "1": Cognito and JWT authorizers may fetch signing keys from the network (`--allow-remote-jwks`).
+REMOTE_JWKS = "APIGWC_REMOTE_JWKS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,7 @@ class GatewayOptions:
     state: str = "memory"  # `--state`: `memory` (this process) or `redis://HOST:PORT/DB`
     websocket_idle_timeout_s: float = 600.0
     websocket_max_duration_s: float = 7200.0
+    remote_jwks: bool = False
 
     def environment(self) -> dict[str, str]:
         """The options as the variables `from_environment` reads. The WebSocket limits only
@@ -51,6 +54,7 @@ class GatewayOptions:
             ACCESS_LOG: "1" if self.access_log else "",
             VALIDATE_RESPONSES: "1" if self.validate_responses else "",
             STATE: self.state,
+            REMOTE_JWKS: "1" if self.remote_jwks else "",
         } | {name: repr(value) for name, value in shortened.items() if value != defaults[name]}
 
     @classmethod
@@ -64,6 +68,7 @@ class GatewayOptions:
             state=env.get(STATE) or "memory",
             websocket_idle_timeout_s=_seconds(env.get(WEBSOCKET_IDLE_TIMEOUT), 600.0),
             websocket_max_duration_s=_seconds(env.get(WEBSOCKET_MAX_DURATION), 7200.0),
+            remote_jwks=env.get(REMOTE_JWKS) == "1",
         )
 
 

@@ -198,6 +198,94 @@ class IamCredential:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenIssuer:
+    """An issuer whose tokens a Cognito or JWT authorizer accepts, with where its signing keys
+    come from: `jwks`, the JWKS document the build read from a local file of
+    `x-apigwc.identities` (public fields only), or `keys_url`, fetched at run time only when the
+    gateway runs with `--allow-remote-jwks` (a JWKS, or with `discovery` an OpenID
+    configuration whose `jwks_uri` names it). `audience`: the app clients a Cognito pool's
+    tokens must name (`x-apigwc.identities...audience`; empty: any)."""
+
+    issuer: str
+    jwks: Mapping[str, Any] | None = None
+    keys_url: str | None = None
+    discovery: bool = False
+    audience: tuple[str, ...] = ()
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> TokenIssuer:
+        jwks, url, discovery = data.get("jwks"), data.get("keysUrl"), data.get("discovery", False)
+        if jwks is not None and not isinstance(jwks, Mapping):
+            raise PlanError("jwks: expected a mapping")
+        if not isinstance(url, str | None) or type(discovery) is not bool:
+            raise PlanError("keysUrl or discovery: unexpected type")
+        return cls(
+            issuer=_string(data, "issuer"),
+            jwks=jwks,
+            keys_url=url,
+            discovery=discovery,
+            audience=_strings(data, "audience"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "issuer": self.issuer,
+            "jwks": dict(self.jwks) if self.jwks is not None else None,
+            "keysUrl": self.keys_url,
+            "discovery": self.discovery,
+            "audience": list(self.audience),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class JwtAuthorizerConfig:
+    """A REST `COGNITO_USER_POOLS` authorizer (reference §1.4) or an HTTP API `JWT` authorizer
+    (§1.10), as the runtime runs it: the identity source it reads the token from
+    (`method.request.header.X`, HTTP APIs also `method.request.querystring.X`), REST's
+    `identityValidationExpression` (applied to an ID token's `aud`), the JWT authorizer's
+    `audience`, and the issuers it trusts (one per providerARN; one for a JWT authorizer)."""
+
+    name: str
+    type: str  # "COGNITO_USER_POOLS" or "JWT"
+    authorizer_id: str
+    identity_source: str
+    issuers: tuple[TokenIssuer, ...]
+    validation_expression: str | None = None
+    audience: tuple[str, ...] = ()
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> JwtAuthorizerConfig:
+        kind, expression = _string(data, "type"), data.get("identityValidationExpression")
+        if kind not in ("COGNITO_USER_POOLS", "JWT"):
+            raise PlanError(f"authorizer type: expected COGNITO_USER_POOLS or JWT, got {kind!r}")
+        if not isinstance(expression, str | None):
+            raise PlanError("identityValidationExpression: expected a string")
+        issuers = data.get("issuers") or ()
+        if not isinstance(issuers, list | tuple):
+            raise PlanError("issuers: expected a list")
+        return cls(
+            name=_string(data, "name"),
+            type=kind,
+            authorizer_id=_string(data, "authorizerId"),
+            identity_source=_string(data, "identitySource"),
+            issuers=tuple(TokenIssuer.from_data(_as_mapping(i)) for i in issuers),
+            validation_expression=expression,
+            audience=_strings(data, "audience"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "authorizerId": self.authorizer_id,
+            "identitySource": self.identity_source,
+            "issuers": [issuer.to_data() for issuer in self.issuers],
+            "identityValidationExpression": self.validation_expression,
+            "audience": list(self.audience),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RouteEntry:
     """One method of the API (REST) or one route (HTTP API), as the build writes it."""
 
@@ -214,6 +302,9 @@ class RouteEntry:
     authorizer: str | None = None
     # The method's authorization is `AWS_IAM` (a SigV4 signature, `security/iam_authorizer.py`).
     iam: bool = False
+    # The method's OAuth scopes (`authorizationScopes`) for a Cognito or JWT authorizer: REST
+    # then wants an access token holding one of them, HTTP APIs a token holding one (§1.4, §1.10).
+    authorization_scopes: tuple[str, ...] = ()
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> RouteEntry:
@@ -235,10 +326,11 @@ class RouteEntry:
             validation=MethodValidation.from_data(validation) if validation else None,
             authorizer=authorizer,
             iam=_bool(data, "iam") if "iam" in data else False,
+            authorization_scopes=_strings(data, "authorizationScopes"),
         )
 
     def to_data(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "routeKey": self.route_key,
             "resourcePath": self.resource_path,
             "httpMethod": self.http_method,
@@ -250,6 +342,9 @@ class RouteEntry:
             "authorizer": self.authorizer,
             "iam": self.iam,
         }
+        if self.authorization_scopes:  # written only where a method has scopes
+            data["authorizationScopes"] = list(self.authorization_scopes)
+        return data
 
     @property
     def integration_type(self) -> str | None:
@@ -488,6 +583,8 @@ class ApiSettings:
     iam_credentials: Mapping[str, IamCredential] = field(default_factory=dict)
     # The WebSocket API served beside the REST or HTTP API (`x-apigwc.websocket`), or None.
     websocket: WebSocketSettings | None = None
+    # The Cognito (REST) and JWT (HTTP API) authorizers, by name (the security scheme's).
+    jwt_authorizers: Mapping[str, JwtAuthorizerConfig] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ApiSettings:
@@ -535,6 +632,10 @@ class ApiSettings:
                 if data.get("websocket") is not None
                 else None
             ),
+            jwt_authorizers={
+                name: JwtAuthorizerConfig.from_data(_as_mapping(config))
+                for name, config in _mapping(data, "jwtAuthorizers").items()
+            },
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -561,11 +662,18 @@ class ApiSettings:
             "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
             "iamCredentials": {name: c.to_data() for name, c in self.iam_credentials.items()},
         }
+        data.update(self._jwt_data())
         if self.usage_plans:
             data["usagePlans"] = {name: p.to_data() for name, p in self.usage_plans.items()}
         if self.websocket is not None:
             data["websocket"] = self.websocket.to_data()
         return data
+
+    def _jwt_data(self) -> dict[str, Any]:
+        """`jwtAuthorizers`, written only when the API has some."""
+        if not self.jwt_authorizers:
+            return {}
+        return {"jwtAuthorizers": {n: a.to_data() for n, a in self.jwt_authorizers.items()}}
 
 
 def load_routes(table: tuple[Mapping[str, Any], ...]) -> tuple[RouteEntry, ...]:
@@ -603,6 +711,12 @@ def _strings(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
 
 def _throttles(data: Mapping[str, Any], key: str) -> dict[str, ThrottleLimits]:
     return {name: ThrottleLimits.from_data(t) for name, t in _mapping(data, key).items()}
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise PlanError(f"expected a mapping, got {type(value).__name__}")
+    return value
 
 
 def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -137,6 +137,9 @@ class GatewayError(Exception):
     status: int | None = None  # the status when not customized (a Lambda proxy failure is 502)
     # Why the gateway answers so, for the server log of a 5xx (never shown to the client).
     reason: str = ""
+    # Headers the answer carries besides the standard ones: an HTTP API JWT authorizer's
+    # `www-authenticate` (reference §1.10).
+    headers: tuple[tuple[str, str], ...] = ()
     # `x-amzn-ErrorType` when not the type's own: SigV4 refusals rendered through a gateway
     # response of another name (`IncompleteSignatureException`, security/iam_authorizer.py).
     error_type: str | None = None
@@ -195,7 +198,7 @@ def render_http(error: GatewayError) -> Response:
     """An HTTP API error: fixed status and `{"message":"…"}` body, capital S/E on 500."""
     status, message = HTTP_API_ERRORS.get(error.response_type, (500, "Internal Server Error"))
     body = json.dumps({"message": message}, separators=(",", ":")).encode()
-    return Response(status, [("Content-Type", "application/json")], body)
+    return Response(status, [("Content-Type", "application/json"), *error.headers], body)
 
 
 def default_body(error: GatewayError) -> bytes:

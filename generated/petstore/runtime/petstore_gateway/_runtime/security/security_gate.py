@@ -6,10 +6,12 @@ needs.
 
 A REST method or HTTP API route whose only authorization is a Lambda authorizer (REST TOKEN or
 REQUEST, HTTP API REQUEST with payload 1.0 or 2.0) runs it (`lambda_authorizer.py`); an
-`AWS_IAM` one has its SigV4 signature verified (`iam_authorizer.py`); a REST method requiring an API key has it checked (`api_key.py`),
+`AWS_IAM` one has its SigV4 signature verified (`iam_authorizer.py`); a REST Cognito user pool
+authorizer runs `cognito_authorizer.py`, an HTTP API JWT authorizer `jwt_authorizer.py`; a REST
+method requiring an API key has it checked (`api_key.py`),
 after its authorizer allowed the request when it has one (step 6 comes after step 5, so an
 authorizer's 401 or 403 comes before a key's 403). Any other need is never served open: an
-authorizer the gateway cannot run (Cognito, JWT) answers as API
+authorizer the gateway cannot run answers as API
 Gateway answers a misconfigured authorizer (500 AUTHORIZER_CONFIGURATION_ERROR, body
 `{"message": null}`), before any key is looked at.
 """
@@ -23,7 +25,7 @@ from ..pipeline.deployment import CheckStep, Deployment
 from ..pipeline.plan import API_KEY, AUTHORIZER, RouteEntry
 from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match
-from . import api_key, iam_authorizer, lambda_authorizer
+from . import api_key, cognito_authorizer, iam_authorizer, jwt_authorizer, lambda_authorizer
 
 __all__ = ["API_KEY", "AUTHORIZER", "SecurityGate", "check", "compile"]
 
@@ -54,6 +56,11 @@ def compile(route: RouteEntry, deployment: Deployment) -> CheckStep | None:
         return iam_authorizer.compile(route, deployment, keys)
     if config is not None and AUTHORIZER in route.security:
         return lambda_authorizer.compile(config, route, deployment, keys)
+    tokens = deployment.api.jwt_authorizers.get(route.authorizer) if route.authorizer else None
+    if tokens is not None and AUTHORIZER in route.security:
+        if tokens.type == "JWT":
+            return jwt_authorizer.compile(tokens, route, deployment)
+        return cognito_authorizer.compile(tokens, route, deployment, keys)
     if keys is not None and AUTHORIZER not in route.security:
         return keys
     refusal = check(route.security)
