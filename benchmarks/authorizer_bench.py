@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,7 @@ def main() -> None:
     parser.add_argument(
         "--callgrind",
         action="store_true",
-        help="the JWT figure as CPU instructions per request (server_cost_bench.py's method: "
+        help="the JWT and SigV4 figures as CPU instructions per request (server_cost_bench.py's method: "
         "steady where wrk's requests/s drift on a loaded machine) instead of wrk",
     )
     parser.add_argument("--requests", type=int, default=2000)
@@ -162,15 +163,22 @@ def main() -> None:
         if args.inprocess:
             inprocess(tmp / "out" / "runtime", package)
             return
-        port = free_port()
-        server = gateway(package, port, tmp / "out" / "runtime", "uvicorn", tmp / "server.log")
-        try:
-            measure(port, args)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        if args.callgrind:
+            sigv4_instructions(tmp, package, args)
+        else:
+            measure_served(tmp, package, args)
     with tempfile.TemporaryDirectory() as folder:
         measure_jwt(Path(folder), args)
+
+
+def measure_served(tmp: Path, package: str, args: argparse.Namespace) -> None:
+    port = free_port()
+    server = gateway(package, port, tmp / "out" / "runtime", "uvicorn", tmp / "server.log")
+    try:
+        measure(port, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def measure(port: int, args: argparse.Namespace) -> None:
@@ -302,7 +310,7 @@ def measure_jwt(tmp: Path, args: argparse.Namespace) -> None:
     assert built.out_dir is not None and built.compilation.api is not None
     package = f"{built.compilation.api.slug}_gateway"
     if args.callgrind:
-        instructions(tmp, package, token, args)
+        jwt_instructions(tmp, package, token, args)
         return
     port = free_port()
     server = gateway(package, port, tmp / "out" / "runtime", "uvicorn", tmp / "server.log")
@@ -321,27 +329,53 @@ def measure_jwt(tmp: Path, args: argparse.Namespace) -> None:
     print(f"lambda route behind a JWT authorizer: {statistics.median(ratios):.2f}x open")
 
 
-def instructions(tmp: Path, package: str, token: str, args: argparse.Namespace) -> None:
-    """Instructions per request of the open and the JWT route under callgrind, each request
-    carrying the token (server_cost_bench.py's harness, its client sending the header)."""
+def instructions(
+    tmp: Path,
+    package: str,
+    targets: dict[str, str],
+    headers_for: Callable[[int], list[str]],
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    """Instructions per request of each target path under callgrind (server_cost_bench.py's
+    harness, the gateway's own protocol), each request carrying `headers_for(port)`."""
     import server_cost_bench as cost
 
     (tmp / "launcher.py").write_text(cost.LAUNCHER, encoding="utf-8")
 
-    class TokenClient(cost.Client):
+    class HeaderClient(cost.Client):
         def __init__(self, port: int, path: str) -> None:
             super().__init__(port, path)
-            head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: {token}"
-            self.request = (head + "\r\n\r\n").encode()
+            lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", *headers_for(port)]
+            self.request = ("\r\n".join(lines) + "\r\n\r\n").encode()
 
-    cost.Client = TokenClient  # type: ignore[misc]
-    cost.TARGETS["jwt_open"] = ("{package}.app:app", "cased", "/open")
-    cost.TARGETS["jwt"] = ("{package}.app:app", "cased", "/jwt")
-    per = {t: cost.measure(tmp, package, t, args) / args.requests for t in ("jwt_open", "jwt")}
-    for target, count in per.items():
-        print(f"  {target}: {count:,.0f} instructions per request")
+    cost.Client = HeaderClient  # type: ignore[misc]
+    for name, path in targets.items():
+        cost.TARGETS[name] = ("{package}.app:app", "gateway", path)
+    per = {name: cost.measure(tmp, package, name, args) / args.requests for name in targets}
+    for name, count in per.items():
+        print(f"  {name}: {count:,.0f} instructions per request")
+    return per
+
+
+def jwt_instructions(tmp: Path, package: str, token: str, args: argparse.Namespace) -> None:
+    targets = {"jwt_open": "/open", "jwt": "/jwt"}
+    per = instructions(tmp, package, targets, lambda port: [f"Authorization: {token}"], args)
     ratio = per["jwt_open"] / per["jwt"]
     print(f"lambda route behind a JWT authorizer: {ratio:.2f}x open (instructions)")
+
+
+def sigv4_instructions(tmp: Path, package: str, args: argparse.Namespace) -> None:
+    """The open and the SigV4 MOCK route, both requests carrying the same signed headers (the
+    signature covers the port, so it is made once the server's port is known)."""
+
+    def headers_for(port: int) -> list[str]:
+        found = signed(f"http://127.0.0.1:{port}/sigv4/mock")
+        return [h for h in found if not h.lower().startswith("host:")]
+
+    targets = {"sigv4_open": "/open/mock", "sigv4": "/sigv4/mock"}
+    per = instructions(tmp, package, targets, headers_for, args)
+    ratio = per["sigv4_open"] / per["sigv4"]
+    print(f"mock route behind IAM (SigV4): {ratio:.2f}x open (instructions)")
 
 
 if __name__ == "__main__":

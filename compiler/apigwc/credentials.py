@@ -62,9 +62,14 @@ def mint_token(
     an access token (`client_id`, `scope`) when scopes are asked for, as methods with OAuth
     scopes require (reference §1.4); signed RS256 with the key whose public half is in `jwks`."""
     import jwt
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from jwt.algorithms import RSAAlgorithm
 
-    key = load_pem_private_key(private_key_pem, password=None)
+    try:  # PyJWT reads the PEM (with cryptography, which its [crypto] extra brings)
+        key: Any = RSAAlgorithm(RSAAlgorithm.SHA256).prepare_key(private_key_pem)
+    except (jwt.InvalidKeyError, ValueError, TypeError) as error:
+        raise CredentialsError(f"the key is not an RSA key in PEM: {error}") from None
+    if not hasattr(key, "private_bytes"):
+        raise CredentialsError("the key is a public key: the pool's private key signs tokens")
     kid = _kid(jwks, key.public_key())
     now = int(time.time())
     client = pool.audience[0] if pool.audience else "local-client"
@@ -76,7 +81,7 @@ def mint_token(
         body.update(token_use="id", aud=client, email="local.user@example.com")
         body["cognito:username"] = "local-user"
     body.update(claims or {})
-    return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})  # type: ignore[arg-type]
+    return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})
 
 
 def _kid(jwks: Mapping[str, Any], public_key: Any) -> str:
