@@ -55,6 +55,8 @@ REQUIREMENTS = {
     "yarl": "yarl>=1.9",
     "airspeed": "airspeed-ext==0.6.9",
     "fastjsonschema": "fastjsonschema>=2.20",
+    # runtime/integrations/aws_endpoints.py signs AWS service calls (imported on the first call)
+    "botocore": "botocore>=1.31",
 }
 ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
 # Optional extras of the generated runtime: `[contract]` for `--validate-responses`

@@ -265,7 +265,9 @@ def check_integration(api: Api, method: Method | None, i: Integration, report: R
         _check_payload_format(i, report)
     service = _service_name(api, i)
     if service is not None and (i.integration_subtype or api.deployment.aws_endpoint is None):
-        report("AGW429", i.origin.child("uri") if i.origin else None, service=service, **_why(i))
+        reason, hint = _why(i)
+        origin = i.origin.child("uri") if i.origin else None
+        report("AGW429", origin, service=service, reason=reason, hint=hint)
     integration_mappings.check_integration(api, method, i, report)
 
 
@@ -582,18 +584,16 @@ def _check_payload_format(i: Integration, report: Report) -> None:
         report("AGW427", origin, reason=reason)
 
 
-def _why(i: Integration) -> dict[str, str]:
+def _why(i: Integration) -> tuple[str, str]:
+    """AGW429's reason and hint: HTTP API subtypes are not run; REST services need an endpoint."""
     if i.integration_subtype is not None:
-        return {
-            "reason": "locally yet",
-            "hint": "test this route against the deployed API; Lambda, HTTP and MOCK "
-            "integrations run locally",
-        }
-    return {
-        "reason": "without an endpoint",
-        "hint": "set x-apigwc.awsEndpoint (e.g. a moto server), or AWS_ENDPOINT_URL when "
-        "serving",
-    }
+        return "locally yet", (
+            "test this route against the deployed API; Lambda, HTTP and MOCK integrations run "
+            "locally"
+        )
+    return "without an endpoint", (
+        "set x-apigwc.awsEndpoint (e.g. a moto server), or AWS_ENDPOINT_URL when serving"
+    )
 
 
 def _service_name(api: Api, i: Integration) -> str | None:

@@ -193,7 +193,9 @@ def _lambda_endpoint(
     error by its `errorMessage`, a success as the empty string; Lambda's own errors (a 404 for
     an unknown function, a throttle) by their status."""
     if function_error is None:
-        return integration_custom.Endpoint(status, headers, body, "" if status < 300 else str(status))
+        return integration_custom.Endpoint(
+            status, headers, body, "" if status < 300 else str(status)
+        )
     try:
         document = json.loads(body)
         message = document.get("errorMessage") if isinstance(document, dict) else None

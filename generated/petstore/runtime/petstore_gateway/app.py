@@ -128,6 +128,8 @@ API = {
             "stages": ["dev", "prod"],
         }
     },
+    "awsEndpoint": None,
+    "awsRoleCredentials": {},
 }
 
 ROUTES = (

@@ -265,6 +265,11 @@ class ApiSettings:
     # the keys a caller can present, by name (reference §1.3).
     api_key_source: str = "HEADER"
     api_keys: Mapping[str, ApiKeyEntry] = field(default_factory=dict)
+    # Where AWS service integrations are sent (`x-apigwc.awsEndpoint`: url, region, accessKeyId,
+    # secretAccessKey) and the keys that stand in for an integration's `credentials` role, by
+    # role ARN (`x-apigwc.identities.iamCredentials` entries whose `arn` names it).
+    aws_endpoint: Mapping[str, Any] | None = None
+    aws_role_credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ApiSettings:
@@ -299,6 +304,8 @@ class ApiSettings:
             api_keys={
                 name: ApiKeyEntry.from_data(key) for name, key in _mapping(data, "apiKeys").items()
             },
+            aws_endpoint=_mapping(data, "awsEndpoint") or None,
+            aws_role_credentials=_mapping(data, "awsRoleCredentials"),
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -322,6 +329,8 @@ class ApiSettings:
             "authorizers": {name: a.to_data() for name, a in self.authorizers.items()},
             "apiKeySource": self.api_key_source,
             "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
+            "awsEndpoint": dict(self.aws_endpoint) if self.aws_endpoint else None,
+            "awsRoleCredentials": {k: dict(v) for k, v in self.aws_role_credentials.items()},
         }
 
 
