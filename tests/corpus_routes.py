@@ -6,6 +6,10 @@ code: `2xx`/`3xx`, else `<status> <x-amzn-ErrorType> <message>` (the body's `mes
 Each answer gets a cause: derived from the answer and the route as the spec declares it (`cause`)
 or, for a defect known and not fixed yet, written by hand in the table as `known: <why>`.
 
+AWS service integrations are called at a moto server started here (`aws_endpoint`, given to the
+served gateways as `AWS_ENDPOINT_URL` with test keys), with the resources the corpus's routes
+name created first where they can be (`AWS_RESOURCES`).
+
 HTTP integrations of the corpus name hosts on the internet; tests stay on loopback, so the
 spec's copy that is built has each literal integration URI's scheme and host replaced by a real
 upstream started here (`tests.runtime_server.upstream`, which answers with what it received). A
@@ -21,6 +25,7 @@ kept):
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -130,6 +135,49 @@ for pid in children:
 """
 
 
+_MOTO: list[str] = []
+
+
+def aws_endpoint() -> str:
+    """A moto server for this process (started once, in threads, on 127.0.0.1), with the
+    corpus's AWS resources created."""
+    if not _MOTO:
+        from moto.server import ThreadedMotoServer
+
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        _MOTO.append(f"http://127.0.0.1:{server._server.server_port}")
+        create_aws_resources(_MOTO[0])
+    return _MOTO[0]
+
+
+# What the corpus's AWS service routes name, as the probe calls them (a path parameter is "1").
+AWS_RESOURCES = {
+    "kinesis": ["1"],  # api-as-kinesis-proxy: /streams/{stream-name}
+}
+
+
+def create_aws_resources(endpoint: str) -> None:
+    import boto3
+
+    keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    for region in ("us-east-1", "us-west-2"):
+        kinesis = boto3.client("kinesis", endpoint_url=endpoint, region_name=region, **keys)
+        for stream in AWS_RESOURCES["kinesis"]:
+            kinesis.create_stream(StreamName=stream, ShardCount=1)
+
+
+def aws_environment() -> dict[str, str]:
+    """The served gateways' environment: AWS calls go to moto, with test keys."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    environ.update(
+        AWS_ENDPOINT_URL=aws_endpoint(),
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+    return environ
+
+
 @contextmanager
 def fork_server() -> Iterator[subprocess.Popen[str]]:
     """The fork server; on exit its children are stopped and its stderr (the servers' log) is
@@ -140,6 +188,7 @@ def fork_server() -> Iterator[subprocess.Popen[str]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        env=aws_environment(),
     )
     try:
         yield process

@@ -70,11 +70,9 @@ class AwsServiceStep:
     async def integrate(
         self, request: Request, match: Match[Any], context: Mapping[str, Any]
     ) -> Response:
-        from .integration_step import vtl_request  # the module that wires this step
-
         deployment, integration = self.deployment, self.integration
         variables = context.get("stageVariables") or {}
-        vtl = vtl_request(request, match)
+        vtl = integration_custom.vtl_request(request, match)
         values = mapping_values(request, match.path_parameters, context)
         body, mapped, override = integration_custom.integration_request(
             request,

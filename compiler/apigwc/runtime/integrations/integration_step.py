@@ -22,21 +22,11 @@ from ..pipeline.deployment import Deployment, IntegrationStep
 from ..pipeline.plan import RouteEntry
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match
-from ..transform.vtl import VtlRequest
 from . import integration_custom, mock
 from .aws_step import AwsServiceStep
 from .http_proxy import ProxyMappings, forward, mapping_values
+from .integration_custom import vtl_request
 from .lambda_step import LambdaProxyStep
-
-
-def vtl_request(request: Request, match: Match[Any]) -> VtlRequest:
-    """The method request as a mapping template's `$input` reads it."""
-    return VtlRequest(
-        body=request.body.decode("utf-8", "replace"),
-        path=match.path_parameters,
-        querystring=request.query_view(),
-        header=request.header_view(),
-    )
 
 
 class MockStep:
