@@ -8,7 +8,7 @@ or, for a defect known and not fixed yet, written by hand in the table as `known
 
 AWS service integrations are called at a moto server started here (`aws_endpoint`, given to the
 served gateways as `AWS_ENDPOINT_URL` with test keys), with the resources the corpus's routes
-name created first where they can be (`AWS_RESOURCES`).
+name created first where they can be (`create_aws_resources`).
 
 HTTP integrations of the corpus name hosts on the internet; tests stay on loopback, so the
 spec's copy that is built has each literal integration URI's scheme and host replaced by a real
@@ -45,7 +45,8 @@ BATCH = 10
 UNEXPLAINED = "UNEXPLAINED"  # a cause no rule gives: the test fails on it
 KNOWN = "known: "  # prefix of a hand-written cause: a defect recorded, to fix
 # Causes of a gateway-made 5xx that are by design today (features not reproduced yet).
-NEEDS_AWS = "integration needs AWS"
+NEEDS_AWS = "integration needs AWS"  # (an HTTP API first-class integration)
+AWS_ANSWER = "the AWS service's error (moto), through the integration responses"
 NO_HANDLER = "Lambda function has no local handler"
 NO_AUTHORIZER = "authorizer not built yet"
 API_KEY_REQUIRED = "API key required (the request sends none)"
@@ -151,10 +152,10 @@ def aws_endpoint() -> str:
     return _MOTO[0]
 
 
-# What the corpus's AWS service routes name, as the probe calls them (a path parameter is "1").
-AWS_RESOURCES = {
-    "kinesis": ["1"],  # api-as-kinesis-proxy: /streams/{stream-name}
-}
+# What the corpus's AWS service routes name, as the probe calls them (a path parameter is "1"):
+# api-as-kinesis-proxy's /streams/{stream-name}. (swagger-s3-proxy's bucket would be "1", which
+# S3 refuses as a name: its routes get S3's NoSuchBucket.)
+AWS_STREAMS = ("1",)
 
 
 def create_aws_resources(endpoint: str) -> None:
@@ -163,7 +164,7 @@ def create_aws_resources(endpoint: str) -> None:
     keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     for region in ("us-east-1", "us-west-2"):
         kinesis = boto3.client("kinesis", endpoint_url=endpoint, region_name=region, **keys)
-        for stream in AWS_RESOURCES["kinesis"]:
+        for stream in AWS_STREAMS:
             kinesis.create_stream(StreamName=stream, ShardCount=1)
 
 
@@ -263,6 +264,8 @@ def cause(answer: str, route: dict[str, Any], functions: dict[str, Any]) -> str:
         return NO_URL
     if kind in ("HTTP", "HTTP_PROXY") and "${stageVariables." in uri and status == 500:
         return NO_STAGE_VARIABLE  # the corpus specs define no stage variables
+    if kind == "AWS" and integration.get("function") is None and "Exception" not in answer:
+        return AWS_ANSWER  # not an error of the gateway's own (it would name its type)
     if kind in ("AWS", "AWS_PROXY") and integration.get("function") is None:
         return NEEDS_AWS
     if kind in ("AWS", "AWS_PROXY") and integration["function"] not in functions:
