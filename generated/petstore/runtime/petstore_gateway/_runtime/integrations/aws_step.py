@@ -188,12 +188,15 @@ def _lambda_endpoint(
     status: int, headers: list[tuple[str, str]], body: bytes, function_error: str | None
 ) -> integration_custom.Endpoint:
     """Lambda's Invoke answer, selected as a Lambda custom integration's (§1.7): a function
-    error by its `errorMessage`, a success as the empty string; Lambda's own errors (a 404 for
-    an unknown function, a throttle) by their status."""
+    error by its `errorMessage`, a success as the empty string. Lambda's own refusals (an
+    unknown function, missing permissions, a throttle) are no integration response: API Gateway
+    answers them 500 `Internal server error` (a configuration error, as for a local function
+    without a handler)."""
     if function_error is None:
-        return integration_custom.Endpoint(
-            status, headers, body, "" if status < 300 else str(status)
-        )
+        if status >= 300:
+            reason = f"Lambda's Invoke API answered {status}"
+            raise GatewayError("API_CONFIGURATION_ERROR", reason=reason)
+        return integration_custom.Endpoint(status, headers, body, "")
     try:
         document = json.loads(body)
         message = document.get("errorMessage") if isinstance(document, dict) else None
