@@ -27,10 +27,13 @@ API's.
 
 Why botocore's signer over aiohttp rather than aiobotocore: API Gateway sends the integration
 request as rendered (the mapping template's bytes, the mapped headers), not an SDK call made
-from parameters; aiobotocore would parse and re-serialize it. Signing the rendered request costs
-about 60 us (one measurement, `SigV4Auth.add_auth` on a SendMessage request) and the request
-goes through the gateway's pooled clients (upstream_http.py for `http://`, aiohttp for
-`https://`). botocore is imported on the first call, never at start-up.
+from parameters; aiobotocore would parse and re-serialize it, and its client adds its own
+parameter validation and response parsing, which the gateway does not want (the integration
+response reads the raw answer). Signing the rendered request with `SigV4Auth.add_auth` measured
+315 us per SendMessage request (one run, load average 9 on 2 cores: the same cost a direct
+botocore call pays), and the request goes through the gateway's pooled clients (upstream_http.py
+for `http://`, aiohttp for `https://`). botocore is imported on the first call, never at
+start-up.
 """
 
 from __future__ import annotations
