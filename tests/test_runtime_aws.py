@@ -457,3 +457,94 @@ def test_signature_names_the_service_and_region() -> None:
     authorization = dict(headers)["Authorization"]
     assert "Credential=AKID/" in authorization and "/eu-west-1/states/aws4_request" in authorization
     assert base64  # (imported for the binary cases above)
+
+
+# -- HTTP API first-class integrations (integrationSubtype) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def http_gateway(moto: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    client(moto, "sqs").create_queue(QueueName="subtype-queue")
+    client(moto, "kinesis").create_stream(StreamName="subtype-stream", ShardCount=1)
+    client(moto, "stepfunctions").create_state_machine(
+        name="subtype-machine",
+        definition=json.dumps(
+            {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+        ),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
+    )
+    events = client(moto, "events")
+    events.create_event_bus(Name="subtype-bus")
+    queue = client(moto, "sqs").create_queue(QueueName="subtype-events")["QueueUrl"]
+    events.put_rule(
+        Name="all", EventBusName="subtype-bus", EventPattern='{"source": ["apigwc.subtype"]}'
+    )
+    events.put_targets(
+        Rule="all",
+        EventBusName="subtype-bus",
+        Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:subtype-events"}],
+    )
+    assert queue
+    tmp = tmp_path_factory.mktemp("subtypes")
+    spec = write_spec(tmp, "aws_subtypes.yaml", {"ENDPOINT": moto})
+    package = build_spec(spec, tmp / "out")
+    with run_package(tmp / "out" / "runtime", package, env=_environment()) as port:
+        yield port
+
+
+def test_subtype_sqs_send_receive_delete_purge(http_gateway: int, moto: str) -> None:
+    sent = send(http_gateway, "POST", "/sqs/send", b'{"message": "first"}', x_from="web")
+    assert sent.status == 200 and sent.json()["MessageId"]
+    received = send(http_gateway, "GET", "/sqs/receive?max=5")
+    assert received.status == 200
+    (message,) = received.json()["Messages"]
+    assert message["Body"] == "first"
+    assert message["MessageAttributes"]["from"]["StringValue"] == "web"
+    handle = json.dumps({"handle": message["ReceiptHandle"]}).encode()
+    assert send(http_gateway, "POST", "/sqs/delete", handle).status == 200
+    send(http_gateway, "POST", "/sqs/send", b'{"message": "second"}', x_from="web")
+    assert send(http_gateway, "POST", "/sqs/purge").status == 200
+    queue = client(moto, "sqs").get_queue_url(QueueName="subtype-queue")["QueueUrl"]
+    assert _messages(moto, queue) == []
+
+
+def test_subtype_missing_required_parameter_is_500_without_a_call(http_gateway: int) -> None:
+    reply = send(http_gateway, "POST", "/sqs/send", b'{"other": 1}')
+    assert reply.status == 500
+    assert reply.json() == {"message": "Internal Server Error"}
+
+
+def test_subtype_kinesis_put_record(http_gateway: int, moto: str) -> None:
+    reply = send(http_gateway, "POST", "/kinesis", b'{"reading": 9}')
+    assert reply.status == 200
+    answer = reply.json()
+    kinesis = client(moto, "kinesis")
+    iterator = kinesis.get_shard_iterator(
+        StreamName="subtype-stream",
+        ShardId=answer["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=answer["SequenceNumber"],
+    )["ShardIterator"]
+    record, *_ = kinesis.get_records(ShardIterator=iterator)["Records"]
+    assert record["Data"] == b'{"reading": 9}'
+
+
+def test_subtype_step_functions_start_and_stop(http_gateway: int, moto: str) -> None:
+    started = send(http_gateway, "POST", "/states/start", b'{"order": 3}')
+    assert started.status == 200
+    execution = started.json()["executionArn"]
+    described = client(moto, "stepfunctions").describe_execution(executionArn=execution)
+    assert json.loads(described["input"]) == {"order": 3}
+    stopped = send(
+        http_gateway, "POST", "/states/stop", json.dumps({"executionArn": execution}).encode()
+    )
+    assert stopped.status == 200
+
+
+def test_subtype_eventbridge_put_events(http_gateway: int, moto: str) -> None:
+    reply = send(http_gateway, "POST", "/events", b'{"kind": "signup"}')
+    assert reply.status == 200 and reply.json()["FailedEntryCount"] == 0
+    queue = client(moto, "sqs").get_queue_url(QueueName="subtype-events")["QueueUrl"]
+    (message,) = _messages(moto, queue)
+    event = json.loads(message["Body"])
+    assert event["detail-type"] == "subtype" and event["detail"] == {"kind": "signup"}

@@ -44,9 +44,11 @@ from .aws_service import (
     legacy_query_answer,
     service_request,
 )
+from .aws_subtypes import SubtypeCall
 from .http_proxy import UpstreamCall, call_upstream, mapping_values
 
 DEFAULT_TIMEOUT_MS = 29000
+HTTP_TIMEOUT_MS = 30000  # HTTP APIs' integration timeout (reference §1.10)
 _FUNCTION_ERROR = "x-amz-function-error"
 
 
@@ -98,7 +100,10 @@ class AwsServiceStep:
         destination = await self.endpoints.destination(
             target, render(role, variables) if isinstance(role, str) else None
         )
-        endpoint = await self._send(request, target, destination, outgoing)
+        status, headers, answer = await call_service(
+            self.deployment, self.call, request, target, destination, outgoing
+        )
+        endpoint = _endpoint(target, status, headers, answer)
         response = integration_custom.method_response(
             endpoint,
             integration,
@@ -115,35 +120,76 @@ class AwsServiceStep:
         response.headers.append(("X-Amzn-Trace-Id", request.trace_header()))
         return response
 
-    async def _send(
-        self,
-        request: Request,
-        target: ServiceTarget,
-        destination: Destination,
-        outgoing: ServiceRequest,
-    ) -> integration_custom.Endpoint:
-        query = urlencode(list(outgoing.query), quote_via=quote, safe="-_.~")
-        url = destination.base_url + outgoing.path + (f"?{query}" if query else "")
-        headers = [("Host", destination.host), *outgoing.headers]
-        headers.append(("User-Agent", f"AmazonAPIGateway_{self.deployment.api.api_id}"))
-        headers.append(("X-Amzn-Trace-Id", request.trace_header()))
-        try:
-            signed = sign(
-                destination,
-                target.service,
-                target.protocol.s3,
-                outgoing.method,
-                url,
-                headers,
-                outgoing.body,
-            )
-        except ValueError:  # a header botocore cannot sign (a line break in a mapped value)
-            raise GatewayError("API_CONFIGURATION_ERROR", reason="unsignable request") from None
-        call = _with_method(self.call, outgoing.method)
-        answer = await call_upstream(
-            self.deployment.upstreams, request, call, url, signed, outgoing.body
+
+async def call_service(
+    deployment: Deployment,
+    call: UpstreamCall,
+    request: Request,
+    target: ServiceTarget,
+    destination: Destination,
+    outgoing: ServiceRequest,
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """`outgoing` signed for the target's service and sent to the destination, with API
+    Gateway's own headers (`User-Agent: AmazonAPIGateway_{api}`, the request's trace id)."""
+    query = urlencode(list(outgoing.query), quote_via=quote, safe="-_.~")
+    url = destination.base_url + outgoing.path + (f"?{query}" if query else "")
+    headers = [("Host", destination.host), *outgoing.headers]
+    headers.append(("User-Agent", f"AmazonAPIGateway_{deployment.api.api_id}"))
+    headers.append(("X-Amzn-Trace-Id", request.trace_header()))
+    try:
+        signed = sign(
+            destination,
+            target.service,
+            target.protocol.s3,
+            outgoing.method,
+            url,
+            headers,
+            outgoing.body,
         )
-        return _endpoint(target, answer.status, answer.headers, answer.body)
+    except ValueError:  # a header botocore cannot sign (a line break in a mapped value)
+        raise GatewayError("API_CONFIGURATION_ERROR", reason="unsignable request") from None
+    answer = await call_upstream(
+        deployment.upstreams,
+        request,
+        _with_method(call, outgoing.method),
+        url,
+        signed,
+        outgoing.body,
+    )
+    return answer.status, answer.headers, answer.body
+
+
+class AwsSubtypeStep:
+    """An HTTP API first-class integration (aws_subtypes.py): the service's answer as is."""
+
+    __slots__ = ("call", "deployment", "endpoints", "integration", "subtype")
+    reads_context = True
+
+    def __init__(self, route: RouteEntry, deployment: Deployment) -> None:
+        self.integration = route.integration
+        self.subtype = SubtypeCall.compile(route.integration)
+        self.deployment = deployment
+        self.endpoints = endpoints_of(deployment)
+        timeout_s = float(self.integration.get("timeoutInMillis") or HTTP_TIMEOUT_MS) / 1000
+        self.call = UpstreamCall(
+            method=None, timeout_s=timeout_s, timeout=aiohttp.ClientTimeout(total=timeout_s)
+        )
+
+    async def integrate(
+        self, request: Request, match: Match[Any], context: Mapping[str, Any]
+    ) -> Response:
+        values = mapping_values(request, match.path_parameters, context)
+        target, outgoing = self.subtype.request(values)
+        role = self.integration.get("credentials")
+        variables = context.get("stageVariables") or {}
+        destination = await self.endpoints.destination(
+            target, render(role, variables) if isinstance(role, str) else None
+        )
+        status, headers, body = await call_service(
+            self.deployment, self.call, request, target, destination, outgoing
+        )
+        kept = [(k, v) for k, v in headers if k.lower() == "content-type"]
+        return Response(status, kept or [("Content-Type", "application/json")], body)
 
 
 def endpoints_of(deployment: Deployment) -> AwsEndpoints:

@@ -23,7 +23,7 @@ from ..pipeline.plan import RouteEntry
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match
 from . import integration_custom, mock
-from .aws_step import AwsServiceStep
+from .aws_step import AwsServiceStep, AwsSubtypeStep
 from .http_proxy import ProxyMappings, forward, mapping_values
 from .integration_custom import vtl_request
 from .lambda_step import LambdaProxyStep
@@ -134,6 +134,8 @@ def compile(route: RouteEntry, deployment: Deployment) -> IntegrationStep:
     kind = route.integration_type
     if kind == "AWS" and _service_call(route.integration, deployment):
         return AwsServiceStep(route, deployment)
+    if kind == "AWS_PROXY" and route.integration.get("integrationSubtype"):
+        return AwsSubtypeStep(route, deployment)  # an HTTP API first-class integration
     if kind == "AWS_PROXY" and not route.integration.get("function"):
         return Unreachable()  # a Lambda the build could not name
     build = INTEGRATION_TYPES.get(kind or "")
