@@ -9,7 +9,6 @@ import asyncio
 from typing import Any
 
 import pytest
-
 from apigwc.runtime.integrations.aws_endpoints import AwsEndpoints, Destination
 from apigwc.runtime.integrations.aws_service import ServiceTarget
 from apigwc.runtime.responses.gateway_responses import GatewayError
