@@ -1,7 +1,8 @@
 """Every route of every valid corpus spec, served, and the class of its answer (the table's data).
 
 Each spec is built (as `apigwc build` writes it) and served by `python -m <pkg>` on 127.0.0.1;
-a batch of specs is served at once, one server per spec. Each route gets one request (`probe`). The answer's class is made from what a client sees, never from the runtime's
+a batch of specs is served at once, one server per spec. Each route gets one request (`probe`),
+with valid credentials where it is protected (`corpus_credentials`). The answer's class is made from what a client sees, never from the runtime's
 code: `2xx`/`3xx`, else `<status> <x-amzn-ErrorType> <message>` (the body's `message`, as JSON).
 Each answer gets a cause: derived from the answer and the route as the spec declares it (`cause`)
 or, for a defect known and not fixed yet, written by hand in the table as `known: <why>`.
@@ -35,7 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from apigwc.ir.api import Api
+
 from tests.corpus import Row, spec_rows
+from tests.corpus_credentials import Presenter, stand_ins, write_stand_ins
 from tests.runtime_server import Reply, fetch, free_port, upstream, wait_for_port
 
 TABLE = Path(__file__).resolve().parent / "data" / "corpus_routes.tsv"
@@ -91,8 +95,29 @@ def loopback_copy(spec: Path, folder: Path, upstream_port: int) -> Path:
     return copy
 
 
-def build(spec: Path, out: Path) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
-    """(package, route entries, local functions): the build `apigwc build` writes into `out`."""
+@dataclass(frozen=True)
+class Built:
+    """A spec's copy as `apigwc build` wrote it: its package, IR and route entries."""
+
+    package: str
+    api: Api
+    routes: list[dict[str, Any]]
+
+    @property
+    def functions(self) -> dict[str, Any]:
+        return dict(self.api.deployment.functions)
+
+
+def build(spec: Path, out: Path) -> Built:
+    """The build `apigwc build` writes into `out`, after the spec's copy got the local
+    stand-ins its protected routes need (`corpus_credentials`)."""
+    built = _build(spec, out)
+    if write_stand_ins(spec, stand_ins(built.api)):
+        built = _build(spec, out)
+    return built
+
+
+def _build(spec: Path, out: Path) -> Built:
     from apigwc.emitters.runtime_data import route_data
     from apigwc.pipeline import build as build_spec
 
@@ -102,7 +127,7 @@ def build(spec: Path, out: Path) -> tuple[str, list[dict[str, Any]], dict[str, A
         d.message for d in built.compilation.sink.sorted()
     ]
     routes = [route_data(api, method, spec.name)["data"] for method in api.methods]
-    return f"{api.slug}_gateway", routes, dict(api.deployment.functions)
+    return Built(f"{api.slug}_gateway", api, routes)
 
 
 # A fork server: one interpreter imports the runtime's dependencies once (uvicorn, aiohttp,
@@ -280,25 +305,26 @@ def observe(rows: list[Row], tmp: Path) -> list[Observed]:
         served = []
         for index, row in enumerate(rows):
             spec = loopback_copy(row.path, tmp / f"s{index}", upstream_port)
-            package, routes, functions = build(spec, tmp / f"b{index}")
-            served.append(
-                (row, routes, functions, serve(server, tmp / f"b{index}" / "runtime", package))
-            )
-        for row, routes, functions, port in served:
+            built = build(spec, tmp / f"b{index}")
+            served.append((row, built, serve(server, tmp / f"b{index}" / "runtime", built.package)))
+        for row, built, port in served:
             wait_for_port(port, server, timeout=60)
-            found += _requests(row, routes, functions, port)
+            found += _requests(row, built, port)
     return found
 
 
-def _requests(
-    row: Row, routes: list[dict[str, Any]], functions: dict[str, Any], port: int
-) -> list[Observed]:
+def _requests(row: Row, built: Built, port: int) -> list[Observed]:
+    """One request per route, with valid credentials where the route is protected."""
+    routes, functions = built.routes, built.functions
     declared = {f"{r['httpMethod']} {r['resourcePath']}" for r in routes}
+    presenter = Presenter(built.api)
     found = []
-    for route in routes:
+    for ir_method, route in zip(built.api.methods, routes, strict=True):
         method, path = probe(route, declared)
         body = b"{}" if method in ("POST", "PUT", "PATCH") else b""
-        reply = fetch(port, method, path, {"Content-Type": "application/json"}, body)
+        headers = {"Content-Type": "application/json"}
+        sent = presenter.present(ir_method, method, path, headers, body, port)
+        reply = fetch(port, method, sent, headers, body)
         answer = answer_class(reply)
         route_key = f"{route['httpMethod']} {route['resourcePath']}"
         if route["routeKey"] == "$default":

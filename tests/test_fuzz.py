@@ -118,8 +118,9 @@ def fuzz_operation(operation: Any, base_url: str, route: dict[str, Any], functio
 def test_fuzzed_requests_get_api_gateway_answers(spec: Path, tmp_path: Path) -> None:
     with upstream() as upstream_port:
         copy = prepare(spec, tmp_path / "spec", upstream_port)
-        package, routes, functions = build(copy, tmp_path / "out")
-        by_operation = {(r["httpMethod"], r["resourcePath"]): r for r in routes}
+        built = build(copy, tmp_path / "out")
+        package, functions = built.package, built.functions
+        by_operation = {(r["httpMethod"], r["resourcePath"]): r for r in built.routes}
         schema = schemathesis.openapi.from_dict(yaml.safe_load(copy.read_text(encoding="utf-8")))
         log = tmp_path / "server.log"
         sent = 0

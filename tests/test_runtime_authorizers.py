@@ -357,3 +357,24 @@ def test_authorizer_runs_before_the_api_key(gw: Gateway, log: Path) -> None:
     # Allowed, then the key is checked (step 6): `k` is no key of the API.
     assert_refused(reply, 403, FORBIDDEN, "ForbiddenException")
     assert len(events(log, value)) == 1
+
+
+# -- gateway responses read the denying authorizer's context ----------------------------------
+DENIED_TEMPLATE = """
+x-amazon-apigateway-gateway-responses:
+  ACCESS_DENIED:
+    responseTemplates:
+      application/json: '{"message":"$context.authorizer.principalId may not"}'
+"""
+
+
+def test_access_denied_gateway_response_reads_the_authorizer_context(
+    tmp_path: Path, log: Path
+) -> None:
+    # A customized ACCESS_DENIED reads `$context.authorizer.*` of the authorizer that denied
+    # (the documented way to tell a client why); the default body has nothing to read.
+    spec = write_spec(tmp_path, "authorizers.yaml", {"AUTH_LOG": str(log)})
+    spec.write_text(spec.read_text(encoding="utf-8") + DENIED_TEMPLATE, encoding="utf-8")
+    with serve_spec(spec, tmp_path / "out") as gateway:
+        reply = gateway.fetch("GET", "/a", {"Authorization": token("deny")})
+    assert (reply.status, reply.body) == (403, b'{"message":"user-5 may not"}')

@@ -1,7 +1,10 @@
 """Every route of every valid corpus spec answers as `tests/data/corpus_routes.tsv` records.
 
 Each spec is built and served on 127.0.0.1 (one server per spec, a batch of specs at a time; see
-`tests/corpus_routes.py`), and each route gets one request. The class of each answer (`2xx`, or
+`tests/corpus_routes.py`), and each route gets one request, with valid credentials where the
+route is protected (the spec's copy gets local stand-ins for its authorizers, user pools, IAM
+users and API keys: `tests/corpus_credentials.py`), so a protected route answers 2xx when its
+integration can run here. The class of each answer (`2xx`, or
 status, `x-amzn-ErrorType` and message) must be the table's: a route whose answer changes fails,
 so a fix shows up as a table change. Each 4xx and 5xx has a cause: one the spec explains
 (`tests.corpus_routes.cause`: an authorizer not enforced yet, an API key not sent, an AWS service

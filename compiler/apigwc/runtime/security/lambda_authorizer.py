@@ -258,19 +258,24 @@ class LambdaAuthorizer:
         )
 
     def _judge(self, result: Mapping[str, Any], arn: str, request: Request, latency: int) -> None:
+        # `$context.authorizer.*` is set before the verdict: a customized ACCESS_DENIED gateway
+        # response reads the context of the authorizer that denied (a documented AWS pattern:
+        # `{"message":"$context.authorizer.reason"}` on a Deny).
+        request.authorizer = self._context(result, latency)
         if "isAuthorized" in result:  # a simple response (HTTP API 2.0)
             if not result["isAuthorized"]:
                 raise GatewayError("ACCESS_DENIED")
         else:
             self._judge_policy(result["policyDocument"], arn, request)
+
+    def _context(self, result: Mapping[str, Any], latency: int) -> dict[str, Any]:
         if self.config.payload_format_version == "2.0":
             # `$context.authorizer.<key>`; the 2.0 proxy event nests it under `lambda` (§2.8).
-            request.authorizer = dict(result["context"])
-            return
+            return dict(result["context"])
         authorizer = dict(result["context"])
         authorizer["principalId"] = result["principalId"]
         authorizer["integrationLatency"] = latency
-        request.authorizer = authorizer
+        return authorizer
 
     def _judge_policy(self, policy: Mapping[str, Any], arn: str, request: Request) -> None:
         values = condition_values(request, self.source_vpce)
