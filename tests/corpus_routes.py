@@ -25,6 +25,7 @@ kept):
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -165,16 +166,26 @@ _MOTO: list[str] = []
 
 
 def aws_endpoint() -> str:
-    """A moto server for this process (started once, in threads, on 127.0.0.1), with the
+    """A moto server for this process (its own process: moto's state is per process, so a
+    server in threads would share the queues and functions other tests create), with the
     corpus's AWS resources created."""
     if not _MOTO:
-        from moto.server import ThreadedMotoServer
-
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        _MOTO.append(f"http://127.0.0.1:{server._server.server_port}")
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        atexit.register(_stop, server)
+        wait_for_port(port, server, timeout=60)
+        _MOTO.append(f"http://127.0.0.1:{port}")
         create_aws_resources(_MOTO[0])
     return _MOTO[0]
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=10)
 
 
 # What the corpus's AWS service routes name, as the probe calls them (a path parameter is "1"):
