@@ -18,6 +18,7 @@ from apigwc.runtime.pipeline.gateway import Gateway
 from apigwc.runtime.pipeline.plan import ApiSettings, RouteEntry
 from apigwc.runtime.responses.gateway_responses import GatewayError
 from apigwc.runtime.security.api_key import ApiKeyCheck
+from apigwc.runtime.security.iam_authorizer import IamAuthorizer
 from apigwc.runtime.security.lambda_authorizer import LambdaAuthorizer, validated
 from apigwc.runtime.security.resource_policy import identity_verdict
 from apigwc.runtime.security.security_gate import SecurityGate
@@ -249,6 +250,8 @@ def test_plan_runs_the_lambda_authorizer_only_where_it_can() -> None:
     assert _check_types(_spec("[{auth: []}]")) == [LambdaAuthorizer]
     assert _check_types(_spec("[{auth: [], key: []}]")) == [LambdaAuthorizer]
     assert _check_types(_spec("[{auth: [], sigv4: []}]")) == [SecurityGate]
+    assert _check_types(_spec("[{sigv4: []}]")) == [IamAuthorizer]
+    assert _check_types(_spec("[{sigv4: [], key: []}]")) == [IamAuthorizer]
     assert _check_types(_spec("[{key: []}]")) == [ApiKeyCheck]
 
 
@@ -267,12 +270,28 @@ def test_validate_says_what_an_authorizer_without_local_handler_answers() -> Non
     assert message.endswith("answer 500 AUTHORIZER_CONFIGURATION_ERROR")
 
 
-def test_validate_is_quiet_about_api_keys_and_still_warns_for_iam() -> None:
-    # API keys are checked locally (issue 12 point 6); IAM authorization is not yet.
+def test_validate_is_quiet_about_api_keys_and_iam() -> None:
+    # API keys are checked locally (issue 12 point 6), and so are IAM signatures (point 5).
     assert _enforcement(_spec("[{key: []}]")) == []
     assert _enforcement(_spec("[{auth: [], key: []}]")) == []
-    (message,) = _enforcement(_spec("[{sigv4: []}]"))
-    assert "IAM (SigV4) authorization yet" in message
+    assert _enforcement(_spec("[{sigv4: []}]")) == []
+
+
+# -- what `validate` says about IAM routes no local identity can sign for (AGW466) ------------
+_IAM_IDENTITY = (
+    "  identities:\n    iamCredentials:\n      ci: {accessKeyId: AKIDLOCAL, secretAccessKey: s}\n"
+)
+
+
+def test_validate_says_what_an_iam_route_answers_without_local_identities() -> None:
+    (message,) = [d.message for d in diagnostics(_spec("[{sigv4: []}]")) if d.code == "AGW466"]
+    assert "the 1 route(s) using 'sigv4' require a SigV4 signature" in message
+    assert message.endswith(
+        "403 Missing Authentication Token when unsigned, 403 `The security "
+        "token included in the request is invalid.` when signed"
+    )
+    quiet = diagnostics(_spec("[{sigv4: []}]") + _IAM_IDENTITY)
+    assert "AGW466" not in {d.code for d in quiet}
 
 
 # -- what `validate` says about API keys a local run cannot accept (AGW479) -----------------

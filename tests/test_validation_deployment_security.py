@@ -225,7 +225,7 @@ CASES = {
         '      responses: {"200": {description: ok}}\n'
         "components:\n  securitySchemes:\n    sigv4:\n"
         "      {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}\n",
-        {"AGW475", "AGW476"},
+        {"AGW466"},
         set(),
     ),
     # -- TLS security policy: the endpoint type is checked only when x-apigwc states it

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from apigwc.runtime.pipeline.plan import (
     ApiKeyEntry,
     ApiSettings,
     AuthorizerConfig,
+    IamCredential,
     MethodValidation,
     RouteEntry,
     StageSettings,
@@ -140,6 +142,7 @@ def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSet
         api_keys=api_keys(api),
         aws_endpoint=aws_endpoint(api),
         aws_role_credentials=aws_role_credentials(api),
+        iam_credentials=iam_credentials(api),
     )
 
 
@@ -224,6 +227,35 @@ def api_keys(api: Api) -> dict[str, ApiKeyEntry]:
     return found
 
 
+def iam_credentials(api: Api) -> dict[str, IamCredential]:
+    """The local IAM identities (`x-apigwc.identities.iamCredentials`) that can sign requests to
+    `AWS_IAM` routes, by name; an identity without an `arn` is a user of the API's account named
+    as the entry (reference §1.4: the ARN is the caller's `userArn`)."""
+    identities = api.deployment.identities
+    if identities is None or api.protocol not in (Protocol.REST, Protocol.HTTP):
+        return {}
+    account = local_pseudo_parameters(api)["AWS::AccountId"]
+    return {
+        name: IamCredential(
+            name=name,
+            access_key_id=entry.access_key_id,
+            secret_access_key=entry.secret_access_key,
+            arn=entry.arn or f"arn:aws:iam::{account}:user/{name}",
+            policy=entry.policy if isinstance(entry.policy, dict) else None,
+            session_token=entry.session_token,
+            expiration=_epoch(entry.expiration),
+        )
+        for name, entry in identities.iam_credentials.items()
+    }
+
+
+def _epoch(moment: datetime | None) -> int | None:
+    """An ISO 8601 time as epoch seconds; one without a zone is UTC, as AWS's times are."""
+    if moment is None:
+        return None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
 def _resource_policy(api: Api, api_id: str) -> dict[str, Any] | None:
     """`x-amazon-apigateway-policy` as the runtime evaluates it (REST APIs): short-form
     resources (`execute-api:/stage/VERB/path`) expanded to the API's ARNs, as API Gateway
@@ -305,6 +337,7 @@ def route_entry(api: Api, method: Method) -> RouteEntry:
         integration=integration_data(api, method.integration),
         validation=validation_entry(api, method),
         authorizer=route_authorizer(api, method),
+        iam=route_iam(api, method),
     )
 
 
@@ -496,6 +529,25 @@ def route_authorizer(api: Api, method: Method) -> str | None:
         return None
     (name,) = names
     return name if name in lambda_authorizers(api) else None
+
+
+def route_iam(api: Api, method: Method) -> bool:
+    """Is the method's only authorization `AWS_IAM` (`x-amazon-apigateway-auth: {type:
+    AWS_IAM}`, or one security scheme whose authtype is `awsSigv4`), which the runtime verifies
+    as SigV4? A method naming an authorizer beside it keeps answering 500, as in
+    `route_authorizer`."""
+    if api.protocol not in (Protocol.REST, Protocol.HTTP):
+        return False
+    schemes = [
+        scheme
+        for requirement in effective_security(api, method)
+        for name in requirement.schemes
+        if (scheme := api.security_scheme(name)) is not None
+        and (scheme.authorizer is not None or scheme.is_iam)
+    ]
+    if uses_iam_auth(method):
+        return not schemes
+    return len({s.name for s in schemes}) == 1 and schemes[0].is_iam
 
 
 def integration_data(api: Api, integration: Integration | None) -> dict[str, Any]:

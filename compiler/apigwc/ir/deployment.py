@@ -6,6 +6,8 @@ Keys are camelCase in the spec (as API Gateway names them) and snake_case here. 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
@@ -138,10 +140,15 @@ class UserPool(Setting):
 
 
 class IamIdentity(Setting):
+    """Local IAM credentials that can sign requests to `AWS_IAM` routes, with the identity's
+    policy; `sessionToken` and `expiration` (ISO 8601) stand for temporary credentials."""
+
     access_key_id: str
     secret_access_key: str = Field(repr=False)
-    arn: str | None = None
+    arn: str | None = None  # default arn:aws:iam::{account}:user/{name}
     policy: Json | None = None
+    session_token: str | None = Field(default=None, repr=False)
+    expiration: datetime | None = None
 
 
 class Identities(Setting):

@@ -1,7 +1,7 @@
 """Security rules: schemes, authorizers and requirements (reference §1.4 to §1.6, §6.2, §6.3).
 
 Flows in: the IR `Api` (security schemes with their `Authorizer`, each method's requirements,
-the root `security` and `x-apigwc.identities`). Flows out: AGW401 to AGW409 and AGW470 to AGW479.
+the root `security` and `x-apigwc.identities`). Flows out: AGW401 to AGW409, AGW466 and AGW470 to AGW479.
 Values that are CloudFormation intrinsics or hold `${...}` placeholders are resolved only at
 deploy time, so their form is not checked.
 """
@@ -280,7 +280,7 @@ CODES = (
     ),
     # Issue 4 item 9: where the local runtime does not run an authorizer, `validate` says so.
     # REST Lambda authorizers (TOKEN, REQUEST) and HTTP API Lambda authorizers with a local
-    # function run, and API keys are checked (issue 12); when everything does, retire this code (`retired=True`, codes are never reused).
+    # function run, API keys and IAM signatures are checked (issue 12); when everything does, retire this code (`retired=True`, codes are never reused).
     Code(
         "AGW476",
         "serve-cannot-enforce",
@@ -291,18 +291,15 @@ CODES = (
         "The local runtime runs REST Lambda authorizers (TOKEN and REQUEST) and HTTP API Lambda "
         "authorizers (REQUEST, payload 1.0 and 2.0) whose function has a "
         "local handler in `x-apigwc.functions`, and checks the API keys of REST methods that "
-        "require one (`x-apigwc.apiKeys` in a usage plan for the stage). It does not yet run "
-        "Cognito, JWT or IAM authorizers: such routes answer as API Gateway does for a "
+        "require one (`x-apigwc.apiKeys` in a usage plan for the stage), and verifies IAM "
+        "(SigV4) signatures (AGW466 when it has no identity to check them against). It does not "
+        "yet run Cognito or JWT authorizers: such routes answer as API Gateway does for a "
         "misconfigured authorizer (500) instead of serving open. A Lambda authorizer whose "
         "function has no local handler answers 500 AUTHORIZER_CONFIGURATION_ERROR.",
-        bad=_scheme(
-            "      {type: apiKey, name: Authorization, in: header, "
-            "x-amazon-apigateway-authtype: awsSigv4}\n"
-        ),
+        bad=_scheme(_authorizer(_TOKEN)),
         good=_scheme(
-            "      {type: apiKey, name: Authorization, in: header, "
-            "x-amazon-apigateway-authtype: awsSigv4}\n",
-            "",
+            _authorizer(_TOKEN),
+            head="x-apigwc:\n  functions:\n    Auth: {handler: auth:handler}\n",
         ),
     ),
     # Issue 12 point 6: `apigwc serve` checks API keys; a route requiring one in a stage where no
@@ -326,6 +323,35 @@ CODES = (
             head=(
                 "x-apigwc:\n  apiKeys:\n    partner: {value: partnerKey0123456789abc}\n"
                 "  usagePlans:\n    basic: {stages: [dev], apiKeys: [partner]}\n"
+            ),
+        ),
+    ),
+    # Issue 12 points 5 and 7: `apigwc serve` verifies SigV4 signatures against local IAM
+    # credentials; without any, an IAM route refuses every caller.
+    Code(
+        "AGW466",
+        "iam-unusable-locally",
+        W,
+        "the {count} route(s) using {scheme!r} require a SigV4 signature (AWS_IAM), but "
+        "x-apigwc.identities.iamCredentials is empty: locally they answer {answer}",
+        "add an identity to x-apigwc.identities.iamCredentials (accessKeyId, secretAccessKey, "
+        "and a policy allowing execute-api:Invoke on these routes)",
+        "`apigwc serve` verifies a SigV4 signature for service `execute-api` against the "
+        "credentials of `x-apigwc.identities.iamCredentials`, then judges the identity's policy "
+        "(and the API's resource policy) for `execute-api:Invoke` on the method ARN, as API "
+        "Gateway does. A signature can only be checked against a secret it knows: with no local "
+        "identity every caller is refused.",
+        bad=_scheme(
+            "      {type: apiKey, name: Authorization, in: header, "
+            "x-amazon-apigateway-authtype: awsSigv4}\n"
+        ),
+        good=_scheme(
+            "      {type: apiKey, name: Authorization, in: header, "
+            "x-amazon-apigateway-authtype: awsSigv4}\n",
+            head=(
+                "x-apigwc:\n  identities:\n    iamCredentials:\n      ci:\n"
+                "        {accessKeyId: AKIDLOCAL, secretAccessKey: local-secret, policy: "
+                "{Statement: [{Effect: Allow, Action: 'execute-api:Invoke', Resource: '*'}]}}\n"
             ),
         ),
     ),
@@ -659,9 +685,8 @@ def _check_local_enforcement(api: Api, report: Report) -> None:
             name = "Cognito authorizer" if kind is C else "JWT authorizer"
             report("AGW475", scheme.origin, kind=name, scheme=scheme.name, key="cognitoUserPools")
         if scheme.is_iam and not iam:
-            report(
-                "AGW475", scheme.origin, kind="IAM scheme", scheme=scheme.name, key="iamCredentials"
-            )
+            count, answer = len(methods), _iam_answer(api)
+            report("AGW466", scheme.origin, count=count, scheme=scheme.name, answer=answer)
         what, status = _enforcement(scheme, api)
         if what:
             report(
@@ -683,9 +708,17 @@ def _check_auth_extension(api: Api, has_iam_identities: bool, report: Report) ->
     at = first.child("x-amazon-apigateway-auth") if first else None
     name = "x-amazon-apigateway-auth"
     if not has_iam_identities:
-        report("AGW475", at, kind="AWS_IAM", scheme=name, key="iamCredentials")
-    what = "IAM (SigV4) authorization"
-    report("AGW476", at, what=what + " yet", count=len(methods), scheme=name, status="500")
+        report("AGW466", at, count=len(methods), scheme=name, answer=_iam_answer(api))
+
+
+def _iam_answer(api: Api) -> str:
+    """What an IAM route answers locally when no identity can sign for it (iam_authorizer.py)."""
+    if api.protocol is Protocol.HTTP:
+        return '403 {"message":"Forbidden"}'
+    return (
+        "403 Missing Authentication Token when unsigned, 403 `The security token included in "
+        "the request is invalid.` when signed"
+    )
 
 
 def _check_local_keys(api: Api, report: Report) -> None:
@@ -728,8 +761,7 @@ def _enforcement(scheme: SecurityScheme, api: Api) -> tuple[str, str]:
         return what, "500 AUTHORIZER_CONFIGURATION_ERROR"
     if auth is not None:
         return f"{auth.type.value.lower()} authorizers yet", "500"
-    if scheme.is_iam:
-        return "IAM (SigV4) authorization yet", "500"
+    # IAM signatures are verified (runtime/security/iam_authorizer.py; AGW466 without identities).
     # API keys of REST methods are checked (runtime/security/api_key.py).
     return "", ""
 

@@ -76,3 +76,14 @@ def custom(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event.get("fail"):
         raise ValueError("bad input: " + event["fail"])
     return {"echo": event}
+
+
+def recorder(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Appends one line per call to `$CALLS_FILE` and answers with the event's requestContext,
+    so a test sees both what the handler was given and whether a refused request reached it."""
+    import os
+
+    with open(os.environ["CALLS_FILE"], "a", encoding="utf-8") as calls:
+        calls.write(event.get("rawPath") or event.get("path") or "?")
+        calls.write("\n")
+    return {"statusCode": 200, "body": json.dumps(event["requestContext"])}

@@ -7,8 +7,8 @@ the request, the route it matched, the stage and the response. Flows out: lines 
 A format is compiled once, at start-up, into a tuple of literal pieces and getters; a request
 costs one call per `$context` variable and a string join, never a template render. Variables
 are substituted as API Gateway substitutes them in access logs: a variable with no value here
-(`$context.integrationLatency`, `$context.identity.caller`, `$context.authorizer.*` of a request
-no Lambda authorizer allowed, any name the runtime does not know) prints `-` (reference §9, "Unset variables in access logs print as
+(`$context.integrationLatency`, `$context.identity.caller` of a request no IAM signature
+authenticated, `$context.authorizer.*` of a request no Lambda authorizer allowed, any name the runtime does not know) prints `-` (reference §9, "Unset variables in access logs print as
 `-`"). Only API Gateway's `$context` variables exist, and none of them holds an Authorization
 header, an API key or a query string value, so no secret of the request reaches the log unless
 the format itself names a variable holding one: `$context.identity.apiKey` prints the key a
@@ -118,6 +118,21 @@ GETTERS: dict[str, Getter] = {
 
 def _unset(_: Entry) -> None:
     return None
+
+
+def _caller_value(key: str) -> Getter:
+    """`$context.identity.<key>` of an IAM caller (accessKey, accountId, caller, user,
+    userArn), `-` for any other request."""
+
+    def value(e: Entry) -> object:
+        caller = e.request.caller
+        return caller.get(key) if caller is not None else None
+
+    return value
+
+
+_CALLER_KEYS = ("accessKey", "accountId", "caller", "user", "userArn")
+GETTERS.update({f"identity.{key}": _caller_value(key) for key in _CALLER_KEYS})
 
 
 def _authorizer_value(key: str) -> Getter:

@@ -92,6 +92,7 @@ class Request:
         "api_key",
         "authorizer",
         "body",
+        "caller",
         "canary",
         "epoch",
         "extended_request_id",
@@ -146,6 +147,9 @@ class Request:
         self.authorizer: dict[str, Any] | None = None
         # (value, id) of the API key a method requiring one accepted (security/api_key.py).
         self.api_key: tuple[str, str] | None = None
+        # The `$context.identity` values of the caller an IAM signature authenticated
+        # (accessKey, accountId, caller, user, userArn; security/iam_authorizer.py), or None.
+        self.caller: dict[str, str] | None = None
         if request_id and extended_request_id:
             self.request_id, self.extended_request_id = request_id, extended_request_id
             return
@@ -261,7 +265,7 @@ def request_values(request: Request, path_params: Mapping[str, str]) -> dict[str
 
 
 def identity(request: Request) -> dict[str, Any]:
-    """`requestContext.identity` for an unauthenticated caller (reference §2.1); key order is
+    """`requestContext.identity` (reference §2.1), filled for an IAM caller; key order is
     the event's. `apiKey` and `apiKeyId` are added once a method requiring a key accepted one
     (§2.1: only methods that require a key have them)."""
     values: dict[str, Any] = {
@@ -278,6 +282,8 @@ def identity(request: Request) -> dict[str, Any]:
         "userAgent": request.header("user-agent"),
         "userArn": None,
     }
+    if request.caller is not None:  # an IAM caller (reference §1.4, §2.8)
+        values.update(request.caller)
     if request.api_key is not None:
         values["apiKey"], values["apiKeyId"] = request.api_key
     return values

@@ -153,6 +153,51 @@ class AuthorizerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IamCredential:
+    """A local IAM identity of `x-apigwc.identities.iamCredentials` that can sign requests to
+    `AWS_IAM` routes (reference §1.4): its access key, secret, ARN (the caller's `userArn`),
+    its identity policy, and a session token with its expiry (epoch seconds) when it stands for
+    temporary credentials. Secrets are kept out of `repr`."""
+
+    name: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    arn: str
+    policy: Mapping[str, Any] | None = None
+    session_token: str | None = field(default=None, repr=False)
+    expiration: int | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> IamCredential:
+        token, expiration = data.get("sessionToken"), data.get("expiration")
+        if not isinstance(token, str | None) or (
+            expiration is not None and type(expiration) is not int
+        ):
+            raise PlanError("sessionToken or expiration: unexpected type")
+        policy = data.get("policy")
+        return cls(
+            name=_string(data, "name"),
+            access_key_id=_string(data, "accessKeyId"),
+            secret_access_key=_string(data, "secretAccessKey"),
+            arn=_string(data, "arn"),
+            policy=_mapping(data, "policy") if policy is not None else None,
+            session_token=token,
+            expiration=expiration,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "accessKeyId": self.access_key_id,
+            "secretAccessKey": self.secret_access_key,
+            "arn": self.arn,
+            "policy": dict(self.policy) if self.policy is not None else None,
+            "sessionToken": self.session_token,
+            "expiration": self.expiration,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RouteEntry:
     """One method of the API (REST) or one route (HTTP API), as the build writes it."""
 
@@ -167,6 +212,8 @@ class RouteEntry:
     # The Lambda authorizer the runtime runs for this method (a name in `ApiSettings.authorizers`),
     # or None: then an AUTHORIZER need is one the runtime cannot run (answered 500).
     authorizer: str | None = None
+    # The method's authorization is `AWS_IAM` (a SigV4 signature, `security/iam_authorizer.py`).
+    iam: bool = False
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> RouteEntry:
@@ -187,6 +234,7 @@ class RouteEntry:
             integration=_mapping(data, "integration"),
             validation=MethodValidation.from_data(validation) if validation else None,
             authorizer=authorizer,
+            iam=_bool(data, "iam") if "iam" in data else False,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -200,6 +248,7 @@ class RouteEntry:
             "integration": dict(self.integration),
             "validation": self.validation.to_data() if self.validation else None,
             "authorizer": self.authorizer,
+            "iam": self.iam,
         }
 
     @property
@@ -270,6 +319,8 @@ class ApiSettings:
     # role ARN (`x-apigwc.identities.iamCredentials` entries whose `arn` names it).
     aws_endpoint: Mapping[str, Any] | None = None
     aws_role_credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The local IAM identities that can sign requests to `AWS_IAM` routes, by name.
+    iam_credentials: Mapping[str, IamCredential] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ApiSettings:
@@ -306,6 +357,10 @@ class ApiSettings:
             },
             aws_endpoint=_mapping(data, "awsEndpoint") or None,
             aws_role_credentials=_mapping(data, "awsRoleCredentials"),
+            iam_credentials={
+                name: IamCredential.from_data(entry)
+                for name, entry in _mapping(data, "iamCredentials").items()
+            },
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -331,6 +386,7 @@ class ApiSettings:
             "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
             "awsEndpoint": dict(self.aws_endpoint) if self.aws_endpoint else None,
             "awsRoleCredentials": {k: dict(v) for k, v in self.aws_role_credentials.items()},
+            "iamCredentials": {name: c.to_data() for name, c in self.iam_credentials.items()},
         }
 
 

@@ -137,6 +137,9 @@ class GatewayError(Exception):
     status: int | None = None  # the status when not customized (a Lambda proxy failure is 502)
     # Why the gateway answers so, for the server log of a 5xx (never shown to the client).
     reason: str = ""
+    # `x-amzn-ErrorType` when not the type's own: SigV4 refusals rendered through a gateway
+    # response of another name (`IncompleteSignatureException`, security/iam_authorizer.py).
+    error_type: str | None = None
 
     def default_message(self) -> str | None:
         return self.message if self.message is not None else RESPONSE_TYPES[self.response_type][1]
@@ -163,7 +166,7 @@ def render_rest(
 ) -> Response:
     """A REST API gateway response: status, `x-amzn-ErrorType`, mapped headers and body."""
     status, _, error_type = RESPONSE_TYPES[error.response_type]
-    status = error.status or status
+    status, error_type = error.status or status, error.error_type or error_type
     entry, _own = _customization(custom, error.response_type)
     headers: list[tuple[str, str]] = []
     if entry is None:

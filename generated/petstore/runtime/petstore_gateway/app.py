@@ -130,6 +130,7 @@ API = {
     },
     "awsEndpoint": None,
     "awsRoleCredentials": {},
+    "iamCredentials": {},
 }
 
 ROUTES = (
@@ -150,6 +151,7 @@ ROUTES = (
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets/post
     {
@@ -173,6 +175,7 @@ ROUTES = (
             "models": {"application/json": "NewPet"},
         },
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets/options
     {
@@ -203,6 +206,7 @@ ROUTES = (
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets~1{petId}/get
     {
@@ -226,6 +230,7 @@ ROUTES = (
             "models": {},
         },
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1pets~1{petId}/delete
     {
@@ -249,6 +254,7 @@ ROUTES = (
             "models": {},
         },
         "authorizer": "PetsAuthorizer",
+        "iam": False,
     },
     # petstore.yaml#/paths/~1vets~1{proxy+}/x-amazon-apigateway-any-method
     {
@@ -273,6 +279,7 @@ ROUTES = (
             "models": {},
         },
         "authorizer": None,
+        "iam": False,
     },
     # petstore.yaml#/paths/~1health/get
     {
@@ -298,6 +305,7 @@ ROUTES = (
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
+        "iam": False,
     },
 )
 

@@ -193,10 +193,26 @@ def http_event(
     }
     if request.authorizer is not None:  # a Lambda authorizer's context (reference §2.8)
         event["requestContext"]["authorizer"] = {"lambda": request.authorizer}
+    elif request.caller is not None:  # an IAM caller (reference §2.3)
+        event["requestContext"]["authorizer"] = {"iam": iam_context(request.caller)}
     if request.body:
         event["body"] = _body_text(request.body, encoded)
     event["isBase64Encoded"] = encoded if request.body else False
     return event
+
+
+def iam_context(caller: Mapping[str, str]) -> dict[str, Any]:
+    """`requestContext.authorizer.iam` of a 2.0 event from the caller's `$context.identity`
+    values (reference §2.3, [GO] `apigw-v2-request-iam.json`); no Cognito identity locally."""
+    return {
+        "accessKey": caller["accessKey"],
+        "accountId": caller["accountId"],
+        "callerId": caller["caller"],
+        "cognitoIdentity": None,
+        "principalOrgId": None,
+        "userArn": caller["userArn"],
+        "userId": caller["user"],
+    }
 
 
 def _body_text(body: bytes, encoded: bool) -> str | None:

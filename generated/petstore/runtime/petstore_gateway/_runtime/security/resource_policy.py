@@ -70,6 +70,22 @@ def identity_verdict(policy: Any, arn: str, values: Mapping[str, str]) -> str | 
     return "Allow" if allowed else None
 
 
+def caller_verdict(
+    policy: Any, arn: str, values: Mapping[str, str], caller: frozenset[str]
+) -> str | None:
+    """A resource policy judged for an IAM-authenticated caller (reference §1.1, the policy
+    table): its statements apply when their Principal is everyone or names the caller (`caller`:
+    its ARN, its account id and `arn:aws:iam::{account}:root`). "Deny", "Allow" or None."""
+    allowed = False
+    for statement in statements(policy):
+        effect = statement.get("Effect")
+        if effect == "Deny" and _applies(statement, arn, values, deny=True, caller=caller):
+            return "Deny"
+        if effect == "Allow" and _applies(statement, arn, values, deny=False, caller=caller):
+            allowed = True
+    return "Allow" if allowed else None
+
+
 def statements(policy: Any) -> list[Mapping[str, Any]]:
     """A policy's statements: `Statement` may be one object or a list; others are ignored."""
     found = policy.get("Statement") if isinstance(policy, Mapping) else None
@@ -92,12 +108,14 @@ def _applies(
     *,
     deny: bool,
     anonymous: bool = True,
+    caller: frozenset[str] = frozenset(),
 ) -> bool:
-    """`anonymous`: a resource policy's statement must name the anonymous caller; an identity
-    policy's statements apply to the identity they were returned for."""
+    """`anonymous`: a resource policy's statement must name the anonymous caller (or one of
+    `caller`'s names, an IAM caller); an identity policy's statements apply to the identity
+    they were returned for."""
     if statement.get(UNRESOLVED):
         return deny
-    if anonymous and not _principal(statement):
+    if anonymous and not _principal(statement, caller):
         return False
     if not (_action(statement) and _resource(statement, arn)):
         return False
@@ -105,19 +123,20 @@ def _applies(
     return deny if verdict is _UNKNOWN else bool(verdict)
 
 
-def _principal(statement: Mapping[str, Any]) -> bool:
-    """Does the statement name the anonymous caller (`*`, or `{"AWS": "*"}`)?"""
+def _principal(statement: Mapping[str, Any], caller: frozenset[str] = frozenset()) -> bool:
+    """Does the statement name the caller: everyone (`*`, or `{"AWS": "*"}`), or one of the
+    names of an IAM caller?"""
     if "NotPrincipal" in statement:
-        return not _names_everyone(statement["NotPrincipal"])
-    return _names_everyone(statement.get("Principal"))
+        return not _names(statement["NotPrincipal"], caller)
+    return _names(statement.get("Principal"), caller)
 
 
-def _names_everyone(principal: Any) -> bool:
+def _names(principal: Any, caller: frozenset[str]) -> bool:
     if principal == "*":
         return True
     if isinstance(principal, Mapping):
-        aws = principal.get("AWS")
-        return aws == "*" or (isinstance(aws, list) and "*" in aws)
+        aws = _strings(principal.get("AWS"))
+        return "*" in aws or not caller.isdisjoint(aws)
     return False
 
 

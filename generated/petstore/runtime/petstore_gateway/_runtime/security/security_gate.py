@@ -5,10 +5,11 @@ authorizer it names, if any. Flows out: the route's check step, or None for a ro
 needs.
 
 A REST method or HTTP API route whose only authorization is a Lambda authorizer (REST TOKEN or
-REQUEST, HTTP API REQUEST with payload 1.0 or 2.0) runs it (`lambda_authorizer.py`); a REST method requiring an API key has it checked (`api_key.py`),
+REQUEST, HTTP API REQUEST with payload 1.0 or 2.0) runs it (`lambda_authorizer.py`); an
+`AWS_IAM` one has its SigV4 signature verified (`iam_authorizer.py`); a REST method requiring an API key has it checked (`api_key.py`),
 after its authorizer allowed the request when it has one (step 6 comes after step 5, so an
 authorizer's 401 or 403 comes before a key's 403). Any other need is never served open: an
-authorizer the gateway cannot run (IAM, Cognito, JWT) answers as API
+authorizer the gateway cannot run (Cognito, JWT) answers as API
 Gateway answers a misconfigured authorizer (500 AUTHORIZER_CONFIGURATION_ERROR, body
 `{"message": null}`), before any key is looked at.
 """
@@ -22,7 +23,7 @@ from ..pipeline.deployment import CheckStep, Deployment
 from ..pipeline.plan import API_KEY, AUTHORIZER, RouteEntry
 from ..responses.gateway_responses import GatewayError
 from ..routing.router import Match
-from . import api_key, lambda_authorizer
+from . import api_key, iam_authorizer, lambda_authorizer
 
 __all__ = ["API_KEY", "AUTHORIZER", "SecurityGate", "check", "compile"]
 
@@ -49,6 +50,8 @@ def compile(route: RouteEntry, deployment: Deployment) -> CheckStep | None:
     rest = deployment.protocol == "REST"
     keys = api_key.compile(deployment.api) if rest and API_KEY in route.security else None
     config = deployment.api.authorizers.get(route.authorizer) if route.authorizer else None
+    if route.iam and AUTHORIZER in route.security:
+        return iam_authorizer.compile(route, deployment, keys)
     if config is not None and AUTHORIZER in route.security:
         return lambda_authorizer.compile(config, route, deployment, keys)
     if keys is not None and AUTHORIZER not in route.security:

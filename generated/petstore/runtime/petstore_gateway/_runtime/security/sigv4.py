@@ -1,0 +1,452 @@
+"""Signature Version 4 for service `execute-api`, verified as API Gateway verifies it (reference §1.4).
+
+Flows in: a request (method, raw path, raw query string, headers, body) and, once `parse` has
+read who claims to sign it, that access key's secret. Flows out: `Signature` (what the request
+claims: access key, scope, time, signed headers, token) or a `SigV4Error` naming API Gateway's
+answer; `verify` returns nothing when the signature is the one the secret makes.
+
+The canonical request is built as AWS's signers build it for every service but S3 (botocore's
+`SigV4Auth`, the SigV4 spec): the raw path with dot segments and empty segments removed, then
+percent-encoded once more (`%` -> `%25`; `/` and `~` kept); the query string's pairs decoded and
+encoded again as RFC 3986 unreserved text, sorted by name then value (`X-Amz-Signature` left
+out); the signed headers, lower case, values trimmed with inner runs of spaces made one and
+repeated headers joined with `,`; and the SHA-256 of the body the gateway received.
+`UNSIGNED-PAYLOAD` is not accepted: API Gateway refuses requests signed with it
+(aws/aws-sdk-java-v2#5581, a user's report against API Gateway), so the payload hash is always
+the body's.
+
+Answers, and the evidence for their words ([3P]: third-party transcripts of AWS answers):
+- no signature (no `Authorization` header, no `X-Amz-Algorithm` query parameter):
+  MISSING_AUTHENTICATION_TOKEN, `Missing Authentication Token` (reference §1.4);
+- a malformed signature (a part missing, no `=` in a part, `host` not signed, a date that is not
+  ISO 8601 basic format, both a header and a query signature): API Gateway's
+  `IncompleteSignatureException` texts ([3P] transcripts: `Authorization header requires
+  'Credential' parameter. ...`, `Invalid key=value pair (missing equal-sign) in Authorization
+  header (hashed with SHA-256 and encoded with Base64): '...'`), through the
+  MISSING_AUTHENTICATION_TOKEN gateway response, as a customized "Missing Authentication Token"
+  response replaces them ([3P] amazon-archives/aws-cognito-angular-quickstart#50). The header
+  is only ever shown hashed, never echoed;
+- a wrong region or service in the credential scope, a date over five minutes away, an expired
+  presigned URL, a signature that does not match: INVALID_SIGNATURE, with AWS's SigV4 texts
+  (`Credential should be scoped to correct service: 'execute-api'. `, `Signature expired: ...
+  is now earlier than ... (... - 5 min.)`, [3P] API Gateway IAM transcripts; the mismatch text
+  is reference §1.4's, without the canonical request AWS sometimes appends);
+- an unknown access key or a session token that is not the credential's: `The security token
+  included in the request is invalid.` (AWS Knowledge Center, "Troubleshoot SigV4 signature
+  mismatch errors with IAM authentication for API Gateway"), `UnrecognizedClientException`;
+- an expired session token: EXPIRED_TOKEN (reference §4.2).
+Choices where no recording was found: an algorithm other than AWS4-HMAC-SHA256 says
+`Unsupported Authorization Type (hashed with SHA-256 and encoded with Base64): '...'.` (the
+shape of the recorded missing-equal-sign text); an expired presigned URL says `Signature expired: {date}
+is now earlier than {now - X-Amz-Expires} ({now} - {X-Amz-Expires} sec.)`; a request whose
+`X-Amz-Date` comes twice is refused as a date that is not ISO 8601 (its canonical header would
+be both values joined).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from calendar import timegm
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from urllib.parse import quote, unquote
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+SERVICE = "execute-api"
+TERMINATOR = "aws4_request"
+# How far a request's date may be from the gateway's clock (SigV4: 5 minutes).
+MAX_SKEW_SECONDS = 300
+# The longest a presigned URL may last (SigV4: seven days).
+MAX_EXPIRES_SECONDS = 604800
+_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+_QUERY_AUTH = "X-Amz-Algorithm"
+_QUERY_SIGNATURE = "X-Amz-Signature"
+
+
+class SigV4Error(Exception):
+    """A signature API Gateway refuses: `kind` is the answer's family (MISSING, INCOMPLETE,
+    SIGNATURE, UNRECOGNIZED, EXPIRED), `message` AWS's words (None: the type's default)."""
+
+    def __init__(self, kind: str, message: str | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.message = message
+
+
+def _incomplete(message: str) -> SigV4Error:
+    return SigV4Error("INCOMPLETE", message)
+
+
+UNRECOGNIZED = "The security token included in the request is invalid."
+
+
+class Signature:
+    """What a request claims: who signed it, for which scope and time, over which headers.
+    A plain slotted class (one per request; a frozen dataclass's constructor cost more than
+    the parsing), its token and signature kept out of `repr`."""
+
+    __slots__ = (
+        "access_key",
+        "date",
+        "epoch",
+        "expires",
+        "in_query",
+        "region",
+        "service",
+        "signature",
+        "signed_headers",
+        "timestamp",
+        "token",
+    )
+
+    def __init__(
+        self,
+        access_key: str,
+        scope: tuple[str, str, str],  # date (YYYYMMDD), region, service
+        stamp: tuple[str, int],  # YYYYMMDDTHHMMSSZ as the string to sign has it, epoch
+        signed_headers: tuple[str, ...],
+        signature: str,
+        token: str | None,
+        expires: int | None,  # presigned URLs only
+    ) -> None:
+        self.access_key = access_key
+        self.date, self.region, self.service = scope
+        self.timestamp, self.epoch = stamp
+        self.signed_headers = signed_headers
+        self.signature = signature
+        self.token = token
+        self.expires = expires
+        self.in_query = expires is not None
+
+    def __repr__(self) -> str:
+        return f"Signature({self.access_key!r}, {self.date}/{self.region}/{self.service})"
+
+
+class SignedRequest:
+    """The parts of a request a signature covers (raw path and query, headers, body)."""
+
+    __slots__ = ("_by_name", "body", "headers", "method", "query_string", "raw_path")
+
+    def __init__(
+        self,
+        method: str,
+        raw_path: str,
+        query_string: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> None:
+        self.method = method
+        self.raw_path = raw_path
+        self.query_string = query_string
+        self.headers = headers  # lower-case names, in order, repeated names kept
+        self.body = body
+        self._by_name: dict[str, list[str]] | None = None
+
+    def values(self, name: str) -> list[str]:
+        """Every value of header `name` (lower case), in order; grouped once per request."""
+        by_name = self._by_name
+        if by_name is None:
+            by_name = self._by_name = {}
+            for key, value in self.headers:
+                by_name.setdefault(key, []).append(value)
+        return by_name.get(name, [])
+
+
+# -- reading the claim ---------------------------------------------------------------------
+def parse(request: SignedRequest) -> Signature:
+    """The signature a request carries: its `Authorization` header or its query parameters."""
+    header = request.values("authorization")
+    pairs = query_pairs(request.query_string)
+    in_query = any(name == _QUERY_AUTH for name, _ in pairs)
+    if header and in_query:
+        raise _incomplete(
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+            "Signature query string parameter or the Authorization header should be specified"
+        )
+    if in_query:
+        return _from_query(dict(pairs), request)
+    if not header:
+        raise SigV4Error("MISSING")
+    return _from_header(",".join(header), request)
+
+
+def _from_header(value: str, request: SignedRequest) -> Signature:
+    algorithm, _, rest = value.strip().partition(" ")
+    parts: dict[str, str] = {}
+    for part in (p.strip() for p in rest.split(",")):
+        if not part:  # nothing after the algorithm: the parts are missing, said below
+            continue
+        name, equal, text = part.partition("=")
+        if not equal:
+            raise _incomplete(
+                "Invalid key=value pair (missing equal-sign) in Authorization header (hashed "
+                f"with SHA-256 and encoded with Base64): '{_hashed(value)}'."
+            )
+        parts[name.strip()] = text.strip()
+    if algorithm != ALGORITHM:
+        raise _incomplete(
+            f"Unsupported Authorization Type (hashed with SHA-256 and encoded with Base64): "
+            f"'{_hashed(value)}'."
+        )
+    stamp = _date_header(request)
+    missing = [
+        f"Authorization header requires '{name}' parameter."
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if not parts.get(name)
+    ]
+    if stamp is None:
+        missing.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
+    if missing:
+        raise _incomplete(" ".join(missing))
+    assert stamp is not None
+    token = request.values("x-amz-security-token")
+    return _claim(
+        parts["Credential"],
+        stamp,
+        parts["SignedHeaders"],
+        parts["Signature"],
+        ",".join(token) if token else None,
+        None,
+    )
+
+
+def _from_query(params: dict[str, str], request: SignedRequest) -> Signature:
+    for name in (
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+    ):
+        if not params.get(name):
+            raise _incomplete(
+                f"AWS query-string parameters must include '{name}'. "
+                "Re-examine the query-string parameters."
+            )
+    if params["X-Amz-Algorithm"] != ALGORITHM:
+        raise _incomplete("X-Amz-Algorithm only supports 'AWS4-HMAC-SHA256'")
+    expires = params["X-Amz-Expires"]
+    if not expires.isdigit() or not 0 < int(expires) <= MAX_EXPIRES_SECONDS:
+        raise _incomplete(
+            f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES_SECONDS}"
+        )
+    stamp = (params["X-Amz-Date"], _iso_epoch(params["X-Amz-Date"]))
+    return _claim(
+        params["X-Amz-Credential"],
+        stamp,
+        params["X-Amz-SignedHeaders"],
+        params["X-Amz-Signature"],
+        params.get("X-Amz-Security-Token"),
+        int(expires),
+    )
+
+
+def _claim(
+    credential: str,
+    stamp: tuple[str, int],
+    signed_headers: str,
+    signature: str,
+    token: str | None,
+    expires: int | None,
+) -> Signature:
+    scope = credential.split("/")
+    if len(scope) != 5:
+        raise _incomplete(
+            "Credential must have exactly 5 slash-delimited elements, e.g. "
+            f"keyid/date/region/service/term, got '{credential[:80]}'"
+        )
+    access_key, date, region, service, terminator = scope
+    if terminator != TERMINATOR:
+        raise _incomplete(
+            f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "
+            f"not '{terminator[:40]}'."
+        )
+    timestamp = stamp[0]
+    if date != timestamp[:8]:
+        raise SigV4Error(
+            "SIGNATURE",
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+            f"from HTTP: '{date[:16]}' != '{timestamp[:8]}', from '{timestamp}'.",
+        )
+    names = tuple(signed_headers.split(";"))
+    if "host" not in names:
+        raise _incomplete(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        )
+    return Signature(access_key, (date, region, service), stamp, names, signature, token, expires)
+
+
+def _date_header(request: SignedRequest) -> tuple[str, int] | None:
+    """`X-Amz-Date` (ISO 8601 basic format), else `Date` (RFC 1123), as botocore sends them."""
+    amz = request.values("x-amz-date")
+    if amz:
+        text = ",".join(amz)  # twice is as the canonical header would have it: no date
+        return text, _iso_epoch(text)
+    date = request.values("date")
+    if not date:
+        return None
+    try:
+        parsed = parsedate_to_datetime(",".join(date))
+    except (TypeError, ValueError):
+        raise _incomplete(f"Date must be in RFC 1123 format. Got '{_clip(date)}'.") from None
+    epoch = int(parsed.timestamp())
+    return time.strftime(_TIME_FORMAT, time.gmtime(epoch)), epoch
+
+
+def _iso_epoch(text: str) -> int:
+    """`YYYYMMDDTHHMMSSZ` as epoch seconds (read by hand: `strptime` costs more than the
+    whole signature check)."""
+    try:
+        if len(text) != 16 or text[8] != "T" or text[15] != "Z" or not text[:8].isdigit():
+            raise ValueError(text)
+        if not text[9:15].isdigit():
+            raise ValueError(text)
+        year, month, day = int(text[:4]), int(text[4:6]), int(text[6:8])
+        hour, minute, second = int(text[9:11]), int(text[11:13]), int(text[13:15])
+        if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 61):
+            raise ValueError(text)
+        return timegm((year, month, day, hour, minute, second))
+    except ValueError:
+        raise _incomplete(
+            f"Date must be in ISO-8601 'basic format'. Got '{text[:40]}'. "
+            "See http://en.wikipedia.org/wiki/ISO_8601"
+        ) from None
+
+
+def _hashed(value: str) -> str:
+    """How AWS shows a malformed header: its SHA-256, base64 (never the header itself)."""
+    return base64.b64encode(hashlib.sha256(value.encode("utf-8", "replace")).digest()).decode()
+
+
+def _clip(values: list[str]) -> str:
+    return ",".join(values)[:40]
+
+
+# -- checking the scope and the time --------------------------------------------------------
+def check_scope(claim: Signature, region: str) -> None:
+    """The credential must be scoped to `execute-api` in the API's region."""
+    if claim.service != SERVICE:
+        raise SigV4Error(
+            "SIGNATURE", f"Credential should be scoped to correct service: '{SERVICE}'. "
+        )
+    if claim.region != region:
+        raise SigV4Error(
+            "SIGNATURE",
+            f"Credential should be scoped to a valid region, not '{claim.region[:40]}'. ",
+        )
+
+
+def check_time(claim: Signature, now: float) -> None:
+    """Within five minutes of the gateway's clock; a presigned URL until it expires."""
+    current = int(now)
+    if claim.epoch > current + MAX_SKEW_SECONDS:
+        raise SigV4Error(
+            "SIGNATURE",
+            f"Signature not yet current: {claim.timestamp} is still later than "
+            f"{_stamp(current + MAX_SKEW_SECONDS)} ({_stamp(current)} + 5 min.)",
+        )
+    window = claim.expires if claim.expires is not None else MAX_SKEW_SECONDS
+    if claim.epoch < current - window:
+        tail = "5 min." if claim.expires is None else f"{window} sec."
+        raise SigV4Error(
+            "SIGNATURE",
+            f"Signature expired: {claim.timestamp} is now earlier than "
+            f"{_stamp(current - window)} ({_stamp(current)} - {tail})",
+        )
+
+
+def _stamp(epoch: int) -> str:
+    return time.strftime(_TIME_FORMAT, time.gmtime(epoch))
+
+
+# -- the signature itself ---------------------------------------------------------------------
+def verify(claim: Signature, secret: str, request: SignedRequest) -> None:
+    """Recompute the signature with `secret`; compared in constant time."""
+    canonical = canonical_request(claim, request)
+    if canonical is None:
+        raise SigV4Error("SIGNATURE")
+    to_sign = "\n".join(
+        (
+            ALGORITHM,
+            claim.timestamp,
+            f"{claim.date}/{claim.region}/{claim.service}/{TERMINATOR}",
+            hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        )
+    )
+    key = signing_key(secret, claim.date, claim.region, claim.service)
+    expected = hmac.digest(key, to_sign.encode("utf-8"), "sha256").hex()
+    if not hmac.compare_digest(expected.encode(), claim.signature.encode("utf-8", "replace")):
+        raise SigV4Error("SIGNATURE")
+
+
+@lru_cache(maxsize=256)
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """The day's key (SigV4's four HMACs); the same for every request of a day."""
+    key = _hmac(f"AWS4{secret}".encode(), date)
+    for part in (region, service, TERMINATOR):
+        key = _hmac(key, part)
+    return key
+
+
+def _hmac(key: bytes, text: str) -> bytes:
+    return hmac.digest(key, text.encode("utf-8"), "sha256")
+
+
+def canonical_request(claim: Signature, request: SignedRequest) -> str | None:
+    """The canonical request, or None when a signed header is absent from the request."""
+    lines = []
+    for name in claim.signed_headers:
+        values = request.values(name)
+        if not values:
+            return None
+        lines.append(f"{name}:{','.join(' '.join(v.split()) for v in values)}")
+    return "\n".join(
+        (
+            request.method.upper(),
+            canonical_uri(request.raw_path),
+            canonical_query(request.query_string, claim.in_query),
+            "\n".join(lines) + "\n",
+            ";".join(claim.signed_headers),
+            hashlib.sha256(request.body).hexdigest(),
+        )
+    )
+
+
+def canonical_uri(raw_path: str) -> str:
+    """The raw path without `.`/`..`/empty segments, percent-encoded once more (not S3's rule)."""
+    segments: list[str] = []
+    for segment in raw_path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment and segment != ".":
+            segments.append(segment)
+    path = "/" + "/".join(segments)
+    if segments and raw_path.endswith("/"):
+        path += "/"
+    return quote(path, safe="/~")
+
+
+def canonical_query(query_string: str, in_query: bool) -> str:
+    pairs = [
+        (quote(name, safe="-_.~"), quote(value, safe="-_.~"))
+        for name, value in query_pairs(query_string)
+        if not (in_query and name == _QUERY_SIGNATURE)
+    ]
+    return "&".join(f"{name}={value}" for name, value in sorted(pairs))
+
+
+def query_pairs(query_string: str) -> list[tuple[str, str]]:
+    """The raw query string's pairs, percent-decoded (a `+` stays a `+`, as SigV4 reads it)."""
+    pairs = []
+    for pair in query_string.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            pairs.append((unquote(name), unquote(value)))
+    return pairs
