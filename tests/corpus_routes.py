@@ -7,6 +7,10 @@ code: `2xx`/`3xx`, else `<status> <x-amzn-ErrorType> <message>` (the body's `mes
 Each answer gets a cause: derived from the answer and the route as the spec declares it (`cause`)
 or, for a defect known and not fixed yet, written by hand in the table as `known: <why>`.
 
+AWS service integrations are called at a moto server started here (`aws_endpoint`, given to the
+served gateways as `AWS_ENDPOINT_URL` with test keys), with the resources the corpus's routes
+name created first where they can be (`create_aws_resources`).
+
 HTTP integrations of the corpus name hosts on the internet; tests stay on loopback, so the
 spec's copy that is built has each literal integration URI's scheme and host replaced by a real
 upstream started here (`tests.runtime_server.upstream`, which answers with what it received). A
@@ -21,7 +25,9 @@ kept):
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import re
 import subprocess
 import sys
@@ -44,7 +50,8 @@ BATCH = 10
 UNEXPLAINED = "UNEXPLAINED"  # a cause no rule gives: the test fails on it
 KNOWN = "known: "  # prefix of a hand-written cause: a defect recorded, to fix
 # Causes of a gateway-made 5xx that are by design today (features not reproduced yet).
-NEEDS_AWS = "integration needs AWS"
+NEEDS_AWS = "integration needs AWS"  # (an HTTP API first-class integration)
+AWS_ANSWER = "the AWS service's error (moto), through the integration responses"
 NO_HANDLER = "Lambda function has no local handler"
 # An authorizer the stand-ins cannot serve: a user pool ARN that is a placeholder (`${...}`)
 NO_AUTHORIZER = "authorizer names no user pool (a placeholder providerARN): 500, fail closed"
@@ -156,6 +163,59 @@ for pid in children:
 """
 
 
+_MOTO: list[str] = []
+
+
+def aws_endpoint() -> str:
+    """A moto server for this process (its own process: moto's state is per process, so a
+    server in threads would share the queues and functions other tests create), with the
+    corpus's AWS resources created."""
+    if not _MOTO:
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        atexit.register(_stop, server)
+        wait_for_port(port, server, timeout=60)
+        _MOTO.append(f"http://127.0.0.1:{port}")
+        create_aws_resources(_MOTO[0])
+    return _MOTO[0]
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=10)
+
+
+# What the corpus's AWS service routes name, as the probe calls them (a path parameter is "1"):
+# api-as-kinesis-proxy's /streams/{stream-name}. (swagger-s3-proxy's bucket would be "1", which
+# S3 refuses as a name: its routes get S3's NoSuchBucket.)
+AWS_STREAMS = ("1",)
+
+
+def create_aws_resources(endpoint: str) -> None:
+    import boto3
+
+    keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    for region in ("us-east-1", "us-west-2"):
+        kinesis = boto3.client("kinesis", endpoint_url=endpoint, region_name=region, **keys)
+        for stream in AWS_STREAMS:
+            kinesis.create_stream(StreamName=stream, ShardCount=1)
+
+
+def aws_environment() -> dict[str, str]:
+    """The served gateways' environment: AWS calls go to moto, with test keys."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    environ.update(
+        AWS_ENDPOINT_URL=aws_endpoint(),
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+    return environ
+
+
 @contextmanager
 def fork_server() -> Iterator[subprocess.Popen[str]]:
     """The fork server; on exit its children are stopped and its stderr (the servers' log) is
@@ -166,6 +226,7 @@ def fork_server() -> Iterator[subprocess.Popen[str]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        env=aws_environment(),
     )
     try:
         yield process
@@ -240,6 +301,8 @@ def cause(answer: str, route: dict[str, Any], functions: dict[str, Any]) -> str:
         return NO_URL
     if kind in ("HTTP", "HTTP_PROXY") and "${stageVariables." in uri and status == 500:
         return NO_STAGE_VARIABLE  # the corpus specs define no stage variables
+    if kind == "AWS" and integration.get("function") is None and "Exception" not in answer:
+        return AWS_ANSWER  # not an error of the gateway's own (it would name its type)
     if kind in ("AWS", "AWS_PROXY") and integration.get("function") is None:
         return NEEDS_AWS
     if kind in ("AWS", "AWS_PROXY") and integration["function"] not in functions:

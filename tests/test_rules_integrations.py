@@ -543,6 +543,19 @@ CASES = [
         None,
     ),
     Case(
+        "service-with-endpoint-runs-locally",
+        _rest(f"type: aws, httpMethod: POST, uri: '{SQS}', {DEFAULT}")
+        + "x-apigwc:\n  awsEndpoint: {url: 'http://127.0.0.1:5000'}\n",
+        "AGW429",
+        None,
+    ),
+    Case(
+        "service-without-endpoint",
+        _rest(f"type: aws, httpMethod: POST, uri: '{SQS}', {DEFAULT}"),
+        "AGW429",
+        W,
+    ),
+    Case(
         "http-api-subtype-not-local",
         _http(
             "type: AWS_PROXY, integrationSubtype: SQS-PurgeQueue, payloadFormatVersion: '1.0', requestParameters: {QueueUrl: q}"

@@ -12,7 +12,8 @@ from apigwc.emitters import EmitContext
 from apigwc.emitters.runtime import literal
 from apigwc.emitters.runtime_data import api_settings, functions_folders, route_entry
 from apigwc.pipeline import compile_spec
-from apigwc.runtime.integrations.integration_step import HttpProxyStep, MockStep, Unreachable
+from apigwc.runtime.integrations.aws_step import AwsServiceStep
+from apigwc.runtime.integrations.integration_step import HttpProxyStep, MockStep
 from apigwc.runtime.integrations.lambda_step import LambdaProxyStep
 from apigwc.runtime.pipeline.gateway import Gateway
 from apigwc.runtime.pipeline.options import GatewayOptions
@@ -172,7 +173,7 @@ def test_a_route_carries_only_the_steps_it_needs() -> None:
         "GET /keyed": MockStep,
         "GET /lambda": LambdaProxyStep,
         "GET /proxy": HttpProxyStep,
-        "GET /service": Unreachable,
+        "GET /service": AwsServiceStep,  # called at its endpoint (500 when none: aws_endpoints)
     }
     assert all(plan.responds == () for plan in plans.values())
 

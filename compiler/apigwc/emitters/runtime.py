@@ -60,6 +60,8 @@ REQUIREMENTS = {
     "websockets": "websockets>=17",
     # Cognito and JWT authorizers (runtime/security/jwt_verify.py): PyJWT on cryptography.
     "jwt": "PyJWT[crypto]>=2.8,<3",
+    # runtime/integrations/aws_endpoints.py signs AWS service calls (imported on the first call)
+    "botocore": "botocore>=1.31",
 }
 ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
 # Optional extras of the generated runtime: `[contract]` for `--validate-responses`

@@ -153,6 +153,8 @@ def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSet
         api_keys=api_keys(api),
         usage_plans=usage_plans(api),
         jwt_authorizers=jwt_authorizers(api, spec_dir),
+        aws_endpoint=aws_endpoint(api),
+        aws_role_credentials=aws_role_credentials(api),
         iam_credentials=iam_credentials(api),
         websocket=websocket_settings(api),
     )
@@ -161,6 +163,36 @@ def api_settings(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> ApiSet
 def api_data(api: Api, ctx: EmitContext, folders: dict[str, Path]) -> dict[str, Any]:
     """The generated `API` table: `api_settings` as plain data."""
     return api_settings(api, ctx, folders).to_data()
+
+
+def aws_endpoint(api: Api) -> dict[str, Any] | None:
+    """`x-apigwc.awsEndpoint` as the AWS service integrations read it (runtime/integrations/
+    aws_endpoints.py): the URL every service is called at, its region and keys."""
+    endpoint = api.deployment.aws_endpoint
+    if endpoint is None:
+        return None
+    return {
+        "url": endpoint.url,
+        "region": endpoint.region,
+        "accessKeyId": endpoint.access_key_id,
+        "secretAccessKey": endpoint.secret_access_key,
+    }
+
+
+def aws_role_credentials(api: Api) -> dict[str, dict[str, str]]:
+    """The keys that stand in for an integration's `credentials` role locally: the
+    `x-apigwc.identities.iamCredentials` entries whose `arn` is that role's, by ARN."""
+    identities = api.deployment.identities
+    if identities is None:
+        return {}
+    return {
+        identity.arn: {
+            "accessKeyId": identity.access_key_id,
+            "secretAccessKey": identity.secret_access_key,
+        }
+        for identity in identities.iam_credentials.values()
+        if identity.arn
+    }
 
 
 def _stage(api: Api, name: str) -> StageSettings:
@@ -678,10 +710,18 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
         version = integration.payload_format_version
         default = "2.0" if api.protocol is Protocol.HTTP else "1.0"
         data["payloadFormatVersion"] = str(version) if isinstance(version, str) else default
+        if integration.integration_subtype:  # an HTTP API first-class integration (aws_step.py)
+            data["integrationSubtype"] = integration.integration_subtype
+            data["requestParameters"] = _strings(integration.request_parameters)
+            data["credentials"] = _text(integration.credentials)
     elif integration.type is IntegrationType.AWS:
-        # Lambda custom runs locally; any other AWS service answers as misconfigured.
+        # Lambda custom runs locally when its function has a handler; any other AWS service
+        # (and a Lambda without a local handler) is called at its endpoint (aws_step.py).
         data["function"] = lambda_function(integration.uri) if integration.is_lambda else None
         data["requestParameters"] = _strings(integration.request_parameters)
+        data["uri"] = integration_uri(api, integration) or ""
+        data["httpMethod"] = integration.http_method
+        data["credentials"] = _text(integration.credentials)
     elif integration.type in (IntegrationType.HTTP_PROXY, IntegrationType.HTTP):
         # An URI only CloudFormation can resolve (AGW306) is empty: the route answers 500.
         data["uri"] = integration_uri(api, integration) or ""

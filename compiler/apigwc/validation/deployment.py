@@ -424,7 +424,10 @@ def _check_functions(api: Api, report: Report) -> None:
         if function_name is None or "${" in function_name:
             continue  # named by a parameter or a stage variable: known only when deployed
         # An alias or version (`name:live`) invokes the function the runtime resolves by name.
-        if function_name.split(":")[0] not in functions:
+        remote = integration.type is IntegrationType.AWS and api.deployment.aws_endpoint
+        if function_name.split(":")[0] not in functions and not remote:
+            # (a Lambda custom integration without a local handler calls Lambda's Invoke API
+            # at x-apigwc.awsEndpoint: runtime/integrations/aws_step.py)
             report(
                 "AGW490",
                 integration.origin.child("uri") if integration.origin else None,

@@ -193,10 +193,13 @@ CODES: tuple[Code, ...] = (
         "AGW429",
         "aws-service-not-served-locally",
         W,
-        "`apigwc serve` cannot run this AWS service integration ({service}) locally yet; it answers 500 Internal server error",
-        "test this route against the deployed API; Lambda, HTTP and MOCK integrations run locally",
-        "AWS service integrations deploy as written, but the local gateway answers them as API "
-        "Gateway answers a misconfigured integration until they are implemented.",
+        "`apigwc serve` cannot run this AWS service integration ({service}) {reason}; it answers 500 Internal server error",
+        "{hint}",
+        "REST `AWS` service integrations run locally against an endpoint: x-apigwc.awsEndpoint "
+        "(e.g. a moto server), or AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> in the "
+        "gateway's environment. Without one the local gateway answers them as API Gateway "
+        "answers a misconfigured integration. So do HTTP API first-class integrations "
+        "(integrationSubtype), except AppConfig-GetConfiguration, which is not run locally yet.",
         bad=_op(
             "{type: aws, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:sqs:path/123456789012/q', responses: {default: {statusCode: '200'}}}"
         ),
@@ -260,8 +263,12 @@ def check_integration(api: Api, method: Method | None, i: Integration, report: R
     _check_options(api, i, report)
     if http:
         _check_payload_format(i, report)
-    if _service_name(api, i) is not None:
-        report("AGW429", i.origin.child("uri") if i.origin else None, service=_service_name(api, i))
+    service = _service_name(api, i)
+    not_run = i.integration_subtype == "AppConfig-GetConfiguration"
+    if service is not None and (not_run or api.deployment.aws_endpoint is None):
+        reason, hint = _why(i)
+        origin = i.origin.child("uri") if i.origin else None
+        report("AGW429", origin, service=service, reason=reason, hint=hint)
     integration_mappings.check_integration(api, method, i, report)
 
 
@@ -576,6 +583,18 @@ def _check_payload_format(i: Integration, report: Report) -> None:
         kind = "a Lambda proxy integration" if lambda_proxy else f"a {i.type.value} integration"
         reason = f"payloadFormatVersion {version!r} is not valid for {kind}; allowed: {', '.join(allowed)}"
         report("AGW427", origin, reason=reason)
+
+
+def _why(i: Integration) -> tuple[str, str]:
+    """AGW429's reason and hint: HTTP API subtypes are not run; REST services need an endpoint."""
+    if i.integration_subtype == "AppConfig-GetConfiguration":
+        return "locally yet", (
+            "test this route against the deployed API; Lambda, HTTP and MOCK integrations run "
+            "locally"
+        )
+    return "without an endpoint", (
+        "set x-apigwc.awsEndpoint (e.g. a moto server), or AWS_ENDPOINT_URL when serving"
+    )
 
 
 def _service_name(api: Api, i: Integration) -> str | None:

@@ -5,9 +5,11 @@ Flows in: a route's integration config, read once here at start-up, and the `Dep
 `$context` values. Flows out: a `Response` at once (MOCK), else an awaitable of one; a
 `GatewayError` for what API Gateway answers as an error.
 
-`INTEGRATION_TYPES` maps the config's `type` to its step; AWS service integrations, a Lambda the
-build could not name and anything else the runtime cannot reach answer as API Gateway answers a
-misconfigured integration (500).
+`INTEGRATION_TYPES` maps the config's `type` to its step; an `AWS` integration is a Lambda custom
+integration when its function has a local handler, else a call to the service's API
+(aws_step.py: any service, and Lambda's Invoke API for a function with no local handler); a
+Lambda proxy the build could not name and anything else the runtime cannot reach answer as API
+Gateway answers a misconfigured integration (500).
 """
 
 from __future__ import annotations
@@ -20,20 +22,11 @@ from ..pipeline.deployment import Deployment, IntegrationStep
 from ..pipeline.plan import RouteEntry
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match
-from ..transform.vtl import VtlRequest
 from . import integration_custom, mock
+from .aws_step import AwsServiceStep, AwsSubtypeStep
 from .http_proxy import ProxyMappings, forward, mapping_values
+from .integration_custom import vtl_request
 from .lambda_step import LambdaProxyStep
-
-
-def vtl_request(request: Request, match: Match[Any]) -> VtlRequest:
-    """The method request as a mapping template's `$input` reads it."""
-    return VtlRequest(
-        body=request.body.decode("utf-8", "replace"),
-        path=match.path_parameters,
-        querystring=request.query_view(),
-        header=request.header_view(),
-    )
 
 
 class MockStep:
@@ -139,7 +132,20 @@ INTEGRATION_TYPES: dict[str, Callable[[RouteEntry, Deployment], IntegrationStep]
 
 def compile(route: RouteEntry, deployment: Deployment) -> IntegrationStep:
     kind = route.integration_type
-    if kind in ("AWS_PROXY", "AWS") and not route.integration.get("function"):
-        return Unreachable()  # an AWS service, or a Lambda the build could not name
+    if kind == "AWS" and _service_call(route.integration, deployment):
+        return AwsServiceStep(route, deployment)
+    if kind == "AWS_PROXY" and route.integration.get("integrationSubtype"):
+        return AwsSubtypeStep(route, deployment)  # an HTTP API first-class integration
+    if kind == "AWS_PROXY" and not route.integration.get("function"):
+        return Unreachable()  # a Lambda the build could not name
     build = INTEGRATION_TYPES.get(kind or "")
     return Unreachable() if build is None else build(route, deployment)
+
+
+def _service_call(integration: Mapping[str, Any], deployment: Deployment) -> bool:
+    """An `AWS` integration calls the service unless it is a Lambda function run locally (one
+    whose name, or a stage variable in it, leaves the choice to each request)."""
+    function = integration.get("function")
+    if not function:
+        return True
+    return "${" not in function and deployment.functions.resolve(function) is None

@@ -579,6 +579,11 @@ class ApiSettings:
     api_keys: Mapping[str, ApiKeyEntry] = field(default_factory=dict)
     # The usage plans (reference §7), by name: throttles and quotas of their keys.
     usage_plans: Mapping[str, UsagePlanEntry] = field(default_factory=dict)
+    # Where AWS service integrations are sent (`x-apigwc.awsEndpoint`: url, region, accessKeyId,
+    # secretAccessKey) and the keys that stand in for an integration's `credentials` role, by
+    # role ARN (`x-apigwc.identities.iamCredentials` entries whose `arn` names it).
+    aws_endpoint: Mapping[str, Any] | None = None
+    aws_role_credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # The local IAM identities that can sign requests to `AWS_IAM` routes, by name.
     iam_credentials: Mapping[str, IamCredential] = field(default_factory=dict)
     # The WebSocket API served beside the REST or HTTP API (`x-apigwc.websocket`), or None.
@@ -623,6 +628,8 @@ class ApiSettings:
                 name: UsagePlanEntry.from_data(plan)
                 for name, plan in _mapping(data, "usagePlans").items()
             },
+            aws_endpoint=_mapping(data, "awsEndpoint") or None,
+            aws_role_credentials=_mapping(data, "awsRoleCredentials"),
             iam_credentials={
                 name: IamCredential.from_data(entry)
                 for name, entry in _mapping(data, "iamCredentials").items()
@@ -660,6 +667,8 @@ class ApiSettings:
             "authorizers": {name: a.to_data() for name, a in self.authorizers.items()},
             "apiKeySource": self.api_key_source,
             "apiKeys": {name: key.to_data() for name, key in self.api_keys.items()},
+            "awsEndpoint": dict(self.aws_endpoint) if self.aws_endpoint else None,
+            "awsRoleCredentials": {k: dict(v) for k, v in self.aws_role_credentials.items()},
             "iamCredentials": {name: c.to_data() for name, c in self.iam_credentials.items()},
         }
         data.update(self._jwt_data())

@@ -131,6 +131,8 @@ API = {
             "stages": ["dev", "prod"],
         }
     },
+    "awsEndpoint": None,
+    "awsRoleCredentials": {},
     "iamCredentials": {
         "ci": {
             "name": "ci",

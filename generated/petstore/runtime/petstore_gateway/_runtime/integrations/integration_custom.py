@@ -39,6 +39,7 @@ from urllib.parse import quote, urlencode
 from ..pipeline.context import Request, request_id
 from ..pipeline.stage_variables import render
 from ..responses.gateway_responses import GatewayError, Response
+from ..routing.router import Match
 from ..transform import json_input, payloads
 from ..transform.mapping import (
     IllegalHeaderMapping,
@@ -66,6 +67,16 @@ from .mock import (
 
 DEFAULT_TIMEOUT_MS = 29000
 log = logging.getLogger("apigwc.gateway")
+
+
+def vtl_request(request: Request, match: Match[Any]) -> VtlRequest:
+    """The method request as a mapping template's `$input` reads it."""
+    return VtlRequest(
+        body=request.body.decode("utf-8", "replace"),
+        path=match.path_parameters,
+        querystring=request.query_view(),
+        header=request.header_view(),
+    )
 
 
 @dataclass(frozen=True)
