@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import ast
+import asyncio
+import dataclasses
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +18,19 @@ from apigwc.pipeline import compile_spec
 from apigwc.runtime.integrations.aws_step import AwsServiceStep
 from apigwc.runtime.integrations.integration_step import HttpProxyStep, MockStep
 from apigwc.runtime.integrations.lambda_step import LambdaProxyStep
+from apigwc.runtime.pipeline import wire
 from apigwc.runtime.pipeline.gateway import Gateway
 from apigwc.runtime.pipeline.options import GatewayOptions
 from apigwc.runtime.pipeline.plan import (
     ApiSettings,
+    AuthorizerConfig,
     MethodValidation,
     PlanError,
     RouteEntry,
     load_routes,
 )
 from apigwc.runtime.pipeline.steps import STEP_TYPES, IntegrationType, RoutePlan
+from apigwc.runtime.responses.gateway_responses import Response
 from apigwc.runtime.security.api_key import ApiKeyCheck
 from apigwc.runtime.security.policy_step import PolicyStep
 from apigwc.runtime.validation.method_request import MethodRequestStep
@@ -244,3 +250,53 @@ def test_the_websocket_idle_timeout_only_goes_down(value: str, seconds: float) -
     """API Gateway's 10 minutes (reference §10.1) can be shortened for tests, never raised."""
     environ = {"APIGWC_WEBSOCKET_IDLE_TIMEOUT": value}
     assert GatewayOptions.from_environment(environ).websocket_idle_timeout_s == seconds
+
+
+ALLOW = """
+def allow(event, context):
+    return {"principalId": "p", "context": {}, "policyDocument": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}}
+"""
+
+
+def test_a_cached_authorizer_result_answers_a_mock_route_without_a_coroutine(
+    tmp_path: Path,
+) -> None:
+    """A TOKEN authorizer's cached result (the memory cache) is judged at once: the MOCK route
+    behind it then answers with no coroutine, as an open one does; the first request, which
+    invokes the function, waits."""
+    (tmp_path / "auth.py").write_text(ALLOW, encoding="utf-8")
+    config = AuthorizerConfig(
+        "Auth", "TOKEN", "az1", "Auth", ("method.request.header.Authorization",), None, 300
+    )
+    api = API | {
+        "functions": {"Auth": {"handler": "auth:allow", "codeDir": ".", "timeout": 3}},
+        "authorizers": {"Auth": config.to_data()},
+    }
+    mock = {
+        "type": "MOCK",
+        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+        "passthroughBehavior": None,
+        "responses": [
+            {"selectionPattern": None, "statusCode": "200", "responseTemplates": {}}
+            | {"responseParameters": {}}
+        ],
+    }
+    entry = _entry("GET", "/a", mock, security=("AUTHORIZER",))
+    route = dataclasses.replace(entry, authorizer="Auth")
+    gateway = Gateway(ApiSettings.from_data(api), (route,), tmp_path)
+    scope = {"method": "GET", "path": "/a", "headers": [(b"authorization", b"t1")]}
+    first = gateway.answer(wire.request(scope))
+    assert inspect.isawaitable(first)
+    assert asyncio.run(_await(first)).status == 200
+    second = gateway.answer(wire.request(scope))
+    assert isinstance(second, Response) and second.status == 200
+    other = gateway.answer(wire.request(scope | {"headers": [(b"authorization", b"t2")]}))
+    assert inspect.isawaitable(other)  # another token is not cached: the function runs
+    asyncio.run(_await(other))
+
+
+async def _await(pending: Any) -> Response:
+    found = await pending
+    assert isinstance(found, Response)
+    return found

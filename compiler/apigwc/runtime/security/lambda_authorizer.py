@@ -111,7 +111,7 @@ class LambdaAuthorizer:
         self.source_vpce = settings.source_vpce or None
         self.api_key = api_key  # the method's API key check (step 6), or None
 
-    def check(self, request: Request, match: Match[Any], stage: str) -> Awaitable[None]:
+    def check(self, request: Request, match: Match[Any], stage: str) -> Awaitable[None] | None:
         config = self.config
         if config.function is None:
             raise GatewayError(
@@ -127,7 +127,23 @@ class LambdaAuthorizer:
             # HTTP API `$context` has the route key, a usual identity source (§1.10).
             sources = {**context, "routeKey": self.route["routeKey"]}
         identity = self.identity(request, stage, sources)
-        return self._authorize(request, match, stage, identity, context)
+        arn = self._method_arn(request, stage)
+        # An authorizer without identity sources has no key: its results are never shared.
+        key = self._cache_key(stage, identity) if config.result_ttl > 0 and identity else None
+        held = self.cache.peek(key) if key is not None else None
+        if held is not None:  # a result this process holds: judged with no coroutine
+            self._conclude(held, arn, request, stage, 0)
+            return None
+        return self._authorize(request, match, stage, identity, (context, arn, key))
+
+    def _method_arn(self, request: Request, stage: str) -> str:
+        path = canonical_path(request.path)
+        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path.lstrip('/')}"
+        if self.config.payload_format_version is None and len(arn.encode()) > MAX_METHOD_ARN_BYTES:
+            # A REST method ARN over 1600 bytes is refused with 414 before the function runs
+            # (reference §1.4); the body is the gateway's own for an over-long URI.
+            raise GatewayError("DEFAULT_4XX", "Request URI too long", status=414)
+        return arn
 
     def identity(
         self, request: Request, stage: str, context: Mapping[str, Any] | None
@@ -171,17 +187,9 @@ class LambdaAuthorizer:
         match: Match[Any],
         stage: str,
         identity: tuple[str, ...],
-        context: Mapping[str, Any] | None,
+        found: tuple[Mapping[str, Any] | None, str, str | None],  # context, method ARN, key
     ) -> None:
-        config = self.config
-        path = canonical_path(request.path)
-        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path.lstrip('/')}"
-        if config.payload_format_version is None and len(arn.encode()) > MAX_METHOD_ARN_BYTES:
-            # A REST method ARN over 1600 bytes is refused with 414 before the function runs
-            # (reference §1.4); the body is the gateway's own for an over-long URI.
-            raise GatewayError("DEFAULT_4XX", "Request URI too long", status=414)
-        # An authorizer without identity sources has no key: its results are never shared.
-        key = self._cache_key(stage, identity) if config.result_ttl > 0 and identity else None
+        context, arn, key = found
         result = await self.cache.get(key) if key is not None else None
         latency = 0
         if result is None:
@@ -189,7 +197,12 @@ class LambdaAuthorizer:
             result = await self._invoke(self._event(request, match, arn, identity, context))
             latency = int((time.monotonic() - started) * 1000)
             if key is not None:
-                await self.cache.set(key, result, config.result_ttl)
+                await self.cache.set(key, result, self.config.result_ttl)
+        self._conclude(result, arn, request, stage, latency)
+
+    def _conclude(
+        self, result: Mapping[str, Any], arn: str, request: Request, stage: str, latency: int
+    ) -> None:
         self._judge(result, arn, request, latency)
         if self.api_key is not None:
             # §1.1 step 6 comes after the authorizer; an AUTHORIZER-source key is the

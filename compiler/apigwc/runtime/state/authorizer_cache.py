@@ -5,8 +5,10 @@ into it, so no token is kept as a key) and the result, a JSON-able mapping (prin
 document, context), with `authorizerResultTtlInSeconds`. Flows out: the result while it is
 fresh, else None.
 
-`AuthorizerCache` is the interface a backend implements: two async methods, nothing else, so a
-shared store (issue 13: Redis) serves every worker. `MemoryAuthorizerCache` is the one-process
+`AuthorizerCache` is the interface a backend implements: two async methods, so a shared store
+(issue 13: Redis) serves every worker, and `peek`, the result a backend holds in this process,
+answered without waiting (a memory backend; a shared one always says None and is asked with
+`get`): a cached result then costs the route no coroutine. `MemoryAuthorizerCache` is the one-process
 backend, bounded in size: past `max_entries` the least recently used entry goes, so a client
 sending endless distinct tokens cannot grow the process.
 """
@@ -22,6 +24,8 @@ DEFAULT_MAX_ENTRIES = 10_000
 
 
 class AuthorizerCache(Protocol):
+    def peek(self, key: str) -> Mapping[str, Any] | None: ...
+
     async def get(self, key: str) -> Mapping[str, Any] | None: ...
 
     async def set(self, key: str, value: Mapping[str, Any], ttl_s: float) -> None: ...
@@ -42,6 +46,9 @@ class MemoryAuthorizerCache:
         self._entries: OrderedDict[str, tuple[float, Mapping[str, Any]]] = OrderedDict()
 
     async def get(self, key: str) -> Mapping[str, Any] | None:
+        return self.peek(key)
+
+    def peek(self, key: str) -> Mapping[str, Any] | None:
         entry = self._entries.get(key)
         if entry is None:
             return None

@@ -292,6 +292,9 @@ class RedisAuthorizerCache:
         self.store = store
         self.namespace = namespace
 
+    def peek(self, key: str) -> Mapping[str, Any] | None:
+        return None  # the result lives in Redis: `get` asks for it
+
     async def get(self, key: str) -> Mapping[str, Any] | None:
         raw = await self.store.cache_get(f"{self.namespace}:{key}")
         if raw is None:
