@@ -49,7 +49,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ..integrations.lambda_functions import FunctionError, Throttled
+from ..integrations.lambda_functions import FunctionError, Functions, Throttled
 from ..integrations.lambda_proxy import http_event, rest_event
 from ..integrations.lambda_step import REST_TIMEOUT_MS
 from ..pipeline.context import Request, context_values, stage_values
@@ -251,14 +251,7 @@ class LambdaAuthorizer:
         config = self.config
         http = config.payload_format_version is not None
         timeout_ms = HTTP_AUTHORIZER_TIMEOUT_MS if http else REST_TIMEOUT_MS
-        try:
-            returned = await self.functions.invoke(name, event, timeout_ms / 1000)
-        except FunctionError as error:
-            if error.error_message == UNAUTHORIZED_MESSAGE:
-                raise GatewayError("UNAUTHORIZED") from None
-            raise self._misconfigured(f"the function failed ({error.error_type})") from None
-        except (TimeoutError, Throttled) as error:
-            raise self._misconfigured(f"the invocation failed ({type(error).__name__})") from None
+        returned = await invoke(self.functions, name, event, timeout_ms, self._misconfigured)
         if config.simple_responses:
             result = simple_response(returned, self._misconfigured)
         else:
@@ -305,6 +298,25 @@ class LambdaAuthorizer:
             raise GatewayError("ACCESS_DENIED", EXPLICIT_DENY)
         if verdict is None:
             raise GatewayError("ACCESS_DENIED")
+
+
+async def invoke(
+    functions: Functions,
+    name: str,
+    event: dict[str, Any],
+    timeout_ms: int,
+    refuse: Callable[[str], GatewayError],
+) -> Any:
+    """What the authorizer function returned; its error `Unauthorized` is the 401 (reference
+    §1.4), any other failure, a timeout or a throttle `refuse(why)` (500, misconfigured)."""
+    try:
+        return await functions.invoke(name, event, timeout_ms / 1000)
+    except FunctionError as error:
+        if error.error_message == UNAUTHORIZED_MESSAGE:
+            raise GatewayError("UNAUTHORIZED") from None
+        raise refuse(f"the function failed ({error.error_type})") from None
+    except (TimeoutError, Throttled) as error:
+        raise refuse(f"the invocation failed ({type(error).__name__})") from None
 
 
 def _request_head(arn: str, identity: tuple[str, ...], version: str | None) -> dict[str, Any]:

@@ -60,14 +60,7 @@ def identity_verdict(policy: Any, arn: str, values: Mapping[str, str]) -> str | 
     statements without a Principal) judged for invoking `arn` by the same rule: "Deny" when a
     Deny statement matches (it wins over any Allow), "Allow" when an Allow does, None when
     nothing matches (an implicit deny)."""
-    allowed = False
-    for statement in statements(policy):
-        effect = statement.get("Effect")
-        if effect == "Deny" and _applies(statement, arn, values, deny=True, anonymous=False):
-            return "Deny"
-        if effect == "Allow" and _applies(statement, arn, values, deny=False, anonymous=False):
-            allowed = True
-    return "Allow" if allowed else None
+    return _verdict(policy, arn, values, anonymous=False)
 
 
 def caller_verdict(
@@ -76,12 +69,18 @@ def caller_verdict(
     """A resource policy judged for an IAM-authenticated caller (reference §1.1, the policy
     table): its statements apply when their Principal is everyone or names the caller (`caller`:
     its ARN, its account id and `arn:aws:iam::{account}:root`). "Deny", "Allow" or None."""
+    return _verdict(policy, arn, values, caller=caller)
+
+
+def _verdict(policy: Any, arn: str, values: Mapping[str, str], **whom: Any) -> str | None:
+    """ "Deny" when a Deny statement applies (it wins over any Allow), "Allow" when an Allow
+    does, None when none does (an implicit deny); `whom` says whom statements must name."""
     allowed = False
     for statement in statements(policy):
         effect = statement.get("Effect")
-        if effect == "Deny" and _applies(statement, arn, values, deny=True, caller=caller):
+        if effect == "Deny" and _applies(statement, arn, values, deny=True, **whom):
             return "Deny"
-        if effect == "Allow" and _applies(statement, arn, values, deny=False, caller=caller):
+        if effect == "Allow" and _applies(statement, arn, values, deny=False, **whom):
             allowed = True
     return "Allow" if allowed else None
 

@@ -23,12 +23,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..integrations.lambda_functions import FunctionError, Functions, Throttled
+from ..integrations.lambda_functions import Functions
 from ..integrations.lambda_step import REST_TIMEOUT_MS
 from ..pipeline.plan import AuthorizerConfig
 from ..responses.gateway_responses import GatewayError
 from ..security import resource_policy
-from ..security.lambda_authorizer import EXPLICIT_DENY, UNAUTHORIZED_MESSAGE, validated
+from ..security.lambda_authorizer import EXPLICIT_DENY, invoke, validated
 from ..state.authorizer_cache import AuthorizerCache
 from .events import ConnectionFacts, connect_event
 
@@ -96,14 +96,7 @@ class ConnectAuthorizer:
     async def _invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         name = self.config.function
         assert name is not None
-        try:
-            returned = await self.functions.invoke(name, event, REST_TIMEOUT_MS / 1000)
-        except FunctionError as error:
-            if error.error_message == UNAUTHORIZED_MESSAGE:
-                raise GatewayError("UNAUTHORIZED") from None
-            raise self._misconfigured(f"the function failed ({error.error_type})") from None
-        except (TimeoutError, Throttled) as error:
-            raise self._misconfigured(f"the invocation failed ({type(error).__name__})") from None
+        returned = await invoke(self.functions, name, event, REST_TIMEOUT_MS, self._misconfigured)
         return validated(returned, self._misconfigured)
 
     def _misconfigured(self, why: str) -> GatewayError:
