@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from apigwc.pipeline import build
 
@@ -232,3 +233,12 @@ def upstream(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def logged_events(log: Path, needle: str) -> list[dict[str, Any]]:
+    """The JSON lines a recording handler appended to `log` that carry `needle` (a token, a
+    user, a subject), so a test sees how often a function ran for its own request."""
+    if not log.exists():
+        return []
+    found = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    return [e for e in found if needle in json.dumps(e)]

@@ -9,14 +9,12 @@ they receive to a file, so each row can say how often the function ran. Tokens c
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.runtime_server import Gateway, Reply, serve_spec, write_spec
+from tests.runtime_server import Gateway, Reply, logged_events, serve_spec, write_spec
 
 UNAUTHORIZED = b'{"message":"Unauthorized"}'
 EXPLICIT_DENY = (
@@ -43,14 +41,6 @@ def gw(tmp_path_factory: pytest.TempPathFactory, log: Path) -> Iterator[Gateway]
 
 def token(kind: str) -> str:
     return f"{kind}:{next(_nonces)}"
-
-
-def events(log: Path, needle: str) -> list[dict[str, Any]]:
-    """The authorizer events that carried `needle` (a token or an X-User value)."""
-    if not log.exists():
-        return []
-    found = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    return [e for e in found if needle in json.dumps(e)]
 
 
 def assert_refused(reply: Reply, status: int, body: bytes, error_type: str) -> None:
@@ -109,7 +99,7 @@ def test_token_outcome(
     else:
         assert_refused(reply, status, body, error_type or "")
     # The function ran once, with the TOKEN event's three keys (§2.5).
-    (event,) = events(log, value)
+    (event,) = logged_events(log, value)
     assert event == {
         "type": "TOKEN",
         "authorizationToken": value,
@@ -138,9 +128,9 @@ def test_wildcard_question_mark_matches_one_character(gw: Gateway) -> None:
 def test_missing_or_invalid_token_is_401_without_invoking(
     gw: Gateway, log: Path, path: str, headers: dict[str, str]
 ) -> None:
-    before = len(events(log, "TOKEN"))
+    before = len(logged_events(log, "TOKEN"))
     assert_refused(gw.fetch("GET", path, headers), 401, UNAUTHORIZED, "UnauthorizedException")
-    assert len(events(log, "TOKEN")) == before
+    assert len(logged_events(log, "TOKEN")) == before
 
 
 def test_method_arn_over_1600_bytes_is_414_without_invoking(gw: Gateway, log: Path) -> None:
@@ -151,7 +141,7 @@ def test_method_arn_over_1600_bytes_is_414_without_invoking(gw: Gateway, log: Pa
     reply = gw.fetch("GET", f"/proxy/{long_id}", {"Authorization": value})
     assert (reply.status, reply.body) == (414, b'{"message":"Request URI too long"}')
     assert reply.header("x-amzn-ErrorType") is None
-    assert events(log, value) == []
+    assert logged_events(log, value) == []
     assert gw.fetch("GET", "/proxy/" + "x" * 1400, {"Authorization": value}).status == 200
 
 
@@ -159,7 +149,7 @@ def test_token_matching_the_validation_expression_is_invoked(gw: Gateway, log: P
     value = f"Bearer allow:{next(_nonces)}"
     reply = gw.fetch("GET", "/validated", {"X-Token": value})
     assert reply.status == 200, reply.body
-    assert len(events(log, value)) == 1
+    assert len(logged_events(log, value)) == 1
 
 
 def test_authorizer_without_local_handler_is_a_configuration_error(gw: Gateway) -> None:
@@ -223,7 +213,7 @@ def test_cache_hit_invokes_once(gw: Gateway, log: Path) -> None:
     value = token("allow")
     for _ in range(3):
         assert gw.fetch("GET", "/a", {"Authorization": value}).status == 200
-    assert len(events(log, value)) == 1
+    assert len(logged_events(log, value)) == 1
 
 
 def test_cached_deny_is_reused(gw: Gateway, log: Path) -> None:
@@ -235,21 +225,21 @@ def test_cached_deny_is_reused(gw: Gateway, log: Path) -> None:
             EXPLICIT_DENY,
             "AccessDeniedException",
         )
-    assert len(events(log, value)) == 1
+    assert len(logged_events(log, value)) == 1
 
 
 def test_failures_are_not_cached(gw: Gateway, log: Path) -> None:
     value = token("boom")
     for _ in range(2):
         assert gw.fetch("GET", "/a", {"Authorization": value}).status == 500
-    assert len(events(log, value)) == 2
+    assert len(logged_events(log, value)) == 2
 
 
 def test_ttl_zero_invokes_every_time(gw: Gateway, log: Path) -> None:
     value = token("allow")
     for _ in range(3):
         assert gw.fetch("GET", "/nocache", {"Authorization": value}).status == 200
-    assert len(events(log, value)) == 3
+    assert len(logged_events(log, value)) == 3
 
 
 def test_cached_policy_is_judged_against_another_method(gw: Gateway, log: Path) -> None:
@@ -259,7 +249,7 @@ def test_cached_policy_is_judged_against_another_method(gw: Gateway, log: Path) 
     assert gw.fetch("GET", "/a", {"Authorization": value}).status == 200
     reply = gw.fetch("POST", "/b", {"Authorization": value})
     assert_refused(reply, 403, IMPLICIT_DENY, "AccessDeniedException")
-    assert len(events(log, value)) == 1
+    assert len(logged_events(log, value)) == 1
 
 
 def test_stage_wide_policy_is_reused_for_another_method(gw: Gateway, log: Path) -> None:
@@ -267,7 +257,7 @@ def test_stage_wide_policy_is_reused_for_another_method(gw: Gateway, log: Path) 
     assert gw.fetch("GET", "/a", {"Authorization": value}).status == 200
     assert gw.fetch("POST", "/b", {"Authorization": value}).status == 200
     assert gw.fetch("GET", "/proxy/9", {"Authorization": value}).status == 200
-    assert len(events(log, value)) == 1
+    assert len(logged_events(log, value)) == 1
 
 
 # -- REQUEST authorizers ---------------------------------------------------------------------
@@ -275,7 +265,7 @@ def test_request_event_and_identity_sources(gw: Gateway, log: Path) -> None:
     user = token("allow")
     reply = gw.fetch("GET", "/request/7?tenant=t1", {"X-User": user})
     assert reply.status == 200, reply.body
-    (event,) = events(log, user)
+    (event,) = logged_events(log, user)
     assert event["type"] == "REQUEST"
     assert event["methodArn"].endswith("/dev/GET/request/7")
     assert "body" not in event and "isBase64Encoded" not in event
@@ -297,7 +287,7 @@ def test_request_cache_key_is_every_identity_source(gw: Gateway, log: Path) -> N
     user = token("allow")
     for tenant in ("t1", "t1", "t2"):
         assert gw.fetch("GET", f"/request/1?tenant={tenant}", {"X-User": user}).status == 200
-    assert len(events(log, user)) == 2  # t1 once (then cached), t2 once
+    assert len(logged_events(log, user)) == 2  # t1 once (then cached), t2 once
 
 
 @pytest.mark.parametrize(
@@ -308,17 +298,17 @@ def test_request_cache_key_is_every_identity_source(gw: Gateway, log: Path) -> N
 def test_request_missing_identity_source_is_401_without_invoking(
     gw: Gateway, log: Path, query: str, headers: dict[str, str]
 ) -> None:
-    before = len(events(log, "REQUEST"))
+    before = len(logged_events(log, "REQUEST"))
     reply = gw.fetch("GET", f"/request/1{query}", headers)
     assert_refused(reply, 401, UNAUTHORIZED, "UnauthorizedException")
-    assert len(events(log, "REQUEST")) == before
+    assert len(logged_events(log, "REQUEST")) == before
 
 
 def test_request_missing_stage_variable_is_401_without_invoking(gw: Gateway, log: Path) -> None:
     user = token("allow")
     reply = gw.fetch("GET", "/request-stage", {"X-User": user})
     assert_refused(reply, 401, UNAUTHORIZED, "UnauthorizedException")
-    assert events(log, user) == []
+    assert logged_events(log, user) == []
 
 
 def test_resource_policy_deny_comes_before_the_authorizer(gw: Gateway, log: Path) -> None:
@@ -330,16 +320,16 @@ def test_resource_policy_deny_comes_before_the_authorizer(gw: Gateway, log: Path
     message = reply.json()["Message"]  # type: ignore[index]
     assert message.startswith("User: anonymous is not authorized to perform: execute-api:Invoke")
     assert message.endswith("/dev/GET/denied with an explicit deny")
-    assert events(log, value) == []
+    assert logged_events(log, value) == []
 
 
 def test_request_without_caching_invokes_without_identity(gw: Gateway, log: Path) -> None:
     """TTL 0: identity sources are optional, and the function runs for every request."""
-    before = len(events(log, "/request-nocache"))
+    before = len(logged_events(log, "/request-nocache"))
     for _ in range(2):
         reply = gw.fetch("GET", "/request-nocache")
         assert reply.status == 200, reply.body
-    assert len(events(log, "/request-nocache")) == before + 2
+    assert len(logged_events(log, "/request-nocache")) == before + 2
 
 
 def test_request_refusal_outcome(gw: Gateway) -> None:
@@ -356,7 +346,7 @@ def test_authorizer_runs_before_the_api_key(gw: Gateway, log: Path) -> None:
     reply = gw.fetch("GET", "/keyed", {"Authorization": value, "x-api-key": "k"})
     # Allowed, then the key is checked (step 6): `k` is no key of the API.
     assert_refused(reply, 403, FORBIDDEN, "ForbiddenException")
-    assert len(events(log, value)) == 1
+    assert len(logged_events(log, value)) == 1
 
 
 # -- gateway responses read the denying authorizer's context ----------------------------------

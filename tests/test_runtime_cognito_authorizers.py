@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.jwt_tokens import Keys, claims
-from tests.runtime_server import Gateway, Reply, serve_spec, write_spec
+from tests.runtime_server import Gateway, Reply, logged_events, serve_spec, write_spec
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Local1"
 UNAUTHORIZED = b'{"message":"Unauthorized"}'
@@ -47,13 +47,6 @@ def gw(tmp_path_factory: pytest.TempPathFactory, keys: Keys, calls: Path) -> Ite
 
 def subject() -> str:
     return f"user-{next(_subjects)}"
-
-
-def recorded(calls: Path, sub: str) -> list[dict[str, Any]]:
-    if not calls.exists():
-        return []
-    events = [json.loads(line) for line in calls.read_text(encoding="utf-8").splitlines()]
-    return [e for e in events if sub in json.dumps(e)]
 
 
 def id_token(sub: str, **extra: Any) -> dict[str, Any]:
@@ -85,7 +78,7 @@ def test_id_token_claims_reach_the_proxy_event(gw: Gateway, keys: Keys, calls: P
     )
     reply = get(gw, "/me", token)
     assert reply.status == 200, reply.body
-    (event,) = recorded(calls, sub)
+    (event,) = logged_events(calls, sub)
     found = event["requestContext"]["authorizer"]["claims"]
     assert found["sub"] == sub and found["token_use"] == "id" and found["aud"] == "web-client"
     # As API Gateway's REST events show them: Java dates for exp/iat, strings for the rest.
@@ -109,7 +102,7 @@ def test_access_token_with_one_of_the_scopes(gw: Gateway, keys: Keys, calls: Pat
     sub = subject()
     reply = get(gw, "/orders", keys.sign(access_token(sub, "openid orders/admin")))
     assert reply.status == 200, reply.body
-    assert len(recorded(calls, sub)) == 1
+    assert len(logged_events(calls, sub)) == 1
 
 
 def test_identity_validation_expression_applies_to_aud(gw: Gateway, keys: Keys) -> None:
@@ -201,7 +194,7 @@ def test_hostile_token_is_refused_before_the_backend(
     reply = get(gw, path, token)
     assert (reply.status, reply.body) == (401, UNAUTHORIZED)
     assert reply.header("x-amzn-ErrorType") == "UnauthorizedException"
-    assert recorded(calls, sub) == []
+    assert logged_events(calls, sub) == []
 
 
 def test_expired_token_has_its_own_message(gw: Gateway, keys: Keys, calls: Path) -> None:
@@ -210,7 +203,7 @@ def test_expired_token_has_its_own_message(gw: Gateway, keys: Keys, calls: Path)
     reply = get(gw, "/me", keys.sign(id_token(sub, iat=now - 7200, exp=now - 60)))
     assert (reply.status, reply.body) == (401, EXPIRED)
     assert reply.header("x-amzn-ErrorType") == "UnauthorizedException"
-    assert recorded(calls, sub) == []
+    assert logged_events(calls, sub) == []
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": ""}])
@@ -225,7 +218,7 @@ def test_method_arn_over_1600_bytes_is_414(gw: Gateway, keys: Keys, calls: Path)
     assert get(gw, "/files/short", token).status == 200
     reply = get(gw, "/files/" + "a" * 1600, token)
     assert (reply.status, reply.body) == (414, b'{"message":"Request URI too long"}')
-    assert len(recorded(calls, sub)) == 1
+    assert len(logged_events(calls, sub)) == 1
 
 
 def test_pool_without_local_keys_fails_closed(gw: Gateway, keys: Keys, calls: Path) -> None:
@@ -235,4 +228,4 @@ def test_pool_without_local_keys_fails_closed(gw: Gateway, keys: Keys, calls: Pa
     reply = get(gw, "/remote", keys.sign(claims(issuer, sub=sub, token_use="id")))
     assert (reply.status, reply.body) == (500, b'{"message": null}')
     assert reply.header("x-amzn-ErrorType") == "AuthorizerConfigurationException"
-    assert recorded(calls, sub) == []
+    assert logged_events(calls, sub) == []

@@ -9,14 +9,13 @@ header carries a nonce (`yes:<n>`) so that a row never meets another row's cache
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.runtime_server import Gateway, Reply, serve_spec, write_spec
+from tests.runtime_server import Gateway, Reply, logged_events, serve_spec, write_spec
 
 UNAUTHORIZED = b'{"message":"Unauthorized"}'
 FORBIDDEN = b'{"message":"Forbidden"}'
@@ -40,13 +39,6 @@ def gw(tmp_path_factory: pytest.TempPathFactory, log: Path) -> Iterator[Gateway]
 
 def user(kind: str) -> str:
     return f"{kind}:{next(_nonces)}"
-
-
-def events(log: Path, needle: str) -> list[dict[str, Any]]:
-    if not log.exists():
-        return []
-    found = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    return [e for e in found if needle in json.dumps(e)]
 
 
 def body(reply: Reply) -> dict[str, Any]:
@@ -90,7 +82,7 @@ def test_payload_2_event(gw: Gateway, log: Path) -> None:
     who = user("yes")
     reply = gw.fetch("GET", "/simple/7?tenant=t1", {"X-User": who, "Cookie": "a=1; b=2"})
     assert reply.status == 200, reply.body
-    (event,) = events(log, who)
+    (event,) = logged_events(log, who)
     assert list(event)[:5] == ["version", "type", "routeArn", "identitySource", "routeKey"]
     assert (event["version"], event["type"]) == ("2.0", "REQUEST")
     assert event["routeArn"].endswith("/dev/GET/simple/7")
@@ -109,7 +101,7 @@ def test_payload_2_event(gw: Gateway, log: Path) -> None:
 def test_payload_1_event(gw: Gateway, log: Path) -> None:
     who = user("allow")
     assert gw.fetch("GET", "/v1/3?tenant=t2", {"X-User": who}).status == 200
-    (event,) = events(log, who)
+    (event,) = logged_events(log, who)
     assert list(event)[:5] == [
         "version",
         "type",
@@ -169,49 +161,49 @@ def test_simple_context_in_a_1_0_proxy_event(gw: Gateway) -> None:
 def test_missing_identity_source_is_401_without_invoking(
     gw: Gateway, log: Path, path: str, headers: dict[str, str]
 ) -> None:
-    before = len(events(log, "REQUEST"))
+    before = len(logged_events(log, "REQUEST"))
     reply = gw.fetch("GET", path, headers)
     assert (reply.status, reply.body) == (401, UNAUTHORIZED)
-    assert len(events(log, "REQUEST")) == before
+    assert len(logged_events(log, "REQUEST")) == before
 
 
 def test_cache_hit_invokes_once(gw: Gateway, log: Path) -> None:
     who = user("yes")
     for _ in range(3):
         assert gw.fetch("GET", "/simple/1?tenant=t", {"X-User": who}).status == 200
-    assert len(events(log, who)) == 1
+    assert len(logged_events(log, who)) == 1
 
 
 def test_cache_key_is_every_identity_source(gw: Gateway, log: Path) -> None:
     who = user("yes")
     for tenant in ("t1", "t1", "t2"):
         assert gw.fetch("GET", f"/simple/1?tenant={tenant}", {"X-User": who}).status == 200
-    assert len(events(log, who)) == 2
+    assert len(logged_events(log, who)) == 2
 
 
 def test_cached_denial_is_reused(gw: Gateway, log: Path) -> None:
     who = user("no")
     for _ in range(2):
         assert gw.fetch("GET", "/simple/1?tenant=t", {"X-User": who}).status == 403
-    assert len(events(log, who)) == 1
+    assert len(logged_events(log, who)) == 1
 
 
 def test_failures_are_not_cached(gw: Gateway, log: Path) -> None:
     who = user("boom")
     for _ in range(2):
         assert gw.fetch("GET", "/simple/1?tenant=t", {"X-User": who}).status == 500
-    assert len(events(log, who)) == 2
+    assert len(logged_events(log, who)) == 2
 
 
 def test_ttl_zero_invokes_every_time(gw: Gateway, log: Path) -> None:
     who = user("yes")
     for _ in range(2):
         assert gw.fetch("GET", "/nocache", {"X-User": who}).status == 200
-    assert len(events(log, who)) == 2
+    assert len(logged_events(log, who)) == 2
 
 
 def test_ttl_zero_invokes_without_identity(gw: Gateway, log: Path) -> None:
-    before = len(events(log, "/nocache"))
+    before = len(logged_events(log, "/nocache"))
     reply = gw.fetch("GET", "/nocache")
     assert (reply.status, reply.body) == (403, FORBIDDEN)  # invoked: without X-User it denies
-    assert len(events(log, "/nocache")) == before + 1
+    assert len(logged_events(log, "/nocache")) == before + 1

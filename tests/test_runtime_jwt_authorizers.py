@@ -9,7 +9,6 @@ the refused token never reached the integration.
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.jwt_tokens import Keys, claims
-from tests.runtime_server import Gateway, Reply, serve_spec, write_spec
+from tests.runtime_server import Gateway, Reply, logged_events, serve_spec, write_spec
 
 ISSUER = "https://issuer.example/tenant"
 UNAUTHORIZED = b'{"message":"Unauthorized"}'
@@ -54,13 +53,6 @@ def subject() -> str:
     return f"user-{next(_subjects)}"
 
 
-def recorded(calls: Path, sub: str) -> list[dict[str, Any]]:
-    if not calls.exists():
-        return []
-    events = [json.loads(line) for line in calls.read_text(encoding="utf-8").splitlines()]
-    return [e for e in events if sub in json.dumps(e)]
-
-
 def good(sub: str, **extra: Any) -> dict[str, Any]:
     return claims(ISSUER, sub=sub, aud="api-client", **extra)
 
@@ -76,7 +68,7 @@ def test_valid_token_reaches_the_backend_with_claims(gw: Gateway, keys: Keys, ca
     token = keys.sign(good(sub, scope="items/read openid", email_verified=True, groups=["a", "b"]))
     reply = get(gw, "/items", token)
     assert reply.status == 200, reply.body
-    (event,) = recorded(calls, sub)
+    (event,) = logged_events(calls, sub)
     authorizer = event["requestContext"]["authorizer"]
     assert list(authorizer) == ["jwt"]
     jwt_context = authorizer["jwt"]
@@ -92,7 +84,7 @@ def test_bare_token_without_bearer_is_accepted(gw: Gateway, keys: Keys, calls: P
     """The identity source holds "only the token, or the token prefixed with Bearer" (DG)."""
     sub = subject()
     assert get(gw, "/plain", keys.sign(good(sub)), scheme="").status == 200
-    assert len(recorded(calls, sub)) == 1
+    assert len(logged_events(calls, sub)) == 1
 
 
 def test_client_id_stands_for_aud(gw: Gateway, keys: Keys) -> None:
@@ -103,7 +95,7 @@ def test_client_id_stands_for_aud(gw: Gateway, keys: Keys) -> None:
 def test_payload_1_event_has_claims_and_scopes(gw: Gateway, keys: Keys, calls: Path) -> None:
     sub = subject()
     assert get(gw, "/v1", keys.sign(good(sub))).status == 200
-    (event,) = recorded(calls, sub)
+    (event,) = logged_events(calls, sub)
     authorizer = event["requestContext"]["authorizer"]
     assert authorizer["claims"]["sub"] == sub
     assert authorizer["scopes"] is None
@@ -119,7 +111,7 @@ def test_same_token_is_served_again(gw: Gateway, keys: Keys, calls: Path) -> Non
     sub = subject()
     token = keys.sign(good(sub))
     assert [get(gw, "/plain", token).status for _ in range(3)] == [200, 200, 200]
-    assert len(recorded(calls, sub)) == 3
+    assert len(logged_events(calls, sub)) == 3
 
 
 # -- refusals -----------------------------------------------------------------------------------
@@ -181,7 +173,7 @@ def test_hostile_token_is_refused_before_the_backend(
     assert (reply.status, reply.body) == (401, UNAUTHORIZED)
     assert reply.header("www-authenticate") == challenge(description)
     assert reply.header("Content-Type") == "application/json"
-    assert recorded(calls, sub) == []
+    assert logged_events(calls, sub) == []
 
 
 @pytest.mark.parametrize("value", [None, "", "Bearer", "Bearer ", "bearer    "])
@@ -203,7 +195,7 @@ def test_token_over_the_header_limit_never_reaches_the_backend(
     token = keys.sign(good(sub, padding="x" * 12000))
     reply = get(gw, "/plain", token)
     assert reply.status in (401, 413, 431), reply.status
-    assert recorded(calls, sub) == []
+    assert logged_events(calls, sub) == []
 
 
 def test_refused_scope_is_forbidden(gw: Gateway, keys: Keys, calls: Path) -> None:
@@ -214,7 +206,7 @@ def test_refused_scope_is_forbidden(gw: Gateway, keys: Keys, calls: Path) -> Non
         'Bearer scope="items/read items/admin" error="insufficient_scope" '
         'error_description="the token does not have a scope this route requires"'
     )
-    assert recorded(calls, sub) == []
+    assert logged_events(calls, sub) == []
     # `scp` (a list) counts as the scopes too.
     assert get(gw, "/items", keys.sign(good(subject(), scp=["items/admin"]))).status == 200
 
@@ -233,4 +225,4 @@ def test_issuer_without_local_keys_fails_closed(gw: Gateway, keys: Keys, calls: 
     token = keys.sign(claims("https://elsewhere.example/", sub=sub, aud="api-client"))
     reply = get(gw, "/remote", token)
     assert (reply.status, reply.body) == (500, INTERNAL)
-    assert recorded(calls, sub) == []
+    assert logged_events(calls, sub) == []
