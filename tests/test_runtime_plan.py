@@ -259,18 +259,15 @@ def allow(event, context):
 """
 
 
-def test_a_cached_authorizer_result_answers_a_mock_route_without_a_coroutine(
-    tmp_path: Path,
-) -> None:
-    """A TOKEN authorizer's cached result (the memory cache) is judged at once: the MOCK route
-    behind it then answers with no coroutine, as an open one does; the first request, which
-    invokes the function, waits."""
-    (tmp_path / "auth.py").write_text(ALLOW, encoding="utf-8")
+def _authorized_gateway(tmp_path: Path, handler: str, function: str) -> Gateway:
+    """A gateway with one MOCK route behind a TOKEN authorizer (result TTL 300 s) whose
+    function is `function` of the module text `handler`."""
+    (tmp_path / "auth.py").write_text(handler, encoding="utf-8")
     config = AuthorizerConfig(
         "Auth", "TOKEN", "az1", "Auth", ("method.request.header.Authorization",), None, 300
     )
     api = API | {
-        "functions": {"Auth": {"handler": "auth:allow", "codeDir": ".", "timeout": 3}},
+        "functions": {"Auth": {"handler": f"auth:{function}", "codeDir": ".", "timeout": 3}},
         "authorizers": {"Auth": config.to_data()},
     }
     mock = {
@@ -284,16 +281,51 @@ def test_a_cached_authorizer_result_answers_a_mock_route_without_a_coroutine(
     }
     entry = _entry("GET", "/a", mock, security=("AUTHORIZER",))
     route = dataclasses.replace(entry, authorizer="Auth")
-    gateway = Gateway(ApiSettings.from_data(api), (route,), tmp_path)
+    return Gateway(ApiSettings.from_data(api), (route,), tmp_path)
+
+
+def _status(answer: Any) -> int:
+    found = answer if isinstance(answer, Response) else asyncio.run(_await(answer))
+    return found.status
+
+
+def test_a_cached_authorizer_result_answers_a_mock_route_without_a_coroutine(
+    tmp_path: Path,
+) -> None:
+    """A TOKEN authorizer's cached result (the memory cache) is judged at once: the MOCK route
+    behind it then answers with no coroutine, as an open one does; the first request, which
+    invokes the function, waits."""
+    gateway = _authorized_gateway(tmp_path, ALLOW, "allow")
     scope = {"method": "GET", "path": "/a", "headers": [(b"authorization", b"t1")]}
     first = gateway.answer(wire.request(scope))
     assert inspect.isawaitable(first)
-    assert asyncio.run(_await(first)).status == 200
+    assert _status(first) == 200
     second = gateway.answer(wire.request(scope))
     assert isinstance(second, Response) and second.status == 200
     other = gateway.answer(wire.request(scope | {"headers": [(b"authorization", b"t2")]}))
     assert inspect.isawaitable(other)  # another token is not cached: the function runs
-    asyncio.run(_await(other))
+    assert _status(other) == 200
+
+
+FROM_TEN = """
+def from_ten(event, context):
+    statement = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*",
+                 "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}
+    return {"principalId": "p", "context": {},
+            "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
+"""
+
+
+def test_a_cached_policy_with_a_condition_is_judged_for_each_request(tmp_path: Path) -> None:
+    """Verdicts of a cached policy are remembered per method ARN only when no statement has a
+    Condition: the same cached result allows the caller its condition names and denies
+    another, whichever came first."""
+    gateway = _authorized_gateway(tmp_path, FROM_TEN, "from_ten")
+    scope = {"method": "GET", "path": "/a", "headers": [(b"authorization", b"t1")]}
+    inside, outside = scope | {"client": ("10.1.2.3", 1)}, scope | {"client": ("192.0.2.9", 1)}
+    assert _status(gateway.answer(wire.request(inside))) == 200
+    assert _status(gateway.answer(wire.request(outside))) == 403
+    assert _status(gateway.answer(wire.request(inside))) == 200
 
 
 async def _await(pending: Any) -> Response:

@@ -72,6 +72,8 @@ EXPLICIT_DENY = "User is not authorized to access this resource with an explicit
 _HEADER, _QUERY = "method.request.header.", "method.request.querystring."
 _STAGE_VARIABLE, _CONTEXT = "stageVariables.", "context."
 HTTP_AUTHORIZER_TIMEOUT_MS = 10000
+# Verdicts remembered per (cached policy, method ARN); past this many the memo starts again.
+MAX_VERDICTS = 10_000
 
 
 class LambdaAuthorizer:
@@ -89,6 +91,7 @@ class LambdaAuthorizer:
         "functions",
         "route",
         "source_vpce",
+        "verdicts",
     )
 
     def __init__(
@@ -110,6 +113,11 @@ class LambdaAuthorizer:
         self.binary_media_types = deployment.binary_media_types
         self.source_vpce = settings.source_vpce or None
         self.api_key = api_key  # the method's API key check (step 6), or None
+        # A cached policy is judged again for each method ARN (API Gateway reuses a result
+        # API-wide); a policy without a Condition gives the same verdict for the same ARN, so
+        # it is remembered, keyed by the policy object the cache holds (kept in the entry, so
+        # its id is not reused while remembered).
+        self.verdicts: dict[tuple[int, str], tuple[Mapping[str, Any], str | None]] = {}
 
     def check(self, request: Request, match: Match[Any], stage: str) -> Awaitable[None] | None:
         config = self.config
@@ -292,12 +300,24 @@ class LambdaAuthorizer:
         return authorizer
 
     def _judge_policy(self, policy: Mapping[str, Any], arn: str, request: Request) -> None:
-        values = condition_values(request, self.source_vpce)
-        verdict = resource_policy.identity_verdict(policy, arn, values)
+        verdict = self._verdict(policy, arn, request)
         if verdict == "Deny":
             raise GatewayError("ACCESS_DENIED", EXPLICIT_DENY)
         if verdict is None:
             raise GatewayError("ACCESS_DENIED")
+
+    def _verdict(self, policy: Mapping[str, Any], arn: str, request: Request) -> str | None:
+        key = (id(policy), arn)
+        held = self.verdicts.get(key)
+        if held is not None and held[0] is policy:
+            return held[1]
+        values = condition_values(request, self.source_vpce)
+        verdict = resource_policy.identity_verdict(policy, arn, values)
+        if not _conditional(policy):
+            if len(self.verdicts) >= MAX_VERDICTS:
+                self.verdicts.clear()
+            self.verdicts[key] = (policy, verdict)
+        return verdict
 
 
 async def invoke(
@@ -317,6 +337,11 @@ async def invoke(
         raise refuse(f"the function failed ({error.error_type})") from None
     except (TimeoutError, Throttled) as error:
         raise refuse(f"the invocation failed ({type(error).__name__})") from None
+
+
+def _conditional(policy: Any) -> bool:
+    """Whether a statement of the policy has a Condition (its verdict depends on the request)."""
+    return any("Condition" in statement for statement in resource_policy.statements(policy))
 
 
 def _request_head(arn: str, identity: tuple[str, ...], version: str | None) -> dict[str, Any]:
