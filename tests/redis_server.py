@@ -25,7 +25,10 @@ _BASE = 23000
 def _ports() -> range:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
-    start = _BASE + 100 * (index % 10)
+    # APIGWC_TEST_PORT_BASE (see runtime_server): a concurrent run's redis ports sit at its
+    # base + 2400, above its gateways' ports.
+    base = os.environ.get("APIGWC_TEST_PORT_BASE")
+    start = (int(base) + 2400 if base else _BASE) + 100 * (index % 10)
     return range(start, start + 100)
 
 

@@ -35,16 +35,19 @@ SPECS = Path(__file__).resolve().parent / "runtime_specs"
 # corpus batches). Drawn from the kernel's ephemeral range, two xdist workers could be handed the
 # same port in that window, or an outgoing connection could take it, and a test would then talk
 # to another test's gateway. So each worker draws from its own range below the ephemeral ports,
-# and a process never hands out a port twice until its range is used up.
-_PORTS_PER_WORKER = 2000
+# and a process never hands out a port twice until its range is used up. Several test runs on
+# one machine at once (one per worktree) keep apart by setting APIGWC_TEST_PORT_BASE each to its
+# own base; their workers then draw from narrower ranges above it.
 _handed: set[int] = set()
 
 
 def _port_range() -> range:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
-    start = 20000 + _PORTS_PER_WORKER * (index % 6)
-    return range(start, start + _PORTS_PER_WORKER)
+    base = os.environ.get("APIGWC_TEST_PORT_BASE")
+    per_worker = 400 if base else 2000
+    start = (int(base) if base else 20000) + per_worker * (index % 6)
+    return range(start, start + per_worker)
 
 
 def free_port() -> int:
