@@ -508,10 +508,16 @@ def test_subtype_sqs_send_receive_delete_purge(http_gateway: int, moto: str) -> 
     assert _messages(moto, queue) == []
 
 
-def test_subtype_missing_required_parameter_is_500_without_a_call(http_gateway: int) -> None:
+def test_subtype_missing_required_parameter_is_400_without_a_call(
+    http_gateway: int, moto: str
+) -> None:
+    # A user's report of this case on AWS: "always received BadRequest"
+    # (aws-samples/sessions-with-aws-sam#38); the queue receives nothing.
     reply = send(http_gateway, "POST", "/sqs/send", b'{"other": 1}')
-    assert reply.status == 500
-    assert reply.json() == {"message": "Internal Server Error"}
+    assert reply.status == 400
+    assert reply.json() == {"message": "Bad Request"}
+    queue = client(moto, "sqs").get_queue_url(QueueName="subtype-queue")["QueueUrl"]
+    assert _messages(moto, queue) == []
 
 
 def test_subtype_kinesis_put_record(http_gateway: int, moto: str) -> None:

@@ -23,6 +23,7 @@ from ..pipeline.plan import RouteEntry
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match
 from . import integration_custom, mock
+from .aws_lambda import RemoteLambdaProxyStep
 from .aws_step import AwsServiceStep, AwsSubtypeStep
 from .http_proxy import ProxyMappings, forward, mapping_values
 from .integration_custom import vtl_request
@@ -138,14 +139,21 @@ def compile(route: RouteEntry, deployment: Deployment) -> IntegrationStep:
         return AwsSubtypeStep(route, deployment)  # an HTTP API first-class integration
     if kind == "AWS_PROXY" and not route.integration.get("function"):
         return Unreachable()  # a Lambda the build could not name
+    if kind == "AWS_PROXY" and _service_call(route.integration, deployment, dynamic=True):
+        return RemoteLambdaProxyStep(route, deployment)  # Lambda's Invoke API (aws_lambda.py)
     build = INTEGRATION_TYPES.get(kind or "")
     return Unreachable() if build is None else build(route, deployment)
 
 
-def _service_call(integration: Mapping[str, Any], deployment: Deployment) -> bool:
+def _service_call(
+    integration: Mapping[str, Any], deployment: Deployment, dynamic: bool = False
+) -> bool:
     """An `AWS` integration calls the service unless it is a Lambda function run locally (one
-    whose name, or a stage variable in it, leaves the choice to each request)."""
+    whose name, or a stage variable in it, leaves the choice to each request); with `dynamic`,
+    a name with a stage variable may call it too (the Lambda proxy step chooses per request)."""
     function = integration.get("function")
     if not function:
         return True
-    return "${" not in function and deployment.functions.resolve(function) is None
+    if "${" in function:
+        return dynamic
+    return deployment.functions.resolve(function) is None

@@ -210,6 +210,8 @@ ROUTES = (
             "function": "ListPets",
             "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
+            "credentials": None,
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:ListPets/invocations",
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
@@ -229,6 +231,8 @@ ROUTES = (
             "function": "CreatePet",
             "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
+            "credentials": None,
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:CreatePet/invocations",
         },
         "validation": {
             "parameters": True,
@@ -284,6 +288,8 @@ ROUTES = (
             "function": "GetPet",
             "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
+            "credentials": None,
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:GetPet/invocations",
         },
         "validation": {
             "parameters": True,
@@ -308,6 +314,8 @@ ROUTES = (
             "function": "DeletePet",
             "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
+            "credentials": None,
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:DeletePet/invocations",
         },
         "validation": {
             "parameters": True,

@@ -20,8 +20,12 @@ configuration, so the environment can point a built gateway elsewhere without a 
 Keys: the integration's `credentials` role ARN, when `x-apigwc.identities.iamCredentials` has
 an entry with that `arn`; else the `awsEndpoint`'s keys when the call goes there; else the
 standard chain (environment, shared files, container and instance metadata), resolved once by
-botocore in a worker thread. `arn:aws:iam::*:user/*` (the caller's own identity) has no local
-caller keys to pass: it fails closed (500). The region signed for is the URI's; a URI with an
+botocore in a worker thread. `arn:aws:iam::*:user/*` ("invoke with caller credentials") signs
+with the keys of the caller whose SigV4 signature the `AWS_IAM` step verified: its
+`x-apigwc.identities.iamCredentials` entry (secret and session token), found by the access key
+`request.caller` holds. With no such caller (a method without `AWS_IAM`) there are no keys to
+pass on: API Gateway cannot make the call, and the route answers 500 `Internal server error`
+(fail closed: nothing recorded says more; the log line says why). The region signed for is the URI's; a URI with an
 empty region takes the endpoint's `region`, then `AWS_REGION` / `AWS_DEFAULT_REGION`, then the
 API's.
 
@@ -81,6 +85,7 @@ class AwsEndpoints:
         roles: Mapping[str, Mapping[str, str]],
         api_region: str,
         environ: Mapping[str, str] | None = None,
+        callers: Mapping[str, Keys] | None = None,
     ) -> None:
         env = dict(os.environ if environ is None else environ)
         self.environ = env
@@ -88,6 +93,7 @@ class AwsEndpoints:
         self.spec_url = str(endpoint.get("url") or "").rstrip("/") or None
         self.spec_keys = _keys(endpoint)
         self.roles = {arn: k for arn, value in roles.items() if (k := _keys(value)) is not None}
+        self.callers = dict(callers or {})
         self.default_region = str(
             endpoint.get("region")
             or env.get("AWS_REGION")
@@ -98,11 +104,18 @@ class AwsEndpoints:
         self.use_env_urls = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() not in _TRUE
         self._chain: asyncio.Future[Keys | None] | None = None
 
-    async def destination(self, target: ServiceTarget, role: str | None) -> Destination:
-        """Where and as whom `target` is called, or the 500 (with its reason) when nowhere."""
+    async def destination(
+        self, target: ServiceTarget, role: str | None, caller: Mapping[str, str] | None = None
+    ) -> Destination:
+        """Where and as whom `target` is called (`caller`: the `$context.identity` values of a
+        SigV4-signed caller), or the 500 (with its reason) when nowhere."""
         region = target.region or self.default_region
         url, from_spec = self._url(target, region)
-        keys = await self._keys(role, from_spec)
+        keys = (
+            self._caller_keys(caller)
+            if role == CALLER_IDENTITY
+            else await self._keys(role, from_spec)
+        )
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise GatewayError("API_CONFIGURATION_ERROR", reason="AWS endpoint URL is not http(s)")
@@ -128,12 +141,18 @@ class AwsEndpoints:
             ),
         )
 
-    async def _keys(self, role: str | None, from_spec: bool) -> Keys:
-        if role == CALLER_IDENTITY:
+    def _caller_keys(self, caller: Mapping[str, str] | None) -> Keys:
+        """The signed caller's own keys, for `credentials: arn:aws:iam::*:user/*`."""
+        keys = self.callers.get(caller.get("accessKey") or "") if caller else None
+        if keys is None:
             raise GatewayError(
                 "API_CONFIGURATION_ERROR",
-                reason="credentials arn:aws:iam::*:user/* (the caller's keys) are not passed on",
+                reason="credentials arn:aws:iam::*:user/* need a caller signed with SigV4 "
+                "(AWS_IAM authorization on the method)",
             )
+        return keys
+
+    async def _keys(self, role: str | None, from_spec: bool) -> Keys:
         keys = self.roles.get(role or "")
         if keys is None and from_spec:
             keys = self.spec_keys
