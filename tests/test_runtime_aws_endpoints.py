@@ -115,6 +115,12 @@ def test_no_endpoint_no_call_unless_opted_in() -> None:
     )
 
 
+def test_start_sync_execution_has_its_own_aws_host() -> None:
+    uri = "arn:aws:apigateway:us-east-2:states:action/StartSyncExecution"
+    real = resolve(uri, {"APIGWC_AWS_REAL_ENDPOINTS": "1", **ENV_KEYS}, endpoint=None)
+    assert real.base_url == "https://sync-states.us-east-2.amazonaws.com"
+
+
 def test_caller_identity_credentials_fail_closed() -> None:
     with pytest.raises(GatewayError):
         resolve(SQS, {}, role="arn:aws:iam::*:user/*")

@@ -57,6 +57,7 @@ log = logging.getLogger("apigwc.gateway")
 REAL_ENDPOINTS: Final = "APIGWC_AWS_REAL_ENDPOINTS"
 CALLER_IDENTITY: Final = "arn:aws:iam::*:user/*"
 _TRUE: Final = frozenset({"1", "true", "yes"})
+_SYNC_STATES: Final = ("states", "StartSyncExecution")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,9 @@ class AwsEndpoints:
         if self.spec_url:
             return self.spec_url, True
         if self.real:
-            return f"https://{target.service}.{region}.amazonaws.com", False
+            # StartSyncExecution has its own host (`sync-states`, the API model's hostPrefix).
+            prefix = "sync-" if (target.service, target.name) == _SYNC_STATES else ""
+            return f"https://{prefix}{target.service}.{region}.amazonaws.com", False
         raise GatewayError(
             "API_CONFIGURATION_ERROR",
             reason=(
