@@ -552,6 +552,13 @@ def test_subtype_missing_required_parameter_is_400_without_a_call(
     assert _messages(moto, queue) == []
 
 
+def test_subtype_parameter_known_only_when_deployed_is_500(http_gateway: int) -> None:
+    # `QueueUrl: {Ref: SubtypeQueue}`: the local build cannot resolve it; a misconfigured
+    # integration (500), not the client's missing value (400).
+    reply = send(http_gateway, "POST", "/sqs/ref", b'{"message": "m"}')
+    assert (reply.status, reply.json()) == (500, {"message": "Internal Server Error"})
+
+
 def test_subtype_kinesis_put_record(http_gateway: int, moto: str) -> None:
     reply = send(http_gateway, "POST", "/kinesis", b'{"reading": 9}')
     assert reply.status == 200

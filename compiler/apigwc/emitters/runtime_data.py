@@ -716,6 +716,12 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
         if integration.integration_subtype:  # an HTTP API first-class integration (aws_step.py)
             data["integrationSubtype"] = integration.integration_subtype
             data["requestParameters"] = _strings(integration.request_parameters)
+            # an intrinsic (`Ref: MyQueue`) is known only when deployed: the route answers 500
+            unresolved = sorted(
+                set(integration.request_parameters) - set(data["requestParameters"])
+            )
+            if unresolved:
+                data["unresolvedParameters"] = unresolved
         else:
             data["uri"] = integration_uri(api, integration) or ""
     elif integration.type is IntegrationType.AWS:

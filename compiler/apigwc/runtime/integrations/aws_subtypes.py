@@ -171,10 +171,17 @@ class SubtypeCall:
 
     subtype: Subtype | None
     parameters: Mapping[str, Expression]
+    reason: str = "integration subtype not run"
 
     @classmethod
     def compile(cls, integration: Mapping[str, Any]) -> SubtypeCall:
         subtype = SUBTYPES.get(str(integration.get("integrationSubtype")))
+        unresolved = integration.get("unresolvedParameters")
+        if unresolved:
+            # A CloudFormation intrinsic (`Ref: MyQueue`) the local build cannot resolve: a
+            # misconfigured integration (500), not the client's missing value (400).
+            reason = f"parameter {unresolved[0]} is an intrinsic known only when deployed"
+            return cls(None, {}, reason)
         try:
             parameters = {
                 name: _whole_body if value == "$request.body" else compile_http_value(value)
@@ -192,7 +199,7 @@ class SubtypeCall:
         maps to nothing."""
         subtype = self.subtype
         if subtype is None:
-            raise GatewayError("API_CONFIGURATION_ERROR", reason="integration subtype not run")
+            raise GatewayError("API_CONFIGURATION_ERROR", reason=self.reason)
         mapped = {
             name: found
             for name, expression in self.parameters.items()
