@@ -197,7 +197,7 @@ def test_written_out_signer_matches_botocore(
         body,
         ("eu-west-1", "sqs"),
         ("AKID", "secret/key", token),
-        now=moment.replace(tzinfo=datetime.timezone.utc).timestamp(),
+        now=moment.replace(tzinfo=datetime.UTC).timestamp(),
     )
     assert ours == expected
 
