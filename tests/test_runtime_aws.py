@@ -428,8 +428,8 @@ def test_timeout_answers_504(tmp_path: Path) -> None:
     with _silent_server() as silent:
         spec = write_spec(tmp_path, "aws_services.yaml", {"ENDPOINT": silent})
         text = spec.read_text().replace(
-            "uri: arn:aws:apigateway:us-east-1:kinesis:action/PutRecord",
-            "uri: arn:aws:apigateway:us-east-1:kinesis:action/PutRecord\n        timeoutInMillis: 300",
+            "uri: arn:aws:apigateway:us-east-1:kinesis:action/PutRecord\n",
+            "uri: arn:aws:apigateway:us-east-1:kinesis:action/PutRecord\n        timeoutInMillis: 300\n",
         )
         spec.write_text(text)
         package = build_spec(spec, tmp_path / "out")

@@ -243,7 +243,8 @@ def test_no_endpoint_and_no_credentials_is_500_with_a_log_line(tmp_path: Path) -
             process.wait(timeout=10)
     assert (reply.status, reply.json()) == (500, {"message": "Internal server error"})
     text = log.read_text()
-    assert "no endpoint for AWS service 'lambda'" in text and "APIGWC_AWS_REAL_ENDPOINTS" in text
+    assert "'remote-fn' has no local handler and no Lambda endpoint is configured" in text
+    assert "APIGWC_AWS_REAL_ENDPOINTS" in text
 
 
 def _identities(spec: Path) -> str:

@@ -123,6 +123,12 @@ class AwsEndpoints:
             raise GatewayError("API_CONFIGURATION_ERROR", reason="AWS endpoint URL is not http(s)")
         return Destination(f"{parts.scheme}://{parts.netloc}", _host(parts), region, keys)
 
+    def configured(self, endpoint_id: str) -> bool:
+        """Whether calls to the service (its SDK id, `LAMBDA`) have somewhere to go."""
+        env = self.environ
+        named = env.get(f"AWS_ENDPOINT_URL_{endpoint_id}") or env.get("AWS_ENDPOINT_URL")
+        return bool((self.use_env_urls and named) or self.spec_url or self.real)
+
     def _url(self, target: ServiceTarget, region: str) -> tuple[str, bool]:
         env = self.environ
         if self.use_env_urls:
