@@ -5,7 +5,6 @@ the validator's rules; no server (tests/test_runtime_cache.py serves the same en
 from __future__ import annotations
 
 import pytest
-
 from apigwc.runtime.caching.entries import MAX_CACHED_BYTES, decode, encode
 from apigwc.runtime.caching.invalidation import asks_invalidation
 from apigwc.runtime.caching.keys import CacheKey, CacheKeyError
@@ -14,6 +13,7 @@ from apigwc.runtime.pipeline.context import Request
 from apigwc.runtime.pipeline.plan import MethodCaching, RouteEntry, StageCache
 from apigwc.runtime.responses.gateway_responses import Response
 from apigwc.runtime.state.memory import MemoryStore
+
 from tests.rules_cases import HEAD, MOCK, OK, Case, check_case
 
 
