@@ -94,8 +94,8 @@ CODES = (
         "cache-settings",
         E,
         "{where}: {problem}",
-        "cache TTL is 0 to 3600 seconds; cluster sizes are 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118 and 237 (GB)",
-        "Stage cache TTL 0 to 3600 s and the documented cache cluster sizes (API Gateway quotas).",
+        "cache TTL is 0 to 3600 seconds; cluster sizes are 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118 and 237 (GB); unauthorizedCacheControlHeaderStrategy is FAIL_WITH_403, SUCCEED_WITH_RESPONSE_HEADER or SUCCEED_WITHOUT_RESPONSE_HEADER",
+        "Stage cache TTL 0 to 3600 s, the documented cache cluster sizes (API Gateway quotas) and the three strategies for unauthorized cache invalidation.",
         bad=example(
             "stages:\n  prod:\n    cache: {enabled: true, ttlInSeconds: 300, clusterSize: '2'}"
         ),
