@@ -224,7 +224,7 @@ def test_keys_differ_by_path_parameter_stage_canary_namespace_and_deployment() -
     assert "type" not in key and key.startswith("apigwc:api:cache:dev:")
 
 
-KEY_PARAMETERS = tuple(name for name, _ in KEY.parameters)
+KEY_PARAMETERS = KEY.parameters
 
 
 @pytest.mark.parametrize(
@@ -255,6 +255,15 @@ def test_which_answers_are_kept(status: int, size: int, kept: bool) -> None:
     assert (encode(answer, request()) is not None) is kept
 
 
+@pytest.mark.parametrize(
+    "headers", [[("X-A", "a\0b")], [("X\0A", "b")], [("\x01X-Amzn-Trace-Id", "x")]]
+)
+def test_an_answer_with_headers_http_cannot_carry_is_not_kept(
+    headers: list[tuple[str, str]],
+) -> None:
+    assert encode(Response(200, headers, b"{}"), request()) is None
+
+
 def test_an_entry_replays_the_answer_with_the_hit_requests_trace_id() -> None:
     first, second = request(), request()
     answer = Response(200, [("X-A", "1"), ("X-Amzn-Trace-Id", first.trace_header())], b"{}\n")
@@ -266,7 +275,19 @@ def test_an_entry_replays_the_answer_with_the_hit_requests_trace_id() -> None:
     assert replayed.headers == [("X-A", "1"), ("X-Amzn-Trace-Id", second.trace_header())]
 
 
-@pytest.mark.parametrize("entry", [b"", b"garbage", b"[1,2]\nbody", b'["200",[]]\n', b"{\n"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        b"",
+        b"garbage",
+        b"[1,2]\nbody",
+        b'["200",[]]\n',
+        b"{\n",
+        b"9\n200",
+        b"3\nabc",
+        b"2\n\xff\xfe",
+    ],
+)
 def test_bytes_that_are_no_entry_are_a_miss(entry: bytes) -> None:
     assert decode(entry, request()) is None
 

@@ -13,7 +13,7 @@ every path, as in API Gateway. A single-value source takes the request's last va
 multi-value one all of them, as the integration's parameter mappings read them (§1.6).
 
 The request's verb is always part of the key (a GET answer never serves another verb). The
-values are hashed (SHA-256) into the key, so no client text reaches a store key name and keys
+values are hashed (BLAKE2b) into the key, so no client text reaches a store key name and keys
 stay short whatever the client sends. Canary requests (reference §8.2) have their own keys
 unless the canary uses the stage cache (`useStageCache`).
 """
@@ -21,7 +21,6 @@ unless the canary uses the stage cache (`useStageCache`).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 
 from ..pipeline.context import Request
@@ -45,15 +44,19 @@ def reader(parameter: str) -> Reader:
     lowered = name.lower()
     readers: dict[str, Reader] = {
         "path": lambda request, path: [path[name]] if name in path else [],
-        "querystring": lambda request, path: _query(request, name)[-1:],
+        "querystring": lambda request, path: _one(request.query_view().get(name)),
         "multivaluequerystring": lambda request, path: _query(request, name),
-        "header": lambda request, path: _headers(request, lowered)[-1:],
+        "header": lambda request, path: _one(request.header(lowered)),
         "multivalueheader": lambda request, path: _headers(request, lowered),
     }
     found = readers.get(location)
     if found is None:
         raise CacheKeyError(f"cache key parameter {parameter!r}: unknown location {location!r}")
     return found
+
+
+def _one(value: str | None) -> list[str]:
+    return [] if value is None else [value]
 
 
 def _query(request: Request, name: str) -> list[str]:
@@ -67,17 +70,27 @@ def _headers(request: Request, lowered: str) -> list[str]:
 class CacheKey:
     """The keys of one route's requests."""
 
-    __slots__ = ("namespace", "parameters", "prefix")
+    __slots__ = ("namespace", "parameters", "prefix", "readers")
 
     def __init__(
         self, api_id: str, deployment_id: str, namespace: str, parameters: tuple[str, ...]
     ) -> None:
         self.prefix = f"apigwc:{api_id}:cache:"
-        self.namespace = f"{deployment_id}\0{namespace}"
-        self.parameters = tuple((p, reader(p)) for p in parameters)
+        self.namespace = _field(deployment_id) + _field(namespace)
+        self.parameters = parameters
+        self.readers = tuple(reader(p) for p in parameters)
 
     def key(self, request: Request, path: Mapping[str, str], stage: str, canary: bool) -> str:
-        values = [[name, read(request, path)] for name, read in self.parameters]
-        material = json.dumps([self.namespace, request.method, values], separators=(",", ":"))
-        digest = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+        # Each value is written with its length, so no two requests' values read alike.
+        material = [self.namespace, _field(request.method)]
+        for read in self.readers:
+            values = read(request, path)
+            material.append(f"{len(values)};")
+            material += [_field(value) for value in values]
+        text = "".join(material).encode("utf-8", "surrogatepass")
+        digest = hashlib.blake2b(text, digest_size=20).hexdigest()
         return f"{self.prefix}{stage}:{'canary:' if canary else ''}{digest}"
+
+
+def _field(text: str) -> str:
+    return f"{len(text)}:{text}"

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
-from ..pipeline.context import Request
+from ..pipeline.context import Request, context_values
 from ..pipeline.deployment import Deployment, IntegrationStep
 from ..pipeline.plan import RouteEntry
 from ..responses.gateway_responses import GatewayError, Response
@@ -49,7 +49,9 @@ class StageCache:
     """A cached route's integration, behind the stage cache."""
 
     __slots__ = (
+        "api_data",
         "counts",
+        "fill_context",
         "inner",
         "invalidation",
         "keys",
@@ -57,6 +59,7 @@ class StageCache:
         "method",
         "reads_context",
         "resource",
+        "route_data",
         "stages",
         "store",
     )
@@ -70,7 +73,11 @@ class StageCache:
         route: RouteEntry,
     ) -> None:
         self.inner = inner
-        self.reads_context = inner.reads_context
+        # The gateway then skips the `$context` tree, which a hit never reads: a miss builds it
+        # here when the integration reads it (the same tree, after the same checks).
+        self.reads_context = False
+        self.fill_context = inner.reads_context
+        self.api_data, self.route_data = deployment.api_data, route.to_data()
         self.stages = stages
         self.keys = keys
         self.store: StateStore = deployment.state
@@ -85,7 +92,7 @@ class StageCache:
         stage = request.stage
         cache = self.stages.get(stage)
         if cache is None or (cache.methods is not None and request.method not in cache.methods):
-            return self.inner.integrate(request, match, context)
+            return self.inner.integrate(request, match, self._context(request, context))
         canary = bool(request.canary) and not cache.canary_uses_stage_cache
         key = self.keys.key(request, match.path_parameters, stage, canary)
         lookup, warn = self._invalidation(request, stage, cache)
@@ -98,11 +105,17 @@ class StageCache:
                 self.counts.count(stage, self.resource, self.method, True)
                 return _warned(response) if warn else response
         self.counts.count(stage, self.resource, self.method, False)
-        answer = self.inner.integrate(request, match, context)
+        answer = self.inner.integrate(request, match, self._context(request, context))
         if not isinstance(answer, Response):
             return self._keep_later(answer, request, key, cache, warn)
         self._keep_now(answer, request, key, cache)
         return _warned(answer) if warn else answer
+
+    def _context(self, request: Request, given: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The `$context` tree the integration reads, or what the gateway gave."""
+        if not self.fill_context:
+            return given
+        return context_values(request, self.api_data, request.stage, self.route_data)
 
     def _invalidation(self, request: Request, stage: str, cache: RouteCache) -> tuple[bool, bool]:
         """(look the entry up, add the warning header) for the request's `Cache-Control`."""
@@ -151,7 +164,7 @@ class StageCache:
                 self.counts.count(stage, self.resource, self.method, True)
                 return _warned(cached) if warn else cached
         self.counts.count(stage, self.resource, self.method, False)
-        answer = self.inner.integrate(request, match, context)
+        answer = self.inner.integrate(request, match, self._context(request, context))
         response = answer if isinstance(answer, Response) else await answer
         entry = encode(response, request)
         if entry is not None:
