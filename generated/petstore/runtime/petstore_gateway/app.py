@@ -42,7 +42,13 @@ API = {
                         "ttlInSeconds": 60,
                         "requireAuthorizationForCacheControl": None,
                         "unauthorizedCacheControlHeaderStrategy": None,
-                    }
+                    },
+                    "/admin/stats/GET": {
+                        "enabled": False,
+                        "ttlInSeconds": None,
+                        "requireAuthorizationForCacheControl": None,
+                        "unauthorizedCacheControlHeaderStrategy": None,
+                    },
                 },
                 "canaryUsesStageCache": False,
             },
@@ -314,6 +320,7 @@ ROUTES = (
         },
         "authorizer": None,
         "iam": False,
+        "cacheKeyParameters": ["method.request.path.petId"],
     },
     # petstore.yaml#/paths/~1pets~1{petId}/delete
     {
