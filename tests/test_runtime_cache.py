@@ -256,6 +256,8 @@ def test_an_iam_caller_allowed_execute_api_invalidate_cache_refreshes_the_entry(
     fresh = signed(gw, "/signed", FLUSHER, MAX_AGE_0)
     assert invocation(fresh) > first
     assert invocation(signed(gw, "/signed", READER, {})) == invocation(fresh)
+    # The cache answers after the method's authorization: an unsigned request never gets it.
+    assert gw.fetch("GET", "/signed").status == 403
     refused = signed(gw, "/signed", READER, MAX_AGE_0)  # Invoke only: FAIL_WITH_403
     assert refused.status == 403
     assert json.loads(refused.body) == {
