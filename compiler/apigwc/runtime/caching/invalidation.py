@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from ..pipeline.context import Request
 from ..pipeline.plan import ApiSettings, IamCredential
-from ..routing.router import canonical_path
 from ..security import resource_policy
 from ..security.policy_step import condition_values
 
@@ -36,19 +35,18 @@ def asks_invalidation(cache_control: str | None) -> bool:
 class InvalidationPolicy:
     """Who may invalidate entries of this API."""
 
-    __slots__ = ("account", "arn_prefix", "credentials", "policy", "vpce")
+    __slots__ = ("account", "arn_api", "credentials", "policy", "vpce")
 
     def __init__(self, api: ApiSettings) -> None:
         self.credentials = {c.access_key_id: c for c in api.iam_credentials.values()}
         self.policy = api.resource_policy
         self.account = api.account
         self.vpce = api.source_vpce or None
-        self.arn_prefix = f"arn:aws:execute-api:{api.region}:{api.account}:{api.api_id}"
+        self.arn_api = (api.region, api.account, api.api_id)
 
     def refusal(self, request: Request, stage: str) -> str | None:
         """None when the caller may invalidate the request's entry, else why not."""
-        path = canonical_path(request.path).lstrip("/")
-        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path}"
+        arn = resource_policy.method_arn(self.arn_api, stage, request.method, request.path)
         caller = request.caller
         credential = self.credentials.get(caller["accessKey"]) if caller else None
         if credential is None:
