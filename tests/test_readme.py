@@ -197,6 +197,10 @@ def check_command(words: list[str]) -> None:
             assert option in runtime_help(), (option, words)
     elif tool in ("pytest", "pre-commit"):
         assert (ROOT / ".venv" / "bin" / tool).exists() or tool == "pytest", words
+    elif tool == "moto_server":  # the dev extra's moto[server]
+        assert (Path(sys.executable).parent / tool).exists(), words
+    elif tool == "python" and words[1].startswith("specs/"):  # a script of the examples
+        assert (ROOT / words[1]).is_file(), words
     else:
         assert tool in EXTERNAL, f"an unchecked command in the README: {words}"
 

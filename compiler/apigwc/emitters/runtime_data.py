@@ -761,10 +761,20 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
         version = integration.payload_format_version
         default = "2.0" if api.protocol is Protocol.HTTP else "1.0"
         data["payloadFormatVersion"] = str(version) if isinstance(version, str) else default
+        # A function with no local handler is invoked through Lambda's Invoke API at the URI's
+        # ARN, as the credentials say (aws_lambda.py).
+        data["credentials"] = _text(integration.credentials)
         if integration.integration_subtype:  # an HTTP API first-class integration (aws_step.py)
             data["integrationSubtype"] = integration.integration_subtype
             data["requestParameters"] = _strings(integration.request_parameters)
-            data["credentials"] = _text(integration.credentials)
+            # an intrinsic (`Ref: MyQueue`) is known only when deployed: the route answers 500
+            unresolved = sorted(
+                set(integration.request_parameters) - set(data["requestParameters"])
+            )
+            if unresolved:
+                data["unresolvedParameters"] = unresolved
+        else:
+            data["uri"] = integration_uri(api, integration) or ""
     elif integration.type is IntegrationType.AWS:
         # Lambda custom runs locally when its function has a handler; any other AWS service
         # (and a Lambda without a local handler) is called at its endpoint (aws_step.py).
