@@ -775,7 +775,7 @@ def websocket_settings(api: Api) -> WebSocketSettings | None:
             authorizers[name] = _websocket_authorizer(api, name, authorizer)
         routes[key] = WebSocketRouteEntry(
             route_key=key,
-            integration=integration_data(api, route.integration),
+            integration=_websocket_integration(api, route.integration),
             route_response="$default" in route.route_responses,
             authorizer=name if key == "$connect" else None,
             api_key_required=bool(route.api_key_required) and key == "$connect",
@@ -791,6 +791,19 @@ def websocket_settings(api: Api) -> WebSocketSettings | None:
         routes=routes,
         authorizers=authorizers,
     )
+
+
+def _websocket_integration(api: Api, integration: Integration | None) -> dict[str, Any]:
+    """A WebSocket route's integration: REST's record plus the selection expressions of its
+    request template and integration response (reference §10.2), where the spec sets them."""
+    data = integration_data(api, integration)
+    if integration is not None:
+        if integration.template_selection_expression is not None:
+            data["templateSelectionExpression"] = integration.template_selection_expression
+        expression = integration.integration_response_selection_expression
+        if expression is not None:
+            data["integrationResponseSelectionExpression"] = expression
+    return data
 
 
 def _websocket_authorizer(api: Api, name: str, authorizer: WebSocketAuthorizer) -> AuthorizerConfig:

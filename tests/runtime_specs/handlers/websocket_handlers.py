@@ -83,3 +83,10 @@ def authorize(event, context):
         },
         "context": {"tier": 3, "user": token},
     }
+
+
+def double(event, context):
+    """A Lambda custom (non-proxy) integration: the event is what the request template made."""
+    if event["n"] < 0:
+        raise ValueError("negative numbers are refused")
+    return {"result": event["n"] * 2}

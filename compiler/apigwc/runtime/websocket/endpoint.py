@@ -111,7 +111,7 @@ class WebSocketGateway:
             for text in integration_templates(route.integration)
         )
         self.integrations = {
-            key: RouteIntegration(route, deployment.functions, templates)
+            key: RouteIntegration(route, deployment, templates)
             for key, route in settings.routes.items()
             if route.integration.get("type") is not None
         }
@@ -201,7 +201,7 @@ class WebSocketGateway:
             return []
         event = connect_event(facts)
         try:
-            outcome = await integration.run(event, "", variables)
+            outcome = await integration.run(facts, event, "", variables)
         except IntegrationFailed as failure:
             _log(facts, "$connect", failure.reason)
             raise Refused(502, b'{"message": "Internal server error"}') from None
@@ -286,7 +286,7 @@ class WebSocketGateway:
         try:
             if integration is None:
                 raise IntegrationFailed("the route has no integration")
-            outcome = await integration.run(event, text, self.stage_variables[facts.stage])
+            outcome = await integration.run(facts, event, text, self.stage_variables[facts.stage])
         except IntegrationFailed as failure:
             _log(facts, route.route_key, failure.reason)
             frame = _error_frame("Internal server error", facts.connection_id, request_id)
@@ -301,7 +301,7 @@ class WebSocketGateway:
             return
         event = disconnect_event(facts, code, reason)
         try:
-            await integration.run(event, "", self.stage_variables[facts.stage])
+            await integration.run(facts, event, "", self.stage_variables[facts.stage])
         except IntegrationFailed as failure:  # best effort: nobody is there to be told
             _log(facts, "$disconnect", failure.reason)
 
