@@ -90,3 +90,11 @@ def double(event, context):
     if event["n"] < 0:
         raise ValueError("negative numbers are refused")
     return {"result": event["n"] * 2}
+
+
+def identity(event, context):
+    """The message's `requestContext.identity` (the IAM caller of the upgrade) and connection id
+    as the answer."""
+    context_ = event["requestContext"]
+    body = {"identity": context_["identity"], "connectionId": context_["connectionId"]}
+    return {"statusCode": 200, "body": json.dumps(body)}

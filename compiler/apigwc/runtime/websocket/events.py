@@ -46,9 +46,11 @@ class ConnectionFacts:
     connected_at: int = field(default_factory=lambda: int(time.time() * 1000))
     authorizer: Mapping[str, Any] | None = None
     last_active_at: int = 0
+    # The `$context.identity` values of the IAM caller who signed the upgrade (iam.py), or None.
+    caller: Mapping[str, str] | None = None
 
     def identity(self) -> dict[str, Any]:
-        identity: dict[str, Any] = {}
+        identity: dict[str, Any] = dict(self.caller) if self.caller else {}
         if self.user_agent is not None:
             identity["userAgent"] = self.user_agent
         identity["sourceIp"] = self.source_ip

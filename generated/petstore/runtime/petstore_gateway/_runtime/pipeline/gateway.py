@@ -162,8 +162,7 @@ class Gateway:
         stage, connection_id = found
         if stage is not None and self.websocket.stage_of(f"/{stage}") != stage:
             return None
-        connections = self.websocket.connections
-        return management.manage(connections, request.method, connection_id, request.body)
+        return self.websocket.manage(request, stage, connection_id)  # type: ignore[no-any-return]
 
     async def _upgrade_as_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An upgrade off the WebSocket API's path is an ordinary request of this API (its

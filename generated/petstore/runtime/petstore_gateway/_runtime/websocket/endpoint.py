@@ -35,13 +35,16 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..integrations.mock import Templates, integration_templates
-from ..pipeline.context import HEADER_NAMES
+from ..pipeline import wire
+from ..pipeline.context import HEADER_NAMES, Request
 from ..pipeline.deployment import Deployment
 from ..pipeline.plan import ApiSettings, WebSocketSettings
 from ..pipeline.wire import Receive, Scope, Send
-from ..responses.gateway_responses import RESPONSE_TYPES, GatewayError, default_body
+from ..responses.gateway_responses import RESPONSE_TYPES, GatewayError, Response, default_body
+from . import management
 from .authorizer import ConnectAuthorizer
 from .connections import Connection, Connections
+from .iam import WebSocketIam
 from .events import (
     ConnectionFacts,
     connect_event,
@@ -122,6 +125,7 @@ class WebSocketGateway:
             )
             for name, config in settings.authorizers.items()
         }
+        self.iam = WebSocketIam(deployment, settings.api_id)
         self._tasks: set[asyncio.Task[None]] = set()  # running messages and closes
 
     # -- the upgrade ---------------------------------------------------------------------------
@@ -144,7 +148,7 @@ class WebSocketGateway:
             return
         facts = self._facts(scope, stage)
         try:
-            headers = await self._connect(facts)
+            headers = await self._connect(facts, wire.request({**scope, "method": "GET"}))
         except Refused as refusal:
             await _refuse(send, refusal)
             return
@@ -174,7 +178,7 @@ class WebSocketGateway:
             query=query,
         )
 
-    async def _connect(self, facts: ConnectionFacts) -> list[tuple[str, str]]:
+    async def _connect(self, facts: ConnectionFacts, request: Request) -> list[tuple[str, str]]:
         """`$connect`'s authorizer, API key and integration: the headers for the 101."""
         route = self.settings.routes.get("$connect")
         if route is None:
@@ -182,10 +186,9 @@ class WebSocketGateway:
         variables = self.stage_variables[facts.stage]
         try:
             if route.authorization_type == "AWS_IAM":
-                # SigV4 on the upgrade is not checked locally yet: refused, never served open.
-                raise GatewayError(
-                    "AUTHORIZER_CONFIGURATION_ERROR", reason="AWS_IAM on $connect is not run"
-                )
+                facts.caller = self.iam.connect(request, facts.stage)
+            elif route.authorization_type not in ("NONE", "CUSTOM"):  # fail closed
+                raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR")
             if route.authorizer is not None:
                 authorizer = self.authorizers.get(route.authorizer)
                 if authorizer is None:  # named but not defined: fail closed
@@ -217,6 +220,20 @@ class WebSocketGateway:
             if key.value == presented and key.enabled and facts.stage in key.stages:
                 return
         raise GatewayError("DEFAULT_4XX", "Forbidden", status=403)
+
+    # -- @connections ----------------------------------------------------------------------------
+
+    async def manage(self, request: Request, stage: str | None, connection_id: str) -> Response:
+        """One `@connections` request (management.py); signed by a caller allowed to manage
+        connections when the API names IAM identities (iam.py), else 403 ForbiddenException."""
+        if self.iam.required:
+            try:
+                self.iam.manage(request, stage or self.stage, connection_id)
+            except GatewayError:
+                return management.forbidden()
+        return await management.manage(
+            self.connections, request.method, connection_id, request.body
+        )
 
     # -- the connection ------------------------------------------------------------------------
 

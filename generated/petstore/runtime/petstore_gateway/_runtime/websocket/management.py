@@ -15,7 +15,8 @@ rest-json as boto3's `apigatewaymanagementapi` client reads them:
   `ForbiddenException`. The error type is in `x-amzn-ErrorType` (rest-json); AWS's Gone
   answers carry no message (the SDKs print an empty one).
 
-Locally the API is not signed (no IAM is enforced on it yet).
+When the API names local IAM identities, calls must be SigV4-signed by one whose policy allows
+`execute-api:ManageConnections` (iam.py), else 403; without identities they are not checked.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ async def manage(
     """The answer to one `@connections` request (its body already read by the server)."""
     connection = connections.get(connection_id)
     if method not in ("POST", "GET", "DELETE"):
-        return _answer(403, "ForbiddenException", {"message": "Forbidden"})
+        return forbidden()
     if method == "POST":
         if len(body) > MAX_POST_BYTES:
             return _answer(413, "PayloadTooLargeException", {"message": "Payload too large"})
@@ -69,6 +70,11 @@ async def manage(
         return _answer(200, None, _description(connection.facts))
     await connection.close(1000, "")
     return _answer(204, None, None)
+
+
+def forbidden() -> Response:
+    """403 ForbiddenException: another method, or a call not signed by an allowed caller."""
+    return _answer(403, "ForbiddenException", {"message": "Forbidden"})
 
 
 def _description(facts: ConnectionFacts) -> dict[str, Any]:
