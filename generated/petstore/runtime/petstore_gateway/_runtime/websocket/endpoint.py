@@ -44,7 +44,6 @@ from ..responses.gateway_responses import RESPONSE_TYPES, GatewayError, Response
 from . import management
 from .authorizer import ConnectAuthorizer
 from .connections import Connection, Connections
-from .iam import WebSocketIam
 from .events import (
     ConnectionFacts,
     connect_event,
@@ -52,6 +51,7 @@ from .events import (
     event_id,
     message_event,
 )
+from .iam import WebSocketIam
 from .integration import IntegrationFailed, Outcome, RouteIntegration
 from .selection import compile_expression
 
