@@ -31,7 +31,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from ..integrations.mock import Templates, integration_templates
@@ -41,6 +41,7 @@ from ..pipeline.deployment import Deployment
 from ..pipeline.plan import ApiSettings, WebSocketSettings
 from ..pipeline.wire import Receive, Scope, Send
 from ..responses.gateway_responses import RESPONSE_TYPES, GatewayError, Response, default_body
+from ..state.backends import REDIS_SCHEMES
 from . import management
 from .authorizer import ConnectAuthorizer
 from .connections import Connection, Connections
@@ -54,6 +55,9 @@ from .events import (
 from .iam import WebSocketIam
 from .integration import IntegrationFailed, Outcome, RouteIntegration
 from .selection import compile_expression
+
+if TYPE_CHECKING:
+    from .relay import Manage, Relay
 
 log = logging.getLogger("uvicorn.error.apigwc")
 
@@ -99,6 +103,7 @@ class WebSocketGateway:
         stage: str,
         all_stages: bool,
         limits: tuple[float, float] = (IDLE_TIMEOUT_S, MAX_DURATION_S),
+        state: str = "memory",
     ) -> None:
         self.settings = settings
         self.api = api
@@ -126,6 +131,8 @@ class WebSocketGateway:
             for name, config in settings.authorizers.items()
         }
         self.iam = WebSocketIam(deployment, settings.api_id)
+        # With the Redis state backend, @connections reaches other workers' connections.
+        self.relay = _relay(state, settings.api_id, self._manage_here)
         self._tasks: set[asyncio.Task[None]] = set()  # running messages and closes
 
     # -- the upgrade ---------------------------------------------------------------------------
@@ -156,10 +163,14 @@ class WebSocketGateway:
         self.connections.add(connection)
         await send(_accept(headers))
         try:
+            if self.relay is not None:
+                await self.relay.register(facts.connection_id)
             code, reason = await self._session(connection, receive)
         finally:
             self.connections.remove(connection)
             connection.closed = True
+            if self.relay is not None:
+                await self.relay.unregister(facts.connection_id)
         await self._disconnect(facts, code, reason)
 
     def _facts(self, scope: Scope, stage: str) -> ConnectionFacts:
@@ -231,9 +242,26 @@ class WebSocketGateway:
                 self.iam.manage(request, stage or self.stage, connection_id)
             except GatewayError:
                 return management.forbidden()
-        return await management.manage(
-            self.connections, request.method, connection_id, request.body
-        )
+        method, body = request.method, request.body
+        if (
+            self.relay is not None
+            and self.connections.get(connection_id) is None
+            and method in ("POST", "GET", "DELETE")
+            and not management.too_large(method, body)
+        ):
+            forwarded = await self.relay.forward(method, connection_id, body)
+            if forwarded is not None:
+                return forwarded
+        return await self._manage_here(method, connection_id, body)
+
+    def _manage_here(self, method: str, connection_id: str, body: bytes) -> Awaitable[Response]:
+        """`@connections` on this worker's own connections."""
+        return management.manage(self.connections, method, connection_id, body)
+
+    async def close(self) -> None:
+        """At shutdown: the relay's Redis connections."""
+        if self.relay is not None:
+            await self.relay.close()
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -321,6 +349,15 @@ class WebSocketGateway:
             await integration.run(facts, event, "", self.stage_variables[facts.stage])
         except IntegrationFailed as failure:  # best effort: nobody is there to be told
             _log(facts, "$disconnect", failure.reason)
+
+
+def _relay(state: str, api_id: str, manage: Manage) -> Relay | None:
+    """The relay to other workers (relay.py, which imports redis-py) with a Redis state."""
+    if not state.startswith(REDIS_SCHEMES):
+        return None
+    from .relay import Relay
+
+    return Relay(state, api_id, manage)
 
 
 def _cased_headers(scope: Scope) -> list[tuple[str, str]]:

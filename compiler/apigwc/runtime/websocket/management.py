@@ -62,7 +62,7 @@ async def manage(
         try:
             delivered = await asyncio.wait_for(connection.post(body), POST_TIMEOUT_S)
         except TimeoutError:  # the client does not read: its buffer is full
-            return _answer(429, "LimitExceededException", {"message": "Limit Exceeded"})
+            return limit_exceeded()
         return _answer(200, None, None) if delivered else _gone()
     if connection is None or connection.closed:
         return _gone()
@@ -70,6 +70,16 @@ async def manage(
         return _answer(200, None, _description(connection.facts))
     await connection.close(1000, "")
     return _answer(204, None, None)
+
+
+def limit_exceeded() -> Response:
+    """429 LimitExceededException: the client buffer is full (or its worker does not answer)."""
+    return _answer(429, "LimitExceededException", {"message": "Limit Exceeded"})
+
+
+def too_large(method: str, body: bytes) -> bool:
+    """A POST over PostToConnection's limit (answered 413 wherever the connection is)."""
+    return method == "POST" and len(body) > MAX_POST_BYTES
 
 
 def forbidden() -> Response:

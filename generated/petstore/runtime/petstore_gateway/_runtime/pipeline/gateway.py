@@ -231,6 +231,8 @@ class Gateway:
             elif message["type"] == "lifespan.shutdown":
                 await self.upstreams.close()
                 await self.state.close()
+                if self.websocket is not None:
+                    await self.websocket.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -508,7 +510,9 @@ def _websocket(
     from ..websocket.endpoint import WebSocketGateway
 
     limits = (options.websocket_idle_timeout_s, options.websocket_max_duration_s)
-    return WebSocketGateway(api.websocket, api, deployment, stage, options.all_stages, limits)
+    return WebSocketGateway(
+        api.websocket, api, deployment, stage, options.all_stages, limits, options.state
+    )
 
 
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:

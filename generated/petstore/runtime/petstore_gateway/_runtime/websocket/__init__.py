@@ -13,6 +13,7 @@ limits, `$disconnect`), `authorizer` (`$connect`'s Lambda REQUEST authorizer), `
 (`routeSelectionExpression`), `integration` (Lambda proxy, MOCK, HTTP proxy, HTTP, AWS),
 `integration_request` (request templates by `templateSelectionExpression`, `route.request.*`
 mappings, the REST-shaped request of non-proxy integrations), `events` (the Lambda proxy
-events and ids), `connections` (the open connections of the process) and `management`
-(`@connections`).
+events and ids), `connections` (the open connections of the process), `management`
+(`@connections`), `relay` (`@connections` across workers through Redis) and `iam` (SigV4 on
+`$connect` and `@connections`).
 """
