@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -58,8 +57,7 @@ def test_a_connection_on_one_gateway_is_reached_through_another(
     runtime, name = package
     with ExitStack() as stack:
         held, other = (
-            stack.enter_context(run_package(runtime, name, "--state", redis_url))
-            for _ in range(2)
+            stack.enter_context(run_package(runtime, name, "--state", redis_url)) for _ in range(2)
         )
 
         async def client() -> tuple[str, dict[str, Any]]:
