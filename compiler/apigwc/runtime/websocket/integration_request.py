@@ -150,6 +150,33 @@ class RequestShape:
         return IntegrationRequest(integration, request, vtl, values, context)
 
 
+    def mock_call(
+        self,
+        facts: ConnectionFacts,
+        event: Mapping[str, Any],
+        body: str,
+        stage_variables: Mapping[str, str],
+    ) -> MockCall:
+        """What a MOCK integration's templates read: `$input` (the handshake's query string and
+        headers on `$connect`) and `$context`; no backend request is built."""
+        context = {**event["requestContext"], "stageVariables": stage_variables}
+        if context.get("eventType") == "CONNECT":
+            header = {k: v for k, v in facts.headers}
+            vtl = VtlRequest(body=body, querystring=dict(facts.query), header=header)
+        else:
+            vtl = VtlRequest(body)
+        return MockCall(self.config_for(body), vtl, context)
+
+
+@dataclass(frozen=True, slots=True)
+class MockCall:
+    """One event's MOCK integration: the config (its selected template), `$input`, `$context`."""
+
+    integration: Mapping[str, Any]
+    vtl: VtlRequest
+    context: Mapping[str, Any]
+
+
 def renamed(parameters: Mapping[str, Any]) -> dict[str, str]:
     """`route.request.*` sources as REST's `method.request.*` (the same values by another name:
     headers and query strings of the handshake, the message body)."""

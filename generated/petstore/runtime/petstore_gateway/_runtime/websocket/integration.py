@@ -60,7 +60,7 @@ from ..transform.mapping import (
     compile_rest_request,
 )
 from .events import ConnectionFacts
-from .integration_request import IntegrationRequest, RequestShape, TemplateRefused
+from .integration_request import IntegrationRequest, MockCall, RequestShape, TemplateRefused
 
 # A route's integration timeout when the spec sets none: 29 s, as REST's (§10 quotas).
 DEFAULT_TIMEOUT_MS = REST_TIMEOUT_MS
@@ -113,9 +113,9 @@ class RouteIntegration:
         if self.kind == "AWS_PROXY":
             return await self._lambda(event)
         try:
+            if self.kind == "MOCK":  # no backend request to build: the templates only
+                return self._mock(self.shape.mock_call(facts, event, body, stage_variables))
             call = self.shape.request(facts, event, body, stage_variables)
-            if self.kind == "MOCK":
-                return self._mock(call)
             if self.kind == "HTTP_PROXY":
                 return await self._http_proxy(call)
             if self.kind in ("HTTP", "AWS"):
@@ -138,7 +138,7 @@ class RouteIntegration:
             raise IntegrationFailed(f"the invocation failed ({type(error).__name__})") from None
         return _proxy_outcome(result)
 
-    def _mock(self, call: IntegrationRequest) -> Outcome:
+    def _mock(self, call: MockCall) -> Outcome:
         """The selected request template gives the status (`{"statusCode": N}`), the integration
         response selected by that status renders the body."""
         integration, context = call.integration, call.context
