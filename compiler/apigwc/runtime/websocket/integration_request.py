@@ -149,7 +149,6 @@ class RequestShape:
         )
         return IntegrationRequest(integration, request, vtl, values, context)
 
-
     def mock_call(
         self,
         facts: ConnectionFacts,
