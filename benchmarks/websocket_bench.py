@@ -2,7 +2,8 @@
 of idle connections (issue 15's figures).
 
     .venv/bin/python benchmarks/websocket_bench.py [--messages 3000] [--connections 4]
-                                                   [--idle 1000] [--callgrind]
+                                                   [--idle 1000]
+                                                   [--callgrind [--targets bare,mock,lambda]]
 
 Three servers, each its own process on 127.0.0.1 under uvicorn (one worker, httptools, uvloop):
 
@@ -250,9 +251,9 @@ async def _counted(port: int, pid: int, messages: int, out: Path) -> int:
     raise RuntimeError(f"no totals in {dumped[-1]}")
 
 
-def callgrind(tmp: Path, messages: int) -> None:
+def callgrind(tmp: Path, messages: int, targets: list[str]) -> None:
     per_trip: dict[str, float] = {}
-    for name in ("bare", "mock", "lambda"):
+    for name in targets:
         command, env, port = _server_command(tmp / f"cg-{name}", name)
         out = tmp / f"{name}.callgrind"
         process = _start_under_callgrind(command, env, out, port)
@@ -262,8 +263,8 @@ def callgrind(tmp: Path, messages: int) -> None:
             process.terminate()
             process.wait(timeout=120)
         per_trip[name] = total / messages
-        ratio = per_trip["bare"] / per_trip[name]
-        print(f"{name:7} {per_trip[name]:9.0f} instructions per round trip  {ratio:.2f}x bare")
+        ratio = f"  {per_trip['bare'] / per_trip[name]:.2f}x bare" if "bare" in per_trip else ""
+        print(f"{name:7} {per_trip[name]:9.0f} instructions per round trip{ratio}")
 
 
 def main() -> None:
@@ -272,10 +273,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--idle", type=int, default=1000)
     parser.add_argument("--callgrind", action="store_true", help="instructions, not time")
+    parser.add_argument("--targets", default="bare,mock,lambda", help="with --callgrind")
     args = parser.parse_args()
     if args.callgrind:
         with tempfile.TemporaryDirectory() as tmp:
-            callgrind(Path(tmp), args.messages)
+            callgrind(Path(tmp), args.messages, args.targets.split(","))
         return
     with tempfile.TemporaryDirectory() as tmp:
         rates: dict[str, float] = {}

@@ -72,7 +72,7 @@ def request_context(
     context |= {
         "eventType": event_type,
         "extendedRequestId": request_id,
-        "requestTime": _clf_second(int(now)),
+        "requestTime": _request_time(int(now)),
         "messageDirection": "IN",
     }
     if "disconnectReason" in extra:
@@ -90,6 +90,19 @@ def request_context(
     if facts.authorizer is not None:
         context["authorizer"] = dict(facts.authorizer)
     return context
+
+
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
+def _request_time(second: int) -> str:
+    """`requestTime` (CLF), formatted once per second rather than per event."""
+    cached = _last_second[0]
+    if cached[0] == second:
+        return cached[1]
+    text = _clf_second(second)
+    _last_second[0] = (second, text)
+    return text
 
 
 def connect_event(facts: ConnectionFacts, route_key: str = "$connect") -> dict[str, Any]:
