@@ -243,3 +243,34 @@ def test_an_sqs_integration_sends_the_message(ws: Served) -> None:
     (received,) = got["Messages"]
     assert urllib.parse.unquote(received["Body"]) in ('"queued words"', "queued words")
     assert ID.match(received["MessageAttributes"]["connection"]["StringValue"])
+
+
+# ---- request validation: modelSelectionExpression and requestModels --------------------------
+
+INVALID = re.compile(
+    r'^\{"message": "Invalid request body", "connectionId":"[^"]+", "requestId":"[^"]+"\}$'
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "valid"),
+    [
+        ('{"action":"validated","messageType":"email","address":"ada@example.com"}', True),
+        ('{"action":"validated","messageType":"email"}', False),  # the model's `required`
+        ('{"action":"validated","messageType":"email","address":7}', False),
+        (
+            '{"action":"validated","messageType":"sms","address":"x"}',
+            False,
+        ),  # no model, no $default
+        ('{"action":"fallback","messageType":"sms","address":"x"}', True),  # the $default model
+        ('{"action":"fallback"}', False),
+    ],
+)
+def test_a_message_is_validated_against_the_selected_model(
+    ws: Served, message: str, valid: bool
+) -> None:
+    answer = run(lambda: _exchange(ws.url(), message))
+    if valid:
+        assert answer == "accepted"
+    else:
+        assert INVALID.match(answer), answer

@@ -426,14 +426,32 @@ def request_models(api: Api) -> dict[str, Any]:
         for media in method.request_body.content:
             if media.schema_ is not None and _model_name(media.schema_) is None:
                 inline[body_model_key(method, media.media_type)] = media.schema_
-    if not inline and not any(_body_models(api, m) for m in api.methods):
+    if not inline and not any(_body_models(api, m) for m in api.methods) and not _ws_models(api):
         return {}
     return {m.name: m.schema_ for m in api.models} | inline
 
 
 def used_models(api: Api) -> set[str]:
-    """The keys of `request_models` a route validates bodies against: only these are compiled."""
-    return {key for method in api.methods for key in _body_models(api, method).values()}
+    """The keys of `request_models` a route validates bodies against: only these are compiled
+    (WebSocket routes' `requestModels` name models of the API too)."""
+    return {key for method in api.methods for key in _body_models(api, method).values()} | (
+        _ws_models(api)
+    )
+
+
+def _ws_models(api: Api) -> set[str]:
+    """The models WebSocket routes validate messages against (those with a
+    `modelSelectionExpression`: without one API Gateway validates nothing)."""
+    ws = api.deployment.websocket
+    if ws is None:
+        return set()
+    return {
+        name
+        for route in ws.routes.values()
+        if route.model_selection_expression is not None
+        for name in route.request_models.values()
+        if api.model(name) is not None
+    }
 
 
 def _model_name(schema: Any) -> str | None:
@@ -782,6 +800,8 @@ def websocket_settings(api: Api) -> WebSocketSettings | None:
             authorization_type=(
                 str(route.authorization_type or "NONE").upper() if key == "$connect" else "NONE"
             ),
+            model_selection_expression=route.model_selection_expression,
+            models=dict(route.request_models),
         )
     for name, authorizer in ws.authorizers.items():
         authorizers[name] = _websocket_authorizer(api, name, authorizer)

@@ -42,6 +42,7 @@ from ..pipeline.plan import ApiSettings, WebSocketRouteEntry, WebSocketSettings
 from ..pipeline.wire import Receive, Scope, Send
 from ..responses.gateway_responses import RESPONSE_TYPES, GatewayError, Response, default_body
 from ..state.backends import REDIS_SCHEMES
+from ..validation.request_validation import check_body
 from . import management
 from .authorizer import ConnectAuthorizer
 from .connections import Connection, Connections
@@ -129,6 +130,12 @@ class WebSocketGateway:
                 config, deployment.functions, deployment.authorizer_cache, arn_prefix
             )
             for name, config in settings.authorizers.items()
+        }
+        self.validators = deployment.validators
+        self.model_selections = {
+            key: compile_expression(route.model_selection_expression)
+            for key, route in settings.routes.items()
+            if route.model_selection_expression is not None
         }
         self.iam = WebSocketIam(deployment, settings.api_id)
         # With the Redis state backend, @connections reaches other workers' connections.
@@ -352,6 +359,10 @@ class WebSocketGateway:
             return
         event = message_event(facts, route.route_key, text)
         request_id = event["requestContext"]["requestId"]
+        if route.model_selection_expression is not None and not self._valid(route, text):
+            frame = _error_frame("Invalid request body", facts.connection_id, request_id)
+            await connection.post(frame)
+            return
         integration = self.integrations.get(route.route_key)
         try:
             if integration is None:
@@ -364,6 +375,17 @@ class WebSocketGateway:
             return
         if route.route_response and outcome.body is not None:
             await connection.post(outcome.body)
+
+    def _valid(self, route: WebSocketRouteEntry, text: str) -> bool:
+        """Request validation (developer guide, "Request validation for WebSocket APIs"): the
+        model the `modelSelectionExpression` selects among `requestModels`, else `$default`;
+        with neither the message fails, as does a model the build did not compile."""
+        selection = self.model_selections[route.route_key]
+        key = selection.evaluate(text)
+        name = route.models.get(key) if key is not None else None
+        name = name or route.models.get("$default")
+        validator = self.validators.get(name) if name is not None else None
+        return validator is not None and check_body(validator, text.encode()) is None
 
     async def _disconnect(self, facts: ConnectionFacts, code: int, reason: str) -> None:
         integration = self.integrations.get("$disconnect")

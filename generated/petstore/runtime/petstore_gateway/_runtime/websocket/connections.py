@@ -35,6 +35,9 @@ class Connection:
         self.closed_with: tuple[int, str] | None = None
         self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)  # messages whose route still runs
         facts.last_active_at = facts.connected_at
+        # The loop time of the last message received, and the idle timer (endpoint.py).
+        self.seen = 0.0
+        self.idle: asyncio.TimerHandle | None = None
 
     def touch(self) -> None:
         self.facts.last_active_at = int(time.time() * 1000)

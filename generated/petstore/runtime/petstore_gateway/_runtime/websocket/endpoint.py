@@ -38,10 +38,11 @@ from ..integrations.mock import Templates, integration_templates
 from ..pipeline import wire
 from ..pipeline.context import HEADER_NAMES, Request
 from ..pipeline.deployment import Deployment
-from ..pipeline.plan import ApiSettings, WebSocketSettings
+from ..pipeline.plan import ApiSettings, WebSocketRouteEntry, WebSocketSettings
 from ..pipeline.wire import Receive, Scope, Send
 from ..responses.gateway_responses import RESPONSE_TYPES, GatewayError, Response, default_body
 from ..state.backends import REDIS_SCHEMES
+from ..validation.request_validation import check_body
 from . import management
 from .authorizer import ConnectAuthorizer
 from .connections import Connection, Connections
@@ -129,6 +130,12 @@ class WebSocketGateway:
                 config, deployment.functions, deployment.authorizer_cache, arn_prefix
             )
             for name, config in settings.authorizers.items()
+        }
+        self.validators = deployment.validators
+        self.model_selections = {
+            key: compile_expression(route.model_selection_expression)
+            for key, route in settings.routes.items()
+            if route.model_selection_expression is not None
         }
         self.iam = WebSocketIam(deployment, settings.api_id)
         # With the Redis state backend, @connections reaches other workers' connections.
@@ -268,10 +275,12 @@ class WebSocketGateway:
     async def _session(self, connection: Connection, receive: Receive) -> tuple[int, str]:
         """Receive until the socket closes; the close code and reason. The idle timeout and
         the maximum duration are timers that close the connection (the server's receive then
-        ends with a disconnect), re-armed per message rather than a timeout per receive."""
+        ends with a disconnect); the idle timer is not re-armed per message: when it fires
+        early (messages came since) it is set again for the time left."""
         loop = asyncio.get_running_loop()
         ending = loop.call_later(self.max_duration_s, self._expire, connection)
-        idle = loop.call_later(self.idle_s, self._expire, connection)
+        connection.seen = loop.time()
+        connection.idle = loop.call_later(self.idle_s, self._idle, connection)
         try:
             while True:
                 message = await receive()
@@ -282,8 +291,7 @@ class WebSocketGateway:
                     return int(message.get("code") or 1005), str(message.get("reason") or "")
                 if kind != "websocket.receive":
                     continue
-                idle.cancel()
-                idle = loop.call_later(self.idle_s, self._expire, connection)
+                connection.seen = loop.time()
                 text = message.get("text")
                 if text is None:  # a binary frame (§10.1)
                     await connection.close(UNSUPPORTED_DATA, "Binary frames are not supported")
@@ -291,15 +299,34 @@ class WebSocketGateway:
                     await connection.close(MESSAGE_TOO_BIG, "Message too big")
                 else:
                     connection.touch()
-                    # Each message on its own (API Gateway invokes integrations concurrently),
-                    # at most MAX_IN_FLIGHT per connection: past that the socket is not read
-                    # until one is done, so a client sending faster than its routes answer
-                    # is slowed by TCP rather than held in memory.
-                    await connection.in_flight.acquire()
-                    self._spawn(self._message(connection, text))
+                    await self._dispatch(connection, text)
         finally:
-            idle.cancel()
+            if connection.idle is not None:
+                connection.idle.cancel()
             ending.cancel()
+
+    async def _dispatch(self, connection: Connection, text: str) -> None:
+        """A message to its route. Each runs on its own (API Gateway invokes integrations
+        concurrently), at most MAX_IN_FLIGHT per connection: past that the socket is not read
+        until one is done, so a client sending faster than its routes answer is slowed by TCP
+        rather than held in memory. A MOCK route (or no route) waits on no backend: it is
+        answered at once, without a task of its own."""
+        route = self._select(text)
+        integration = self.integrations.get(route.route_key) if route is not None else None
+        if route is None or integration is None or integration.kind == "MOCK":
+            await self._route(connection, text, route)
+            return
+        await connection.in_flight.acquire()
+        self._spawn(self._message(connection, text, route))
+
+    def _idle(self, connection: Connection) -> None:
+        loop = asyncio.get_running_loop()
+        left = connection.seen + self.idle_s - loop.time()
+        if left > 0:
+            connection.idle = loop.call_later(left, self._idle, connection)
+        else:
+            connection.idle = None
+            self._expire(connection)
 
     def _expire(self, connection: Connection) -> None:
         """Idle for `idle_s`, or open for `max_duration_s`: API Gateway closes with 1001."""
@@ -310,23 +337,32 @@ class WebSocketGateway:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _message(self, connection: Connection, text: str) -> None:
+    async def _message(self, connection: Connection, text: str, route: WebSocketRouteEntry) -> None:
         try:
-            await self._route(connection, text)
+            await self._route(connection, text, route)
         finally:
             connection.in_flight.release()
 
-    async def _route(self, connection: Connection, text: str) -> None:
-        facts = connection.facts
+    def _select(self, text: str) -> WebSocketRouteEntry | None:
+        """The route of a message: its key's, else `$default` (reference §10.2)."""
         key = self.selection.evaluate(text)
         routes = self.settings.routes
         route = routes.get(key) if key is not None and not key.startswith("$") else None
-        route = route or routes.get("$default")
+        return route or routes.get("$default")
+
+    async def _route(
+        self, connection: Connection, text: str, route: WebSocketRouteEntry | None
+    ) -> None:
+        facts = connection.facts
         if route is None:
             await connection.post(_error_frame("Forbidden", facts.connection_id, event_id()))
             return
         event = message_event(facts, route.route_key, text)
         request_id = event["requestContext"]["requestId"]
+        if route.model_selection_expression is not None and not self._valid(route, text):
+            frame = _error_frame("Invalid request body", facts.connection_id, request_id)
+            await connection.post(frame)
+            return
         integration = self.integrations.get(route.route_key)
         try:
             if integration is None:
@@ -339,6 +375,17 @@ class WebSocketGateway:
             return
         if route.route_response and outcome.body is not None:
             await connection.post(outcome.body)
+
+    def _valid(self, route: WebSocketRouteEntry, text: str) -> bool:
+        """Request validation (developer guide, "Request validation for WebSocket APIs"): the
+        model the `modelSelectionExpression` selects among `requestModels`, else `$default`;
+        with neither the message fails, as does a model the build did not compile."""
+        selection = self.model_selections[route.route_key]
+        key = selection.evaluate(text)
+        name = route.models.get(key) if key is not None else None
+        name = name or route.models.get("$default")
+        validator = self.validators.get(name) if name is not None else None
+        return validator is not None and check_body(validator, text.encode()) is None
 
     async def _disconnect(self, facts: ConnectionFacts, code: int, reason: str) -> None:
         integration = self.integrations.get("$disconnect")

@@ -75,7 +75,7 @@ class IntegrationFailed(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
     status: int
     body: str | None = None
@@ -102,6 +102,7 @@ class RouteIntegration:
         self.mappings = integration_custom.CustomMappings.compile(self.shape.base)
         self.proxy_mapping = _proxy_mapping(self.shape.base) if self.kind == "HTTP_PROXY" else None
         self.services: dict[int, AwsServiceStep] = {}
+        self._chosen: dict[tuple[int, int], tuple[Mapping[str, Any], str | None]] = {}
 
     async def run(
         self,
@@ -150,11 +151,9 @@ class RouteIntegration:
             else self.templates.render(template, call.vtl, context, variables).body
         )
         status = mock_status(rendered)
-        responses = list(integration.get("responses") or ())
-        if not responses:
+        if not integration.get("responses"):
             return Outcome(status)
-        chosen = select_response(responses, str(status))
-        answer = _pick(chosen.get("responseTemplates") or {})
+        chosen, answer = self._mock_response(integration, status)
         text = (
             None
             if answer is None
@@ -162,6 +161,20 @@ class RouteIntegration:
         )
         code = str(chosen.get("statusCode"))
         return Outcome(int(code) if code.isdigit() else status, text)
+
+    def _mock_response(
+        self, integration: Mapping[str, Any], status: int
+    ) -> tuple[Mapping[str, Any], str | None]:
+        """The integration response a MOCK status selects and its template, chosen once per
+        config and status (the same few statuses come back on every message)."""
+        key = (id(integration), status)
+        found = self._chosen.get(key)
+        if found is None:
+            chosen = select_response(list(integration.get("responses") or ()), str(status))
+            found = (chosen, _pick(chosen.get("responseTemplates") or {}))
+            if len(self._chosen) < 64:
+                self._chosen[key] = found
+        return found
 
     async def _http_proxy(self, call: IntegrationRequest) -> Outcome:
         """The message (the handshake's headers and query on `$connect`) sent to the URI."""
