@@ -41,15 +41,15 @@ class WebSocketIam:
     def __init__(self, deployment: Deployment, api_id: str) -> None:
         api = deployment.api
         self.step = IamAuthorizer(deployment, None)
-        self.step.arn_prefix = f"arn:aws:execute-api:{api.region}:{api.account}:{api_id}"
         self.step.policy = None  # no resource policy on WebSocket APIs
+        self.arn_prefix = f"arn:aws:execute-api:{api.region}:{api.account}:{api_id}"
         # `@connections` is signed when the API names local IAM identities: then only a caller
         # whose policy allows ManageConnections may use it (unsigned: 403).
         self.required = bool(api.iam_credentials)
 
     def connect(self, request: Request, stage: str) -> dict[str, str]:
         """The caller of a signed upgrade, allowed to invoke `$connect`; raises to refuse."""
-        arn = f"{self.step.arn_prefix}/{stage}/$connect"
+        arn = f"{self.arn_prefix}/{stage}/$connect"
         caller = self.step.authenticate(request)
         self.step.authorize(caller, request, arn)
         return caller.values
@@ -58,7 +58,7 @@ class WebSocketIam:
         """A signed `@connections` call by a caller allowed to manage connections; raises
         GatewayError (answered 403 ForbiddenException) otherwise."""
         caller = self.step.authenticate(request)
-        arn = f"{self.step.arn_prefix}/{stage}/{request.method}/@connections/{connection_id}"
+        arn = f"{self.arn_prefix}/{stage}/{request.method}/@connections/{connection_id}"
         policy = for_action(caller.credential.policy, MANAGE_CONNECTIONS)
         values = condition_values(request, None)
         if resource_policy.identity_verdict(policy, arn, values) != "Allow":
