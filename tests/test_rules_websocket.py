@@ -140,7 +140,9 @@ CASES = [
     Case("connect-api-key", ws(_route("$connect", "apiKeyRequired: true, ")), "AGW444", None),
     Case("message-authorizer", ws(_route("sendMessage", "authorizer: auth, "), AUTH), "AGW444", E),
     Case("message-iam", ws(_route("$default", "authorizationType: AWS_IAM, ")), "AGW444", E),
-    Case("message-api-key", ws(_route("sendMessage", "apiKeyRequired: true, ")), "AGW444", E),
+    Case(
+        "message-api-key", ws(_route("sendMessage", "apiKeyRequired: true, ")), "AGW444", "warning"
+    ),
     Case("connect-jwt", ws(_route("$connect", "authorizationType: JWT, ")), "AGW444", E),
     Case(
         "connect-undefined-authorizer", ws(_route("$connect", "authorizer: nobody, ")), "AGW444", E
@@ -173,4 +175,5 @@ def test_a_finding_points_at_the_offending_key_with_a_hint() -> None:
     assert found.line == line
     assert found.column == lines[line - 1].index("apiKeyRequired") + 1
     assert "sendMessage" in found.message and "$connect only" in found.message
+    assert found.severity.value == "warning"
     assert "$connect" in found.hint

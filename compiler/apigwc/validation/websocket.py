@@ -14,8 +14,9 @@ What API Gateway refuses:
   response selection expression reads `$integration.response.*`; the route response selection
   expression is `$default` only; the API key selection expression is
   `$request.header.x-api-key` or `$context.authorizer.usageIdentifierKey`;
-- authorization: authorizers, `authorizationType` and `apiKeyRequired` exist on `$connect` only
-  and protect the whole API; a WebSocket authorizer is a Lambda `REQUEST` authorizer (no TOKEN,
+- authorization: authorizers and `authorizationType` exist on `$connect` only and protect the
+  whole API (elsewhere API Gateway answers "Currently, authorization is restricted to the
+  $connect route only"); `apiKeyRequired` is checked on `$connect` only (a warning elsewhere); a WebSocket authorizer is a Lambda `REQUEST` authorizer (no TOKEN,
   no JWT, no Cognito); `authorizationType` is `NONE`, `AWS_IAM` or `CUSTOM`; a named authorizer
   must be defined; a route response key is `$default` only.
 """
@@ -33,7 +34,7 @@ from apigwc.validation.base import Report
 from apigwc.validation.deployment import x_apigwc_at
 from apigwc.validation.examples import document
 
-E = Severity.ERROR
+E, W = Severity.ERROR, Severity.WARNING
 
 PREDEFINED = frozenset({"$connect", "$disconnect", "$default"})
 MAX_ROUTE_KEY = 128
@@ -86,8 +87,8 @@ CODES = (
         "{hint}",
         "WebSocket APIs are authorized on `$connect` only (the whole API is protected there), "
         "with `AWS_IAM` or a Lambda `REQUEST` authorizer, and `apiKeyRequired` on `$connect`.",
-        bad=_example(f"sendMessage: {{apiKeyRequired: true, {_MOCK[1:]}"),
-        good=_example(f"$connect: {{apiKeyRequired: true, {_MOCK[1:]}"),
+        bad=_example(f"sendMessage: {{authorizationType: AWS_IAM, {_MOCK[1:]}"),
+        good=_example(f"$connect: {{authorizationType: AWS_IAM, {_MOCK[1:]}"),
     ),
 )
 
@@ -107,7 +108,13 @@ def check(api: Api, report: Report) -> None:
             report("AGW443", at, what=what[-1], expression=value, problem=problem, hint=hint)
         for field, problem, hint in _authorization_problems(ws, key, route):
             at = x_apigwc_at(api, "websocket", "routes", key, field)
-            report("AGW444", at, at_key=True, key=key, problem=problem, hint=hint)
+            # API Gateway refuses authorization off $connect ("Currently, authorization is
+            # restricted to the $connect route only"); it stores apiKeyRequired anywhere and
+            # checks the key on $connect only, so elsewhere the flag is a warning.
+            severity = W if field == "apiKeyRequired" else None
+            report(
+                "AGW444", at, at_key=True, severity=severity, key=key, problem=problem, hint=hint
+            )
     for name, authorizer in ws.authorizers.items():
         if str(authorizer.type).upper() != "REQUEST":
             at = x_apigwc_at(api, "websocket", "authorizers", name, "type")
@@ -212,7 +219,8 @@ def _authorization_problems(
         if kind not in ("", "NONE"):
             yield "authorizationType", f"authorizationType {kind} is allowed on $connect only", hint
         if route.api_key_required:
-            yield "apiKeyRequired", "apiKeyRequired is allowed on $connect only", hint
+            problem = "apiKeyRequired is checked on $connect only and is ignored here"
+            yield "apiKeyRequired", problem, "set apiKeyRequired on $connect: it protects the whole API"
         return
     if kind and kind not in AUTHORIZATION_TYPES:
         hint = "use NONE, AWS_IAM, or CUSTOM with a Lambda REQUEST authorizer"

@@ -10,10 +10,13 @@ localhost), so the same handler runs in both places unchanged.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import Any
 
 import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
 
 _lock = threading.Lock()
 MEMBERS: dict[str, str] = {}  # connection id -> the name given on $connect (?name=...)
@@ -53,7 +56,25 @@ def send_message(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
+def default(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Any other message: an error for the sender alone (the `$default` route response)."""
+    answer = {
+        "error": "unknown action",
+        "hint": 'send {"action": "sendMessage", "message": "..."}',
+        "connectionId": event["requestContext"]["connectionId"],
+    }
+    return {"statusCode": 200, "body": json.dumps(answer)}
+
+
 def _management(domain_name: str, stage: str) -> Any:
-    local = domain_name.split(":")[0] in ("127.0.0.1", "localhost")
-    scheme = "http" if local else "https"
-    return boto3.client("apigatewaymanagementapi", endpoint_url=f"{scheme}://{domain_name}/{stage}")
+    if domain_name.split(":")[0] not in ("127.0.0.1", "localhost"):
+        endpoint = f"https://{domain_name}/{stage}"
+        return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint)
+    # A local gateway: plain HTTP, and unsigned calls (accepted when the spec names no IAM
+    # identities), so the handler needs no AWS keys or region on the machine.
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=f"http://{domain_name}/{stage}",
+        region_name=os.environ.get("AWS_REGION", "us-east-1"),
+        config=Config(signature_version=UNSIGNED),
+    )
