@@ -40,9 +40,7 @@ def reset() -> None:
 reset()
 
 
-def _response(
-    status: int, body: Any = None, headers: dict[str, str] | None = None
-) -> dict[str, Any]:
+def _response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
     out_headers = {"Access-Control-Allow-Origin": "*"}
     if body is not None:
         out_headers["Content-Type"] = "application/json"
@@ -128,9 +126,7 @@ def create_pet(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if pet_type not in PET_TYPES:
         return _error(400, f"type must be one of {', '.join(PET_TYPES)}")
     price = data.get("price")
-    if price is not None and (
-        isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0
-    ):
+    if price is not None and (isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0):
         return _error(400, "price must be a non-negative number")
     pet: dict[str, Any] = {"name": name, "type": pet_type}
     if price is not None:

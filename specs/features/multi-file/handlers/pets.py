@@ -9,18 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-PETS = {
-    1: {"id": 1, "name": "Fido", "type": "dog"},
-    2: {"id": 2, "name": "Whiskers", "type": "cat"},
-}
+PETS = {1: {"id": 1, "name": "Fido", "type": "dog"}, 2: {"id": 2, "name": "Whiskers", "type": "cat"}}
 
 
 def _response(status: int, body: Any) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(body),
-    }
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
 def list_pets(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -13,9 +13,7 @@ CONNECTIONS: dict[str, dict[str, Any]] = {}
 def connect(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ctx = event.get("requestContext") or {}
     with _lock:
-        CONNECTIONS[ctx.get("connectionId", "")] = {
-            "tenant": (ctx.get("authorizer") or {}).get("tenant")
-        }
+        CONNECTIONS[ctx.get("connectionId", "")] = {"tenant": (ctx.get("authorizer") or {}).get("tenant")}
     return {"statusCode": 200}
 
 
@@ -31,16 +29,8 @@ def send_message(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except (json.JSONDecodeError, AttributeError):
         return {"statusCode": 400, "body": json.dumps({"error": "body must be a JSON object"})}
     connection_id = (event.get("requestContext") or {}).get("connectionId")
-    return {
-        "statusCode": 200,
-        "body": json.dumps({"action": "sendMessage", "from": connection_id, "message": message}),
-    }
+    return {"statusCode": 200, "body": json.dumps({"action": "sendMessage", "from": connection_id, "message": message})}
 
 
 def default(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return {
-        "statusCode": 200,
-        "body": json.dumps(
-            {"error": "unknown action", "hint": 'send {"action": "sendMessage", "message": "..."}'}
-        ),
-    }
+    return {"statusCode": 200, "body": json.dumps({"error": "unknown action", "hint": 'send {"action": "sendMessage", "message": "..."}'})}

@@ -17,9 +17,7 @@ def _token(value: str | None) -> str:
     return value[7:].strip() if value.lower().startswith("bearer ") else value
 
 
-def _policy(
-    principal: str, effect: str, method_arn: str, context: dict[str, Any]
-) -> dict[str, Any]:
+def _policy(principal: str, effect: str, method_arn: str, context: dict[str, Any]) -> dict[str, Any]:
     # Cover the whole stage: cached results are reused for other methods of the API.
     arn_prefix, _, path = method_arn.partition("/")
     stage = path.split("/", 1)[0] if path else "*"
@@ -27,13 +25,7 @@ def _policy(
         "principalId": principal,
         "policyDocument": {
             "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Action": "execute-api:Invoke",
-                    "Effect": effect,
-                    "Resource": f"{arn_prefix}/{stage or '*'}/*",
-                }
-            ],
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": f"{arn_prefix}/{stage or '*'}/*"}],
         },
         "context": context,
     }
@@ -59,9 +51,7 @@ def request(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if user is None:
         raise Exception("Unauthorized")
     tenant = headers.get("x-tenant", "default")
-    return _policy(
-        user[0], user[1], event.get("methodArn", ""), {"authorizer": "request", "tenant": tenant}
-    )
+    return _policy(user[0], user[1], event.get("methodArn", ""), {"authorizer": "request", "tenant": tenant})
 
 
 def http_simple(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -13,12 +13,7 @@ from typing import Any
 
 _lock = threading.Lock()
 BOOKS: dict[str, dict[str, Any]] = {
-    "1": {
-        "id": "1",
-        "title": "The Left Hand of Darkness",
-        "author": "Ursula K. Le Guin",
-        "year": 1969,
-    },
+    "1": {"id": "1", "title": "The Left Hand of Darkness", "author": "Ursula K. Le Guin", "year": 1969},
     "2": {"id": "2", "title": "Kindred", "author": "Octavia E. Butler", "year": 1979},
 }
 
@@ -46,11 +41,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             raise BadRequest("[BadRequest] title and author are required")
         with _lock:
             book_id = str(len(BOOKS) + 1)
-            BOOKS[book_id] = {
-                "id": book_id,
-                "title": str(book["title"]),
-                "author": str(book["author"]),
-                "year": book.get("year"),
-            }
+            BOOKS[book_id] = {"id": book_id, "title": str(book["title"]), "author": str(book["author"]), "year": book.get("year")}
             return dict(BOOKS[book_id])
     raise BadRequest(f"[BadRequest] unknown action {action!r}")
