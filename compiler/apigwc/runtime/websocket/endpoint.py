@@ -8,19 +8,23 @@ that refuses it), frames back to the client, and the `$connect` / message / `$di
 integrations' invocations.
 
 API Gateway's behaviour (reference §10.1-§10.3):
-- `$connect` (its authorizer, then its integration) runs while the handshake waits: 2xx
+- `$connect` (`AWS_IAM` on the upgrade's signature, iam.py, or its Lambda REQUEST authorizer;
+  `apiKeyRequired`; then its integration) runs while the handshake waits: 2xx
   connects, with the headers the function returned on the 101 (`Sec-WebSocket-Protocol`
   accepts a subprotocol); any other status refuses the handshake with that status; a failed
   function refuses it with 502; an authorizer refuses with 401 or 403 (500 when it cannot
   answer);
 - each text message is routed by `routeSelectionExpression` (selection.py): the route of that
-  key, else `$default`; no route: the `Forbidden` error frame, the connection stays open. The
-  integration's answer is sent back only when the route has a route response; a failed
-  integration sends the `Internal server error` frame and keeps the connection;
+  key, else `$default`; no route: the `Forbidden` error frame, the connection stays open. A
+  route with a `modelSelectionExpression` validates the message first (the `Invalid request
+  body` frame when no model accepts it). The integration's answer is sent back only when the
+  route has a route response; a failed integration sends the `Internal server error` frame and
+  keeps the connection;
 - limits: idle timeout 10 minutes, maximum duration 2 hours (both close with 1001 Going away),
   a binary frame closes with 1003, a message over 128 KB with 1009 (frames over 32 KB are
   refused by the server's protocol, protocol.py, also with 1009);
-- at most 64 messages of a connection run at once (connections.py), then the socket waits;
+- at most 64 messages of a connection run at once (connections.py), then the socket waits; a
+  MOCK route is answered at once, in the receiving loop;
 - `$disconnect` runs after the socket closed, whatever closed it, with the close code and
   reason; best effort (its failure reaches nobody).
 """
