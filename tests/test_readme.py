@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shlex
@@ -195,6 +196,8 @@ def check_command(words: list[str]) -> None:
     elif words[:3] == ["python", "-m", "petstore_gateway"]:
         for option in options(words[3:]):
             assert option in runtime_help(), (option, words)
+    elif words[:3] == ["python", "-m", "websockets"]:  # the websockets library's client
+        assert importlib.util.find_spec("websockets.__main__") is not None, words
     elif tool in ("pytest", "pre-commit"):
         assert (ROOT / ".venv" / "bin" / tool).exists() or tool == "pytest", words
     elif tool == "moto_server":  # the dev extra's moto[server]
