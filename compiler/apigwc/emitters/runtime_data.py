@@ -219,7 +219,9 @@ def _stage(api: Api, name: str) -> StageSettings:
         for key, setting in stage.method_settings.items()
         if key != "/*/*" and (limits := _limits(setting.throttle)) is not None
     }
-    return StageSettings(dict(stage.variables), log_format, canary, wide, methods)
+    # X-Ray tracing is a REST stage setting (HTTP APIs have none).
+    tracing = bool(stage.tracing) and api.protocol is Protocol.REST
+    return StageSettings(dict(stage.variables), log_format, canary, wide, methods, tracing)
 
 
 def _limits(*throttles: Throttle | None) -> ThrottleLimits | None:

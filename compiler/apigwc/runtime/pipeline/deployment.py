@@ -52,6 +52,9 @@ class Deployment:
     authorizer_cache: AuthorizerCache = field(default_factory=MemoryAuthorizerCache)
     # Token buckets and quota counters (`--state`: this process's memory, or Redis).
     state: StateStore = field(default_factory=MemoryStore)
+    # OpenTelemetry tracing (observability/tracing.py `Tracing`) when export is on, else None:
+    # the plans then carry no traced steps.
+    tracing: Any = None
 
     @property
     def binary_media_types(self) -> tuple[str, ...]:

@@ -445,6 +445,9 @@ class StageSettings:
     # for HTTP APIs, `defaultRouteSettings` and `routeSettings`, §1.10).
     throttle: ThrottleLimits | None = None
     method_throttles: Mapping[str, ThrottleLimits] = field(default_factory=dict)
+    # X-Ray's active tracing (`tracingEnabled`, REST): requests without a caller's trace header
+    # are traced too when OpenTelemetry export is on (observability/tracing.py).
+    tracing_enabled: bool = False
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> StageSettings:
@@ -458,6 +461,7 @@ class StageSettings:
             canary=_mapping(data, "canary") if canary is not None else None,
             throttle=ThrottleLimits.from_data(throttle) if throttle is not None else None,
             method_throttles=_throttles(data, "methodThrottles"),
+            tracing_enabled=_bool(data, "tracingEnabled") if "tracingEnabled" in data else False,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -470,6 +474,8 @@ class StageSettings:
             data["throttle"] = self.throttle.to_data()
         if self.method_throttles:
             data["methodThrottles"] = {k: v.to_data() for k, v in self.method_throttles.items()}
+        if self.tracing_enabled:
+            data["tracingEnabled"] = True
         return data
 
 
