@@ -260,3 +260,95 @@ def test_tracing_off_builds_no_traced_steps(tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(tmp_path / "out" / "runtime"), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# -- the parts, as tables ------------------------------------------------------------------------
+HEADERS = [
+    ("root, parent, sampled", f"Root={CALLER_ROOT};Parent={CALLER_PARENT};Sampled=1", True),
+    ("spaces and order", f" Sampled=0 ; Root={CALLER_ROOT}", True),
+    ("root only", f"Root={CALLER_ROOT}", True),
+    ("lineage kept out", f"Root={CALLER_ROOT};Lineage=a87bd80c:1|68fd508a:5", True),
+    ("no root", f"Parent={CALLER_PARENT};Sampled=1", False),
+    ("short root", "Root=1-5759e988-bd86", False),
+    ("upper-case hex", "Root=1-5759E988-BD862E3FE1BE46A994272793", False),
+    ("version 2", "Root=2-5759e988-bd862e3fe1be46a994272793", False),
+    ("zero trace id", "Root=1-00000000-000000000000000000000000", False),
+    ("code-like", "Root=1-5759e988-bd862e3fe1be46a99427279'; DROP", False),
+    ("empty", "", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("header", "continued"), [r[1:] for r in HEADERS], ids=[r[0] for r in HEADERS]
+)
+def test_parse_trace_header(header: str, continued: bool) -> None:
+    from apigwc.runtime.observability.tracing import parse_trace_header
+
+    parsed = parse_trace_header(header)
+    assert (parsed is not None) is continued
+    if parsed is not None:
+        assert f"{parsed[0]:032x}" == CALLER_TRACE
+
+
+def test_parse_trace_header_fields() -> None:
+    from apigwc.runtime.observability.tracing import parse_trace_header, trace_header
+
+    header = f"Root={CALLER_ROOT};Parent={CALLER_PARENT};Sampled=0"
+    assert parse_trace_header(header) == (int(CALLER_TRACE, 16), int(CALLER_PARENT, 16), False)
+    assert parse_trace_header(f"Root={CALLER_ROOT};Parent=xyz;Sampled=?") == (
+        int(CALLER_TRACE, 16),
+        None,
+        None,
+    )
+    assert trace_header(int(CALLER_TRACE, 16), int(CALLER_PARENT, 16), True) == (
+        f"Root={CALLER_ROOT};Parent={CALLER_PARENT};Sampled=1"
+    )
+
+
+ENDPOINTS = [
+    ("off", None, {}, None),
+    ("the option, a base URL", "http://c:4318/", {}, "http://c:4318/v1/traces"),
+    ("OpenTelemetry's variable", None, {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}, ""),
+    ("the traces variable", None, {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://c/t"}, ""),
+    (
+        "exporter none",
+        None,
+        {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c", "OTEL_TRACES_EXPORTER": "none"},
+        None,
+    ),
+    ("SDK disabled", "http://c", {"OTEL_SDK_DISABLED": "true"}, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("option", "environ", "expected"), [r[1:] for r in ENDPOINTS], ids=[r[0] for r in ENDPOINTS]
+)
+def test_enabled_endpoint(
+    option: str | None, environ: dict[str, str], expected: str | None
+) -> None:
+    from apigwc.runtime.observability.tracing import enabled_endpoint
+
+    assert enabled_endpoint(option, environ) == expected
+
+
+def test_otlp_endpoint_without_the_extra_is_refused(tmp_path: Path) -> None:
+    """`python -m <pkg> --otlp-endpoint` where the `[otel]` extra is not installed: a one-line
+    usage error, not a traceback. An `opentelemetry` package without the SDK, first on the path,
+    stands for an environment without the extra."""
+    import subprocess
+    import sys
+
+    from tests.runtime_server import build_spec
+
+    spec = write_spec(
+        tmp_path, "tracing.yaml", {"AUTH_LOG": "/dev/null", "UPSTREAM": "http://127.0.0.1:9999/"}
+    )
+    package = build_spec(spec, tmp_path / "out")
+    (tmp_path / "shadow" / "opentelemetry").mkdir(parents=True)
+    (tmp_path / "shadow" / "opentelemetry" / "__init__.py").write_text("")
+    path = f"{tmp_path / 'shadow'}:{tmp_path / 'out' / 'runtime'}"
+    command = [sys.executable, "-m", package, "--otlp-endpoint", "http://127.0.0.1:4318"]
+    done = subprocess.run(command, env={"PYTHONPATH": path}, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "--otlp-endpoint needs the [otel] extra" in done.stderr
+    assert "Traceback" not in done.stderr
