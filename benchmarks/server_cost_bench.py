@@ -40,8 +40,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import selectors
+import signal
 import socket
 import subprocess
 import sys

@@ -1,6 +1,6 @@
 """`x-apigwc.monitoring` as CloudWatch alarms, in both templates.
 
-Flows in: the template builder (its IR `Api`, template and binder). Flows out: one
+Flows in: the template builder (its IR `Api`, template and binder, as `cfn_parts.TemplateParts`). Flows out: one
 `AWS::CloudWatch::Alarm` per monitored stage and enabled alarm: the server error rate (the
 stage's `5XXError` metric, a 0-or-1 value per request, as an Average: the share of requests
 that failed) and the p99 latency (`Latency` with `ExtendedStatistic: p99`, in milliseconds).
@@ -14,15 +14,13 @@ an alarm. WebSocket APIs (other metric names) get none.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from apigwc.emitters.cfn_parts import TemplateParts
 from apigwc.emitters.cfn_template import ref
 from apigwc.ir.base import deployable_json
 from apigwc.ir.deployment import Alarm
 from apigwc.ir.enums import Protocol
-
-if TYPE_CHECKING:
-    from apigwc.emitters.cfn_build import TemplateBuilder
 
 Json = Any
 NAMESPACE = "AWS/ApiGateway"
@@ -34,7 +32,7 @@ METRICS = {
 _DESCRIPTION_LIMIT = 1024  # AlarmDescription's length limit
 
 
-def add_alarms(builder: TemplateBuilder, api_id: str) -> None:
+def add_alarms(builder: TemplateParts, api_id: str) -> None:
     monitoring = builder.deployment.monitoring
     if monitoring is None:
         return
@@ -52,7 +50,7 @@ def add_alarms(builder: TemplateBuilder, api_id: str) -> None:
 
 
 def _alarm(
-    builder: TemplateBuilder, api_id: str, stage: str, key: str, alarm: Alarm
+    builder: TemplateParts, api_id: str, stage: str, key: str, alarm: Alarm
 ) -> dict[str, Json]:
     rest_metric, http_metric, statistic, what = METRICS[key]
     rest = builder.api.protocol is Protocol.REST
@@ -78,7 +76,7 @@ def _alarm(
     }
 
 
-def _api_name(builder: TemplateBuilder) -> Json:
+def _api_name(builder: TemplateParts) -> Json:
     """A REST API's name: the body's `info.title` (an intrinsic there is bound as in the body)."""
     title = builder.api.title
     return title if isinstance(title, str) else builder.binder.bind(deployable_json(title))
