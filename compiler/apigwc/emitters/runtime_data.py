@@ -223,7 +223,9 @@ def _stage(api: Api, name: str) -> StageSettings:
         if key != "/*/*" and (limits := _limits(setting.throttle)) is not None
     }
     cache = _stage_cache(api, stage)
-    return StageSettings(dict(stage.variables), log_format, canary, wide, methods, cache)
+    # X-Ray tracing is a REST stage setting (HTTP APIs have none).
+    tracing = bool(stage.tracing) and api.protocol is Protocol.REST
+    return StageSettings(dict(stage.variables), log_format, canary, wide, methods, cache, tracing)
 
 
 def _stage_cache(api: Api, stage: Stage) -> StageCache | None:

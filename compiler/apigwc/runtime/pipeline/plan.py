@@ -515,6 +515,9 @@ class StageSettings:
     method_throttles: Mapping[str, ThrottleLimits] = field(default_factory=dict)
     # The stage cache (reference §1.9), when the stage's cache cluster is enabled.
     cache: StageCache | None = None
+    # X-Ray's active tracing (`tracingEnabled`, REST): requests without a caller's trace header
+    # are traced too when OpenTelemetry export is on (observability/tracing.py).
+    tracing_enabled: bool = False
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> StageSettings:
@@ -529,6 +532,7 @@ class StageSettings:
             throttle=ThrottleLimits.from_data(throttle) if throttle is not None else None,
             method_throttles=_throttles(data, "methodThrottles"),
             cache=StageCache.from_data(_as_mapping(cache)) if cache is not None else None,
+            tracing_enabled=_bool(data, "tracingEnabled") if "tracingEnabled" in data else False,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -543,6 +547,8 @@ class StageSettings:
             data["methodThrottles"] = {k: v.to_data() for k, v in self.method_throttles.items()}
         if self.cache is not None:
             data["cache"] = self.cache.to_data()
+        if self.tracing_enabled:
+            data["tracingEnabled"] = True
         return data
 
 

@@ -37,6 +37,7 @@ from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates, integration_templates
 from ..observability.access_log import AccessLog
+from ..observability.tracing import open_tracing
 from ..responses import gateway_responses
 from ..responses.cors import CorsConfiguration, is_preflight
 from ..responses.gateway_responses import GatewayError, Response
@@ -92,6 +93,8 @@ class Gateway:
         self.access_log = AccessLog(self.api) if options.access_log else None
         # Buckets, quotas and caches: this process's memory, or Redis (`--state`, state/store.py).
         self.state = open_store(options.state)
+        # OpenTelemetry spans (`--otlp-endpoint`, observability/tracing.py): None when off.
+        tracing = open_tracing(api, self.stage, self.all_stages, options.otlp_endpoint)
         self.deployment = Deployment(
             api=api,
             protocol=self.protocol,
@@ -108,6 +111,7 @@ class Gateway:
             api_data=self.api,
             authorizer_cache=self.state.authorizer_cache(f"apigwc:{api.api_id}:authorizer"),
             state=self.state,
+            tracing=tracing,
         )
         self.upstreams = self.deployment.upstreams
         # The stage cache's hit and miss counts (caching/counts.py), for metrics to read.
@@ -121,6 +125,8 @@ class Gateway:
         self.cors = CorsConfiguration.from_extension(api.cors) if api.cors else None
         # The WebSocket API beside this one (`x-apigwc.websocket`, runtime/websocket/), or None.
         self.websocket = _websocket(api, self.deployment, self.stage, options)
+        if tracing is not None:  # both server entries call `answer`: each request in its span
+            self.answer = tracing.server(self.answer)  # type: ignore[method-assign]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
