@@ -162,6 +162,11 @@ CASES = [
     ("vtl-list-literal-java", '#set($l = ["a", 2])$l $l.size()', "[a, 2] 2"),
     ("string-methods", "$input.path('$.s').toUpperCase() $input.path('$.s').length()", "IT'S 4"),
     ("string-replaceall-groups", "$input.params('q').replaceAll('(s)', '[$1]')", "[s]"),
+    # A `$` before no identifier is text in Velocity (its identifiers start with a letter):
+    # a price, or a `replaceAll` group reference in an interpolated ("...") string.
+    ("dollar-digit-is-text", "a $1 b $!2", "a $1 b $!2"),
+    ("dollar-price-is-text", "cost $5.00", "cost $5.00"),
+    ("string-replaceall-groups-interpolated", '#set($x = "ab")$x.replaceAll("(a)", "$1-")', "a-b"),
     ("string-split", "#set($s = 'a,b,,')#foreach($p in $s.split(','))<$p>#end", "<a><b>"),
     # Java's regex dialect, as API Gateway's Velocity reads it: `-` after `\w` in a class is
     # literal (an error in Python), `\p{Alpha}` is ASCII letters, `\z` ends the input.

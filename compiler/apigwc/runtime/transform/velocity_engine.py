@@ -185,10 +185,15 @@ def _indexed(container: Any, key: Any) -> Any:
 
 
 class _JavaFormalReference(_ops.FormalReference):  # type: ignore[misc]
-    """`$ref` printing: Java `toString`, null as nothing."""
+    """`$ref` printing: Java `toString`, null as nothing. A `$` not followed by an identifier
+    (`$1`, `$5.00`, `$ `) is no reference in Velocity: it prints as written, so a Java
+    `replaceAll` replacement keeps its `$1` group reference."""
 
     def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
-        value = self.expression.calculate(namespace, loader) if self.expression else None
+        if self.expression is None:
+            stream.write(self.my_text())
+            return
+        value = self.expression.calculate(namespace, loader)
         if is_null(value) and self.alternate is not None:
             value = self.alternate.calculate(namespace, loader)
         stream.write(java_string(value))
