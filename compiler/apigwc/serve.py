@@ -9,11 +9,13 @@ handler change. `apigwc serve` runs the generated runtime itself, not a second e
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -41,6 +43,11 @@ class ServeOptions:
     state: str = "memory"  # throttles, quotas, caches: memory or redis://HOST:PORT/DB
     # Cognito/JWT authorizers may fetch their issuers' keys (runtime/security/jwt_keys.py).
     allow_remote_jwks: bool = False
+    # The console line per request and handler output tags (runtime/observability/console_log.py)
+    log_format: str = "text"
+    aws_endpoint: str | None = None  # AWS_ENDPOINT_URL of AWS service integrations (a moto server)
+    # Variables for handlers: "" (every function) or a function name -> {name: value} (config.py)
+    function_environment: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command += ["--state", options.state]
     if options.server != DEFAULT_SERVER:
         command += ["--server", options.server]
-    env = dict(os.environ)
+    command += ["--log-format", options.log_format]
+    env = dict(os.environ) | _gateway_environment(options)
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])
     )
@@ -98,6 +106,20 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         f"serving {built.package} on http://{options.host}:{options.port}{prefix}/", err=True
     )
     return subprocess.Popen(command, env=env)
+
+
+def _gateway_environment(options: ServeOptions) -> dict[str, str]:
+    """What the configuration gives the gateway process's environment: the AWS endpoint its
+    service integrations call (the SDKs' `AWS_ENDPOINT_URL`, aws_endpoints.py) and the
+    handlers' variables (runtime/integrations/invocation.py)."""
+    from apigwc.runtime.integrations.invocation import FUNCTION_ENVIRONMENT
+
+    env = {}
+    if options.aws_endpoint:
+        env["AWS_ENDPOINT_URL"] = options.aws_endpoint
+    if options.function_environment:
+        env[FUNCTION_ENVIRONMENT] = json.dumps(dict(options.function_environment))
+    return env
 
 
 def serve(spec: Path, options: ServeOptions, reload: bool) -> int:

@@ -24,6 +24,9 @@ STATE = "APIGWC_STATE"  # where buckets, quotas and caches live: "memory" or red
 # 600 and 7200), which tests shorten.
 WEBSOCKET_IDLE_TIMEOUT = "APIGWC_WEBSOCKET_IDLE_TIMEOUT"
 WEBSOCKET_MAX_DURATION = "APIGWC_WEBSOCKET_MAX_DURATION"
+# The developer's console line and handler output tags (observability/console_log.py):
+# "text", "json", or "" for none.
+CONSOLE_LOG = "APIGWC_CONSOLE_LOG"
 # "1": Cognito and JWT authorizers may fetch signing keys from the network (`--allow-remote-jwks`).
 REMOTE_JWKS = "APIGWC_REMOTE_JWKS"
 
@@ -38,6 +41,7 @@ class GatewayOptions:
     websocket_idle_timeout_s: float = 600.0
     websocket_max_duration_s: float = 7200.0
     remote_jwks: bool = False
+    console_log: str = ""  # `--log-format`: "text", "json", or "" (none)
 
     def environment(self) -> dict[str, str]:
         """The options as the variables `from_environment` reads. The WebSocket limits only
@@ -55,6 +59,7 @@ class GatewayOptions:
             VALIDATE_RESPONSES: "1" if self.validate_responses else "",
             STATE: self.state,
             REMOTE_JWKS: "1" if self.remote_jwks else "",
+            CONSOLE_LOG: self.console_log,
         } | {name: repr(value) for name, value in shortened.items() if value != defaults[name]}
 
     @classmethod
@@ -69,7 +74,12 @@ class GatewayOptions:
             websocket_idle_timeout_s=_seconds(env.get(WEBSOCKET_IDLE_TIMEOUT), 600.0),
             websocket_max_duration_s=_seconds(env.get(WEBSOCKET_MAX_DURATION), 7200.0),
             remote_jwks=env.get(REMOTE_JWKS) == "1",
+            console_log=_console_log(env.get(CONSOLE_LOG)),
         )
+
+
+def _console_log(text: str | None) -> str:
+    return text if text in ("text", "json") else ""
 
 
 def _seconds(text: str | None, default: float) -> float:
