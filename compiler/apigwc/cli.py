@@ -450,6 +450,19 @@ def explain(code: str) -> None:
     click.echo("hint:    " + entry.hint)
 
 
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False, exists=True))
+@click.argument("new", type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@allow_root_option
+def diff(old: str, new: str, fmt: str, allow_roots: tuple[str, ...]) -> None:
+    """The changes from OLD to NEW that break clients of the deployed API (errors: exit 1),
+    and the compatible ones (infos), each with its place in both files."""
+    from apigwc.versions.report import run
+
+    sys.exit(run(old, new, fmt, allow_roots, color=sys.stdout.isatty()))
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
