@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from apigwc.cli import main
 from click.testing import CliRunner
 
@@ -282,3 +283,77 @@ def test_text_output_and_unreadable_version(tmp_path: Path) -> None:
         main, ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "bad.yaml")]
     )
     assert result.exit_code == 2 and "AGW103" in result.output
+
+
+# -- the README's "Versions" section ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SECTION = README.split("## Versions:")[1].split("\n## ")[0]
+HOST = """\
+openapi: 3.0.1
+info: {title: Side by side, version: "1"}
+paths:
+  /pets:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates:
+              application/json: '$stageVariables.backend $context.isCanaryRequest'
+"""
+
+
+def test_readme_diff_commands_exit_as_their_comments_say(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    lines = [line for line in SECTION.splitlines() if line.startswith("apigwc diff ")]
+    assert len(lines) == 2
+    for line in lines:
+        command, comment = line.split("#", 1)
+        expected = int(re.search(r"exit (\d)", comment).group(1))  # type: ignore[union-attr]
+        result = CliRunner().invoke(main, command.split()[1:])
+        assert result.exit_code == expected, result.output
+        if expected:  # what the comment says is lost
+            assert "GET /pets/{id}" in result.output and "stage v2 is gone" in result.output
+
+
+def test_readme_side_by_side_example_runs(tmp_path: Path) -> None:
+    """The stages, canary and base paths of the README's example: valid, emitted as
+    CloudFormation base path mappings and canary settings, and served side by side."""
+    from tests.runtime_server import serve_spec
+
+    (example,) = re.findall(r"^```yaml\n(.*?)^```", SECTION, re.S | re.M)
+    spec = tmp_path / "api.yaml"
+    spec.write_text(HOST + example, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(spec)])
+    assert json.loads(result.output)["diagnostics"] == [], result.output
+    with serve_spec(spec, tmp_path / "out", "--all-stages") as gateway:
+        v1 = gateway.fetch("GET", "/v1/pets").body
+        v2 = {gateway.fetch("GET", "/v2/pets").body for _ in range(150)}
+    assert v1 == b"http://127.0.0.1:9001 "  # isCanaryRequest: set only where the stage has a canary
+    # 10 percent canary: 150 requests all missing it has probability 0.9**150, about 1e-7
+    assert v2 == {b"http://127.0.0.1:9002 false", b"http://127.0.0.1:9003 true"}
+    template = (tmp_path / "out" / "cloudformation" / "template.yaml").read_text("utf-8")
+    resources = yaml.load(template, Loader=_CfnLoader)["Resources"]
+    mappings = [
+        r["Properties"] for r in resources.values() if r["Type"].endswith("BasePathMapping")
+    ]
+    assert sorted(m["BasePath"] for m in mappings) == ["v1", "v2"]
+    (stage,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::ApiGateway::Stage" and r["Properties"]["StageName"] == "v2"
+    ]
+    assert stage["CanarySetting"]["PercentTraffic"] == 10
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads the short-form intrinsics (`!Ref`, `!GetAtt`, ...) as None: only plain values are
+    checked here."""
+
+
+_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
