@@ -463,6 +463,21 @@ def diff(old: str, new: str, fmt: str, allow_roots: tuple[str, ...]) -> None:
     sys.exit(run(old, new, fmt, allow_roots, color=sys.stdout.isatty()))
 
 
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
+def schema(output: str | None) -> None:
+    """The JSON Schema of every x-amazon-apigateway-* extension and of x-apigwc, for
+    yaml-language-server and VS Code (`# yaml-language-server: $schema=FILE`)."""
+    from apigwc.schema import shipped
+
+    text = shipped()
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
