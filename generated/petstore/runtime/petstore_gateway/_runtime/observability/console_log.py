@@ -67,16 +67,28 @@ def use_colour(stream: IO[str]) -> bool:
         return False
 
 
+_clock = [-1, ""]  # (second, its "HH:MM:SS"): strftime once a second, not once a line
+
+
+def _time_of_day(epoch: float) -> str:
+    second = int(epoch)
+    if second != _clock[0]:
+        _clock[:] = [second, time.strftime("%H:%M:%S", time.localtime(second))]
+    return f"{_clock[1]}.{int(epoch * 1000) % 1000:03d}"
+
+
 def render_text(record: Record, colour: bool) -> str:
     epoch, method, path, status, latency, route_key, integration, request_id, _ = record
-    clock = time.strftime("%H:%M:%S", time.localtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}"
+    if not path.isprintable():
+        path = path.translate(_ESCAPES)
     route = f"{route_key or '-'} ({integration or '-'})"
-    line_status = str(status)
     if colour:
-        line_status = f"{_COLOURS.get(status // 100, '')}{status}{_RESET}"
-        route, request_id = f"{_DIM}{route}{_RESET}", f"{_DIM}{request_id}{_RESET}"
-    text = f"{clock} {method} {path.translate(_ESCAPES)} {line_status} {latency:.1f}ms"
-    return f"{text} {route} {request_id}"
+        colour_on = _COLOURS.get(status // 100, "")
+        return (
+            f"{_time_of_day(epoch)} {method} {path} {colour_on}{status}{_RESET} {latency:.1f}ms "
+            f"{_DIM}{route}{_RESET} {_DIM}{request_id}{_RESET}"
+        )
+    return f"{_time_of_day(epoch)} {method} {path} {status} {latency:.1f}ms {route} {request_id}"
 
 
 def render_json(record: Record) -> str:
