@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/server_cost_bench.py [--requests 2000] [--warmup 500]
                                                      [--targets bare,mock,lambda,floor]
                                                      [--profile TARGET] [--annotate]
+                                                     [--connections 1] [--cpu --duration 5]
 
 wrk's requests per second on a shared, loaded 2-core machine drift by 10-20% between runs; the
 instructions a server process executes for a fixed number of requests do not (callgrind counts
