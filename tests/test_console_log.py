@@ -238,7 +238,7 @@ def test_pyproject_tool_table_is_read(tmp_path: Path) -> None:
         ("port = 99999\n", 1, "port must be a port number"),
         ('\n\nlog-format = "xml"\n', 3, "log-format must be text, json or off"),
         ('stage = "a"\nport = \n', 2, "Invalid value"),
-        ('[env]\nA = "1"\nB = [1]\n', 3, "env B must be a string"),
+        ('[env]\nA = "1"\nB = [1]\n', 3, "B must be a string"),
         ("workers = 0\n", 1, "workers must be a number of workers"),
     ],
     ids=["unknown-key", "wrong-type", "port-range", "log-format", "toml-syntax", "env", "workers"],
@@ -297,8 +297,29 @@ def test_readme_configuration_example_is_what_apigwc_reads(tmp_path: Path) -> No
         "log_format": "text",
     }
     assert config.env == {"": {"LOG_LEVEL": "debug"}, "GetPet": {"TABLE_NAME": "pets-local"}}
+    assert config.stage_variables == {"": {}, "prod": {"vetBackend": "http://127.0.0.1:9002"}}
     for name in re.findall(r"`(APIGWC_[A-Z_]+)`", readme.split("### Configuration")[1][:2500]):
         assert (
             f'envvar="{name}"'
             in (Path(__file__).parent.parent / "compiler/apigwc/cli.py").read_text()
         )
+
+
+def test_stage_variables_from_the_configuration(tmp_path: Path) -> None:
+    """`[stage-variables]`: every stage's, then one stage's, over the spec's own."""
+    spec = (
+        SPEC.split("  /other:")[0]
+        + '  /vars:\n    get:\n      responses: {"200": {description: ok}}\n'
+        + "      x-amazon-apigateway-integration:\n        type: mock\n"
+        + "        requestTemplates: {application/json: '{\"statusCode\": 200}'}\n"
+        + '        responses: {default: {statusCode: "200", responseTemplates: '
+        + "{application/json: '$stageVariables.a $stageVariables.b $stageVariables.c'}}}\n"
+        + "x-apigwc:\n  stages:\n    dev: {variables: {a: spec, b: spec, c: spec}}\n"
+        + "    prod: {variables: {a: spec, b: spec, c: spec}}\n"
+    )
+    folder = project(tmp_path, '[stage-variables]\nb = "all"\n[stage-variables.prod]\nc = "prod"\n')
+    (folder / "api.yaml").write_text(spec, encoding="utf-8")
+    port = free_port()
+    with served(folder, "api.yaml", "--port", str(port), "--all-stages", port=port):
+        dev, prod = (fetch(port, "GET", f"/{s}/vars").body for s in ("dev", "prod"))
+    assert (dev, prod) == (b"spec all spec", b"spec all prod")

@@ -310,6 +310,7 @@ def serve(
         log_format=log_format,
         aws_endpoint=aws_endpoint,
         function_environment=config.env,
+        stage_variables=config.stage_variables,
     )
     sys.exit(run_server(Path(spec), options, reload))
 

@@ -8,9 +8,11 @@ option), then the file, then the built-in default. A path in the file (`spec`) i
 the file's folder, not to the working folder.
 
 Keys (kebab-case, as `pyproject.toml` tools write them): `spec`, `stage`, `host`, `port`,
-`workers`, `state`, `aws-endpoint`, `log-format`, and the `env` table of handler environment
+`workers`, `state`, `aws-endpoint`, `log-format`, the `env` table of handler environment
 variables: a string value is set for every function, a table value (`[env.GetPet]`) for that
-function only (SAM's `--env-vars` file has the same two levels). A bad file is a `ConfigError`
+function only (SAM's `--env-vars` file has the same two levels), and the `stage-variables`
+table, the same two levels over the spec's stage variables (`[stage-variables.prod]`): the local
+stand-in for the values a deployment would override. A bad file is a `ConfigError`
 whose message starts with `file:line:` (tomllib's own position for a syntax error, the key's
 line for a wrong key or value), so editors and terminals can jump to it.
 """
@@ -51,6 +53,7 @@ _SERVE = {
     "log-format": "log_format",
 }
 _BUILD = {"spec": "spec", "stage": "stage"}
+_TABLES = ("env", "stage-variables")
 
 
 class ConfigError(Exception):
@@ -63,6 +66,8 @@ class Config:
     values: Mapping[str, Any] = field(default_factory=dict)
     # function name ("" for every function) -> variables
     env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # stage name ("" for every stage) -> stage variables over the spec's
+    stage_variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def defaults(self, command: str) -> dict[str, Any]:
         """The file's values as click's `default_map` entries of `command`."""
@@ -116,17 +121,19 @@ def _parse(path: Path, text: str, table: Any) -> Config:
         raise ConfigError(f"{path}:1: [tool.apigwc] must be a table")
     values: dict[str, Any] = {}
     for key, value in table.items():
-        if key == "env":
+        if key in _TABLES:
             continue
         expected = _SCALARS.get(key)
         if expected is None:
-            known = ", ".join([*_SCALARS, "env"])
+            known = ", ".join([*_SCALARS, *_TABLES])
             raise ConfigError(f"{path}:{_line_of(text, key)}: unknown key {key!r} (known: {known})")
         _check_scalar(path, text, key, value, expected)
         values[key] = value
     if "spec" in values:
         values["spec"] = str(path.parent / values["spec"])
-    return Config(path, values, _parse_env(path, text, table.get("env", {})))
+    env = _parse_env(path, text, "env", table.get("env", {}))
+    variables = _parse_env(path, text, "stage-variables", table.get("stage-variables", {}))
+    return Config(path, values, env, variables)
 
 
 def _check_scalar(path: Path, text: str, key: str, value: Any, expected: tuple[type, str]) -> None:
@@ -142,9 +149,11 @@ def _check_scalar(path: Path, text: str, key: str, value: Any, expected: tuple[t
         raise ConfigError(f"{path}:{_line_of(text, key)}: {key} must be {what}, not {value!r}")
 
 
-def _parse_env(path: Path, text: str, env: Any) -> dict[str, dict[str, str]]:
+def _parse_env(path: Path, text: str, key: str, env: Any) -> dict[str, dict[str, str]]:
+    """`env` or `stage-variables`: string values for every function (stage), tables of them
+    for one."""
     if not isinstance(env, dict):
-        raise ConfigError(f"{path}:{_line_of(text, 'env')}: env must be a table")
+        raise ConfigError(f"{path}:{_line_of(text, key)}: {key} must be a table")
     parsed: dict[str, dict[str, str]] = {"": {}}
     for name, value in env.items():
         if isinstance(value, dict):
@@ -161,7 +170,7 @@ def _env_value(path: Path, text: str, name: str, value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (str, int, float)):
         return str(value)
-    raise ConfigError(f"{path}:{_line_of(text, name)}: env {name} must be a string, not {value!r}")
+    raise ConfigError(f"{path}:{_line_of(text, name)}: {name} must be a string, not {value!r}")
 
 
 def _line_of(text: str, key: str) -> int:

@@ -48,6 +48,8 @@ class ServeOptions:
     aws_endpoint: str | None = None  # AWS_ENDPOINT_URL of AWS service integrations (a moto server)
     # Variables for handlers: "" (every function) or a function name -> {name: value} (config.py)
     function_environment: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Stage variables over the spec's: "" (every stage) or a stage name -> {name: value}
+    stage_variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,15 +112,19 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
 
 def _gateway_environment(options: ServeOptions) -> dict[str, str]:
     """What the configuration gives the gateway process's environment: the AWS endpoint its
-    service integrations call (the SDKs' `AWS_ENDPOINT_URL`, aws_endpoints.py) and the
-    handlers' variables (runtime/integrations/invocation.py)."""
+    service integrations call (the SDKs' `AWS_ENDPOINT_URL`, aws_endpoints.py), the
+    handlers' variables (runtime/integrations/invocation.py) and the stage variables over the
+    spec's (runtime/pipeline/options.py)."""
     from apigwc.runtime.integrations.invocation import FUNCTION_ENVIRONMENT
+    from apigwc.runtime.pipeline.options import STAGE_VARIABLES
 
     env = {}
     if options.aws_endpoint:
         env["AWS_ENDPOINT_URL"] = options.aws_endpoint
     if options.function_environment:
         env[FUNCTION_ENVIRONMENT] = json.dumps(dict(options.function_environment))
+    if options.stage_variables:
+        env[STAGE_VARIABLES] = json.dumps(dict(options.stage_variables))
     return env
 
 

@@ -56,8 +56,9 @@ from .context import (
     standard_wire_headers,
 )
 from .deployment import Deployment
-from .options import GatewayOptions
+from .options import GatewayOptions, stage_variable_overrides
 from .plan import ApiSettings, RouteEntry, load_routes
+from .stage_variables import with_overrides
 from .steps import RoutePlan, compile_plan
 from .wire import MAX_BODY, Receive, Scope, Send
 
@@ -545,5 +546,5 @@ def from_environment(
     """The app of the generated `app.py`: its settings and route table read as records (`plan.py`), the
     options `__main__` wrote for every uvicorn worker process (`options.py`), read once here."""
     options = GatewayOptions.from_environment()
-    settings = ApiSettings.from_data(api)
+    settings = ApiSettings.from_data(with_overrides(api, stage_variable_overrides()))
     return Gateway(settings, load_routes(routes), package_dir, options, validators)

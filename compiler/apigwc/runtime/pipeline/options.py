@@ -27,6 +27,10 @@ WEBSOCKET_MAX_DURATION = "APIGWC_WEBSOCKET_MAX_DURATION"
 # The developer's console line and handler output tags (observability/console_log.py):
 # "text", "json", or "" for none.
 CONSOLE_LOG = "APIGWC_CONSOLE_LOG"
+# The operator's stage variables over the spec's (`apigwc serve`'s `[stage-variables]`
+# configuration): JSON {"" (every stage) or a stage name: {name: value}}. Not an option of
+# `python -m <pkg>`: `apigwc serve` puts it in the gateway's environment.
+STAGE_VARIABLES = "APIGWC_STAGE_VARIABLES"
 # "1": Cognito and JWT authorizers may fetch signing keys from the network (`--allow-remote-jwks`).
 REMOTE_JWKS = "APIGWC_REMOTE_JWKS"
 
@@ -76,6 +80,25 @@ class GatewayOptions:
             remote_jwks=env.get(REMOTE_JWKS) == "1",
             console_log=_console_log(env.get(CONSOLE_LOG)),
         )
+
+
+def stage_variable_overrides(environ: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """`APIGWC_STAGE_VARIABLES`, read once at start-up; anything but an object of objects of
+    values is ignored."""
+    import json
+
+    text = (os.environ if environ is None else environ).get(STAGE_VARIABLES) or "{}"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(stage): {str(k): str(v) for k, v in values.items()}
+        for stage, values in data.items()
+        if isinstance(values, dict)
+    }
 
 
 def _console_log(text: str | None) -> str:
