@@ -38,6 +38,7 @@ check: $(STAMP)
 
 regen: $(STAMP)
 	$(PY) -m apigwc.codes docs/diagnostics.md
+	$(PY) -m apigwc.schema compiler/apigwc/data/apigwc.schema.json
 	rm -rf generated/petstore && $(VENV)/bin/apigwc build specs/petstore.yaml -o generated/petstore
 
 bench: deps $(STAMP)  # measures and prints figures; fails only if a benchmark crashes

@@ -24,6 +24,8 @@ header only, as wrk sends it.
     lambda      GET /lambda (AWS_PROXY to an in-process handler), the same way
     mock_log    (only when named) the MOCK route with the gateway's access log on (the default
                 of `python -m <pkg>`; its writer thread's instructions counted too)
+    mock_console (only when named) the MOCK route with the access log and the console line on
+                (`apigwc serve`'s default: observability/console_log.py; both threads counted)
     floor       (only when named) a minimal httptools protocol under uvicorn's server answering
                 the bare app's bytes with nothing else: what uvicorn's loop, uvloop and
                 httptools cost, the floor of any protocol under uvicorn's server
@@ -117,6 +119,7 @@ TARGETS = {
     "mock": ("{package}.app:app", "gateway", "/mock?x=1"),
     "lambda": ("{package}.app:app", "gateway", "/lambda"),
     "mock_log": ("{package}.app:app", "gateway", "/mock?x=1"),
+    "mock_console": ("{package}.app:app", "gateway", "/mock?x=1"),
 }
 
 
@@ -199,9 +202,13 @@ def start(
         ]
     paths = [tmp / "out" / "runtime", tmp / "bare", tmp]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)))
-    if target.endswith("_log"):  # the gateway's access log on (its lines go to DEVNULL)
+    if target.endswith(("_log", "_console")):  # the access log on (its lines go to DEVNULL)
         env["APIGWC_ACCESS_LOG"] = "1"
-    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    if target.endswith("_console"):  # and the console line (`apigwc serve`'s default)
+        env["APIGWC_CONSOLE_LOG"] = "text"
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_long(port, process)
     return process, port
 

@@ -164,6 +164,10 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     rules = ok(run([bin_ / "apigwc", "rules"], work))
     assert "AGW101" in rules and "file-not-found" in rules
 
+    # The editor schema is package data (apigwc/data/apigwc.schema.json).
+    schema = json.loads(ok(run([bin_ / "apigwc", "schema"], work)))
+    assert "x-amazon-apigateway-integration" in schema["definitions"]
+
     (work / "tiny.yaml").write_text(TINY_SPEC, encoding="utf-8")
     report = ok(run([bin_ / "apigwc", "validate", "--format", "json", "tiny.yaml"], work))
     assert json.loads(report)["diagnostics"] == []

@@ -1,4 +1,8 @@
-"""The command line: `apigwc validate | export | build | serve | token | sign | rules | explain`.
+"""The command line: `apigwc validate | export | build | serve | token | sign | rules | explain |
+schema | diff`.
+
+`serve` and `build` take their defaults from `apigwc.toml` or `[tool.apigwc]` (config.py) and
+their `APIGWC_*` environment variables: a flag wins over its variable, which wins over the file.
 
 Imports are lazy: `apigwc validate` loads only the loader, the IR and the lowering, so it stays
 fast enough for a pre-commit hook. Exit codes (the contract in DESIGN.md): 0 clean, 1 findings
@@ -29,8 +33,25 @@ allow_root_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="apigwc")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """A compiler for Amazon API Gateway OpenAPI specs."""
+    if ctx.invoked_subcommand in ("serve", "build") and not ctx.resilient_parsing:
+        from apigwc.config import ConfigError, load
+
+        try:
+            config = load()
+        except ConfigError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_UNREADABLE)
+        ctx.obj = config
+        ctx.default_map = {name: config.defaults(name) for name in ("serve", "build")}
+
+
+def _spec_given(spec: str | None) -> str:
+    if spec is None:
+        raise click.UsageError("no SPEC: name one, or set `spec` in apigwc.toml or APIGWC_SPEC")
+    return spec
 
 
 @main.command()
@@ -126,13 +147,19 @@ def export(
 
 
 @main.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path(dir_okay=False), required=False, envvar="APIGWC_SPEC")
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None)
-@click.option("--stage", default=None, help="The stage the runtime serves by default.")
+@click.option(
+    "--stage", default=None, envvar="APIGWC_STAGE", help="The stage the runtime serves by default."
+)
 @allow_root_option
-def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[str, ...]) -> None:
+def build(
+    spec: str | None, output: str | None, stage: str | None, allow_roots: tuple[str, ...]
+) -> None:
     """Validate, then emit everything into DIR (default generated/<api-slug>/)."""
     from pathlib import Path
+
+    spec = _spec_given(spec)
 
     from apigwc.diagnostics.render import print_errors
     from apigwc.emitters.output import OutputRefused
@@ -158,13 +185,24 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
 
 
 @main.command()
-@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8080, show_default=True)
-@click.option("--stage", default=None, help="The stage served at / (default: the first one).")
+@click.argument(
+    "spec", type=click.Path(dir_okay=False, exists=True), required=False, envvar="APIGWC_SPEC"
+)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="APIGWC_HOST")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, envvar="APIGWC_PORT"
+)
+@click.option(
+    "--stage",
+    default=None,
+    envvar="APIGWC_STAGE",
+    help="The stage served at / (default: the first one).",
+)
 @click.option("--all-stages", is_flag=True, help="Serve every stage under /{stage}/.")
 @click.option("--reload", is_flag=True, help="Rebuild and restart on spec or handler changes.")
-@click.option("--workers", type=int, default=1, show_default=True)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, envvar="APIGWC_WORKERS"
+)
 @click.option(
     "--validate-responses",
     is_flag=True,
@@ -196,6 +234,7 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     "--state",
     default="memory",
     show_default=True,
+    envvar="APIGWC_STATE",
     metavar="memory|redis://HOST:PORT/DB",
     help="Where throttles and quotas are kept: this process's memory, or a Redis server shared "
     "by several workers (--workers N) or gateways.",
@@ -213,8 +252,29 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     help="Export OpenTelemetry traces of the requests over OTLP/HTTP to URL (URL/v1/traces; "
     "needs apigwc[otel]). OTEL_EXPORTER_OTLP_ENDPOINT in the environment does the same.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json", "off"]),
+    default="text",
+    show_default=True,
+    envvar="APIGWC_LOG_FORMAT",
+    help="The console line per request on stdout (method, path, status, latency, route, "
+    "integration, request id) and handler output tagged with its request id: text (coloured "
+    "on a terminal unless NO_COLOR is set), json, or off. The stage's access log is apart, "
+    "on stderr (--no-access-log).",
+)
+@click.option(
+    "--aws-endpoint",
+    default=None,
+    envvar="APIGWC_AWS_ENDPOINT",
+    metavar="URL",
+    help="Send AWS service integrations here (AWS_ENDPOINT_URL of the gateway, e.g. a moto "
+    "server), over x-apigwc.awsEndpoint.",
+)
+@click.pass_context
 def serve(
-    spec: str,
+    ctx: click.Context,
+    spec: str | None,
     host: str,
     port: int,
     stage: str | None,
@@ -229,12 +289,18 @@ def serve(
     state: str,
     allow_remote_jwks: bool,
     otlp_endpoint: str | None,
+    log_format: str,
+    aws_endpoint: str | None,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn (or granian)."""
     from pathlib import Path
 
+    from apigwc.config import Config
     from apigwc.serve import ServeOptions
     from apigwc.serve import serve as run_server
+
+    spec = _spec_given(spec)
+    config = ctx.obj if isinstance(ctx.obj, Config) else Config()
 
     options = ServeOptions(
         host,
@@ -250,6 +316,10 @@ def serve(
         state=state,
         allow_remote_jwks=allow_remote_jwks,
         otlp_endpoint=otlp_endpoint,
+        log_format=log_format,
+        aws_endpoint=aws_endpoint,
+        function_environment=config.env,
+        stage_variables=config.stage_variables,
     )
     sys.exit(run_server(Path(spec), options, reload))
 
@@ -388,6 +458,34 @@ def explain(code: str) -> None:
     click.echo(entry.summary + "\n")
     click.echo("message: " + entry.message)
     click.echo("hint:    " + entry.hint)
+
+
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False, exists=True))
+@click.argument("new", type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@allow_root_option
+def diff(old: str, new: str, fmt: str, allow_roots: tuple[str, ...]) -> None:
+    """The changes from OLD to NEW that break clients of the deployed API (errors: exit 1),
+    and the compatible ones (infos), each with its place in both files."""
+    from apigwc.versions.report import run
+
+    sys.exit(run(old, new, fmt, allow_roots, color=sys.stdout.isatty()))
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
+def schema(output: str | None) -> None:
+    """The JSON Schema of every x-amazon-apigateway-* extension and of x-apigwc, for
+    yaml-language-server and VS Code (`# yaml-language-server: $schema=FILE`)."""
+    from apigwc.schema import shipped
+
+    text = shipped()
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command("import")

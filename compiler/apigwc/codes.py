@@ -16,7 +16,8 @@ from apigwc.diagnostics.catalogue import CATALOGUE, Code
 
 
 def all_codes() -> dict[str, Code]:
-    import apigwc.validation  # noqa: F401  (registers the rule modules' codes, once)
+    import apigwc.validation
+    import apigwc.versions.codes  # noqa: F401  (the codes of `apigwc diff`)
 
     return CATALOGUE
 

@@ -9,11 +9,13 @@ handler change. `apigwc serve` runs the generated runtime itself, not a second e
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -44,6 +46,13 @@ class ServeOptions:
     otlp_endpoint: str | None = (
         None  # OpenTelemetry traces over OTLP/HTTP (runtime/observability/tracing.py)
     )
+    # The console line per request and handler output tags (runtime/observability/console_log.py)
+    log_format: str = "text"
+    aws_endpoint: str | None = None  # AWS_ENDPOINT_URL of AWS service integrations (a moto server)
+    # Variables for handlers: "" (every function) or a function name -> {name: value} (config.py)
+    function_environment: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Stage variables over the spec's: "" (every stage) or a stage name -> {name: value}
+    stage_variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command += ["--otlp-endpoint", options.otlp_endpoint]
     if options.server != DEFAULT_SERVER:
         command += ["--server", options.server]
-    env = dict(os.environ)
+    command += ["--log-format", options.log_format]
+    env = dict(os.environ) | _gateway_environment(options)
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])
     )
@@ -103,6 +113,24 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         f"serving {built.package} on http://{options.host}:{options.port}{prefix}/", err=True
     )
     return subprocess.Popen(command, env=env)
+
+
+def _gateway_environment(options: ServeOptions) -> dict[str, str]:
+    """What the configuration gives the gateway process's environment: the AWS endpoint its
+    service integrations call (the SDKs' `AWS_ENDPOINT_URL`, aws_endpoints.py), the
+    handlers' variables (runtime/integrations/invocation.py) and the stage variables over the
+    spec's (runtime/pipeline/options.py)."""
+    from apigwc.runtime.integrations.invocation import FUNCTION_ENVIRONMENT
+    from apigwc.runtime.pipeline.options import STAGE_VARIABLES
+
+    env = {}
+    if options.aws_endpoint:
+        env["AWS_ENDPOINT_URL"] = options.aws_endpoint
+    if options.function_environment:
+        env[FUNCTION_ENVIRONMENT] = json.dumps(dict(options.function_environment))
+    if options.stage_variables:
+        env[STAGE_VARIABLES] = json.dumps(dict(options.stage_variables))
+    return env
 
 
 def serve(spec: Path, options: ServeOptions, reload: bool) -> int:

@@ -1,7 +1,8 @@
 """The registry of diagnostic codes: stable ids, severities, message templates and hints.
 
 `AGW` + three digits + kebab slug. The hundreds digit is the phase:
-1 read / `$ref`, 2 extension shape, 3 lowering / unsupported, 4 semantic, 5 target limits.
+1 read / `$ref`, 2 extension shape, 3 lowering / unsupported, 4 semantic, 5 target limits,
+6 compatibility between two versions (`apigwc diff`, registered by `versions/codes.py`).
 Codes are never reused: retire a code by leaving it here with `retired=True`.
 Message and hint are `str.format` templates filled from the fields a pass reports.
 This module is the one registry: it holds the codes written here, and the validation rule

@@ -18,6 +18,7 @@ PHASES = {
     3: "Lowering and unsupported features",
     4: "Semantic rules",
     5: "Target limits",
+    6: "Compatibility between two versions (`apigwc diff`)",
 }
 MAX_EXAMPLE_LINES = 40
 MAX_LINE = 160

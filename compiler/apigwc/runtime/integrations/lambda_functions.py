@@ -22,7 +22,6 @@ import collections
 import functools
 import importlib.util
 import json
-import os
 import queue
 import re
 import sys
@@ -36,6 +35,7 @@ from types import ModuleType
 from typing import Any
 
 from ..pipeline.context import request_id
+from . import invocation
 
 Handler = Callable[[Any, Any], Any]
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -81,6 +81,7 @@ class FunctionFacts:
 
     __slots__ = (
         "arn",
+        "environment",
         "limit",
         "log_group",
         "log_stream",
@@ -103,6 +104,8 @@ class FunctionFacts:
         self.limit = concurrency_limit(config)
         # Invocations submitted and not yet returned (touched on the event loop's thread only).
         self.running = 0
+        # The variables its handler sees over the process's (invocation.py), set by `Functions`.
+        self.environment: dict[str, str] = {}
 
     def _timed_out(self) -> BaseException:
         return FunctionError(
@@ -351,6 +354,11 @@ class Functions:
         self._facts: dict[str, FunctionFacts] = {}
         # One lock per function: its first load runs once, and callers arriving meanwhile wait.
         self._loading = {name: threading.Lock() for name in table}
+        # Each function's own environment (invocation.py): `os.environ` answers a handler's
+        # thread from its function's variables, so none leaks into another function.
+        self._operator_variables = invocation.operator_variables()
+        if table:
+            invocation.install()
 
     def resolve(self, name: str) -> str | None:
         """A function name from an ARN may carry an alias or version (`name:live`)."""
@@ -374,8 +382,6 @@ class Functions:
         if not module_name:  # Lambda's own spelling: module.function
             module_name, _, attr = str(config["handler"]).rpartition(".")
         folder = self.base / str(config["codeDir"])
-        for key, value in (config.get("environment") or {}).items():
-            os.environ.setdefault(str(key), str(value))
         module = _import(folder, module_name)
         handler = getattr(module, attr, None)
         if not callable(handler):
@@ -385,8 +391,11 @@ class Functions:
     def facts(self, name: str) -> FunctionFacts:
         facts = self._facts.get(name)
         if facts is None:
-            facts = self._facts[name] = FunctionFacts(
-                name, self.table[name], self.region, self.account
+            config = self.table[name]
+            facts = self._facts[name] = FunctionFacts(name, config, self.region, self.account)
+            folder = (self.base / str(config.get("codeDir") or ".")).resolve()
+            facts.environment = invocation.environment(
+                name, config, facts, self.region, folder, self._operator_variables
             )
         return facts
 
@@ -411,6 +420,8 @@ class Functions:
         )
 
     def _run(self, name: str, event: Any, context: LambdaContext) -> Any:
+        # This thread runs `name` now: its `os.environ` and its output's request id (invocation.py)
+        invocation.current.invocation = (event, context, context._function.environment)
         try:
             result = self.handler(name)(event, context)
             # Lambda returns the JSON serialisation of the result: tuples become lists, and a
@@ -425,6 +436,8 @@ class Functions:
         except BaseException as exc:  # SystemExit, KeyboardInterrupt: the runtime exits
             traceback.print_exc(file=sys.stderr)
             raise _exited(exc, context) from None
+        finally:
+            invocation.current.invocation = None
 
 
 def _exited(exc: BaseException, context: LambdaContext) -> FunctionError:

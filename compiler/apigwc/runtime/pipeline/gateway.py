@@ -57,8 +57,9 @@ from .context import (
     standard_wire_headers,
 )
 from .deployment import Deployment
-from .options import GatewayOptions
+from .options import GatewayOptions, stage_variable_overrides
 from .plan import ApiSettings, RouteEntry, load_routes
+from .stage_variables import with_overrides
 from .steps import RoutePlan, compile_plan
 from .wire import MAX_BODY, Receive, Scope, Send
 
@@ -91,6 +92,8 @@ class Gateway:
         self.all_stages = options.all_stages
         # The gateway's access log (access_log.py): None unless the options turn it on.
         self.access_log = AccessLog(self.api) if options.access_log else None
+        # The developer's console line (console_log.py, `--log-format`): None unless asked for.
+        self.console_log = _console_log(options.console_log)
         # Buckets, quotas and caches: this process's memory, or Redis (`--state`, state/store.py).
         self.state = open_store(options.state)
         # OpenTelemetry spans (`--otlp-endpoint`, observability/tracing.py): None when off.
@@ -200,11 +203,15 @@ class Gateway:
         return wire.headers(response, standard_wire_headers(self.protocol, request))
 
     def sent(self, request: Request, response: Response) -> None:
-        """The access log line of an answered request (when the log is on)."""
+        """The access log line of an answered request (when the log is on), and the console
+        line (when asked for)."""
         if self.access_log is not None:
             stage = request.stage_prefix[1:] or self.stage
             length = len(response.body)
             self.access_log.write(request, request.route, stage, response.status, length)
+        if self.console_log is not None:
+            stage = request.stage_prefix[1:] or self.stage
+            self.console_log.write(request, request.route, stage, response.status)
 
     def oversize(self, url: int, values: int, head: int) -> Response | None:
         """A request over API Gateway's URL or header limits (measured by the server:
@@ -524,6 +531,17 @@ def _websocket(
     )
 
 
+def _console_log(fmt: str) -> Any:
+    """The console line and handler output tags of `--log-format text|json`, imported only
+    when asked for."""
+    if not fmt:
+        return None
+    from ..observability.console_log import ConsoleLog, install_handler_output
+
+    install_handler_output(fmt)
+    return ConsoleLog(fmt)
+
+
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:
     return plan.route
 
@@ -537,5 +555,5 @@ def from_environment(
     """The app of the generated `app.py`: its settings and route table read as records (`plan.py`), the
     options `__main__` wrote for every uvicorn worker process (`options.py`), read once here."""
     options = GatewayOptions.from_environment()
-    settings = ApiSettings.from_data(api)
+    settings = ApiSettings.from_data(with_overrides(api, stage_variable_overrides()))
     return Gateway(settings, load_routes(routes), package_dir, options, validators)

@@ -37,6 +37,27 @@ def is_canary(canary: Mapping[str, Any]) -> bool:
     return random() * 100 < float(canary.get("percentTraffic") or 0)
 
 
+def with_overrides(
+    api: Mapping[str, Any], overrides: Mapping[str, Mapping[str, str]]
+) -> Mapping[str, Any]:
+    """The API's data with the operator's stage variables over each stage's own: those of ""
+    for every stage, then the stage's (`apigwc serve`'s configuration, options.py)."""
+    if not overrides:
+        return api
+    stages = {
+        name: {
+            **stage,
+            "variables": {
+                **(stage.get("variables") or {}),
+                **overrides.get("", {}),
+                **overrides.get(name, {}),
+            },
+        }
+        for name, stage in (api.get("stages") or {}).items()
+    }
+    return {**api, "stages": stages}
+
+
 def canary_variables(variables: Mapping[str, str], canary: Mapping[str, Any]) -> dict[str, str]:
     """The stage variables a canary request sees: the stage's, overridden and extended by the
     canary's `stageVariableOverrides`."""

@@ -24,6 +24,13 @@ STATE = "APIGWC_STATE"  # where buckets, quotas and caches live: "memory" or red
 # 600 and 7200), which tests shorten.
 WEBSOCKET_IDLE_TIMEOUT = "APIGWC_WEBSOCKET_IDLE_TIMEOUT"
 WEBSOCKET_MAX_DURATION = "APIGWC_WEBSOCKET_MAX_DURATION"
+# The developer's console line and handler output tags (observability/console_log.py):
+# "text", "json", or "" for none.
+CONSOLE_LOG = "APIGWC_CONSOLE_LOG"
+# The operator's stage variables over the spec's (`apigwc serve`'s `[stage-variables]`
+# configuration): JSON {"" (every stage) or a stage name: {name: value}}. Not an option of
+# `python -m <pkg>`: `apigwc serve` puts it in the gateway's environment.
+STAGE_VARIABLES = "APIGWC_STAGE_VARIABLES"
 # "1": Cognito and JWT authorizers may fetch signing keys from the network (`--allow-remote-jwks`).
 REMOTE_JWKS = "APIGWC_REMOTE_JWKS"
 # `--otlp-endpoint`: the OTLP/HTTP base URL spans are exported to ("" = off, unless
@@ -42,6 +49,7 @@ class GatewayOptions:
     websocket_max_duration_s: float = 7200.0
     remote_jwks: bool = False
     otlp_endpoint: str | None = None
+    console_log: str = ""  # `--log-format`: "text", "json", or "" (none)
 
     def environment(self) -> dict[str, str]:
         """The options as the variables `from_environment` reads. The WebSocket limits only
@@ -60,6 +68,7 @@ class GatewayOptions:
             STATE: self.state,
             REMOTE_JWKS: "1" if self.remote_jwks else "",
             OTLP_ENDPOINT: self.otlp_endpoint or "",
+            CONSOLE_LOG: self.console_log,
         } | {name: repr(value) for name, value in shortened.items() if value != defaults[name]}
 
     @classmethod
@@ -75,7 +84,31 @@ class GatewayOptions:
             websocket_max_duration_s=_seconds(env.get(WEBSOCKET_MAX_DURATION), 7200.0),
             remote_jwks=env.get(REMOTE_JWKS) == "1",
             otlp_endpoint=env.get(OTLP_ENDPOINT) or None,
+            console_log=_console_log(env.get(CONSOLE_LOG)),
         )
+
+
+def stage_variable_overrides(environ: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """`APIGWC_STAGE_VARIABLES`, read once at start-up; anything but an object of objects of
+    values is ignored."""
+    import json
+
+    text = (os.environ if environ is None else environ).get(STAGE_VARIABLES) or "{}"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(stage): {str(k): str(v) for k, v in values.items()}
+        for stage, values in data.items()
+        if isinstance(values, dict)
+    }
+
+
+def _console_log(text: str | None) -> str:
+    return text if text in ("text", "json") else ""
 
 
 def _seconds(text: str | None, default: float) -> float:

@@ -1,0 +1,256 @@
+"""The developer's console: one readable line per request, and handler output tagged with it.
+
+Flows in: per answered request, the request, the route it matched (its `routeKey` and
+integration `type`), the stage and the status; and whatever local Lambda handlers `print` or log.
+Flows out: lines on stdout, `text` (for a person: colours by status class only when stdout is a
+terminal and `NO_COLOR` is not set) or `json` (one object a line, for machines).
+
+This is apigwc's own line, not API Gateway's: the stage's access log (`access_log.py`, the
+`$context` format of `accessLog.format`, or API Gateway's CLF line) is the log CloudWatch would
+hold, and goes to stderr; the console line goes to stdout, so each can be kept or dropped on its
+own (`--log-format off`, `--no-access-log`) and a pipe of one never mixes in the other.
+
+No secret reaches a line: the path is printed without its query string, and no header or body
+is. Control characters of a path are escaped, so a request cannot forge a line.
+
+Cost: the event loop appends one small tuple to a bounded deque per request; a daemon thread
+formats and writes the lines in batches every `_INTERVAL` seconds (the access log's design, and
+its measured reason: waking a thread per line cost more than the line), so a slow terminal never
+stalls the loop. When the buffer is full the oldest lines are dropped.
+
+Handler output: a Lambda handler's `print` and `logging` lines are tagged with the request they
+belong to, since concurrent invocations on the handler threads interleave. `HandlerOutput`
+replaces `sys.stdout` and `sys.stderr` and prefixes each line written on a thread running a
+handler (`integrations/invocation.py`) with the function's name and API Gateway's request id of
+the event (`requestContext.requestId`, the id the console line and the client's
+`x-amzn-RequestId` carry), else Lambda's `aws_request_id`; other threads' output is untouched.
+The root logger gets Lambda's Python log format (`[LEVEL]\\ttime\\trequestId\\tmessage`) when no
+handler configured one. Lambda's `START`/`END`/`REPORT` lines are not written: the console line
+carries the latency, and REPORT's billed duration and memory have no local meaning.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from typing import IO, Any
+
+from ..integrations import invocation
+from ..pipeline.context import Request
+
+FORMATS = ("text", "json", "off")
+_BUFFER_LINES = 65536
+_INTERVAL = 0.05
+_COLOURS = {2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[31m"}
+_DIM, _RESET = "\x1b[2m", "\x1b[0m"
+# Control characters a path may carry, escaped so that one request stays one line.
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+
+# (epoch, method, path, status, latency ms, route key, integration type, request id, stage)
+Record = tuple[float, str, str, int, float, str | None, str | None, str, str]
+
+
+def use_colour(stream: IO[str]) -> bool:
+    """Colours only for a person: a terminal, and no `NO_COLOR` (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+_clock = [-1, ""]  # (second, its "HH:MM:SS"): strftime once a second, not once a line
+
+
+def _time_of_day(epoch: float) -> str:
+    second = int(epoch)
+    if second != _clock[0]:
+        _clock[:] = [second, time.strftime("%H:%M:%S", time.localtime(second))]
+    return f"{_clock[1]}.{int(epoch * 1000) % 1000:03d}"
+
+
+def render_text(record: Record, colour: bool) -> str:
+    epoch, method, path, status, latency, route_key, integration, request_id, _ = record
+    if not path.isprintable():
+        path = path.translate(_ESCAPES)
+    route = f"{route_key or '-'} ({integration or '-'})"
+    if colour:
+        colour_on = _COLOURS.get(status // 100, "")
+        return (
+            f"{_time_of_day(epoch)} {method} {path} {colour_on}{status}{_RESET} {latency:.1f}ms "
+            f"{_DIM}{route}{_RESET} {_DIM}{request_id}{_RESET}"
+        )
+    return f"{_time_of_day(epoch)} {method} {path} {status} {latency:.1f}ms {route} {request_id}"
+
+
+def render_json(record: Record) -> str:
+    epoch, method, path, status, latency, route_key, integration, request_id, stage = record
+    at = (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"
+    )
+    return json.dumps(
+        {
+            "time": at,
+            "requestId": request_id,
+            "method": method,
+            "path": path,
+            "status": status,
+            "latencyMs": round(latency, 3),
+            "routeKey": route_key,
+            "integration": integration,
+            "stage": stage,
+        },
+        separators=(",", ":"),
+    )
+
+
+class ConsoleLog:
+    """The console line of one gateway process."""
+
+    def __init__(self, fmt: str, stream: IO[str] | None = None) -> None:
+        self.fmt = fmt
+        self.stream = stream
+        self.colour = fmt == "text" and use_colour(stream or sys.stdout)
+        self.lines: deque[Record] = deque(maxlen=_BUFFER_LINES)
+        self.lock = threading.Lock()
+        thread = threading.Thread(target=self._run, name="apigwc-console-log", daemon=True)
+        thread.start()
+        atexit.register(self.flush)
+
+    def write(
+        self, request: Request, route: Mapping[str, Any] | None, stage: str, status: int
+    ) -> None:
+        """One request answered (on the event loop: one tuple appended)."""
+        now = time.time()
+        route_key = integration = None
+        if route is not None:
+            route_key = route.get("routeKey")
+            integration = (route.get("integration") or {}).get("type")
+        latency = max(0.0, (now - request.epoch) * 1000)
+        self.lines.append(
+            (
+                request.epoch,
+                request.method,
+                request.path,
+                status,
+                latency,
+                route_key,
+                integration,
+                request.request_id,
+                stage,
+            )
+        )
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(_INTERVAL)
+            if self.lines:
+                self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            lines = self.lines
+            batch = [lines.popleft() for _ in range(len(lines))]
+            if not batch:
+                return
+            if self.fmt == "json":
+                text = "\n".join(render_json(r) for r in batch)
+            else:
+                text = "\n".join(render_text(r, self.colour) for r in batch)
+            stream = self.stream or sys.stdout
+            try:
+                stream.write(text + "\n")
+                stream.flush()
+            except (OSError, ValueError):  # a closed stdout: the lines are lost, not the server
+                pass
+
+
+# -- handler output ---------------------------------------------------------------------------
+
+
+def invocation_tag() -> tuple[str, str] | None:
+    """(function name, request id) of the handler running on this thread, or None."""
+    running = getattr(invocation.current, "invocation", None)
+    if running is None:
+        return None
+    event, context, _ = running
+    request_id = None
+    if isinstance(event, dict):
+        request_context = event.get("requestContext")
+        if isinstance(request_context, dict):
+            request_id = request_context.get("requestId")
+    return context.function_name, str(request_id or context.aws_request_id)
+
+
+class HandlerOutput:
+    """A text stream whose lines written by a handler's thread carry the invocation's tag."""
+
+    def __init__(self, stream: IO[str], fmt: str) -> None:
+        self.stream = stream
+        self.fmt = fmt
+        self.partial = threading.local()
+
+    def write(self, text: str) -> int:
+        tag = invocation_tag()
+        if tag is None:
+            return self.stream.write(text)
+        pending = getattr(self.partial, "text", "") + text
+        *lines, rest = pending.split("\n")
+        self.partial.text = rest
+        if lines:
+            self.stream.write("".join(self._tagged(tag, line) + "\n" for line in lines))
+        return len(text)
+
+    def _tagged(self, tag: tuple[str, str], line: str) -> str:
+        function, request_id = tag
+        if self.fmt == "json":
+            record = {"requestId": request_id, "function": function, "message": line}
+            return json.dumps(record, separators=(",", ":"))
+        return f"{request_id} {function} | {line}"
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno, ... of the stream
+        return getattr(self.stream, name)
+
+
+class _RequestIdFilter(logging.Filter):
+    """Gives log records Lambda's `aws_request_id` (the invocation's, else empty)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        tag = invocation_tag()
+        record.aws_request_id = tag[1] if tag else ""
+        return True
+
+
+# Lambda's Python runtime's log format (its bootstrap's `LambdaLoggerHandler`).
+LAMBDA_LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
+
+
+def install_handler_output(fmt: str) -> None:
+    """Tag handler output on stdout and stderr; give the root logger Lambda's format unless
+    something configured it already. Once per process."""
+    if isinstance(sys.stdout, HandlerOutput) or fmt == "off":
+        return
+    raw = sys.stderr
+    sys.stdout = HandlerOutput(sys.stdout, fmt)
+    sys.stderr = HandlerOutput(sys.stderr, fmt)
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    # The untagged stream: Lambda's format carries the request id itself.
+    handler = logging.StreamHandler(raw)
+    formatter = logging.Formatter(LAMBDA_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(_RequestIdFilter())
+    root.addHandler(handler)
