@@ -163,7 +163,13 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
 @click.option("--port", type=int, default=8080, show_default=True)
 @click.option("--stage", default=None, help="The stage served at / (default: the first one).")
 @click.option("--all-stages", is_flag=True, help="Serve every stage under /{stage}/.")
-@click.option("--reload", is_flag=True, help="Rebuild and restart on spec or handler changes.")
+@click.option(
+    "--reload",
+    is_flag=True,
+    help="Load an edited handler module again in the running server (state and connections "
+    "kept); rebuild an edited spec and swap the new gateway in (a spec with errors keeps the "
+    "previous one serving).",
+)
 @click.option("--workers", type=int, default=1, show_default=True)
 @click.option(
     "--validate-responses",
@@ -206,6 +212,14 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     help="Let Cognito and JWT authorizers fetch signing keys from their issuers' URLs (or a "
     "jwks URL in x-apigwc.identities); without it only local JWKS files are used.",
 )
+@click.option(
+    "--debug-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="N",
+    help="Run the server under debugpy listening on 127.0.0.1:N (one worker), for VS Code or "
+    "PyCharm to attach to; needs the [debug] extra.",
+)
 def serve(
     spec: str,
     host: str,
@@ -221,12 +235,14 @@ def serve(
     server: str,
     state: str,
     allow_remote_jwks: bool,
+    debug_port: int | None,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn (or granian)."""
     from pathlib import Path
 
     from apigwc.serve import ServeOptions
     from apigwc.serve import serve as run_server
+    from apigwc.serve_reload import serve_with_reload
 
     options = ServeOptions(
         host,
@@ -241,8 +257,9 @@ def serve(
         server=server,
         state=state,
         allow_remote_jwks=allow_remote_jwks,
+        debug_port=debug_port,
     )
-    sys.exit(run_server(Path(spec), options, reload))
+    sys.exit(serve_with_reload(Path(spec), options) if reload else run_server(Path(spec), options))
 
 
 @main.command()

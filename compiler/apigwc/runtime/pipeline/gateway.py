@@ -96,7 +96,9 @@ class Gateway:
             api=api,
             protocol=self.protocol,
             package_dir=package_dir,
-            functions=Functions(api.functions, package_dir, api.region, api.account),
+            functions=Functions(
+                api.functions, package_dir, api.region, api.account, options.function_sources
+            ),
             upstreams=Upstreams(),
             # Mapping templates are parsed once here, never per request.
             templates=Templates(
@@ -110,6 +112,10 @@ class Gateway:
             state=self.state,
         )
         self.upstreams = self.deployment.upstreams
+        if options.reload_handlers and options.function_sources:
+            from ..integrations.lambda_reload import HandlerReload
+
+            HandlerReload(self.deployment.functions).start()
         # Each route's steps, compiled once (steps.py); the router serves the plans.
         plans = [compile_plan(route, self.deployment) for route in routes]
         self.router = Router(plans, self.protocol, route_of=_route_of)
