@@ -92,8 +92,13 @@ def build(spec: Path, stage: str | None, allow_roots: tuple[str, ...] = ()) -> B
 
 def debugger_missing(options: ServeOptions) -> str | None:
     """Why `--debug-port` cannot run here, or None."""
-    if options.debug_port is None or importlib.util.find_spec("debugpy") is not None:
+    if options.debug_port is None:
         return None
+    try:
+        if importlib.util.find_spec("debugpy") is not None:
+            return None
+    except (ImportError, ValueError):
+        pass
     return "--debug-port needs debugpy: pip install 'apigwc[debug]' (or pip install debugpy)"
 
 
