@@ -1,4 +1,5 @@
-"""The command line: `apigwc validate | export | build | serve | token | sign | rules | explain`.
+"""The command line: `apigwc validate | export | build | serve | init | token | sign | rules |
+explain`.
 
 Imports are lazy: `apigwc validate` loads only the loader, the IR and the lowering, so it stays
 fast enough for a pre-commit hook. Exit codes (the contract in DESIGN.md): 0 clean, 1 findings
@@ -260,6 +261,27 @@ def serve(
         debug_port=debug_port,
     )
     sys.exit(serve_with_reload(Path(spec), options) if reload else run_server(Path(spec), options))
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+def init(directory: str) -> None:
+    """Write a starter project into DIRECTORY (default: here): api.yaml (a Lambda handler, a
+    request validator, a stage), handlers/app.py, tests/test_api.py and pytest.ini. Existing
+    files are never overwritten."""
+    from pathlib import Path
+
+    from apigwc.starter import StarterExists, write_starter
+
+    try:
+        written = write_starter(Path(directory))
+    except StarterExists as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    for path in written:
+        click.echo(f"wrote {path}")
+    spec = Path(directory) / "api.yaml"
+    click.echo(f"next: apigwc serve {spec}   (then: curl 'http://127.0.0.1:8080/hello?name=Ada')")
 
 
 @main.command()
