@@ -300,6 +300,11 @@ def _run_apigwc(found: re.Match[str]) -> str:
 
 
 def send(port: int, words: list[str]) -> int:
+    return fetch(port, *curl_request(words)).status
+
+
+def curl_request(words: list[str]) -> tuple[str, str, dict[str, str], bytes]:
+    """A curl command's method, path, headers and body, for a gateway on 127.0.0.1:8080."""
     method, headers, body, url = "GET", {}, b"", ""
     args = iter(words[1:])
     for word in args:
@@ -319,7 +324,7 @@ def send(port: int, words: list[str]) -> int:
     # as curl sends it: a signed request (`apigwc sign`) signed this Host
     headers.setdefault("Host", "127.0.0.1:8080")
     assert url.startswith(prefix + "/"), url
-    return fetch(port, method, url.removeprefix(prefix), headers, body).status
+    return method, url.removeprefix(prefix), headers, body
 
 
 def _listening(port: int) -> bool:

@@ -5,8 +5,9 @@ this module imports pytest and the standard library only; each fixture imports w
 when first used. Flows in: the spec to test (`--apigwc-spec PATH`, or `apigwc_spec = PATH` in
 the pytest ini section; a project can also override the `apigwc_spec` fixture), an optional
 stage (`--apigwc-stage` / `apigwc_stage`) and `apigwc_moto = true` to send AWS service
-integrations to a moto server. Flows out, as session fixtures (built once per session and
-xdist worker):
+integrations to a moto server. Flows out, as fixtures (each spec built, imported and served
+once per session and xdist worker, however many modules use it; a module may override
+`apigwc_spec` to test another spec):
 
 - `apigwc_client`: requests straight into the gateway in this process (ASGI, no socket);
 - `apigwc_live_server` / `apigwc_live_client`: the gateway served on 127.0.0.1 (`python -m
@@ -63,17 +64,48 @@ def apigwc_stage(pytestconfig: pytest.Config) -> str | None:
     return str(given) if given else None
 
 
+class _Gateways:
+    """What the session has built and started, per (spec, stage): each spec is built once and
+    served once however many modules use it (a module may override `apigwc_spec`)."""
+
+    def __init__(self, tmp: pytest.TempPathFactory) -> None:
+        self.tmp = tmp
+        self.made: dict[tuple[str, ...], Any] = {}
+        self.closing: list[Callable[[], object]] = []
+
+    def get(self, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
+        if key not in self.made:
+            self.made[key] = make()
+        return self.made[key]
+
+    def close(self) -> None:
+        while self.closing:
+            self.closing.pop()()
+
+
 @pytest.fixture(scope="session")
+def _apigwc_gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Gateways]:
+    gateways = _Gateways(tmp_path_factory)
+    yield gateways
+    gateways.close()
+
+
+@pytest.fixture
 def apigwc_api(
-    apigwc_spec: Path, apigwc_stage: str | None, tmp_path_factory: pytest.TempPathFactory
+    apigwc_spec: Path, apigwc_stage: str | None, _apigwc_gateways: _Gateways
 ) -> BuiltApi:
-    """The spec built once (as `apigwc build`); a spec with errors fails with its diagnostics."""
+    """The spec built (as `apigwc build`), once per session; a spec with errors fails with its
+    diagnostics."""
     from apigwc.testing.gateway import BuildFailed, build_api
 
-    try:
-        return build_api(apigwc_spec, tmp_path_factory.mktemp("apigwc"), apigwc_stage)
-    except BuildFailed as failure:
-        pytest.fail(f"apigwc: {apigwc_spec} does not build:\n{failure}", pytrace=False)
+    def make() -> BuiltApi:
+        out = _apigwc_gateways.tmp.mktemp("apigwc")
+        try:
+            return build_api(apigwc_spec, out, apigwc_stage)
+        except BuildFailed as failure:
+            pytest.fail(f"apigwc: {apigwc_spec} does not build:\n{failure}", pytrace=False)
+
+    return _apigwc_gateways.get(("api", str(apigwc_spec), apigwc_stage or ""), make)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")
@@ -97,37 +129,53 @@ def apigwc_aws_environment(request: pytest.FixtureRequest) -> dict[str, str]:
     return server.environment()
 
 
-@pytest.fixture(scope="session")
-def apigwc_app(apigwc_api: BuiltApi, apigwc_aws_environment: dict[str, str]) -> Iterator[Any]:
-    """The gateway's ASGI app in this process (its handlers loaded from your files)."""
+@pytest.fixture
+def apigwc_app(
+    apigwc_api: BuiltApi, apigwc_aws_environment: dict[str, str], _apigwc_gateways: _Gateways
+) -> Any:
+    """The gateway's ASGI app in this process (its handlers loaded from your files); the AWS
+    environment stays set for the session (the gateway reads it at each AWS call)."""
     from apigwc.testing.gateway import environment, import_app
 
-    with environment(apigwc_api.environment(apigwc_aws_environment)):
-        yield import_app(apigwc_api)
+    def make() -> Any:
+        context = environment(apigwc_api.environment(apigwc_aws_environment))
+        context.__enter__()
+        _apigwc_gateways.closing.append(lambda: context.__exit__(None, None, None))
+        return import_app(apigwc_api)
+
+    return _apigwc_gateways.get(("app", apigwc_api.package), make)
 
 
-@pytest.fixture(scope="session")
-def apigwc_client(apigwc_app: Any) -> Iterator[AsgiClient]:
+@pytest.fixture
+def apigwc_client(apigwc_app: Any, _apigwc_gateways: _Gateways) -> AsgiClient:
     """Requests into the gateway in this process: `apigwc_client.get("/pets")`."""
     from apigwc.testing.client import AsgiClient
 
-    client = AsgiClient(apigwc_app)
-    yield client
-    client.close()
+    def make() -> AsgiClient:
+        client = AsgiClient(apigwc_app)
+        _apigwc_gateways.closing.append(client.close)
+        return client
+
+    return _apigwc_gateways.get(("client", str(id(apigwc_app))), make)  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def apigwc_live_server(
-    apigwc_api: BuiltApi, apigwc_aws_environment: dict[str, str]
-) -> Iterator[LiveServer]:
-    """The gateway served on 127.0.0.1 (`.url`, `.websocket_url`, `.port`)."""
+    apigwc_api: BuiltApi, apigwc_aws_environment: dict[str, str], _apigwc_gateways: _Gateways
+) -> LiveServer:
+    """The gateway served on 127.0.0.1 (`.url`, `.websocket_url`, `.port`), once per session."""
     from apigwc.testing.gateway import live_server
 
-    with live_server(apigwc_api, apigwc_aws_environment) as server:
-        yield server
+    def make() -> LiveServer:
+        context = live_server(apigwc_api, apigwc_aws_environment)
+        server = context.__enter__()
+        _apigwc_gateways.closing.append(lambda: context.__exit__(None, None, None))
+        return server
+
+    return _apigwc_gateways.get(("live", str(apigwc_api.runtime_dir)), make)  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def apigwc_live_client(apigwc_live_server: LiveServer) -> LiveClient:
     """Requests over HTTP to the live server, header names sent as written."""
     from apigwc.testing.client import LiveClient
@@ -135,21 +183,23 @@ def apigwc_live_client(apigwc_live_server: LiveServer) -> LiveClient:
     return LiveClient(apigwc_live_server.port)
 
 
-@pytest.fixture(scope="session")
-def apigwc_identities(apigwc_spec: Path) -> Any:
+@pytest.fixture
+def apigwc_identities(apigwc_spec: Path, _apigwc_gateways: _Gateways) -> Any:
     from apigwc.testing.auth import LocalIdentities
 
-    return LocalIdentities(apigwc_spec)
+    return _apigwc_gateways.get(
+        ("identities", str(apigwc_spec)), lambda: LocalIdentities(apigwc_spec)
+    )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def apigwc_sign(apigwc_identities: Any) -> Callable[[str], Any]:
     """`apigwc_client.get("/admin", auth=apigwc_sign("alice"))`: signed (SigV4) as the IAM
     identity `alice` of `x-apigwc.identities.iamCredentials`."""
     return apigwc_identities.signer  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def apigwc_token(apigwc_identities: Any) -> Callable[..., str]:
     """`apigwc_token("pool", key=PEM_PATH, scopes=["read"])`: a token of a local user pool of
     `x-apigwc.identities.cognitoUserPools`, for an `Authorization` header."""
