@@ -20,8 +20,11 @@ from tests.jwt_tokens import Keys
 PROJECT = Path(__file__).resolve().parent / "user_project"
 
 
-def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "APIGWC_"))}
+def run_pytest(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "APIGWC_"))}
+    env = clean | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
         cwd=folder,
@@ -56,6 +59,18 @@ def test_a_user_project_runs_its_api_tests_with_the_plugin(tmp_path: Path) -> No
     assert "assert 'world' == 'Grace'" in done.stdout
 
 
+def test_the_plugin_loads_by_name_without_entry_points(tmp_path: Path) -> None:
+    """`pytest -p apigwc.testing` where plugins are not loaded from entry points."""
+    folder = user_project(tmp_path)
+    autoload_off = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = run_pytest(folder, "tests/test_api.py::test_hello", env=autoload_off)
+    assert "fixture 'apigwc_client' not found" in done.stdout, done.stdout
+    done = run_pytest(
+        folder, "-p", "apigwc.testing", "tests/test_api.py::test_hello", env=autoload_off
+    )
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+
+
 def test_a_spec_with_errors_fails_with_its_diagnostics(tmp_path: Path) -> None:
     folder = user_project(tmp_path)
     spec = folder / "api.yaml"
@@ -68,10 +83,11 @@ def test_a_spec_with_errors_fails_with_its_diagnostics(tmp_path: Path) -> None:
 
 
 def test_the_plugin_is_cheap_to_load() -> None:
-    """Loading the plugin (what every pytest run of a project with apigwc installed does)
-    imports neither the compiler nor the runtime nor their libraries."""
+    """Loading the plugin (what every pytest run of a project with apigwc installed does: the
+    entry point names the package) imports neither the compiler nor the runtime nor their
+    libraries."""
     code = (
-        "import sys, apigwc.testing.plugin; "
+        "import sys, apigwc.testing; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('pydantic', 'botocore', 'uvicorn', 'yaml', 'jinja2', 'moto', 'aiohttp') "
         "or m.startswith(('apigwc.pipeline', 'apigwc.runtime', 'apigwc.ir'))))"

@@ -25,7 +25,7 @@ import click
 from apigwc.diagnostics.render import print_errors, print_findings
 from apigwc.emitters.output import OutputRefused
 from apigwc.pipeline import build as build_spec
-from apigwc.runtime.pipeline.options import GatewayOptions
+from apigwc.runtime.pipeline.options import FUNCTION_SOURCES, RELOAD_HANDLERS, GatewayOptions
 from apigwc.runtime.server import LISTEN_FD, READY_FILE
 from apigwc.runtime.server.launch import DEFAULT_SERVER
 
@@ -138,7 +138,8 @@ def announce(built: Build, options: ServeOptions) -> None:
         f"serving {built.package} on http://{options.host}:{options.port}{prefix}/", err=True
     )
     if options.debug_port is not None:
-        click.echo(f"debugpy listening on 127.0.0.1:{options.debug_port}", err=True)
+        one = " (one worker)" if options.workers > 1 else ""
+        click.echo(f"debugpy listening on 127.0.0.1:{options.debug_port}{one}", err=True)
 
 
 def _environment(built: Build, reload: bool, handover: Handover | None) -> dict[str, str]:
@@ -146,8 +147,12 @@ def _environment(built: Build, reload: bool, handover: Handover | None) -> dict[
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])
     )
+    # Only `apigwc serve`'s own variables: `python -m <pkg>` writes the others from its flags.
     development = GatewayOptions(function_sources=built.sources, reload_handlers=reload)
-    env.update(development.environment())
+    written = development.environment()
+    env.update(
+        {name: written[name] for name in (FUNCTION_SOURCES, RELOAD_HANDLERS) if name in written}
+    )
     if handover is not None:
         env[LISTEN_FD] = str(handover.fd)
         env[READY_FILE] = str(handover.ready_file)

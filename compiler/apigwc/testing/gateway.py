@@ -109,6 +109,8 @@ def live_server(
         filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])
     )
     command = [sys.executable, "-m", built.package, "--host", "127.0.0.1", "--port", str(port)]
+    if built.stage:  # `__main__` writes the stage from its flag
+        command += ["--stage", built.stage]
     process = subprocess.Popen([*command, "--no-access-log"], env=env)
     try:
         _wait_for(port, process, timeout)
