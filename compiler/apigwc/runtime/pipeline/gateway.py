@@ -112,6 +112,8 @@ class Gateway:
             state=self.state,
         )
         self.upstreams = self.deployment.upstreams
+        # The stage cache's hit and miss counts (caching/counts.py), for metrics to read.
+        self.cache_counts = self.deployment.cache_counts
         if options.reload_handlers and options.function_sources:
             from ..integrations.lambda_reload import HandlerReload
 
@@ -328,6 +330,7 @@ class Gateway:
         (MOCK) are finished here, with no coroutine; a check that waits (a Lambda authorizer)
         continues in `_checking`, an integration that waits in `_awaiting`."""
         request.route = match.route.route  # for the access log
+        request.stage = stage  # for the stage cache (caching/)
         return self._from_check(request, stage, match, 0)
 
     def _from_check(

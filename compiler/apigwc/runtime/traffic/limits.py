@@ -162,18 +162,24 @@ def _plans_of_stage(api: ApiSettings, stage: str) -> list[tuple[str, str, UsageP
 def _for_method(
     throttles: Mapping[str, ThrottleLimits], route: RouteEntry
 ) -> ThrottleLimits | None:
-    """The method setting keyed `/path/METHOD` that names this route: the exact key first, then
-    the most specific key with `*` wildcards (`/*/*` is the stage's default, not looked up here)."""
+    key = method_setting_key(throttles, route)
+    return throttles[key] if key is not None else None
+
+
+def method_setting_key(settings: Mapping[str, object], route: RouteEntry) -> str | None:
+    """The key of the method setting (`/path/METHOD`) that names this route: the exact key first,
+    then the most specific key with `*` wildcards (`/*/*` is the stage's default, not looked up
+    here). The stage cache (`caching/settings.py`) finds its method settings the same way."""
     path, method = route.resource_path, route.http_method
-    exact = throttles.get(f"{path}/{method}") or throttles.get(f"{path.rstrip('/')}/{method}")
-    if exact is not None:
-        return exact
+    for exact in (f"{path}/{method}", f"{path.rstrip('/')}/{method}"):
+        if exact in settings:
+            return exact
     matching = [
         (key.count("*"), key)
-        for key in throttles
+        for key in settings
         if "*" in key and key != "/*/*" and _matches(key, path, method)
     ]
-    return throttles[min(matching)[1]] if matching else None
+    return min(matching)[1] if matching else None
 
 
 def _matches(key: str, path: str, method: str) -> bool:

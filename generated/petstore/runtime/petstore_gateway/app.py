@@ -29,6 +29,29 @@ API = {
             "accessLogFormat": '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","latency":"$context.responseLatency"}',
             "throttle": {"rateLimit": 500.0, "burstLimit": 1000},
             "methodThrottles": {"/pets/GET": {"rateLimit": 200.0, "burstLimit": 400}},
+            "cache": {
+                "wide": {
+                    "enabled": True,
+                    "ttlInSeconds": 300,
+                    "requireAuthorizationForCacheControl": None,
+                    "unauthorizedCacheControlHeaderStrategy": None,
+                },
+                "methods": {
+                    "/pets/GET": {
+                        "enabled": True,
+                        "ttlInSeconds": 60,
+                        "requireAuthorizationForCacheControl": None,
+                        "unauthorizedCacheControlHeaderStrategy": None,
+                    },
+                    "/admin/stats/GET": {
+                        "enabled": False,
+                        "ttlInSeconds": None,
+                        "requireAuthorizationForCacheControl": None,
+                        "unauthorizedCacheControlHeaderStrategy": None,
+                    },
+                },
+                "canaryUsesStageCache": False,
+            },
         },
     },
     "binaryMediaTypes": ["image/png", "image/jpeg", "application/octet-stream"],
@@ -214,6 +237,10 @@ ROUTES = (
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
         "iam": False,
+        "cacheKeyParameters": [
+            "method.request.querystring.type",
+            "method.request.querystring.limit",
+        ],
     },
     # petstore.yaml#/paths/~1pets/post
     {
@@ -293,6 +320,7 @@ ROUTES = (
         },
         "authorizer": None,
         "iam": False,
+        "cacheKeyParameters": ["method.request.path.petId"],
     },
     # petstore.yaml#/paths/~1pets~1{petId}/delete
     {
@@ -403,6 +431,8 @@ ROUTES = (
         },
         "authorizer": None,
         "iam": False,
+        "cacheKeyParameters": ["method.request.path.proxy"],
+        "cacheNamespace": "vets",
     },
     # petstore.yaml#/paths/~1health/get
     {
