@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shlex
@@ -197,8 +198,14 @@ def check_command(words: list[str]) -> None:
             assert option in runtime_help(), (option, words)
     elif tool == "pipx":  # `pipx install apigwc`: the package and extras are checked below
         assert words[1:3] == ["install", words[2]] and words[2].startswith("apigwc"), words
+    elif words[:3] == ["python", "-m", "websockets"]:  # the websockets library's client
+        assert importlib.util.find_spec("websockets.__main__") is not None, words
     elif tool in ("pytest", "pre-commit"):
         assert (ROOT / ".venv" / "bin" / tool).exists() or tool == "pytest", words
+    elif tool == "moto_server":  # the dev extra's moto[server]
+        assert (Path(sys.executable).parent / tool).exists(), words
+    elif tool == "python" and words[1].startswith("specs/"):  # a script of the examples
+        assert (ROOT / words[1]).is_file(), words
     else:
         assert tool in EXTERNAL, f"an unchecked command in the README: {words}"
 

@@ -23,6 +23,7 @@ from apigwc.validation import (
     resource_limits,
     routes,
     security,
+    websocket,
 )
 from apigwc.validation.base import Report
 
@@ -37,6 +38,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     models,
     gateway_responses,
     resource_limits,
+    websocket,
 )
 for _module in RULE_MODULES:
     register(*_module.CODES)

@@ -553,7 +553,7 @@ class WebSocketRouteEntry:
     whether it has the `$default` route response (two-way: the integration's answer goes back to
     the client, §10.3), its Lambda REQUEST authorizer (`$connect` only, a name in
     `WebSocketSettings.authorizers`), `apiKeyRequired`, and `authorizationType` (`AWS_IAM` on
-    `$connect` is not run locally: the runtime refuses every handshake rather than serve open)."""
+    `$connect`: SigV4 on the upgrade, websocket/iam.py)."""
 
     route_key: str
     integration: Mapping[str, Any]
@@ -561,6 +561,10 @@ class WebSocketRouteEntry:
     authorizer: str | None = None
     api_key_required: bool = False
     authorization_type: str = "NONE"
+    # Request validation (developer guide, "Request validation for WebSocket APIs"): the
+    # `modelSelectionExpression` and `requestModels` (key -> key of the generated VALIDATORS).
+    model_selection_expression: str | None = None
+    models: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> WebSocketRouteEntry:
@@ -574,6 +578,12 @@ class WebSocketRouteEntry:
             authorizer=authorizer,
             api_key_required=_bool(data, "apiKeyRequired"),
             authorization_type=_string(data, "authorizationType"),
+            model_selection_expression=(
+                str(data["modelSelectionExpression"])
+                if data.get("modelSelectionExpression") is not None
+                else None
+            ),
+            models={str(k): str(v) for k, v in (data.get("requestModels") or {}).items()},
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -584,6 +594,8 @@ class WebSocketRouteEntry:
             "authorizer": self.authorizer,
             "apiKeyRequired": self.api_key_required,
             "authorizationType": self.authorization_type,
+            "modelSelectionExpression": self.model_selection_expression,
+            "requestModels": dict(self.models),
         }
 
 

@@ -170,8 +170,7 @@ class Gateway:
         stage, connection_id = found
         if stage is not None and self.websocket.stage_of(f"/{stage}") != stage:
             return None
-        connections = self.websocket.connections
-        return management.manage(connections, request.method, connection_id, request.body)
+        return self.websocket.manage(request, stage, connection_id)  # type: ignore[no-any-return]
 
     async def _upgrade_as_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An upgrade off the WebSocket API's path is an ordinary request of this API (its
@@ -240,6 +239,8 @@ class Gateway:
             elif message["type"] == "lifespan.shutdown":
                 await self.upstreams.close()
                 await self.state.close()
+                if self.websocket is not None:
+                    await self.websocket.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -518,7 +519,9 @@ def _websocket(
     from ..websocket.endpoint import WebSocketGateway
 
     limits = (options.websocket_idle_timeout_s, options.websocket_max_duration_s)
-    return WebSocketGateway(api.websocket, api, deployment, stage, options.all_stages, limits)
+    return WebSocketGateway(
+        api.websocket, api, deployment, stage, options.all_stages, limits, options.state
+    )
 
 
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:
