@@ -196,6 +196,8 @@ def check_command(words: list[str]) -> None:
     elif words[:3] == ["python", "-m", "petstore_gateway"]:
         for option in options(words[3:]):
             assert option in runtime_help(), (option, words)
+    elif tool == "pipx":  # `pipx install apigwc`: the package and extras are checked below
+        assert words[1:3] == ["install", words[2]] and words[2].startswith("apigwc"), words
     elif words[:3] == ["python", "-m", "websockets"]:  # the websockets library's client
         assert importlib.util.find_spec("websockets.__main__") is not None, words
     elif tool in ("pytest", "pre-commit"):
@@ -213,9 +215,13 @@ def test_command(words: list[str]) -> None:
     check_command(words)
 
 
+# The first-run commands work on what `apigwc init my-api` writes (test_first_run_commands).
+FIRST_RUN = "my-api"
+
+
 @pytest.mark.parametrize(
     "words",
-    [w for w in shell_commands() if w[0] == "apigwc"],
+    [w for w in shell_commands() if w[0] == "apigwc" and not w[-1].startswith(FIRST_RUN)],
     ids=lambda w: " ".join(w)[:60],
 )
 def test_apigwc_command_parses(words: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -229,8 +235,10 @@ def test_apigwc_command_parses(words: list[str], monkeypatch: pytest.MonkeyPatch
 
 def test_pip_install_paths_exist() -> None:
     for words in commands():
-        if words[:2] == ["pip", "install"]:
+        if words[:2] in (["pip", "install"], ["pipx", "install"]):
             target = words[-1].split("[")[0]
+            if target == "apigwc":  # the package itself, from the index: its own extras
+                target = "."
             assert (ROOT / target).is_dir(), words
             extra = re.search(r"\[(\w+)\]", words[-1])
             if extra:
@@ -299,6 +307,11 @@ def _run_apigwc(found: re.Match[str]) -> str:
 
 
 def send(port: int, words: list[str]) -> int:
+    return fetch(port, *curl_request(words)).status
+
+
+def curl_request(words: list[str]) -> tuple[str, str, dict[str, str], bytes]:
+    """A curl command's method, path, headers and body, for a gateway on 127.0.0.1:8080."""
     method, headers, body, url = "GET", {}, b"", ""
     args = iter(words[1:])
     for word in args:
@@ -318,7 +331,7 @@ def send(port: int, words: list[str]) -> int:
     # as curl sends it: a signed request (`apigwc sign`) signed this Host
     headers.setdefault("Host", "127.0.0.1:8080")
     assert url.startswith(prefix + "/"), url
-    return fetch(port, method, url.removeprefix(prefix), headers, body).status
+    return method, url.removeprefix(prefix), headers, body
 
 
 def _listening(port: int) -> bool:
@@ -348,3 +361,48 @@ def test_make_check_scope_is_what_the_readme_says() -> None:
     assert linted is not None
     folders = ", ".join(f"{f}/" for f in linted.group(1).split())
     assert f"ruff and black --check over {folders}; mypy (strict) over {mypy_files}" in README
+
+
+# -- install and first run, debugging, the pytest plugin ------------------------------------------
+
+
+def test_first_run_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`apigwc init my-api` then `apigwc serve my-api/api.yaml`, as the README writes them: init
+    writes the spec, and serve's arguments parse against it (test_init.py serves it)."""
+    monkeypatch.chdir(tmp_path)
+    first = [w for w in shell_commands() if w[0] == "apigwc" and w[-1].startswith(FIRST_RUN)]
+    assert [w[1] for w in first] == ["init", "serve"], first
+    done = CliRunner().invoke(main, first[0][1:])
+    assert done.exit_code == 0, done.output
+    command = main.commands["serve"]
+    with command.make_context("serve", first[1][2:]) as context:
+        assert context.params["spec"] == f"{FIRST_RUN}/api.yaml"
+
+
+def test_the_vscode_configuration_attaches_to_the_debug_port() -> None:
+    (configuration,) = [json.loads(b) for b in blocks("jsonc")]
+    assert (configuration["type"], configuration["request"]) == ("debugpy", "attach")
+    (served,) = [w for w in shell_commands() if "--debug-port" in w]
+    port = int(served[served.index("--debug-port") + 1])
+    assert configuration["connect"] == {"host": "127.0.0.1", "port": port}
+
+
+def test_the_pytest_example_is_what_init_writes() -> None:
+    """The README's pytest.ini and test are the starter's (test_init.py runs them)."""
+    from apigwc import starter
+
+    (ini,) = blocks("ini")
+    (python,) = blocks("python")
+    assert ini == starter.PYTEST_INI
+    assert python in starter.TESTS
+
+
+def test_every_fixture_the_readme_lists_is_the_plugins() -> None:
+    from apigwc.testing import plugin
+
+    section = README.split("### Testing with pytest", 1)[1].split("\n## ", 1)[0]
+    cells = re.findall(r"^\| (`apigwc_[^|]*)\|", section, re.M)
+    named = {name for cell in cells for name in re.findall(r"`(apigwc_\w+)`", cell)}
+    assert len(named) >= 10
+    for name in named:
+        assert callable(getattr(plugin, name, None)), name

@@ -1,5 +1,5 @@
-"""The command line: `apigwc validate | export | build | serve | token | sign | rules | explain |
-schema | diff`.
+"""The command line: `apigwc validate | export | build | serve | init | token | sign | rules |
+explain | schema | diff`.
 
 `serve` and `build` take their defaults from `apigwc.toml` or `[tool.apigwc]` (config.py) and
 their `APIGWC_*` environment variables: a flag wins over its variable, which wins over the file.
@@ -199,7 +199,13 @@ def build(
     help="The stage served at / (default: the first one).",
 )
 @click.option("--all-stages", is_flag=True, help="Serve every stage under /{stage}/.")
-@click.option("--reload", is_flag=True, help="Rebuild and restart on spec or handler changes.")
+@click.option(
+    "--reload",
+    is_flag=True,
+    help="Load an edited handler module again in the running server (state and connections "
+    "kept); rebuild an edited spec and swap the new gateway in (a spec with errors keeps the "
+    "previous one serving).",
+)
 @click.option(
     "--workers", type=click.IntRange(min=1), default=1, show_default=True, envvar="APIGWC_WORKERS"
 )
@@ -271,6 +277,14 @@ def build(
     help="Send AWS service integrations here (AWS_ENDPOINT_URL of the gateway, e.g. a moto "
     "server), over x-apigwc.awsEndpoint.",
 )
+@click.option(
+    "--debug-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="N",
+    help="Run the server under debugpy listening on 127.0.0.1:N (one worker), for VS Code or "
+    "PyCharm to attach to; needs the [debug] extra.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -291,6 +305,7 @@ def serve(
     otlp_endpoint: str | None,
     log_format: str,
     aws_endpoint: str | None,
+    debug_port: int | None,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn (or granian)."""
     from pathlib import Path
@@ -298,6 +313,7 @@ def serve(
     from apigwc.config import Config
     from apigwc.serve import ServeOptions
     from apigwc.serve import serve as run_server
+    from apigwc.serve_reload import serve_with_reload
 
     spec = _spec_given(spec)
     config = ctx.obj if isinstance(ctx.obj, Config) else Config()
@@ -320,8 +336,30 @@ def serve(
         aws_endpoint=aws_endpoint,
         function_environment=config.env,
         stage_variables=config.stage_variables,
+        debug_port=debug_port,
     )
-    sys.exit(run_server(Path(spec), options, reload))
+    sys.exit(serve_with_reload(Path(spec), options) if reload else run_server(Path(spec), options))
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+def init(directory: str) -> None:
+    """Write a starter project into DIRECTORY (default: here): api.yaml (a Lambda handler, a
+    request validator, a stage), handlers/app.py, tests/test_api.py and pytest.ini. Existing
+    files are never overwritten."""
+    from pathlib import Path
+
+    from apigwc.starter import StarterExists, write_starter
+
+    try:
+        written = write_starter(Path(directory))
+    except StarterExists as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    for path in written:
+        click.echo(f"wrote {path}")
+    spec = Path(directory) / "api.yaml"
+    click.echo(f"next: apigwc serve {spec}   (then: curl 'http://127.0.0.1:8080/hello?name=Ada')")
 
 
 @main.command()

@@ -2,13 +2,16 @@
 
 Flows in: a spec path and the server options. Flows out: a running `python -m <pkg>` process
 (uvicorn, or granian with `--server granian`) on the generated package in
-`.apigwc-cache/<slug>/runtime`, restarted after a rebuild when `--reload` sees the spec or a
-handler change. `apigwc serve` runs the generated runtime itself, not a second emulator
-(DESIGN.md).
+`.apigwc-cache/<slug>/runtime`, its handlers loaded from the user's own folders (tracebacks and
+breakpoints name the files the user edits), under debugpy with `--debug-port`. With `--reload`
+(`serve_reload.py`) an edited handler is loaded again inside the running server and an edited
+spec is rebuilt and swapped in. `apigwc serve` runs the generated runtime itself, not a second
+emulator (DESIGN.md).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -23,6 +26,8 @@ import click
 from apigwc.diagnostics.render import print_errors, print_findings
 from apigwc.emitters.output import OutputRefused
 from apigwc.pipeline import build as build_spec
+from apigwc.runtime.pipeline.options import FUNCTION_SOURCES, RELOAD_HANDLERS, GatewayOptions
+from apigwc.runtime.server import LISTEN_FD, READY_FILE
 from apigwc.runtime.server.launch import DEFAULT_SERVER
 
 CACHE = Path(".apigwc-cache")
@@ -53,6 +58,7 @@ class ServeOptions:
     function_environment: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Stage variables over the spec's: "" (every stage) or a stage name -> {name: value}
     stage_variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    debug_port: int | None = None  # debugpy listens on 127.0.0.1:N (`--debug-port`)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,16 @@ class Build:
     package: str
     runtime_dir: Path
     watched: tuple[Path, ...]  # the spec's folder and every function code folder
+    # Each copied code folder (`_functions/<name>`) -> the user's folder it was copied from.
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Handover:
+    """How `--reload` starts a server: on the socket it holds, reporting when it serves."""
+
+    fd: int
+    ready_file: Path
 
 
 def build(spec: Path, stage: str | None, allow_roots: tuple[str, ...] = ()) -> Build | None:
@@ -76,15 +92,36 @@ def build(spec: Path, stage: str | None, allow_roots: tuple[str, ...] = ()) -> B
         return None
     # Warnings and infos only: a build goes on only without errors.
     print_findings(result.sink.sorted(), result.source_line)
+    from apigwc.emitters.runtime_data import functions_folders
+
     api, out = result.api, built.out_dir
-    folders = {(spec.parent / f.code_uri).resolve() for f in api.deployment.functions.values()}
-    watched = tuple(sorted({spec.parent.resolve(), *(f for f in folders if f.is_dir())}))
-    return Build(f"{api.slug}_gateway", out / "runtime", watched)
+    folders = {n: f for n, f in functions_folders(api, spec.parent).items() if f.is_dir()}
+    watched = tuple(sorted({spec.parent.resolve(), *folders.values()}))
+    sources = {f"_functions/{name}": str(folder) for name, folder in folders.items()}
+    return Build(f"{api.slug}_gateway", out / "runtime", watched, sources)
 
 
-def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
+def debugger_missing(options: ServeOptions) -> str | None:
+    """Why `--debug-port` cannot run here, or None."""
+    if options.debug_port is None:
+        return None
+    try:
+        if importlib.util.find_spec("debugpy") is not None:
+            return None
+    except (ImportError, ValueError):
+        pass
+    return "--debug-port needs debugpy: pip install 'apigwc[debug]' (or pip install debugpy)"
+
+
+def start(
+    built: Build, options: ServeOptions, reload: bool = False, handover: Handover | None = None
+) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", built.package, "--host", options.host]
-    command += ["--port", str(options.port), "--workers", str(options.workers)]
+    if options.debug_port is not None:  # the server runs under debugpy, listening on loopback
+        listen = f"127.0.0.1:{options.debug_port}"
+        command[1:2] = ["-m", "debugpy", "--listen", listen, "-m"]
+    workers = 1 if options.debug_port is not None else options.workers  # one process to debug
+    command += ["--port", str(options.port), "--workers", str(workers)]
     if options.stage:
         command += ["--stage", options.stage]
     if options.all_stages:
@@ -104,15 +141,19 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
     if options.server != DEFAULT_SERVER:
         command += ["--server", options.server]
     command += ["--log-format", options.log_format]
-    env = dict(os.environ) | _gateway_environment(options)
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])
-    )
+    env = _environment(built, options, reload, handover)
+    fds = (handover.fd,) if handover else ()
+    return subprocess.Popen(command, env=env, pass_fds=fds)
+
+
+def announce(built: Build, options: ServeOptions) -> None:
     prefix = "/{stage}" if options.all_stages else ""
     click.echo(
         f"serving {built.package} on http://{options.host}:{options.port}{prefix}/", err=True
     )
-    return subprocess.Popen(command, env=env)
+    if options.debug_port is not None:
+        one = " (one worker)" if options.workers > 1 else ""
+        click.echo(f"debugpy listening on 127.0.0.1:{options.debug_port}{one}", err=True)
 
 
 def _gateway_environment(options: ServeOptions) -> dict[str, str]:
@@ -133,41 +174,58 @@ def _gateway_environment(options: ServeOptions) -> dict[str, str]:
     return env
 
 
-def serve(spec: Path, options: ServeOptions, reload: bool) -> int:
+def _environment(
+    built: Build, options: ServeOptions, reload: bool, handover: Handover | None
+) -> dict[str, str]:
+    env = dict(os.environ) | _gateway_environment(options)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])
+    )
+    # Only `apigwc serve`'s own variables: `python -m <pkg>` writes the others from its flags.
+    development = GatewayOptions(function_sources=built.sources, reload_handlers=reload)
+    written = development.environment()
+    env.update(
+        {name: written[name] for name in (FUNCTION_SOURCES, RELOAD_HANDLERS) if name in written}
+    )
+    if handover is not None:
+        env[LISTEN_FD] = str(handover.fd)
+        env[READY_FILE] = str(handover.ready_file)
+    return env
+
+
+def first_build(spec: Path, options: ServeOptions) -> Build | int:
+    """The build to serve first, or the exit code: 2 when `--debug-port` cannot run, 1 when the
+    spec has errors (printed)."""
+    missing = debugger_missing(options)
+    if missing:
+        click.echo(f"error: {missing}", err=True)
+        return 2
     built = build(spec, options.stage, options.allow_roots)
     if built is None:
         return 1
-    # SIGTERM ends the server process too (the `finally` below), not only Ctrl-C.
+    # SIGTERM ends the server process too (the callers' `finally`), not only Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server = [start(built, options)]  # the running server, replaced on reload
+    return built
+
+
+def serve(spec: Path, options: ServeOptions) -> int:
+    built = first_build(spec, options)
+    if not isinstance(built, Build):
+        return built
+    announce(built, options)
+    server = start(built, options)
     try:
-        if reload:
-            _reload_loop(spec, options, built, server)
-        return server[0].wait()
+        return server.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        server[0].terminate()
-        server[0].wait(timeout=10)
+        stop(server)
 
 
-def _reload_loop(
-    spec: Path, options: ServeOptions, built: Build, server: list[subprocess.Popen[bytes]]
-) -> None:
-    """Rebuild on any change under the spec's folder or a handler folder; keep serving the
-    last good build when the new one has errors."""
-    import watchfiles
-
-    for _changes in watchfiles.watch(*built.watched, watch_filter=_source_change):
-        rebuilt = build(spec, options.stage, options.allow_roots)
-        if rebuilt is None:
-            click.echo("build failed; still serving the previous build", err=True)
-            continue
-        server[0].terminate()
-        server[0].wait(timeout=10)
-        server[0] = start(rebuilt, options)
-
-
-def _source_change(change: object, path: str) -> bool:
-    parts = Path(path).parts
-    return ".apigwc-cache" not in parts and "__pycache__" not in parts and not path.endswith(".pyc")
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

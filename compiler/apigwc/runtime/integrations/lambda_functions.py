@@ -342,9 +342,16 @@ class Functions:
         base: Path,
         region: str,
         account: str,
+        sources: Mapping[str, str] | None = None,
     ) -> None:
         self.table = table
         self.base = base
+        # `apigwc serve` and the pytest plugin: each copied code folder (`codeDir`) -> the
+        # user's own folder, loaded instead of the build's copy, so tracebacks, breakpoints and
+        # reloads see the files the user edits (`lambda_reload.py`).
+        self.sources = dict(sources or {})
+        # Code folder -> when its last import began (ns): a reload compares files with it.
+        self.loaded_at: dict[Path, int] = {}
         self.region = region
         self.account = account
         # Room for every function at its limit at once: one function's runaway invocations
@@ -381,12 +388,27 @@ class Functions:
         module_name, _, attr = str(config["handler"]).rpartition(":")
         if not module_name:  # Lambda's own spelling: module.function
             module_name, _, attr = str(config["handler"]).rpartition(".")
-        folder = self.base / str(config["codeDir"])
+        folder = self.code_folder(name)
+        self.loaded_at[folder] = time.time_ns()
         module = _import(folder, module_name)
         handler = getattr(module, attr, None)
         if not callable(handler):
             raise FunctionError(f"handler {config['handler']!r} not found")
         return handler  # type: ignore[no-any-return]
+
+    def code_folder(self, name: str) -> Path:
+        """Where the function's modules are loaded from: the user's folder when known."""
+        code_dir = str(self.table[name]["codeDir"])
+        source = self.sources.get(code_dir)
+        return Path(source) if source else self.base / code_dir
+
+    def forget(self, folder: Path) -> list[str]:
+        """Drop the loaded handlers of the functions whose code is in `folder` (a reload): the
+        next invocation imports them again. Returns those functions' names."""
+        names = [name for name in self.table if self.code_folder(name) == folder]
+        for name in names:
+            self._handlers.pop(name, None)
+        return names
 
     def facts(self, name: str) -> FunctionFacts:
         facts = self._facts.get(name)
@@ -578,7 +600,8 @@ def _import(folder: Path, module_name: str) -> ModuleType:
     if not _MODULE_NAME.fullmatch(module_name):
         raise FunctionError(f"invalid handler module {module_name!r}")
     path = folder / (module_name.replace(".", "/") + ".py")
-    if not path.is_file():
+    # A module reached through a symlink out of the code folder is not the function's code.
+    if not path.is_file() or not path.resolve().is_relative_to(folder.resolve()):
         raise FunctionError(f"module {module_name!r} not found in {folder}")
     if str(folder) not in sys.path:
         sys.path.append(str(folder))

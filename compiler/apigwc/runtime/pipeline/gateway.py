@@ -102,7 +102,9 @@ class Gateway:
             api=api,
             protocol=self.protocol,
             package_dir=package_dir,
-            functions=Functions(api.functions, package_dir, api.region, api.account),
+            functions=Functions(
+                api.functions, package_dir, api.region, api.account, options.function_sources
+            ),
             upstreams=Upstreams(),
             # Mapping templates are parsed once here, never per request.
             templates=Templates(
@@ -119,6 +121,10 @@ class Gateway:
         self.upstreams = self.deployment.upstreams
         # The stage cache's hit and miss counts (caching/counts.py), for metrics to read.
         self.cache_counts = self.deployment.cache_counts
+        if options.reload_handlers and options.function_sources:
+            from ..integrations.lambda_reload import HandlerReload
+
+            HandlerReload(self.deployment.functions).start()
         # Each route's steps, compiled once (steps.py); the router serves the plans.
         plans = [compile_plan(route, self.deployment) for route in routes]
         self.router = Router(plans, self.protocol, route_of=_route_of)

@@ -11,9 +11,10 @@ functions are the only place the variables are named; nothing on the request pat
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 STAGE = "APIGWC_STAGE"  # the stage served at `/` ("" = the build's default stage)
 ALL_STAGES = "APIGWC_ALL_STAGES"  # "1": every stage under `/{stage}/`
@@ -36,6 +37,11 @@ REMOTE_JWKS = "APIGWC_REMOTE_JWKS"
 # `--otlp-endpoint`: the OTLP/HTTP base URL spans are exported to ("" = off, unless
 # OpenTelemetry's own OTEL_EXPORTER_OTLP_* variables name one: observability/tracing.py).
 OTLP_ENDPOINT = "APIGWC_OTLP_ENDPOINT"
+# `apigwc serve` and the pytest plugin: JSON {codeDir: the user's folder}, handlers loaded from
+# the user's files rather than the build's copies (tracebacks and breakpoints name them).
+FUNCTION_SOURCES = "APIGWC_FUNCTION_SOURCES"
+# "1": an edited handler module is loaded again in place (`apigwc serve --reload`).
+RELOAD_HANDLERS = "APIGWC_RELOAD_HANDLERS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,26 +56,38 @@ class GatewayOptions:
     remote_jwks: bool = False
     otlp_endpoint: str | None = None
     console_log: str = ""  # `--log-format`: "text", "json", or "" (none)
+    function_sources: Mapping[str, str] = field(default_factory=dict)
+    reload_handlers: bool = False
 
     def environment(self) -> dict[str, str]:
         """The options as the variables `from_environment` reads. The WebSocket limits only
-        when shortened: `__main__` has no flag for them, so a value the operator put in the
-        environment stays there."""
+        when shortened and the development ones only when set: `__main__` has no flag for
+        them, so a value the operator (or `apigwc serve`) put in the environment stays there."""
         shortened = {
             WEBSOCKET_IDLE_TIMEOUT: self.websocket_idle_timeout_s,
             WEBSOCKET_MAX_DURATION: self.websocket_max_duration_s,
         }
         defaults = {WEBSOCKET_IDLE_TIMEOUT: 600.0, WEBSOCKET_MAX_DURATION: 7200.0}
-        return {
-            STAGE: self.stage or "",
-            ALL_STAGES: "1" if self.all_stages else "",
-            ACCESS_LOG: "1" if self.access_log else "",
-            VALIDATE_RESPONSES: "1" if self.validate_responses else "",
-            STATE: self.state,
-            REMOTE_JWKS: "1" if self.remote_jwks else "",
-            OTLP_ENDPOINT: self.otlp_endpoint or "",
-            CONSOLE_LOG: self.console_log,
-        } | {name: repr(value) for name, value in shortened.items() if value != defaults[name]}
+        return (
+            {
+                STAGE: self.stage or "",
+                ALL_STAGES: "1" if self.all_stages else "",
+                ACCESS_LOG: "1" if self.access_log else "",
+                VALIDATE_RESPONSES: "1" if self.validate_responses else "",
+                STATE: self.state,
+                REMOTE_JWKS: "1" if self.remote_jwks else "",
+                OTLP_ENDPOINT: self.otlp_endpoint or "",
+                CONSOLE_LOG: self.console_log,
+            }
+            | {name: repr(value) for name, value in shortened.items() if value != defaults[name]}
+            | {name: value for name, value in self._development().items() if value}
+        )
+
+    def _development(self) -> dict[str, str]:
+        """`apigwc serve`'s own variables, set in the environment of `python -m <pkg>` (whose
+        `__main__` has no flag for them), so written only when set."""
+        sources = json.dumps(dict(self.function_sources)) if self.function_sources else ""
+        return {FUNCTION_SOURCES: sources, RELOAD_HANDLERS: "1" if self.reload_handlers else ""}
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> GatewayOptions:
@@ -85,6 +103,8 @@ class GatewayOptions:
             remote_jwks=env.get(REMOTE_JWKS) == "1",
             otlp_endpoint=env.get(OTLP_ENDPOINT) or None,
             console_log=_console_log(env.get(CONSOLE_LOG)),
+            function_sources=_sources(env.get(FUNCTION_SOURCES)),
+            reload_handlers=env.get(RELOAD_HANDLERS) == "1",
         )
 
 
@@ -109,6 +129,17 @@ def stage_variable_overrides(environ: Mapping[str, str] | None = None) -> dict[s
 
 def _console_log(text: str | None) -> str:
     return text if text in ("text", "json") else ""
+
+
+def _sources(text: str | None) -> dict[str, str]:
+    """The code folder map, or none when it is not a JSON object of strings."""
+    try:
+        found = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): v for k, v in found.items() if isinstance(v, str)}
 
 
 def _seconds(text: str | None, default: float) -> float:

@@ -10,12 +10,18 @@ holds what they share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 
 # The most of one request head a server buffers before refusing it outright (431, no request
 # made): room for a URL and header values beyond API Gateway's limits (10240), so that those get
 # the gateway's own answers (414, 431 with API Gateway's JSON message).
 HEAD_LIMIT = 128 * 1024
+# `apigwc serve --reload` holds the listening socket itself and hands it to each server it starts
+# (the file descriptor's number), so a rebuilt gateway takes over with no connection refused;
+# the server touches the ready file once it serves, and the previous one is then stopped.
+LISTEN_FD = "APIGWC_LISTEN_FD"
+READY_FILE = "APIGWC_READY_FILE"
 
 
 class ServerUnavailable(Exception):
@@ -32,3 +38,12 @@ class Listen:
     trusted_proxies: str  # comma-separated addresses or networks; empty: none
     # The API has a WebSocket API (`x-apigwc.websocket`): upgrades go to runtime/websocket/.
     websocket: bool = False
+    fd: int | None = None  # an inherited listening socket, instead of host and port
+    ready_file: str = ""  # touched once the server serves (with `fd`)
+
+    def inherited(self) -> Listen:
+        """These options with the socket `apigwc serve --reload` handed down, if any."""
+        fd = os.environ.get(LISTEN_FD, "")
+        if not fd.isdigit():
+            return self
+        return replace(self, fd=int(fd), ready_file=os.environ.get(READY_FILE, ""))

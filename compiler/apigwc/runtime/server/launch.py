@@ -30,6 +30,7 @@ SERVER_HELP = (
 def run(server: str, package: str, listen: Listen) -> None:
     """Serve `<package>.app:app` until stopped; an unavailable server exits with its message
     (no traceback: it is the operator's setup, not a bug)."""
+    listen = listen.inherited()
     try:
         if server == "granian":
             from . import granian_server

@@ -10,6 +10,8 @@ app with the same one).
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
 from . import Listen, ServerUnavailable
@@ -25,7 +27,33 @@ def run(package: str, listen: Listen) -> None:
         raise ServerUnavailable(str(error)) from error
     import uvicorn
 
+    if listen.fd is not None:
+        _run_inherited(f"{package}.app:app", listen)
+        return
     uvicorn.run(f"{package}.app:app", **settings(listen))
+
+
+def _run_inherited(app: str, listen: Listen) -> None:
+    """Serve on the socket `apigwc serve --reload` handed down (`Listen.fd`), touching the ready
+    file once serving (uvicorn calls `callback_notify` from its first tick after start-up)."""
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    notify = functools.partial(_ready, listen.ready_file) if listen.ready_file else None
+    config = uvicorn.Config(app, **settings(listen), callback_notify=notify)
+    # The family is read from the socket itself (uvicorn's own `fd` option assumes AF_UNIX,
+    # which would leave TCP_NODELAY off on accepted connections).
+    sock = socket.socket(fileno=listen.fd)
+    if listen.workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+async def _ready(path: str) -> None:
+    Path(path).touch()
 
 
 def settings(listen: Listen) -> dict[str, Any]:
