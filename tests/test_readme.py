@@ -380,7 +380,8 @@ def test_first_run_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_the_vscode_configuration_attaches_to_the_debug_port() -> None:
-    (configuration,) = [json.loads(b) for b in blocks("jsonc")]
+    # The README's other jsonc block is the editor schema's settings (test_editor_schema.py).
+    (configuration,) = [c for c in map(json.loads, blocks("jsonc")) if "request" in c]
     assert (configuration["type"], configuration["request"]) == ("debugpy", "attach")
     (served,) = [w for w in shell_commands() if "--debug-port" in w]
     port = int(served[served.index("--debug-port") + 1])
