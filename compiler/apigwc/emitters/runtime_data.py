@@ -219,7 +219,10 @@ def _stage(api: Api, name: str) -> StageSettings:
         for key, setting in stage.method_settings.items()
         if key != "/*/*" and (limits := _limits(setting.throttle)) is not None
     }
-    return StageSettings(dict(stage.variables), log_format, canary, wide, methods)
+    detailed = {k: s.metrics for k, s in stage.method_settings.items() if s.metrics is not None}
+    return StageSettings(
+        dict(stage.variables), log_format, canary, wide, methods, detailed_metrics=detailed
+    )
 
 
 def _limits(*throttles: Throttle | None) -> ThrottleLimits | None:

@@ -191,17 +191,86 @@ def render(pieces: tuple[str | Getter, ...], entry: Entry) -> str:
     return "".join(out)
 
 
-class AccessLog:
-    """The access log of one gateway process: a compiled format per stage and the writer."""
+# -- the request path: a format compiled into one function -------------------------------------
 
-    def __init__(self, api: Mapping[str, Any], stream: IO[str] | None = None) -> None:
+Line = Callable[[Request, "Mapping[str, Any] | None", str, int, int], str]
+
+# Python expressions of the variables every preset names, over the line function's arguments
+# (`r` the request, `route`, `stage`, `status`, `length`): no getter call, no `Entry`. Each gives
+# what `render` gives (a dash for no value). Only these fixed texts and generated names enter the
+# function's source; the format's own text is a constant of its namespace, never source.
+_INLINE = {
+    "requestId": "r.request_id",
+    "extendedRequestId": "r.extended_request_id",
+    "httpMethod": "r.method",
+    "identity.sourceIp": "(r.source_ip or '-')",
+    "status": "status",
+    "responseLength": "length",
+    "requestTime": "clf(int(r.epoch))",
+    "requestTimeEpoch": "int(r.epoch * 1000)",
+    "protocol": "'HTTP/1.1'",
+    "stage": "(stage or '-')",
+    "resourcePath": "((route.get('resourcePath') if route else None) or '-')",
+    "resourceId": "((route.get('resourceId') if route else None) or '-')",
+    "routeKey": "((route.get('routeKey') if route else None) or '-')",
+}
+
+
+def _dash(value: object) -> object:
+    return "-" if value is None or value == "" else value
+
+
+def compile_line(text: str, api: Mapping[str, Any]) -> Line:
+    """`text` as one function of the finished request that returns its line, the same as
+    `render(compile_format(text), entry)`, compiled once per stage at start-up: a `%` template
+    and one expression per variable, so a request costs one call and one string formatting. A
+    variable outside `_INLINE` goes through its getter (an `Entry` is made only then)."""
+    template: list[str] = []
+    values: list[str] = []
+    namespace: dict[str, Any] = {"clf": _clf_second, "dash": _dash, "Entry": Entry}
+    namespace |= {"api": api, "now": time.time}
+    at = 0
+    for found in _VARIABLE.finditer(text):
+        template.append(text[at : found.start()].replace("%", "%%"))
+        template.append("%s")
+        name, at = found.group(1), found.end()
+        if name in _INLINE:
+            values.append(_INLINE[name])
+        else:
+            namespace[f"g{len(values)}"] = _getter(name)
+            values.append(f"dash(g{len(values)}(e))")
+    template.append(text[at:].replace("%", "%%"))
+    namespace["TEMPLATE"] = "".join(template)
+    entry = any(v.startswith("dash(") for v in values)
+    source = "def line(r, route, stage, status, length):\n"
+    if entry:
+        source += "    e = Entry(r, route, stage, status, length, now(), api)\n"
+    source += f"    return TEMPLATE % ({''.join(v + ', ' for v in values)})\n"
+    exec(compile(source, "<access log format>", "exec"), namespace)
+    line: Line = namespace["line"]
+    return line
+
+
+class AccessLog:
+    """The access log of one gateway process: a compiled format per stage and the writer.
+
+    `destination` is where lines go: `stderr` (the default), `stdout`, or a file path (opened
+    for appending; several workers append whole batches, each one `write`)."""
+
+    def __init__(
+        self,
+        api: Mapping[str, Any],
+        stream: IO[str] | None = None,
+        destination: str = "stderr",
+    ) -> None:
         self.api = api
-        self.formats = {
-            name: compile_format(str((stage or {}).get("accessLogFormat") or DEFAULT_FORMAT))
+        self.lines = {
+            name: compile_line(str((stage or {}).get("accessLogFormat") or DEFAULT_FORMAT), api)
             for name, stage in (api.get("stages") or {}).items()
         }
-        self.default = compile_format(DEFAULT_FORMAT)
-        self.writer = _Writer(stream)
+        self.default = compile_line(DEFAULT_FORMAT, api)
+        self.writer = _Writer(stream, destination)
+        self.put = self.writer.lines.append  # atomic; the writer pops from the other end
 
     def write(
         self,
@@ -211,15 +280,32 @@ class AccessLog:
         status: int,
         length: int,
     ) -> None:
-        entry = Entry(request, route, stage, status, length, time.time(), self.api)
-        self.writer.put(render(self.formats.get(stage, self.default), entry))
+        self.put(self.lines.get(stage, self.default)(request, route, stage, status, length))
+
+    def line_of(self, stage: str) -> Line:
+        """The compiled line of `stage` (the gateway holds the served stage's)."""
+        return self.lines.get(stage, self.default)
+
+
+def check_destination(destination: str) -> None:
+    """Raise OSError when `destination` is a file that cannot be opened for appending (the
+    command line refuses it before any worker starts)."""
+    if destination not in ("stderr", "stdout"):
+        with open(destination, "ab"):
+            pass
 
 
 class _Writer:
-    """Lines from the event loop to `stream`, written by a daemon thread in batches."""
+    """Lines from the event loop to the destination, written by a daemon thread in batches."""
 
-    def __init__(self, stream: IO[str] | None) -> None:
+    def __init__(self, stream: IO[str] | None, destination: str = "stderr") -> None:
         self.stream = stream
+        self.file = (
+            None
+            if stream is not None or destination in ("stderr", "stdout")
+            else open(destination, "ab", buffering=0)  # noqa: SIM115 (held for the process)
+        )
+        self.destination = destination
         self.lines: deque[str] = deque(maxlen=_BUFFER_LINES)
         # Held while a batch is taken and written: the exit's flush waits for the thread's
         # batch in flight, so no line is lost or written out of order.
@@ -243,9 +329,15 @@ class _Writer:
             batch = [lines.popleft() for _ in range(len(lines))]  # only this thread pops
             if not batch:
                 return
-            stream = self.stream or sys.stderr
+            text = "\n".join(batch) + "\n"
             try:
-                stream.write("\n".join(batch) + "\n")
+                if self.file is not None:
+                    # Unbuffered: the batch is one `write` on a file opened for appending, so
+                    # several workers' batches never interleave within a line.
+                    self.file.write(text.encode("utf-8", "replace"))
+                    return
+                stream = self.stream or (sys.stdout if self.destination == "stdout" else sys.stderr)
+                stream.write(text)
                 stream.flush()
-            except (OSError, ValueError):  # a closed stderr: the log is lost, not the server
+            except (OSError, ValueError):  # a closed stream: the log is lost, not the server
                 pass

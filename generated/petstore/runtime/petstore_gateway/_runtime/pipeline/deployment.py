@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates
+from ..observability.metrics import MetricsRecorder
 from ..responses.gateway_responses import Response
 from ..routing.router import Match
 from ..state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
@@ -52,6 +53,9 @@ class Deployment:
     authorizer_cache: AuthorizerCache = field(default_factory=MemoryAuthorizerCache)
     # Token buckets and quota counters (`--state`: this process's memory, or Redis).
     state: StateStore = field(default_factory=MemoryStore)
+    # The metrics of this process (`--admin-port`), else None: a step that counts (the stage
+    # cache's `cache_hit` / `cache_miss`) is compiled with its counting only when it is set.
+    metrics: MetricsRecorder | None = None
 
     @property
     def binary_media_types(self) -> tuple[str, ...]:

@@ -5,7 +5,8 @@ Flows in: the generated `API` settings and route table (`plan.RouteEntry` record
 (`Gateway.__call__`, for granian and in-process use) or, under the default server, its own
 HTTP/1.1 protocol (`server/http_protocol.py`), which parses the request itself and calls
 `oversize`, `too_large` and `answer` directly, with no ASGI messages. Flows out: responses with
-API Gateway's status codes, headers and bodies (`wire_headers`), and the access log (`sent`).
+API Gateway's status codes, headers and bodies (`wire_headers`), and the access log and metrics
+(`sent`, compiled for what is on: `observability/finish.py`).
 
 This module is the entries and what is common to every route: request size limits (reference
 §1.1 step 1), request decompression (REST, compression enabled), stage selection, CORS preflight
@@ -27,6 +28,7 @@ stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (40
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Mapping
@@ -37,6 +39,8 @@ from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates, integration_templates
 from ..observability.access_log import AccessLog
+from ..observability.finish import Sent, compile_sent
+from ..observability.metrics import MetricsRecorder, TimedIntegration
 from ..responses import gateway_responses
 from ..responses.cors import CorsConfiguration, is_preflight
 from ..responses.gateway_responses import GatewayError, Response
@@ -89,7 +93,15 @@ class Gateway:
             raise ValueError(f"unknown stage {self.stage!r}; the API has {', '.join(api.stages)}")
         self.all_stages = options.all_stages
         # The gateway's access log (access_log.py): None unless the options turn it on.
-        self.access_log = AccessLog(self.api) if options.access_log else None
+        self.access_log = (
+            AccessLog(self.api, destination=options.access_log_to) if options.access_log else None
+        )
+        # CloudWatch's metrics for the admin port (metrics.py): None unless `--admin-port`.
+        self.metrics = (
+            MetricsRecorder(api, routes, options.metrics_dir, self.stage)
+            if options.metrics_dir
+            else None
+        )
         # Buckets, quotas and caches: this process's memory, or Redis (`--state`, state/store.py).
         self.state = open_store(options.state)
         self.deployment = Deployment(
@@ -108,10 +120,11 @@ class Gateway:
             api_data=self.api,
             authorizer_cache=self.state.authorizer_cache(f"apigwc:{api.api_id}:authorizer"),
             state=self.state,
+            metrics=self.metrics,
         )
         self.upstreams = self.deployment.upstreams
         # Each route's steps, compiled once (steps.py); the router serves the plans.
-        plans = [compile_plan(route, self.deployment) for route in routes]
+        plans = [_timed(compile_plan(route, self.deployment), self.metrics) for route in routes]
         self.router = Router(plans, self.protocol, route_of=_route_of)
         self.minimum_compression_size = (
             api.minimum_compression_size if self.protocol == "REST" else None
@@ -119,6 +132,8 @@ class Gateway:
         self.cors = CorsConfiguration.from_extension(api.cors) if api.cors else None
         # The WebSocket API beside this one (`x-apigwc.websocket`, runtime/websocket/), or None.
         self.websocket = _websocket(api, self.deployment, self.stage, options)
+        # What follows a written response: the access log line, the metrics, or nothing.
+        self.sent: Sent = compile_sent(self.access_log, self.metrics, self.stage, self.all_stages)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -191,13 +206,6 @@ class Gateway:
         """The response's header lines as the wire carries them, API Gateway's standard
         headers and `Content-Length` included (the default server writes these itself)."""
         return wire.headers(response, standard_wire_headers(self.protocol, request))
-
-    def sent(self, request: Request, response: Response) -> None:
-        """The access log line of an answered request (when the log is on)."""
-        if self.access_log is not None:
-            stage = request.stage_prefix[1:] or self.stage
-            length = len(response.body)
-            self.access_log.write(request, request.route, stage, response.status, length)
 
     def oversize(self, url: int, values: int, head: int) -> Response | None:
         """A request over API Gateway's URL or header limits (measured by the server:
@@ -510,6 +518,13 @@ def _websocket(
 
     limits = (options.websocket_idle_timeout_s, options.websocket_max_duration_s)
     return WebSocketGateway(api.websocket, api, deployment, stage, options.all_stages, limits)
+
+
+def _timed(plan: RoutePlan, metrics: MetricsRecorder | None) -> RoutePlan:
+    """The plan with its integration timed for `IntegrationLatency` when the metrics are on."""
+    if metrics is None:
+        return plan
+    return dataclasses.replace(plan, integration=TimedIntegration(plan.integration, metrics))
 
 
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:

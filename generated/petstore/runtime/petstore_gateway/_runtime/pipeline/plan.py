@@ -445,6 +445,9 @@ class StageSettings:
     # for HTTP APIs, `defaultRouteSettings` and `routeSettings`, §1.10).
     throttle: ThrottleLimits | None = None
     method_throttles: Mapping[str, ThrottleLimits] = field(default_factory=dict)
+    # Detailed metrics (`metricsEnabled`) by method setting key, `/*/*` included; a method
+    # without one has none (observability/metrics.py).
+    detailed_metrics: Mapping[str, bool] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> StageSettings:
@@ -458,6 +461,7 @@ class StageSettings:
             canary=_mapping(data, "canary") if canary is not None else None,
             throttle=ThrottleLimits.from_data(throttle) if throttle is not None else None,
             method_throttles=_throttles(data, "methodThrottles"),
+            detailed_metrics={k: v is True for k, v in _mapping(data, "detailedMetrics").items()},
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -470,6 +474,8 @@ class StageSettings:
             data["throttle"] = self.throttle.to_data()
         if self.method_throttles:
             data["methodThrottles"] = {k: v.to_data() for k, v in self.method_throttles.items()}
+        if self.detailed_metrics:
+            data["detailedMetrics"] = dict(self.detailed_metrics)
         return data
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ..pipeline.plan import (
     API_KEY,
@@ -38,6 +39,8 @@ from ..state.store import Admission, Bucket, QuotaWindow
 from . import periods
 
 ACCOUNT_DEFAULT = (10_000.0, 5_000)
+# A method setting's value (throttle limits; the metrics' detailed flag), looked up by `_for_method`.
+_Setting = TypeVar("_Setting")
 # Regions whose account-level default is lower (reference §7.2).
 ACCOUNT_BY_REGION = {"af-south-1": (2_500.0, 1_250), "eu-south-1": (2_500.0, 1_250)}
 
@@ -159,9 +162,7 @@ def _plans_of_stage(api: ApiSettings, stage: str) -> list[tuple[str, str, UsageP
     return list(found.values())
 
 
-def _for_method(
-    throttles: Mapping[str, ThrottleLimits], route: RouteEntry
-) -> ThrottleLimits | None:
+def _for_method(throttles: Mapping[str, _Setting], route: RouteEntry) -> _Setting | None:
     """The method setting keyed `/path/METHOD` that names this route: the exact key first, then
     the most specific key with `*` wildcards (`/*/*` is the stage's default, not looked up here)."""
     path, method = route.resource_path, route.http_method

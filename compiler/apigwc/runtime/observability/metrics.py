@@ -1,0 +1,193 @@
+"""API Gateway's CloudWatch metrics, counted by each worker process for the admin port.
+
+Flows in: the API's settings and routes (the series a process counts: per stage, and per method
+where the stage's method settings turn detailed metrics on), then, per request, the finished
+request and its response (`record`), its integration's duration (`TimedIntegration`) and the
+stage cache's verdict (`cache_hit` / `cache_miss`). Flows out: counters in a file of this
+process (`<pid>.bin`, with its series in `<pid>.json`) under the metrics folder that
+`python -m <pkg> --admin-port N` made; `admin.py` sums every process's files into a
+Prometheus page.
+
+The names are CloudWatch's (reference §8.5), each after the prefix `apigateway_` (a Prometheus
+name cannot start with a digit): REST APIs count `Count`, `4XXError`, `5XXError`,
+`CacheHitCount`, `CacheMissCount` and time `Latency` and `IntegrationLatency` (milliseconds, as
+histograms) by `ApiName` and `Stage`, and by `Method` and `Resource` too for the methods whose
+stage sets `metricsEnabled` (`x-apigwc.stages.<s>.methodSettings.<key>.metrics`); HTTP APIs count
+`Count`, `4xx`, `5xx`, `DataProcessed` (request and response body bytes) and time `Latency` and
+`IntegrationLatency` by `ApiId` and `Stage`, and `Route` with detailed metrics. A request is
+counted in one series: its method's when detailed, else its stage's (Prometheus sums the
+method series of a stage with `sum by (ApiName, Stage)`, as CloudWatch's stage dimension does).
+
+Why not prometheus-client's multiprocess mode: its counters take a lock and pack a value into
+an mmap per increment, and its folder must be set before the library is imported. Here each
+process owns its file and is its only writer (the event loop's thread), so a count is a float
+added in place in a `memoryview` of the file's mmap: no lock, no allocation, nothing imported
+beyond the standard library. A reader sees each 8-byte aligned value whole. A worker that exits
+leaves its file: its counts stay in the sums, as counters must (never going down).
+
+Cache hook (the stage cache, `runtime/caching/`): the cache step calls `metrics.cache_hit(request)`
+or `metrics.cache_miss(request)` on a `Deployment.metrics` that is not None, once per request
+of a method with caching enabled (CloudWatch's `CacheMissCount` counts requests served from the
+backend "when API caching is enabled"; reference §1.9: no header reveals a hit, the metrics do).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from bisect import bisect_left
+from collections.abc import Awaitable, Mapping
+from mmap import mmap
+from pathlib import Path
+from typing import Any
+
+from ..pipeline.context import Request
+from ..pipeline.plan import ApiSettings, RouteEntry
+from ..responses.gateway_responses import Response
+from ..traffic.limits import _for_method
+
+PREFIX = "apigateway_"
+# Histogram bounds of `Latency` and `IntegrationLatency`, in milliseconds (API Gateway's
+# integration timeout is 29 s by default).
+BOUNDS: tuple[float, ...] = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0)
+BOUNDS += (2500.0, 5000.0, 10000.0, 30000.0)
+BUCKETS = len(BOUNDS) + 1  # the last one is +Inf
+# The slots of one series: counters, then the two histograms (their sum, then their buckets).
+COUNT, ERRORS_4XX, ERRORS_5XX, CACHE_HIT, CACHE_MISS, DATA = range(6)
+LATENCY = 6  # sum; buckets from LATENCY + 1
+INTEGRATION = LATENCY + 1 + BUCKETS  # sum; buckets from INTEGRATION + 1
+WIDTH = INTEGRATION + 1 + BUCKETS
+
+
+class MetricsRecorder:
+    """The counters of one process: its series' slots in an mmap of its own file."""
+
+    def __init__(
+        self, api: ApiSettings, routes: tuple[RouteEntry, ...], directory: str, served: str
+    ) -> None:
+        self.protocol = api.protocol
+        self.served = served  # the stage served at `/` (requests without a stage prefix)
+        series, self.bases = _layout(api, routes)
+        # A memoryview of doubles over the mmap (typeshed types its items as int: Any here).
+        self.values: Any
+        self.values, self._file = _counters(Path(directory), series)
+
+    def base(self, request: Request) -> int:
+        """The first slot of the series `request` is counted in."""
+        by_route = self.bases[request.stage_prefix[1:] or self.served]
+        route = request.route
+        return by_route.get(route["routeKey"], by_route[""]) if route else by_route[""]
+
+    def record(self, request: Request, response: Response) -> None:
+        """One answered request: `Count`, its error class, its `Latency` (and `DataProcessed`)."""
+        values = self.values
+        base = self.base(request)
+        values[base] += 1.0
+        status = response.status
+        if status >= 400:
+            values[base + (ERRORS_5XX if status >= 500 else ERRORS_4XX)] += 1.0
+        milliseconds = (time.time() - request.epoch) * 1000.0
+        values[base + LATENCY] += milliseconds
+        values[base + LATENCY + 1 + bisect_left(BOUNDS, milliseconds)] += 1.0
+        if self.protocol == "HTTP":
+            values[base + DATA] += len(request.body) + len(response.body)
+
+    def integration(self, request: Request, seconds: float) -> None:
+        """`IntegrationLatency`: the time the integration took to answer."""
+        base, milliseconds = self.base(request), seconds * 1000.0
+        self.values[base + INTEGRATION] += milliseconds
+        self.values[base + INTEGRATION + 1 + bisect_left(BOUNDS, milliseconds)] += 1.0
+
+    def cache_hit(self, request: Request) -> None:
+        """`CacheHitCount`: the stage cache answered (REST)."""
+        self.values[self.base(request) + CACHE_HIT] += 1.0
+
+    def cache_miss(self, request: Request) -> None:
+        """`CacheMissCount`: a method with caching enabled went to its integration (REST)."""
+        self.values[self.base(request) + CACHE_MISS] += 1.0
+
+
+class TimedIntegration:
+    """A route's integration step, timed for `IntegrationLatency` (compiled in only when the
+    metrics are on: a gateway without `--admin-port` runs the step itself)."""
+
+    __slots__ = ("metrics", "reads_context", "step")
+
+    def __init__(self, step: Any, metrics: MetricsRecorder) -> None:
+        self.step = step
+        self.reads_context: bool = step.reads_context
+        self.metrics = metrics
+
+    def integrate(
+        self, request: Request, match: Any, context: Mapping[str, Any]
+    ) -> Response | Awaitable[Response]:
+        start = time.perf_counter()
+        answer = self.step.integrate(request, match, context)
+        if isinstance(answer, Response):
+            self.metrics.integration(request, time.perf_counter() - start)
+            return answer
+        return self._timed(answer, request, start)
+
+    async def _timed(self, answer: Awaitable[Response], request: Request, start: float) -> Response:
+        try:
+            return await answer
+        finally:
+            self.metrics.integration(request, time.perf_counter() - start)
+
+
+def api_name(api: ApiSettings) -> str:
+    """The `ApiName` dimension: the API's name without its non-ASCII characters, or its id when
+    none is left (reference §8.5)."""
+    name = "".join(c for c in api.title if c.isascii())
+    return name or api.api_id
+
+
+def _layout(
+    api: ApiSettings, routes: tuple[RouteEntry, ...]
+) -> tuple[list[dict[str, str]], dict[str, dict[str, int]]]:
+    """Every series' labels, in slot order, and each stage's first slot by route key (`""`: the
+    stage's own series, for requests no detailed route counts)."""
+    series: list[dict[str, str]] = []
+    bases: dict[str, dict[str, int]] = {}
+    rest = api.protocol == "REST"
+    first = {"ApiName": api_name(api)} if rest else {"ApiId": api.api_id}
+    for stage, settings in api.stages.items():
+        by_route = bases[stage] = {"": len(series) * WIDTH}
+        series.append(first | {"Stage": stage})
+        for route in routes:
+            if _detailed(settings.detailed_metrics, route):
+                by_route[route.route_key] = len(series) * WIDTH
+                method = {"Method": route.http_method, "Resource": route.resource_path}
+                series.append(first | ({"Stage": stage} | method if rest else _http(stage, route)))
+        for route in routes:
+            by_route.setdefault(route.route_key, by_route[""])
+    return series, bases
+
+
+def _http(stage: str, route: RouteEntry) -> dict[str, str]:
+    return {"Stage": stage, "Route": route.route_key}
+
+
+def _detailed(settings: Mapping[str, bool], route: RouteEntry) -> bool:
+    """Whether the method's detailed metrics are on: its own method setting (the most specific
+    key naming it), else the stage's `/*/*`, else off (API Gateway's default)."""
+    own = _for_method({key: (on,) for key, on in settings.items()}, route)
+    return own[0] if own is not None else settings.get("/*/*", False)
+
+
+def _counters(directory: Path, series: list[dict[str, str]]) -> tuple[Any, mmap]:
+    """This process's counter file, zeroed and mapped, and its series beside it (written after
+    the counters exist, so a reader that finds the series finds the counters)."""
+    pid = os.getpid()
+    size = max(1, len(series)) * WIDTH * 8
+    fd = os.open(directory / f"{pid}.bin", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.ftruncate(fd, size)
+        mapped = mmap(fd, size)
+    finally:
+        os.close(fd)
+    layout = directory / f"{pid}.json.tmp"
+    layout.write_text(json.dumps({"width": WIDTH, "series": series}), encoding="utf-8")
+    layout.replace(directory / f"{pid}.json")
+    return memoryview(mapped).cast("d"), mapped
