@@ -150,9 +150,9 @@ def test_lines_go_to_stdout(tmp_path: Path) -> None:
     request_id = reply.header("x-amzn-RequestId")
     # the console's CSV preset: sourceIp, caller, user, requestTime, httpMethod, resourcePath,
     # protocol, status, responseLength, requestId, extendedRequestId
+    ids = [str(request_id), str(reply.header("x-amz-apigw-id"))]
     assert [line for line in lines if request_id in line] == [
-        ["127.0.0.1", "-", "-", ANY_TIME, "GET", "/pets/{id}", "HTTP/1.1", "200", "3"]
-        + [str(request_id), str(reply.header("x-amz-apigw-id"))]
+        ["127.0.0.1", "-", "-", ANY_TIME, "GET", "/pets/{id}", "HTTP/1.1", "200", "3", *ids]
     ]
 
 
