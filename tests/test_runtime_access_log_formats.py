@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from apigwc.lowering.access_log_presets import HTTP_PRESETS, REST_PRESETS
 from apigwc.runtime.observability.access_log import (
     DEFAULT_FORMAT,
@@ -18,6 +17,7 @@ from apigwc.runtime.observability.access_log import (
     render,
 )
 from apigwc.runtime.pipeline.context import Request
+
 from tests.lowering_cases import document, lower_text
 
 
