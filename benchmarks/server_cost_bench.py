@@ -23,6 +23,9 @@ header only, as wrk sends it.
     lambda      GET /lambda (AWS_PROXY to an in-process handler), the same way
     mock_log    (only when named) the MOCK route with the gateway's access log on (the default
                 of `python -m <pkg>`; its writer thread's instructions counted too)
+    mock_metrics  (only when named) the MOCK route with the metrics on (`--admin-port`: the
+                counters of observability/metrics.py; nothing scrapes them)
+    mock_observed (only when named) the MOCK route with both the access log and the metrics on
     floor       (only when named) a minimal httptools protocol under uvicorn's server answering
                 the bare app's bytes with nothing else: what uvicorn's loop, uvloop and
                 httptools cost, the floor of any protocol under uvicorn's server
@@ -115,6 +118,8 @@ TARGETS = {
     "mock": ("{package}.app:app", "gateway", "/mock?x=1"),
     "lambda": ("{package}.app:app", "gateway", "/lambda"),
     "mock_log": ("{package}.app:app", "gateway", "/mock?x=1"),
+    "mock_metrics": ("{package}.app:app", "gateway", "/mock?x=1"),
+    "mock_observed": ("{package}.app:app", "gateway", "/mock?x=1"),
 }
 
 
@@ -170,8 +175,11 @@ def start(
         ]
     paths = [tmp / "out" / "runtime", tmp / "bare", tmp]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)))
-    if target.endswith("_log"):  # the gateway's access log on (its lines go to DEVNULL)
+    if target in ("mock_log", "mock_observed"):  # the access log on (its lines go to DEVNULL)
         env["APIGWC_ACCESS_LOG"] = "1"
+    if target in ("mock_metrics", "mock_observed"):  # counted as with `--admin-port`
+        (tmp / "metrics").mkdir(exist_ok=True)
+        env["APIGWC_METRICS_DIR"] = str(tmp / "metrics")
     process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     wait_long(port, process)
     return process, port
