@@ -106,6 +106,10 @@ def scrape(admin: int) -> Samples:
     with urllib.request.urlopen(f"http://127.0.0.1:{admin}/metrics", timeout=5) as answer:
         assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         text = answer.read().decode("utf-8")
+    return _parse(text)
+
+
+def _parse(text: str) -> Samples:
     samples: Samples = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
@@ -211,3 +215,60 @@ def _only(samples: Samples, label: str) -> str:
     values = {dict(labels)[label] for _, labels in samples if label in dict(labels)}
     assert len(values) == 1, values
     return values.pop()
+
+
+def _recorder(tmp_path: Path, spec: str) -> tuple[object, Path]:
+    """The metrics recorder of a gateway of `spec` built in this process, counting in a folder."""
+    from apigwc.runtime.observability.metrics import MetricsRecorder
+    from apigwc.runtime.pipeline.plan import ApiSettings, load_routes
+
+    (tmp_path / "api.yaml").write_text(spec, encoding="utf-8")
+    (tmp_path / "pid.py").write_text(HANDLER, encoding="utf-8")
+    package = build_spec(tmp_path / "api.yaml", tmp_path / "out")
+    sys.path.insert(0, str(tmp_path / "out" / "runtime"))
+    try:
+        import importlib
+
+        data = importlib.import_module(f"{package}.app")
+    finally:
+        sys.path.remove(str(tmp_path / "out" / "runtime"))
+        for name in [n for n in sys.modules if n.split(".")[0] == package]:
+            del sys.modules[name]  # another test may build a package of the same name
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    settings = ApiSettings.from_data(data.API)
+    recorder = MetricsRecorder(settings, load_routes(data.ROUTES), str(folder), "dev")
+    return recorder, folder
+
+
+def test_cache_lookups_count_in_their_methods_series(tmp_path: Path) -> None:
+    """The stage cache's listener (`cache_lookup(stage, resource, method, hit)`): a hit or a
+    miss in the method's series (detailed) or its stage's; other stages' and unknown methods'
+    lookups count nowhere."""
+    from apigwc.runtime.observability import admin
+
+    recorder, folder = _recorder(tmp_path, REST)
+    lookup = recorder.cache_lookup  # type: ignore[attr-defined]
+    for hit in (True, True, False):
+        lookup("dev", "/pets", "GET", hit)
+    lookup("dev", "/boom", "GET", False)
+    lookup("prod", "/pets", "GET", True)
+    lookup("dev", "/nowhere", "GET", True)
+    samples = _parse(admin.exposition(folder).decode())
+    stage = {"ApiName": "Metered ", "Stage": "dev"}
+    pets = stage | {"Method": "GET", "Resource": "/pets"}
+    assert [
+        value(samples, "CacheHitCount", **pets),
+        value(samples, "CacheMissCount", **pets),
+        value(samples, "CacheHitCount", **stage),
+        value(samples, "CacheMissCount", **stage),
+    ] == [2, 1, 0, 1]
+
+
+def test_label_values_are_escaped(tmp_path: Path) -> None:
+    from apigwc.runtime.observability import admin
+
+    spec = REST.replace('"Metered \u2713"', '"Say \\"hi\\" \\\\ there"')
+    _, folder = _recorder(tmp_path, spec)
+    samples = _parse(admin.exposition(folder).decode())
+    assert value(samples, "Count", ApiName='Say "hi" \\ there', Stage="dev") == 0

@@ -25,10 +25,11 @@ added in place in a `memoryview` of the file's mmap: no lock, no allocation, not
 beyond the standard library. A reader sees each 8-byte aligned value whole. A worker that exits
 leaves its file: its counts stay in the sums, as counters must (never going down).
 
-Cache hook (the stage cache, `runtime/caching/`): the cache step calls `metrics.cache_hit(request)`
-or `metrics.cache_miss(request)` on a `Deployment.metrics` that is not None, once per request
-of a method with caching enabled (CloudWatch's `CacheMissCount` counts requests served from the
-backend "when API caching is enabled"; reference §1.9: no header reveals a hit, the metrics do).
+Cache hook (the stage cache, `runtime/caching/`): `cache_lookup(stage, resource_path, http_method,
+hit)` counts one lookup of a method with caching enabled, the signature of the stage cache's
+per-lookup listener (the gateway registers it when the metrics are on). CloudWatch's
+`CacheMissCount` counts requests served from the backend "when API caching is enabled";
+reference §1.9: no header reveals a hit, the metrics do.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ class MetricsRecorder:
         self.protocol = api.protocol
         self.served = served  # the stage served at `/` (requests without a stage prefix)
         series, self.bases = _layout(api, routes)
+        # The same slots by (method, resource path), as the stage cache names a method.
+        self.methods = {
+            stage: {(r.http_method, r.resource_path): by_route[r.route_key] for r in routes}
+            for stage, by_route in self.bases.items()
+        }
         # A memoryview of doubles over the mmap (typeshed types its items as int: Any here).
         self.values: Any
         self.values, self._file = _counters(Path(directory), series)
@@ -99,13 +105,13 @@ class MetricsRecorder:
         self.values[base + INTEGRATION] += milliseconds
         self.values[base + INTEGRATION + 1 + bisect_left(BOUNDS, milliseconds)] += 1.0
 
-    def cache_hit(self, request: Request) -> None:
-        """`CacheHitCount`: the stage cache answered (REST)."""
-        self.values[self.base(request) + CACHE_HIT] += 1.0
-
-    def cache_miss(self, request: Request) -> None:
-        """`CacheMissCount`: a method with caching enabled went to its integration (REST)."""
-        self.values[self.base(request) + CACHE_MISS] += 1.0
+    def cache_lookup(self, stage: str, resource_path: str, http_method: str, hit: bool) -> None:
+        """`CacheHitCount` or `CacheMissCount`: one stage-cache lookup of a method with caching
+        enabled (REST), as the stage cache reports each (its counts' listener signature)."""
+        by_method = self.methods.get(stage)
+        base = by_method.get((http_method, resource_path)) if by_method else None
+        if base is not None:
+            self.values[base + (CACHE_HIT if hit else CACHE_MISS)] += 1.0
 
 
 class TimedIntegration:
