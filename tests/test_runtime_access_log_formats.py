@@ -124,7 +124,10 @@ def test_the_rest_json_preset_is_json() -> None:
 def test_format_text_never_becomes_code() -> None:
     """The format is data of the compiled function, never its source: quotes, braces and
     Python in the literal text print as they are."""
-    text = '\'); import os; os._exit(1) #{0} """ $context.status \\n'
+    text = (
+        '\'); import os; os._exit(1) #{0} {r.request_id} {{}} }{ """ \\N{DASH} \\\' \\{x}'
+        " $context.status \\n \x00\u2713 %s"
+    )
     entry = _requests()[0]
     line = compile_line(text, entry.api)
     assert line(entry.request, entry.route, "dev", 200, 3) == text.replace("$context.status", "200")

@@ -98,7 +98,7 @@ class Gateway:
         )
         # CloudWatch's metrics for the admin port (metrics.py): None unless `--admin-port`.
         self.metrics = (
-            MetricsRecorder(api, routes, options.metrics_dir, self.stage)
+            MetricsRecorder(api, routes, options.metrics_dir, self.stage, self.all_stages)
             if options.metrics_dir
             else None
         )
@@ -524,7 +524,8 @@ def _timed(plan: RoutePlan, metrics: MetricsRecorder | None) -> RoutePlan:
     """The plan with its integration timed for `IntegrationLatency` when the metrics are on."""
     if metrics is None:
         return plan
-    return dataclasses.replace(plan, integration=TimedIntegration(plan.integration, metrics))
+    timed = TimedIntegration(plan.integration, metrics, plan.entry.route_key)
+    return dataclasses.replace(plan, integration=timed)
 
 
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:
