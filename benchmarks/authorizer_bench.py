@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument(
         "--callgrind",
         action="store_true",
-        help="the JWT and SigV4 figures as CPU instructions per request (server_cost_bench.py's method: "
+        help="the cached-authorizer, JWT and SigV4 figures as CPU instructions per request (server_cost_bench.py's method: "
         "steady where wrk's requests/s drift on a loaded machine) instead of wrk",
     )
     parser.add_argument("--requests", type=int, default=2000)
@@ -164,6 +164,7 @@ def main() -> None:
             inprocess(tmp / "out" / "runtime", package)
             return
         if args.callgrind:
+            cached_instructions(tmp, package, args)
             sigv4_instructions(tmp, package, args)
         else:
             measure_served(tmp, package, args)
@@ -343,10 +344,11 @@ def instructions(
     (tmp / "launcher.py").write_text(cost.LAUNCHER, encoding="utf-8")
 
     class HeaderClient(cost.Client):
-        def __init__(self, port: int, path: str) -> None:
-            super().__init__(port, path)
+        def __init__(self, port: int, path: str, connections: int = 1) -> None:
+            super().__init__(port, path, connections)
             lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", *headers_for(port)]
-            self.request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+            for connection in self.connections:
+                connection.request = ("\r\n".join(lines) + "\r\n\r\n").encode()
 
     cost.Client = HeaderClient  # type: ignore[misc]
     for name, path in targets.items():
@@ -362,6 +364,14 @@ def jwt_instructions(tmp: Path, package: str, token: str, args: argparse.Namespa
     per = instructions(tmp, package, targets, lambda port: [f"Authorization: {token}"], args)
     ratio = per["jwt_open"] / per["jwt"]
     print(f"lambda route behind a JWT authorizer: {ratio:.2f}x open (instructions)")
+
+
+def cached_instructions(tmp: Path, package: str, args: argparse.Namespace) -> None:
+    """The open and the cached-authorizer MOCK route, both requests carrying the token."""
+    targets = {"token_open": "/open/mock", "token": "/authed/mock"}
+    per = instructions(tmp, package, targets, lambda port: ["Authorization: bench-token"], args)
+    ratio = per["token_open"] / per["token"]
+    print(f"mock route behind a cached TOKEN authorizer: {ratio:.2f}x open (instructions)")
 
 
 def sigv4_instructions(tmp: Path, package: str, args: argparse.Namespace) -> None:

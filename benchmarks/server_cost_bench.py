@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/server_cost_bench.py [--requests 2000] [--warmup 500]
                                                      [--targets bare,mock,lambda,floor]
                                                      [--profile TARGET] [--annotate]
+                                                     [--connections 1] [--cpu --duration 5]
 
 wrk's requests per second on a shared, loaded 2-core machine drift by 10-20% between runs; the
 instructions a server process executes for a fixed number of requests do not (callgrind counts
@@ -43,6 +44,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import selectors
 import signal
 import socket
 import subprocess
@@ -123,7 +125,7 @@ TARGETS = {
 }
 
 
-class Client:
+class Connection:
     """One keep-alive connection sending wrk's request and reading whole answers."""
 
     def __init__(self, port: int, path: str) -> None:
@@ -132,28 +134,55 @@ class Client:
         self.request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
         self.buffer = b""
 
-    def send(self, count: int) -> None:
-        for _ in range(count):
-            self.sock.sendall(self.request)
-            self._answer()
-
-    def _answer(self) -> None:
-        while b"\r\n\r\n" not in self.buffer:
-            self._read()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 200"):
-            raise RuntimeError(f"unexpected answer: {head!r}")
-        found = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
-        length = int(found.group(1)) if found else 0
-        while len(self.buffer) < length:
-            self._read()
-        self.buffer = self.buffer[length:]
-
-    def _read(self) -> None:
+    def answered(self) -> bool:
+        """Read what arrived; True once a whole answer is in (and taken off the buffer)."""
         chunk = self.sock.recv(65536)
         if not chunk:
             raise RuntimeError("the server closed the connection")
         self.buffer += chunk
+        head, found, rest = self.buffer.partition(b"\r\n\r\n")
+        if not found:
+            return False
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"unexpected answer: {head!r}")
+        length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+        size = int(length.group(1)) if length else 0
+        if len(rest) < size:
+            return False
+        self.buffer = rest[size:]
+        return True
+
+
+class Client:
+    """`connections` keep-alive connections, each with one request in flight, as wrk keeps
+    them: with more than one, the server sees concurrent requests (what it batches under wrk)."""
+
+    def __init__(self, port: int, path: str, connections: int = 1) -> None:
+        self.connections = [Connection(port, path) for _ in range(connections)]
+        self.selector = selectors.DefaultSelector()
+        for connection in self.connections:
+            self.selector.register(connection.sock, selectors.EVENT_READ, connection)
+
+    def send(self, count: int) -> None:
+        in_flight = 0
+        for connection in self.connections[:count]:
+            connection.sock.sendall(connection.request)
+            in_flight += 1
+        sent = in_flight
+        while in_flight:
+            for key, _ in self.selector.select(timeout=60):
+                connection = key.data
+                if not connection.answered():
+                    continue
+                in_flight -= 1
+                if sent < count:
+                    connection.sock.sendall(connection.request)
+                    sent += 1
+                    in_flight += 1
+
+    def close(self) -> None:
+        for connection in self.connections:
+            connection.sock.close()
 
 
 def start(
@@ -207,7 +236,7 @@ def measure(tmp: Path, package: str, target: str, args: argparse.Namespace) -> i
     """Instructions of `--requests` requests to `target`, after the warm-up."""
     process, port = start(tmp, package, target, valgrind=True)
     try:
-        client = Client(port, TARGETS[target][2])
+        client = Client(port, TARGETS[target][2], args.connections)
         client.send(args.warmup)
         callgrind_control("--instr=on", process.pid)
         client.send(args.warmup // 5)  # instrumented code paths translated before counting
@@ -216,7 +245,7 @@ def measure(tmp: Path, package: str, target: str, args: argparse.Namespace) -> i
         before = set(tmp.glob(f"{target}.callgrind*"))
         callgrind_control("--dump", process.pid)
         dumped = sorted(set(tmp.glob(f"{target}.callgrind*")) - before)
-        client.sock.close()
+        client.close()
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=120)
@@ -224,6 +253,39 @@ def measure(tmp: Path, package: str, target: str, args: argparse.Namespace) -> i
     if args.annotate:
         annotate(dumped[-1], total, args.requests)
     return total
+
+
+def measure_cpu(tmp: Path, package: str, target: str, args: argparse.Namespace) -> float:
+    """CPU seconds (user + system, from /proc) the server process spent per request while wrk
+    loaded it with `--connections` connections for `--duration` seconds: unlike wrk's req/s,
+    hardly moved by other work on the machine, and unlike callgrind's count, it includes the
+    kernel's side (syscalls, wake-ups, context switches)."""
+    process, port = start(tmp, package, target, valgrind=False)
+    try:
+        url = f"http://127.0.0.1:{port}{TARGETS[target][2]}"
+        Client(port, TARGETS[target][2], args.connections).send(args.warmup)
+        before = _cpu_seconds(process.pid)
+        requests = _wrk_requests(url, args.duration, args.connections)
+        spent = _cpu_seconds(process.pid) - before
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    return spent / requests
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime and stime (fields 14 and 15 of proc(5); the first two are gone with the split)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk_requests(url: str, duration: int, connections: int) -> int:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    found = re.search(r"(\d+) requests in", out)
+    if not found:
+        raise RuntimeError(f"no request count in wrk's output: {out}")
+    return int(found.group(1))
 
 
 def _total(dump: Path) -> int:
@@ -253,7 +315,7 @@ def profile(tmp: Path, package: str, target: str, args: argparse.Namespace) -> N
 
     process, port = start(tmp, package, target, valgrind=False)
     try:
-        client = Client(port, TARGETS[target][2])
+        client = Client(port, TARGETS[target][2], args.connections)
         client.send(args.warmup)
         process.send_signal(signal.SIGUSR1)
         time.sleep(0.5)
@@ -268,7 +330,7 @@ def profile(tmp: Path, package: str, target: str, args: argparse.Namespace) -> N
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
     stats = pstats.Stats(str(out))
-    stats.sort_stats("tottime").print_stats(40)
+    stats.sort_stats(os.environ.get("SORT", "tottime")).print_stats(60)
 
 
 def build(tmp: Path) -> str:
@@ -289,6 +351,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--targets", default="bare,mock,lambda", help=", ".join(TARGETS))
+    parser.add_argument(
+        "--connections", type=int, default=1, help="requests in flight at once (wrk: 32)"
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="the server's CPU time per request under wrk (kernel included) instead of callgrind",
+    )
+    parser.add_argument("--duration", type=int, default=5, help="wrk's seconds, with --cpu")
     parser.add_argument("--annotate", action="store_true", help="callgrind's top functions")
     parser.add_argument("--profile", choices=sorted(TARGETS), help="cProfile one target")
     args = parser.parse_args()
@@ -300,12 +371,16 @@ def main() -> None:
             return
         per_request: dict[str, float] = {}
         for target in args.targets.split(","):
+            if args.cpu:
+                per_request[target] = measure_cpu(tmp, package, target, args) * 1e6
+                print(f"{target:12}{per_request[target]:>12,.1f} CPU µs/request", flush=True)
+                continue
             per_request[target] = measure(tmp, package, target, args) / args.requests
             print(f"{target:12}{per_request[target]:>12,.0f} instructions/request", flush=True)
         bare = per_request.get("bare")
         if bare:
             for target, value in per_request.items():
-                print(f"{target:12}{value - bare:>+12,.0f} vs bare   (ratio {bare / value:.2f})")
+                print(f"{target:12}{value - bare:>+12,.1f} vs bare   (ratio {bare / value:.2f})")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from apigwc.runtime.security.resource_policy import UNRESOLVED, check, method_ar
 
 from tests.runtime_server import Gateway, serve_spec
 
-ARN = method_arn("us-east-1", "123456789012", "abc123", "dev", "GET", "/pets/1")
+ARN = method_arn(("us-east-1", "123456789012", "abc123"), "dev", "GET", "/pets/1")
 LOCAL = {"aws:sourceip": "127.0.0.1", "aws:securetransport": "false", "aws:useragent": "curl/8"}
 ALL = "arn:aws:execute-api:us-east-1:123456789012:abc123/*"
 

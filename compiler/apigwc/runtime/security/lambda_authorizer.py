@@ -43,6 +43,7 @@ silent: a function failing with `Unauthorized` answers 401 as on REST.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -56,14 +57,12 @@ from ..pipeline.context import Request, context_values, stage_values
 from ..pipeline.deployment import Deployment
 from ..pipeline.plan import AuthorizerConfig, RouteEntry
 from ..responses.gateway_responses import GatewayError
-from ..routing.router import Match, canonical_path
+from ..routing.router import Match
 from ..validation.java_regex import whole_match
 from . import resource_policy
 from .api_key import ApiKeyCheck
 from .policy_step import condition_values
 
-# The longest method ARN a REST Lambda authorizer is called with (reference §1.4).
-MAX_METHOD_ARN_BYTES = 1600
 # The longest Resource ARN a returned policy may name (reference §1.4, §2.7).
 MAX_POLICY_RESOURCE = 512
 # The only error message API Gateway turns into 401 (reference §1.4, outcome table).
@@ -84,7 +83,7 @@ class LambdaAuthorizer:
     __slots__ = (
         "api",
         "api_key",
-        "arn_prefix",
+        "arn_api",
         "binary_media_types",
         "cache",
         "config",
@@ -105,9 +104,7 @@ class LambdaAuthorizer:
         self.route = route.to_data()  # as the REQUEST event names its fields
         self.api = deployment.api_data
         settings = deployment.api
-        self.arn_prefix = (
-            f"arn:aws:execute-api:{settings.region}:{settings.account}:{settings.api_id}"
-        )
+        self.arn_api = (settings.region, settings.account, settings.api_id)
         self.functions = deployment.functions
         self.cache = deployment.authorizer_cache
         self.binary_media_types = deployment.binary_media_types
@@ -145,13 +142,10 @@ class LambdaAuthorizer:
         return self._authorize(request, match, stage, identity, (context, arn, key))
 
     def _method_arn(self, request: Request, stage: str) -> str:
-        path = canonical_path(request.path)
-        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path.lstrip('/')}"
-        if self.config.payload_format_version is None and len(arn.encode()) > MAX_METHOD_ARN_BYTES:
-            # A REST method ARN over 1600 bytes is refused with 414 before the function runs
-            # (reference §1.4); the body is the gateway's own for an over-long URI.
-            raise GatewayError("DEFAULT_4XX", "Request URI too long", status=414)
-        return arn
+        rest = self.config.payload_format_version is None
+        return resource_policy.authorizer_method_arn(
+            self.arn_api, stage, request.method, request.path, rest
+        )
 
     def identity(
         self, request: Request, stage: str, context: Mapping[str, Any] | None
@@ -218,8 +212,7 @@ class LambdaAuthorizer:
             self.api_key.verify(request, stage, result.get("usageIdentifierKey"))
 
     def _cache_key(self, stage: str, identity: tuple[str, ...]) -> str:
-        material = "\0".join((self.config.authorizer_id, stage, *identity))
-        return "authorizer:" + hashlib.sha256(material.encode()).hexdigest()
+        return cache_key(self.config.authorizer_id, stage, identity)
 
     def _event(
         self,
@@ -318,6 +311,15 @@ class LambdaAuthorizer:
                 self.verdicts.clear()
             self.verdicts[key] = (policy, verdict)
         return verdict
+
+
+@functools.lru_cache(maxsize=1024)
+def cache_key(authorizer_id: str, stage: str, identity: tuple[str, ...]) -> str:
+    """An authorizer result's key in the state store: hashed, so the store (Redis, shared)
+    never holds a token in clear. Asked on every request of a cached authorizer, so the last
+    identities' keys are remembered."""
+    material = "\0".join((authorizer_id, stage, *identity))
+    return "authorizer:" + hashlib.sha256(material.encode()).hexdigest()
 
 
 async def invoke(

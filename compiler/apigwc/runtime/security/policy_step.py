@@ -14,7 +14,7 @@ from typing import Any
 from ..pipeline.context import Request
 from ..pipeline.deployment import Deployment
 from ..pipeline.plan import AUTHORIZER, ApiSettings, RouteEntry
-from ..routing.router import Match, canonical_path
+from ..routing.router import Match
 from . import resource_policy
 
 
@@ -32,10 +32,7 @@ class PolicyStep:
         self.source_vpce = api.source_vpce or None
 
     def check(self, request: Request, match: Match[Any], stage: str) -> None:
-        region, account, api_id = self.prefix
-        # The path the request was routed by.
-        path = canonical_path(request.path)
-        arn = resource_policy.method_arn(region, account, api_id, stage, request.method, path)
+        arn = resource_policy.method_arn(self.prefix, stage, request.method, request.path)
         denied = resource_policy.check(
             self.policy, arn, self.values(request), deny_only=self.deny_only
         )

@@ -299,6 +299,7 @@ def _date_header(request: SignedRequest) -> tuple[str, int] | None:
     return time.strftime(_TIME_FORMAT, time.gmtime(epoch)), epoch
 
 
+@lru_cache(maxsize=64)  # a client's requests of one second carry the same date
 def _iso_epoch(text: str) -> int:
     """`YYYYMMDDTHHMMSSZ` as epoch seconds (read by hand: `strptime` costs more than the
     whole signature check)."""
@@ -413,11 +414,15 @@ def canonical_request(claim: Signature, request: SignedRequest) -> str | None:
             canonical_query(request.query_string, claim.in_query),
             "\n".join(lines) + "\n",
             ";".join(claim.signed_headers),
-            hashlib.sha256(request.body).hexdigest(),
+            hashlib.sha256(request.body).hexdigest() if request.body else _EMPTY_SHA256,
         )
     )
 
 
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+@lru_cache(maxsize=1024)  # the same paths are signed again and again
 def canonical_uri(raw_path: str) -> str:
     """The raw path without `.`/`..`/empty segments, percent-encoded once more (not S3's rule)."""
     segments: list[str] = []

@@ -31,13 +31,13 @@ from ..pipeline.context import Request
 from ..pipeline.deployment import Deployment
 from ..pipeline.plan import JwtAuthorizerConfig, RouteEntry
 from ..responses.gateway_responses import GatewayError
-from ..routing.router import Match, canonical_path
+from ..routing.router import Match
 from ..validation.java_regex import whole_match
+from . import resource_policy
 from .api_key import ApiKeyCheck
 from .jwt_claims import token_issuers
 from .jwt_keys import KeysUnavailable
 from .jwt_verify import TokenRejected, audiences_of, scopes_of
-from .lambda_authorizer import MAX_METHOD_ARN_BYTES
 
 EXPIRED_MESSAGE = "The incoming token has expired"
 _HEADER = "method.request.header."
@@ -46,7 +46,7 @@ _HEADER = "method.request.header."
 class CognitoAuthorizer:
     """The Cognito user pool authorizer step of one REST method."""
 
-    __slots__ = ("api_key", "arn_prefix", "audiences", "config", "header", "issuers", "scopes")
+    __slots__ = ("api_key", "arn_api", "audiences", "config", "header", "issuers", "scopes")
 
     def __init__(
         self,
@@ -63,18 +63,13 @@ class CognitoAuthorizer:
         self.audiences = {i.issuer: frozenset(i.audience) for i in config.issuers}
         self.api_key = api_key  # the method's API key check (§1.1 step 6), or None
         api = deployment.api
-        self.arn_prefix = f"arn:aws:execute-api:{api.region}:{api.account}:{api.api_id}"
+        self.arn_api = (api.region, api.account, api.api_id)
 
     def check(self, request: Request, match: Match[Any], stage: str) -> Awaitable[None]:
         token = request.header(self.header) if self.header else None
         if not token:
             raise GatewayError("UNAUTHORIZED")
-        path = canonical_path(request.path).lstrip("/")
-        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path}"
-        if len(arn.encode()) > MAX_METHOD_ARN_BYTES:
-            # With authorization on the method, a method ARN over 1600 bytes is refused with
-            # 414 (reference §1.1 step 1, §1.4), as for Lambda authorizers.
-            raise GatewayError("DEFAULT_4XX", "Request URI too long", status=414)
+        resource_policy.authorizer_method_arn(self.arn_api, stage, request.method, request.path)
         return self._authorize(request, stage, token)
 
     async def _authorize(self, request: Request, stage: str, token: str) -> None:

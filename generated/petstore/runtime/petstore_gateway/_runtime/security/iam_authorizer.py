@@ -33,10 +33,9 @@ from ..pipeline.context import Request
 from ..pipeline.deployment import Deployment
 from ..pipeline.plan import IamCredential, RouteEntry
 from ..responses.gateway_responses import GatewayError
-from ..routing.router import Match, canonical_path
+from ..routing.router import Match
 from . import resource_policy, sigv4
 from .api_key import ApiKeyCheck
-from .lambda_authorizer import MAX_METHOD_ARN_BYTES
 from .policy_step import condition_values
 
 # SigV4 refusal families -> (gateway response type, x-amzn-ErrorType when not the type's own).
@@ -73,7 +72,7 @@ class IamAuthorizer:
     __slots__ = (
         "account",
         "api_key",
-        "arn_prefix",
+        "arn_api",
         "callers",
         "decisions",
         "policy",
@@ -86,7 +85,7 @@ class IamAuthorizer:
         api = deployment.api
         self.callers = {c.access_key_id: Caller(c) for c in api.iam_credentials.values()}
         self.region, self.account = api.region, api.account
-        self.arn_prefix = f"arn:aws:execute-api:{api.region}:{api.account}:{api.api_id}"
+        self.arn_api = (api.region, api.account, api.api_id)
         self.policy = api.resource_policy
         self.vpce = api.source_vpce or None
         self.rest = deployment.protocol == "REST"
@@ -98,12 +97,9 @@ class IamAuthorizer:
         )
 
     def check(self, request: Request, match: Match[Any], stage: str) -> None:
-        path = canonical_path(request.path).lstrip("/")
-        arn = f"{self.arn_prefix}/{stage}/{request.method}/{path}"
-        if self.rest and len(arn.encode()) > MAX_METHOD_ARN_BYTES:
-            # With authorization on a REST method, a method ARN over 1600 bytes is refused
-            # with 414 (reference §1.1 step 1), as the Lambda authorizers refuse it.
-            raise GatewayError("DEFAULT_4XX", "Request URI too long", status=414)
+        arn = resource_policy.authorizer_method_arn(
+            self.arn_api, stage, request.method, request.path, self.rest
+        )
         try:
             caller = self.authenticate(request)
             self.authorize(caller, request, arn)

@@ -21,15 +21,38 @@ from functools import lru_cache
 from typing import Any
 
 from ..responses.gateway_responses import GatewayError
+from ..routing.router import canonical_path
 
 UNRESOLVED = "apigwc:unresolved"
 INVOKE = "execute-api:invoke"
+# The longest method ARN a REST method with authorization is called with (reference §1.4).
+MAX_METHOD_ARN_BYTES = 1600
+# The region, account and API id every method ARN of an API starts with.
+ApiArn = tuple[str, str, str]
 _UNKNOWN = object()  # a condition the gateway cannot evaluate
 
 
-def method_arn(region: str, account: str, api_id: str, stage: str, method: str, path: str) -> str:
-    """`arn:aws:execute-api:{region}:{account}:{api}/{stage}/{VERB}/{path}` (§1.1)."""
-    return f"arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{path.lstrip('/')}"
+@lru_cache(maxsize=1024)
+def method_arn(api: ApiArn, stage: str, method: str, request_path: str) -> str:
+    """`arn:aws:execute-api:{region}:{account}:{api}/{stage}/{VERB}/{path}` (§1.1) of a request
+    path as sent (percent-encoded), read as the router reads it (`canonical_path`: what API
+    Gateway puts in the ARNs it evaluates, with no trailing slash). The resource policy and
+    each authorizer ask for it on every request, so the last paths' ARNs are remembered."""
+    region, account, api_id = api
+    path = canonical_path(request_path).lstrip("/")
+    return f"arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{path}"
+
+
+def authorizer_method_arn(
+    api: ApiArn, stage: str, method: str, request_path: str, rest: bool = True
+) -> str:
+    """The method ARN an authorizer judges. With authorization on a REST method, an ARN over
+    1600 bytes is refused with 414 before any authorizer runs (reference §1.1 step 1, §1.4);
+    the body is the gateway's own for an over-long URI."""
+    arn = method_arn(api, stage, method, request_path)
+    if rest and len(arn.encode()) > MAX_METHOD_ARN_BYTES:
+        raise GatewayError("DEFAULT_4XX", "Request URI too long", status=414)
+    return arn
 
 
 def check(
