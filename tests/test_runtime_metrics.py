@@ -272,3 +272,17 @@ def test_label_values_are_escaped(tmp_path: Path) -> None:
     _, folder = _recorder(tmp_path, spec)
     samples = _parse(admin.exposition(folder).decode())
     assert value(samples, "Count", ApiName='Say "hi" \\ there', Stage="dev") == 0
+
+
+def test_stage_cache_hits_and_misses_are_counted(tmp_path: Path) -> None:
+    """A stage with its cache enabled (GET methods cached by default, reference §1.9): the
+    first request misses, the next ones hit; no header says so, the metrics do."""
+    cached = REST.replace("    dev:\n", "    dev:\n      cache: {enabled: true}\n")
+    with metered(tmp_path, cached) as (port, admin):
+        replies = [fetch(port, "GET", "/pets") for _ in range(3)]
+        samples = scrape(admin)
+    assert [r.status for r in replies] == [200, 200, 200]
+    pets = {"ApiName": "Metered ", "Stage": "dev", "Method": "GET", "Resource": "/pets"}
+    assert value(samples, "CacheMissCount", **pets) == 1
+    assert value(samples, "CacheHitCount", **pets) == 2
+    assert value(samples, "Count", **pets) == 3

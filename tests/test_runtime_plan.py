@@ -99,7 +99,7 @@ def test_options_reach_every_worker_unchanged(options: GatewayOptions) -> None:
 
 def test_step_types_keep_api_gateways_order() -> None:
     """Reference §1.1: policy (4), authorizer and API key (5, 6), usage plan and stage throttling
-    (6, 7), validation (8), integration."""
+    (6, 7), validation (8), integration behind the stage cache (9: a hit skips the integration)."""
     names = [step_type.name for step_type in STEP_TYPES]
     assert names == [
         "resource policy",
@@ -107,6 +107,7 @@ def test_step_types_keep_api_gateways_order() -> None:
         "throttling and quotas",
         "request validation",
         "integration",
+        "stage cache",
         "response contract",
     ]
     assert sum(isinstance(t, IntegrationType) for t in STEP_TYPES) == 1

@@ -24,7 +24,8 @@ from typing import Any
 from apigwc.emitters import EmitContext
 from apigwc.ir.api import Api, model_ref_name
 from apigwc.ir.base import UnresolvedIntrinsic, resolve_pseudo
-from apigwc.ir.deployment import Throttle, WebSocketAuthorizer
+from apigwc.ir.deployment import MethodCaching as IrMethodCaching
+from apigwc.ir.deployment import Stage, Throttle, WebSocketAuthorizer
 from apigwc.ir.enums import (
     AuthorizerType,
     ContentHandling,
@@ -51,9 +52,11 @@ from apigwc.runtime.pipeline.plan import (
     AuthorizerConfig,
     IamCredential,
     JwtAuthorizerConfig,
+    MethodCaching,
     MethodValidation,
     QuotaSettings,
     RouteEntry,
+    StageCache,
     StageSettings,
     ThrottleLimits,
     TokenIssuer,
@@ -219,9 +222,52 @@ def _stage(api: Api, name: str) -> StageSettings:
         for key, setting in stage.method_settings.items()
         if key != "/*/*" and (limits := _limits(setting.throttle)) is not None
     }
+    cache = _stage_cache(api, stage)
     detailed = {k: s.metrics for k, s in stage.method_settings.items() if s.metrics is not None}
     return StageSettings(
-        dict(stage.variables), log_format, canary, wide, methods, detailed_metrics=detailed
+        dict(stage.variables),
+        log_format,
+        canary,
+        wide,
+        methods,
+        detailed_metrics=detailed,
+        cache=cache,
+    )
+
+
+def _stage_cache(api: Api, stage: Stage) -> StageCache | None:
+    """The stage cache when the stage's cache cluster is enabled (REST only, reference §1.9):
+    the stage's `cache` (enabled, TTL) under its `/*/*` method setting's caching, and the
+    caching of its other method settings."""
+    if api.protocol is not Protocol.REST or stage.cache is None or not stage.cache.enabled:
+        return None
+    every = stage.method_settings.get("/*/*")
+    wide = _caching(every.caching if every else None)
+    wide = MethodCaching(
+        enabled=True if wide.enabled is None else wide.enabled,
+        ttl_in_seconds=(
+            stage.cache.ttl_in_seconds if wide.ttl_in_seconds is None else wide.ttl_in_seconds
+        ),
+        require_authorization=wide.require_authorization,
+        unauthorized_strategy=wide.unauthorized_strategy,
+    )
+    methods = {
+        key: _caching(setting.caching)
+        for key, setting in stage.method_settings.items()
+        if key != "/*/*" and setting.caching is not None
+    }
+    uses = bool(stage.canary and stage.canary.use_stage_cache)
+    return StageCache(wide, methods, uses)
+
+
+def _caching(caching: IrMethodCaching | None) -> MethodCaching:
+    if caching is None:
+        return MethodCaching()
+    return MethodCaching(
+        enabled=caching.enabled,
+        ttl_in_seconds=caching.ttl_in_seconds,
+        require_authorization=caching.require_authorization_for_cache_control,
+        unauthorized_strategy=caching.unauthorized_cache_control_header_strategy,
     )
 
 
@@ -401,7 +447,18 @@ def route_entry(api: Api, method: Method) -> RouteEntry:
         authorizer=route_authorizer(api, method),
         authorization_scopes=authorization_scopes(api, method),
         iam=route_iam(api, method),
+        **_cache_keys(api, method.integration),
     )
+
+
+def _cache_keys(api: Api, integration: Integration | None) -> dict[str, Any]:
+    """The integration's cache key parameters and namespace (reference §1.9: REST APIs)."""
+    if integration is None or api.protocol is not Protocol.REST:
+        return {}
+    return {
+        "cache_key_parameters": tuple(integration.cache_key_parameters),
+        "cache_namespace": integration.cache_namespace,
+    }
 
 
 def route_data(api: Api, method: Method, spec_name: str) -> dict[str, Any]:

@@ -43,6 +43,9 @@ class MethodCaching(Setting):
     ttl_in_seconds: int | None = None
     data_encrypted: bool | None = None
     require_authorization_for_cache_control: bool | None = None
+    # FAIL_WITH_403, SUCCEED_WITH_RESPONSE_HEADER (API Gateway's default) or
+    # SUCCEED_WITHOUT_RESPONSE_HEADER (reference §1.9); other values are diagnosed (AGW485).
+    unauthorized_cache_control_header_strategy: str | None = None
 
 
 class MethodSetting(Setting):

@@ -16,7 +16,7 @@ from apigwc.diagnostics.catalogue import Code
 from apigwc.diagnostics.model import Origin, Severity
 from apigwc.ir.api import Api
 from apigwc.ir.base import Deployable
-from apigwc.ir.deployment import Stage, Throttle
+from apigwc.ir.deployment import MethodSetting, Stage, Throttle
 from apigwc.ir.enums import HTTP_METHODS, IntegrationType, Protocol
 from apigwc.ir.integration import Integration, lambda_function
 from apigwc.validation.base import Report
@@ -94,8 +94,8 @@ CODES = (
         "cache-settings",
         E,
         "{where}: {problem}",
-        "cache TTL is 0 to 3600 seconds; cluster sizes are 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118 and 237 (GB)",
-        "Stage cache TTL 0 to 3600 s and the documented cache cluster sizes (API Gateway quotas).",
+        "cache TTL is 0 to 3600 seconds; cluster sizes are 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118 and 237 (GB); unauthorizedCacheControlHeaderStrategy is FAIL_WITH_403, SUCCEED_WITH_RESPONSE_HEADER or SUCCEED_WITHOUT_RESPONSE_HEADER",
+        "Stage cache TTL 0 to 3600 s, the documented cache cluster sizes (API Gateway quotas) and the three strategies for unauthorized cache invalidation.",
         bad=example(
             "stages:\n  prod:\n    cache: {enabled: true, ttlInSeconds: 300, clusterSize: '2'}"
         ),
@@ -206,6 +206,11 @@ _STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _VARIABLE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 _VARIABLE_VALUE = re.compile(r"[A-Za-z0-9\-._~:/?#&=,]+")
 _CLUSTER_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
+_CACHE_CONTROL_STRATEGIES = (
+    "FAIL_WITH_403",
+    "SUCCEED_WITH_RESPONSE_HEADER",
+    "SUCCEED_WITHOUT_RESPONSE_HEADER",
+)
 _API_KEY = re.compile(r"[A-Za-z0-9]{20,128}")
 _HANDLER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
 
@@ -264,17 +269,30 @@ def _check_stage(api: Api, name: str, stage: Stage, report: Report) -> None:
         tokens = ("stages", name, "methodSettings", key)
         _check_method_key(api, key, f"stage {name!r} methodSettings", tokens, report)
         _check_throttle(api, setting.throttle, f"{name} {key}", (*tokens, "throttle"), report)
-        ttl = setting.caching.ttl_in_seconds if setting.caching else None
-        if ttl is not None and not 0 <= ttl <= 3600:
-            where = x_apigwc_at(api, *tokens, "caching", "ttlInSeconds")
-            report(
-                "AGW485",
-                where,
-                where=f"{name} {key}",
-                problem=f"cache TTL {ttl} is outside 0 to 3600",
-            )
+        _check_method_caching(api, f"{name} {key}", setting, tokens, report)
     if stage.access_log is not None:
         _check_access_log(api, name, stage.access_log.format, report)
+
+
+def _check_method_caching(
+    api: Api, where: str, setting: MethodSetting, tokens: tuple[str, ...], report: Report
+) -> None:
+    """A method setting's cache TTL (0 to 3600) and its unauthorized cache-control strategy
+    (one of API Gateway's three values, reference §1.9)."""
+    caching = setting.caching
+    if caching is None:
+        return
+    ttl = caching.ttl_in_seconds
+    if ttl is not None and not 0 <= ttl <= 3600:
+        at = x_apigwc_at(api, *tokens, "caching", "ttlInSeconds")
+        report("AGW485", at, where=where, problem=f"cache TTL {ttl} is outside 0 to 3600")
+    strategy = caching.unauthorized_cache_control_header_strategy
+    if strategy is not None and strategy not in _CACHE_CONTROL_STRATEGIES:
+        at = x_apigwc_at(api, *tokens, "caching", "unauthorizedCacheControlHeaderStrategy")
+        problem = f"unauthorizedCacheControlHeaderStrategy {strategy!r} is not one of " + ", ".join(
+            _CACHE_CONTROL_STRATEGIES
+        )
+        report("AGW485", at, where=where, problem=problem)
 
 
 def _check_variables(

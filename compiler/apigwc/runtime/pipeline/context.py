@@ -107,6 +107,7 @@ class Request:
         "scheme",
         "server_port",
         "source_ip",
+        "stage",
         "stage_prefix",
     )
 
@@ -143,6 +144,7 @@ class Request:
         self._query_view: dict[str, str] | None = None
         self._trace: str | None = None
         self.route: Mapping[str, Any] | None = None  # the matched route, for the access log
+        self.stage = ""  # the stage serving the matched route (the stage cache reads it)
         self.canary: bool | None = None  # drawn once, when a stage with a canary is served
         # `$context.authorizer` once an authorizer let the request through (lambda_authorizer.py).
         self.authorizer: dict[str, Any] | None = None

@@ -123,6 +123,10 @@ class Gateway:
             metrics=self.metrics,
         )
         self.upstreams = self.deployment.upstreams
+        # The stage cache's hit and miss counts (caching/counts.py), for metrics to read.
+        self.cache_counts = self.deployment.cache_counts
+        if self.metrics is not None:  # CacheHitCount, CacheMissCount (observability/metrics.py)
+            self.cache_counts.listeners.append(self.metrics.cache_lookup)
         # Each route's steps, compiled once (steps.py); the router serves the plans.
         plans = [_timed(compile_plan(route, self.deployment), self.metrics) for route in routes]
         self.router = Router(plans, self.protocol, route_of=_route_of)
@@ -330,6 +334,7 @@ class Gateway:
         (MOCK) are finished here, with no coroutine; a check that waits (a Lambda authorizer)
         continues in `_checking`, an integration that waits in `_awaiting`."""
         request.route = match.route.route  # for the access log
+        request.stage = stage  # for the stage cache (caching/)
         return self._from_check(request, stage, match, 0)
 
     def _from_check(

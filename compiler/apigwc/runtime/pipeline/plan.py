@@ -305,6 +305,11 @@ class RouteEntry:
     # The method's OAuth scopes (`authorizationScopes`) for a Cognito or JWT authorizer: REST
     # then wants an access token holding one of them, HTTP APIs a token holding one (§1.4, §1.10).
     authorization_scopes: tuple[str, ...] = ()
+    # The integration's `cacheKeyParameters` (`method.request.{path|querystring|header|
+    # multivaluequerystring|multivalueheader}.NAME`) and `cacheNamespace` (None: the resource's
+    # id), read by the stage cache (`caching/`, reference §1.9).
+    cache_key_parameters: tuple[str, ...] = ()
+    cache_namespace: str | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> RouteEntry:
@@ -312,9 +317,9 @@ class RouteEntry:
         operation = data.get("operationName")
         if operation is not None and not isinstance(operation, str):
             raise PlanError(f"operationName: expected a string, got {type(operation).__name__}")
-        authorizer = data.get("authorizer")
-        if authorizer is not None and not isinstance(authorizer, str):
-            raise PlanError("authorizer: expected a string")
+        authorizer, namespace = data.get("authorizer"), data.get("cacheNamespace")
+        if not isinstance(authorizer, str | None) or not isinstance(namespace, str | None):
+            raise PlanError("authorizer or cacheNamespace: expected a string")
         return cls(
             route_key=_string(data, "routeKey"),
             resource_path=_string(data, "resourcePath"),
@@ -327,6 +332,8 @@ class RouteEntry:
             authorizer=authorizer,
             iam=_bool(data, "iam") if "iam" in data else False,
             authorization_scopes=_strings(data, "authorizationScopes"),
+            cache_key_parameters=_strings(data, "cacheKeyParameters"),
+            cache_namespace=namespace,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -344,6 +351,10 @@ class RouteEntry:
         }
         if self.authorization_scopes:  # written only where a method has scopes
             data["authorizationScopes"] = list(self.authorization_scopes)
+        if self.cache_key_parameters:  # the stage cache's, only where an integration has some
+            data["cacheKeyParameters"] = list(self.cache_key_parameters)
+        if self.cache_namespace is not None:
+            data["cacheNamespace"] = self.cache_namespace
         return data
 
     @property
@@ -372,6 +383,63 @@ class ThrottleLimits:
 
     def to_data(self) -> dict[str, Any]:
         return {"rateLimit": self.rate_limit, "burstLimit": self.burst_limit}
+
+
+@dataclass(frozen=True, slots=True)
+class MethodCaching:
+    """The caching of a stage or of one method setting (reference §1.9, §8.3): each value None
+    where this level leaves it to the level below (`caching/settings.py` resolves a route's)."""
+
+    enabled: bool | None = None
+    ttl_in_seconds: int | None = None
+    require_authorization: bool | None = None  # `requireAuthorizationForCacheControl`
+    unauthorized_strategy: str | None = None  # `unauthorizedCacheControlHeaderStrategy`
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> MethodCaching:
+        enabled, ttl = data.get("enabled"), data.get("ttlInSeconds")
+        required = data.get("requireAuthorizationForCacheControl")
+        strategy = data.get("unauthorizedCacheControlHeaderStrategy")
+        if not isinstance(enabled, bool | None) or not isinstance(required, bool | None):
+            raise PlanError("caching: enabled and requireAuthorizationForCacheControl are booleans")
+        if (ttl is not None and type(ttl) is not int) or not isinstance(strategy, str | None):
+            raise PlanError("caching: ttlInSeconds is an integer, the strategy a string")
+        return cls(enabled, ttl, required, strategy)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "ttlInSeconds": self.ttl_in_seconds,
+            "requireAuthorizationForCacheControl": self.require_authorization,
+            "unauthorizedCacheControlHeaderStrategy": self.unauthorized_strategy,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StageCache:
+    """A stage whose cache cluster is enabled (`cacheClusterEnabled`, reference §1.9): its
+    stage-wide caching (the stage's `cache`, then its `/*/*` method setting), its other method
+    settings' caching keyed `/pets/GET`, and whether canary requests use the stage cache
+    (`useStageCache`, §8.2)."""
+
+    wide: MethodCaching
+    methods: Mapping[str, MethodCaching] = field(default_factory=dict)
+    canary_uses_stage_cache: bool = False
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> StageCache:
+        return cls(
+            wide=MethodCaching.from_data(_mapping(data, "wide")),
+            methods={k: MethodCaching.from_data(v) for k, v in _mapping(data, "methods").items()},
+            canary_uses_stage_cache=_bool(data, "canaryUsesStageCache"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "wide": self.wide.to_data(),
+            "methods": {key: caching.to_data() for key, caching in self.methods.items()},
+            "canaryUsesStageCache": self.canary_uses_stage_cache,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,13 +516,15 @@ class StageSettings:
     # Detailed metrics (`metricsEnabled`) by method setting key, `/*/*` included; a method
     # without one has none (observability/metrics.py).
     detailed_metrics: Mapping[str, bool] = field(default_factory=dict)
+    # The stage cache (reference §1.9), when the stage's cache cluster is enabled.
+    cache: StageCache | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> StageSettings:
         log_format = data.get("accessLogFormat")
         if log_format is not None and not isinstance(log_format, str):
             raise PlanError("accessLogFormat: expected a string")
-        canary, throttle = data.get("canary"), data.get("throttle")
+        canary, throttle, cache = data.get("canary"), data.get("throttle"), data.get("cache")
         return cls(
             variables=dict(_mapping(data, "variables")),
             access_log_format=log_format,
@@ -462,6 +532,7 @@ class StageSettings:
             throttle=ThrottleLimits.from_data(throttle) if throttle is not None else None,
             method_throttles=_throttles(data, "methodThrottles"),
             detailed_metrics={k: v is True for k, v in _mapping(data, "detailedMetrics").items()},
+            cache=StageCache.from_data(_as_mapping(cache)) if cache is not None else None,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -476,6 +547,8 @@ class StageSettings:
             data["methodThrottles"] = {k: v.to_data() for k, v in self.method_throttles.items()}
         if self.detailed_metrics:
             data["detailedMetrics"] = dict(self.detailed_metrics)
+        if self.cache is not None:
+            data["cache"] = self.cache.to_data()
         return data
 
 
@@ -497,9 +570,9 @@ class WebSocketRouteEntry:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> WebSocketRouteEntry:
-        authorizer = data.get("authorizer")
-        if authorizer is not None and not isinstance(authorizer, str):
-            raise PlanError("authorizer: expected a string")
+        authorizer, namespace = data.get("authorizer"), data.get("cacheNamespace")
+        if not isinstance(authorizer, str | None) or not isinstance(namespace, str | None):
+            raise PlanError("authorizer or cacheNamespace: expected a string")
         return cls(
             route_key=_string(data, "routeKey"),
             integration=_mapping(data, "integration"),

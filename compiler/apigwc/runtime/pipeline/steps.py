@@ -6,9 +6,12 @@ the options). Flows out: one `RoutePlan` per route, which the router hands to `g
 
 `STEP_TYPES` is API Gateway's order (reference §1.1): resource policy (step 4), the security gate
 of authorizers and API keys (steps 5-6), usage-plan, stage and account throttling and quotas
-(steps 6-7), request validation (step 8), the integration (steps 10-12), then the contract check of `--validate-responses`. Each entry compiles a route's step or
-returns None when the route needs none (a route without a validator carries no validation
-step). Adding a step type is one module with a `compile` function and one entry below.
+(steps 6-7), request validation (step 8), the integration (steps 10-12) behind the stage cache
+(step 9, `caching/`: a wrapper of the integration, so a hit skips it), then the contract check
+of `--validate-responses`. Each entry compiles a route's step or returns None when the route
+needs none (a route without a validator carries no validation step; an uncached route keeps its
+integration unwrapped). Adding a step type is one module with a `compile` function and one entry
+below.
 
 A step is one of three shapes (`deployment.py`), by the phase it runs in: a check, the
 integration, a response step. A check that must wait (a Lambda authorizer) returns an awaitable;
@@ -21,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..caching import stage_cache
 from ..integrations import integration_step
 from ..security import policy_step, security_gate
 from ..traffic import throttling
@@ -52,12 +56,20 @@ class IntegrationType:
 
 
 @dataclass(frozen=True, slots=True)
+class IntegrationWrapType:
+    """A step around the integration (the stage cache): the integration, wrapped or as it is."""
+
+    name: str
+    compile: Callable[[RouteEntry, Deployment, IntegrationStep], IntegrationStep]
+
+
+@dataclass(frozen=True, slots=True)
 class ResponseType:
     name: str
     compile: Callable[[RouteEntry, Deployment], ResponseStep | None]
 
 
-StepType = CheckType | IntegrationType | ResponseType
+StepType = CheckType | IntegrationType | IntegrationWrapType | ResponseType
 
 STEP_TYPES: tuple[StepType, ...] = (
     CheckType("resource policy", policy_step.compile),
@@ -65,6 +77,7 @@ STEP_TYPES: tuple[StepType, ...] = (
     CheckType("throttling and quotas", throttling.compile),
     CheckType("request validation", method_request.compile),
     IntegrationType("integration", integration_step.compile),
+    IntegrationWrapType("stage cache", stage_cache.compile),
     ResponseType("response contract", contract_step.compile),
 )
 
@@ -88,6 +101,9 @@ def compile_plan(entry: RouteEntry, deployment: Deployment) -> RoutePlan:
     for step_type in STEP_TYPES:
         if isinstance(step_type, IntegrationType):
             integration = step_type.compile(entry, deployment)
+        elif isinstance(step_type, IntegrationWrapType):
+            assert integration is not None, "a wrapper comes after the integration"
+            integration = step_type.compile(entry, deployment, integration)
         elif isinstance(step_type, CheckType):
             check = step_type.compile(entry, deployment)
             if check is not None:

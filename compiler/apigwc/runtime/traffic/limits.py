@@ -25,7 +25,6 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from ..pipeline.plan import (
     API_KEY,
@@ -39,8 +38,6 @@ from ..state.store import Admission, Bucket, QuotaWindow
 from . import periods
 
 ACCOUNT_DEFAULT = (10_000.0, 5_000)
-# A method setting's value (throttle limits; the metrics' detailed flag), looked up by `_for_method`.
-_Setting = TypeVar("_Setting")
 # Regions whose account-level default is lower (reference §7.2).
 ACCOUNT_BY_REGION = {"af-south-1": (2_500.0, 1_250), "eu-south-1": (2_500.0, 1_250)}
 
@@ -162,19 +159,27 @@ def _plans_of_stage(api: ApiSettings, stage: str) -> list[tuple[str, str, UsageP
     return list(found.values())
 
 
-def _for_method(throttles: Mapping[str, _Setting], route: RouteEntry) -> _Setting | None:
-    """The method setting keyed `/path/METHOD` that names this route: the exact key first, then
-    the most specific key with `*` wildcards (`/*/*` is the stage's default, not looked up here)."""
+def _for_method(
+    throttles: Mapping[str, ThrottleLimits], route: RouteEntry
+) -> ThrottleLimits | None:
+    key = method_setting_key(throttles, route)
+    return throttles[key] if key is not None else None
+
+
+def method_setting_key(settings: Mapping[str, object], route: RouteEntry) -> str | None:
+    """The key of the method setting (`/path/METHOD`) that names this route: the exact key first,
+    then the most specific key with `*` wildcards (`/*/*` is the stage's default, not looked up
+    here). The stage cache (`caching/settings.py`) finds its method settings the same way."""
     path, method = route.resource_path, route.http_method
-    exact = throttles.get(f"{path}/{method}") or throttles.get(f"{path.rstrip('/')}/{method}")
-    if exact is not None:
-        return exact
+    for exact in (f"{path}/{method}", f"{path.rstrip('/')}/{method}"):
+        if exact in settings:
+            return exact
     matching = [
         (key.count("*"), key)
-        for key in throttles
+        for key in settings
         if "*" in key and key != "/*/*" and _matches(key, path, method)
     ]
-    return throttles[min(matching)[1]] if matching else None
+    return min(matching)[1] if matching else None
 
 
 def _matches(key: str, path: str, method: str) -> bool:

@@ -31,6 +31,29 @@ API = {
             "throttle": {"rateLimit": 500.0, "burstLimit": 1000},
             "methodThrottles": {"/pets/GET": {"rateLimit": 200.0, "burstLimit": 400}},
             "detailedMetrics": {"/*/*": True},
+            "cache": {
+                "wide": {
+                    "enabled": True,
+                    "ttlInSeconds": 300,
+                    "requireAuthorizationForCacheControl": None,
+                    "unauthorizedCacheControlHeaderStrategy": None,
+                },
+                "methods": {
+                    "/pets/GET": {
+                        "enabled": True,
+                        "ttlInSeconds": 60,
+                        "requireAuthorizationForCacheControl": None,
+                        "unauthorizedCacheControlHeaderStrategy": None,
+                    },
+                    "/admin/stats/GET": {
+                        "enabled": False,
+                        "ttlInSeconds": None,
+                        "requireAuthorizationForCacheControl": None,
+                        "unauthorizedCacheControlHeaderStrategy": None,
+                    },
+                },
+                "canaryUsesStageCache": False,
+            },
         },
     },
     "binaryMediaTypes": ["image/png", "image/jpeg", "application/octet-stream"],
@@ -216,6 +239,10 @@ ROUTES = (
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
         "iam": False,
+        "cacheKeyParameters": [
+            "method.request.querystring.type",
+            "method.request.querystring.limit",
+        ],
     },
     # petstore.yaml#/paths/~1pets/post
     {
@@ -295,6 +322,7 @@ ROUTES = (
         },
         "authorizer": None,
         "iam": False,
+        "cacheKeyParameters": ["method.request.path.petId"],
     },
     # petstore.yaml#/paths/~1pets~1{petId}/delete
     {
@@ -405,6 +433,8 @@ ROUTES = (
         },
         "authorizer": None,
         "iam": False,
+        "cacheKeyParameters": ["method.request.path.proxy"],
+        "cacheNamespace": "vets",
     },
     # petstore.yaml#/paths/~1health/get
     {

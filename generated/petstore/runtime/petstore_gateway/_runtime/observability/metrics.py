@@ -47,7 +47,7 @@ from typing import Any
 from ..pipeline.context import Request
 from ..pipeline.plan import ApiSettings, RouteEntry
 from ..responses.gateway_responses import Response
-from ..traffic.limits import _for_method
+from ..traffic.limits import method_setting_key
 
 PREFIX = "apigateway_"
 # Histogram bounds of `Latency` and `IntegrationLatency`, in milliseconds (API Gateway's
@@ -210,8 +210,8 @@ def _http(stage: str, route: RouteEntry) -> dict[str, str]:
 def _detailed(settings: Mapping[str, bool], route: RouteEntry) -> bool:
     """Whether the method's detailed metrics are on: its own method setting (the most specific
     key naming it), else the stage's `/*/*`, else off (API Gateway's default)."""
-    own = _for_method({key: (on,) for key, on in settings.items()}, route)
-    return own[0] if own is not None else settings.get("/*/*", False)
+    key = method_setting_key(settings, route)
+    return settings[key] if key is not None else settings.get("/*/*", False)
 
 
 def _counters(directory: Path, series: list[dict[str, str]]) -> tuple[Any, mmap]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..caching.counts import CacheCounts
 from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates
@@ -53,9 +54,10 @@ class Deployment:
     authorizer_cache: AuthorizerCache = field(default_factory=MemoryAuthorizerCache)
     # Token buckets and quota counters (`--state`: this process's memory, or Redis).
     state: StateStore = field(default_factory=MemoryStore)
-    # The metrics of this process (`--admin-port`), else None: a step that counts (the stage
-    # cache's `cache_hit` / `cache_miss`) is compiled with its counting only when it is set.
+    # The metrics of this process (`--admin-port`), else None (observability/metrics.py).
     metrics: MetricsRecorder | None = None
+    # The stage cache's hits and misses in this process (`caching/counts.py`), for metrics.
+    cache_counts: CacheCounts = field(default_factory=CacheCounts)
 
     @property
     def binary_media_types(self) -> tuple[str, ...]:

@@ -78,21 +78,24 @@ def check(
     return None if allowed or deny_only else _denied(arn, explicit=False)
 
 
-def identity_verdict(policy: Any, arn: str, values: Mapping[str, str]) -> str | None:
+def identity_verdict(
+    policy: Any, arn: str, values: Mapping[str, str], action: str = INVOKE
+) -> str | None:
     """An identity-based policy (a Lambda authorizer's `policyDocument`, reference §1.4, §2.7:
     statements without a Principal) judged for invoking `arn` by the same rule: "Deny" when a
     Deny statement matches (it wins over any Allow), "Allow" when an Allow does, None when
-    nothing matches (an implicit deny)."""
-    return _verdict(policy, arn, values, anonymous=False)
+    nothing matches (an implicit deny). `action`: another `execute-api` action, lower case
+    (`execute-api:invalidatecache`, the stage cache's, reference §1.9)."""
+    return _verdict(policy, arn, values, anonymous=False, action=action)
 
 
 def caller_verdict(
-    policy: Any, arn: str, values: Mapping[str, str], caller: frozenset[str]
+    policy: Any, arn: str, values: Mapping[str, str], caller: frozenset[str], action: str = INVOKE
 ) -> str | None:
     """A resource policy judged for an IAM-authenticated caller (reference §1.1, the policy
     table): its statements apply when their Principal is everyone or names the caller (`caller`:
     its ARN, its account id and `arn:aws:iam::{account}:root`). "Deny", "Allow" or None."""
-    return _verdict(policy, arn, values, caller=caller)
+    return _verdict(policy, arn, values, caller=caller, action=action)
 
 
 def _verdict(policy: Any, arn: str, values: Mapping[str, str], **whom: Any) -> str | None:
@@ -131,6 +134,7 @@ def _applies(
     deny: bool,
     anonymous: bool = True,
     caller: frozenset[str] = frozenset(),
+    action: str = INVOKE,
 ) -> bool:
     """`anonymous`: a resource policy's statement must name the anonymous caller (or one of
     `caller`'s names, an IAM caller); an identity policy's statements apply to the identity
@@ -139,7 +143,7 @@ def _applies(
         return deny
     if anonymous and not _principal(statement, caller):
         return False
-    if not (_action(statement) and _resource(statement, arn)):
+    if not (_action(statement, action) and _resource(statement, arn)):
         return False
     verdict = _conditions(statement.get("Condition"), values)
     return deny if verdict is _UNKNOWN else bool(verdict)
@@ -162,10 +166,10 @@ def _names(principal: Any, caller: frozenset[str]) -> bool:
     return False
 
 
-def _action(statement: Mapping[str, Any]) -> bool:
+def _action(statement: Mapping[str, Any], action: str = INVOKE) -> bool:
     if "NotAction" in statement:
-        return not any(_wildcard(p.lower(), INVOKE) for p in _strings(statement["NotAction"]))
-    return any(_wildcard(p.lower(), INVOKE) for p in _strings(statement.get("Action")))
+        return not any(_wildcard(p.lower(), action) for p in _strings(statement["NotAction"]))
+    return any(_wildcard(p.lower(), action) for p in _strings(statement.get("Action")))
 
 
 def _resource(statement: Mapping[str, Any], arn: str) -> bool:

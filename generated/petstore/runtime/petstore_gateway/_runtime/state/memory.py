@@ -8,7 +8,9 @@ own buckets, which is why several workers take `--state redis://...`.
 Memory stays bounded: buckets and quota counters are keyed by what the spec declares (stages,
 methods, usage plans and their API keys, never a value a client chose), a quota counter holds its
 current period only, and the response cache drops its least recently used entries past
-`max_entries`.
+`max_entries` or past `max_cache_bytes` of cached values (each at most 1 MB: the stage cache's
+limit, reference §1.9). Its reads and writes also answer at once (`cache_get_now`,
+`cache_set_now`), so a stage-cache hit costs the route no coroutine.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from .authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
 from .store import ADMITTED, QUOTA_EXCEEDED, THROTTLED, Admission, Bucket, QuotaWindow
 
 DEFAULT_MAX_ENTRIES = 10_000
+# The response cache's bound in this process: API Gateway's smallest cache cluster is 0.5 GB; a
+# local gateway keeps less, dropping its least recently used entries first.
+DEFAULT_MAX_CACHE_BYTES = 128 * 1024 * 1024
 
 
 def refill(tokens: float, last: float, bucket: Bucket, now: float) -> float:
@@ -31,12 +36,25 @@ def refill(tokens: float, last: float, bucket: Bucket, now: float) -> float:
 
 
 class MemoryStore:
-    __slots__ = ("_authorizers", "_buckets", "_cache", "_first", "_quotas", "max_entries")
+    __slots__ = (
+        "_authorizers",
+        "_buckets",
+        "_cache",
+        "_cache_bytes",
+        "_first",
+        "_quotas",
+        "max_cache_bytes",
+        "max_entries",
+    )
 
     local = True
 
-    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    def __init__(
+        self, max_entries: int = DEFAULT_MAX_ENTRIES, max_cache_bytes: int = DEFAULT_MAX_CACHE_BYTES
+    ) -> None:
         self.max_entries = max_entries
+        self.max_cache_bytes = max_cache_bytes
+        self._cache_bytes = 0
         self._buckets: dict[str, list[float]] = {}  # key -> [tokens, time of that count]
         self._quotas: dict[str, list[int]] = {}  # key -> [period start, requests counted]
         self._first: dict[str, int] = {}  # a plan's initial period start (QuotaWindow.first_key)
@@ -95,22 +113,35 @@ class MemoryStore:
         return float(bucket.burst) if state is None else refill(state[0], state[1], bucket, now)
 
     async def cache_get(self, key: str) -> bytes | None:
+        return self.cache_get_now(key)
+
+    def cache_get_now(self, key: str) -> bytes | None:
         entry = self._cache.get(key)
         if entry is None:
             return None
         if time.monotonic() >= entry[0]:
-            del self._cache[key]
+            self._drop(key)
             return None
         self._cache.move_to_end(key)
         return entry[1]
 
     async def cache_set(self, key: str, value: bytes, ttl_s: float) -> None:
-        if ttl_s <= 0:
+        self.cache_set_now(key, value, ttl_s)
+
+    def cache_set_now(self, key: str, value: bytes, ttl_s: float) -> None:
+        if ttl_s <= 0 or len(value) > self.max_cache_bytes:
             return
+        self._drop(key)
         self._cache[key] = (time.monotonic() + ttl_s, value)
-        self._cache.move_to_end(key)
-        while len(self._cache) > self.max_entries:
-            self._cache.popitem(last=False)
+        self._cache_bytes += len(value)
+        while len(self._cache) > self.max_entries or self._cache_bytes > self.max_cache_bytes:
+            _, (_, dropped) = self._cache.popitem(last=False)
+            self._cache_bytes -= len(dropped)
+
+    def _drop(self, key: str) -> None:
+        entry = self._cache.pop(key, None)
+        if entry is not None:
+            self._cache_bytes -= len(entry[1])
 
     def authorizer_cache(self, namespace: str) -> AuthorizerCache:
         return self._authorizers.setdefault(namespace, MemoryAuthorizerCache(self.max_entries))

@@ -204,6 +204,12 @@ class RedisStore:
         if ttl_s > 0:
             await self._call(self._client.set(key, value, px=max(1, int(ttl_s * 1000))))
 
+    def cache_get_now(self, key: str) -> bytes | None:
+        raise TypeError("RedisStore answers through cache_get() only")
+
+    def cache_set_now(self, key: str, value: bytes, ttl_s: float) -> None:
+        raise TypeError("RedisStore answers through cache_set() only")
+
     def authorizer_cache(self, namespace: str) -> AuthorizerCache:
         return RedisAuthorizerCache(self, namespace)
 
