@@ -2,10 +2,13 @@
 
 Flows in: the stage's `accessLog.format` (`x-apigwc.stages.<s>.accessLog.format`, in the
 generated API data as `stages.<s>.accessLogFormat`), else `DEFAULT_FORMAT`; then, per request,
-the request, the route it matched, the stage and the response. Flows out: lines on stderr.
+the request, the route it matched, the stage and the response. Flows out: lines on stderr,
+stdout or appended to a file (`--access-log`).
 
-A format is compiled once, at start-up, into a tuple of literal pieces and getters; a request
-costs one call per `$context` variable and a string join, never a template render. Variables
+A format is compiled once, at start-up, into one function building one f-string
+(`compile_line`): the variables of the console presets are fixed expressions over the request,
+any other goes through its getter; `compile_format` and `render` are the same rules as pieces and
+getters, the reference the compiled line is tested against. Variables
 are substituted as API Gateway substitutes them in access logs: a variable with no value here
 (`$context.integrationLatency`, `$context.identity.caller` of a request no IAM signature
 authenticated, `$context.authorizer.*` of a request no Lambda authorizer allowed, any name the runtime does not know) prints `-` (reference §9, "Unset variables in access logs print as
@@ -20,7 +23,7 @@ requestId extendedRequestId` (caller and user print `-`; resourcePath is `-` whe
 matched).
 
 Lines go to a bounded in-memory buffer (a deque: one append per request, no lock held by the
-event loop) that a daemon thread writes to stderr in batches, so a slow or blocked stderr never
+event loop) that a daemon thread writes in batches, so a slow or blocked destination never
 stalls the event loop; when the buffer is full the oldest lines are dropped, keeping memory
 bounded. The thread wakes on a clock (`_INTERVAL`), not per line: waking it for each request (an
 event set on the event loop, then a thread switch and a hand-over of the GIL) cost about 16 us

@@ -24,20 +24,32 @@ def compile_sent(
     """The gateway's `sent` for what is on."""
     if access_log is None:
         return _nothing if metrics is None else metrics.record
-    logged = _logged(access_log, served, all_stages)
     if metrics is None:
-        return logged
-    record = metrics.record
+        return _logged(access_log, served, all_stages)
+    if all_stages:
+        logged, record = _logged(access_log, served, all_stages), metrics.record
 
-    def sent(request: Request, response: Response) -> None:
-        logged(request, response)
-        record(request, response)
+        def sent_staged(request: Request, response: Response) -> None:
+            logged(request, response)
+            record(request, response)
 
-    return sent
+        return sent_staged
+    return _logged_and_recorded(access_log, metrics, served)
 
 
 def _nothing(request: Request, response: Response) -> None:
     return None
+
+
+def _logged_and_recorded(access_log: AccessLog, metrics: MetricsRecorder, served: str) -> Sent:
+    """Both, serving one stage: the line and the counts in one call (no frame in between)."""
+    put, line, record = access_log.put, access_log.line_of(served), metrics.record
+
+    def sent(request: Request, response: Response) -> None:
+        put(line(request, request.route, served, response.status, len(response.body)))
+        record(request, response)
+
+    return sent
 
 
 def _logged(access_log: AccessLog, served: str, all_stages: bool) -> Sent:
