@@ -3,6 +3,7 @@ of idle connections (issue 15's figures).
 
     .venv/bin/python benchmarks/websocket_bench.py [--messages 3000] [--connections 4]
                                                    [--idle 1000]
+                                                   [--callgrind [--targets bare,mock,lambda]]
 
 Three servers, each its own process on 127.0.0.1 under uvicorn (one worker, httptools, uvloop):
 
@@ -16,6 +17,14 @@ A client process opens `--connections` connections and sends `--messages` messag
 one round trip at a time per connection, after 200 warm-up round trips; the figure is round
 trips per second and its ratio to `bare`. Then `--idle` connections are opened to the gateway
 and held; the server's resident memory (VmRSS) is read before and after.
+
+`--callgrind` measures instructions instead of time (round trips per second on a shared, loaded
+2-core machine drift by far more than the figure's margin; callgrind's counts do not): each
+server runs under `valgrind --tool=callgrind` with the collection off while Python starts; one
+connection sends 300 warm-up round trips, 100 more with the collection on (code translated), the
+counters are zeroed, `--messages` round trips are made and the counters dumped. The figure is the
+server process's instructions per round trip (all threads), and the ratio bare / target: the
+round-trip rate the target would reach against the bare server's on a CPU-bound server.
 
 Benchmarks measure, tests assert: the exit status is non-zero only when a measurement crashed.
 """
@@ -174,12 +183,102 @@ async def _idle(port: int, pid: int, count: int) -> tuple[float, float]:
     return before, after
 
 
+def _start_under_callgrind(
+    command: list[str], env: dict[str, str], out: Path, port: int
+) -> subprocess.Popen[bytes]:
+    valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+    process = subprocess.Popen(
+        [*valgrind, f"--callgrind-out-file={out}", *command],
+        env=env,
+        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300  # Python starts slowly under valgrind
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode})")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.5)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def _server_command(folder: Path, name: str) -> tuple[list[str], dict[str, str], int]:
+    """The command line and environment of one target, built but not started."""
+    port = free_port()
+    if name == "bare":
+        folder.mkdir(parents=True)
+        script = folder / "bare.py"
+        script.write_text(BARE.replace("{PROTOCOL}", _built_protocol(folder)))
+        command = [sys.executable, str(script), str(port)]
+    else:
+        (folder / "handlers").mkdir(parents=True)
+        (folder / "handlers" / "echo.py").write_text(HANDLER)
+        spec = folder / "bench.yaml"
+        spec.write_text(SPEC.replace("{INTEGRATION}", MOCK if name == "mock" else LAMBDA))
+        package = build_spec(spec, folder / "out")
+        command = [sys.executable, "-m", package, "--port", str(port), "--no-access-log"]
+    env = dict(os.environ, PYTHONPATH=str(folder / "out" / "runtime"))
+    return command, env, port
+
+
+async def _counted(port: int, pid: int, messages: int, out: Path) -> int:
+    """Instructions of `messages` round trips on one connection, after the warm-up."""
+    from websockets.asyncio.client import connect
+
+    def control(option: str) -> None:
+        subprocess.run(["callgrind_control", option, str(pid)], check=True, capture_output=True)
+
+    async with connect(f"ws://127.0.0.1:{port}/", open_timeout=120) as client:
+
+        async def trips(count: int) -> None:
+            for _ in range(count):
+                await client.send('{"action":"echo"}')
+                await client.recv()
+
+        await trips(300)
+        await asyncio.to_thread(control, "--instr=on")
+        await trips(100)
+        await asyncio.to_thread(control, "--zero")
+        await trips(messages)
+        before = set(out.parent.glob(out.name + "*"))
+        await asyncio.to_thread(control, "--dump")
+    dumped = sorted(set(out.parent.glob(out.name + "*")) - before)
+    for line in dumped[-1].read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise RuntimeError(f"no totals in {dumped[-1]}")
+
+
+def callgrind(tmp: Path, messages: int, targets: list[str]) -> None:
+    per_trip: dict[str, float] = {}
+    for name in targets:
+        command, env, port = _server_command(tmp / f"cg-{name}", name)
+        out = tmp / f"{name}.callgrind"
+        process = _start_under_callgrind(command, env, out, port)
+        try:
+            total = asyncio.run(_counted(port, process.pid, messages, out))
+        finally:
+            process.terminate()
+            process.wait(timeout=120)
+        per_trip[name] = total / messages
+        ratio = f"  {per_trip['bare'] / per_trip[name]:.2f}x bare" if "bare" in per_trip else ""
+        print(f"{name:7} {per_trip[name]:9.0f} instructions per round trip{ratio}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--idle", type=int, default=1000)
+    parser.add_argument("--callgrind", action="store_true", help="instructions, not time")
+    parser.add_argument("--targets", default="bare,mock,lambda", help="with --callgrind")
     args = parser.parse_args()
+    if args.callgrind:
+        with tempfile.TemporaryDirectory() as tmp:
+            callgrind(Path(tmp), args.messages, args.targets.split(","))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         rates: dict[str, float] = {}
         for name, start in (

@@ -232,6 +232,36 @@ CASES = [
         },
         id="websocket-routes-with-integrations",
     ),
+    pytest.param(
+        document("""
+            x-apigwc:
+              websocket:
+                routes:
+                  http:
+                    integration:
+                      type: http
+                      uri: http://backend.example/x
+                      templateSelectionExpression: ${request.body.kind}
+                      integrationResponseSelectionExpression: ${integration.response.statuscode}
+                      requestTemplates: {greeting: '{"a": 1}', $default: '{}'}
+            """),
+        {
+            "deployment.websocket.routes.http.integration.template_selection_expression": (
+                "${request.body.kind}"
+            ),
+            "deployment.websocket.routes.http.integration"
+            ".integration_response_selection_expression": "${integration.response.statuscode}",
+        },
+        id="websocket-selection-expressions",
+    ),
+    pytest.param(
+        operation(
+            "x-amazon-apigateway-integration:\n  type: mock\n"
+            "  templateSelectionExpression: $default  # W: AGW301"
+        ),
+        {"method.integration.template_selection_expression": None},
+        id="selection-expression-outside-websocket",
+    ),
     # -- x-apigwc errors ------------------------------------------------------------------------
     pytest.param(
         document("x-apigwc: [stages]  # E: AGW201"),

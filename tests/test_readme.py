@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shlex
@@ -195,8 +196,14 @@ def check_command(words: list[str]) -> None:
     elif words[:3] == ["python", "-m", "petstore_gateway"]:
         for option in options(words[3:]):
             assert option in runtime_help(), (option, words)
+    elif words[:3] == ["python", "-m", "websockets"]:  # the websockets library's client
+        assert importlib.util.find_spec("websockets.__main__") is not None, words
     elif tool in ("pytest", "pre-commit"):
         assert (ROOT / ".venv" / "bin" / tool).exists() or tool == "pytest", words
+    elif tool == "moto_server":  # the dev extra's moto[server]
+        assert (Path(sys.executable).parent / tool).exists(), words
+    elif tool == "python" and words[1].startswith("specs/"):  # a script of the examples
+        assert (ROOT / words[1]).is_file(), words
     else:
         assert tool in EXTERNAL, f"an unchecked command in the README: {words}"
 

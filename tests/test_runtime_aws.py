@@ -203,6 +203,18 @@ def test_sqs_json_protocol(gateway: int, moto: str, resources: dict[str, str]) -
     assert message["Body"] == '{"order": 2}'
 
 
+def test_sqs_action_style_with_query_strings(
+    gateway: int, moto: str, resources: dict[str, str]
+) -> None:
+    # Action URI, parameters as integration query strings (reference §9.1): a GET the service
+    # takes as `Action=SendMessage&QueueUrl=…&MessageBody=…`.
+    reply = send(gateway, "GET", "/sqs/action?text=hello%20queue")
+    assert reply.status == 200, reply.body
+    assert b"<SendMessageResponse" in reply.body
+    (message,) = _messages(moto, resources["queue"])
+    assert message["Body"] == "hello queue"
+
+
 # -- Kinesis --------------------------------------------------------------------------------------
 
 
@@ -220,6 +232,26 @@ def test_kinesis_put_record(gateway: int, moto: str) -> None:
     )["ShardIterator"]
     record, *_ = kinesis.get_records(ShardIterator=iterator)["Records"]
     assert record["Data"] == b'{"reading": 7}'
+
+
+def test_kinesis_put_records(gateway: int, moto: str) -> None:
+    batch = {"records": [{"data": "first", "key": "a"}, {"data": "second", "key": "b"}]}
+    reply = send(gateway, "POST", "/kinesis/batch", json.dumps(batch).encode())
+    assert reply.status == 200, reply.body
+    answer = reply.json()
+    # Reference §9.2: {"FailedRecordCount": 0, "Records": [{"SequenceNumber", "ShardId"}…]}
+    assert answer["FailedRecordCount"] == 0 and len(answer["Records"]) == 2
+    kinesis = client(moto, "kinesis")
+    first = answer["Records"][0]
+    iterator = kinesis.get_shard_iterator(
+        StreamName="gateway-stream",
+        ShardId=first["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=first["SequenceNumber"],
+    )["ShardIterator"]
+    records = kinesis.get_records(ShardIterator=iterator)["Records"]
+    assert [r["Data"] for r in records[:2]] == [b"first", b"second"]
+    assert [r["PartitionKey"] for r in records[:2]] == ["a", "b"]
 
 
 # -- Step Functions -------------------------------------------------------------------------------
@@ -396,8 +428,8 @@ def test_timeout_answers_504(tmp_path: Path) -> None:
     with _silent_server() as silent:
         spec = write_spec(tmp_path, "aws_services.yaml", {"ENDPOINT": silent})
         text = spec.read_text().replace(
-            "uri: arn:aws:apigateway:us-east-1:kinesis:action/PutRecord",
-            "uri: arn:aws:apigateway:us-east-1:kinesis:action/PutRecord\n        timeoutInMillis: 300",
+            "uri: arn:aws:apigateway:us-east-1:kinesis:action/PutRecord\n",
+            "uri: arn:aws:apigateway:us-east-1:kinesis:action/PutRecord\n        timeoutInMillis: 300\n",
         )
         spec.write_text(text)
         package = build_spec(spec, tmp_path / "out")
@@ -508,10 +540,23 @@ def test_subtype_sqs_send_receive_delete_purge(http_gateway: int, moto: str) -> 
     assert _messages(moto, queue) == []
 
 
-def test_subtype_missing_required_parameter_is_500_without_a_call(http_gateway: int) -> None:
+def test_subtype_missing_required_parameter_is_400_without_a_call(
+    http_gateway: int, moto: str
+) -> None:
+    # A user's report of this case on AWS: "always received BadRequest"
+    # (aws-samples/sessions-with-aws-sam#38); the queue receives nothing.
     reply = send(http_gateway, "POST", "/sqs/send", b'{"other": 1}')
-    assert reply.status == 500
-    assert reply.json() == {"message": "Internal Server Error"}
+    assert reply.status == 400
+    assert reply.json() == {"message": "Bad Request"}
+    queue = client(moto, "sqs").get_queue_url(QueueName="subtype-queue")["QueueUrl"]
+    assert _messages(moto, queue) == []
+
+
+def test_subtype_parameter_known_only_when_deployed_is_500(http_gateway: int) -> None:
+    # `QueueUrl: {Ref: SubtypeQueue}`: the local build cannot resolve it; a misconfigured
+    # integration (500), not the client's missing value (400).
+    reply = send(http_gateway, "POST", "/sqs/ref", b'{"message": "m"}')
+    assert (reply.status, reply.json()) == (500, {"message": "Internal Server Error"})
 
 
 def test_subtype_kinesis_put_record(http_gateway: int, moto: str) -> None:
@@ -548,3 +593,24 @@ def test_subtype_eventbridge_put_events(http_gateway: int, moto: str) -> None:
     (message,) = _messages(moto, queue)
     event = json.loads(message["Body"])
     assert event["detail-type"] == "subtype" and event["detail"] == {"kind": "signup"}
+
+
+def test_subtype_timeout_is_503_and_unreachable_is_500(tmp_path: Path) -> None:
+    # HTTP APIs: a timed-out integration answers 503 Service Unavailable, a failed one 500
+    # Internal Server Error (reference §1.10), for first-class integrations too.
+    with _silent_server() as silent:
+        spec = write_spec(tmp_path, "aws_subtypes.yaml", {"ENDPOINT": silent})
+        text = spec.read_text().replace(
+            "integrationSubtype: Kinesis-PutRecord",
+            "integrationSubtype: Kinesis-PutRecord\n        timeoutInMillis: 300",
+        )
+        spec.write_text(text)
+        package = build_spec(spec, tmp_path / "out")
+        with run_package(tmp_path / "out" / "runtime", package, env=_environment()) as port:
+            timed_out = send(port, "POST", "/kinesis", b"{}")
+    assert (timed_out.status, timed_out.json()) == (503, {"message": "Service Unavailable"})
+    closed = tmp_path / "closed"
+    closed.mkdir()
+    with _serve_with(closed, f"http://127.0.0.1:{_closed_port()}", {}, "aws_subtypes.yaml") as port:
+        unreachable = send(port, "POST", "/kinesis", b"{}")
+    assert (unreachable.status, unreachable.json()) == (500, {"message": "Internal Server Error"})

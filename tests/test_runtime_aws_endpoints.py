@@ -115,6 +115,12 @@ def test_no_endpoint_no_call_unless_opted_in() -> None:
     )
 
 
+def test_start_sync_execution_has_its_own_aws_host() -> None:
+    uri = "arn:aws:apigateway:us-east-2:states:action/StartSyncExecution"
+    real = resolve(uri, {"APIGWC_AWS_REAL_ENDPOINTS": "1", **ENV_KEYS}, endpoint=None)
+    assert real.base_url == "https://sync-states.us-east-2.amazonaws.com"
+
+
 def test_caller_identity_credentials_fail_closed() -> None:
     with pytest.raises(GatewayError):
         resolve(SQS, {}, role="arn:aws:iam::*:user/*")
@@ -142,3 +148,64 @@ def test_uris_api_gateway_would_not_call(uri: str) -> None:
 
     with pytest.raises(ServiceUriError):
         ServiceTarget.parse(uri)
+
+
+# -- the written-out signer signs as botocore does ------------------------------------------------
+
+SIGNED_REQUESTS = [
+    ("POST", "http://127.0.0.1:5000/", [("Content-Type", "application/x-amz-json-1.0")], b"{}"),
+    (
+        "POST",
+        "http://127.0.0.1:5000/?Action=SendMessage&QueueUrl=http%3A%2F%2Fh%2F1%2Fq&MessageBody=a%20b",
+        [("Content-Type", "application/x-www-form-urlencoded"), ("X-Custom", "  two   spaces ")],
+        b"",
+    ),
+    ("GET", "https://ssm.eu-west-1.amazonaws.com/a/./b/../c//d", [("Accept", "*/*")], b""),
+    (
+        "POST",
+        "http://localhost:4566/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:f/invocations",
+        [("User-Agent", "AmazonAPIGateway_x"), ("X-Amzn-Trace-Id", "Root=1-a"), ("Z", "1")],
+        b'{"k": "\xc3\xa9"}',
+    ),
+    ("GET", "http://h/applications/a%20b/x?client_id=c&b=2&b=1&a", [], b""),
+]
+
+
+@pytest.mark.parametrize("token", [None, "session-token"])
+@pytest.mark.parametrize("method,url,headers,body", SIGNED_REQUESTS)
+def test_written_out_signer_matches_botocore(
+    method: str, url: str, headers: list[tuple[str, str]], body: bytes, token: str | None
+) -> None:
+    import datetime
+    from unittest import mock
+
+    import botocore.auth
+    from apigwc.runtime.integrations.aws_endpoints import Destination, Keys, botocore_sign
+    from apigwc.runtime.integrations.aws_signing import fast_path, sign_v4
+
+    host = url.split("/")[2]
+    sent = [("Host", host), *headers]
+    assert fast_path(False, sent)
+    moment = datetime.datetime(2026, 12, 7, 18, 30, 5)
+    destination = Destination("", host, "eu-west-1", Keys("AKID", "secret/key", token))
+    with mock.patch.object(botocore.auth, "get_current_datetime", lambda: moment):
+        expected = botocore_sign(destination, "sqs", False, method, url, sent, body)
+    ours = sign_v4(
+        method,
+        url,
+        sent,
+        body,
+        ("eu-west-1", "sqs"),
+        ("AKID", "secret/key", token),
+        now=moment.replace(tzinfo=datetime.UTC).timestamp(),
+    )
+    assert ours == expected
+
+
+def test_botocore_signs_what_the_written_out_signer_does_not() -> None:
+    from apigwc.runtime.integrations.aws_signing import fast_path
+
+    assert not fast_path(True, [("Host", "h")])  # S3: its own payload header
+    assert not fast_path(False, [("Host", "h"), ("Date", "x")])
+    assert not fast_path(False, [("Host", "h"), ("x-amz-content-sha256", "UNSIGNED-PAYLOAD")])
+    assert not fast_path(False, [("Host", "h"), ("A", "1"), ("a", "2")])

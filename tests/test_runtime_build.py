@@ -25,6 +25,7 @@ SPECS = ROOT / "specs"
 EXAMPLES = sorted(
     [SPECS / "petstore.yaml", SPECS / "features" / "multi-file" / "api.yaml"]
     + [p for p in (SPECS / "features").iterdir() if p.suffix in (".yaml", ".json")]
+    + list((SPECS / "aws").glob("*.yaml"))
 )
 GATEWAY_ERRORS = {
     b'{"message": "Internal server error"}',

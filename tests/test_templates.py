@@ -126,6 +126,56 @@ x-apigwc:
   domains:
     - {{name: http.example.com, certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc", hostedZoneName: example.com, basePaths: {{"": prod, "beta/v1": dev}}}}
 """,
+    "monitoring-rest": f"""
+openapi: 3.0.1
+info: {{title: "Monitored: pets # \\"quoted\\"", version: "1"}}
+paths:
+  /pets/{{id}}:
+    get:
+      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]
+      responses: {{"200": {{description: ok}}}}
+      x-amazon-apigateway-integration: {MOCK}
+x-apigwc:
+  stages:
+    dev: {{}}
+    prod:
+      throttle: {{rateLimit: 100, burstLimit: 200}}
+      cache: {{enabled: true, ttlInSeconds: 300, clusterSize: "1.6"}}
+      methodSettings:
+        /pets/{{id}}/GET: {{throttle: {{rateLimit: 50, burstLimit: 100}}, caching: {{enabled: true, ttlInSeconds: 60}}}}
+        /*/*: {{metrics: true, logging: ERROR}}
+      accessLog: {{format: '{{"requestId":"$context.requestId","status":"$context.status"}}', destinationArn: "arn:aws:logs:us-east-1:123456789012:log-group:pets-access"}}
+  apiKeys:
+    partner: {{value: localPartnerKey0123456789}}
+  usagePlans:
+    gold:
+      stages: [dev, prod]
+      apiKeys: [partner]
+      throttle: {{rateLimit: 10, burstLimit: 20}}
+      quota: {{limit: 1000, period: WEEK}}
+      methodThrottles: {{"/pets/{{id}}/GET": {{rateLimit: 5, burstLimit: 10}}}}
+  monitoring:
+    stages: [prod]
+    alarmActions: ["arn:aws:sns:us-east-1:123456789012:oncall"]
+    okActions: [{{"Fn::Sub": "arn:aws:sns:${{AWS::Region}}:${{AWS::AccountId}}:oncall"}}]
+    serverErrorRate: {{threshold: 0.01}}
+    latencyP99: {{threshold: 800, period: 300, evaluationPeriods: 3, datapointsToAlarm: 2}}
+""",
+    "monitoring-http": f"""
+openapi: 3.0.1
+info: {{title: MonitoredHttp, version: "1"}}
+paths:
+  /items:
+    get:
+      responses: {{"200": {{description: ok}}}}
+      x-amazon-apigateway-integration: {{type: aws_proxy, httpMethod: POST, payloadFormatVersion: "2.0", uri: "{LAMBDA.format("Items")}"}}
+x-apigwc:
+  protocol: HTTP
+  functions: {{Items: {{handler: echo:handler}}}}
+  stages: {{dev: {{}}, prod: {{}}}}
+  monitoring:
+    latencyP99: {{enabled: false}}
+""",
 }
 
 
@@ -284,7 +334,7 @@ def test_bodies_unbind_to_the_export(built: dict[str, Path], flavour: str) -> No
             for lid, props in _of_type(template, kind).items()
             if lid == "Api"
         ]
-        if not bodies and case == "variant/websocket-only":
+        if not bodies and case in ("variant/websocket-only", "specs/chat.yaml"):
             continue  # nothing but a WebSocket API
         (body,) = bodies
         exported = json.loads((out / "body.json").read_text(encoding="utf-8"))
@@ -478,3 +528,86 @@ def test_websocket_only_spec(built: dict[str, Path]) -> None:
     (stage,) = _of_type(template, "AWS::ApiGatewayV2::Stage").values()
     assert stage["DefaultRouteSettings"]["LoggingLevel"] == "INFO"
     assert template["Resources"]["WebSocketApiStageDev"]["DependsOn"] == "ApiGatewayAccount"
+
+
+def _alarms(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(stage, metric) -> the alarm's properties."""
+    alarms = _of_type(template, "AWS::CloudWatch::Alarm").values()
+    return {
+        (next(d["Value"] for d in a["Dimensions"] if d["Name"] == "Stage"), a["MetricName"]): a
+        for a in alarms
+    }
+
+
+@pytest.mark.parametrize("flavour", ["cloudformation", "sam"])
+def test_monitoring_alarms_rest(built: dict[str, Path], flavour: str) -> None:
+    """`x-apigwc.monitoring`: per monitored stage, 5XXError as a rate and Latency at p99, by
+    ApiName (the body's title) and Stage, with the user's thresholds over the defaults."""
+    template = _load(built["variant/monitoring-rest"] / f"{flavour}/template.yaml")
+    alarms = _alarms(template)
+    assert set(alarms) == {("prod", "5XXError"), ("prod", "Latency")}
+    errors, latency = alarms[("prod", "5XXError")], alarms[("prod", "Latency")]
+    assert errors["Dimensions"][0] == {"Name": "ApiName", "Value": 'Monitored: pets # "quoted"'}
+    assert (errors["Namespace"], errors["Statistic"], errors["Threshold"]) == (
+        "AWS/ApiGateway",
+        "Average",
+        0.01,
+    )
+    assert (errors["Period"], errors["EvaluationPeriods"], errors["DatapointsToAlarm"]) == (
+        60,
+        3,
+        3,
+    )
+    assert latency["ExtendedStatistic"] == "p99" and "Statistic" not in latency
+    assert (latency["Threshold"], latency["Period"], latency["DatapointsToAlarm"]) == (800, 300, 2)
+    assert errors["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:oncall"]
+    assert errors["OKActions"] == [
+        {"Fn::Sub": "arn:aws:sns:${AWS::Region}:${AWS::AccountId}:oncall"}
+    ]
+    assert errors["TreatMissingData"] == "notBreaching"
+
+
+def test_monitoring_alarms_http(built: dict[str, Path]) -> None:
+    """HTTP APIs: the metric `5xx` by ApiId; a disabled alarm is not emitted; every stage when
+    `stages` is left out."""
+    template = _load(built["variant/monitoring-http"] / "cloudformation/template.yaml")
+    alarms = _alarms(template)
+    assert set(alarms) == {("dev", "5xx"), ("prod", "5xx")}
+    assert alarms[("dev", "5xx")]["Dimensions"][0] == {"Name": "ApiId", "Value": {"Ref": "Api"}}
+    assert alarms[("dev", "5xx")]["Threshold"] == 0.05
+
+
+@pytest.mark.parametrize("flavour", ["cloudformation", "sam"])
+def test_stage_settings_reach_the_templates(built: dict[str, Path], flavour: str) -> None:
+    """Throttling, the cache cluster, method settings, access-log destination, usage plan with a
+    per-method throttle and its key, as the stage settings imply them (reference §4)."""
+    template = _load(built["variant/monitoring-rest"] / f"{flavour}/template.yaml")
+    stages = {
+        **{s["StageName"]: s for s in _of_type(template, "AWS::ApiGateway::Stage").values()},
+        **{s["StageName"]: s for s in _of_type(template, "AWS::Serverless::Api").values()},
+    }
+    prod = stages["prod"]
+    assert (prod["CacheClusterEnabled"], prod["CacheClusterSize"]) == (True, "1.6")
+    settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in prod["MethodSettings"]}
+    assert settings[("/*", "*")] | {} == {
+        "ResourcePath": "/*",
+        "HttpMethod": "*",
+        "ThrottlingRateLimit": 100,
+        "ThrottlingBurstLimit": 200,
+        "CachingEnabled": True,
+        "CacheTtlInSeconds": 300,
+        "MetricsEnabled": True,
+        "LoggingLevel": "ERROR",
+    }
+    method = settings[("/~1pets~1{id}", "GET")]
+    assert (method["ThrottlingRateLimit"], method["CacheTtlInSeconds"]) == (50, 60)
+    assert prod["AccessLogSetting"] == {
+        "DestinationArn": "arn:aws:logs:us-east-1:123456789012:log-group:pets-access",
+        "Format": '{"requestId":"$context.requestId","status":"$context.status"}',
+    }
+    (plan,) = _of_type(template, "AWS::ApiGateway::UsagePlan").values()
+    assert plan["Quota"] == {"Limit": 1000, "Period": "WEEK"}
+    throttles = [s.get("Throttle") for s in plan["ApiStages"]]
+    assert throttles == [{"/pets/{id}/GET": {"RateLimit": 5, "BurstLimit": 10}}] * 2
+    (key,) = _of_type(template, "AWS::ApiGateway::UsagePlanKey").values()
+    assert key["KeyType"] == "API_KEY"

@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
+from apigwc.pipeline import build
 from botocore.config import Config
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -554,14 +555,26 @@ def test_the_example_chat_api_serves(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "authorization", ["authorizationType: AWS_IAM", "authorizer: tokenAuth"], ids=["iam", "token"]
+    ("authorization", "status"),
+    [
+        # IAM with no local identity to sign: every upgrade is refused (403, as unsigned).
+        ("authorizationType: AWS_IAM", 403),
+        # a TOKEN authorizer (WebSocket APIs take REQUEST ones only): refused with 500.
+        ("authorizer: tokenAuth", 500),
+        ("authorizationType: JWT", 500),
+    ],
+    ids=["iam", "token", "jwt"],
 )
 def test_an_authorization_the_runtime_cannot_run_refuses_every_handshake(
-    tmp_path: Path, authorization: str
+    tmp_path: Path, authorization: str, status: int
 ) -> None:
     spec = write_spec(tmp_path, "websocket_closed.yaml", {"AUTHORIZATION": authorization})
-    package = build_spec(spec, tmp_path / "out")
+    # `validate` refuses the spec's TOKEN authorizer (and JWT) on a WebSocket API (AGW444);
+    # built anyway, the runtime still lets nobody in.
+    refused = build(spec, tmp_path / "refused").compilation.sink.diagnostics
+    assert "AGW444" in {d.code for d in refused}
+    package = build_spec(spec, tmp_path / "out", allow_errors=True)
     with run_package(tmp_path / "out" / "runtime", package) as port:
         for query in ("", "?token=allow"):
             url = f"ws://127.0.0.1:{port}/dev{query}"
-            assert run(lambda url=url: _connect_status(url)) == 500  # type: ignore[misc]
+            assert run(lambda url=url: _connect_status(url)) == status  # type: ignore[misc]

@@ -222,6 +222,13 @@ def build(spec: str, output: str | None, stage: str | None, allow_roots: tuple[s
     help="Let Cognito and JWT authorizers fetch signing keys from their issuers' URLs (or a "
     "jwks URL in x-apigwc.identities); without it only local JWKS files are used.",
 )
+@click.option(
+    "--otlp-endpoint",
+    default=None,
+    metavar="URL",
+    help="Export OpenTelemetry traces of the requests over OTLP/HTTP to URL (URL/v1/traces; "
+    "needs apigwc[otel]). OTEL_EXPORTER_OTLP_ENDPOINT in the environment does the same.",
+)
 def serve(
     spec: str,
     host: str,
@@ -239,6 +246,7 @@ def serve(
     server: str,
     state: str,
     allow_remote_jwks: bool,
+    otlp_endpoint: str | None,
 ) -> None:
     """Build SPEC into .apigwc-cache/ and run the generated gateway under uvicorn (or granian)."""
     from pathlib import Path
@@ -261,6 +269,7 @@ def serve(
         server=server,
         state=state,
         allow_remote_jwks=allow_remote_jwks,
+        otlp_endpoint=otlp_endpoint,
     )
     sys.exit(run_server(Path(spec), options, reload))
 

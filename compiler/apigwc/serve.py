@@ -43,6 +43,9 @@ class ServeOptions:
     state: str = "memory"  # throttles, quotas, caches: memory or redis://HOST:PORT/DB
     # Cognito/JWT authorizers may fetch their issuers' keys (runtime/security/jwt_keys.py).
     allow_remote_jwks: bool = False
+    otlp_endpoint: str | None = (
+        None  # OpenTelemetry traces over OTLP/HTTP (runtime/observability/tracing.py)
+    )
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ def start(built: Build, options: ServeOptions) -> subprocess.Popen[bytes]:
         command += ["--trusted-proxies", options.trusted_proxies]
     if options.state != "memory":
         command += ["--state", options.state]
+    if options.otlp_endpoint:
+        command += ["--otlp-endpoint", options.otlp_endpoint]
     if options.server != DEFAULT_SERVER:
         command += ["--server", options.server]
     env = dict(os.environ)

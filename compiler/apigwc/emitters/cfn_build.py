@@ -4,9 +4,9 @@ Flows in: a validated `Api` and the emit context. Flows out: a template dict. Th
 parts of `x-apigwc` (`identities`, `awsEndpoint`, a function's remote `endpoint`, `region` and
 `account` beyond parameter defaults) have no place in a deployed stack and are ignored here. `TemplateBuilder`
 walks the IR once in a fixed order (functions, API + stages, keys and usage plans, custom domains,
-WebSocket API, Lambda permissions, outputs); the flavours differ only in the hook methods that
-`CloudFormationBuilder` (cloudformation.py) and `SamBuilder` (sam.py) override, in the manner of a
-generator per target.
+monitoring alarms, WebSocket API, Lambda permissions, outputs); the flavours differ only in the
+hook methods that `CloudFormationBuilder` (cloudformation.py) and `SamBuilder` (sam.py)
+override, in the manner of a generator per target.
 
 The body of the API is the export with every API Gateway extension (what `openapi/openapi.yaml`
 holds), never `x-apigwc`, with its references bound to the template by `cfn_refs.Binder`.
@@ -23,6 +23,7 @@ from typing import Any
 from apigwc import __version__
 from apigwc.emitters import EmitContext
 from apigwc.emitters.cfn_domains import add_domains
+from apigwc.emitters.cfn_monitoring import add_alarms
 from apigwc.emitters.cfn_refs import Binder, function_reference
 from apigwc.emitters.cfn_stages import rest_stage_properties, route_settings
 from apigwc.emitters.cfn_template import (
@@ -93,6 +94,7 @@ class TemplateBuilder(ABC):
             else:
                 self.add_http_api(body)
             add_domains(self)
+            add_alarms(self, API_ID)  # x-apigwc.monitoring (opt-in)
         if self.deployment.websocket is not None:
             add_websocket(self, self.deployment.websocket)
         self.add_permissions()

@@ -1,8 +1,9 @@
-"""What the template parts (custom domains, the WebSocket API) use of the template builder.
+"""What the template parts (custom domains, monitoring alarms, the WebSocket API) use of the
+template builder.
 
-Flows in: nothing; it is a `Protocol` that `cfn_build.TemplateBuilder` satisfies. `cfn_domains`
-and `cfn_websocket` are typed against it, so they need not import `cfn_build`, which imports
-them: the dependency runs one way (builder -> parts -> this contract).
+Flows in: nothing; it is a `Protocol` that `cfn_build.TemplateBuilder` satisfies. `cfn_domains`,
+`cfn_monitoring` and `cfn_websocket` are typed against it, so they need not import `cfn_build`,
+which imports them: the dependency runs one way (builder -> parts -> this contract).
 """
 
 from __future__ import annotations

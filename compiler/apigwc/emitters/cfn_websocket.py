@@ -133,6 +133,7 @@ def _integration(builder: TemplateParts, api_id: str, key: str, integration: Int
             k: bind(deployable_json(v)) for k, v in integration.request_parameters.items()
         }
         or None,
+        TemplateSelectionExpression=integration.template_selection_expression,
     )
     template.add_resource(integration_id, "AWS::ApiGatewayV2::Integration", props)
     if not integration.is_proxy:

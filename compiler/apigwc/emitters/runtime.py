@@ -66,8 +66,14 @@ REQUIREMENTS = {
 ALWAYS = ("uvicorn",)  # __main__ runs uvicorn
 # Optional extras of the generated runtime: `[contract]` for `--validate-responses`
 # (`_runtime/validation/contract.py` imports openapi-core lazily, so it is not a plain dependency)
-# and `[granian]` for `--server granian` (`_runtime/server/granian_server.py`, imported by name).
-OPTIONAL = {"contract": ["openapi-core>=0.19"], "granian": ["granian>=2.8,<3"]}
+# and `[granian]` for `--server granian` (`_runtime/server/granian_server.py`, imported by name),
+# `[otel]` for `--otlp-endpoint` (`_runtime/observability/tracing.py`, imported when tracing is on).
+OTEL = ["opentelemetry-sdk>=1.25", "opentelemetry-exporter-otlp-proto-http>=1.25"]
+OPTIONAL = {
+    "contract": ["openapi-core>=0.19"],
+    "granian": ["granian>=2.8,<3"],
+    "otel": OTEL,
+}
 
 
 def templates_dir() -> Path:

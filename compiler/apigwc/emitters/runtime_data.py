@@ -223,6 +223,8 @@ def _stage(api: Api, name: str) -> StageSettings:
         if key != "/*/*" and (limits := _limits(setting.throttle)) is not None
     }
     cache = _stage_cache(api, stage)
+    # X-Ray tracing is a REST stage setting (HTTP APIs have none).
+    tracing = bool(stage.tracing) and api.protocol is Protocol.REST
     detailed = {k: s.metrics for k, s in stage.method_settings.items() if s.metrics is not None}
     return StageSettings(
         dict(stage.variables),
@@ -232,6 +234,7 @@ def _stage(api: Api, name: str) -> StageSettings:
         methods,
         detailed_metrics=detailed,
         cache=cache,
+        tracing_enabled=tracing,
     )
 
 
@@ -486,14 +489,32 @@ def request_models(api: Api) -> dict[str, Any]:
         for media in method.request_body.content:
             if media.schema_ is not None and _model_name(media.schema_) is None:
                 inline[body_model_key(method, media.media_type)] = media.schema_
-    if not inline and not any(_body_models(api, m) for m in api.methods):
+    if not inline and not any(_body_models(api, m) for m in api.methods) and not _ws_models(api):
         return {}
     return {m.name: m.schema_ for m in api.models} | inline
 
 
 def used_models(api: Api) -> set[str]:
-    """The keys of `request_models` a route validates bodies against: only these are compiled."""
-    return {key for method in api.methods for key in _body_models(api, method).values()}
+    """The keys of `request_models` a route validates bodies against: only these are compiled
+    (WebSocket routes' `requestModels` name models of the API too)."""
+    return {key for method in api.methods for key in _body_models(api, method).values()} | (
+        _ws_models(api)
+    )
+
+
+def _ws_models(api: Api) -> set[str]:
+    """The models WebSocket routes validate messages against (those with a
+    `modelSelectionExpression`: without one API Gateway validates nothing)."""
+    ws = api.deployment.websocket
+    if ws is None:
+        return set()
+    return {
+        name
+        for route in ws.routes.values()
+        if route.model_selection_expression is not None
+        for name in route.request_models.values()
+        if api.model(name) is not None
+    }
 
 
 def _model_name(schema: Any) -> str | None:
@@ -770,10 +791,20 @@ def integration_data(api: Api, integration: Integration | None) -> dict[str, Any
         version = integration.payload_format_version
         default = "2.0" if api.protocol is Protocol.HTTP else "1.0"
         data["payloadFormatVersion"] = str(version) if isinstance(version, str) else default
+        # A function with no local handler is invoked through Lambda's Invoke API at the URI's
+        # ARN, as the credentials say (aws_lambda.py).
+        data["credentials"] = _text(integration.credentials)
         if integration.integration_subtype:  # an HTTP API first-class integration (aws_step.py)
             data["integrationSubtype"] = integration.integration_subtype
             data["requestParameters"] = _strings(integration.request_parameters)
-            data["credentials"] = _text(integration.credentials)
+            # an intrinsic (`Ref: MyQueue`) is known only when deployed: the route answers 500
+            unresolved = sorted(
+                set(integration.request_parameters) - set(data["requestParameters"])
+            )
+            if unresolved:
+                data["unresolvedParameters"] = unresolved
+        else:
+            data["uri"] = integration_uri(api, integration) or ""
     elif integration.type is IntegrationType.AWS:
         # Lambda custom runs locally when its function has a handler; any other AWS service
         # (and a Lambda without a local handler) is called at its endpoint (aws_step.py).
@@ -835,13 +866,15 @@ def websocket_settings(api: Api) -> WebSocketSettings | None:
             authorizers[name] = _websocket_authorizer(api, name, authorizer)
         routes[key] = WebSocketRouteEntry(
             route_key=key,
-            integration=integration_data(api, route.integration),
+            integration=_websocket_integration(api, route.integration),
             route_response="$default" in route.route_responses,
             authorizer=name if key == "$connect" else None,
             api_key_required=bool(route.api_key_required) and key == "$connect",
             authorization_type=(
                 str(route.authorization_type or "NONE").upper() if key == "$connect" else "NONE"
             ),
+            model_selection_expression=route.model_selection_expression,
+            models=dict(route.request_models),
         )
     for name, authorizer in ws.authorizers.items():
         authorizers[name] = _websocket_authorizer(api, name, authorizer)
@@ -851,6 +884,19 @@ def websocket_settings(api: Api) -> WebSocketSettings | None:
         routes=routes,
         authorizers=authorizers,
     )
+
+
+def _websocket_integration(api: Api, integration: Integration | None) -> dict[str, Any]:
+    """A WebSocket route's integration: REST's record plus the selection expressions of its
+    request template and integration response (reference §10.2), where the spec sets them."""
+    data = integration_data(api, integration)
+    if integration is not None:
+        if integration.template_selection_expression is not None:
+            data["templateSelectionExpression"] = integration.template_selection_expression
+        expression = integration.integration_response_selection_expression
+        if expression is not None:
+            data["integrationResponseSelectionExpression"] = expression
+    return data
 
 
 def _websocket_authorizer(api: Api, name: str, authorizer: WebSocketAuthorizer) -> AuthorizerConfig:

@@ -62,6 +62,8 @@ def integration_json(integration: Integration, protocol: Protocol) -> dict[str, 
             "integrationTarget": deployable_json(i.integration_target),
             "responseTransferMode": i.response_transfer_mode and i.response_transfer_mode.value,
             "description": i.description,
+            "templateSelectionExpression": i.template_selection_expression,
+            "integrationResponseSelectionExpression": i.integration_response_selection_expression,
         }
     )
 

@@ -11,6 +11,7 @@ file:line:col of the template) and `render` (the spec as YAML text). One module 
     resources.py    an explicit AWS::ApiGateway::Resource / Method / ... tree
     v2.py           AWS::ApiGatewayV2::Route / Integration / Authorizer, WebSocket APIs
     stages.py, deployment.py   stages, API keys, usage plans, domains, functions -> x-apigwc
+    monitoring.py   CloudWatch alarms on the API's metrics -> x-apigwc.monitoring
     degrade.py      what SAM accepts but API Gateway would refuse, degraded with a warning
 """
 
@@ -26,6 +27,7 @@ from apigwc.diagnostics.sink import Sink
 from apigwc.importer import deployment as dep
 from apigwc.importer.bodies import read_definition, read_location, undo_substitutions
 from apigwc.importer.degrade import degrade
+from apigwc.importer.monitoring import import_monitoring
 from apigwc.importer.resources import add_tree, empty_body, has_tree
 from apigwc.importer.sam import import_sam_api
 from apigwc.importer.sam_events import IMPLICIT_HTTP, IMPLICIT_REST, api_events, event_api_id
@@ -167,6 +169,9 @@ def build_spec(template: Template, api: ApiEntry, spec_dir: str) -> dict[str, An
         body, settings = built
     functions = dep.functions(template, spec_dir)
     http = api.kind in ("http", "sam-http")
+    if api.kind != "websocket":  # CloudWatch alarms as `x-apigwc.monitoring` emits them
+        names = list(settings.get("stages") or {}) or [DEFAULT_STAGE]
+        settings["monitoring"] = import_monitoring(template, api.logical_id, body, names, http)
     if api.resource is not None and api.kind == "rest":
         _rest_api_properties(api.resource, body)
     body = degrade(template, body, _body_origin(template, api), http, api.logical_id)

@@ -194,6 +194,48 @@ class WebSocketApi(Setting):
     authorizers: dict[str, WebSocketAuthorizer] = Field(default_factory=dict)
 
 
+class Alarm(Setting):
+    """One CloudWatch alarm of `x-apigwc.monitoring` (`AWS::CloudWatch::Alarm`): unset values
+    take the alarm's defaults (`ALARM_DEFAULTS`); `enabled: false` emits none."""
+
+    enabled: bool = True
+    threshold: float | None = None
+    period: int | None = None  # seconds: 10, 30 or a multiple of 60
+    evaluation_periods: int | None = None
+    datapoints_to_alarm: int | None = None
+
+    def with_defaults(self, defaults: Alarm) -> Alarm:
+        given = self.model_dump(exclude_none=True, exclude={"origin"})
+        return defaults.model_copy(update=given)
+
+
+# CloudWatch's recommended alarms for API Gateway ("Recommended alarms", CloudWatch user guide):
+# 5XXError as a rate (Average) above 5% in 3 of 3 minutes; Latency above 2.5 s in 5 of 5 minutes
+# (at p99 here, as the dialect promises, where AWS recommends p90).
+ALARM_DEFAULTS = {
+    "serverErrorRate": Alarm(
+        threshold=0.05, period=60, evaluation_periods=3, datapoints_to_alarm=3
+    ),
+    "latencyP99": Alarm(threshold=2500, period=60, evaluation_periods=5, datapoints_to_alarm=5),
+}
+
+
+class Monitoring(Setting):
+    """`x-apigwc.monitoring`: CloudWatch alarms per stage in the emitted templates (opt-in: no
+    key, no alarm). `stages` empty: every stage."""
+
+    stages: tuple[str, ...] = ()
+    alarm_actions: tuple[Deployable, ...] = ()
+    ok_actions: tuple[Deployable, ...] = ()
+    server_error_rate: Alarm = Field(default_factory=Alarm)
+    latency_p99: Alarm = Field(default_factory=Alarm)
+
+    def alarms(self) -> dict[str, Alarm]:
+        """The enabled alarms by their key, defaults filled in."""
+        given = {"serverErrorRate": self.server_error_rate, "latencyP99": self.latency_p99}
+        return {k: a.with_defaults(ALARM_DEFAULTS[k]) for k, a in given.items() if a.enabled}
+
+
 class Deployment(Setting):
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
@@ -207,6 +249,7 @@ class Deployment(Setting):
     identities: Identities | None = None
     aws_endpoint: AwsEndpoint | None = None
     websocket: WebSocketApi | None = None
+    monitoring: Monitoring | None = None
 
     @property
     def stage_names(self) -> tuple[str, ...]:

@@ -59,6 +59,10 @@ class Integration(Node):
     integration_target: Deployable | None = None
     response_transfer_mode: ResponseTransferMode | None = None
     description: str | None = None
+    # WebSocket routes (`x-apigwc.websocket`, reference §10.2): which request template a message
+    # takes, and what the integration responses' keys are matched against.
+    template_selection_expression: str | None = None
+    integration_response_selection_expression: str | None = None
 
     @property
     def is_proxy(self) -> bool:

@@ -74,7 +74,9 @@ def lower_deployment(ctx: Context) -> Deployment:
     routes = dict(deployment.websocket.routes)
     for key, (value, route_origin) in integrations.items():
         if key in routes:
-            lowered: Integration | None = lower_integration(ctx, value, route_origin)
+            lowered: Integration | None = lower_integration(
+                ctx, value, route_origin, websocket=True
+            )
             routes[key] = routes[key].model_copy(update={"integration": lowered})
     websocket = deployment.websocket.model_copy(update={"routes": routes})
     return deployment.model_copy(update={"websocket": websocket})

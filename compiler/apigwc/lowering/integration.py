@@ -46,6 +46,8 @@ INTEGRATION_PROPERTIES = (
     "responseTransferMode",
     "description",
 )
+# WebSocket routes only (reference §10.2); elsewhere they are reported and ignored.
+WEBSOCKET_PROPERTIES = ("templateSelectionExpression", "integrationResponseSelectionExpression")
 RESPONSE_PROPERTIES = ("statusCode", "responseTemplates", "responseParameters", "contentHandling")
 INTEGRATIONS_PREFIX = "#/components/x-amazon-apigateway-integrations/"
 # Swagger 2.0 has no `components`: apigwc's Swagger export keeps HTTP integration components here.
@@ -53,7 +55,9 @@ SWAGGER_COMPONENTS = "x-apigwc-components"
 SWAGGER_INTEGRATIONS_PREFIX = f"#/{SWAGGER_COMPONENTS}/x-amazon-apigateway-integrations/"
 
 
-def lower_integration(ctx: Context, value: Any, origin: Origin) -> Integration | None:
+def lower_integration(
+    ctx: Context, value: Any, origin: Origin, websocket: bool = False
+) -> Integration | None:
     f = as_fields(ctx, value, origin, "x-amazon-apigateway-integration")
     if f is None or not f.require("type"):
         return None
@@ -82,8 +86,12 @@ def lower_integration(ctx: Context, value: Any, origin: Origin) -> Integration |
         integration_target=f.deployable("integrationTarget"),
         response_transfer_mode=f.enum("responseTransferMode", ResponseTransferMode),
         description=f.str("description"),
+        template_selection_expression=f.str("templateSelectionExpression"),
+        integration_response_selection_expression=f.str("integrationResponseSelectionExpression"),
         origin=origin,
     )
+    if not websocket:
+        result = _without_websocket_properties(ctx, f, result)
     if ctx.protocol is Protocol.REST and "payloadFormatVersion" in f.value:
         # REST documents carry it (LocalStack's AWS-validated imports) and API Gateway ignores it
         ctx.sink.report(
@@ -93,8 +101,25 @@ def lower_integration(ctx: Context, value: Any, origin: Origin) -> Integration |
             feature="integration 'payloadFormatVersion'",
             api="REST",
         )
-    f.finish(INTEGRATION_PROPERTIES)
+    f.finish(INTEGRATION_PROPERTIES + WEBSOCKET_PROPERTIES)
     return result
+
+
+def _without_websocket_properties(ctx: Context, f: Fields, result: Integration) -> Integration:
+    """A REST method's or HTTP API route's integration with a WebSocket-only property: reported
+    (AGW301) and dropped, as API Gateway ignores it there."""
+    present = [name for name in WEBSOCKET_PROPERTIES if name in f.value]
+    for name in present:
+        api = "HTTP" if ctx.protocol is Protocol.HTTP else "REST"
+        ctx.sink.report("AGW301", f.at(name), at_key=True, feature=f"integration {name!r}", api=api)
+    if not present:
+        return result
+    return result.model_copy(
+        update={
+            "template_selection_expression": None,
+            "integration_response_selection_expression": None,
+        }
+    )
 
 
 def _http_method(f: Fields) -> str | None:

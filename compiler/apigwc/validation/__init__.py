@@ -20,9 +20,11 @@ from apigwc.validation import (
     integrations,
     limits,
     models,
+    monitoring,
     resource_limits,
     routes,
     security,
+    websocket,
 )
 from apigwc.validation.base import Report
 
@@ -31,12 +33,14 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     security,
     deployment,
     domains,
+    monitoring,
     limits,
     integrations,
     routes,
     models,
     gateway_responses,
     resource_limits,
+    websocket,
 )
 for _module in RULE_MODULES:
     register(*_module.CODES)

@@ -160,7 +160,9 @@ CODES = (
         "Lambda function {function!r} has no entry in x-apigwc.functions; `apigwc serve` cannot run this route",
         "add x-apigwc.functions.{function} with its handler (module:function)",
         "Locally, a Lambda integration runs the handler that `x-apigwc.functions` maps the "
-        "function name (or CloudFormation logical id) to; without one the route answers 502.",
+        "function name (or CloudFormation logical id) to; without one it calls Lambda's Invoke "
+        "API at x-apigwc.awsEndpoint (or AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_LAMBDA when "
+        "serving), and answers 500 when there is none.",
         bad=document(operation(_LAMBDA)),
         good=document(
             operation(_LAMBDA)
@@ -442,10 +444,10 @@ def _check_functions(api: Api, report: Report) -> None:
         if function_name is None or "${" in function_name:
             continue  # named by a parameter or a stage variable: known only when deployed
         # An alias or version (`name:live`) invokes the function the runtime resolves by name.
-        remote = integration.type is IntegrationType.AWS and api.deployment.aws_endpoint
+        remote = api.deployment.aws_endpoint is not None
         if function_name.split(":")[0] not in functions and not remote:
-            # (a Lambda custom integration without a local handler calls Lambda's Invoke API
-            # at x-apigwc.awsEndpoint: runtime/integrations/aws_step.py)
+            # (a Lambda integration without a local handler calls Lambda's Invoke API at
+            # x-apigwc.awsEndpoint: runtime/integrations/aws_step.py, aws_lambda.py)
             report(
                 "AGW490",
                 integration.origin.child("uri") if integration.origin else None,

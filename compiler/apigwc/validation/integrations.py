@@ -199,7 +199,7 @@ CODES: tuple[Code, ...] = (
         "(e.g. a moto server), or AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> in the "
         "gateway's environment. Without one the local gateway answers them as API Gateway "
         "answers a misconfigured integration. So do HTTP API first-class integrations "
-        "(integrationSubtype), except AppConfig-GetConfiguration, which is not run locally yet.",
+        "(integrationSubtype).",
         bad=_op(
             "{type: aws, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:sqs:path/123456789012/q', responses: {default: {statusCode: '200'}}}"
         ),
@@ -264,8 +264,7 @@ def check_integration(api: Api, method: Method | None, i: Integration, report: R
     if http:
         _check_payload_format(i, report)
     service = _service_name(api, i)
-    not_run = i.integration_subtype == "AppConfig-GetConfiguration"
-    if service is not None and (not_run or api.deployment.aws_endpoint is None):
+    if service is not None and api.deployment.aws_endpoint is None:
         reason, hint = _why(i)
         origin = i.origin.child("uri") if i.origin else None
         report("AGW429", origin, service=service, reason=reason, hint=hint)
@@ -586,12 +585,7 @@ def _check_payload_format(i: Integration, report: Report) -> None:
 
 
 def _why(i: Integration) -> tuple[str, str]:
-    """AGW429's reason and hint: HTTP API subtypes are not run; REST services need an endpoint."""
-    if i.integration_subtype == "AppConfig-GetConfiguration":
-        return "locally yet", (
-            "test this route against the deployed API; Lambda, HTTP and MOCK integrations run "
-            "locally"
-        )
+    """AGW429's reason and hint: AWS services need an endpoint."""
     return "without an endpoint", (
         "set x-apigwc.awsEndpoint (e.g. a moto server), or AWS_ENDPOINT_URL when serving"
     )

@@ -1,4 +1,5 @@
-"""Route rules (AGW430-AGW444): REST resource paths and HTTP API routes as API Gateway builds them.
+"""Route rules (AGW430-AGW441): REST resource paths and HTTP API routes as API Gateway builds them.
+(AGW442-AGW444, WebSocket routes, are in `websocket`.)
 
 Flows in: the IR `Api` (its path items and methods). Flows out: diagnostics only. Facts from
 reference §2.2 (segment characters), §2.6 (greedy segments, one variable child per parent, path

@@ -83,3 +83,18 @@ def authorize(event, context):
         },
         "context": {"tier": 3, "user": token},
     }
+
+
+def double(event, context):
+    """A Lambda custom (non-proxy) integration: the event is what the request template made."""
+    if event["n"] < 0:
+        raise ValueError("negative numbers are refused")
+    return {"result": event["n"] * 2}
+
+
+def identity(event, context):
+    """The message's `requestContext.identity` (the IAM caller of the upgrade) and connection id
+    as the answer."""
+    context_ = event["requestContext"]
+    body = {"identity": context_["identity"], "connectionId": context_["connectionId"]}
+    return {"statusCode": 200, "body": json.dumps(body)}

@@ -36,7 +36,7 @@ from ..pipeline.stage_variables import render
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match
 from . import integration_custom
-from .aws_endpoints import AwsEndpoints, Destination, sign
+from .aws_endpoints import AwsEndpoints, Destination, Keys, sign
 from .aws_service import (
     ServiceRequest,
     ServiceTarget,
@@ -98,7 +98,7 @@ class AwsServiceStep:
         )
         role = integration.get("credentials")
         destination = await self.endpoints.destination(
-            target, render(role, variables) if isinstance(role, str) else None
+            target, render(role, variables) if isinstance(role, str) else None, request.caller
         )
         status, headers, answer = await call_service(
             self.deployment, self.call, request, target, destination, outgoing
@@ -183,7 +183,7 @@ class AwsSubtypeStep:
         role = self.integration.get("credentials")
         variables = context.get("stageVariables") or {}
         destination = await self.endpoints.destination(
-            target, render(role, variables) if isinstance(role, str) else None
+            target, render(role, variables) if isinstance(role, str) else None, request.caller
         )
         status, headers, body = await call_service(
             self.deployment, self.call, request, target, destination, outgoing
@@ -198,7 +198,13 @@ def endpoints_of(deployment: Deployment) -> AwsEndpoints:
     found = _ENDPOINTS.get(id(deployment))
     if found is None or found[0] is not deployment:
         api = deployment.api
-        endpoints = AwsEndpoints(api.aws_endpoint, api.aws_role_credentials, api.region)
+        callers = {
+            c.access_key_id: Keys(c.access_key_id, c.secret_access_key, c.session_token)
+            for c in api.iam_credentials.values()
+        }
+        endpoints = AwsEndpoints(
+            api.aws_endpoint, api.aws_role_credentials, api.region, callers=callers
+        )
         found = _ENDPOINTS[id(deployment)] = (deployment, endpoints)
     return found[1]
 

@@ -9,19 +9,23 @@ route's response (status, `Content-Type`, body), or a `GatewayError` (HTTP APIs 
 
 Each subtype is one service action called with the service's JSON protocol; its parameters take
 the service API's member names (`StateMachineArn` -> `stateMachineArn`), numbers where the API
-wants numbers, and `Region` chooses the region the call is signed for. A required parameter that
-maps to nothing answers 500 without calling the service (inferred: the reference records no
-answer, and a call the service would refuse fails closed). `AppConfig-GetConfiguration` is not
-reproduced (500).
+wants numbers, and `Region` chooses the region the call is signed for. `AppConfig-
+GetConfiguration` calls AppConfig's REST API instead (`GET /applications/{Application}/
+environments/{Environment}/configurations/{Configuration}?client_id=…`, signed for `appconfig`).
+A required parameter that maps to nothing answers 400 `{"message":"Bad Request"}` without
+calling the service (a user's report of an SQS-SendMessage route whose `$request.body.MessageBody`
+was absent: "always received BadRequest", aws-samples/sessions-with-aws-sam#38).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import quote
 
 from ..responses.gateway_responses import GatewayError
 from ..transform.mapping import (
@@ -33,6 +37,7 @@ from ..transform.mapping import (
 from .aws_service import SERVICES, ServiceRequest, ServiceTarget
 
 Body = Callable[[Mapping[str, str]], Any]
+_PLACEHOLDER: Final = re.compile(r"\{([A-Za-z]+)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,10 @@ class Subtype:
     blobs: frozenset[str] = frozenset()  # blob members: base64 in the JSON protocol, as SDKs send
     renamed: Mapping[str, str] = field(default_factory=dict)  # parameter -> API member
     entries: bool = False  # EventBridge: the parameters are one entry of `Entries`
+    # A REST-JSON action (AppConfig): its path with `{Parameter}` placeholders, and the
+    # parameters sent in the query string, by query name.
+    path: str | None = None
+    query: Mapping[str, str] = field(default_factory=dict)
 
     def body(self, values: Mapping[str, str]) -> bytes:
         members = {self.renamed.get(k, k): self._typed(k, v) for k, v in values.items()}
@@ -127,6 +136,17 @@ SUBTYPES: Final[Mapping[str, Subtype]] = {
         ("Cause", "Error", "Region"),
         renamed={"ExecutionArn": "executionArn", "Cause": "cause", "Error": "error"},
     ),
+    "AppConfig-GetConfiguration": Subtype(
+        "appconfig",
+        "GetConfiguration",
+        ("Application", "Environment", "Configuration", "ClientId"),
+        ("ClientConfigurationVersion", "Region"),
+        path="applications/{Application}/environments/{Environment}/configurations/{Configuration}",
+        query={
+            "ClientId": "client_id",
+            "ClientConfigurationVersion": "client_configuration_version",
+        },
+    ),
     "EventBridge-PutEvents": Subtype(
         "events",
         "PutEvents",
@@ -151,10 +171,17 @@ class SubtypeCall:
 
     subtype: Subtype | None
     parameters: Mapping[str, Expression]
+    reason: str = "integration subtype not run"
 
     @classmethod
     def compile(cls, integration: Mapping[str, Any]) -> SubtypeCall:
         subtype = SUBTYPES.get(str(integration.get("integrationSubtype")))
+        unresolved = integration.get("unresolvedParameters")
+        if unresolved:
+            # A CloudFormation intrinsic (`Ref: MyQueue`) the local build cannot resolve: a
+            # misconfigured integration (500), not the client's missing value (400).
+            reason = f"parameter {unresolved[0]} is an intrinsic known only when deployed"
+            return cls(None, {}, reason)
         try:
             parameters = {
                 name: _whole_body if value == "$request.body" else compile_http_value(value)
@@ -172,7 +199,7 @@ class SubtypeCall:
         maps to nothing."""
         subtype = self.subtype
         if subtype is None:
-            raise GatewayError("API_CONFIGURATION_ERROR", reason="integration subtype not run")
+            raise GatewayError("API_CONFIGURATION_ERROR", reason=self.reason)
         mapped = {
             name: found
             for name, expression in self.parameters.items()
@@ -181,11 +208,28 @@ class SubtypeCall:
         missing = [name for name in subtype.required if name not in mapped]
         if missing:
             reason = f"required parameter {missing[0]} maps to nothing"
-            raise GatewayError("API_CONFIGURATION_ERROR", reason=reason)
-        target = ServiceTarget(mapped.get("Region", ""), subtype.service, "action", subtype.action)
+            raise GatewayError("BAD_REQUEST_PARAMETERS", reason=reason)
+        region = mapped.get("Region", "")
+        if subtype.path is not None:
+            return _rest_request(subtype, subtype.path, region, mapped)
+        target = ServiceTarget(region, subtype.service, "action", subtype.action)
         protocol = SERVICES[subtype.service]
         headers = (
             ("Content-Type", f"application/x-amz-json-{protocol.json_version}"),
             ("X-Amz-Target", f"{protocol.target_prefix}.{subtype.action}"),
         )
         return target, ServiceRequest("POST", "/", (), headers, subtype.body(mapped))
+
+
+def _rest_request(
+    subtype: Subtype, path: str, region: str, mapped: Mapping[str, str]
+) -> tuple[ServiceTarget, ServiceRequest]:
+    """A REST-JSON service's GET: the path's placeholders filled (each value one escaped
+    segment: a request's value never reaches another of the service's paths), the query
+    parameters by their query names."""
+    if any(mapped[name] in (".", "..") for name in _PLACEHOLDER.findall(path)):
+        raise GatewayError("BAD_REQUEST_PARAMETERS", reason="a path parameter is a dot segment")
+    filled = "/" + _PLACEHOLDER.sub(lambda found: quote(mapped[found.group(1)], safe="-._~"), path)
+    query = tuple((name, mapped[key]) for key, name in subtype.query.items() if key in mapped)
+    target = ServiceTarget(region, subtype.service, "path", filled)
+    return target, ServiceRequest("GET", filled, query, (), b"")

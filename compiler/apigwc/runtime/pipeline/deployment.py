@@ -58,6 +58,9 @@ class Deployment:
     metrics: MetricsRecorder | None = None
     # The stage cache's hits and misses in this process (`caching/counts.py`), for metrics.
     cache_counts: CacheCounts = field(default_factory=CacheCounts)
+    # OpenTelemetry tracing (observability/tracing.py `Tracing`) when export is on, else None:
+    # the plans then carry no traced steps.
+    tracing: Any = None
 
     @property
     def binary_media_types(self) -> tuple[str, ...]:

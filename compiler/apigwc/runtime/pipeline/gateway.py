@@ -41,6 +41,7 @@ from ..integrations.mock import Templates, integration_templates
 from ..observability.access_log import AccessLog
 from ..observability.finish import Sent, compile_sent
 from ..observability.metrics import MetricsRecorder, TimedIntegration
+from ..observability.tracing import open_tracing
 from ..responses import gateway_responses
 from ..responses.cors import CorsConfiguration, is_preflight
 from ..responses.gateway_responses import GatewayError, Response
@@ -104,6 +105,8 @@ class Gateway:
         )
         # Buckets, quotas and caches: this process's memory, or Redis (`--state`, state/store.py).
         self.state = open_store(options.state)
+        # OpenTelemetry spans (`--otlp-endpoint`, observability/tracing.py): None when off.
+        tracing = open_tracing(api, self.stage, self.all_stages, options.otlp_endpoint)
         self.deployment = Deployment(
             api=api,
             protocol=self.protocol,
@@ -121,6 +124,7 @@ class Gateway:
             authorizer_cache=self.state.authorizer_cache(f"apigwc:{api.api_id}:authorizer"),
             state=self.state,
             metrics=self.metrics,
+            tracing=tracing,
         )
         self.upstreams = self.deployment.upstreams
         # The stage cache's hit and miss counts (caching/counts.py), for metrics to read.
@@ -138,6 +142,8 @@ class Gateway:
         self.websocket = _websocket(api, self.deployment, self.stage, options)
         # What follows a written response: the access log line, the metrics, or nothing.
         self.sent: Sent = compile_sent(self.access_log, self.metrics, self.stage, self.all_stages)
+        if tracing is not None:  # both server entries call `answer`: each request in its span
+            self.answer = tracing.server(self.answer)  # type: ignore[method-assign]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -181,8 +187,7 @@ class Gateway:
         stage, connection_id = found
         if stage is not None and self.websocket.stage_of(f"/{stage}") != stage:
             return None
-        connections = self.websocket.connections
-        return management.manage(connections, request.method, connection_id, request.body)
+        return self.websocket.manage(request, stage, connection_id)  # type: ignore[no-any-return]
 
     async def _upgrade_as_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An upgrade off the WebSocket API's path is an ordinary request of this API (its
@@ -244,6 +249,8 @@ class Gateway:
             elif message["type"] == "lifespan.shutdown":
                 await self.upstreams.close()
                 await self.state.close()
+                if self.websocket is not None:
+                    await self.websocket.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -522,7 +529,9 @@ def _websocket(
     from ..websocket.endpoint import WebSocketGateway
 
     limits = (options.websocket_idle_timeout_s, options.websocket_max_duration_s)
-    return WebSocketGateway(api.websocket, api, deployment, stage, options.all_stages, limits)
+    return WebSocketGateway(
+        api.websocket, api, deployment, stage, options.all_stages, limits, options.state
+    )
 
 
 def _timed(plan: RoutePlan, metrics: MetricsRecorder | None) -> RoutePlan:

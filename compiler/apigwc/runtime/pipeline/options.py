@@ -30,6 +30,9 @@ WEBSOCKET_IDLE_TIMEOUT = "APIGWC_WEBSOCKET_IDLE_TIMEOUT"
 WEBSOCKET_MAX_DURATION = "APIGWC_WEBSOCKET_MAX_DURATION"
 # "1": Cognito and JWT authorizers may fetch signing keys from the network (`--allow-remote-jwks`).
 REMOTE_JWKS = "APIGWC_REMOTE_JWKS"
+# `--otlp-endpoint`: the OTLP/HTTP base URL spans are exported to ("" = off, unless
+# OpenTelemetry's own OTEL_EXPORTER_OTLP_* variables name one: observability/tracing.py).
+OTLP_ENDPOINT = "APIGWC_OTLP_ENDPOINT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,7 @@ class GatewayOptions:
     websocket_idle_timeout_s: float = 600.0
     websocket_max_duration_s: float = 7200.0
     remote_jwks: bool = False
+    otlp_endpoint: str | None = None
 
     def environment(self) -> dict[str, str]:
         """The options as the variables `from_environment` reads. The WebSocket limits only
@@ -63,6 +67,7 @@ class GatewayOptions:
             VALIDATE_RESPONSES: "1" if self.validate_responses else "",
             STATE: self.state,
             REMOTE_JWKS: "1" if self.remote_jwks else "",
+            OTLP_ENDPOINT: self.otlp_endpoint or "",
         } | {name: repr(value) for name, value in shortened.items() if value != defaults[name]}
 
     @classmethod
@@ -79,6 +84,7 @@ class GatewayOptions:
             websocket_idle_timeout_s=_seconds(env.get(WEBSOCKET_IDLE_TIMEOUT), 600.0),
             websocket_max_duration_s=_seconds(env.get(WEBSOCKET_MAX_DURATION), 7200.0),
             remote_jwks=env.get(REMOTE_JWKS) == "1",
+            otlp_endpoint=env.get(OTLP_ENDPOINT) or None,
         )
 
 

@@ -518,6 +518,9 @@ class StageSettings:
     detailed_metrics: Mapping[str, bool] = field(default_factory=dict)
     # The stage cache (reference §1.9), when the stage's cache cluster is enabled.
     cache: StageCache | None = None
+    # X-Ray's active tracing (`tracingEnabled`, REST): requests without a caller's trace header
+    # are traced too when OpenTelemetry export is on (observability/tracing.py).
+    tracing_enabled: bool = False
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> StageSettings:
@@ -533,6 +536,7 @@ class StageSettings:
             method_throttles=_throttles(data, "methodThrottles"),
             detailed_metrics={k: v is True for k, v in _mapping(data, "detailedMetrics").items()},
             cache=StageCache.from_data(_as_mapping(cache)) if cache is not None else None,
+            tracing_enabled=_bool(data, "tracingEnabled") if "tracingEnabled" in data else False,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -549,6 +553,8 @@ class StageSettings:
             data["detailedMetrics"] = dict(self.detailed_metrics)
         if self.cache is not None:
             data["cache"] = self.cache.to_data()
+        if self.tracing_enabled:
+            data["tracingEnabled"] = True
         return data
 
 
@@ -559,7 +565,7 @@ class WebSocketRouteEntry:
     whether it has the `$default` route response (two-way: the integration's answer goes back to
     the client, §10.3), its Lambda REQUEST authorizer (`$connect` only, a name in
     `WebSocketSettings.authorizers`), `apiKeyRequired`, and `authorizationType` (`AWS_IAM` on
-    `$connect` is not run locally: the runtime refuses every handshake rather than serve open)."""
+    `$connect`: SigV4 on the upgrade, websocket/iam.py)."""
 
     route_key: str
     integration: Mapping[str, Any]
@@ -567,6 +573,10 @@ class WebSocketRouteEntry:
     authorizer: str | None = None
     api_key_required: bool = False
     authorization_type: str = "NONE"
+    # Request validation (developer guide, "Request validation for WebSocket APIs"): the
+    # `modelSelectionExpression` and `requestModels` (key -> key of the generated VALIDATORS).
+    model_selection_expression: str | None = None
+    models: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> WebSocketRouteEntry:
@@ -580,6 +590,12 @@ class WebSocketRouteEntry:
             authorizer=authorizer,
             api_key_required=_bool(data, "apiKeyRequired"),
             authorization_type=_string(data, "authorizationType"),
+            model_selection_expression=(
+                str(data["modelSelectionExpression"])
+                if data.get("modelSelectionExpression") is not None
+                else None
+            ),
+            models={str(k): str(v) for k, v in (data.get("requestModels") or {}).items()},
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -590,6 +606,8 @@ class WebSocketRouteEntry:
             "authorizer": self.authorizer,
             "apiKeyRequired": self.api_key_required,
             "authorizationType": self.authorization_type,
+            "modelSelectionExpression": self.model_selection_expression,
+            "requestModels": dict(self.models),
         }
 
 

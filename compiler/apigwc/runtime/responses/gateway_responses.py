@@ -96,6 +96,8 @@ HTTP_API_ERRORS: dict[str, tuple[int, str]] = {
     "THROTTLED": (429, "Too Many Requests"),
     "INTEGRATION_TIMEOUT": (503, "Service Unavailable"),
     "REQUEST_TOO_LARGE": (413, "Request Entity Too Large"),
+    # A first-class AWS integration's required parameter that maps to nothing (aws_subtypes.py).
+    "BAD_REQUEST_PARAMETERS": (400, "Bad Request"),
 }
 
 _HEADER_SOURCE = "method.request.header."

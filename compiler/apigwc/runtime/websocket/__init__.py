@@ -10,7 +10,10 @@ answers.
 Modules, in the order a connection meets them: `protocol` (uvicorn's WebSocket protocol with
 API Gateway's frame and message limits), `endpoint` (the lifecycle: `$connect`, messages,
 limits, `$disconnect`), `authorizer` (`$connect`'s Lambda REQUEST authorizer), `selection`
-(`routeSelectionExpression`), `integration` (Lambda proxy and MOCK), `events` (the Lambda proxy
-events and ids), `connections` (the open connections of the process) and `management`
-(`@connections`).
+(`routeSelectionExpression`), `integration` (Lambda proxy, MOCK, HTTP proxy, HTTP, AWS),
+`integration_request` (request templates by `templateSelectionExpression`, `route.request.*`
+mappings, the REST-shaped request of non-proxy integrations), `events` (the Lambda proxy
+events and ids), `connections` (the open connections of the process), `management`
+(`@connections`), `relay` (`@connections` across workers through Redis) and `iam` (SigV4 on
+`$connect` and `@connections`).
 """

@@ -2,8 +2,8 @@
 
 Flows in: each accepted connection (its facts and the ASGI `send` of its socket). Flows out:
 sends and closes by connection id, and each connection's facts for `GET @connections/{id}`.
-The registry is the process's own (one uvicorn worker): a connection held by another worker is
-unknown here, as it would be to a gateway without shared state.
+The registry is the process's own (one uvicorn worker); with the Redis state backend, calls for
+connections other workers hold are forwarded to them (relay.py).
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ class Connection:
         self.closed_with: tuple[int, str] | None = None
         self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)  # messages whose route still runs
         facts.last_active_at = facts.connected_at
+        # The loop time of the last message received, and the idle timer (endpoint.py).
+        self.seen = 0.0
+        self.idle: asyncio.TimerHandle | None = None
 
     def touch(self) -> None:
         self.facts.last_active_at = int(time.time() * 1000)

@@ -8,19 +8,23 @@ that refuses it), frames back to the client, and the `$connect` / message / `$di
 integrations' invocations.
 
 API Gateway's behaviour (reference §10.1-§10.3):
-- `$connect` (its authorizer, then its integration) runs while the handshake waits: 2xx
+- `$connect` (`AWS_IAM` on the upgrade's signature, iam.py, or its Lambda REQUEST authorizer;
+  `apiKeyRequired`; then its integration) runs while the handshake waits: 2xx
   connects, with the headers the function returned on the 101 (`Sec-WebSocket-Protocol`
   accepts a subprotocol); any other status refuses the handshake with that status; a failed
   function refuses it with 502; an authorizer refuses with 401 or 403 (500 when it cannot
   answer);
 - each text message is routed by `routeSelectionExpression` (selection.py): the route of that
-  key, else `$default`; no route: the `Forbidden` error frame, the connection stays open. The
-  integration's answer is sent back only when the route has a route response; a failed
-  integration sends the `Internal server error` frame and keeps the connection;
+  key, else `$default`; no route: the `Forbidden` error frame, the connection stays open. A
+  route with a `modelSelectionExpression` validates the message first (the `Invalid request
+  body` frame when no model accepts it). The integration's answer is sent back only when the
+  route has a route response; a failed integration sends the `Internal server error` frame and
+  keeps the connection;
 - limits: idle timeout 10 minutes, maximum duration 2 hours (both close with 1001 Going away),
   a binary frame closes with 1003, a message over 128 KB with 1009 (frames over 32 KB are
   refused by the server's protocol, protocol.py, also with 1009);
-- at most 64 messages of a connection run at once (connections.py), then the socket waits;
+- at most 64 messages of a connection run at once (connections.py), then the socket waits; a
+  MOCK route is answered at once, in the receiving loop;
 - `$disconnect` runs after the socket closed, whatever closed it, with the close code and
   reason; best effort (its failure reaches nobody).
 """
@@ -31,15 +35,19 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from ..integrations.mock import Templates, integration_templates
-from ..pipeline.context import HEADER_NAMES
+from ..pipeline import wire
+from ..pipeline.context import HEADER_NAMES, Request
 from ..pipeline.deployment import Deployment
-from ..pipeline.plan import ApiSettings, WebSocketSettings
+from ..pipeline.plan import ApiSettings, WebSocketRouteEntry, WebSocketSettings
 from ..pipeline.wire import Receive, Scope, Send
-from ..responses.gateway_responses import RESPONSE_TYPES, GatewayError, default_body
+from ..responses.gateway_responses import RESPONSE_TYPES, GatewayError, Response, default_body
+from ..state.backends import REDIS_SCHEMES
+from ..validation.request_validation import check_body
+from . import management
 from .authorizer import ConnectAuthorizer
 from .connections import Connection, Connections
 from .events import (
@@ -49,8 +57,12 @@ from .events import (
     event_id,
     message_event,
 )
+from .iam import WebSocketIam
 from .integration import IntegrationFailed, Outcome, RouteIntegration
 from .selection import compile_expression
+
+if TYPE_CHECKING:
+    from .relay import Manage, Relay
 
 log = logging.getLogger("uvicorn.error.apigwc")
 
@@ -96,6 +108,7 @@ class WebSocketGateway:
         stage: str,
         all_stages: bool,
         limits: tuple[float, float] = (IDLE_TIMEOUT_S, MAX_DURATION_S),
+        state: str = "memory",
     ) -> None:
         self.settings = settings
         self.api = api
@@ -111,7 +124,7 @@ class WebSocketGateway:
             for text in integration_templates(route.integration)
         )
         self.integrations = {
-            key: RouteIntegration(route, deployment.functions, templates)
+            key: RouteIntegration(route, deployment, templates)
             for key, route in settings.routes.items()
             if route.integration.get("type") is not None
         }
@@ -122,6 +135,15 @@ class WebSocketGateway:
             )
             for name, config in settings.authorizers.items()
         }
+        self.validators = deployment.validators
+        self.model_selections = {
+            key: compile_expression(route.model_selection_expression)
+            for key, route in settings.routes.items()
+            if route.model_selection_expression is not None
+        }
+        self.iam = WebSocketIam(deployment, settings.api_id)
+        # With the Redis state backend, @connections reaches other workers' connections.
+        self.relay = _relay(state, settings.api_id, self._manage_here)
         self._tasks: set[asyncio.Task[None]] = set()  # running messages and closes
 
     # -- the upgrade ---------------------------------------------------------------------------
@@ -144,7 +166,7 @@ class WebSocketGateway:
             return
         facts = self._facts(scope, stage)
         try:
-            headers = await self._connect(facts)
+            headers = await self._connect(facts, wire.request({**scope, "method": "GET"}))
         except Refused as refusal:
             await _refuse(send, refusal)
             return
@@ -152,10 +174,14 @@ class WebSocketGateway:
         self.connections.add(connection)
         await send(_accept(headers))
         try:
+            if self.relay is not None:
+                await self.relay.register(facts.connection_id)
             code, reason = await self._session(connection, receive)
         finally:
             self.connections.remove(connection)
             connection.closed = True
+            if self.relay is not None:
+                await self.relay.unregister(facts.connection_id)
         await self._disconnect(facts, code, reason)
 
     def _facts(self, scope: Scope, stage: str) -> ConnectionFacts:
@@ -174,7 +200,7 @@ class WebSocketGateway:
             query=query,
         )
 
-    async def _connect(self, facts: ConnectionFacts) -> list[tuple[str, str]]:
+    async def _connect(self, facts: ConnectionFacts, request: Request) -> list[tuple[str, str]]:
         """`$connect`'s authorizer, API key and integration: the headers for the 101."""
         route = self.settings.routes.get("$connect")
         if route is None:
@@ -182,10 +208,9 @@ class WebSocketGateway:
         variables = self.stage_variables[facts.stage]
         try:
             if route.authorization_type == "AWS_IAM":
-                # SigV4 on the upgrade is not checked locally yet: refused, never served open.
-                raise GatewayError(
-                    "AUTHORIZER_CONFIGURATION_ERROR", reason="AWS_IAM on $connect is not run"
-                )
+                facts.caller = self.iam.connect(request, facts.stage)
+            elif route.authorization_type not in ("NONE", "CUSTOM"):  # fail closed
+                raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR")
             if route.authorizer is not None:
                 authorizer = self.authorizers.get(route.authorizer)
                 if authorizer is None:  # named but not defined: fail closed
@@ -201,7 +226,7 @@ class WebSocketGateway:
             return []
         event = connect_event(facts)
         try:
-            outcome = await integration.run(event, "", variables)
+            outcome = await integration.run(facts, event, "", variables)
         except IntegrationFailed as failure:
             _log(facts, "$connect", failure.reason)
             raise Refused(502, b'{"message": "Internal server error"}') from None
@@ -218,15 +243,48 @@ class WebSocketGateway:
                 return
         raise GatewayError("DEFAULT_4XX", "Forbidden", status=403)
 
+    # -- @connections ----------------------------------------------------------------------------
+
+    async def manage(self, request: Request, stage: str | None, connection_id: str) -> Response:
+        """One `@connections` request (management.py); signed by a caller allowed to manage
+        connections when the API names IAM identities (iam.py), else 403 ForbiddenException."""
+        if self.iam.required:
+            try:
+                self.iam.manage(request, stage or self.stage, connection_id)
+            except GatewayError:
+                return management.forbidden()
+        method, body = request.method, request.body
+        if (
+            self.relay is not None
+            and self.connections.get(connection_id) is None
+            and method in ("POST", "GET", "DELETE")
+            and not management.too_large(method, body)
+        ):
+            forwarded = await self.relay.forward(method, connection_id, body)
+            if forwarded is not None:
+                return forwarded
+        return await self._manage_here(method, connection_id, body)
+
+    def _manage_here(self, method: str, connection_id: str, body: bytes) -> Awaitable[Response]:
+        """`@connections` on this worker's own connections."""
+        return management.manage(self.connections, method, connection_id, body)
+
+    async def close(self) -> None:
+        """At shutdown: the relay's Redis connections."""
+        if self.relay is not None:
+            await self.relay.close()
+
     # -- the connection ------------------------------------------------------------------------
 
     async def _session(self, connection: Connection, receive: Receive) -> tuple[int, str]:
         """Receive until the socket closes; the close code and reason. The idle timeout and
         the maximum duration are timers that close the connection (the server's receive then
-        ends with a disconnect), re-armed per message rather than a timeout per receive."""
+        ends with a disconnect); the idle timer is not re-armed per message: when it fires
+        early (messages came since) it is set again for the time left."""
         loop = asyncio.get_running_loop()
         ending = loop.call_later(self.max_duration_s, self._expire, connection)
-        idle = loop.call_later(self.idle_s, self._expire, connection)
+        connection.seen = loop.time()
+        connection.idle = loop.call_later(self.idle_s, self._idle, connection)
         try:
             while True:
                 message = await receive()
@@ -237,8 +295,7 @@ class WebSocketGateway:
                     return int(message.get("code") or 1005), str(message.get("reason") or "")
                 if kind != "websocket.receive":
                     continue
-                idle.cancel()
-                idle = loop.call_later(self.idle_s, self._expire, connection)
+                connection.seen = loop.time()
                 text = message.get("text")
                 if text is None:  # a binary frame (§10.1)
                     await connection.close(UNSUPPORTED_DATA, "Binary frames are not supported")
@@ -246,15 +303,34 @@ class WebSocketGateway:
                     await connection.close(MESSAGE_TOO_BIG, "Message too big")
                 else:
                     connection.touch()
-                    # Each message on its own (API Gateway invokes integrations concurrently),
-                    # at most MAX_IN_FLIGHT per connection: past that the socket is not read
-                    # until one is done, so a client sending faster than its routes answer
-                    # is slowed by TCP rather than held in memory.
-                    await connection.in_flight.acquire()
-                    self._spawn(self._message(connection, text))
+                    await self._dispatch(connection, text)
         finally:
-            idle.cancel()
+            if connection.idle is not None:
+                connection.idle.cancel()
             ending.cancel()
+
+    async def _dispatch(self, connection: Connection, text: str) -> None:
+        """A message to its route. Each runs on its own (API Gateway invokes integrations
+        concurrently), at most MAX_IN_FLIGHT per connection: past that the socket is not read
+        until one is done, so a client sending faster than its routes answer is slowed by TCP
+        rather than held in memory. A MOCK route (or no route) waits on no backend: it is
+        answered at once, without a task of its own."""
+        route = self._select(text)
+        integration = self.integrations.get(route.route_key) if route is not None else None
+        if route is None or integration is None or integration.kind == "MOCK":
+            await self._route(connection, text, route)
+            return
+        await connection.in_flight.acquire()
+        self._spawn(self._message(connection, text, route))
+
+    def _idle(self, connection: Connection) -> None:
+        loop = asyncio.get_running_loop()
+        left = connection.seen + self.idle_s - loop.time()
+        if left > 0:
+            connection.idle = loop.call_later(left, self._idle, connection)
+        else:
+            connection.idle = None
+            self._expire(connection)
 
     def _expire(self, connection: Connection) -> None:
         """Idle for `idle_s`, or open for `max_duration_s`: API Gateway closes with 1001."""
@@ -265,28 +341,37 @@ class WebSocketGateway:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _message(self, connection: Connection, text: str) -> None:
+    async def _message(self, connection: Connection, text: str, route: WebSocketRouteEntry) -> None:
         try:
-            await self._route(connection, text)
+            await self._route(connection, text, route)
         finally:
             connection.in_flight.release()
 
-    async def _route(self, connection: Connection, text: str) -> None:
-        facts = connection.facts
+    def _select(self, text: str) -> WebSocketRouteEntry | None:
+        """The route of a message: its key's, else `$default` (reference §10.2)."""
         key = self.selection.evaluate(text)
         routes = self.settings.routes
         route = routes.get(key) if key is not None and not key.startswith("$") else None
-        route = route or routes.get("$default")
+        return route or routes.get("$default")
+
+    async def _route(
+        self, connection: Connection, text: str, route: WebSocketRouteEntry | None
+    ) -> None:
+        facts = connection.facts
         if route is None:
             await connection.post(_error_frame("Forbidden", facts.connection_id, event_id()))
             return
         event = message_event(facts, route.route_key, text)
         request_id = event["requestContext"]["requestId"]
+        if route.model_selection_expression is not None and not self._valid(route, text):
+            frame = _error_frame("Invalid request body", facts.connection_id, request_id)
+            await connection.post(frame)
+            return
         integration = self.integrations.get(route.route_key)
         try:
             if integration is None:
                 raise IntegrationFailed("the route has no integration")
-            outcome = await integration.run(event, text, self.stage_variables[facts.stage])
+            outcome = await integration.run(facts, event, text, self.stage_variables[facts.stage])
         except IntegrationFailed as failure:
             _log(facts, route.route_key, failure.reason)
             frame = _error_frame("Internal server error", facts.connection_id, request_id)
@@ -295,15 +380,35 @@ class WebSocketGateway:
         if route.route_response and outcome.body is not None:
             await connection.post(outcome.body)
 
+    def _valid(self, route: WebSocketRouteEntry, text: str) -> bool:
+        """Request validation (developer guide, "Request validation for WebSocket APIs"): the
+        model the `modelSelectionExpression` selects among `requestModels`, else `$default`;
+        with neither the message fails, as does a model the build did not compile."""
+        selection = self.model_selections[route.route_key]
+        key = selection.evaluate(text)
+        name = route.models.get(key) if key is not None else None
+        name = name or route.models.get("$default")
+        validator = self.validators.get(name) if name is not None else None
+        return validator is not None and check_body(validator, text.encode()) is None
+
     async def _disconnect(self, facts: ConnectionFacts, code: int, reason: str) -> None:
         integration = self.integrations.get("$disconnect")
         if integration is None:
             return
         event = disconnect_event(facts, code, reason)
         try:
-            await integration.run(event, "", self.stage_variables[facts.stage])
+            await integration.run(facts, event, "", self.stage_variables[facts.stage])
         except IntegrationFailed as failure:  # best effort: nobody is there to be told
             _log(facts, "$disconnect", failure.reason)
+
+
+def _relay(state: str, api_id: str, manage: Manage) -> Relay | None:
+    """The relay to other workers (relay.py, which imports redis-py) with a Redis state."""
+    if not state.startswith(REDIS_SCHEMES):
+        return None
+    from .relay import Relay
+
+    return Relay(state, api_id, manage)
 
 
 def _cased_headers(scope: Scope) -> list[tuple[str, str]]:

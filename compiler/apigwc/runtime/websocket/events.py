@@ -21,12 +21,16 @@ from ..pipeline.context import _clf_second
 
 def event_id() -> str:
     """A connection, message or request id: 16 base64 characters ending in `=`, like
-    `R1kmxc2VNjMCFIA=` (88 random bits). Ids with `+` or `/` are drawn again: the id is a path
-    segment of `@connections/{id}`, where AWS's own ids are seen only with letters and digits."""
-    while True:
-        text = b2a_base64(getrandbits(88).to_bytes(11, "little"), newline=False).decode()
-        if "+" not in text and "/" not in text:
-            return text
+    `R1kmxc2VNjMCFIA=` (88 random bits). `+` and `/` become letters: the id is a path segment
+    of `@connections/{id}`, where AWS's own ids are seen only with letters and digits."""
+    return (
+        b2a_base64(getrandbits(88).to_bytes(11, "little"), newline=False)
+        .translate(_PATH_SAFE)
+        .decode()
+    )
+
+
+_PATH_SAFE = bytes.maketrans(b"+/", b"xy")
 
 
 @dataclass(slots=True)
@@ -46,9 +50,11 @@ class ConnectionFacts:
     connected_at: int = field(default_factory=lambda: int(time.time() * 1000))
     authorizer: Mapping[str, Any] | None = None
     last_active_at: int = 0
+    # The `$context.identity` values of the IAM caller who signed the upgrade (iam.py), or None.
+    caller: Mapping[str, str] | None = None
 
     def identity(self) -> dict[str, Any]:
-        identity: dict[str, Any] = {}
+        identity: dict[str, Any] = dict(self.caller) if self.caller else {}
         if self.user_agent is not None:
             identity["userAgent"] = self.user_agent
         identity["sourceIp"] = self.source_ip
@@ -70,7 +76,7 @@ def request_context(
     context |= {
         "eventType": event_type,
         "extendedRequestId": request_id,
-        "requestTime": _clf_second(int(now)),
+        "requestTime": _request_time(int(now)),
         "messageDirection": "IN",
     }
     if "disconnectReason" in extra:
@@ -90,6 +96,19 @@ def request_context(
     return context
 
 
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
+def _request_time(second: int) -> str:
+    """`requestTime` (CLF), formatted once per second rather than per event."""
+    cached = _last_second[0]
+    if cached[0] == second:
+        return cached[1]
+    text = _clf_second(second)
+    _last_second[0] = (second, text)
+    return text
+
+
 def connect_event(facts: ConnectionFacts, route_key: str = "$connect") -> dict[str, Any]:
     """CONNECT: the upgrade request's headers and query string, no body."""
     headers, multi = _single_and_multi(facts.headers)
@@ -105,13 +124,29 @@ def connect_event(facts: ConnectionFacts, route_key: str = "$connect") -> dict[s
 
 
 def message_event(facts: ConnectionFacts, route_key: str, body: str) -> dict[str, Any]:
-    """MESSAGE: the text frame's payload as `body`."""
-    extra = {"messageId": event_id()}
-    return {
-        "requestContext": request_context(facts, route_key, "MESSAGE", extra),
-        "body": body,
-        "isBase64Encoded": False,
+    """MESSAGE: the text frame's payload as `body`; `requestContext` in the recorded key order
+    (written out: one event per message)."""
+    now = time.time()
+    request_id = event_id()
+    context: dict[str, Any] = {
+        "routeKey": route_key,
+        "messageId": event_id(),
+        "eventType": "MESSAGE",
+        "extendedRequestId": request_id,
+        "requestTime": _request_time(int(now)),
+        "messageDirection": "IN",
+        "stage": facts.stage,
+        "connectedAt": facts.connected_at,
+        "requestTimeEpoch": int(now * 1000),
+        "identity": facts.identity(),
+        "requestId": request_id,
+        "domainName": facts.domain_name,
+        "connectionId": facts.connection_id,
+        "apiId": facts.api_id,
     }
+    if facts.authorizer is not None:
+        context["authorizer"] = dict(facts.authorizer)
+    return {"requestContext": context, "body": body, "isBase64Encoded": False}
 
 
 def disconnect_event(facts: ConnectionFacts, code: int, reason: str) -> dict[str, Any]:

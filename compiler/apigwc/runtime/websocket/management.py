@@ -15,7 +15,8 @@ rest-json as boto3's `apigatewaymanagementapi` client reads them:
   `ForbiddenException`. The error type is in `x-amzn-ErrorType` (rest-json); AWS's Gone
   answers carry no message (the SDKs print an empty one).
 
-Locally the API is not signed (no IAM is enforced on it yet).
+When the API names local IAM identities, calls must be SigV4-signed by one whose policy allows
+`execute-api:ManageConnections` (iam.py), else 403; without identities they are not checked.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ async def manage(
     """The answer to one `@connections` request (its body already read by the server)."""
     connection = connections.get(connection_id)
     if method not in ("POST", "GET", "DELETE"):
-        return _answer(403, "ForbiddenException", {"message": "Forbidden"})
+        return forbidden()
     if method == "POST":
         if len(body) > MAX_POST_BYTES:
             return _answer(413, "PayloadTooLargeException", {"message": "Payload too large"})
@@ -61,7 +62,7 @@ async def manage(
         try:
             delivered = await asyncio.wait_for(connection.post(body), POST_TIMEOUT_S)
         except TimeoutError:  # the client does not read: its buffer is full
-            return _answer(429, "LimitExceededException", {"message": "Limit Exceeded"})
+            return limit_exceeded()
         return _answer(200, None, None) if delivered else _gone()
     if connection is None or connection.closed:
         return _gone()
@@ -69,6 +70,21 @@ async def manage(
         return _answer(200, None, _description(connection.facts))
     await connection.close(1000, "")
     return _answer(204, None, None)
+
+
+def limit_exceeded() -> Response:
+    """429 LimitExceededException: the client buffer is full (or its worker does not answer)."""
+    return _answer(429, "LimitExceededException", {"message": "Limit Exceeded"})
+
+
+def too_large(method: str, body: bytes) -> bool:
+    """A POST over PostToConnection's limit (answered 413 wherever the connection is)."""
+    return method == "POST" and len(body) > MAX_POST_BYTES
+
+
+def forbidden() -> Response:
+    """403 ForbiddenException: another method, or a call not signed by an allowed caller."""
+    return _answer(403, "ForbiddenException", {"message": "Forbidden"})
 
 
 def _description(facts: ConnectionFacts) -> dict[str, Any]:

@@ -235,6 +235,8 @@ ROUTES = (
             "function": "ListPets",
             "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
+            "credentials": None,
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:ListPets/invocations",
         },
         "validation": {"parameters": True, "body": False, "required": [], "models": {}},
         "authorizer": None,
@@ -258,6 +260,8 @@ ROUTES = (
             "function": "CreatePet",
             "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
+            "credentials": None,
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:CreatePet/invocations",
         },
         "validation": {
             "parameters": True,
@@ -313,6 +317,8 @@ ROUTES = (
             "function": "GetPet",
             "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
+            "credentials": None,
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:GetPet/invocations",
         },
         "validation": {
             "parameters": True,
@@ -338,6 +344,8 @@ ROUTES = (
             "function": "DeletePet",
             "httpMethod": "POST",
             "payloadFormatVersion": "1.0",
+            "credentials": None,
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:DeletePet/invocations",
         },
         "validation": {
             "parameters": True,

@@ -14,6 +14,7 @@ Gateway answers a misconfigured integration (500).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -23,10 +24,14 @@ from ..pipeline.plan import RouteEntry
 from ..responses.gateway_responses import GatewayError, Response
 from ..routing.router import Match
 from . import integration_custom, mock
-from .aws_step import AwsServiceStep, AwsSubtypeStep
+from .aws_endpoints import REAL_ENDPOINTS
+from .aws_lambda import RemoteLambdaProxyStep
+from .aws_step import AwsServiceStep, AwsSubtypeStep, endpoints_of
 from .http_proxy import ProxyMappings, forward, mapping_values
 from .integration_custom import vtl_request
 from .lambda_step import LambdaProxyStep
+
+log = logging.getLogger("apigwc.gateway")
 
 
 class MockStep:
@@ -138,14 +143,31 @@ def compile(route: RouteEntry, deployment: Deployment) -> IntegrationStep:
         return AwsSubtypeStep(route, deployment)  # an HTTP API first-class integration
     if kind == "AWS_PROXY" and not route.integration.get("function"):
         return Unreachable()  # a Lambda the build could not name
+    if kind == "AWS_PROXY" and _service_call(route.integration, deployment, dynamic=True):
+        if endpoints_of(deployment).configured("LAMBDA"):
+            return RemoteLambdaProxyStep(route, deployment)  # Lambda's Invoke API (aws_lambda.py)
+        if "${" not in route.integration["function"]:
+            log.warning(
+                "%s: function %r has no local handler and no Lambda endpoint is configured "
+                "(x-apigwc.awsEndpoint, AWS_ENDPOINT_URL_LAMBDA or AWS_ENDPOINT_URL, or %s=1 "
+                "for AWS itself): the route answers 500",
+                route.route_key,
+                route.integration["function"],
+                REAL_ENDPOINTS,
+            )
     build = INTEGRATION_TYPES.get(kind or "")
     return Unreachable() if build is None else build(route, deployment)
 
 
-def _service_call(integration: Mapping[str, Any], deployment: Deployment) -> bool:
+def _service_call(
+    integration: Mapping[str, Any], deployment: Deployment, dynamic: bool = False
+) -> bool:
     """An `AWS` integration calls the service unless it is a Lambda function run locally (one
-    whose name, or a stage variable in it, leaves the choice to each request)."""
+    whose name, or a stage variable in it, leaves the choice to each request); with `dynamic`,
+    a name with a stage variable may call it too (the Lambda proxy step chooses per request)."""
     function = integration.get("function")
     if not function:
         return True
-    return "${" not in function and deployment.functions.resolve(function) is None
+    if "${" in function:
+        return dynamic
+    return deployment.functions.resolve(function) is None

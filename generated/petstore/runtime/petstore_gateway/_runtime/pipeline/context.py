@@ -175,6 +175,15 @@ class Request:
             self._trace = self.header("x-amzn-trace-id") or trace_id(self.epoch)
         return self._trace
 
+    def continue_trace(self, value: str) -> None:
+        """A traced request's integration continues the trace under the gateway's own span
+        (observability/tracing.py): `value` replaces the `X-Amzn-Trace-Id` the integration,
+        its event and the answer carry, as the header the caller sent if there was one."""
+        self._trace = value
+        if self.header("x-amzn-trace-id") is not None:
+            self.headers = [(k, value if k == "x-amzn-trace-id" else v) for k, v in self.headers]
+            self._last_values = None
+
     def forwarded_for(self) -> str:
         """`X-Forwarded-For` as the gateway passes it on: what the client sent, never believed,
         with the caller's address appended, as API Gateway appends it. A chain that already ends

@@ -98,16 +98,20 @@ def compile_plan(entry: RouteEntry, deployment: Deployment) -> RoutePlan:
     checks: list[Check] = []
     responds: list[Respond] = []
     integration: IntegrationStep | None = None
+    tracing = deployment.tracing  # None unless OpenTelemetry export is on
     for step_type in STEP_TYPES:
         if isinstance(step_type, IntegrationType):
             integration = step_type.compile(entry, deployment)
+            if tracing is not None:
+                integration = tracing.integration(integration, entry)
         elif isinstance(step_type, IntegrationWrapType):
             assert integration is not None, "a wrapper comes after the integration"
             integration = step_type.compile(entry, deployment, integration)
         elif isinstance(step_type, CheckType):
             check = step_type.compile(entry, deployment)
             if check is not None:
-                checks.append(check.check)
+                step = check.check
+                checks.append(step if tracing is None else tracing.check(step_type.name, step))
         else:
             respond = step_type.compile(entry, deployment)
             if respond is not None:

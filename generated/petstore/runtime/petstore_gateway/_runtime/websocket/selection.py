@@ -20,13 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..transform.json_input import JsonTooDeep, loads
+from ..transform.json_input import MAX_JSON_DEPTH, JsonTooDeep, loads
 from ..transform.jsonpath import MISSING, JsonPathError, compile_path
 
 # An undelimited variable runs over name characters, dots and brackets
 # (`$request.body.action`, `$request.body.items[0]`, `$request.body['a key']`).
 _BARE = re.compile(r"[A-Za-z0-9_.]+(?:\[[^\]]*\][A-Za-z0-9_.]*)*")
 _BODY = "request.body"
+_NAMES = re.compile(r"(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 Part = str | Callable[[Any], str]
 
@@ -50,7 +51,10 @@ class SelectionExpression:
         document = _document(body)
         if document is NOT_JSON:
             return None
-        return "".join(part if isinstance(part, str) else part(document) for part in self.parts)
+        parts = self.parts
+        if len(parts) == 1 and not isinstance(parts[0], str):  # `$request.body.action`
+            return parts[0](document)
+        return "".join(part if isinstance(part, str) else part(document) for part in parts)
 
 
 def compile_expression(text: str) -> SelectionExpression:
@@ -94,13 +98,27 @@ def _reader(name: str) -> Callable[[Any], str]:
     """A variable's value in a message: a JSONPath into the body, else empty."""
     if name != _BODY and not name.startswith((_BODY + ".", _BODY + "[")):
         return _empty
+    rest = name[len(_BODY) :]
+    if _NAMES.fullmatch(rest):  # `.a.b`: plain member names, read without the JSONPath engine
+        return _members(tuple(rest[1:].split(".")))
     try:
-        path = compile_path("$" + name[len(_BODY) :])
+        path = compile_path("$" + rest)
     except JsonPathError:
         return _empty
 
     def read(document: Any) -> str:
         return _stringified(path.find(document))
+
+    return read
+
+
+def _members(names: tuple[str, ...]) -> Callable[[Any], str]:
+    def read(document: Any) -> str:
+        for name in names:
+            if not isinstance(document, dict):
+                return ""
+            document = document.get(name, MISSING)
+        return _stringified(document)
 
     return read
 
@@ -119,6 +137,7 @@ def _stringified(value: Any) -> str:
 
 def _document(body: str) -> Any:
     try:
-        return loads(body)
+        # A message shorter than the depth bound cannot nest past it: parsed without the check.
+        return json.loads(body) if len(body) <= MAX_JSON_DEPTH else loads(body)
     except (ValueError, JsonTooDeep):
         return NOT_JSON
