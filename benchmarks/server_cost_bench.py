@@ -26,6 +26,9 @@ header only, as wrk sends it.
                 of `python -m <pkg>`; its writer thread's instructions counted too)
     mock_console (only when named) the MOCK route with the access log and the console line on
                 (`apigwc serve`'s default: observability/console_log.py; both threads counted)
+    mock_metrics  (only when named) the MOCK route with the metrics on (`--admin-port`: the
+                counters of observability/metrics.py; nothing scrapes them)
+    mock_observed (only when named) the MOCK route with both the access log and the metrics on
     floor       (only when named) a minimal httptools protocol under uvicorn's server answering
                 the bare app's bytes with nothing else: what uvicorn's loop, uvloop and
                 httptools cost, the floor of any protocol under uvicorn's server
@@ -120,6 +123,8 @@ TARGETS = {
     "lambda": ("{package}.app:app", "gateway", "/lambda"),
     "mock_log": ("{package}.app:app", "gateway", "/mock?x=1"),
     "mock_console": ("{package}.app:app", "gateway", "/mock?x=1"),
+    "mock_metrics": ("{package}.app:app", "gateway", "/mock?x=1"),
+    "mock_observed": ("{package}.app:app", "gateway", "/mock?x=1"),
 }
 
 
@@ -202,10 +207,14 @@ def start(
         ]
     paths = [tmp / "out" / "runtime", tmp / "bare", tmp]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)))
-    if target.endswith(("_log", "_console")):  # the access log on (its lines go to DEVNULL)
+    if target in ("mock_log", "mock_console", "mock_observed"):  # the access log on
         env["APIGWC_ACCESS_LOG"] = "1"
-    if target.endswith("_console"):  # and the console line (`apigwc serve`'s default)
+    if target == "mock_console":  # and the console line (`apigwc serve`'s default)
         env["APIGWC_CONSOLE_LOG"] = "text"
+    if target in ("mock_metrics", "mock_observed"):  # counted as with `--admin-port`
+        (tmp / "metrics").mkdir(exist_ok=True)
+        env["APIGWC_METRICS_DIR"] = str(tmp / "metrics")
+    # The log lines go to DEVNULL.
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -30,6 +30,21 @@ x-apigwc:
   stages:
     dev: {STAGE}
 """
+
+
+class _AnyTime(str):
+    """Equal to any CLF time (`07/Dec/2026:17:54:22 +0000`)."""
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, str)
+            and re.fullmatch(r"\d\d/\w{3}/\d{4}(:\d\d){3} \+0000", other) is not None
+        )
+
+    __hash__ = str.__hash__
+
+
+ANY_TIME = _AnyTime("<time>")
 JSON_FORMAT = '{"requestId":"$context.requestId","status":"$context.status"}'
 # The default line: API Gateway's CLF example format (access_log.DEFAULT_FORMAT).
 CLF = re.compile(
@@ -95,6 +110,61 @@ def test_stage_format_written_exactly(tmp_path: Path) -> None:
         {"requestId": r.header("x-amzn-RequestId"), "status": str(r.status)} for r in replies
     ]
     assert [e["status"] for e in entries] == ["200", "403"]
+
+
+def test_lines_go_to_the_file_named(tmp_path: Path) -> None:
+    """`--access-log FILE`: the lines are appended to the file (a preset's, by name), none on
+    stderr; a second server appends to the same file."""
+    target = tmp_path / "logs" / "access.jsonl"
+    target.parent.mkdir()
+    replies = []
+    for _ in range(2):
+        with served(tmp_path, "{accessLog: {format: JSON}}", "--access-log", str(target)) as (
+            port,
+            log,
+        ):
+            replies.append(_get(port, "/pets/3"))
+        assert replies[-1].header("x-amzn-RequestId") not in log.read_text(encoding="utf-8")
+    entries = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [(e["requestId"], e["resourcePath"], e["status"]) for e in entries] == [
+        (r.header("x-amzn-RequestId"), "/pets/{id}", "200") for r in replies
+    ]
+
+
+def test_lines_go_to_stdout(tmp_path: Path) -> None:
+    spec = tmp_path / "api.yaml"
+    spec.write_text(SPEC.replace("{STAGE}", "{accessLog: {format: CSV}}"), encoding="utf-8")
+    port = free_port()
+    apigwc = Path(sys.executable).parent / "apigwc"
+    command = [str(apigwc), "serve", "api.yaml", "--port", str(port), "--access-log", "stdout"]
+    out = tmp_path / "stdout.txt"
+    with out.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=sink, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(port, process)
+            reply = _get(port, "/pets/5")
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    lines = [line.split(",") for line in out.read_text(encoding="utf-8").splitlines()]
+    request_id = reply.header("x-amzn-RequestId")
+    # the console's CSV preset: sourceIp, caller, user, requestTime, httpMethod, resourcePath,
+    # protocol, status, responseLength, requestId, extendedRequestId
+    ids = [str(request_id), str(reply.header("x-amz-apigw-id"))]
+    assert [line for line in lines if request_id in line] == [
+        ["127.0.0.1", "-", "-", ANY_TIME, "GET", "/pets/{id}", "HTTP/1.1", "200", "3", *ids]
+    ]
+
+
+def test_a_destination_that_cannot_be_opened_is_refused(tmp_path: Path) -> None:
+    spec = tmp_path / "api.yaml"
+    spec.write_text(SPEC.replace("{STAGE}", "{}"), encoding="utf-8")
+    apigwc = Path(sys.executable).parent / "apigwc"
+    command = [str(apigwc), "serve", "api.yaml", "--port", str(free_port())]
+    command += ["--access-log", str(tmp_path)]  # a folder
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"--access-log {tmp_path}: Is a directory" in done.stderr
 
 
 def test_no_access_log(tmp_path: Path) -> None:

@@ -230,6 +230,22 @@ def build(
     "accessLog format, else API Gateway's CLF format).",
 )
 @click.option(
+    "--access-log",
+    "access_log_to",
+    default="stderr",
+    show_default=True,
+    metavar="stderr|stdout|FILE",
+    help="Where the access log lines go; a FILE is appended to.",
+)
+@click.option(
+    "--admin-port",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Serve CloudWatch's metrics (Count, Latency, 4XXError, ...) as a Prometheus page at "
+    "http://HOST:N/metrics, summed over every worker (default: off; never the API's port).",
+)
+@click.option(
     "--server",
     type=click.Choice(SERVERS),
     default=DEFAULT_SERVER,
@@ -299,6 +315,8 @@ def serve(
     allow_roots: tuple[str, ...],
     trusted_proxies: str,
     no_access_log: bool,
+    access_log_to: str,
+    admin_port: int | None,
     server: str,
     state: str,
     allow_remote_jwks: bool,
@@ -328,6 +346,8 @@ def serve(
         trusted_proxies,
         allow_roots,
         access_log=not no_access_log,
+        access_log_to=access_log_to,
+        admin_port=admin_port,
         server=server,
         state=state,
         allow_remote_jwks=allow_remote_jwks,

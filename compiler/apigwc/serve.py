@@ -43,7 +43,9 @@ class ServeOptions:
     validate_responses: bool = False  # contract checking with openapi-core (a development aid)
     trusted_proxies: str = ""  # proxies whose X-Forwarded-For is believed; none by default
     allow_roots: tuple[str, ...] = ()  # folders beside the spec's own that it may read from
-    access_log: bool = True  # the gateway's access log on stderr (runtime/access_log.py)
+    access_log: bool = True  # the gateway's access log (runtime/observability/access_log.py)
+    access_log_to: str = "stderr"  # where its lines go: stderr, stdout or a file
+    admin_port: int | None = None  # the Prometheus metrics' port (observability/admin.py)
     server: str = DEFAULT_SERVER  # uvicorn or granian (runtime/server/launch.py)
     state: str = "memory"  # throttles, quotas, caches: memory or redis://HOST:PORT/DB
     # Cognito/JWT authorizers may fetch their issuers' keys (runtime/security/jwt_keys.py).
@@ -132,6 +134,10 @@ def start(
         command.append("--allow-remote-jwks")
     if not options.access_log:
         command.append("--no-access-log")
+    if options.access_log_to != "stderr":
+        command += ["--access-log", options.access_log_to]
+    if options.admin_port is not None:
+        command += ["--admin-port", str(options.admin_port)]
     if options.trusted_proxies:
         command += ["--trusted-proxies", options.trusted_proxies]
     if options.state != "memory":

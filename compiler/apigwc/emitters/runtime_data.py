@@ -225,7 +225,17 @@ def _stage(api: Api, name: str) -> StageSettings:
     cache = _stage_cache(api, stage)
     # X-Ray tracing is a REST stage setting (HTTP APIs have none).
     tracing = bool(stage.tracing) and api.protocol is Protocol.REST
-    return StageSettings(dict(stage.variables), log_format, canary, wide, methods, cache, tracing)
+    detailed = {k: s.metrics for k, s in stage.method_settings.items() if s.metrics is not None}
+    return StageSettings(
+        dict(stage.variables),
+        log_format,
+        canary,
+        wide,
+        methods,
+        detailed_metrics=detailed,
+        cache=cache,
+        tracing_enabled=tracing,
+    )
 
 
 def _stage_cache(api: Api, stage: Stage) -> StageCache | None:

@@ -20,6 +20,7 @@ from apigwc.diagnostics.sink import Sink
 from apigwc.ir.api import Api
 from apigwc.loader.document import Document
 from apigwc.lowering import api_settings, apigwc, extensions, protocol, root, security
+from apigwc.lowering.access_log_presets import expand_presets
 from apigwc.lowering.context import Context
 from apigwc.lowering.integration import lower_integration_components
 from apigwc.lowering.models import ModelTable
@@ -40,7 +41,8 @@ def lower(doc: Document, sink: Sink) -> Api | None:
     extensions.check_extension_sites(ctx)
     data = doc.data
     _check_root_fields(ctx, data)
-    deployment = apigwc.lower_deployment(ctx)
+    # A stage's `accessLog.format: JSON` (a console preset's name) becomes the preset's text.
+    deployment = expand_presets(apigwc.lower_deployment(ctx), ctx.protocol)
     models = ModelTable(ctx)
     models.read_models()
     schemes = security.lower_security_schemes(ctx)

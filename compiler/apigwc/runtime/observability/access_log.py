@@ -2,10 +2,13 @@
 
 Flows in: the stage's `accessLog.format` (`x-apigwc.stages.<s>.accessLog.format`, in the
 generated API data as `stages.<s>.accessLogFormat`), else `DEFAULT_FORMAT`; then, per request,
-the request, the route it matched, the stage and the response. Flows out: lines on stderr.
+the request, the route it matched, the stage and the response. Flows out: lines on stderr,
+stdout or appended to a file (`--access-log`).
 
-A format is compiled once, at start-up, into a tuple of literal pieces and getters; a request
-costs one call per `$context` variable and a string join, never a template render. Variables
+A format is compiled once, at start-up, into one function building one f-string
+(`compile_line`): the variables of the console presets are fixed expressions over the request,
+any other goes through its getter; `compile_format` and `render` are the same rules as pieces and
+getters, the reference the compiled line is tested against. Variables
 are substituted as API Gateway substitutes them in access logs: a variable with no value here
 (`$context.integrationLatency`, `$context.identity.caller` of a request no IAM signature
 authenticated, `$context.authorizer.*` of a request no Lambda authorizer allowed, any name the runtime does not know) prints `-` (reference §9, "Unset variables in access logs print as
@@ -20,7 +23,7 @@ requestId extendedRequestId` (caller and user print `-`; resourcePath is `-` whe
 matched).
 
 Lines go to a bounded in-memory buffer (a deque: one append per request, no lock held by the
-event loop) that a daemon thread writes to stderr in batches, so a slow or blocked stderr never
+event loop) that a daemon thread writes in batches, so a slow or blocked destination never
 stalls the event loop; when the buffer is full the oldest lines are dropped, keeping memory
 bounded. The thread wakes on a clock (`_INTERVAL`), not per line: waking it for each request (an
 event set on the event loop, then a thread switch and a hand-over of the GIL) cost about 16 us
@@ -191,17 +194,108 @@ def render(pieces: tuple[str | Getter, ...], entry: Entry) -> str:
     return "".join(out)
 
 
-class AccessLog:
-    """The access log of one gateway process: a compiled format per stage and the writer."""
+# -- the request path: a format compiled into one function -------------------------------------
 
-    def __init__(self, api: Mapping[str, Any], stream: IO[str] | None = None) -> None:
+Line = Callable[[Request, "Mapping[str, Any] | None", str, int, int], str]
+
+# Python expressions of the variables every preset names, over the line function's arguments
+# (`r` the request, `route`, `stage`, `status`, `length`): no getter call, no `Entry`. Each gives
+# what `render` gives (a dash for no value). Only these fixed texts and generated names enter the
+# function's source; the format's own text is a constant of its namespace, never source. (No
+# `'` inside them: the f-string that holds them is written with `repr`.)
+_INLINE = {
+    "requestId": "r.request_id",
+    "extendedRequestId": "r.extended_request_id",
+    "httpMethod": "r.method",
+    "identity.sourceIp": '(r.source_ip or "-")',
+    "status": "status",
+    "responseLength": "length",
+    "requestTime": "clf(int(r.epoch))",
+    "requestTimeEpoch": "int(r.epoch * 1000)",
+    "protocol": '"HTTP/1.1"',
+    "stage": '(stage or "-")',
+    "resourcePath": '((route.get("resourcePath") if route else None) or "-")',
+    "resourceId": '((route.get("resourceId") if route else None) or "-")',
+    "routeKey": '((route.get("routeKey") if route else None) or "-")',
+    "responseLatency": "max(0, int((now() - r.epoch) * 1000))",
+    "identity.userAgent": '(r.header("user-agent") or "-")',
+    "domainName": '(r.header("host") or "-")',
+    "identity.apiKey": '((r.api_key[0] if r.api_key else None) or "-")',
+    "identity.apiKeyId": '((r.api_key[1] if r.api_key else None) or "-")',
+    "apiId": '(api.get("apiId") or "-")',
+    "accountId": '(api.get("account") or "-")',
+    "deploymentId": '(api.get("deploymentId") or "-")',
+}
+# `$context.identity.<key>` of an IAM caller (the CLF preset names `caller` and `user`).
+_INLINE.update(
+    {
+        f"identity.{key}": f'((r.caller.get("{key}") if r.caller is not None else None) or "-")'
+        for key in ("accessKey", "accountId", "caller", "user", "userArn")
+    }
+)
+
+
+def _dash(value: object) -> object:
+    return "-" if value is None or value == "" else value
+
+
+def compile_line(text: str, api: Mapping[str, Any]) -> Line:
+    """`text` as one function of the finished request that returns its line, the same as
+    `render(compile_format(text), entry)`, compiled once per stage at start-up into one f-string:
+    a request costs one call and one string build (no template parsed per request, as `%`
+    formatting would). A variable in `_INLINE` is an expression over the arguments; any other
+    goes through its getter (an `Entry` is made only then). The format's literal text is
+    written with its braces doubled and the whole f-string through `repr`, which escapes every
+    quote and backslash: the text prints as it is and never runs (tested with code-like text)."""
+    pieces: list[str] = []
+    namespace: dict[str, Any] = {"clf": _clf_second, "dash": _dash, "Entry": Entry}
+    namespace |= {"api": api, "now": time.time}
+    at, getters = 0, 0
+    for found in _VARIABLE.finditer(text):
+        pieces.append(_literal(text[at : found.start()]))
+        name, at = found.group(1), found.end()
+        if name in _INLINE:
+            pieces.append("{" + _INLINE[name] + "}")
+        else:
+            namespace[f"g{getters}"] = _getter(name)
+            pieces.append(f"{{dash(g{getters}(e))}}")
+            getters += 1
+    pieces.append(_literal(text[at:]))
+    source = "def line(r, route, stage, status, length):\n"
+    if getters:
+        source += "    e = Entry(r, route, stage, status, length, now(), api)\n"
+    source += f"    return f{''.join(pieces)!r}\n"
+    exec(compile(source, "<access log format>", "exec"), namespace)
+    line: Line = namespace["line"]
+    return line
+
+
+def _literal(text: str) -> str:
+    """A literal piece of the format as f-string text: its braces doubled (`repr` escapes
+    the rest when the whole f-string is written)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+class AccessLog:
+    """The access log of one gateway process: a compiled format per stage and the writer.
+
+    `destination` is where lines go: `stderr` (the default), `stdout`, or a file path (opened
+    for appending; several workers append whole batches, each one `write`)."""
+
+    def __init__(
+        self,
+        api: Mapping[str, Any],
+        stream: IO[str] | None = None,
+        destination: str = "stderr",
+    ) -> None:
         self.api = api
-        self.formats = {
-            name: compile_format(str((stage or {}).get("accessLogFormat") or DEFAULT_FORMAT))
+        self.lines = {
+            name: compile_line(str((stage or {}).get("accessLogFormat") or DEFAULT_FORMAT), api)
             for name, stage in (api.get("stages") or {}).items()
         }
-        self.default = compile_format(DEFAULT_FORMAT)
-        self.writer = _Writer(stream)
+        self.default = compile_line(DEFAULT_FORMAT, api)
+        self.writer = _Writer(stream, destination)
+        self.put = self.writer.lines.append  # atomic; the writer pops from the other end
 
     def write(
         self,
@@ -211,15 +305,32 @@ class AccessLog:
         status: int,
         length: int,
     ) -> None:
-        entry = Entry(request, route, stage, status, length, time.time(), self.api)
-        self.writer.put(render(self.formats.get(stage, self.default), entry))
+        self.put(self.lines.get(stage, self.default)(request, route, stage, status, length))
+
+    def line_of(self, stage: str) -> Line:
+        """The compiled line of `stage` (the gateway holds the served stage's)."""
+        return self.lines.get(stage, self.default)
+
+
+def check_destination(destination: str) -> None:
+    """Raise OSError when `destination` is a file that cannot be opened for appending (the
+    command line refuses it before any worker starts)."""
+    if destination not in ("stderr", "stdout"):
+        with open(destination, "ab"):
+            pass
 
 
 class _Writer:
-    """Lines from the event loop to `stream`, written by a daemon thread in batches."""
+    """Lines from the event loop to the destination, written by a daemon thread in batches."""
 
-    def __init__(self, stream: IO[str] | None) -> None:
+    def __init__(self, stream: IO[str] | None, destination: str = "stderr") -> None:
         self.stream = stream
+        self.file = (
+            None
+            if stream is not None or destination in ("stderr", "stdout")
+            else open(destination, "ab", buffering=0)  # noqa: SIM115 (held for the process)
+        )
+        self.destination = destination
         self.lines: deque[str] = deque(maxlen=_BUFFER_LINES)
         # Held while a batch is taken and written: the exit's flush waits for the thread's
         # batch in flight, so no line is lost or written out of order.
@@ -243,9 +354,15 @@ class _Writer:
             batch = [lines.popleft() for _ in range(len(lines))]  # only this thread pops
             if not batch:
                 return
-            stream = self.stream or sys.stderr
+            text = "\n".join(batch) + "\n"
             try:
-                stream.write("\n".join(batch) + "\n")
+                if self.file is not None:
+                    # Unbuffered: the batch is one `write` on a file opened for appending, so
+                    # several workers' batches never interleave within a line.
+                    self.file.write(text.encode("utf-8", "replace"))
+                    return
+                stream = self.stream or (sys.stdout if self.destination == "stdout" else sys.stderr)
+                stream.write(text)
                 stream.flush()
-            except (OSError, ValueError):  # a closed stderr: the log is lost, not the server
+            except (OSError, ValueError):  # a closed stream: the log is lost, not the server
                 pass

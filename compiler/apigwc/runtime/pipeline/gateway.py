@@ -5,7 +5,8 @@ Flows in: the generated `API` settings and route table (`plan.RouteEntry` record
 (`Gateway.__call__`, for granian and in-process use) or, under the default server, its own
 HTTP/1.1 protocol (`server/http_protocol.py`), which parses the request itself and calls
 `oversize`, `too_large` and `answer` directly, with no ASGI messages. Flows out: responses with
-API Gateway's status codes, headers and bodies (`wire_headers`), and the access log (`sent`).
+API Gateway's status codes, headers and bodies (`wire_headers`), and the access log and metrics
+(`sent`, compiled for what is on: `observability/finish.py`).
 
 This module is the entries and what is common to every route: request size limits (reference
 §1.1 step 1), request decompression (REST, compression enabled), stage selection, CORS preflight
@@ -27,6 +28,7 @@ stage is served under `/{stage}/` and an unknown stage answers 403 Forbidden (40
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Mapping
@@ -37,6 +39,8 @@ from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates, integration_templates
 from ..observability.access_log import AccessLog
+from ..observability.finish import Sent, compile_sent
+from ..observability.metrics import MetricsRecorder, TimedIntegration
 from ..observability.tracing import open_tracing
 from ..responses import gateway_responses
 from ..responses.cors import CorsConfiguration, is_preflight
@@ -91,7 +95,15 @@ class Gateway:
             raise ValueError(f"unknown stage {self.stage!r}; the API has {', '.join(api.stages)}")
         self.all_stages = options.all_stages
         # The gateway's access log (access_log.py): None unless the options turn it on.
-        self.access_log = AccessLog(self.api) if options.access_log else None
+        self.access_log = (
+            AccessLog(self.api, destination=options.access_log_to) if options.access_log else None
+        )
+        # CloudWatch's metrics for the admin port (metrics.py): None unless `--admin-port`.
+        self.metrics = (
+            MetricsRecorder(api, routes, options.metrics_dir, self.stage, self.all_stages)
+            if options.metrics_dir
+            else None
+        )
         # The developer's console line (console_log.py, `--log-format`): None unless asked for.
         self.console_log = _console_log(options.console_log)
         # Buckets, quotas and caches: this process's memory, or Redis (`--state`, state/store.py).
@@ -116,6 +128,7 @@ class Gateway:
             api_data=self.api,
             authorizer_cache=self.state.authorizer_cache(f"apigwc:{api.api_id}:authorizer"),
             state=self.state,
+            metrics=self.metrics,
             tracing=tracing,
         )
         self.upstreams = self.deployment.upstreams
@@ -125,8 +138,10 @@ class Gateway:
             from ..integrations.lambda_reload import HandlerReload
 
             HandlerReload(self.deployment.functions).start()
+        if self.metrics is not None:  # CacheHitCount, CacheMissCount (observability/metrics.py)
+            self.cache_counts.listeners.append(self.metrics.cache_lookup)
         # Each route's steps, compiled once (steps.py); the router serves the plans.
-        plans = [compile_plan(route, self.deployment) for route in routes]
+        plans = [_timed(compile_plan(route, self.deployment), self.metrics) for route in routes]
         self.router = Router(plans, self.protocol, route_of=_route_of)
         self.minimum_compression_size = (
             api.minimum_compression_size if self.protocol == "REST" else None
@@ -134,6 +149,12 @@ class Gateway:
         self.cors = CorsConfiguration.from_extension(api.cors) if api.cors else None
         # The WebSocket API beside this one (`x-apigwc.websocket`, runtime/websocket/), or None.
         self.websocket = _websocket(api, self.deployment, self.stage, options)
+        # What follows a written response: the access log line, the metrics, or nothing.
+        self.sent: Sent = _with_console(
+            compile_sent(self.access_log, self.metrics, self.stage, self.all_stages),
+            self.console_log,
+            self.stage,
+        )
         if tracing is not None:  # both server entries call `answer`: each request in its span
             self.answer = tracing.server(self.answer)  # type: ignore[method-assign]
 
@@ -207,17 +228,6 @@ class Gateway:
         """The response's header lines as the wire carries them, API Gateway's standard
         headers and `Content-Length` included (the default server writes these itself)."""
         return wire.headers(response, standard_wire_headers(self.protocol, request))
-
-    def sent(self, request: Request, response: Response) -> None:
-        """The access log line of an answered request (when the log is on), and the console
-        line (when asked for)."""
-        if self.access_log is not None:
-            stage = request.stage_prefix[1:] or self.stage
-            length = len(response.body)
-            self.access_log.write(request, request.route, stage, response.status, length)
-        if self.console_log is not None:
-            stage = request.stage_prefix[1:] or self.stage
-            self.console_log.write(request, request.route, stage, response.status)
 
     def oversize(self, url: int, values: int, head: int) -> Response | None:
         """A request over API Gateway's URL or header limits (measured by the server:
@@ -546,6 +556,27 @@ def _console_log(fmt: str) -> Any:
 
     install_handler_output(fmt)
     return ConsoleLog(fmt)
+
+
+def _timed(plan: RoutePlan, metrics: MetricsRecorder | None) -> RoutePlan:
+    """The plan with its integration timed for `IntegrationLatency` when the metrics are on."""
+    if metrics is None:
+        return plan
+    timed = TimedIntegration(plan.integration, metrics, plan.entry.route_key)
+    return dataclasses.replace(plan, integration=timed)
+
+
+def _with_console(sent: Sent, console: Any, served: str) -> Sent:
+    """`sent` followed by the developer's console line (`--log-format`), when asked for."""
+    if console is None:
+        return sent
+    write = console.write
+
+    def sent_and_shown(request: Request, response: Response) -> None:
+        sent(request, response)
+        write(request, request.route, request.stage_prefix[1:] or served, response.status)
+
+    return sent_and_shown
 
 
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:

@@ -23,12 +23,14 @@ API = {
             "variables": {"vetBackend": "127.0.0.1:9001", "environment": "dev"},
             "accessLogFormat": '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","responseLength":"$context.responseLength"}',
             "throttle": {"rateLimit": 100.0, "burstLimit": 200},
+            "detailedMetrics": {"/*/*": True},
         },
         "prod": {
             "variables": {"vetBackend": "127.0.0.1:9002", "environment": "prod"},
             "accessLogFormat": '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","latency":"$context.responseLatency"}',
             "throttle": {"rateLimit": 500.0, "burstLimit": 1000},
             "methodThrottles": {"/pets/GET": {"rateLimit": 200.0, "burstLimit": 400}},
+            "detailedMetrics": {"/*/*": True},
             "cache": {
                 "wide": {
                     "enabled": True,

@@ -24,6 +24,7 @@ from ..caching.counts import CacheCounts
 from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates
+from ..observability.metrics import MetricsRecorder
 from ..responses.gateway_responses import Response
 from ..routing.router import Match
 from ..state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
@@ -53,6 +54,8 @@ class Deployment:
     authorizer_cache: AuthorizerCache = field(default_factory=MemoryAuthorizerCache)
     # Token buckets and quota counters (`--state`: this process's memory, or Redis).
     state: StateStore = field(default_factory=MemoryStore)
+    # The metrics of this process (`--admin-port`), else None (observability/metrics.py).
+    metrics: MetricsRecorder | None = None
     # The stage cache's hits and misses in this process (`caching/counts.py`), for metrics.
     cache_counts: CacheCounts = field(default_factory=CacheCounts)
     # OpenTelemetry tracing (observability/tracing.py `Tracing`) when export is on, else None:

@@ -18,7 +18,11 @@ from dataclasses import dataclass, field
 
 STAGE = "APIGWC_STAGE"  # the stage served at `/` ("" = the build's default stage)
 ALL_STAGES = "APIGWC_ALL_STAGES"  # "1": every stage under `/{stage}/`
-ACCESS_LOG = "APIGWC_ACCESS_LOG"  # "1": the gateway's access log on stderr
+ACCESS_LOG = "APIGWC_ACCESS_LOG"  # "1": the gateway's access log
+# Where the access log goes: "stderr" (the default), "stdout" or a file path (`--access-log`).
+ACCESS_LOG_TO = "APIGWC_ACCESS_LOG_TO"
+# The folder where each worker counts its metrics (`--admin-port`; observability/metrics.py).
+METRICS_DIR = "APIGWC_METRICS_DIR"
 VALIDATE_RESPONSES = "APIGWC_VALIDATE_RESPONSES"  # "1": the contract check of responses
 STATE = "APIGWC_STATE"  # where buckets, quotas and caches live: "memory" or redis://HOST:PORT/DB
 # WebSocket APIs' idle timeout and maximum connection duration in seconds (reference §10.1:
@@ -49,6 +53,8 @@ class GatewayOptions:
     stage: str | None = None  # None: the build's default stage
     all_stages: bool = False
     access_log: bool = False
+    access_log_to: str = "stderr"  # `--access-log`: stderr, stdout or a file path
+    metrics_dir: str | None = None  # set by `--admin-port`: the metrics are counted
     validate_responses: bool = False
     state: str = "memory"  # `--state`: `memory` (this process) or `redis://HOST:PORT/DB`
     websocket_idle_timeout_s: float = 600.0
@@ -73,6 +79,8 @@ class GatewayOptions:
                 STAGE: self.stage or "",
                 ALL_STAGES: "1" if self.all_stages else "",
                 ACCESS_LOG: "1" if self.access_log else "",
+                ACCESS_LOG_TO: self.access_log_to,
+                METRICS_DIR: self.metrics_dir or "",
                 VALIDATE_RESPONSES: "1" if self.validate_responses else "",
                 STATE: self.state,
                 REMOTE_JWKS: "1" if self.remote_jwks else "",
@@ -96,6 +104,8 @@ class GatewayOptions:
             stage=env.get(STAGE) or None,
             all_stages=env.get(ALL_STAGES) == "1",
             access_log=env.get(ACCESS_LOG) == "1",
+            access_log_to=env.get(ACCESS_LOG_TO) or "stderr",
+            metrics_dir=env.get(METRICS_DIR) or None,
             validate_responses=env.get(VALIDATE_RESPONSES) == "1",
             state=env.get(STATE) or "memory",
             websocket_idle_timeout_s=_seconds(env.get(WEBSOCKET_IDLE_TIMEOUT), 600.0),

@@ -513,6 +513,9 @@ class StageSettings:
     # for HTTP APIs, `defaultRouteSettings` and `routeSettings`, §1.10).
     throttle: ThrottleLimits | None = None
     method_throttles: Mapping[str, ThrottleLimits] = field(default_factory=dict)
+    # Detailed metrics (`metricsEnabled`) by method setting key, `/*/*` included; a method
+    # without one has none (observability/metrics.py).
+    detailed_metrics: Mapping[str, bool] = field(default_factory=dict)
     # The stage cache (reference §1.9), when the stage's cache cluster is enabled.
     cache: StageCache | None = None
     # X-Ray's active tracing (`tracingEnabled`, REST): requests without a caller's trace header
@@ -531,6 +534,7 @@ class StageSettings:
             canary=_mapping(data, "canary") if canary is not None else None,
             throttle=ThrottleLimits.from_data(throttle) if throttle is not None else None,
             method_throttles=_throttles(data, "methodThrottles"),
+            detailed_metrics={k: v is True for k, v in _mapping(data, "detailedMetrics").items()},
             cache=StageCache.from_data(_as_mapping(cache)) if cache is not None else None,
             tracing_enabled=_bool(data, "tracingEnabled") if "tracingEnabled" in data else False,
         )
@@ -545,6 +549,8 @@ class StageSettings:
             data["throttle"] = self.throttle.to_data()
         if self.method_throttles:
             data["methodThrottles"] = {k: v.to_data() for k, v in self.method_throttles.items()}
+        if self.detailed_metrics:
+            data["detailedMetrics"] = dict(self.detailed_metrics)
         if self.cache is not None:
             data["cache"] = self.cache.to_data()
         if self.tracing_enabled:
