@@ -25,12 +25,13 @@ to detect a local run (SAM CLI and serverless-offline set them), which it may.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
+
+from ..pipeline.options import json_tables
 
 FUNCTION_ENVIRONMENT = "APIGWC_FUNCTION_ENVIRONMENT"
 LOCAL_RUN = {"AWS_SAM_LOCAL": "true", "IS_OFFLINE": "true"}
@@ -41,21 +42,9 @@ current = threading.local()
 
 
 def operator_variables(environ: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:
-    """`APIGWC_FUNCTION_ENVIRONMENT`: {"" (every function) or a function name: {name: value}};
-    anything else in it is ignored (it is the operator's own configuration, checked by
-    `apigwc serve`)."""
-    text = (os.environ if environ is None else environ).get(FUNCTION_ENVIRONMENT) or "{}"
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {
-        str(name): {str(k): str(v) for k, v in values.items()}
-        for name, values in data.items()
-        if isinstance(values, dict)
-    }
+    """`APIGWC_FUNCTION_ENVIRONMENT`: {"" (every function) or a function name: {name: value}}
+    (the operator's own configuration, checked by `apigwc serve`)."""
+    return json_tables((os.environ if environ is None else environ).get(FUNCTION_ENVIRONMENT))
 
 
 def environment(

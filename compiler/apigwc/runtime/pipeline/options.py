@@ -119,20 +119,22 @@ class GatewayOptions:
 
 
 def stage_variable_overrides(environ: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:
-    """`APIGWC_STAGE_VARIABLES`, read once at start-up; anything but an object of objects of
-    values is ignored."""
-    import json
+    """`APIGWC_STAGE_VARIABLES`, read once at start-up."""
+    return json_tables((os.environ if environ is None else environ).get(STAGE_VARIABLES))
 
-    text = (os.environ if environ is None else environ).get(STAGE_VARIABLES) or "{}"
+
+def json_tables(text: str | None) -> dict[str, dict[str, str]]:
+    """An operator's JSON object of objects of values (`apigwc serve` wrote it from its
+    configuration), as strings; anything else in it is ignored."""
     try:
-        data = json.loads(text)
+        data = json.loads(text or "{}")
     except ValueError:
         return {}
     if not isinstance(data, dict):
         return {}
     return {
-        str(stage): {str(k): str(v) for k, v in values.items()}
-        for stage, values in data.items()
+        str(name): {str(k): str(v) for k, v in values.items()}
+        for name, values in data.items()
         if isinstance(values, dict)
     }
 
