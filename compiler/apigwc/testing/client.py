@@ -15,6 +15,7 @@ import asyncio
 import http.client
 import json as jsonlib
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +67,7 @@ class _Headers:
         return [v for k, v in self.lines if k.lower() == name.lower()]
 
 
-class Client:
+class Client(ABC):
     """The request methods; subclasses send. `base_url` names the host requests are for."""
 
     base_url = "http://localhost"
@@ -99,8 +100,9 @@ class Client:
             sent = auth(method.upper(), url, sent, body)
         return self.send(method.upper(), url, sent, body)
 
+    @abstractmethod
     def send(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Response:
-        raise NotImplementedError
+        """Send the request as given (the subclasses: in process, or over a socket)."""
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)

@@ -9,17 +9,28 @@ for the test's own checks.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
+def _testing_extra(name: str) -> Any:
+    """A module of the `[testing]` extra (moto, boto3), imported by name where it is used: a
+    plain install of apigwc has neither, and `apigwc_moto` is the only fixture that needs them."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            f"apigwc_moto needs {name.split('.')[0]}: pip install 'apigwc[testing]'", name=name
+        ) from None
+
+
 class MotoServer:
     def __init__(self, region: str = "us-east-1") -> None:
-        from moto.server import ThreadedMotoServer
-
         self.region = region
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server = _testing_extra("moto.server")
+        self.server = server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.url = f"http://{host}:{port}"
@@ -29,9 +40,7 @@ class MotoServer:
 
     def client(self, service: str) -> Any:
         """A boto3 client of `service` at this server (boto3 comes with moto)."""
-        import boto3
-
-        return boto3.client(
+        return _testing_extra("boto3").client(
             service,
             endpoint_url=self.url,
             region_name=self.region,
