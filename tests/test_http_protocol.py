@@ -330,14 +330,22 @@ def test_a_graceful_shutdown_finishes_the_answer_in_flight(
 ) -> None:
     with serve(built, tmp_path / "log", "--no-access-log") as served, connect(served.port) as sock:
         with connect(served.port) as idle, connect(served.port) as sending:
+            fresh = connect(served.port)
             sock.sendall(b"GET /lambda/slow-function?seconds=0.8 HTTP/1.1\r\nHost: gw\r\n\r\n")
             sending.sendall(b"POST /pets HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\n\r\nha")
             time.sleep(0.3)
             served.process.send_signal(signal.SIGTERM)
             time.sleep(0.3)
             sending.sendall(b"lf")  # the rest of a body in flight is still read
+            # A connection made before the shutdown whose first request comes after it is
+            # answered (a reload's swap: FIRST_REQUEST_GRACE_S), then ended.
+            fresh.sendall(GET_MOCK)
             data, sent = read_to_end(sock), read_to_end(sending)  # answered, then ended
-            assert read_to_end(idle) == b""  # an idle connection ends at once
+            late = read_to_end(fresh)
+            fresh.close()
+            # An idle connection ends (one that never sent a request, after the grace).
+            assert read_to_end(idle) == b""
+        assert late.startswith(b"HTTP/1.1 200 ") and b"\r\nconnection: close\r\n" in late
         assert data.startswith(b"HTTP/1.1 200 ") and b"\r\nconnection: close\r\n" in data
         assert sent.startswith(b"HTTP/1.1 200 ") and b'"body": "half"' in sent
         # uvicorn raises the signal again once shut down: the exit says SIGTERM ended it.

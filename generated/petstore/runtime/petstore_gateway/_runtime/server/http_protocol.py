@@ -60,6 +60,7 @@ from .uvicorn_internals import require_internals
 require_internals()  # before serving a request: a uvicorn without what the protocol uses stops
 
 LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped
+FIRST_REQUEST_GRACE_S = 1.0  # at shutdown, how long a new connection's first request is awaited
 log = logging.getLogger("uvicorn.error")
 # A fault in the request path: logged with its traceback, answered as uvicorn answers one.
 FAULT_MESSAGE = "Exception in the gateway's request path"
@@ -166,6 +167,7 @@ class GatewayHttpProtocol(asyncio.Protocol):
         self.write_paused = False
         self.parsing = True  # False once no further request is taken from this connection
         self.closing = False  # shutdown: the connection ends after the answer in flight
+        self.fresh = True  # no request has begun on this connection yet
         self.lost = False
         # The request head being parsed.
         self.url = b""
@@ -263,11 +265,19 @@ class GatewayHttpProtocol(asyncio.Protocol):
 
     def shutdown(self) -> None:
         """uvicorn's graceful shutdown: an idle connection ends now, a busy one after the
-        answer in flight (uvicorn waits for the connection to end)."""
-        if not self.exchanges:
-            self.transport.close()
-        else:  # reading goes on: the request in flight may still be receiving its body
+        answer in flight (uvicorn waits for the connection to end). A connection whose first
+        request has not come yet gets `FIRST_REQUEST_GRACE_S` for it: its client connected
+        just before the shutdown (a reload's swap hands the listening socket over) and its
+        request is on its way; closing now would drop it unanswered, which a client cannot
+        tell from a failure."""
+        if self.exchanges:  # reading goes on: the request in flight may still be receiving
             self.closing = True
+        elif self.fresh:
+            self.closing = True
+            self._disarm_timer()
+            self.timer = self.loop.call_later(FIRST_REQUEST_GRACE_S, self.transport.close)
+        else:
+            self.transport.close()
 
     def timeout_keep_alive_handler(self) -> None:
         if not self.transport.is_closing():
@@ -276,6 +286,7 @@ class GatewayHttpProtocol(asyncio.Protocol):
     # -- httptools' callbacks ------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
+        self.fresh = False
         self.url = b""
         self.headers = []
         self.names = []
