@@ -21,11 +21,23 @@ once per session and xdist worker, however many modules use it; a module may ove
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import pytest
+# pytest loads this module (the `pytest11` entry point, or `-p apigwc.testing`), so pytest is
+# there whenever it runs. It belongs to the `[testing]` extra, not to a plain install, so it is
+# imported by name, as the runtime imports its optional extras; `apigwc.testing` imported
+# without pytest keeps its clients (`__init__.py`). Its types are therefore `Any` here.
+pytest: Any = importlib.import_module("pytest")
+
+
+def _fail(message: str) -> NoReturn:
+    """`pytest.fail` without a traceback (it raises; typed here, pytest being `Any`)."""
+    pytest.fail(message, pytrace=False)
+    raise AssertionError(message)  # not reached: pytest.fail raises
+
 
 if TYPE_CHECKING:
     from apigwc.testing.client import AsgiClient, LiveClient
@@ -33,7 +45,7 @@ if TYPE_CHECKING:
     from apigwc.testing.moto_server import MotoServer
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: Any) -> None:
     group = parser.getgroup("apigwc", "apigwc: test an API Gateway spec")
     group.addoption("--apigwc-spec", default=None, metavar="PATH", help="the spec to test")
     group.addoption("--apigwc-stage", default=None, metavar="NAME", help="the stage to serve")
@@ -43,23 +55,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def apigwc_spec(pytestconfig: pytest.Config) -> Path:
+def apigwc_spec(pytestconfig: Any) -> Path:
     """The spec under test: `--apigwc-spec`, else the ini's `apigwc_spec`."""
     given = pytestconfig.getoption("apigwc_spec")
     if given:
         return Path(given).resolve()
     configured = str(pytestconfig.getini("apigwc_spec") or "")
     if not configured:
-        pytest.fail(
+        _fail(
             "apigwc: no spec to test; set `apigwc_spec = path/to/api.yaml` in the pytest ini "
-            "section or pass --apigwc-spec",
-            pytrace=False,
+            "section or pass --apigwc-spec"
         )
-    return (pytestconfig.rootpath / configured).resolve()
+    return (Path(pytestconfig.rootpath) / configured).resolve()
 
 
 @pytest.fixture(scope="session")
-def apigwc_stage(pytestconfig: pytest.Config) -> str | None:
+def apigwc_stage(pytestconfig: Any) -> str | None:
     given = pytestconfig.getoption("apigwc_stage") or pytestconfig.getini("apigwc_stage")
     return str(given) if given else None
 
@@ -68,7 +79,7 @@ class _Gateways:
     """What the session has built and started, per (spec, stage): each spec is built once and
     served once however many modules use it (a module may override `apigwc_spec`)."""
 
-    def __init__(self, tmp: pytest.TempPathFactory) -> None:
+    def __init__(self, tmp: Any) -> None:
         self.tmp = tmp
         self.made: dict[tuple[str, ...], Any] = {}
         self.closing: list[Callable[[], object]] = []
@@ -84,7 +95,7 @@ class _Gateways:
 
 
 @pytest.fixture(scope="session")
-def _apigwc_gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Gateways]:
+def _apigwc_gateways(tmp_path_factory: Any) -> Iterator[_Gateways]:
     gateways = _Gateways(tmp_path_factory)
     yield gateways
     gateways.close()
@@ -103,7 +114,7 @@ def apigwc_api(
         try:
             return build_api(apigwc_spec, out, apigwc_stage)
         except BuildFailed as failure:
-            pytest.fail(f"apigwc: {apigwc_spec} does not build:\n{failure}", pytrace=False)
+            _fail(f"apigwc: {apigwc_spec} does not build:\n{failure}")
 
     return _apigwc_gateways.get(("api", str(apigwc_spec), apigwc_stage or ""), make)  # type: ignore[no-any-return]
 
@@ -120,7 +131,7 @@ def apigwc_moto() -> Iterator[MotoServer]:
 
 
 @pytest.fixture(scope="session")
-def apigwc_aws_environment(request: pytest.FixtureRequest) -> dict[str, str]:
+def apigwc_aws_environment(request: Any) -> dict[str, str]:
     """What points the gateway's AWS calls elsewhere: moto's with `apigwc_moto = true`, else
     nothing (the spec's `x-apigwc.awsEndpoint`). Override it to name another endpoint."""
     if not request.config.getini("apigwc_moto"):
