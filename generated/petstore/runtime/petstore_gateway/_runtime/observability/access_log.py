@@ -294,7 +294,7 @@ class AccessLog:
             for name, stage in (api.get("stages") or {}).items()
         }
         self.default = compile_line(DEFAULT_FORMAT, api)
-        self.writer = _Writer(stream, destination)
+        self.writer = BatchWriter(stream, destination)
         self.put = self.writer.lines.append  # atomic; the writer pops from the other end
 
     def write(
@@ -320,26 +320,35 @@ def check_destination(destination: str) -> None:
             pass
 
 
-class _Writer:
-    """Lines from the event loop to the destination, written by a daemon thread in batches."""
+class BatchWriter:
+    """Lines from the event loop to the destination, written by a daemon thread in batches
+    (the access log's, and the console line's: console_log.py). `render` makes the text of a
+    batch of what was put (by default, the lines themselves)."""
 
-    def __init__(self, stream: IO[str] | None, destination: str = "stderr") -> None:
+    def __init__(
+        self,
+        stream: IO[str] | None,
+        destination: str = "stderr",
+        render: Callable[[list[Any]], str] = "\n".join,
+        name: str = "apigwc-access-log",
+    ) -> None:
         self.stream = stream
+        self.render = render
         self.file = (
             None
             if stream is not None or destination in ("stderr", "stdout")
             else open(destination, "ab", buffering=0)  # noqa: SIM115 (held for the process)
         )
         self.destination = destination
-        self.lines: deque[str] = deque(maxlen=_BUFFER_LINES)
+        self.lines: deque[Any] = deque(maxlen=_BUFFER_LINES)
         # Held while a batch is taken and written: the exit's flush waits for the thread's
         # batch in flight, so no line is lost or written out of order.
         self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._run, name="apigwc-access-log", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
         self.thread.start()
         atexit.register(self.flush)
 
-    def put(self, line: str) -> None:
+    def put(self, line: Any) -> None:
         self.lines.append(line)  # atomic; the writer pops from the other end
 
     def _run(self) -> None:
@@ -354,7 +363,7 @@ class _Writer:
             batch = [lines.popleft() for _ in range(len(lines))]  # only this thread pops
             if not batch:
                 return
-            text = "\n".join(batch) + "\n"
+            text = self.render(batch) + "\n"
             try:
                 if self.file is not None:
                     # Unbuffered: the batch is one `write` on a file opened for appending, so

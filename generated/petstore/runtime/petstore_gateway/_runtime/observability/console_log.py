@@ -14,7 +14,7 @@ No secret reaches a line: the path is printed without its query string, and no h
 is. Control characters of a path are escaped, so a request cannot forge a line.
 
 Cost: the event loop appends one small tuple to a bounded deque per request; a daemon thread
-formats and writes the lines in batches every `_INTERVAL` seconds (the access log's design, and
+formats and writes the lines in batches every `_INTERVAL` seconds (the access log's writer, and
 its measured reason: waking a thread per line cost more than the line), so a slow terminal never
 stalls the loop. When the buffer is full the oldest lines are dropped.
 
@@ -31,23 +31,20 @@ carries the latency, and REPORT's billed duration and memory have no local meani
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping
 from typing import IO, Any
 
 from ..integrations import invocation
 from ..pipeline.context import Request
+from .access_log import BatchWriter
 
 FORMATS = ("text", "json", "off")
-_BUFFER_LINES = 65536
-_INTERVAL = 0.05
 _COLOURS = {2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[31m"}
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
 # Control characters a path may carry, escaped so that one request stays one line.
@@ -119,11 +116,10 @@ class ConsoleLog:
         self.fmt = fmt
         self.stream = stream
         self.colour = fmt == "text" and use_colour(stream or sys.stdout)
-        self.lines: deque[Record] = deque(maxlen=_BUFFER_LINES)
-        self.lock = threading.Lock()
-        thread = threading.Thread(target=self._run, name="apigwc-console-log", daemon=True)
-        thread.start()
-        atexit.register(self.flush)
+        # The access log's batch writer (access_log.py), rendering this log's records.
+        self.writer = BatchWriter(stream, "stdout", self._render, "apigwc-console-log")
+        self.lines = self.writer.lines
+        self.flush = self.writer.flush
 
     def write(
         self, request: Request, route: Mapping[str, Any] | None, stage: str, status: int
@@ -149,28 +145,10 @@ class ConsoleLog:
             )
         )
 
-    def _run(self) -> None:
-        while True:
-            time.sleep(_INTERVAL)
-            if self.lines:
-                self.flush()
-
-    def flush(self) -> None:
-        with self.lock:
-            lines = self.lines
-            batch = [lines.popleft() for _ in range(len(lines))]
-            if not batch:
-                return
-            if self.fmt == "json":
-                text = "\n".join(render_json(r) for r in batch)
-            else:
-                text = "\n".join(render_text(r, self.colour) for r in batch)
-            stream = self.stream or sys.stdout
-            try:
-                stream.write(text + "\n")
-                stream.flush()
-            except (OSError, ValueError):  # a closed stdout: the lines are lost, not the server
-                pass
+    def _render(self, batch: list[Record]) -> str:
+        if self.fmt == "json":
+            return "\n".join(render_json(r) for r in batch)
+        return "\n".join(render_text(r, self.colour) for r in batch)
 
 
 # -- handler output ---------------------------------------------------------------------------
