@@ -16,6 +16,12 @@ installs it) in the same invocation:
                        log on (the default of `python -m <pkg>` and `apigwc serve`: the CLF line,
                        written to a file by the log's writer thread); compared with the MOCK
                        route without it
+    MOCK + serve logs  (uvicorn) a third copy with what `apigwc serve` logs by default: the
+                       access log and the console line (`--log-format text`); against the MOCK
+                       route (issue 11: at least 0.9)
+    MOCK + log+metrics (uvicorn) a fourth copy with the access log and the metrics on
+                       (`--admin-port`, nothing scraping); against the MOCK route (issue 13:
+                       at least 0.9)
     Lambda proxy       GET /lambda (AWS_PROXY, in-process handler returning fixed JSON)
     Connexion          GET /mock?x=1 of a Connexion 3 AsyncApp with the same route, the required
                        query parameter validated (strict validation), answering the same JSON;
@@ -137,6 +143,11 @@ x-apigwc:
 """
 
 
+# What `apigwc serve` adds to `python -m <pkg>` by default: the developer's console line
+# (observability/console_log.py) beside the access log.
+SERVE_LOGGING = ("--log-format", "text")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -173,11 +184,12 @@ def granian(app: str, port: int, pythonpath: Path) -> subprocess.Popen[bytes]:
 
 
 def gateway(
-    package: str, port: int, runtime: Path, server: str, log: Path
+    package: str, port: int, runtime: Path, server: str, log: Path, *extra: str
 ) -> subprocess.Popen[bytes]:
-    """The generated gateway as `python -m <pkg> --server S` runs it; its stderr (and so its
-    access log, when `log` is named *access*) goes to `log`."""
-    command = [sys.executable, "-m", package, "--port", str(port), "--server", server]
+    """The generated gateway as `python -m <pkg> --server S [extra]` runs it; its stderr (and
+    so its access log, when `log` is named *access*) and stdout (the console line, with
+    `--log-format`) go to `log`."""
+    command = [sys.executable, "-m", package, "--port", str(port), "--server", server, *extra]
     if "access" not in log.name:
         command.append("--no-access-log")
     return _start(command, port, runtime, log)
@@ -191,7 +203,7 @@ def _start(
         process = subprocess.Popen(command, env=env)
     else:
         with log.open("wb") as err:
-            process = subprocess.Popen(command, env=env, stderr=err)
+            process = subprocess.Popen(command, env=env, stdout=err, stderr=err)
     wait(port)
     return process
 
@@ -263,6 +275,15 @@ def start_server(
     started.append(gateway(package, log_port, runtime, server, tmp / f"{server}-access.log"))
     targets[f"mock@{server}"] = (gw_port, "/mock?x=1")
     targets[f"mock_log@{server}"] = (log_port, "/mock?x=1")
+    if server == "uvicorn":  # the logging figures of issues 11 and 13, on the default server
+        serve_port, observed_port = free_port(), free_port()
+        serve_log = tmp / f"{server}-access-console.log"
+        started.append(gateway(package, serve_port, runtime, server, serve_log, *SERVE_LOGGING))
+        observed_log = tmp / f"{server}-access-metrics.log"
+        admin = ["--admin-port", str(free_port())]
+        started.append(gateway(package, observed_port, runtime, server, observed_log, *admin))
+        targets[f"mock_serve@{server}"] = (serve_port, "/mock?x=1")
+        targets[f"mock_observed@{server}"] = (observed_port, "/mock?x=1")
     targets[f"lambda@{server}"] = (gw_port, "/lambda")
     targets[f"proxy@{server}"] = (gw_port, "/proxy/x")  # latency only
     return started
@@ -346,6 +367,13 @@ def rows(targets: dict[str, tuple[int, str]]) -> list[tuple[str, str, str, str]]
             (f"MOCK+log {server} / MOCK {server}", f"mock_log@{server}", f"mock@{server}",
              ">= 0.9"),
         ]  # fmt: skip
+        if default:
+            found += [
+                (f"MOCK+serve logs {server} / MOCK {server}", f"mock_serve@{server}",
+                 f"mock@{server}", ">= 0.9 (issue 11)"),
+                (f"MOCK+log+metrics {server} / MOCK {server}", f"mock_observed@{server}",
+                 f"mock@{server}", ">= 0.9 (issue 13)"),
+            ]  # fmt: skip
         if not default:
             found += [
                 (f"bare {server} / bare uvicorn", f"bare@{server}", "bare@uvicorn", ""),
