@@ -273,7 +273,7 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPa
     assert use_colour(Terminal()) and not use_colour(io.StringIO())
     monkeypatch.setenv("NO_COLOR", "1")
     assert not use_colour(Terminal())
-    record = (0.0, "GET", "/a\x1b[2J\n", 503, 1.0, None, None, "id", "dev")
+    record = (0.0, 0.001, "GET", "/a\x1b[2J\n", 503, None, "id", "dev")
     assert "\x1b[31m503\x1b[0m" in render_text(record, True)
     plain = render_text(record, False)
     assert "/a\\x1b[2J\\x0a 503" in plain and "\n" not in plain  # a path cannot forge a line

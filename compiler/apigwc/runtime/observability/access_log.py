@@ -23,7 +23,8 @@ requestId extendedRequestId` (caller and user print `-`; resourcePath is `-` whe
 matched).
 
 Lines go to a bounded in-memory buffer (a deque: one append per request, no lock held by the
-event loop) that a daemon thread writes in batches, so a slow or blocked destination never
+event loop) that the process's log thread (`_Flusher`, shared with the console line) writes in
+batches, so a slow or blocked destination never
 stalls the event loop; when the buffer is full the oldest lines are dropped, keeping memory
 bounded. The thread wakes on a clock (`_INTERVAL`), not per line: waking it for each request (an
 event set on the event loop, then a thread switch and a hand-over of the GIL) cost about 16 us
@@ -321,16 +322,16 @@ def check_destination(destination: str) -> None:
 
 
 class BatchWriter:
-    """Lines from the event loop to the destination, written by a daemon thread in batches
-    (the access log's, and the console line's: console_log.py). `render` makes the text of a
-    batch of what was put (by default, the lines themselves)."""
+    """Lines from the event loop to the destination, written in batches by the process's one
+    writer thread (`_Flusher`: the access log's and the console line's writers share it, so
+    two logs wake one thread, not two). `render` makes the text of a batch of what was put (by
+    default, the lines themselves)."""
 
     def __init__(
         self,
         stream: IO[str] | None,
         destination: str = "stderr",
         render: Callable[[list[Any]], str] = "\n".join,
-        name: str = "apigwc-access-log",
     ) -> None:
         self.stream = stream
         self.render = render
@@ -344,18 +345,11 @@ class BatchWriter:
         # Held while a batch is taken and written: the exit's flush waits for the thread's
         # batch in flight, so no line is lost or written out of order.
         self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self.thread.start()
+        _FLUSHER.add(self)
         atexit.register(self.flush)
 
     def put(self, line: Any) -> None:
         self.lines.append(line)  # atomic; the writer pops from the other end
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(_INTERVAL)
-            if self.lines:
-                self.flush()
 
     def flush(self) -> None:
         with self.lock:
@@ -375,3 +369,30 @@ class BatchWriter:
                 stream.flush()
             except (OSError, ValueError):  # a closed stream: the log is lost, not the server
                 pass
+
+
+class _Flusher:
+    """The daemon thread that writes every batch writer's lines each `_INTERVAL` seconds,
+    started with the first writer."""
+
+    def __init__(self) -> None:
+        self.writers: list[BatchWriter] = []
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def add(self, writer: BatchWriter) -> None:
+        with self.lock:
+            self.writers = [*self.writers, writer]  # the thread reads the list without a lock
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="apigwc-log", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(_INTERVAL)
+            for writer in self.writers:
+                if writer.lines:
+                    writer.flush()
+
+
+_FLUSHER = _Flusher()

@@ -13,10 +13,10 @@ own (`--log-format off`, `--no-access-log`) and a pipe of one never mixes in the
 No secret reaches a line: the path is printed without its query string, and no header or body
 is. Control characters of a path are escaped, so a request cannot forge a line.
 
-Cost: the event loop appends one small tuple to a bounded deque per request; a daemon thread
-formats and writes the lines in batches every `_INTERVAL` seconds (the access log's writer, and
-its measured reason: waking a thread per line cost more than the line), so a slow terminal never
-stalls the loop. When the buffer is full the oldest lines are dropped.
+Cost: the event loop appends one small tuple of values it already holds to a bounded deque per
+request (formatting nothing); the access log's writer thread formats and writes the lines in
+batches every `_INTERVAL` seconds (waking a thread per line cost more than the line), so a slow
+terminal never stalls the loop. When the buffer is full the oldest lines are dropped.
 
 Handler output: a Lambda handler's `print` and `logging` lines are tagged with the request they
 belong to, since concurrent invocations on the handler threads interleave. `HandlerOutput`
@@ -41,7 +41,6 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from ..integrations import invocation
-from ..pipeline.context import Request
 from .access_log import BatchWriter
 
 FORMATS = ("text", "json", "off")
@@ -50,8 +49,11 @@ _DIM, _RESET = "\x1b[2m", "\x1b[0m"
 # Control characters a path may carry, escaped so that one request stays one line.
 _ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
 
-# (epoch, method, path, status, latency ms, route key, integration type, request id, stage)
-Record = tuple[float, str, str, int, float, str | None, str | None, str, str]
+# What the event loop appends per answered request: (epoch, answered epoch, method, path,
+# status, the matched route's data or None, request id, stage). Nothing is formatted on the
+# loop; the writer thread renders a batch (the route's label once per route, the time of day
+# once per second).
+Record = tuple[float, float, str, str, int, "Mapping[str, Any] | None", str, str]
 
 
 def use_colour(stream: IO[str]) -> bool:
@@ -65,34 +67,68 @@ def use_colour(stream: IO[str]) -> bool:
 
 
 _clock = [-1, ""]  # (second, its "HH:MM:SS"): strftime once a second, not once a line
+_THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))  # milliseconds, without a format call
 
 
 def _time_of_day(epoch: float) -> str:
-    second = int(epoch)
+    millis = int(epoch * 1000)
+    second = millis // 1000
     if second != _clock[0]:
         _clock[:] = [second, time.strftime("%H:%M:%S", time.localtime(second))]
-    return f"{_clock[1]}.{int(epoch * 1000) % 1000:03d}"
+    return f"{_clock[1]}.{_THREE_DIGITS[millis % 1000]}"
+
+
+def _latency(epoch: float, done: float) -> str:
+    """Milliseconds with one decimal, rounded (integer formatting: a float format per line cost
+    half a microsecond)."""
+    tenths = max(0, int((done - epoch) * 10000 + 0.5))
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+# The "routeKey (integration type)" label of each route seen, by the identity of its data (the
+# plan's, held for the process's life; the data is kept here too, so an id is never reused).
+_labels: dict[int, tuple[Mapping[str, Any], str]] = {}
+
+
+def _route_parts(route: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    if route is None:
+        return None, None
+    return route.get("routeKey"), (route.get("integration") or {}).get("type")
+
+
+def _route_label(route: Mapping[str, Any] | None) -> str:
+    if route is None:
+        return "- (-)"
+    known = _labels.get(id(route))
+    if known is None:
+        route_key, integration = _route_parts(route)
+        known = _labels[id(route)] = (route, f"{route_key or '-'} ({integration or '-'})")
+    return known[1]
 
 
 def render_text(record: Record, colour: bool) -> str:
-    epoch, method, path, status, latency, route_key, integration, request_id, _ = record
+    epoch, done, method, path, status, route, request_id, _ = record
     if not path.isprintable():
         path = path.translate(_ESCAPES)
-    route = f"{route_key or '-'} ({integration or '-'})"
+    latency = _latency(epoch, done)
     if colour:
         colour_on = _COLOURS.get(status // 100, "")
         return (
-            f"{_time_of_day(epoch)} {method} {path} {colour_on}{status}{_RESET} {latency:.1f}ms "
-            f"{_DIM}{route}{_RESET} {_DIM}{request_id}{_RESET}"
+            f"{_time_of_day(epoch)} {method} {path} {colour_on}{status}{_RESET} {latency}ms "
+            f"{_DIM}{_route_label(route)}{_RESET} {_DIM}{request_id}{_RESET}"
         )
-    return f"{_time_of_day(epoch)} {method} {path} {status} {latency:.1f}ms {route} {request_id}"
+    return (
+        f"{_time_of_day(epoch)} {method} {path} {status} {latency}ms {_route_label(route)} "
+        f"{request_id}"
+    )
 
 
 def render_json(record: Record) -> str:
-    epoch, method, path, status, latency, route_key, integration, request_id, stage = record
+    epoch, done, method, path, status, route, request_id, stage = record
     at = (
         time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"
     )
+    route_key, integration = _route_parts(route)
     return json.dumps(
         {
             "time": at,
@@ -100,7 +136,7 @@ def render_json(record: Record) -> str:
             "method": method,
             "path": path,
             "status": status,
-            "latencyMs": round(latency, 3),
+            "latencyMs": round(max(0.0, (done - epoch) * 1000), 3),
             "routeKey": route_key,
             "integration": integration,
             "stage": stage,
@@ -117,38 +153,17 @@ class ConsoleLog:
         self.stream = stream
         self.colour = fmt == "text" and use_colour(stream or sys.stdout)
         # The access log's batch writer (access_log.py), rendering this log's records.
-        self.writer = BatchWriter(stream, "stdout", self._render, "apigwc-console-log")
-        self.lines = self.writer.lines
+        self.writer = BatchWriter(stream, "stdout", self._render)
+        # One `Record` per answered request, appended by the gateway's `sent` (finish.py) on the
+        # event loop: atomic; the writer pops from the other end.
+        self.put = self.writer.lines.append
         self.flush = self.writer.flush
-
-    def write(
-        self, request: Request, route: Mapping[str, Any] | None, stage: str, status: int
-    ) -> None:
-        """One request answered (on the event loop: one tuple appended)."""
-        now = time.time()
-        route_key = integration = None
-        if route is not None:
-            route_key = route.get("routeKey")
-            integration = (route.get("integration") or {}).get("type")
-        latency = max(0.0, (now - request.epoch) * 1000)
-        self.lines.append(
-            (
-                request.epoch,
-                request.method,
-                request.path,
-                status,
-                latency,
-                route_key,
-                integration,
-                request.request_id,
-                stage,
-            )
-        )
 
     def _render(self, batch: list[Record]) -> str:
         if self.fmt == "json":
-            return "\n".join(render_json(r) for r in batch)
-        return "\n".join(render_text(r, self.colour) for r in batch)
+            return "\n".join([render_json(r) for r in batch])
+        colour = self.colour
+        return "\n".join([render_text(r, colour) for r in batch])
 
 
 # -- handler output ---------------------------------------------------------------------------

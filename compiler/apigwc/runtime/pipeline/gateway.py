@@ -150,10 +150,8 @@ class Gateway:
         # The WebSocket API beside this one (`x-apigwc.websocket`, runtime/websocket/), or None.
         self.websocket = _websocket(api, self.deployment, self.stage, options)
         # What follows a written response: the access log line, the metrics, or nothing.
-        self.sent: Sent = _with_console(
-            compile_sent(self.access_log, self.metrics, self.stage, self.all_stages),
-            self.console_log,
-            self.stage,
+        self.sent: Sent = compile_sent(
+            self.access_log, self.metrics, self.stage, self.all_stages, self.console_log
         )
         if tracing is not None:  # both server entries call `answer`: each request in its span
             self.answer = tracing.server(self.answer)  # type: ignore[method-assign]
@@ -564,19 +562,6 @@ def _timed(plan: RoutePlan, metrics: MetricsRecorder | None) -> RoutePlan:
         return plan
     timed = TimedIntegration(plan.integration, metrics, plan.entry.route_key)
     return dataclasses.replace(plan, integration=timed)
-
-
-def _with_console(sent: Sent, console: Any, served: str) -> Sent:
-    """`sent` followed by the developer's console line (`--log-format`), when asked for."""
-    if console is None:
-        return sent
-    write = console.write
-
-    def sent_and_shown(request: Request, response: Response) -> None:
-        sent(request, response)
-        write(request, request.route, request.stage_prefix[1:] or served, response.status)
-
-    return sent_and_shown
 
 
 def _route_of(plan: RoutePlan) -> Mapping[str, Any]:

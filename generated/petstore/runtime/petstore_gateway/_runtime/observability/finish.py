@@ -1,27 +1,44 @@
-"""What the gateway does once a response is written: the access log line and the metrics.
+"""What the gateway does once a response is written: the access log line, the metrics and the
+developer's console line.
 
-Flows in: the gateway's access log and metrics recorder (either may be None) and the stage it
-serves at `/`. Flows out: one function, `sent(request, response)`, compiled once at start-up
-for the combination that is on, so that a gateway with neither pays one empty call per request
-and one with the log alone never tests for the metrics.
+Flows in: the gateway's access log, metrics recorder and console log (each may be None) and the
+stage it serves at `/`. Flows out: one function, `sent(request, response)`, compiled once at
+start-up for the combination that is on, so that a gateway with none pays one empty call per
+request and one with the log alone never tests for the metrics.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..pipeline.context import Request
 from ..responses.gateway_responses import Response
 from .access_log import AccessLog
 from .metrics import MetricsRecorder
 
+if TYPE_CHECKING:  # imported by the gateway only when `--log-format` asks for it
+    from .console_log import ConsoleLog
+
 Sent = Callable[[Request, Response], None]
 
 
 def compile_sent(
-    access_log: AccessLog | None, metrics: MetricsRecorder | None, served: str, all_stages: bool
+    access_log: AccessLog | None,
+    metrics: MetricsRecorder | None,
+    served: str,
+    all_stages: bool,
+    console: ConsoleLog | None = None,
 ) -> Sent:
     """The gateway's `sent` for what is on."""
+    sent = _logs_and_metrics(access_log, metrics, served, all_stages)
+    return sent if console is None else _shown(sent, console, served, all_stages)
+
+
+def _logs_and_metrics(
+    access_log: AccessLog | None, metrics: MetricsRecorder | None, served: str, all_stages: bool
+) -> Sent:
     if access_log is None:
         return _nothing if metrics is None else metrics.record
     if metrics is None:
@@ -70,3 +87,27 @@ def _logged(access_log: AccessLog, served: str, all_stages: bool) -> Sent:
         put(line(request, request.route, served, response.status, len(response.body)))
 
     return sent
+
+
+def _shown(sent: Sent, console: ConsoleLog, served: str, all_stages: bool) -> Sent:
+    """`sent`, then the console line's record appended (console_log.Record, inline: the line is
+    formatted by the writer thread)."""
+    put, now = console.put, time.time
+
+    def sent_and_shown(request: Request, response: Response) -> None:
+        sent(request, response)
+        stage = request.stage_prefix[1:] or served if all_stages else served
+        put(
+            (
+                request.epoch,
+                now(),
+                request.method,
+                request.path,
+                response.status,
+                request.route,
+                request.request_id,
+                stage,
+            )
+        )
+
+    return sent_and_shown
