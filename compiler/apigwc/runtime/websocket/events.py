@@ -76,7 +76,7 @@ def request_context(
     context |= {
         "eventType": event_type,
         "extendedRequestId": request_id,
-        "requestTime": _request_time(int(now)),
+        "requestTime": _clf_second(int(now)),
         "messageDirection": "IN",
     }
     if "disconnectReason" in extra:
@@ -96,19 +96,6 @@ def request_context(
     return context
 
 
-_last_second: list[tuple[int, str]] = [(-1, "")]
-
-
-def _request_time(second: int) -> str:
-    """`requestTime` (CLF), formatted once per second rather than per event."""
-    cached = _last_second[0]
-    if cached[0] == second:
-        return cached[1]
-    text = _clf_second(second)
-    _last_second[0] = (second, text)
-    return text
-
-
 def connect_event(facts: ConnectionFacts, route_key: str = "$connect") -> dict[str, Any]:
     """CONNECT: the upgrade request's headers and query string, no body."""
     headers, multi = _single_and_multi(facts.headers)
@@ -124,28 +111,8 @@ def connect_event(facts: ConnectionFacts, route_key: str = "$connect") -> dict[s
 
 
 def message_event(facts: ConnectionFacts, route_key: str, body: str) -> dict[str, Any]:
-    """MESSAGE: the text frame's payload as `body`; `requestContext` in the recorded key order
-    (written out: one event per message)."""
-    now = time.time()
-    request_id = event_id()
-    context: dict[str, Any] = {
-        "routeKey": route_key,
-        "messageId": event_id(),
-        "eventType": "MESSAGE",
-        "extendedRequestId": request_id,
-        "requestTime": _request_time(int(now)),
-        "messageDirection": "IN",
-        "stage": facts.stage,
-        "connectedAt": facts.connected_at,
-        "requestTimeEpoch": int(now * 1000),
-        "identity": facts.identity(),
-        "requestId": request_id,
-        "domainName": facts.domain_name,
-        "connectionId": facts.connection_id,
-        "apiId": facts.api_id,
-    }
-    if facts.authorizer is not None:
-        context["authorizer"] = dict(facts.authorizer)
+    """MESSAGE: the text frame's payload as `body`, and the message's id in `requestContext`."""
+    context = request_context(facts, route_key, "MESSAGE", {"messageId": event_id()})
     return {"requestContext": context, "body": body, "isBase64Encoded": False}
 
 
