@@ -5,14 +5,15 @@ whose cache is enabled), talked to with a real HTTP client. Its Lambda handler r
 gateway process and counts its invocations into each answer, so a test tells a cached answer
 (the count stands still) from the integration's. Each test uses keys no other test uses (the
 gateway and its cache are the module's). Then the counts the metrics read, canary requests and
-`useStageCache` in process, and a real `redis-server` shared by two gateway processes: an entry
-one writes, the other serves.
+`useStageCache` in process, and a real `redis-server` shared by two gateway processes, and by
+the two workers of one (`--workers 2`): an entry one writes, the other serves.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import http.client
 import importlib
 import json
 import re
@@ -379,6 +380,39 @@ def test_an_entry_one_gateway_process_writes_the_other_serves(
         invocation(b.fetch("GET", "/anyone"))
         fresh = a.fetch("GET", "/anyone", MAX_AGE_0)
         assert b.fetch("GET", "/anyone").body == fresh.body
+
+
+def test_an_entry_one_worker_writes_the_other_serves(tmp_path: Path, redis_url: str) -> None:
+    """`--workers 2` on one port: a connection is served by one worker throughout, so a
+    connection's uncached answer names its worker (the handler's pid), and the cached answer on
+    the same connection names the worker that wrote the entry. Connections are opened until one
+    lands on the other worker (at most 200: the kernel hands them to both)."""
+    package = build_spec(spec(tmp_path), tmp_path / "out")
+    runtime = tmp_path / "out" / "runtime"
+    with run_package(runtime, package, "--workers", "2", "--state", redis_url) as port:
+
+        def on_one_connection(*paths: str) -> list[dict[str, Any]]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                answers = []
+                for path in paths:
+                    connection.request("GET", path)
+                    reply = connection.getresponse()
+                    assert reply.status == 200
+                    answers.append(json.loads(reply.read()))
+                return answers
+            finally:
+                connection.close()
+
+        writer, written = on_one_connection("/uncached", "/pets?type=workers")
+        assert written["pid"] == writer["pid"]  # the miss ran on this connection's worker
+        for _ in range(200):
+            worker, served = on_one_connection("/uncached", "/pets?type=workers")
+            if worker["pid"] != writer["pid"]:
+                break
+        else:
+            pytest.fail("200 connections all reached one worker")
+        assert served == written  # the other worker served the entry, its handler not run
 
 
 def test_without_redis_every_request_reaches_the_integration(tmp_path: Path) -> None:
