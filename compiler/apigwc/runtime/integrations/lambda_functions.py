@@ -233,11 +233,13 @@ class WorkerPool:
         fn: Callable[..., Any],
         *args: Any,
         slot: Any = None,
-    ) -> asyncio.Future[Any]:
+        into: Any = None,
+    ) -> Any:
         """A future of `fn(*args)`, failed with `timeout[1]()` after `timeout[0]` seconds (None:
         no timeout). A `slot` (an object with a `running` count) is released, on the loop's
-        thread, when `fn` returns, not at the timeout."""
-        future: asyncio.Future[Any] = loop.create_future()
+        thread, when `fn` returns, not at the timeout. `into`: what to settle instead of a new
+        future (anything with a future's `done`, `set_result`, `set_exception`: a `Pending`)."""
+        future = loop.create_future() if into is None else into
         pending = self.pending.get(loop)
         if pending is None:
             pending = self.pending[loop] = []
@@ -421,8 +423,9 @@ class Functions:
             )
         return facts
 
-    def invoke(self, name: str, event: Any, integration_timeout_s: float) -> asyncio.Future[Any]:
-        """Run the handler: a future of its result. Past the integration timeout the future
+    def invoke(self, name: str, event: Any, integration_timeout_s: float, into: Any = None) -> Any:
+        """Run the handler: a future of its result (or `into`, settled as that future would be:
+        `WorkerPool.submit`). Past the integration timeout the future
         fails with TimeoutError (API Gateway gives up first); past a shorter function timeout,
         with the FunctionError Lambda reports (`Sandbox.Timedout`). Raises `Throttled` when the
         function is at its concurrency limit. A plain function returning the future, so the
@@ -438,7 +441,7 @@ class Functions:
         )
         loop = asyncio.get_running_loop()
         return self.pool.submit(
-            loop, timeout, self._run, name, event, LambdaContext(facts), slot=facts
+            loop, timeout, self._run, name, event, LambdaContext(facts), slot=facts, into=into
         )
 
     def _run(self, name: str, event: Any, context: LambdaContext) -> Any:
