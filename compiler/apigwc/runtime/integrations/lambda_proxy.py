@@ -103,7 +103,10 @@ def rest_event(
     headers, multi_headers = _header_maps(request)
     query = request.query_pairs() if request.query_string else None
     body = request.body
-    encoded = is_binary_media_type(request.header("content-type"), binary_media_types)
+    # Without binary media types nothing is (the usual API: no Content-Type read).
+    encoded = bool(binary_media_types) and is_binary_media_type(
+        request.header("content-type"), binary_media_types
+    )
     # `$context` minus the stage variables, which the event carries beside it.
     request_context = dict(context)
     request_context.pop("stageVariables", None)

@@ -104,9 +104,9 @@ class LambdaProxyStep:
             raise error
         if not self.rest:
             return self.respond(result)
-        response = lambda_proxy.rest_response(
-            result, request.header("accept"), self.binary_media_types
-        )
+        # Accept picks a binary body's form, and only against binary media types.
+        accept = request.header("accept") if self.binary_media_types else None
+        response = lambda_proxy.rest_response(result, accept, self.binary_media_types)
         response.headers.append(("X-Amzn-Trace-Id", request.trace_header()))
         return response
 
