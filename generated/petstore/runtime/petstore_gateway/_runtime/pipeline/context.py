@@ -190,6 +190,9 @@ class Request:
         """`X-Forwarded-For` as the gateway passes it on: what the client sent, never believed,
         with the caller's address appended, as API Gateway appends it. A chain that already ends
         with the caller (a proxy named with `--trusted-proxies` put it there) is not extended."""
+        values = self._last_values
+        if values is not None and "x-forwarded-for" not in values:  # the usual: no chain yet
+            return self.source_ip
         chain = [v for k, v in self.headers if k == "x-forwarded-for"]
         if not chain or chain[-1].rsplit(",", 1)[-1].strip() != self.source_ip:
             chain.append(self.source_ip)
