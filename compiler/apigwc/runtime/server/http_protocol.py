@@ -115,7 +115,7 @@ class Exchange:
         self.chunks: list[bytes] = []  # the body so far
         self.size = 0
         self.complete = False  # the whole request has come
-        self.running = False  # the gateway's answer is awaited in a task
+        self.running = False  # the gateway's answer is awaited (a task, or a Pending's listener)
         self.expects = False  # `Expect: 100-continue`
         self.continued = False  # the interim 100 was sent
         self.linger = False  # after the answer, drop what comes for a moment, then close
@@ -407,7 +407,7 @@ class GatewayHttpProtocol(asyncio.Protocol):
 
     def _advance(self) -> None:
         """Answer the requests at the head of the line, in order: write what is answered, run
-        the next complete request (at once, or in a task when it waits), send `100 Continue`
+        the next complete request (at once, or later when it waits), send `100 Continue`
         to one whose body is awaited; when none is left, read again and wait keep-alive."""
         exchanges = self.exchanges
         while exchanges and not self.write_paused and not self.lost:
