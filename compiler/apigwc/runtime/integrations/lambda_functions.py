@@ -164,7 +164,8 @@ Timeout = tuple[float, Callable[[], BaseException]]
 class Deadline:
     """The timeout of the invocations of one batch that share a timeout: one timer for all of
     them, cancelled when the last is settled (a timer per invocation was a tenth of a Lambda
-    proxy request's cost). Touched on the event loop's thread only."""
+    proxy request's cost; `WorkerPool._settle_all` counts `open` down). Touched on the event
+    loop's thread only."""
 
     __slots__ = ("error", "futures", "open", "timer")
 
@@ -179,12 +180,6 @@ class Deadline:
             if not future.done():  # past the timeout: the request answers without the result
                 future.set_exception(self.error())
         self.futures = []
-
-    def settled(self) -> None:
-        self.open -= 1
-        if self.open == 0:
-            self.timer.cancel()
-            self.futures = []
 
 
 # An invocation submitted in the loop's current turn: (future, timeout, slot, fn, args); then
@@ -233,11 +228,13 @@ class WorkerPool:
         fn: Callable[..., Any],
         *args: Any,
         slot: Any = None,
-    ) -> asyncio.Future[Any]:
+        into: Any = None,
+    ) -> Any:
         """A future of `fn(*args)`, failed with `timeout[1]()` after `timeout[0]` seconds (None:
         no timeout). A `slot` (an object with a `running` count) is released, on the loop's
-        thread, when `fn` returns, not at the timeout."""
-        future: asyncio.Future[Any] = loop.create_future()
+        thread, when `fn` returns, not at the timeout. `into`: what to settle instead of a new
+        future (anything with a future's `done`, `set_result`, `set_exception`: a `Pending`)."""
+        future = loop.create_future() if into is None else into
         pending = self.pending.get(loop)
         if pending is None:
             pending = self.pending[loop] = []
@@ -322,8 +319,11 @@ class WorkerPool:
         for future, deadline, slot, result, error in outcomes:
             if slot is not None:
                 slot.running -= 1
-            if deadline is not None:
-                deadline.settled()
+            if deadline is not None:  # `Deadline.settled`, inline: a call less per invocation
+                deadline.open -= 1
+                if deadline.open == 0:
+                    deadline.timer.cancel()
+                    deadline.futures = []
             if future.done():  # the request timed out and stopped waiting
                 continue
             if error is not None:
@@ -421,8 +421,9 @@ class Functions:
             )
         return facts
 
-    def invoke(self, name: str, event: Any, integration_timeout_s: float) -> asyncio.Future[Any]:
-        """Run the handler: a future of its result. Past the integration timeout the future
+    def invoke(self, name: str, event: Any, integration_timeout_s: float, into: Any = None) -> Any:
+        """Run the handler: a future of its result (or `into`, settled as that future would be:
+        `WorkerPool.submit`). Past the integration timeout the future
         fails with TimeoutError (API Gateway gives up first); past a shorter function timeout,
         with the FunctionError Lambda reports (`Sandbox.Timedout`). Raises `Throttled` when the
         function is at its concurrency limit. A plain function returning the future, so the
@@ -438,14 +439,14 @@ class Functions:
         )
         loop = asyncio.get_running_loop()
         return self.pool.submit(
-            loop, timeout, self._run, name, event, LambdaContext(facts), slot=facts
+            loop, timeout, self._run, name, event, LambdaContext(facts), slot=facts, into=into
         )
 
     def _run(self, name: str, event: Any, context: LambdaContext) -> Any:
         # This thread runs `name` now: its `os.environ` and its output's request id (invocation.py)
         invocation.current.invocation = (event, context, context._function.environment)
         try:
-            result = self.handler(name)(event, context)
+            result = (self._handlers.get(name) or self.handler(name))(event, context)
             # Lambda returns the JSON serialisation of the result: tuples become lists, and a
             # value that cannot be serialised is a function error.
             return _as_returned(result)
@@ -499,7 +500,8 @@ def _as_returned(result: Any) -> Any:
     measure it. Anything else (tuples, non-string keys, other types, deep nesting) takes
     `json.loads(json.dumps(...))`, which also raises for what Lambda cannot serialise."""
     count = [0]
-    copied = _plain_copy(result, 0, count)
+    # A dict (the proxy response) straight to its copier: a call less per result.
+    copied = _copy_dict(result, 0, count) if type(result) is dict else _plain_copy(result, 0, count)
     if copied is _NOT_PLAIN:
         text = json.dumps(result)
         _check_size(text)
@@ -562,7 +564,12 @@ def _copy_dict(value: dict[Any, Any], depth: int, count: list[int]) -> Any:
         elif kind is float or kind is bool or item is None:
             chars += len(key)
         else:
-            item = _plain_copy(item, depth + 1, count)
+            # A nested dict (the result's `headers`) straight to its copier.
+            item = (
+                _copy_dict(item, depth + 1, count)
+                if kind is dict
+                else _plain_copy(item, depth + 1, count)
+            )
             if item is _NOT_PLAIN:
                 return _NOT_PLAIN
             chars += len(key)

@@ -2,8 +2,9 @@
 
 Flows in: the route's integration config, read once here (the function, resolved unless a stage
 variable names it; the payload format version; the integration timeout; the integration's
-method); per request, the request, its match and its `$context` values. Flows out: an awaitable
-of the `Response` built from the handler's result (`lambda_proxy.py`), or a `GatewayError`.
+method); per request, the request, its match and its `$context` values. Flows out: a `Pending`
+`Response` (pipeline/pending.py: settled by the handler pool, no coroutine) built from the
+handler's result (`lambda_proxy.py`), or a `GatewayError`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from ..pipeline.context import Request
 from ..pipeline.deployment import Deployment
+from ..pipeline.pending import Pending
 from ..pipeline.plan import RouteEntry
 from ..pipeline.stage_variables import has_stage_variables, render
 from ..responses.gateway_responses import GatewayError, Response
@@ -80,19 +82,31 @@ class LambdaProxyStep:
             # Invoke API refuses: API Gateway answers 500 (§1.8, recorded; `validate`: AGW414).
             reason = "no local handler for the function" if self.post else "method is not POST"
             raise GatewayError("API_CONFIGURATION_ERROR", reason=reason)
-        return self._invoke(request, name, self.event(request, match, context))
-
-    async def _invoke(self, request: Request, name: str, event: Any) -> Response:
+        event = self.event(request, match, context)
+        pending = Pending()
         try:
-            result = await self.functions.invoke(name, event, self.timeout_s)
-        except (TimeoutError, FunctionError, Throttled) as error:
+            self.functions.invoke(name, event, self.timeout_s, into=pending)
+        except Throttled as error:  # Lambda refused the invocation at once: 500
             raise lambda_proxy.invocation_failure(error, name, self.timeout_s) from None
-        # A malformed result raises a GatewayError whose reason Gateway.error logs.
+        # No coroutine: the pool settles `pending`, which maps the result here, on the loop's
+        # thread (pipeline/pending.py).
+        return pending.then(self._response, request, name)
+
+    def _response(
+        self, result: Any, error: BaseException | None, request: Request, name: str
+    ) -> Response:
+        """The function's result as the route's response; an invocation that gave none as its
+        gateway error. A malformed result raises a GatewayError whose reason Gateway.error
+        logs."""
+        if error is not None:
+            if isinstance(error, (TimeoutError, FunctionError, Throttled)):
+                raise lambda_proxy.invocation_failure(error, name, self.timeout_s) from None
+            raise error
         if not self.rest:
             return self.respond(result)
-        response = lambda_proxy.rest_response(
-            result, request.header("accept"), self.binary_media_types
-        )
+        # Accept picks a binary body's form, and only against binary media types.
+        accept = request.header("accept") if self.binary_media_types else None
+        response = lambda_proxy.rest_response(result, accept, self.binary_media_types)
         response.headers.append(("X-Amzn-Trace-Id", request.trace_header()))
         return response
 

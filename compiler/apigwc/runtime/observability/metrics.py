@@ -45,6 +45,7 @@ from time import perf_counter
 from typing import Any
 
 from ..pipeline.context import Request
+from ..pipeline.pending import Pending
 from ..pipeline.plan import ApiSettings, RouteEntry
 from ..responses.gateway_responses import Response
 from ..traffic.limits import method_setting_key
@@ -154,6 +155,8 @@ class TimedIntegration:
         start = perf_counter()
         answer = self.step.integrate(request, match, context)
         if answer.__class__ is not Response:
+            if isinstance(answer, Pending):  # timed when it settles, with no coroutine
+                return answer.then(self._settled, request, start)
             return self._timed(answer, request, start)
         milliseconds = (perf_counter() - start) * 1000.0
         base = self.base
@@ -170,6 +173,14 @@ class TimedIntegration:
             return await answer
         finally:
             self._observe(request, (perf_counter() - start) * 1000.0)
+
+    def _settled(
+        self, response: Any, error: BaseException | None, request: Request, start: float
+    ) -> Any:
+        self._observe(request, (perf_counter() - start) * 1000.0)
+        if error is not None:
+            raise error
+        return response
 
     def _observe(self, request: Request, milliseconds: float) -> None:
         base = self.base

@@ -34,6 +34,8 @@ REST_RESULT_KEYS = frozenset(
 REMAPPED = frozenset({"connection", "content-length", "date", "server"})
 # Never copied into an event: the connection is the gateway's (reference §2.1).
 NOT_IN_EVENT = frozenset({"content-length", "connection"})
+# Nor the client's `X-Forwarded-For`: the event has one value, the caller appended to it.
+_NOT_COPIED = NOT_IN_EVENT | {"x-forwarded-for"}
 
 
 def _single(pairs: list[tuple[str, str]]) -> dict[str, str] | None:
@@ -57,30 +59,32 @@ def _header_maps(
     The gateway adds `X-Amzn-Trace-Id` (unless the client sent one) and `X-Forwarded-*`."""
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
-    sent = request.sent_names()
-    for index, (name, value) in enumerate(request.headers):
-        if name in NOT_IN_EVENT or name == "x-forwarded-for":  # one value, the caller appended
+    names = request.sent_names()
+    index = -1
+    for name, value in request.headers:
+        index += 1
+        if name in _NOT_COPIED:
             continue
-        if name == "authorization":
-            key = "Authorization"
-        else:
-            key = sent[index] if sent is not None else name
+        key = (
+            "Authorization"
+            if name == "authorization"
+            else names[index] if names is not None else name
+        )
         single[key] = value
         if key in multi:
             multi[key].append(value)
         else:
             multi[key] = [value]
-    added = (
-        [] if request.header("x-amzn-trace-id") else [("X-Amzn-Trace-Id", request.trace_header())]
-    )
-    for key, value in (
-        *added,
+    added: tuple[tuple[str, str], ...] = (
         ("X-Forwarded-For", request.forwarded_for()),
         ("X-Forwarded-Port", str(request.server_port)),
         ("X-Forwarded-Proto", request.scheme),
-    ):
+    )
+    if not request.header("x-amzn-trace-id"):
+        added = (("X-Amzn-Trace-Id", request.trace_header()), *added)
+    for key, value in added:
         single[key] = value
-        if key in multi:
+        if key in multi:  # the client sent one under the same spelling
             multi[key].append(value)
         else:
             multi[key] = [value]
@@ -99,7 +103,10 @@ def rest_event(
     headers, multi_headers = _header_maps(request)
     query = request.query_pairs() if request.query_string else None
     body = request.body
-    encoded = is_binary_media_type(request.header("content-type"), binary_media_types)
+    # Without binary media types nothing is (the usual API: no Content-Type read).
+    encoded = bool(binary_media_types) and is_binary_media_type(
+        request.header("content-type"), binary_media_types
+    )
     # `$context` minus the stage variables, which the event carries beside it.
     request_context = dict(context)
     request_context.pop("stageVariables", None)
@@ -310,6 +317,10 @@ def _merge_headers(result: Mapping[str, Any], strict: bool) -> list[tuple[str, s
     """Multi-value headers first, then the single value, under the multi-value casing (§2.2)."""
     single = result.get("headers") or {}
     multi = result.get("multiValueHeaders") or {}
+    if not multi and type(single) is dict:  # the usual result, without the ABC checks below
+        plain = _plain_headers(single)
+        if plain is not None:
+            return plain
     if not isinstance(single, Mapping) or not isinstance(multi, Mapping):
         raise _malformed("headers or multiValueHeaders is not an object")
     if not multi:
@@ -368,13 +379,18 @@ def rest_response(result: Any, accept: str | None, binary_media_types: tuple[str
     """Validate a payload 1.0 result as REST does: anything unexpected is a 502."""
     if not isinstance(result, dict) or not REST_RESULT_KEYS.issuperset(result):
         raise _malformed(_shape(result))
-    status = _status(result.get("statusCode"))
-    headers = _merge_headers(result, strict=True)
+    status = result.get("statusCode")
+    if type(status) is not int or not 100 <= status <= 599:  # the usual one needs no reading
+        status = _status(status)
+    headers = with_default_content_type(_merge_headers(result, strict=True))
+    body = result.get("body")
     # The body is decoded only for a base64 result asked for as binary (first Accept type).
-    decode = result.get("isBase64Encoded") is True and is_binary_media_type(
-        first_accept(accept), binary_media_types
-    )
-    return Response(status, with_default_content_type(headers), _decoded_body(result, decode))
+    if result.get("isBase64Encoded") is True:
+        decode = is_binary_media_type(first_accept(accept), binary_media_types)
+        return Response(status, headers, _decoded_body(result, decode))
+    if type(body) is str:  # the usual text body, as `_decoded_body` gives it
+        return Response(status, headers, body.encode())
+    return Response(status, headers, _decoded_body(result, False))
 
 
 def _shape(result: Any) -> str:

@@ -14,4 +14,6 @@ the response sent on the wire and one access-log entry.
 - `wire`: the ASGI messages of a request and its response (headers checked for the wire).
 - `context`: the request and its `$context` variables; `stage_variables`: `${stageVariables.x}`
   and the canary's overrides.
+- `pending`: a response on its way that needs no task (a local Lambda proxy invocation), mapped
+  by each layer and handed to the server's protocol when the handler pool settles it.
 """

@@ -54,7 +54,9 @@ def extended_request_id(random: int | None = None) -> str:
 
 
 def trace_id(epoch: float) -> str:
-    return f"Root=1-{int(epoch):08x}-{getrandbits(96):024x}"
+    # `%x` formatting and `bytes.hex`: the same text as `f"{…:08x}-{…:024x}"`, at half the
+    # cost (the format-spec path of f-strings is the slow one for ints).
+    return "Root=1-%08x-%s" % (int(epoch), getrandbits(96).to_bytes(12, "big").hex())  # noqa: UP031
 
 
 def request_id(client_value: str | None, random: int | None = None) -> str:
@@ -69,7 +71,7 @@ def request_id(client_value: str | None, random: int | None = None) -> str:
     # uuid4's text built straight from 128 random bits with the version (4) and RFC 4122 variant
     # bits set: a fraction of the cost of `str(uuid.uuid4())` on the per-request path.
     bits = getrandbits(128) if random is None else random
-    h = f"{bits & _UUID4_KEEP | _UUID4_SET:032x}"
+    h = (bits & _UUID4_KEEP | _UUID4_SET).to_bytes(16, "big").hex()  # `:032x`, cheaper
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -188,6 +190,9 @@ class Request:
         """`X-Forwarded-For` as the gateway passes it on: what the client sent, never believed,
         with the caller's address appended, as API Gateway appends it. A chain that already ends
         with the caller (a proxy named with `--trusted-proxies` put it there) is not extended."""
+        values = self._last_values
+        if values is not None and "x-forwarded-for" not in values:  # the usual: no chain yet
+            return self.source_ip
         chain = [v for k, v in self.headers if k == "x-forwarded-for"]
         if not chain or chain[-1].rsplit(",", 1)[-1].strip() != self.source_ip:
             chain.append(self.source_ip)
@@ -209,7 +214,10 @@ class Request:
         names = self.header_names
         if names is None or len(names) != len(self.headers):
             return None
-        return [name.decode("latin-1") for name in names]
+        if len(names) == 1:
+            return [names[0].decode("latin-1")]
+        # One decode for all: a name (an HTTP token) never holds a NUL.
+        return b"\0".join(names).decode("latin-1").split("\0") if names else []
 
     def header_map(self) -> dict[str, str]:
         return dict(self.headers)

@@ -62,6 +62,7 @@ from .context import (
 )
 from .deployment import Deployment
 from .options import GatewayOptions, stage_variable_overrides
+from .pending import Pending
 from .plan import ApiSettings, RouteEntry, load_routes
 from .stage_variables import with_overrides
 from .steps import RoutePlan, compile_plan
@@ -381,6 +382,8 @@ class Gateway:
             except Exception as error:
                 raise _integration_fault(error) from error
             if not isinstance(response, Response):
+                if isinstance(response, Pending):  # no coroutine: mapped when it settles
+                    return response.then(self._settled, request, stage, match, context)
                 return self._awaiting(response, request, stage, match, context)
             return _respond(request, match, response)
         except GatewayError as error:
@@ -424,6 +427,25 @@ class Gateway:
             return _respond(request, match, response)
         except GatewayError as error:
             return self._plan_error(error, request, stage, match, context)
+
+    def _settled(
+        self,
+        response: Any,
+        error: BaseException | None,
+        request: Request,
+        stage: str,
+        match: Match[RoutePlan],
+        context: Mapping[str, Any],
+    ) -> Response:
+        """`_awaiting` for an integration's `Pending` response (pipeline/pending.py)."""
+        try:
+            if error is not None:
+                if isinstance(error, GatewayError) or not isinstance(error, Exception):
+                    raise error
+                raise _integration_fault(error) from error
+            return _respond(request, match, response)
+        except GatewayError as failure:
+            return self._plan_error(failure, request, stage, match, context)
 
     def _plan_error(
         self,

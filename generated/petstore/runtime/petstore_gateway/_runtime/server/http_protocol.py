@@ -11,8 +11,9 @@ Why its own: uvicorn's ASGI layer (scope, request/response cycle, a task and two
 request) cost more than the gateway's own work on a MOCK route (benchmarks/README.md), and
 API Gateway keeps the client's header-name casing in a REST Lambda proxy event (`tEsT-HEADeR`
 arrives as written; reference §2.1, recorded), which ASGI loses. A route that answers at once
-(MOCK) is answered inside the parser's callback, with no task; a route that waits (Lambda, HTTP,
-an authorizer) runs in a task (`asyncio.timeout` needs one).
+(MOCK) is answered inside the parser's callback, with no task; a route that waits (HTTP, an
+authorizer) runs in a task (`asyncio.timeout` needs one), except a local Lambda proxy route,
+whose answer is written when the handler pool settles it (`Pending`: no task, no coroutine).
 
 What it keeps of uvicorn's httptools protocol, each tested in tests/test_http_protocol.py: API
 Gateway's URL and header limits (measured here, answered by the gateway: 414, 431) and a head over
@@ -53,6 +54,7 @@ from uvicorn.server import ServerState
 from ..pipeline import wire
 from ..pipeline.context import HEADER_NAMES, SIZE_LIMIT, Request
 from ..pipeline.gateway import Gateway
+from ..pipeline.pending import Pending
 from ..responses.gateway_responses import Response
 from . import HEAD_LIMIT
 from .uvicorn_internals import require_internals
@@ -113,7 +115,7 @@ class Exchange:
         self.chunks: list[bytes] = []  # the body so far
         self.size = 0
         self.complete = False  # the whole request has come
-        self.running = False  # the gateway's answer is awaited in a task
+        self.running = False  # the gateway's answer is awaited (a task, or a Pending's listener)
         self.expects = False  # `Expect: 100-continue`
         self.continued = False  # the interim 100 was sent
         self.linger = False  # after the answer, drop what comes for a moment, then close
@@ -405,7 +407,7 @@ class GatewayHttpProtocol(asyncio.Protocol):
 
     def _advance(self) -> None:
         """Answer the requests at the head of the line, in order: write what is answered, run
-        the next complete request (at once, or in a task when it waits), send `100 Continue`
+        the next complete request (at once, or later when it waits), send `100 Continue`
         to one whose body is awaited; when none is left, read again and wait keep-alive."""
         exchanges = self.exchanges
         while exchanges and not self.write_paused and not self.lost:
@@ -454,6 +456,9 @@ class GatewayHttpProtocol(asyncio.Protocol):
         if isinstance(answer, Response):
             return answer
         exchange.running = True
+        if isinstance(answer, Pending):  # a Lambda proxy route: no task (pipeline/pending.py)
+            answer.listen(self._settled, exchange)
+            return None
         task = self.loop.create_task(self._awaited(exchange, answer))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -467,6 +472,19 @@ class GatewayHttpProtocol(asyncio.Protocol):
             response = self._fault_answer()
         exchange.running = False
         self._answered(exchange, response)
+
+    def _settled(
+        self, response: Response | None, error: BaseException | None, exchange: Exchange
+    ) -> None:
+        """`_awaited` for a `Pending` answer."""
+        answer: Response | bytes
+        if error is not None or response is None:
+            log.error(FAULT_MESSAGE, exc_info=error)
+            answer = self._fault_answer()
+        else:
+            answer = response
+        exchange.running = False
+        self._answered(exchange, answer)
 
     def _answered(self, exchange: Exchange, answer: Response | bytes) -> None:
         """An answer made out of turn (a task's, a body refused): written when its turn comes."""
