@@ -58,6 +58,7 @@ from .context import (
     context_values,
     request_values,
     stage_values,
+    standard_headers,
     standard_wire_headers,
 )
 from .deployment import Deployment
@@ -227,9 +228,13 @@ class Gateway:
         headers and `Content-Length` included (the default server writes these itself)."""
         return wire.headers(response, standard_wire_headers(self.protocol, request))
 
+    def text_headers(self, request: Request, response: Response) -> list[tuple[str, str]]:
+        """`wire_headers` as text (granian's RSGI entry)."""
+        return wire.text_headers(response, standard_headers(self.protocol, request))
+
     def oversize(self, url: int, values: int, head: int) -> Response | None:
         """A request over API Gateway's URL or header limits (measured by the server:
-        `server/http_protocol.py`, or granian_server.py from the ASGI scope).
+        `server/http_protocol.py`, or granian_server.py from granian's scope).
 
         The limits are documented (reference §1.1 step 1: URL 10240 characters, header values
         10240 bytes for REST; request line and headers 10240 bytes for HTTP APIs), the answer

@@ -113,7 +113,7 @@ class GatewayRsgi:
         self.forwarders = forwarders
         self.answer = gateway.answer
         self.sent = gateway.sent
-        self.wire_headers = gateway.wire_headers
+        self.text_headers = gateway.text_headers
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Nothing to open: pools and the state store open on first use."""
@@ -157,10 +157,8 @@ class GatewayRsgi:
         if response is None:
             answer = self.answer(request)
             response = answer if isinstance(answer, Response) else await answer
-        lines = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self.wire_headers(request, response)]
-        protocol.response_bytes(
-            response.status, lines, b"" if method == "HEAD" else response.body
-        )
+        lines = self.text_headers(request, response)
+        protocol.response_bytes(response.status, lines, b"" if method == "HEAD" else response.body)
         self.sent(request, response)
 
     def _request(self, scope: Any) -> Request:
