@@ -38,7 +38,7 @@ from typing import Any
 from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates, integration_templates
-from ..observability.access_log import AccessLog
+from ..observability.access_log import AccessLog, flush_all
 from ..observability.finish import Sent, compile_sent
 from ..observability.metrics import MetricsRecorder, TimedIntegration
 from ..observability.tracing import open_tracing
@@ -263,12 +263,18 @@ class Gateway:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.upstreams.close()
-                await self.state.close()
-                if self.websocket is not None:
-                    await self.websocket.close()
+                await self.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def close(self) -> None:
+        """The server stops: upstream pools, the state store and the WebSocket API closed, the
+        logs written out (ASGI's lifespan shutdown; granian's RSGI worker as it ends)."""
+        await self.upstreams.close()
+        await self.state.close()
+        if self.websocket is not None:
+            await self.websocket.close()
+        flush_all()
 
     def answer(self, request: Request) -> Response | Awaitable[Response]:
         """`handle`, with no coroutine in between when the route answers at once (MOCK): the

@@ -119,16 +119,9 @@ class GatewayRsgi:
         """Nothing to open: pools and the state store open on first use."""
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The worker stops (its loop no longer serving): close what the ASGI lifespan's
-        shutdown closes (upstream pools, the state store)."""
-        loop.run_until_complete(self._close())
-
-    async def _close(self) -> None:
-        gateway = self.gateway
-        await gateway.upstreams.close()
-        await gateway.state.close()
-        if gateway.websocket is not None:
-            await gateway.websocket.close()
+        """The worker stops (its loop no longer serving): what the ASGI lifespan's shutdown
+        does (`Gateway.close`: pools, the state store, the logs written out)."""
+        loop.run_until_complete(self.gateway.close())
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
