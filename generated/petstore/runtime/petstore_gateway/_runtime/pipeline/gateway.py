@@ -38,7 +38,7 @@ from typing import Any
 from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates, integration_templates
-from ..observability.access_log import AccessLog
+from ..observability.access_log import AccessLog, flush_all
 from ..observability.finish import Sent, compile_sent
 from ..observability.metrics import MetricsRecorder, TimedIntegration
 from ..observability.tracing import open_tracing
@@ -58,6 +58,7 @@ from .context import (
     context_values,
     request_values,
     stage_values,
+    standard_headers,
     standard_wire_headers,
 )
 from .deployment import Deployment
@@ -227,9 +228,13 @@ class Gateway:
         headers and `Content-Length` included (the default server writes these itself)."""
         return wire.headers(response, standard_wire_headers(self.protocol, request))
 
+    def text_headers(self, request: Request, response: Response) -> list[tuple[str, str]]:
+        """`wire_headers` as text (granian's RSGI entry)."""
+        return wire.text_headers(response, standard_headers(self.protocol, request))
+
     def oversize(self, url: int, values: int, head: int) -> Response | None:
         """A request over API Gateway's URL or header limits (measured by the server:
-        `server/http_protocol.py`, or granian_server.py from the ASGI scope).
+        `server/http_protocol.py`, or granian_server.py from granian's scope).
 
         The limits are documented (reference §1.1 step 1: URL 10240 characters, header values
         10240 bytes for REST; request line and headers 10240 bytes for HTTP APIs), the answer
@@ -258,12 +263,18 @@ class Gateway:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.upstreams.close()
-                await self.state.close()
-                if self.websocket is not None:
-                    await self.websocket.close()
+                await self.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def close(self) -> None:
+        """The server stops: upstream pools, the state store and the WebSocket API closed, the
+        logs written out (ASGI's lifespan shutdown; granian's RSGI worker as it ends)."""
+        await self.upstreams.close()
+        await self.state.close()
+        if self.websocket is not None:
+            await self.websocket.close()
+        flush_all()
 
     def answer(self, request: Request) -> Response | Awaitable[Response]:
         """`handle`, with no coroutine in between when the route answers at once (MOCK): the
