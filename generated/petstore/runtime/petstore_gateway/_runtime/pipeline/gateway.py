@@ -1,12 +1,13 @@
 """The gateway: one generated API's request pipeline, in API Gateway's order.
 
 Flows in: the generated `API` settings and route table (`plan.RouteEntry` records), the
-`GatewayOptions` of the process and requests, by one of two entries: the ASGI application
-(`Gateway.__call__`, for granian and in-process use) or, under the default server, its own
-HTTP/1.1 protocol (`server/http_protocol.py`), which parses the request itself and calls
-`oversize`, `too_large` and `answer` directly, with no ASGI messages. Flows out: responses with
-API Gateway's status codes, headers and bodies (`wire_headers`), and the access log and metrics
-(`sent`, compiled for what is on: `observability/finish.py`).
+`GatewayOptions` of the process and requests, by one of three entries: the ASGI application
+(`Gateway.__call__`, for in-process use and granian's ASGI interface), or, without ASGI, the
+default server's own HTTP/1.1 protocol (`server/http_protocol.py`) and granian's RSGI interface
+(`server/granian_server.py`), which build the request themselves and call `oversize`,
+`too_large` and `answer` directly. Flows out: responses with API Gateway's status codes, headers
+and bodies (`wire_headers`, `text_headers`), the access log and metrics (`sent`, compiled for
+what is on: `observability/finish.py`), and at shutdown pools and logs closed (`close`).
 
 This module is the entries and what is common to every route: request size limits (reference
 §1.1 step 1), request decompression (REST, compression enabled), stage selection, CORS preflight
