@@ -43,6 +43,8 @@ INTERFACE = "APIGWC_GRANIAN_INTERFACE"
 # RFC 3986 §3.3: what a path carries as it is (pchar and `/`); anything else is %XX of UTF-8.
 _PATH_SAFE = "/!$&'()*+,;=:@"
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9\-._~/!$&'()*+,;=:@]*")
+_PATHS: dict[str, str] = {}  # decoded -> as the gateway reads it
+_PATHS_MAX = 4096
 
 
 def _granian(module: str) -> ModuleType:
@@ -114,6 +116,7 @@ class GatewayRsgi:
         self.answer = gateway.answer
         self.sent = gateway.sent
         self.text_headers = gateway.text_headers
+        self.ports: dict[str, int] = {}
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Nothing to open: pools and the state store open on first use."""
@@ -126,21 +129,44 @@ class GatewayRsgi:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return  # granian runs with websockets off: no other kind comes
-        request = self._request(scope)
-        method = request.method
-        headers = request.headers
-        path, query = request.raw_path, request.query_string
-        url = len(path) + (len(query) + 1 if query else 0)
+        client = scope.client.rpartition(":")[0].strip("[]") or "127.0.0.1"
+        scheme = scope.scheme
+        headers = scope.headers.items()
+        if self.forwarders is not None and client in self.forwarders:
+            client, scheme = self._forwarded(headers, client, scheme)
+        server = scope.server
+        port = self.ports.get(server) or self._port(server)
+        decoded = scope.path
+        path = _PATHS.get(decoded) or _path(decoded)
+        query = scope.query_string
+        method = scope.method
+        request = Request(  # positional: a call per request
+            method,
+            path,
+            query,
+            headers,
+            b"",
+            client,
+            scheme,
+            port,
+            "",
+            None,
+            "",
+            "",
+            None,  # granian lower-cases header names: the client's casing is not known here
+        )
         response: Response | None = None
         # The sizes the default server's protocol counts on the wire (names as granian gives
-        # them, same lengths); the values' share only when the whole is over (it is within).
-        head = url + sum(map(len, chain.from_iterable(headers)))
+        # them, same lengths; the joined text is the quickest sum of them); the values' share
+        # only when the whole is over (it is within).
+        url = len(path) + (len(query) + 1 if query else 0)
+        head = url + len("".join(chain.from_iterable(headers)))
         if head > SIZE_LIMIT:
             values = sum(len(value) for _, value in headers)
             response = self.gateway.oversize(url, values, head)
         if response is None:
             length = request.header("content-length")
-            if request.header("transfer-encoding") or length not in (None, "0"):
+            if length not in (None, "0") or request.header("transfer-encoding"):
                 # A request without either header has no body (RFC 9112 §6.3).
                 body = None if wire.declared_too_large(length) else await _read_body(protocol)
                 if body is None:
@@ -154,27 +180,12 @@ class GatewayRsgi:
         protocol.response_bytes(response.status, lines, b"" if method == "HEAD" else response.body)
         self.sent(request, response)
 
-    def _request(self, scope: Any) -> Request:
-        client = scope.client.rpartition(":")[0].strip("[]") or "127.0.0.1"
-        scheme = scope.scheme
-        headers = scope.headers.items()
-        if self.forwarders is not None and client in self.forwarders:
-            client, scheme = self._forwarded(headers, client, scheme)
-        return Request(  # positional: a call per request
-            scope.method,
-            _path(scope.path),
-            scope.query_string,
-            headers,
-            b"",
-            client,
-            scheme,
-            int(scope.server.rpartition(":")[2] or 80),
-            "",
-            None,
-            "",
-            "",
-            None,  # granian lower-cases header names: the client's casing is not known here
-        )
+    def _port(self, server: str) -> int:
+        """The port a request came to (granian's `host:port` of the listening socket; one per
+        worker, so read once)."""
+        port = int(server.rpartition(":")[2] or 80)
+        self.ports[server] = port
+        return port
 
     def _forwarded(
         self, headers: list[tuple[str, str]], client: str, scheme: str
@@ -182,14 +193,14 @@ class GatewayRsgi:
         """As granian's ASGI proxy wrapper reads them: the first X-Forwarded-Proto, every
         X-Forwarded-For joined, the proto believed only with a forwarded address."""
         proto = ""
-        chain = []
+        forwarded = []
         for name, value in headers:
             if name == "x-forwarded-proto" and not proto:
                 proto = value.strip()
             elif name == "x-forwarded-for" and value.strip():
-                chain.append(value.strip())
-        if chain:
-            host = self.forwarders.get_client_host(", ".join(chain))
+                forwarded.append(value.strip())
+        if forwarded:
+            host = self.forwarders.get_client_host(", ".join(forwarded))
             if host:
                 client = host
                 if proto in ("http", "https"):
@@ -199,10 +210,12 @@ class GatewayRsgi:
 
 def _path(decoded: str) -> str:
     """The path as the gateway reads it, percent-encoded, from RSGI's decoded one: as it came
-    when the client escaped exactly what RFC 3986 requires (what HTTP clients send)."""
-    if _PLAIN_PATH.fullmatch(decoded):
-        return decoded
-    return quote(decoded, safe=_PATH_SAFE)
+    when the client escaped exactly what RFC 3986 requires (what HTTP clients send). Kept for
+    the next request of the same path (a bounded table: paths carry ids)."""
+    path = decoded if _PLAIN_PATH.fullmatch(decoded) else quote(decoded, safe=_PATH_SAFE)
+    if len(_PATHS) < _PATHS_MAX:
+        _PATHS[decoded] = path
+    return path
 
 
 async def _read_body(protocol: Any) -> bytes | None:
