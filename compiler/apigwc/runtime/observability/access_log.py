@@ -396,3 +396,10 @@ class _Flusher:
 
 
 _FLUSHER = _Flusher()
+
+
+def flush_all() -> None:
+    """Write every batch writer's lines now: a server whose workers end without running
+    `atexit` (granian's) calls this as it stops, so the last requests' lines are not lost."""
+    for writer in _FLUSHER.writers:
+        writer.flush()

@@ -5,7 +5,8 @@ Flows out: the `Request` (`request`), its body (`read_body`, bounded by API Gate
 limit), the response's header lines (`headers`: every header checked once for what the wire can
 carry, the server's framing added) and, for an ASGI server, the `http.response.start` /
 `http.response.body` messages (`send`). The default server's own HTTP/1.1 protocol
-(`server/http_protocol.py`) builds the `Request` itself and writes `headers` as bytes.
+(`server/http_protocol.py`) builds the `Request` itself and writes `headers` as bytes; granian's
+RSGI entry (`server/granian_server.py`) gives the same lines as text (`text_headers`).
 """
 
 from __future__ import annotations
@@ -106,6 +107,19 @@ def headers(response: Response, standard: list[tuple[bytes, bytes]]) -> list[tup
             lines.append((name, v.encode("latin-1", "replace")))
     lines.extend(standard)
     lines.append((b"Content-Length", str(len(response.body)).encode()))
+    return lines
+
+
+def text_headers(response: Response, standard: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`headers` as text, for a server that takes `str` pairs (granian's RSGI): the same lines
+    (granian encodes a value's characters past ASCII as UTF-8, where `headers` writes Latin-1)."""
+    lines = []
+    for k, v in response.headers:
+        name = _WIRE_NAMES.get(k) or _wire_name(k)
+        if name and ((v.isascii() and v.isprintable()) or not _BAD_VALUE.search(v)):
+            lines.append((k, v))
+    lines.extend(standard)
+    lines.append(("Content-Length", str(len(response.body))))
     return lines
 
 

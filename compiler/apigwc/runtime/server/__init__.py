@@ -4,9 +4,10 @@ Flows in: the server chosen on the command line (`launch.SERVERS`: uvicorn by de
 as an option) and bytes on a socket. Flows out: requests for `pipeline.gateway`. Under uvicorn's
 server the gateway's own HTTP/1.1 protocol (`http_protocol`) parses them, keeps the client's
 header-name casing and API Gateway's size limits, and calls the gateway with no ASGI in between;
-granian (`granian_server`) calls the gateway's ASGI entry, measuring the size limits from the
-scope (the `OVERSIZE` extension), and lists what it cannot keep. `launch` picks one. This module
-holds what they share."""
+granian (`granian_server`) calls the gateway through its RSGI interface, also with no ASGI in
+between, measuring the size limits from granian's scope (or, with
+`APIGWC_GRANIAN_INTERFACE=asgi`, the gateway's ASGI entry with the `OVERSIZE` extension), and
+lists what it cannot keep. `launch` picks one. This module holds what they share."""
 
 from __future__ import annotations
 

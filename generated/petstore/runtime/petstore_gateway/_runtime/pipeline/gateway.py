@@ -1,12 +1,13 @@
 """The gateway: one generated API's request pipeline, in API Gateway's order.
 
 Flows in: the generated `API` settings and route table (`plan.RouteEntry` records), the
-`GatewayOptions` of the process and requests, by one of two entries: the ASGI application
-(`Gateway.__call__`, for granian and in-process use) or, under the default server, its own
-HTTP/1.1 protocol (`server/http_protocol.py`), which parses the request itself and calls
-`oversize`, `too_large` and `answer` directly, with no ASGI messages. Flows out: responses with
-API Gateway's status codes, headers and bodies (`wire_headers`), and the access log and metrics
-(`sent`, compiled for what is on: `observability/finish.py`).
+`GatewayOptions` of the process and requests, by one of three entries: the ASGI application
+(`Gateway.__call__`, for in-process use and granian's ASGI interface), or, without ASGI, the
+default server's own HTTP/1.1 protocol (`server/http_protocol.py`) and granian's RSGI interface
+(`server/granian_server.py`), which build the request themselves and call `oversize`,
+`too_large` and `answer` directly. Flows out: responses with API Gateway's status codes, headers
+and bodies (`wire_headers`, `text_headers`), the access log and metrics (`sent`, compiled for
+what is on: `observability/finish.py`), and at shutdown pools and logs closed (`close`).
 
 This module is the entries and what is common to every route: request size limits (reference
 §1.1 step 1), request decompression (REST, compression enabled), stage selection, CORS preflight
@@ -38,7 +39,7 @@ from typing import Any
 from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates, integration_templates
-from ..observability.access_log import AccessLog
+from ..observability.access_log import AccessLog, flush_all
 from ..observability.finish import Sent, compile_sent
 from ..observability.metrics import MetricsRecorder, TimedIntegration
 from ..observability.tracing import open_tracing
@@ -58,6 +59,7 @@ from .context import (
     context_values,
     request_values,
     stage_values,
+    standard_headers,
     standard_wire_headers,
 )
 from .deployment import Deployment
@@ -228,9 +230,13 @@ class Gateway:
         headers and `Content-Length` included (the default server writes these itself)."""
         return wire.headers(response, standard_wire_headers(self.protocol, request))
 
+    def text_headers(self, request: Request, response: Response) -> list[tuple[str, str]]:
+        """`wire_headers` as text (granian's RSGI entry)."""
+        return wire.text_headers(response, standard_headers(self.protocol, request))
+
     def oversize(self, url: int, values: int, head: int) -> Response | None:
         """A request over API Gateway's URL or header limits (measured by the server:
-        `server/http_protocol.py`, or granian_server.py from the ASGI scope).
+        `server/http_protocol.py`, or granian_server.py from granian's scope).
 
         The limits are documented (reference §1.1 step 1: URL 10240 characters, header values
         10240 bytes for REST; request line and headers 10240 bytes for HTTP APIs), the answer
@@ -259,12 +265,18 @@ class Gateway:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.upstreams.close()
-                await self.state.close()
-                if self.websocket is not None:
-                    await self.websocket.close()
+                await self.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def close(self) -> None:
+        """The server stops: upstream pools, the state store and the WebSocket API closed, the
+        logs written out (ASGI's lifespan shutdown; granian's RSGI worker as it ends)."""
+        await self.upstreams.close()
+        await self.state.close()
+        if self.websocket is not None:
+            await self.websocket.close()
+        flush_all()
 
     def answer(self, request: Request) -> Response | Awaitable[Response]:
         """`handle`, with no coroutine in between when the route answers at once (MOCK): the

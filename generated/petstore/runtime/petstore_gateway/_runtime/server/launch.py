@@ -13,13 +13,21 @@ from . import Listen, ServerUnavailable
 SERVERS = ("uvicorn", "granian")
 DEFAULT_SERVER = "uvicorn"
 # What the gateway cannot keep under granian (README, "Servers"; tests/test_runtime_server.py).
+# No percent sign: argparse formats `--help` text with `%`.
 GRANIAN_DIFFERENCES = (
     "granian lower-cases header names both ways (REST Lambda proxy events get `content-type`, "
     "not the client's `Content-Type`, and responses `x-amzn-requestid`: API Gateway keeps both "
     "casings); it adds `server: granian` to every response; a URL over 65,534 bytes, more than "
     "100 request headers or a request head too long for its buffer (about 160-200 KiB) get "
     "granian's own empty 414/431, not the gateway's JSON answer (uvicorn serves any number of "
-    "headers, and answers the gateway's 431 from 128 KiB)"
+    "headers, and answers the gateway's 431 from 128 KiB). Through granian's RSGI interface "
+    "(its fastest, the one used) the path arrives decoded and is re-encoded as RFC 3986 "
+    "requires: a client's escape of a character a path may carry as it is (an escaped `/` "
+    "inside a segment becomes a separator), of bytes that are not UTF-8, or in lower case is "
+    "not seen as sent; a request header value with a byte past ASCII is dropped; a response "
+    "header value's "
+    "characters past ASCII go out as UTF-8, not Latin-1. APIGWC_GRANIAN_INTERFACE=asgi serves "
+    "granian's ASGI interface instead, which keeps these, at a cost in speed"
 )
 SERVER_HELP = (
     "The HTTP server: uvicorn (default; keeps the client's header-name casing) or granian "
