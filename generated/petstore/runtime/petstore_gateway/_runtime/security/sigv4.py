@@ -109,29 +109,19 @@ class Signature:
     def __init__(
         self,
         access_key: str,
-        scope: tuple[str, str, str],  # date (YYYYMMDD), region, service
+        # date (YYYYMMDD), region, service, and the scope as the string to sign writes it
+        # (date/region/service/aws4_request: the credential as sent, after its access key)
+        scope: tuple[str, str, str, str],
         stamp: tuple[str, int],  # YYYYMMDDTHHMMSSZ as the string to sign has it, epoch
-        signed_headers: tuple[str, ...],
+        signed_headers: tuple[tuple[str, ...], str],  # the names, and the list as sent
         signature: str,
         token: str | None,
         expires: int | None,  # presigned URLs only
-        texts: tuple[str, str] | None = None,  # the scope and SignedHeaders as sent
     ) -> None:
         self.access_key = access_key
-        self.date, self.region, self.service = scope
-        # The credential scope and the signed header list as the string to sign and the
-        # canonical request write them: kept as the claim spelled them (the same text: the
-        # scope's terminator and the list's split were checked) rather than joined again.
-        self.scope, self.signed_text = (
-            texts
-            if texts is not None
-            else (
-                f"{self.date}/{self.region}/{self.service}/{TERMINATOR}",
-                ";".join(signed_headers),
-            )
-        )
+        self.date, self.region, self.service, self.scope = scope
         self.timestamp, self.epoch = stamp
-        self.signed_headers = signed_headers
+        self.signed_headers, self.signed_text = signed_headers
         self.signature = signature
         self.token = token
         self.expires = expires
@@ -202,15 +192,16 @@ def parse(request: SignedRequest) -> Signature:
     """The signature a request carries: its `Authorization` header or its query parameters."""
     header = request.joined("authorization")
     query_string = request.query_string
-    pairs = query_pairs(query_string) if query_string else []
-    in_query = any(name == _QUERY_AUTH for name, _ in pairs)
-    if header is not None and in_query:
-        raise _incomplete(
-            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
-            "Signature query string parameter or the Authorization header should be specified"
-        )
-    if in_query:
-        return _from_query(dict(pairs), request)
+    if query_string:  # (most signed requests have none: nothing to read)
+        pairs = query_pairs(query_string)
+        if any(name == _QUERY_AUTH for name, _ in pairs):
+            if header is not None:
+                raise _incomplete(
+                    "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+                    "Signature query string parameter or the Authorization header should be "
+                    "specified"
+                )
+            return _from_query(dict(pairs), request)
     if header is None:
         raise SigV4Error("MISSING")
     return _from_header(header, request)
@@ -294,28 +285,21 @@ def _claim(
     token: str | None,
     expires: int | None,
 ) -> Signature:
-    access_key, date, region, service, scope = _credential(credential)
+    access_key, scope = _credential(credential)
     timestamp = stamp[0]
+    date = scope[0]
     if date != timestamp[:8]:
         raise SigV4Error(
             "SIGNATURE",
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
             f"from HTTP: '{date[:16]}' != '{timestamp[:8]}', from '{timestamp}'.",
         )
-    return Signature(
-        access_key,
-        (date, region, service),
-        stamp,
-        _signed_names(signed_headers),
-        signature,
-        token,
-        expires,
-        (scope, signed_headers),
-    )
+    names = (_signed_names(signed_headers), signed_headers)
+    return Signature(access_key, scope, stamp, names, signature, token, expires)
 
 
 @lru_cache(maxsize=256)  # a client signs a day's requests with the same credential
-def _credential(credential: str) -> tuple[str, str, str, str, str]:
+def _credential(credential: str) -> tuple[str, tuple[str, str, str, str]]:
     """The credential's access key, date, region and service, and its scope as the string to
     sign writes it (the credential after its access key: date/region/service/terminator)."""
     scope = credential.split("/")
@@ -330,7 +314,7 @@ def _credential(credential: str) -> tuple[str, str, str, str, str]:
             f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "
             f"not '{terminator[:40]}'."
         )
-    return access_key, date, region, service, credential[len(access_key) + 1 :]
+    return access_key, (date, region, service, credential[len(access_key) + 1 :])
 
 
 @lru_cache(maxsize=256)  # a client signs the same headers again and again
@@ -477,10 +461,10 @@ def canonical_request(claim: Signature, request: SignedRequest) -> str | None:
         if value is None:
             return None
         headers += f"{name}:{value}\n"
-    body = request.body
+    body, query = request.body, request.query_string
     return (
         f"{request.method.upper()}\n{canonical_uri(request.raw_path)}\n"
-        f"{canonical_query(request.query_string, claim.in_query)}\n{headers}\n"
+        f"{canonical_query(query, claim.in_query) if query else ''}\n{headers}\n"
         f"{claim.signed_text}\n{_sha256(body).hexdigest() if body else _EMPTY_SHA256}"
     )
 
