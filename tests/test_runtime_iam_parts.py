@@ -69,6 +69,23 @@ def test_the_canonical_request_is_botocores(target: str) -> None:
         sigv4.verify(claim, SECRET + "x", signed)
 
 
+def test_a_repeated_header_is_joined_whether_or_not_the_request_map_is_shared() -> None:
+    # The gateway hands SignedRequest its own last-value map; it is used only when no name
+    # repeats (a repeated one is joined with `,`, each value trimmed, as SigV4 joins them).
+    headers = [("host", "h"), ("x-a", " 1   2 "), ("x-a", "3"), ("x-b", "  4 ")]
+    for last in (None, dict(headers)):
+        signed = sigv4.SignedRequest("GET", "/", "", headers, b"", last)
+        assert (signed.canonical("x-a"), signed.joined("x-a")) == ("1 2,3", " 1   2 ,3")
+        assert (signed.canonical("x-b"), signed.canonical("x-c"), signed.joined("x-c")) == (
+            "4",
+            None,
+            None,
+        )
+    single = headers[:1] + headers[2:]
+    signed = sigv4.SignedRequest("GET", "/", "", single, b"", dict(single))
+    assert (signed.canonical("x-a"), signed.joined("x-b")) == ("3", "  4 ")
+
+
 def test_unsigned_payload_is_refused() -> None:
     # API Gateway refuses UNSIGNED-PAYLOAD (aws/aws-sdk-java-v2#5581): the body is always hashed.
     req = AWSRequest("POST", "http://127.0.0.1:9000/p", data=b"body")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from apigwc.runtime.integrations.lambda_proxy import (
+    http_event,
     http_v1_response,
     http_v2_response,
     rest_event,
@@ -146,3 +147,23 @@ def test_http_v1_event_path_carries_only_a_named_stage(stage: str, path: str) ->
     event = rest_event(request, context, ROUTE, {"id": "42"}, (), version="1.0")
     assert (event["path"], event["requestContext"]["path"]) == (path, path)
     assert event["requestContext"]["deploymentId"] == "d3p10y"
+
+
+@pytest.mark.parametrize("version", [None, "1.0", "2.0"])
+def test_the_event_carries_its_own_copy_of_the_authorizer_context(version: str | None) -> None:
+    """A cached Lambda authorizer result's `$context.authorizer` is one dict shared by the
+    requests it lets through (lambda_authorizer.py): a handler changing its event's copy must
+    not change what the next request sees."""
+    request = Request("GET", "/items/42", "", [("host", "h")], b"", "127.0.0.1")
+    shared = {"role": "admin", "principalId": "user-1", "integrationLatency": 0}
+    request.authorizer = shared
+    context = context_values(request, API, "dev", ROUTE)
+    if version == "2.0":
+        event = http_event(request, context, {**ROUTE, "routeKey": "GET /items/{id}"}, {})
+        given = event["requestContext"]["authorizer"]["lambda"]
+    else:
+        event = rest_event(request, context, ROUTE, {"id": "42"}, (), version=version)
+        given = event["requestContext"]["authorizer"]
+    assert given == shared and given is not shared
+    given["role"] = "changed by the handler"
+    assert shared["role"] == "admin"

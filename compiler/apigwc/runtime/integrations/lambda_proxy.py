@@ -110,6 +110,11 @@ def rest_event(
     # `$context` minus the stage variables, which the event carries beside it.
     request_context = dict(context)
     request_context.pop("stageVariables", None)
+    authorizer = request_context.get("authorizer")
+    if authorizer is not None:
+        # The handler gets the event itself: its own copy of `$context.authorizer`, which a
+        # cached authorizer result shares between requests (lambda_authorizer.py).
+        request_context["authorizer"] = dict(authorizer)
     path = "/" + request.path.lstrip("/")
     if version is None:
         if route.get("operationName"):
@@ -202,8 +207,9 @@ def http_event(
     if authorizer is not None:  # an authorizer's context (reference §2.8)
         # A JWT authorizer's `{claims, scopes}` goes under `jwt`; a Lambda authorizer's context
         # under `lambda` (`claims` is reserved: lambda_authorizer refuses it in a context).
+        # A copy: a cached Lambda authorizer result's context is shared between requests.
         event["requestContext"]["authorizer"] = {
-            "jwt" if "claims" in authorizer else "lambda": authorizer
+            "jwt" if "claims" in authorizer else "lambda": dict(authorizer)
         }
     elif request.caller is not None:  # an IAM caller (reference §2.3)
         event["requestContext"]["authorizer"] = {"iam": iam_context(request.caller)}

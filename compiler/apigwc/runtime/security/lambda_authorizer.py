@@ -71,7 +71,7 @@ EXPLICIT_DENY = "User is not authorized to access this resource with an explicit
 _HEADER, _QUERY = "method.request.header.", "method.request.querystring."
 _STAGE_VARIABLE, _CONTEXT = "stageVariables.", "context."
 HTTP_AUTHORIZER_TIMEOUT_MS = 10000
-# Verdicts remembered per (cached policy, method ARN); past this many the memo starts again.
+# Verdicts remembered per (cached result, method ARN); past this many the memo starts again.
 MAX_VERDICTS = 10_000
 
 
@@ -88,8 +88,11 @@ class LambdaAuthorizer:
         "cache",
         "config",
         "functions",
+        "rest",
         "route",
+        "shared_context",
         "source_vpce",
+        "token_header",
         "verdicts",
     )
 
@@ -110,11 +113,27 @@ class LambdaAuthorizer:
         self.binary_media_types = deployment.binary_media_types
         self.source_vpce = settings.source_vpce or None
         self.api_key = api_key  # the method's API key check (step 6), or None
-        # A cached policy is judged again for each method ARN (API Gateway reuses a result
+        self.rest = config.payload_format_version is None
+        # A TOKEN authorizer reads one header (its only identity source): its lower-case name,
+        # read once here rather than per request (None: read the sources one by one).
+        sources = config.identity_sources
+        self.token_header = (
+            sources[0][len(_HEADER) :].lower()
+            if config.type == "TOKEN" and len(sources) == 1 and sources[0].startswith(_HEADER)
+            else None
+        )
+        # A cached result is judged again for each method ARN (API Gateway reuses a result
         # API-wide); a policy without a Condition gives the same verdict for the same ARN, so
-        # it is remembered, keyed by the policy object the cache holds (kept in the entry, so
-        # its id is not reused while remembered).
-        self.verdicts: dict[tuple[int, str], tuple[Mapping[str, Any], str | None]] = {}
+        # it is remembered, keyed by the result object the cache holds (kept in the entry, so
+        # its id is not reused while remembered), with the `$context.authorizer` a cache hit
+        # (integrationLatency 0) sets: built once per result, not per request. Shared between
+        # requests, so nothing downstream writes to it: templates get deep copies (vtl.py), the
+        # proxy events a copy (lambda_proxy.py), the access log reads it. Payload 2.0 contexts
+        # (JSON values, nested maps a handler could change) are built per request as before.
+        self.shared_context = config.payload_format_version != "2.0"
+        self.verdicts: dict[
+            tuple[int, str], tuple[Mapping[str, Any], str | None, dict[str, Any] | None]
+        ] = {}
 
     def check(self, request: Request, match: Match[Any], stage: str) -> Awaitable[None] | None:
         config = self.config
@@ -123,16 +142,26 @@ class LambdaAuthorizer:
                 "AUTHORIZER_CONFIGURATION_ERROR",
                 reason=f"authorizer {config.name}: its function has no local handler",
             )
-        # REQUEST events and `context.X` identity sources read `$context`; TOKEN never does.
-        context = (
-            None if config.type == "TOKEN" else context_values(request, self.api, stage, self.route)
+        header = self.token_header
+        context: dict[str, Any] | None = None
+        if header is not None:  # the usual TOKEN authorizer: `identity`'s checks, one header
+            token = request.header(header) or ""
+            expression = config.validation_expression
+            if not token or (expression and not whole_match(expression, token)):
+                raise GatewayError("UNAUTHORIZED")
+            identity: tuple[str, ...] = (token,)
+        else:
+            # REQUEST events and `context.X` identity sources read `$context`; TOKEN never does.
+            if config.type != "TOKEN":
+                context = context_values(request, self.api, stage, self.route)
+            sources = context
+            if context is not None and config.payload_format_version is not None:
+                # HTTP API `$context` has the route key, a usual identity source (§1.10).
+                sources = {**context, "routeKey": self.route["routeKey"]}
+            identity = self.identity(request, stage, sources)
+        arn = resource_policy.authorizer_method_arn(
+            self.arn_api, stage, request.method, request.path, self.rest
         )
-        sources = context
-        if context is not None and config.payload_format_version is not None:
-            # HTTP API `$context` has the route key, a usual identity source (§1.10).
-            sources = {**context, "routeKey": self.route["routeKey"]}
-        identity = self.identity(request, stage, sources)
-        arn = self._method_arn(request, stage)
         # An authorizer without identity sources has no key: its results are never shared.
         key = self._cache_key(stage, identity) if config.result_ttl > 0 and identity else None
         held = self.cache.peek(key) if key is not None else None
@@ -140,12 +169,6 @@ class LambdaAuthorizer:
             self._conclude(held, arn, request, stage, 0)
             return None
         return self._authorize(request, match, stage, identity, (context, arn, key))
-
-    def _method_arn(self, request: Request, stage: str) -> str:
-        rest = self.config.payload_format_version is None
-        return resource_policy.authorizer_method_arn(
-            self.arn_api, stage, request.method, request.path, rest
-        )
 
     def identity(
         self, request: Request, stage: str, context: Mapping[str, Any] | None
@@ -276,12 +299,36 @@ class LambdaAuthorizer:
         # `$context.authorizer.*` is set before the verdict: a customized ACCESS_DENIED gateway
         # response reads the context of the authorizer that denied (a documented AWS pattern:
         # `{"message":"$context.authorizer.reason"}` on a Deny).
-        request.authorizer = self._context(result, latency)
-        if "isAuthorized" in result:  # a simple response (HTTP API 2.0)
-            if not result["isAuthorized"]:
-                raise GatewayError("ACCESS_DENIED")
+        key = (id(result), arn)
+        held = self.verdicts.get(key)
+        if held is not None and held[0] is not result:
+            held = None  # another result, since gone, had this id
+        if held is not None and held[2] is not None and latency == 0:
+            request.authorizer = held[2]  # a cache hit on a result judged for this ARN before
+            verdict = held[1]
         else:
-            self._judge_policy(result["policyDocument"], arn, request)
+            request.authorizer = authorizer = self._context(result, latency)
+            if "isAuthorized" in result:  # a simple response (HTTP API 2.0)
+                if not result["isAuthorized"]:
+                    raise GatewayError("ACCESS_DENIED")
+                return
+            shared = authorizer if latency == 0 and self.shared_context else None
+            if held is not None:
+                verdict = held[1]
+                if shared is not None:
+                    self.verdicts[key] = (result, verdict, shared)
+            else:
+                policy = result["policyDocument"]
+                values = condition_values(request, self.source_vpce)
+                verdict = resource_policy.identity_verdict(policy, arn, values)
+                if not _conditional(policy):
+                    if len(self.verdicts) >= MAX_VERDICTS:
+                        self.verdicts.clear()
+                    self.verdicts[key] = (result, verdict, shared)
+        if verdict == "Deny":
+            raise GatewayError("ACCESS_DENIED", EXPLICIT_DENY)
+        if verdict is None:
+            raise GatewayError("ACCESS_DENIED")
 
     def _context(self, result: Mapping[str, Any], latency: int) -> dict[str, Any]:
         if self.config.payload_format_version == "2.0":
@@ -291,26 +338,6 @@ class LambdaAuthorizer:
         authorizer["principalId"] = result["principalId"]
         authorizer["integrationLatency"] = latency
         return authorizer
-
-    def _judge_policy(self, policy: Mapping[str, Any], arn: str, request: Request) -> None:
-        verdict = self._verdict(policy, arn, request)
-        if verdict == "Deny":
-            raise GatewayError("ACCESS_DENIED", EXPLICIT_DENY)
-        if verdict is None:
-            raise GatewayError("ACCESS_DENIED")
-
-    def _verdict(self, policy: Mapping[str, Any], arn: str, request: Request) -> str | None:
-        key = (id(policy), arn)
-        held = self.verdicts.get(key)
-        if held is not None and held[0] is policy:
-            return held[1]
-        values = condition_values(request, self.source_vpce)
-        verdict = resource_policy.identity_verdict(policy, arn, values)
-        if not _conditional(policy):
-            if len(self.verdicts) >= MAX_VERDICTS:
-                self.verdicts.clear()
-            self.verdicts[key] = (policy, verdict)
-        return verdict
 
 
 @functools.lru_cache(maxsize=1024)

@@ -50,8 +50,10 @@ import hashlib
 import hmac
 import time
 from calendar import timegm
+from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, unquote
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -95,9 +97,11 @@ class Signature:
         "expires",
         "in_query",
         "region",
+        "scope",
         "service",
         "signature",
         "signed_headers",
+        "signed_text",
         "timestamp",
         "token",
     )
@@ -105,17 +109,19 @@ class Signature:
     def __init__(
         self,
         access_key: str,
-        scope: tuple[str, str, str],  # date (YYYYMMDD), region, service
+        # date (YYYYMMDD), region, service, and the scope as the string to sign writes it
+        # (date/region/service/aws4_request: the credential as sent, after its access key)
+        scope: tuple[str, str, str, str],
         stamp: tuple[str, int],  # YYYYMMDDTHHMMSSZ as the string to sign has it, epoch
-        signed_headers: tuple[str, ...],
+        signed_headers: tuple[tuple[str, ...], str],  # the names, and the list as sent
         signature: str,
         token: str | None,
         expires: int | None,  # presigned URLs only
     ) -> None:
         self.access_key = access_key
-        self.date, self.region, self.service = scope
+        self.date, self.region, self.service, self.scope = scope
         self.timestamp, self.epoch = stamp
-        self.signed_headers = signed_headers
+        self.signed_headers, self.signed_text = signed_headers
         self.signature = signature
         self.token = token
         self.expires = expires
@@ -128,7 +134,7 @@ class Signature:
 class SignedRequest:
     """The parts of a request a signature covers (raw path and query, headers, body)."""
 
-    __slots__ = ("_by_name", "body", "headers", "method", "query_string", "raw_path")
+    __slots__ = ("_by_name", "_unique", "body", "headers", "method", "query_string", "raw_path")
 
     def __init__(
         self,
@@ -137,6 +143,7 @@ class SignedRequest:
         query_string: str,
         headers: list[tuple[str, str]],
         body: bytes,
+        last_values: Mapping[str, str] | None = None,  # dict(headers), if the caller has it
     ) -> None:
         self.method = method
         self.raw_path = raw_path
@@ -144,6 +151,12 @@ class SignedRequest:
         self.headers = headers  # lower-case names, in order, repeated names kept
         self.body = body
         self._by_name: dict[str, list[str]] | None = None
+        # The usual request repeats no header name: then each name has one value, its last,
+        # and the names are read from that map with no grouping (as many entries as headers
+        # means no name came twice).
+        if last_values is None:
+            last_values = dict(headers)
+        self._unique = last_values if len(last_values) == len(headers) else None
 
     def values(self, name: str) -> list[str]:
         """Every value of header `name` (lower case), in order; grouped once per request."""
@@ -154,65 +167,82 @@ class SignedRequest:
                 by_name.setdefault(key, []).append(value)
         return by_name.get(name, [])
 
+    def joined(self, name: str) -> str | None:
+        """The values of header `name` joined with `,` (as its canonical header has them,
+        untrimmed), or None when the request has no such header."""
+        unique = self._unique
+        if unique is not None:
+            return unique.get(name)
+        values = self.values(name)
+        return ",".join(values) if values else None
+
+    def canonical(self, name: str) -> str | None:
+        """Header `name`'s canonical value: each value trimmed, inner runs of spaces made one,
+        repeated values joined with `,`; None when the request has no such header."""
+        unique = self._unique
+        if unique is not None:
+            value = unique.get(name)
+            return None if value is None else " ".join(value.split())
+        values = self.values(name)
+        return ",".join([" ".join(v.split()) for v in values]) if values else None
+
 
 # -- reading the claim ---------------------------------------------------------------------
 def parse(request: SignedRequest) -> Signature:
     """The signature a request carries: its `Authorization` header or its query parameters."""
-    header = request.values("authorization")
-    pairs = query_pairs(request.query_string)
-    in_query = any(name == _QUERY_AUTH for name, _ in pairs)
-    if header and in_query:
-        raise _incomplete(
-            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
-            "Signature query string parameter or the Authorization header should be specified"
-        )
-    if in_query:
-        return _from_query(dict(pairs), request)
-    if not header:
+    header = request.joined("authorization")
+    query_string = request.query_string
+    if query_string:  # (most signed requests have none: nothing to read)
+        pairs = query_pairs(query_string)
+        if any(name == _QUERY_AUTH for name, _ in pairs):
+            if header is not None:
+                raise _incomplete(
+                    "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+                    "Signature query string parameter or the Authorization header should be "
+                    "specified"
+                )
+            return _from_query(dict(pairs), request)
+    if header is None:
         raise SigV4Error("MISSING")
-    return _from_header(",".join(header), request)
+    return _from_header(header, request)
 
 
 def _from_header(value: str, request: SignedRequest) -> Signature:
     algorithm, _, rest = value.strip().partition(" ")
     parts: dict[str, str] = {}
-    for part in (p.strip() for p in rest.split(",")):
-        if not part:  # nothing after the algorithm: the parts are missing, said below
-            continue
+    for part in rest.split(","):
+        # Split untrimmed: the spaces around a part end up around its name or value, both
+        # trimmed (a space is never an `=`).
         name, equal, text = part.partition("=")
-        if not equal:
+        if equal:
+            parts[name.strip()] = text.strip()
+        elif part.strip():  # (an empty part, as nothing after the algorithm, is skipped)
             raise _incomplete(
                 "Invalid key=value pair (missing equal-sign) in Authorization header (hashed "
                 f"with SHA-256 and encoded with Base64): '{_hashed(value)}'."
             )
-        parts[name.strip()] = text.strip()
     if algorithm != ALGORITHM:
         raise _incomplete(
             f"Unsupported Authorization Type (hashed with SHA-256 and encoded with Base64): "
             f"'{_hashed(value)}'."
         )
     stamp = _date_header(request)
+    credential, signature = parts.get("Credential"), parts.get("Signature")
+    signed_headers = parts.get("SignedHeaders")
+    if credential and signature and signed_headers and stamp is not None:
+        token = request.joined("x-amz-security-token")
+        return _claim(credential, stamp, signed_headers, signature, token, None)
     missing = [
         f"Authorization header requires '{name}' parameter."
         for name in ("Credential", "Signature", "SignedHeaders")
         if not parts.get(name)
     ]
     if stamp is None:
-        missing.append(
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-        )
-    if missing:
-        raise _incomplete(" ".join(missing))
-    assert stamp is not None
-    token = request.values("x-amz-security-token")
-    return _claim(
-        parts["Credential"],
-        stamp,
-        parts["SignedHeaders"],
-        parts["Signature"],
-        ",".join(token) if token else None,
-        None,
-    )
+        missing.append(_NO_DATE)
+    raise _incomplete(" ".join(missing))  # something is missing, or the claim was made above
+
+
+_NO_DATE = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
 
 
 def _from_query(params: dict[str, str], request: SignedRequest) -> Signature:
@@ -255,6 +285,23 @@ def _claim(
     token: str | None,
     expires: int | None,
 ) -> Signature:
+    access_key, scope = _credential(credential)
+    timestamp = stamp[0]
+    date = scope[0]
+    if date != timestamp[:8]:
+        raise SigV4Error(
+            "SIGNATURE",
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+            f"from HTTP: '{date[:16]}' != '{timestamp[:8]}', from '{timestamp}'.",
+        )
+    names = (_signed_names(signed_headers), signed_headers)
+    return Signature(access_key, scope, stamp, names, signature, token, expires)
+
+
+@lru_cache(maxsize=256)  # a client signs a day's requests with the same credential
+def _credential(credential: str) -> tuple[str, tuple[str, str, str, str]]:
+    """The credential's access key, date, region and service, and its scope as the string to
+    sign writes it (the credential after its access key: date/region/service/terminator)."""
     scope = credential.split("/")
     if len(scope) != 5:
         raise _incomplete(
@@ -267,34 +314,31 @@ def _claim(
             f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "
             f"not '{terminator[:40]}'."
         )
-    timestamp = stamp[0]
-    if date != timestamp[:8]:
-        raise SigV4Error(
-            "SIGNATURE",
-            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-            f"from HTTP: '{date[:16]}' != '{timestamp[:8]}', from '{timestamp}'.",
-        )
+    return access_key, (date, region, service, credential[len(access_key) + 1 :])
+
+
+@lru_cache(maxsize=256)  # a client signs the same headers again and again
+def _signed_names(signed_headers: str) -> tuple[str, ...]:
     names = tuple(signed_headers.split(";"))
     if "host" not in names:
         raise _incomplete(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
         )
-    return Signature(access_key, (date, region, service), stamp, names, signature, token, expires)
+    return names
 
 
 def _date_header(request: SignedRequest) -> tuple[str, int] | None:
     """`X-Amz-Date` (ISO 8601 basic format), else `Date` (RFC 1123), as botocore sends them."""
-    amz = request.values("x-amz-date")
-    if amz:
-        text = ",".join(amz)  # twice is as the canonical header would have it: no date
+    text = request.joined("x-amz-date")  # twice is as the canonical header would have it
+    if text is not None:
         return text, _iso_epoch(text)
-    date = request.values("date")
-    if not date:
+    date = request.joined("date")
+    if date is None:
         return None
     try:
-        parsed = parsedate_to_datetime(",".join(date))
+        parsed = parsedate_to_datetime(date)
     except (TypeError, ValueError):
-        raise _incomplete(f"Date must be in RFC 1123 format. Got '{_clip(date)}'.") from None
+        raise _incomplete(f"Date must be in RFC 1123 format. Got '{date[:40]}'.") from None
     epoch = int(parsed.timestamp())
     return time.strftime(_TIME_FORMAT, time.gmtime(epoch)), epoch
 
@@ -323,10 +367,6 @@ def _iso_epoch(text: str) -> int:
 def _hashed(value: str) -> str:
     """How AWS shows a malformed header: its SHA-256, base64 (never the header itself)."""
     return base64.b64encode(hashlib.sha256(value.encode("utf-8", "replace")).digest()).decode()
-
-
-def _clip(values: list[str]) -> str:
-    return ",".join(values)[:40]
 
 
 # -- checking the scope and the time --------------------------------------------------------
@@ -372,17 +412,16 @@ def verify(claim: Signature, secret: str, request: SignedRequest) -> None:
     canonical = canonical_request(claim, request)
     if canonical is None:
         raise SigV4Error("SIGNATURE")
-    to_sign = "\n".join(
-        (
-            ALGORITHM,
-            claim.timestamp,
-            f"{claim.date}/{claim.region}/{claim.service}/{TERMINATOR}",
-            hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
-        )
-    )
-    key = signing_key(secret, claim.date, claim.region, claim.service)
-    expected = hmac.digest(key, to_sign.encode("utf-8"), "sha256").hex()
-    if not hmac.compare_digest(expected.encode(), claim.signature.encode("utf-8", "replace")):
+    digest = _sha256(canonical.encode()).hexdigest()
+    inner, outer = _hmac_states(secret, claim.date, claim.region, claim.service)
+    # HMAC-SHA256(key, string to sign), continued from the key's padded blocks (RFC 2104).
+    inner = inner.copy()
+    inner.update(f"{ALGORITHM}\n{claim.timestamp}\n{claim.scope}\n{digest}".encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    # Both ASCII text (a hex digest; a signature with other characters cannot match).
+    signature = claim.signature
+    if not (signature.isascii() and hmac.compare_digest(outer.hexdigest(), signature)):
         raise SigV4Error("SIGNATURE")
 
 
@@ -395,30 +434,42 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
+@lru_cache(maxsize=256)
+def _hmac_states(secret: str, date: str, region: str, service: str) -> tuple[Any, Any]:
+    """The day's key's HMAC-SHA256 states after its inner and outer padded blocks (RFC 2104:
+    the key is shorter than SHA-256's 64-byte block, so zero-padded). Each signature copies
+    them and hashes only the string to sign: a third of the instructions of `hmac.digest`,
+    which sets the key up again on every call. Never updated once made, so threads may share
+    them."""
+    block = signing_key(secret, date, region, service).ljust(64, b"\0")
+    return (
+        _sha256(bytes(b ^ 0x36 for b in block)),
+        _sha256(bytes(b ^ 0x5C for b in block)),
+    )
+
+
 def _hmac(key: bytes, text: str) -> bytes:
     return hmac.digest(key, text.encode("utf-8"), "sha256")
 
 
 def canonical_request(claim: Signature, request: SignedRequest) -> str | None:
     """The canonical request, or None when a signed header is absent from the request."""
-    lines = []
+    canonical = request.canonical
+    headers = ""
     for name in claim.signed_headers:
-        values = request.values(name)
-        if not values:
+        value = canonical(name)
+        if value is None:
             return None
-        lines.append(f"{name}:{','.join(' '.join(v.split()) for v in values)}")
-    return "\n".join(
-        (
-            request.method.upper(),
-            canonical_uri(request.raw_path),
-            canonical_query(request.query_string, claim.in_query),
-            "\n".join(lines) + "\n",
-            ";".join(claim.signed_headers),
-            hashlib.sha256(request.body).hexdigest() if request.body else _EMPTY_SHA256,
-        )
+        headers += f"{name}:{value}\n"
+    body, query = request.body, request.query_string
+    return (
+        f"{request.method.upper()}\n{canonical_uri(request.raw_path)}\n"
+        f"{canonical_query(query, claim.in_query) if query else ''}\n{headers}\n"
+        f"{claim.signed_text}\n{_sha256(body).hexdigest() if body else _EMPTY_SHA256}"
     )
 
 
+_sha256 = hashlib.sha256
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
@@ -439,6 +490,8 @@ def canonical_uri(raw_path: str) -> str:
 
 
 def canonical_query(query_string: str, in_query: bool) -> str:
+    if not query_string:
+        return ""
     pairs = [
         (quote(name, safe="-_.~"), quote(value, safe="-_.~"))
         for name, value in query_pairs(query_string)

@@ -112,7 +112,12 @@ class IamAuthorizer:
 
     def authenticate(self, request: Request) -> Caller:
         signed = sigv4.SignedRequest(
-            request.method, request.raw_path, request.query_string, request.headers, request.body
+            request.method,
+            request.raw_path,
+            request.query_string,
+            request.headers,
+            request.body,
+            request.header_view(),  # the request's own map of its headers, made once
         )
         now = time.time()
         try:
