@@ -429,16 +429,12 @@ class Gateway:
         match: Match[RoutePlan],
         context: Mapping[str, Any],
     ) -> Response:
+        """An integration's awaitable answer, settled as a `Pending` one is (`_settled`)."""
         try:
-            try:
-                response = await pending
-            except GatewayError:
-                raise
-            except Exception as error:
-                raise _integration_fault(error) from error
-            return _respond(request, match, response)
-        except GatewayError as error:
-            return self._plan_error(error, request, stage, match, context)
+            response = await pending
+        except BaseException as error:  # a cancellation is raised again by `_settled`
+            return self._settled(None, error, request, stage, match, context)
+        return self._settled(response, None, request, stage, match, context)
 
     def _settled(
         self,
