@@ -145,11 +145,7 @@ class LambdaAuthorizer:
         header = self.token_header
         context: dict[str, Any] | None = None
         if header is not None:  # the usual TOKEN authorizer: `identity`'s checks, one header
-            token = request.header(header) or ""
-            expression = config.validation_expression
-            if not token or (expression and not whole_match(expression, token)):
-                raise GatewayError("UNAUTHORIZED")
-            identity: tuple[str, ...] = (token,)
+            identity: tuple[str, ...] = (self._token(request.header(header) or ""),)
         else:
             # REQUEST events and `context.X` identity sources read `$context`; TOKEN never does.
             if config.type != "TOKEN":
@@ -179,13 +175,18 @@ class LambdaAuthorizer:
             self._source(source, request, stage, context) for source in config.identity_sources
         )
         if config.type == "TOKEN":
-            token = values[0] if values else ""
-            expression = config.validation_expression
-            if not token or (expression and not whole_match(expression, token)):
-                raise GatewayError("UNAUTHORIZED")
+            self._token(values[0] if values else "")
         elif config.result_ttl > 0 and not all(values):
             raise GatewayError("UNAUTHORIZED")
         return values
+
+    def _token(self, token: str) -> str:
+        """A TOKEN authorizer's token, or 401 without invoking: missing, empty, or not matching
+        `identityValidationExpression` (the whole token, Java regex)."""
+        expression = self.config.validation_expression
+        if not token or (expression and not whole_match(expression, token)):
+            raise GatewayError("UNAUTHORIZED")
+        return token
 
     def _source(
         self, source: str, request: Request, stage: str, context: Mapping[str, Any] | None
