@@ -13,12 +13,14 @@ installs it) in the same invocation:
                        --no-access-log` (MOCK integration, request validator on a required query
                        parameter, Velocity response template, gateway responses table)
     MOCK + access log  the same MOCK route on a second copy of the gateway with its own access
-                       log on (the default of `python -m <pkg>` and `apigwc serve`: the CLF line,
-                       written to a file by the log's writer thread); compared with the MOCK
-                       route without it
+                       log on (the default of `python -m <pkg>`, and of `apigwc serve
+                       --access-log stderr`: the CLF line, written to a file by the log's
+                       writer thread); compared with the MOCK route without it
     MOCK + serve logs  (uvicorn) a third copy with what `apigwc serve` logs by default: the
-                       access log and the console line (`--log-format text`); against the MOCK
-                       route (issue 11: at least 0.9)
+                       console line (`--log-format text`), and the access log of the stages
+                       whose spec sets a format (`APIGWC_ACCESS_LOG_CONFIGURED`; this spec's
+                       stage sets none, so one line per request); against the MOCK route
+                       (issue 11: at least 0.9)
     MOCK + log+metrics (uvicorn) a fourth copy with the access log and the metrics on
                        (`--admin-port`, nothing scraping); against the MOCK route (issue 13:
                        at least 0.9)
@@ -146,6 +148,8 @@ x-apigwc:
 # What `apigwc serve` adds to `python -m <pkg>` by default: the developer's console line
 # (observability/console_log.py) beside the access log.
 SERVE_LOGGING = ("--log-format", "text")
+# `apigwc serve` without `--access-log`: only the stages that set a format write an access log.
+SERVE_ENVIRONMENT = {"APIGWC_ACCESS_LOG_CONFIGURED": "1"}
 
 
 def free_port() -> int:
@@ -184,7 +188,13 @@ def granian(app: str, port: int, pythonpath: Path) -> subprocess.Popen[bytes]:
 
 
 def gateway(
-    package: str, port: int, runtime: Path, server: str, log: Path, *extra: str
+    package: str,
+    port: int,
+    runtime: Path,
+    server: str,
+    log: Path,
+    *extra: str,
+    environment: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """The generated gateway as `python -m <pkg> --server S [extra]` runs it; its stderr (and
     so its access log, when `log` is named *access*) and stdout (the console line, with
@@ -192,13 +202,17 @@ def gateway(
     command = [sys.executable, "-m", package, "--port", str(port), "--server", server, *extra]
     if "access" not in log.name:
         command.append("--no-access-log")
-    return _start(command, port, runtime, log)
+    return _start(command, port, runtime, log, environment)
 
 
 def _start(
-    command: list[str], port: int, pythonpath: Path, log: Path | None
+    command: list[str],
+    port: int,
+    pythonpath: Path,
+    log: Path | None,
+    environment: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    env = dict(os.environ, PYTHONPATH=str(pythonpath)) | (environment or {})
     if log is None:
         process = subprocess.Popen(command, env=env)
     else:
@@ -278,7 +292,16 @@ def start_server(
     if server == "uvicorn":  # the logging figures of issues 11 and 13, on the default server
         serve_port, observed_port = free_port(), free_port()
         serve_log = tmp / f"{server}-access-console.log"
-        started.append(gateway(package, serve_port, runtime, server, serve_log, *SERVE_LOGGING))
+        serve = gateway(
+            package,
+            serve_port,
+            runtime,
+            server,
+            serve_log,
+            *SERVE_LOGGING,
+            environment=SERVE_ENVIRONMENT,
+        )
+        started.append(serve)
         observed_log = tmp / f"{server}-access-metrics.log"
         admin = ["--admin-port", str(free_port())]
         started.append(gateway(package, observed_port, runtime, server, observed_log, *admin))

@@ -24,8 +24,11 @@ header only, as wrk sends it.
     lambda      GET /lambda (AWS_PROXY to an in-process handler), the same way
     mock_log    (only when named) the MOCK route with the gateway's access log on (the default
                 of `python -m <pkg>`; its writer thread's instructions counted too)
-    mock_console (only when named) the MOCK route with the access log and the console line on
-                (`apigwc serve`'s default: observability/console_log.py; both threads counted)
+    mock_console (only when named) the MOCK route with the console line on (`apigwc serve`'s
+                default for a spec whose stage sets no access log format, as this one:
+                observability/console_log.py; both threads counted)
+    mock_serve_log (only when named) the console line and the access log's CLF line
+                (`apigwc serve --access-log stderr`)
     mock_metrics  (only when named) the MOCK route with the metrics on (`--admin-port`: the
                 counters of observability/metrics.py; nothing scrapes them)
     mock_observed (only when named) the MOCK route with both the access log and the metrics on
@@ -123,6 +126,7 @@ TARGETS = {
     "lambda": ("{package}.app:app", "gateway", "/lambda"),
     "mock_log": ("{package}.app:app", "gateway", "/mock?x=1"),
     "mock_console": ("{package}.app:app", "gateway", "/mock?x=1"),
+    "mock_serve_log": ("{package}.app:app", "gateway", "/mock?x=1"),
     "mock_metrics": ("{package}.app:app", "gateway", "/mock?x=1"),
     "mock_observed": ("{package}.app:app", "gateway", "/mock?x=1"),
 }
@@ -207,9 +211,9 @@ def start(
         ]
     paths = [tmp / "out" / "runtime", tmp / "bare", tmp]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)))
-    if target in ("mock_log", "mock_console", "mock_observed"):  # the access log on
+    if target in ("mock_log", "mock_serve_log", "mock_observed"):  # the access log on
         env["APIGWC_ACCESS_LOG"] = "1"
-    if target == "mock_console":  # and the console line (`apigwc serve`'s default)
+    if target in ("mock_console", "mock_serve_log"):  # the console line (`apigwc serve`)
         env["APIGWC_CONSOLE_LOG"] = "text"
     if target in ("mock_metrics", "mock_observed"):  # counted as with `--admin-port`
         (tmp / "metrics").mkdir(exist_ok=True)

@@ -129,8 +129,9 @@ def test_one_console_line_per_request_and_tagged_handler_output(tmp_path: Path) 
     assert "secret" not in text and "\x1b[" not in text  # no query string; not a terminal
     # logging: Lambda's Python format, with the request id
     assert re.search(rf"^\[INFO\]\t\S+Z\t{ids[0]}\tlogged hi$", err.read_text(), re.M)
-    # the stage's access log is apart, on stderr (API Gateway's CLF line: no format set)
-    assert '"GET /hello HTTP/1.1" 200' in err.read_text()
+    # one line per request: the stage sets no access log format, so no access log (as in API
+    # Gateway); `--access-log stderr` would add API Gateway's CLF line there
+    assert '"GET /hello HTTP/1.1" 200' not in err.read_text()
 
 
 def test_json_lines_for_machines(tmp_path: Path) -> None:
@@ -274,8 +275,8 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("NO_COLOR", "1")
     assert not use_colour(Terminal())
     record = (0.0, 0.001, "GET", "/a\x1b[2J\n", 503, None, "id", "dev")
-    assert "\x1b[31m503\x1b[0m" in render_text(record, True)
-    plain = render_text(record, False)
+    assert "\x1b[31m503\x1b[0m" in render_text([record], True)
+    plain = render_text([record], False)
     assert "/a\\x1b[2J\\x0a 503" in plain and "\n" not in plain  # a path cannot forge a line
 
 

@@ -1,5 +1,6 @@
-"""The gateway's own access log (runtime/access_log.py), through `apigwc serve` on 127.0.0.1:
-the default CLF line, a stage's `accessLog.format`, and `--no-access-log`."""
+"""The gateway's own access log (runtime/observability/access_log.py), through `apigwc serve` on
+127.0.0.1: the CLF line, a stage's `accessLog.format`, only the stages that set one by default,
+and `--no-access-log`."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ def _get(port: int, path: str) -> Reply:
 
 
 def test_default_line_once_per_request(tmp_path: Path) -> None:
-    with served(tmp_path, "{}") as (port, log):
+    """`--access-log stderr` named: every stage's line, the CLF line where no format is set."""
+    with served(tmp_path, "{}", "--access-log", "stderr") as (port, log):
         replies = [_get(port, "/pets/1?token=secret-query"), _get(port, "/nowhere")]
     text = log.read_text(encoding="utf-8")
     lines = [found for line in text.splitlines() if (found := CLF.match(line))]
@@ -167,8 +169,27 @@ def test_a_destination_that_cannot_be_opened_is_refused(tmp_path: Path) -> None:
     assert f"--access-log {tmp_path}: Is a directory" in done.stderr
 
 
+def test_only_stages_that_set_a_format_log_by_default(tmp_path: Path) -> None:
+    """`apigwc serve` without `--access-log`: as API Gateway, an access log only for the stage
+    whose spec sets `accessLog.format` (here `prod`, under `--all-stages`), none for `dev`."""
+    stages = "{}\n    prod: {accessLog: {format: '" + JSON_FORMAT + "'}}"
+    with served(tmp_path, stages, "--all-stages") as (port, log):
+        replies = [_get(port, "/dev/pets/1"), _get(port, "/prod/pets/2"), _get(port, "/dev/x")]
+    assert [r.status for r in replies] == [200, 200, 403]
+    text = log.read_text(encoding="utf-8")
+    assert [json.loads(line) for line in text.splitlines() if line.startswith("{")] == [
+        {"requestId": replies[1].header("x-amzn-RequestId"), "status": "200"}
+    ]
+    assert not [line for line in text.splitlines() if CLF.match(line)]
+    with served(tmp_path, stages) as (port, log):  # `dev` served at `/`: no line
+        reply = _get(port, "/pets/1")
+    assert reply.status == 200
+    assert str(reply.header("x-amzn-RequestId")) not in log.read_text(encoding="utf-8")
+
+
 def test_no_access_log(tmp_path: Path) -> None:
-    with served(tmp_path, "{}", "--no-access-log") as (port, log):
+    stage = "{accessLog: {format: '" + JSON_FORMAT + "'}}"
+    with served(tmp_path, stage, "--no-access-log") as (port, log):
         reply = _get(port, "/pets/1")
     assert reply.status == 200
     text = log.read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -176,14 +177,18 @@ def test_authorizer_source_still_answers_the_authorizer_first(gw_authorizer: Gat
 
 # -- logs --------------------------------------------------------------------------------------
 def test_no_key_value_reaches_the_server_log(tmp_path: Path) -> None:
-    """`apigwc serve` with its default access log: accepted, refused and ignored keys leave no
-    trace on stderr (API Gateway's CLF line names no key variable)."""
+    """`apigwc serve` with the CLF access log (`--access-log stderr`) and the console line:
+    accepted, refused and ignored keys leave no trace in either (API Gateway's CLF line names no
+    key variable; the console line no header)."""
     spec = write_spec(tmp_path, "api_keys.yaml", {"KEY_SOURCE": "HEADER"})
     port = free_port()
     command = [str(Path(sys.executable).parent / "apigwc"), "serve", str(spec), "--port", str(port)]
-    log = tmp_path / "stderr.txt"
-    with log.open("wb") as err:
-        process = subprocess.Popen(command, cwd=tmp_path, stderr=err, env=dict(os.environ))
+    command += ["--access-log", "stderr"]
+    log = tmp_path / "output.txt"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=tmp_path, stdout=out, stderr=out, env=dict(os.environ)
+        )
         try:
             wait_for_port(port, process)
             assert fetch(port, "GET", "/keyed", {"x-api-key": PARTNER}).status == 200
@@ -195,4 +200,5 @@ def test_no_key_value_reaches_the_server_log(tmp_path: Path) -> None:
             process.wait(timeout=15)
     text = log.read_text(encoding="utf-8")
     assert text.count("GET /keyed HTTP/1.1") == 2  # the access log did write its lines
+    assert len(re.findall(r"GET /keyed \d{3} ", text)) == 2  # and the console line
     assert PARTNER not in text and "retiredKey" not in text

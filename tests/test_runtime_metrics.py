@@ -102,7 +102,20 @@ def metered(tmp_path: Path, spec: str, *args: str) -> Iterator[tuple[int, int]]:
 
 
 def scrape(admin: int) -> Samples:
-    """The admin page over HTTP, read by prometheus-client's parser."""
+    """The admin page over HTTP, read by prometheus-client's parser, once the workers published
+    their last counts: each publishes every 50 ms (runtime/observability/background.py), so
+    the page is read until two reads 0.2 s apart agree (at most 10 s)."""
+    deadline = time.monotonic() + 10
+    samples = _read_page(admin)
+    while True:
+        time.sleep(0.2)
+        again = _read_page(admin)
+        if again == samples or time.monotonic() > deadline:
+            return again
+        samples = again
+
+
+def _read_page(admin: int) -> Samples:
     with urllib.request.urlopen(f"http://127.0.0.1:{admin}/metrics", timeout=5) as answer:
         assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         text = answer.read().decode("utf-8")
@@ -254,6 +267,7 @@ def test_cache_lookups_count_in_their_methods_series(tmp_path: Path) -> None:
     lookup("dev", "/boom", "GET", False)
     lookup("prod", "/pets", "GET", True)
     lookup("dev", "/nowhere", "GET", True)
+    recorder.publish()  # type: ignore[attr-defined]  # as the background thread does
     samples = _parse(admin.exposition(folder).decode())
     stage = {"ApiName": "Metered ", "Stage": "dev"}
     pets = stage | {"Method": "GET", "Resource": "/pets"}

@@ -226,16 +226,16 @@ def build(
 @click.option(
     "--no-access-log",
     is_flag=True,
-    help="Write no access log (default: one line per request on stderr, in the stage's "
-    "accessLog format, else API Gateway's CLF format).",
+    help="Write no access log, not even for a stage whose spec sets accessLog.format.",
 )
 @click.option(
     "--access-log",
     "access_log_to",
-    default="stderr",
-    show_default=True,
+    default=None,
     metavar="stderr|stdout|FILE",
-    help="Where the access log lines go; a FILE is appended to.",
+    help="Write the access log of every stage there (a FILE is appended to): the stage's "
+    "accessLog.format, else API Gateway's CLF line. Default: on stderr, only for the stages "
+    "that set accessLog.format, as API Gateway writes one only for those.",
 )
 @click.option(
     "--admin-port",
@@ -283,7 +283,7 @@ def build(
     help="The console line per request on stdout (method, path, status, latency, route, "
     "integration, request id) and handler output tagged with its request id: text (coloured "
     "on a terminal unless NO_COLOR is set), json, or off. The stage's access log is apart, "
-    "on stderr (--no-access-log).",
+    "on stderr (--access-log, --no-access-log).",
 )
 @click.option(
     "--aws-endpoint",
@@ -315,7 +315,7 @@ def serve(
     allow_roots: tuple[str, ...],
     trusted_proxies: str,
     no_access_log: bool,
-    access_log_to: str,
+    access_log_to: str | None,
     admin_port: int | None,
     server: str,
     state: str,

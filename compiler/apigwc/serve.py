@@ -26,7 +26,12 @@ import click
 from apigwc.diagnostics.render import print_errors, print_findings
 from apigwc.emitters.output import OutputRefused
 from apigwc.pipeline import build as build_spec
-from apigwc.runtime.pipeline.options import FUNCTION_SOURCES, RELOAD_HANDLERS, GatewayOptions
+from apigwc.runtime.pipeline.options import (
+    ACCESS_LOG_CONFIGURED,
+    FUNCTION_SOURCES,
+    RELOAD_HANDLERS,
+    GatewayOptions,
+)
 from apigwc.runtime.server import LISTEN_FD, READY_FILE
 from apigwc.runtime.server.launch import DEFAULT_SERVER
 
@@ -44,7 +49,10 @@ class ServeOptions:
     trusted_proxies: str = ""  # proxies whose X-Forwarded-For is believed; none by default
     allow_roots: tuple[str, ...] = ()  # folders beside the spec's own that it may read from
     access_log: bool = True  # the gateway's access log (runtime/observability/access_log.py)
-    access_log_to: str = "stderr"  # where its lines go: stderr, stdout or a file
+    # Where its lines go: stderr, stdout or a file. None (not given): stderr, and only for the
+    # stages whose spec sets `accessLog.format`, as API Gateway writes one only for those; the
+    # console line is the one line of the others. Given: every stage, CLF where none is set.
+    access_log_to: str | None = None
     admin_port: int | None = None  # the Prometheus metrics' port (observability/admin.py)
     server: str = DEFAULT_SERVER  # uvicorn or granian (runtime/server/launch.py)
     state: str = "memory"  # throttles, quotas, caches: memory or redis://HOST:PORT/DB
@@ -134,7 +142,7 @@ def start(
         command.append("--allow-remote-jwks")
     if not options.access_log:
         command.append("--no-access-log")
-    if options.access_log_to != "stderr":
+    if options.access_log_to not in (None, "stderr"):
         command += ["--access-log", options.access_log_to]
     if options.admin_port is not None:
         command += ["--admin-port", str(options.admin_port)]
@@ -188,11 +196,14 @@ def _environment(
         filter(None, [str(built.runtime_dir.resolve()), env.get("PYTHONPATH")])
     )
     # Only `apigwc serve`'s own variables: `python -m <pkg>` writes the others from its flags.
-    development = GatewayOptions(function_sources=built.sources, reload_handlers=reload)
-    written = development.environment()
-    env.update(
-        {name: written[name] for name in (FUNCTION_SOURCES, RELOAD_HANDLERS) if name in written}
+    development = GatewayOptions(
+        function_sources=built.sources,
+        reload_handlers=reload,
+        access_log_configured=options.access_log_to is None,
     )
+    written = development.environment()
+    own = (FUNCTION_SOURCES, RELOAD_HANDLERS, ACCESS_LOG_CONFIGURED)
+    env.update({name: written[name] for name in own if name in written})
     if handover is not None:
         env[LISTEN_FD] = str(handover.fd)
         env[READY_FILE] = str(handover.ready_file)

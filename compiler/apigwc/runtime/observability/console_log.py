@@ -14,9 +14,9 @@ No secret reaches a line: the path is printed without its query string, and no h
 is. Control characters of a path are escaped, so a request cannot forge a line.
 
 Cost: the event loop appends one small tuple of values it already holds to a bounded deque per
-request (formatting nothing); the access log's writer thread formats and writes the lines in
-batches every `_INTERVAL` seconds (waking a thread per line cost more than the line), so a slow
-terminal never stalls the loop. When the buffer is full the oldest lines are dropped.
+request (formatting nothing); the background thread (`background.py`) formats and writes the
+lines in batches every `background.INTERVAL` seconds (waking a thread per line cost more than
+the line), so a slow terminal never stalls the loop. When the buffer is full the oldest lines are dropped.
 
 Handler output: a Lambda handler's `print` and `logging` lines are tagged with the request they
 belong to, since concurrent invocations on the handler threads interleave. `HandlerOutput`
@@ -66,23 +66,16 @@ def use_colour(stream: IO[str]) -> bool:
         return False
 
 
-_clock = [-1, ""]  # (second, its "HH:MM:SS"): strftime once a second, not once a line
-_THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))  # milliseconds, without a format call
-
-
-def _time_of_day(epoch: float) -> str:
-    millis = int(epoch * 1000)
-    second = millis // 1000
-    if second != _clock[0]:
-        _clock[:] = [second, time.strftime("%H:%M:%S", time.localtime(second))]
-    return f"{_clock[1]}.{_THREE_DIGITS[millis % 1000]}"
+_THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))  # milliseconds and statuses, no int format
+# "0.0ms" to "99.9ms" by tenths of a millisecond: a local request's usual latencies, looked up.
+_LATENCIES = tuple(f"{tenths // 10}.{tenths % 10}ms" for tenths in range(1000))
 
 
 def _latency(epoch: float, done: float) -> str:
-    """Milliseconds with one decimal, rounded (integer formatting: a float format per line cost
+    """Milliseconds with one decimal, rounded (integer arithmetic: a float format per line cost
     half a microsecond)."""
     tenths = max(0, int((done - epoch) * 10000 + 0.5))
-    return f"{tenths // 10}.{tenths % 10}"
+    return _LATENCIES[tenths] if tenths < 1000 else f"{tenths // 10}.{tenths % 10}ms"
 
 
 # The "routeKey (integration type)" label of each route seen, by the identity of its data (the
@@ -106,21 +99,36 @@ def _route_label(route: Mapping[str, Any] | None) -> str:
     return known[1]
 
 
-def render_text(record: Record, colour: bool) -> str:
-    epoch, done, method, path, status, route, request_id, _ = record
-    if not path.isprintable():
-        path = path.translate(_ESCAPES)
-    latency = _latency(epoch, done)
-    if colour:
-        colour_on = _COLOURS.get(status // 100, "")
-        return (
-            f"{_time_of_day(epoch)} {method} {path} {colour_on}{status}{_RESET} {latency}ms "
-            f"{_DIM}{_route_label(route)}{_RESET} {_DIM}{request_id}{_RESET}"
+def render_text(batch: list[Record], colour: bool) -> str:
+    """The text lines of a batch, one loop on the writer thread: the time of day is formatted
+    once per second, a route's label once per route, statuses and short latencies looked up
+    (the line cost 1.8 us formatted piece by piece, 1.0 us so)."""
+    lines: list[str] = []
+    append, digits, latencies, labels = lines.append, _THREE_DIGITS, _LATENCIES, _labels
+    second, clock = -1, ""
+    for epoch, done, method, path, status, route, request_id, _ in batch:
+        millis = int(epoch * 1000)
+        if millis // 1000 != second:
+            second = millis // 1000
+            clock = time.strftime("%H:%M:%S.", time.localtime(second))
+        if not path.isprintable():
+            path = path.translate(_ESCAPES)
+        known = labels.get(id(route))
+        label = known[1] if known is not None else _route_label(route)
+        tenths = int((done - epoch) * 10000 + 0.5)
+        latency = latencies[tenths] if 0 <= tenths < 1000 else _latency(epoch, done)
+        if colour:
+            append(
+                f"{clock}{digits[millis % 1000]} {method} {path} "
+                f"{_COLOURS.get(status // 100, '')}{status}{_RESET} {latency} "
+                f"{_DIM}{label}{_RESET} {_DIM}{request_id}{_RESET}"
+            )
+            continue
+        append(
+            f"{clock}{digits[millis % 1000]} {method} {path} "
+            f"{digits[status] if 0 <= status < 1000 else status} {latency} {label} {request_id}"
         )
-    return (
-        f"{_time_of_day(epoch)} {method} {path} {status} {latency}ms {_route_label(route)} "
-        f"{request_id}"
-    )
+    return "\n".join(lines)
 
 
 def render_json(record: Record) -> str:
@@ -162,8 +170,7 @@ class ConsoleLog:
     def _render(self, batch: list[Record]) -> str:
         if self.fmt == "json":
             return "\n".join([render_json(r) for r in batch])
-        colour = self.colour
-        return "\n".join([render_text(r, colour) for r in batch])
+        return render_text(batch, self.colour)
 
 
 # -- handler output ---------------------------------------------------------------------------

@@ -32,6 +32,8 @@ def compile_sent(
     console: ConsoleLog | None = None,
 ) -> Sent:
     """The gateway's `sent` for what is on."""
+    if access_log is not None and not all_stages and access_log.line_of(served) is None:
+        access_log = None  # the served stage writes no access log (`AccessLog.configured_only`)
     sent = _logs_and_metrics(access_log, metrics, served, all_stages)
     return sent if console is None else _shown(sent, console, served, all_stages)
 
@@ -61,6 +63,7 @@ def _nothing(request: Request, response: Response) -> None:
 def _logged_and_recorded(access_log: AccessLog, metrics: MetricsRecorder, served: str) -> Sent:
     """Both, serving one stage: the line and the counts in one call (no frame in between)."""
     put, line, record = access_log.put, access_log.line_of(served), metrics.record
+    assert line is not None  # compile_sent keeps no access log for a stage that writes none
 
     def sent(request: Request, response: Response) -> None:
         put(line(request, request.route, served, response.status, len(response.body)))
@@ -78,10 +81,12 @@ def _logged(access_log: AccessLog, served: str, all_stages: bool) -> Sent:
         def sent_staged(request: Request, response: Response) -> None:
             stage = request.stage_prefix[1:] or served
             line = line_of(stage)
-            put(line(request, request.route, stage, response.status, len(response.body)))
+            if line is not None:  # None: a stage that writes no access log
+                put(line(request, request.route, stage, response.status, len(response.body)))
 
         return sent_staged
     line = access_log.line_of(served)
+    assert line is not None  # compile_sent keeps no access log for a stage that writes none
 
     def sent(request: Request, response: Response) -> None:
         put(line(request, request.route, served, response.status, len(response.body)))
@@ -91,8 +96,26 @@ def _logged(access_log: AccessLog, served: str, all_stages: bool) -> Sent:
 
 def _shown(sent: Sent, console: ConsoleLog, served: str, all_stages: bool) -> Sent:
     """`sent`, then the console line's record appended (console_log.Record, inline: the line is
-    formatted by the writer thread)."""
+    formatted by the writer thread). With nothing else on (`apigwc serve`'s default), the
+    record alone: no call to an empty `sent`."""
     put, now = console.put, time.time
+    if sent is _nothing and not all_stages:
+
+        def shown(request: Request, response: Response) -> None:
+            put(
+                (
+                    request.epoch,
+                    now(),
+                    request.method,
+                    request.path,
+                    response.status,
+                    request.route,
+                    request.request_id,
+                    served,
+                )
+            )
+
+        return shown
 
     def sent_and_shown(request: Request, response: Response) -> None:
         sent(request, response)

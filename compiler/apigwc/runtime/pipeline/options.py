@@ -21,6 +21,10 @@ ALL_STAGES = "APIGWC_ALL_STAGES"  # "1": every stage under `/{stage}/`
 ACCESS_LOG = "APIGWC_ACCESS_LOG"  # "1": the gateway's access log
 # Where the access log goes: "stderr" (the default), "stdout" or a file path (`--access-log`).
 ACCESS_LOG_TO = "APIGWC_ACCESS_LOG_TO"
+# "1": the access log writes only the stages whose spec sets `accessLog.format`, as API Gateway
+# writes one only for a stage that configures it (`apigwc serve`'s default; not an option of
+# `python -m <pkg>`, whose access log gives the other stages the CLF line).
+ACCESS_LOG_CONFIGURED = "APIGWC_ACCESS_LOG_CONFIGURED"
 # The folder where each worker counts its metrics (`--admin-port`; observability/metrics.py).
 METRICS_DIR = "APIGWC_METRICS_DIR"
 VALIDATE_RESPONSES = "APIGWC_VALIDATE_RESPONSES"  # "1": the contract check of responses
@@ -54,6 +58,7 @@ class GatewayOptions:
     all_stages: bool = False
     access_log: bool = False
     access_log_to: str = "stderr"  # `--access-log`: stderr, stdout or a file path
+    access_log_configured: bool = False  # only the stages that set a format write lines
     metrics_dir: str | None = None  # set by `--admin-port`: the metrics are counted
     validate_responses: bool = False
     state: str = "memory"  # `--state`: `memory` (this process) or `redis://HOST:PORT/DB`
@@ -95,7 +100,11 @@ class GatewayOptions:
         """`apigwc serve`'s own variables, set in the environment of `python -m <pkg>` (whose
         `__main__` has no flag for them), so written only when set."""
         sources = json.dumps(dict(self.function_sources)) if self.function_sources else ""
-        return {FUNCTION_SOURCES: sources, RELOAD_HANDLERS: "1" if self.reload_handlers else ""}
+        return {
+            FUNCTION_SOURCES: sources,
+            RELOAD_HANDLERS: "1" if self.reload_handlers else "",
+            ACCESS_LOG_CONFIGURED: "1" if self.access_log_configured else "",
+        }
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> GatewayOptions:
@@ -105,6 +114,7 @@ class GatewayOptions:
             all_stages=env.get(ALL_STAGES) == "1",
             access_log=env.get(ACCESS_LOG) == "1",
             access_log_to=env.get(ACCESS_LOG_TO) or "stderr",
+            access_log_configured=env.get(ACCESS_LOG_CONFIGURED) == "1",
             metrics_dir=env.get(METRICS_DIR) or None,
             validate_responses=env.get(VALIDATE_RESPONSES) == "1",
             state=env.get(STATE) or "memory",

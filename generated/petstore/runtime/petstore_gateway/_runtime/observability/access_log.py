@@ -1,7 +1,8 @@
 """The gateway's own access log: one line per request, written after the response is sent.
 
 Flows in: the stage's `accessLog.format` (`x-apigwc.stages.<s>.accessLog.format`, in the
-generated API data as `stages.<s>.accessLogFormat`), else `DEFAULT_FORMAT`; then, per request,
+generated API data as `stages.<s>.accessLogFormat`), else `DEFAULT_FORMAT` (or no line, for
+`apigwc serve`'s default: `AccessLog.configured_only`); then, per request,
 the request, the route it matched, the stage and the response. Flows out: lines on stderr,
 stdout or appended to a file (`--access-log`).
 
@@ -23,12 +24,10 @@ requestId extendedRequestId` (caller and user print `-`; resourcePath is `-` whe
 matched).
 
 Lines go to a bounded in-memory buffer (a deque: one append per request, no lock held by the
-event loop) that the process's log thread (`_Flusher`, shared with the console line) writes in
-batches, so a slow or blocked destination never
+event loop) that the process's background thread (`background.py`, shared with the console line
+and the metrics) writes in batches, so a slow or blocked destination never
 stalls the event loop; when the buffer is full the oldest lines are dropped, keeping memory
-bounded. The thread wakes on a clock (`_INTERVAL`), not per line: waking it for each request (an
-event set on the event loop, then a thread switch and a hand-over of the GIL) cost about 16 us
-of CPU per request, measured, more than the rest of the log and as much as a MOCK route. Lines
+bounded. The thread wakes on a clock (`background.INTERVAL`), not per line. Lines
 are rendered on the event loop (a few microseconds) rather than in the thread: a buffered entry
 would hold its request, body included, until written. What is left is flushed at exit.
 """
@@ -46,6 +45,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from ..pipeline.context import Request, _clf_second
+from .background import every_interval, run_all
 
 DEFAULT_FORMAT = (
     "$context.identity.sourceIp $context.identity.caller $context.identity.user "
@@ -55,7 +55,6 @@ DEFAULT_FORMAT = (
 # `$context.a.b`: dotted names; a trailing dot belongs to the text after the variable.
 _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
 _BUFFER_LINES = 65536  # lines held for the writer thread at most (oldest dropped beyond)
-_INTERVAL = 0.05  # seconds between the writer's batches: a line reaches stderr within about this
 
 
 @dataclass(slots=True)
@@ -277,24 +276,36 @@ def _literal(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
+def stage_formats(api: Mapping[str, Any]) -> dict[str, str | None]:
+    """Each stage's `accessLog.format`, None for a stage whose spec sets none."""
+    return {
+        name: str((stage or {}).get("accessLogFormat") or "") or None
+        for name, stage in (api.get("stages") or {}).items()
+    }
+
+
 class AccessLog:
     """The access log of one gateway process: a compiled format per stage and the writer.
 
     `destination` is where lines go: `stderr` (the default), `stdout`, or a file path (opened
-    for appending; several workers append whole batches, each one `write`)."""
+    for appending; several workers append whole batches, each one `write`). `configured_only`
+    (`apigwc serve`'s default) writes lines only for the stages whose spec sets a format, as
+    API Gateway writes an access log only for a stage that configures one; otherwise a stage
+    without a format gets the CLF line (`python -m <pkg>`'s default, a server's usual log)."""
 
     def __init__(
         self,
         api: Mapping[str, Any],
         stream: IO[str] | None = None,
         destination: str = "stderr",
+        configured_only: bool = False,
     ) -> None:
         self.api = api
-        self.lines = {
-            name: compile_line(str((stage or {}).get("accessLogFormat") or DEFAULT_FORMAT), api)
-            for name, stage in (api.get("stages") or {}).items()
+        self.default = None if configured_only else compile_line(DEFAULT_FORMAT, api)
+        self.lines: dict[str, Line | None] = {
+            name: self.default if text is None else compile_line(text, api)
+            for name, text in stage_formats(api).items()
         }
-        self.default = compile_line(DEFAULT_FORMAT, api)
         self.writer = BatchWriter(stream, destination)
         self.put = self.writer.lines.append  # atomic; the writer pops from the other end
 
@@ -306,10 +317,13 @@ class AccessLog:
         status: int,
         length: int,
     ) -> None:
-        self.put(self.lines.get(stage, self.default)(request, route, stage, status, length))
+        line = self.lines.get(stage, self.default)
+        if line is not None:
+            self.put(line(request, route, stage, status, length))
 
-    def line_of(self, stage: str) -> Line:
-        """The compiled line of `stage` (the gateway holds the served stage's)."""
+    def line_of(self, stage: str) -> Line | None:
+        """The compiled line of `stage` (the gateway holds the served stage's); None for a stage
+        that writes none."""
         return self.lines.get(stage, self.default)
 
 
@@ -323,8 +337,8 @@ def check_destination(destination: str) -> None:
 
 class BatchWriter:
     """Lines from the event loop to the destination, written in batches by the process's one
-    writer thread (`_Flusher`: the access log's and the console line's writers share it, so
-    two logs wake one thread, not two). `render` makes the text of a batch of what was put (by
+    background thread (`background.py`: the access log's and the console line's writers share
+    it with the metrics). `render` makes the text of a batch of what was put (by
     default, the lines themselves)."""
 
     def __init__(
@@ -345,7 +359,7 @@ class BatchWriter:
         # Held while a batch is taken and written: the exit's flush waits for the thread's
         # batch in flight, so no line is lost or written out of order.
         self.lock = threading.Lock()
-        _FLUSHER.add(self)
+        every_interval(self.flush)
         atexit.register(self.flush)
 
     def put(self, line: Any) -> None:
@@ -371,35 +385,7 @@ class BatchWriter:
                 pass
 
 
-class _Flusher:
-    """The daemon thread that writes every batch writer's lines each `_INTERVAL` seconds,
-    started with the first writer."""
-
-    def __init__(self) -> None:
-        self.writers: list[BatchWriter] = []
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-
-    def add(self, writer: BatchWriter) -> None:
-        with self.lock:
-            self.writers = [*self.writers, writer]  # the thread reads the list without a lock
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="apigwc-log", daemon=True)
-                self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(_INTERVAL)
-            for writer in self.writers:
-                if writer.lines:
-                    writer.flush()
-
-
-_FLUSHER = _Flusher()
-
-
 def flush_all() -> None:
-    """Write every batch writer's lines now: a server whose workers end without running
-    `atexit` (granian's) calls this as it stops, so the last requests' lines are not lost."""
-    for writer in _FLUSHER.writers:
-        writer.flush()
+    """Write every log's lines and publish the counts now: a server whose workers end without
+    running `atexit` (granian's) calls this as it stops, so the last requests are not lost."""
+    run_all()

@@ -20,10 +20,14 @@ method series of a stage with `sum by (ApiName, Stage)`, as CloudWatch's stage d
 
 Why not prometheus-client's multiprocess mode: its counters take a lock and pack a value into
 an mmap per increment, and its folder must be set before the library is imported. Here each
-process owns its file and is its only writer (the event loop's thread), so a count is a float
-added in place in a `memoryview` of the file's mmap: no lock, no allocation, nothing imported
-beyond the standard library. A reader sees each 8-byte aligned value whole. A worker that exits
-leaves its file: its counts stay in the sums, as counters must (never going down).
+process owns its file and is its only writer: the event loop adds to a list of floats (an item
+of a list is read and written by specialised bytecode; the same addition in a `memoryview` of
+the mmap cost three times as much, measured), and the background thread (`background.py`)
+copies the list into the file every `background.INTERVAL` seconds and at exit (`publish`), in
+one copy: no lock, no allocation per request, nothing imported beyond the standard library. A
+reader sees each 8-byte aligned value whole, at most one interval old (CloudWatch's own
+metrics arrive a minute late). A worker that exits leaves its file: its counts stay in the
+sums, as counters must (never going down).
 
 Cache hook (the stage cache, `runtime/caching/`): `cache_lookup(stage, resource_path, http_method,
 hit)` counts one lookup of a method with caching enabled, the signature of the stage cache's
@@ -34,9 +38,11 @@ reference §1.9: no header reveals a hit, the metrics do.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import time
+from array import array
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Mapping
 from mmap import mmap
@@ -49,6 +55,7 @@ from ..pipeline.pending import Pending
 from ..pipeline.plan import ApiSettings, RouteEntry
 from ..responses.gateway_responses import Response
 from ..traffic.limits import method_setting_key
+from .background import every_interval
 
 PREFIX = "apigateway_"
 # Histogram bounds of `Latency` and `IntegrationLatency`, in milliseconds (API Gateway's
@@ -83,11 +90,18 @@ class MetricsRecorder:
             stage: {(r.http_method, r.resource_path): by_route[r.route_key] for r in routes}
             for stage, by_route in self.bases.items()
         }
-        # A memoryview of doubles over the mmap (typeshed types its items as int: Any here).
-        self.values: Any
-        self.values, self._file = _counters(Path(directory), series)
+        # The counts, added to by the event loop; `published` is a memoryview of doubles over
+        # the file's mmap that `publish` copies them into.
+        self.published, self._file = _counters(Path(directory), series)
+        self.values: list[float] = [0.0] * len(self.published)
+        every_interval(self.publish)
+        atexit.register(self.publish)
         # One answered request: `Count`, its error class, `Latency` (and `DataProcessed`).
         self.record: Callable[[Request, Response], None] = _record(self)
+
+    def publish(self) -> None:
+        """The counts into the file, in one copy (on the background thread, and at exit)."""
+        self.published[:] = array("d", self.values)
 
     def base(self, request: Request) -> int:
         """The first slot of the series `request` is counted in."""

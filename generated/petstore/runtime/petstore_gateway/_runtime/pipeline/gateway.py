@@ -39,7 +39,7 @@ from typing import Any
 from ..integrations.http_proxy import Upstreams
 from ..integrations.lambda_functions import Functions
 from ..integrations.mock import Templates, integration_templates
-from ..observability.access_log import AccessLog, flush_all
+from ..observability.access_log import AccessLog, flush_all, stage_formats
 from ..observability.finish import Sent, compile_sent
 from ..observability.metrics import MetricsRecorder, TimedIntegration
 from ..observability.tracing import open_tracing
@@ -98,9 +98,7 @@ class Gateway:
             raise ValueError(f"unknown stage {self.stage!r}; the API has {', '.join(api.stages)}")
         self.all_stages = options.all_stages
         # The gateway's access log (access_log.py): None unless the options turn it on.
-        self.access_log = (
-            AccessLog(self.api, destination=options.access_log_to) if options.access_log else None
-        )
+        self.access_log = _access_log(self.api, options)
         # CloudWatch's metrics for the admin port (metrics.py): None unless `--admin-port`.
         self.metrics = (
             MetricsRecorder(api, routes, options.metrics_dir, self.stage, self.all_stages)
@@ -584,6 +582,17 @@ def _console_log(fmt: str) -> Any:
 
     install_handler_output(fmt)
     return ConsoleLog(fmt)
+
+
+def _access_log(api: Mapping[str, Any], options: GatewayOptions) -> AccessLog | None:
+    """The access log the options ask for; None when off, or when only configured stages write
+    one (`apigwc serve`'s default, as API Gateway) and no stage configures a format."""
+    if not options.access_log:
+        return None
+    configured_only = options.access_log_configured
+    if configured_only and not any(stage_formats(api).values()):
+        return None
+    return AccessLog(api, destination=options.access_log_to, configured_only=configured_only)
 
 
 def _timed(plan: RoutePlan, metrics: MetricsRecorder | None) -> RoutePlan:
