@@ -89,6 +89,7 @@ def _requests() -> list[Entry]:
         Entry(plain, route, "dev", 200, 3, plain.epoch + 0.004, api),
         Entry(allowed, None, "$default", 403, 0, allowed.epoch, api),
         Entry(allowed, {"resourcePath": "", "routeKey": None}, "", 502, 12, allowed.epoch, {}),
+        Entry(plain, route, "dev", 200, 1000, plain.epoch, api),  # past the looked-up numbers
     ]
 
 

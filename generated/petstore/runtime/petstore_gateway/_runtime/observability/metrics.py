@@ -63,6 +63,7 @@ PREFIX = "apigateway_"
 BOUNDS: tuple[float, ...] = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0)
 BOUNDS += (2500.0, 5000.0, 10000.0, 30000.0)
 BUCKETS = len(BOUNDS) + 1  # the last one is +Inf
+FIRST = BOUNDS[0]  # a local request's usual latency is below it: bucket 0 without a bisect
 # The slots of one series: counters, then the two histograms (their sum, then their buckets).
 COUNT, ERRORS_4XX, ERRORS_5XX, CACHE_HIT, CACHE_MISS, DATA = range(6)
 LATENCY = 6  # sum; buckets from LATENCY + 1
@@ -100,8 +101,13 @@ class MetricsRecorder:
         self.record: Callable[[Request, Response], None] = _record(self)
 
     def publish(self) -> None:
-        """The counts into the file, in one copy (on the background thread, and at exit)."""
-        self.published[:] = array("d", self.values)
+        """The counts into the file, in one copy (on the background thread, and at exit).
+        `Count` is not added to per request: every counted request is one observation of its
+        series' `Latency`, so a series' count is the sum of its `Latency` buckets, summed here."""
+        values = self.values
+        for base in range(0, len(values), WIDTH):
+            values[base + COUNT] = sum(values[base + LATENCY + 1 : base + LATENCY + 1 + BUCKETS])
+        self.published[:] = array("d", values)
 
     def base(self, request: Request) -> int:
         """The first slot of the series `request` is counted in."""
@@ -129,19 +135,19 @@ def _record(metrics: MetricsRecorder) -> Callable[[Request, Response], None]:
     values, bases, served = metrics.values, metrics.bases, metrics.served
     served_routes = bases[served]
     all_stages, http = metrics.all_stages, metrics.protocol == "HTTP"
-    now, bucket, bounds = time.time, bisect_left, BOUNDS
+    now, bucket, bounds, first = time.time, bisect_left, BOUNDS, FIRST
 
     def record(request: Request, response: Response) -> None:
         by_route = bases[request.stage_prefix[1:] or served] if all_stages else served_routes
         route = request.route
         base = by_route.get(route["routeKey"], by_route[""]) if route else by_route[""]
-        values[base] += 1.0
         status = response.status
         if status >= 400:
             values[base + (ERRORS_5XX if status >= 500 else ERRORS_4XX)] += 1.0
         milliseconds = (now() - request.epoch) * 1000.0
-        values[base + LATENCY] += milliseconds
-        values[base + LATENCY + 1 + bucket(bounds, milliseconds)] += 1.0
+        values[base + LATENCY] += milliseconds  # and `Count`, summed from it (publish)
+        at = 0 if milliseconds <= first else bucket(bounds, milliseconds)
+        values[base + LATENCY + 1 + at] += 1.0
         if http:
             values[base + DATA] += len(request.body) + len(response.body)
 
@@ -179,7 +185,8 @@ class TimedIntegration:
         else:  # the usual case, inline: one stage served, the route's series known
             values = self.values
             values[base + INTEGRATION] += milliseconds
-            values[base + INTEGRATION + 1 + bisect_left(BOUNDS, milliseconds)] += 1.0
+            at = 0 if milliseconds <= FIRST else bisect_left(BOUNDS, milliseconds)
+            values[base + INTEGRATION + 1 + at] += 1.0
         return answer
 
     async def _timed(self, answer: Awaitable[Response], request: Request, start: float) -> Response:
