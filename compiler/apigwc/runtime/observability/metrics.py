@@ -131,25 +131,32 @@ class MetricsRecorder:
 
 
 def _record(metrics: MetricsRecorder) -> Callable[[Request, Response], None]:
-    """`metrics.record`, with what it reads bound once: a few float additions per request."""
+    """`metrics.record`, with what it reads bound once: a few float additions per request (the
+    served stage's series bound too; under `--all-stages`, the request's stage's looked up)."""
     values, bases, served = metrics.values, metrics.bases, metrics.served
-    served_routes = bases[served]
     all_stages, http = metrics.all_stages, metrics.protocol == "HTTP"
     now, bucket, bounds, first = time.time, bisect_left, BOUNDS, FIRST
+    latency, errors_4xx, errors_5xx, data = LATENCY, ERRORS_4XX, ERRORS_5XX, DATA
+    served_routes = bases[served]
+    served_base = served_routes[""]
 
     def record(request: Request, response: Response) -> None:
-        by_route = bases[request.stage_prefix[1:] or served] if all_stages else served_routes
+        by_route = served_routes
+        stage_base = served_base
+        if all_stages:
+            by_route = bases[request.stage_prefix[1:] or served]
+            stage_base = by_route[""]
         route = request.route
-        base = by_route.get(route["routeKey"], by_route[""]) if route else by_route[""]
+        base = by_route.get(route["routeKey"], stage_base) if route else stage_base
         status = response.status
         if status >= 400:
-            values[base + (ERRORS_5XX if status >= 500 else ERRORS_4XX)] += 1.0
+            values[base + (errors_5xx if status >= 500 else errors_4xx)] += 1.0
         milliseconds = (now() - request.epoch) * 1000.0
-        values[base + LATENCY] += milliseconds  # and `Count`, summed from it (publish)
+        values[base + latency] += milliseconds  # and `Count`, summed from it (publish)
         at = 0 if milliseconds <= first else bucket(bounds, milliseconds)
-        values[base + LATENCY + 1 + at] += 1.0
+        values[base + latency + 1 + at] += 1.0
         if http:
-            values[base + DATA] += len(request.body) + len(response.body)
+            values[base + data] += len(request.body) + len(response.body)
 
     return record
 
@@ -157,9 +164,11 @@ def _record(metrics: MetricsRecorder) -> Callable[[Request, Response], None]:
 class TimedIntegration:
     """A route's integration step, timed for `IntegrationLatency` (compiled in only when the
     metrics are on: a gateway without `--admin-port` runs the step itself). Serving one stage,
-    the route's series is known here; under `--all-stages` it is the request's stage's."""
+    the route's series is known here, and `integrate` is a closure over it and the step's own
+    method (no attribute read per request); under `--all-stages` the series is the request's
+    stage's."""
 
-    __slots__ = ("base", "metrics", "reads_context", "step", "values")
+    __slots__ = ("base", "integrate", "metrics", "reads_context", "step", "values")
 
     def __init__(self, step: Any, metrics: MetricsRecorder, route_key: str) -> None:
         self.step = step
@@ -168,25 +177,42 @@ class TimedIntegration:
         self.values = metrics.values
         served = metrics.bases[metrics.served]
         self.base = None if metrics.all_stages else served.get(route_key, served[""])
+        self.integrate: Callable[..., Response | Awaitable[Response]] = (
+            self._any_stage if self.base is None else self._one_stage(self.base)
+        )
 
-    def integrate(
+    def _one_stage(self, base: int) -> Callable[..., Response | Awaitable[Response]]:
+        integrate, values, clock = self.step.integrate, self.values, perf_counter
+        settled, timed = self._settled, self._timed
+        total, buckets = base + INTEGRATION, base + INTEGRATION + 1
+
+        def timed_integrate(
+            request: Request, match: Any, context: Mapping[str, Any]
+        ) -> Response | Awaitable[Response]:
+            start = clock()
+            answer = integrate(request, match, context)
+            if answer.__class__ is not Response:
+                if isinstance(answer, Pending):  # timed when it settles, with no coroutine
+                    return answer.then(settled, request, start)
+                return timed(answer, request, start)
+            milliseconds = (clock() - start) * 1000.0
+            values[total] += milliseconds
+            at = 0 if milliseconds <= FIRST else bisect_left(BOUNDS, milliseconds)
+            values[buckets + at] += 1.0
+            return answer
+
+        return timed_integrate
+
+    def _any_stage(
         self, request: Request, match: Any, context: Mapping[str, Any]
     ) -> Response | Awaitable[Response]:
         start = perf_counter()
         answer = self.step.integrate(request, match, context)
         if answer.__class__ is not Response:
-            if isinstance(answer, Pending):  # timed when it settles, with no coroutine
+            if isinstance(answer, Pending):
                 return answer.then(self._settled, request, start)
             return self._timed(answer, request, start)
-        milliseconds = (perf_counter() - start) * 1000.0
-        base = self.base
-        if base is None:
-            self.metrics.integration(request, milliseconds)
-        else:  # the usual case, inline: one stage served, the route's series known
-            values = self.values
-            values[base + INTEGRATION] += milliseconds
-            at = 0 if milliseconds <= FIRST else bisect_left(BOUNDS, milliseconds)
-            values[base + INTEGRATION + 1 + at] += 1.0
+        self._observe(request, (perf_counter() - start) * 1000.0)
         return answer
 
     async def _timed(self, answer: Awaitable[Response], request: Request, start: float) -> Response:
