@@ -35,7 +35,7 @@ def compile_sent(
     if access_log is not None and not all_stages and access_log.line_of(served) is None:
         access_log = None  # the served stage writes no access log (`AccessLog.configured_only`)
     sent = _logs_and_metrics(access_log, metrics, served, all_stages)
-    return sent if console is None else _shown(sent, console, served, all_stages)
+    return sent if console is None else _shown(sent, console, served)
 
 
 def _logs_and_metrics(
@@ -94,32 +94,14 @@ def _logged(access_log: AccessLog, served: str, all_stages: bool) -> Sent:
     return sent
 
 
-def _shown(sent: Sent, console: ConsoleLog, served: str, all_stages: bool) -> Sent:
+def _shown(sent: Sent, console: ConsoleLog, served: str) -> Sent:
     """`sent`, then the console line's record appended (console_log.Record, inline: the line is
-    formatted by the writer thread). With nothing else on (`apigwc serve`'s default), the
-    record alone: no call to an empty `sent`."""
+    formatted by the background thread). With nothing else on (`apigwc serve`'s default), the
+    record alone: no call to an empty `sent`. The stage is the request's under `--all-stages`,
+    else the served one (a request's stage prefix is empty then)."""
     put, now = console.put, time.time
-    if sent is _nothing and not all_stages:
 
-        def shown(request: Request, response: Response) -> None:
-            put(
-                (
-                    request.epoch,
-                    now(),
-                    request.method,
-                    request.path,
-                    response.status,
-                    request.route,
-                    request.request_id,
-                    served,
-                )
-            )
-
-        return shown
-
-    def sent_and_shown(request: Request, response: Response) -> None:
-        sent(request, response)
-        stage = request.stage_prefix[1:] or served if all_stages else served
+    def shown(request: Request, response: Response) -> None:
         put(
             (
                 request.epoch,
@@ -129,8 +111,15 @@ def _shown(sent: Sent, console: ConsoleLog, served: str, all_stages: bool) -> Se
                 response.status,
                 request.route,
                 request.request_id,
-                stage,
+                request.stage_prefix[1:] or served,
             )
         )
+
+    if sent is _nothing:
+        return shown
+
+    def sent_and_shown(request: Request, response: Response) -> None:
+        sent(request, response)
+        shown(request, response)
 
     return sent_and_shown
