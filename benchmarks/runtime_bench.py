@@ -24,6 +24,9 @@ installs it) in the same invocation:
     MOCK + log+metrics (uvicorn) a fourth copy with the access log and the metrics on
                        (`--admin-port`, nothing scraping); against the MOCK route (issue 13:
                        at least 0.9)
+    MOCK twin          (uvicorn) a fifth copy, the same as the MOCK route's: its ratio to the
+                       MOCK route is 1 but for the machine, so it reads the run's noise (on a
+                       shared host two identical gateways have read 0.93 and 1.08 apart)
     Lambda proxy       GET /lambda (AWS_PROXY, in-process handler returning fixed JSON)
     Connexion          GET /mock?x=1 of a Connexion 3 AsyncApp with the same route, the required
                        query parameter validated (strict validation), answering the same JSON;
@@ -307,6 +310,11 @@ def start_server(
         started.append(gateway(package, observed_port, runtime, server, observed_log, *admin))
         targets[f"mock_serve@{server}"] = (serve_port, "/mock?x=1")
         targets[f"mock_observed@{server}"] = (observed_port, "/mock?x=1")
+        # The same gateway again, same options: how far two identical targets read apart in
+        # this run, against which the other ratios' distance from 1 can be judged.
+        twin_port = free_port()
+        started.append(gateway(package, twin_port, runtime, server, tmp / f"{server}-twin.log"))
+        targets[f"mock_twin@{server}"] = (twin_port, "/mock?x=1")
     targets[f"lambda@{server}"] = (gw_port, "/lambda")
     targets[f"proxy@{server}"] = (gw_port, "/proxy/x")  # latency only
     return started
@@ -392,6 +400,8 @@ def rows(targets: dict[str, tuple[int, str]]) -> list[tuple[str, str, str, str]]
         ]  # fmt: skip
         if default:
             found += [
+                (f"MOCK twin {server} / MOCK {server}", f"mock_twin@{server}",
+                 f"mock@{server}", "1.00 (the run's noise)"),
                 (f"MOCK+serve logs {server} / MOCK {server}", f"mock_serve@{server}",
                  f"mock@{server}", ">= 0.9 (issue 11)"),
                 (f"MOCK+log+metrics {server} / MOCK {server}", f"mock_observed@{server}",

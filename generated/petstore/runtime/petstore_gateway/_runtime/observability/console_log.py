@@ -9,6 +9,8 @@ This is apigwc's own line, not API Gateway's: the stage's access log (`access_lo
 `$context` format of `accessLog.format`, or API Gateway's CLF line) is the log CloudWatch would
 hold, and goes to stderr; the console line goes to stdout, so each can be kept or dropped on its
 own (`--log-format off`, `--no-access-log`) and a pipe of one never mixes in the other.
+`apigwc serve` writes the access log only for the stages that set a format (as API Gateway), so
+by default a request is one line: this one, and the access log's too only where asked for.
 
 No secret reaches a line: the path is printed without its query string, and no header or body
 is. Control characters of a path are escaped, so a request cannot forge a line.
