@@ -315,18 +315,6 @@ class AccessLog:
         self.writer = BatchWriter(stream, destination)
         self.put = self.writer.lines.append  # atomic; the writer pops from the other end
 
-    def write(
-        self,
-        request: Request,
-        route: Mapping[str, Any] | None,
-        stage: str,
-        status: int,
-        length: int,
-    ) -> None:
-        line = self.lines.get(stage, self.default)
-        if line is not None:
-            self.put(line(request, route, stage, status, length))
-
     def line_of(self, stage: str) -> Line | None:
         """The compiled line of `stage` (the gateway holds the served stage's); None for a stage
         that writes none."""
