@@ -56,7 +56,8 @@ class MemoryStore:
         self.max_cache_bytes = max_cache_bytes
         self._cache_bytes = 0
         self._buckets: dict[str, list[float]] = {}  # key -> [tokens, time of that count]
-        self._quotas: dict[str, list[int]] = {}  # key -> [period start, requests counted]
+        # key -> [period start, requests counted, the period's limit]
+        self._quotas: dict[str, list[int]] = {}
         self._first: dict[str, int] = {}  # a plan's initial period start (QuotaWindow.first_key)
         self._cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._authorizers: dict[str, MemoryAuthorizerCache] = {}
@@ -66,31 +67,54 @@ class MemoryStore:
 
     def admit_now(self, admission: Admission, now: float) -> int:
         """Every bucket in order, then the quota at its place; tokens are taken and the quota
-        counted only when every level lets the request through."""
-        buckets = admission.buckets
-        levels: list[float] = []
-        for index, bucket in enumerate(buckets):
-            if index == admission.quota_at and not self._quota_left(admission.quota):
-                return QUOTA_EXCEEDED
-            state = self._buckets.get(bucket.key)
-            tokens = (
-                float(bucket.burst) if state is None else refill(state[0], state[1], bucket, now)
-            )
+        counted only when every level lets the request through.
+
+        The throttling step's whole cost on a keyed route, so one frame: each bucket's `refill`
+        is written inline (marked), a bucket's state is updated in place, and the quota's
+        counter is read once and counted in place."""
+        states = self._buckets
+        window = admission.quota
+        quota_at = admission.quota_at if window is not None else -1
+        counter: list[int] | None = None
+        taken: list[tuple[Bucket, list[float] | None, float]] = []
+        for index, bucket in enumerate(admission.buckets):
+            if index == quota_at:
+                counter = self._counter_with_room(window)  # type: ignore[arg-type]
+                if counter is None:
+                    return QUOTA_EXCEEDED
+            state = states.get(bucket.key)
+            if state is None:
+                tokens = float(bucket.burst)
+            else:  # `refill(state[0], state[1], bucket, now)`, inline
+                tokens, last = state
+                if now > last:
+                    tokens += (now - last) * bucket.rate
+                    if tokens > bucket.burst:
+                        tokens = float(bucket.burst)
             if tokens < 1:
                 return THROTTLED
-            levels.append(tokens)
-        if admission.quota_at >= len(buckets) and not self._quota_left(admission.quota):
-            return QUOTA_EXCEEDED
-        for bucket, tokens in zip(buckets, levels, strict=True):
-            self._buckets[bucket.key] = [tokens - 1, now]
-        if admission.quota is not None:
-            self._count(admission.quota)
+            taken.append((bucket, state, tokens))
+        if window is not None and counter is None:  # the quota after every bucket
+            counter = self._counter_with_room(window)
+            if counter is None:
+                return QUOTA_EXCEEDED
+        for bucket, state, tokens in taken:
+            if state is None:
+                states[bucket.key] = [tokens - 1, now]
+            else:
+                state[0] = tokens - 1
+                state[1] = now
+        if counter is not None:
+            counter[1] += 1
         return ADMITTED
 
-    def _quota_left(self, window: QuotaWindow | None) -> bool:
-        if window is None:
-            return True
-        return self._used(window) < self._limit(window)
+    def _counter_with_room(self, window: QuotaWindow) -> list[int] | None:
+        """The window's counter, `[period start, requests counted, the period's limit]` (a new
+        period's starts at 0), or None when the period's requests are used up."""
+        counter = self._quotas.get(window.key)
+        if counter is None or counter[0] != window.start:
+            counter = self._quotas[window.key] = [window.start, 0, self._limit(window)]
+        return counter if counter[1] < counter[2] else None
 
     def _limit(self, window: QuotaWindow) -> int:
         """The window's limit, less the offset in the plan's initial period."""
@@ -100,9 +124,6 @@ class MemoryStore:
     def _used(self, window: QuotaWindow) -> int:
         counter = self._quotas.get(window.key)
         return counter[1] if counter is not None and counter[0] == window.start else 0
-
-    def _count(self, window: QuotaWindow) -> None:
-        self._quotas[window.key] = [window.start, self._used(window) + 1]
 
     async def quota_usage(self, window: QuotaWindow) -> tuple[int, int] | None:
         used = self._used(window)

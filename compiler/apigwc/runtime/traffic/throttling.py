@@ -61,7 +61,9 @@ class Throttling:
             if plan is not None:
                 admission = plan.admission(now)
         if self.local:
-            _raise_for(self.store.admit_now(admission, now))
+            verdict = self.store.admit_now(admission, now)
+            if verdict != ADMITTED:  # no call on the usual path
+                _raise_for(verdict)
             return None
         return self._admit(admission, now)
 

@@ -52,21 +52,20 @@ class ApiKeyCheck:
         self.verify(request, stage, None)
 
     def verify(self, request: Request, stage: str, usage_identifier_key: str | None) -> None:
+        """The key presented (the header, or the authorizer's `usageIdentifierKey`) must be a
+        valid key of this stage: every key of the stage is compared, in constant time,
+        whichever matches; the request then carries the key and its id."""
         presented = usage_identifier_key if self.from_authorizer else request.header(API_KEY_HEADER)
-        key_id = self.key_id(presented, stage) if presented else None
-        if key_id is None or presented is None:
+        if not presented:
             raise GatewayError("INVALID_API_KEY")
-        request.api_key = (presented, key_id)
-
-    def key_id(self, presented: str, stage: str) -> str | None:
-        """The id of the valid key `presented` is for this stage, or None; every key of the
-        stage is compared, in constant time, whichever matches."""
         candidate = _bytes(presented)
         found = None
         for value, key_id in self.keys.get(stage, ()):
             if hmac.compare_digest(value, candidate) and found is None:
                 found = key_id
-        return found
+        if found is None:
+            raise GatewayError("INVALID_API_KEY")
+        request.api_key = (presented, found)
 
 
 def _bytes(text: str) -> bytes:
