@@ -64,11 +64,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import throttle_bench
 from runtime_bench import (
-    BARE_APP,
-    HANDLER,
     SERVE_ENVIRONMENT,
     SERVE_LOGGING,
-    SPEC,
+    build_workspace,
     free_port,
     gateway,
     uvicorn,
@@ -272,17 +270,10 @@ def main() -> None:
     unknown = sorted(set(pairs) - set(PAIRS))
     if unknown:
         sys.exit(f"unknown pairs: {', '.join(unknown)} (known: {', '.join(PAIRS)})")
-    from tests.runtime_server import build_spec
-
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        (tmp / "bare").mkdir()
-        (tmp / "bare" / "bare_app.py").write_text(BARE_APP)
-        (tmp / "handlers").mkdir()
-        (tmp / "handlers" / "fixed.py").write_text(HANDLER)
         # The proxy route's upstream is not loaded here; any allowed port builds the spec.
-        (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", "8080"))
-        space = Workspace(tmp, build_spec(tmp / "bench.yaml", tmp / "out"))
+        space = Workspace(tmp, build_workspace(tmp, 8080))
         if "plan" in pairs:
             space.keyed.update(
                 {plan: throttle_bench.built(tmp / f"keyed{plan}", plan) for plan in (True, False)}

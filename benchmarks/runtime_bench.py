@@ -253,17 +253,10 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: run `make deps`")
-    from tests.runtime_server import build_spec
-
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        (tmp / "bare").mkdir()
-        (tmp / "bare" / "bare_app.py").write_text(BARE_APP)
-        (tmp / "handlers").mkdir()
-        (tmp / "handlers" / "fixed.py").write_text(HANDLER)
         bare_port = free_port()
-        (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", str(bare_port)))
-        package = build_spec(tmp / "bench.yaml", tmp / "out")
+        package = build_workspace(tmp, bare_port)
         targets: dict[str, tuple[int, str]] = {"bare@uvicorn": (bare_port, "/")}
         servers = [uvicorn("bare_app:app", bare_port, tmp / "bare")]
         try:
@@ -276,6 +269,19 @@ def main() -> None:
             for process in servers:
                 process.terminate()
                 process.wait(timeout=10)
+
+
+def build_workspace(tmp: Path, upstream_port: int) -> str:
+    """The bare app (`tmp/bare`), the handler (`tmp/handlers`) and the gateway built from
+    `SPEC` (`tmp/out`), its HTTP proxy route calling `upstream_port`; the package's name."""
+    from tests.runtime_server import build_spec
+
+    (tmp / "bare").mkdir()
+    (tmp / "bare" / "bare_app.py").write_text(BARE_APP)
+    (tmp / "handlers").mkdir()
+    (tmp / "handlers" / "fixed.py").write_text(HANDLER)
+    (tmp / "bench.yaml").write_text(SPEC.replace("UPSTREAM", str(upstream_port)))
+    return build_spec(tmp / "bench.yaml", tmp / "out")
 
 
 def start_server(
