@@ -74,12 +74,12 @@ class MemoryStore:
         counter is read once and counted in place."""
         states = self._buckets
         window = admission.quota
-        quota_at = admission.quota_at if window is not None else -1
+        quota_at = admission.quota_at
         counter: list[int] | None = None
         taken: list[tuple[Bucket, list[float] | None, float]] = []
         for index, bucket in enumerate(admission.buckets):
-            if index == quota_at:
-                counter = self._counter_with_room(window)  # type: ignore[arg-type]
+            if index == quota_at and window is not None:
+                counter = self._counter_with_room(window)
                 if counter is None:
                     return QUOTA_EXCEEDED
             state = states.get(bucket.key)
