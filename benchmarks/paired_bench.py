@@ -105,25 +105,25 @@ def bare(space: Workspace, _: str) -> Started:
 def _gateway(
     path: str,
     *extra: str,
-    log: str = "",
+    access_log: bool = False,
     admin: bool = False,
     environment: dict[str, str] | None = None,
 ) -> Target:
-    """A fresh gateway process run as `runtime_bench.gateway` runs it: `log` ends its log
-    file's name (`-access`: the access log on), `admin` adds `--admin-port` (the metrics on)."""
+    """A fresh gateway process run as `runtime_bench.gateway` runs it: `access_log` turns its
+    access log on, `admin` adds `--admin-port` (the metrics on)."""
 
     def start(space: Workspace, name: str) -> Started:
         port = free_port()
         options = [*extra, "--admin-port", str(free_port())] if admin else list(extra)
-        log_file = space.tmp / f"{name}{log}.log"
         process = gateway(
             space.package,
             port,
             space.runtime,
             "uvicorn",
-            log_file,
+            space.tmp / f"{name}.log",
             *options,
             environment=environment,
+            access_log=access_log,
         )
         return Started(process, f"http://127.0.0.1:{port}{path}")
 
@@ -147,10 +147,10 @@ def _keyed(plan: bool) -> Target:
 MOCK = _gateway("/mock?x=1")
 PAIRS: dict[str, tuple[Target, Target, str]] = {
     "twin": (MOCK, MOCK, "1.00 (the method's noise)"),
-    "serve_logging": (_gateway("/mock?x=1", *SERVE_LOGGING, environment=SERVE_ENVIRONMENT),
-                      MOCK, ">= 0.9 (issue 11)"),
-    "observed": (_gateway("/mock?x=1", log="-access", admin=True), MOCK, ">= 0.9 (issue 13)"),
-    "access_log": (_gateway("/mock?x=1", log="-access"), MOCK, ">= 0.9"),
+    "serve_logging": (_gateway("/mock?x=1", *SERVE_LOGGING, environment=SERVE_ENVIRONMENT,
+                               access_log=True), MOCK, ">= 0.9 (issue 11)"),
+    "observed": (_gateway("/mock?x=1", access_log=True, admin=True), MOCK, ">= 0.9 (issue 13)"),
+    "access_log": (_gateway("/mock?x=1", access_log=True), MOCK, ">= 0.9"),
     "metrics": (_gateway("/mock?x=1", admin=True), MOCK, ""),
     "mock": (MOCK, bare, ">= 0.75 (issue 11)"),
     "plan": (_keyed(True), _keyed(False), ">= 0.85 (issue 13)"),
@@ -223,8 +223,7 @@ def one_round(space: Workspace, pair: str, index: int, duration: int, connection
         _servers_core()  # inherited by the servers started now, and by all their threads
         try:
             for role, target in order:
-                # (No `access` in the name: `runtime_bench.gateway` reads that as the log on.)
-                started[role] = target(space, f"round{index}-{role}")
+                started[role] = target(space, f"{pair}-{index}-{role}")
         finally:
             os.sched_setaffinity(0, every_core)
         for one in started.values():  # warm-up: imports, the handler's first load

@@ -200,12 +200,13 @@ def gateway(
     log: Path,
     *extra: str,
     environment: dict[str, str] | None = None,
+    access_log: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """The generated gateway as `python -m <pkg> --server S [extra]` runs it; its stderr (and
-    so its access log, when `log` is named *access*) and stdout (the console line, with
-    `--log-format`) go to `log`."""
+    """The generated gateway as `python -m <pkg> --server S [extra]` runs it, with its access
+    log on when `access_log` (else `--no-access-log`); its stderr (and so the access log) and
+    stdout (the console line, with `--log-format`) go to `log`."""
     command = [sys.executable, "-m", package, "--port", str(port), "--server", server, *extra]
-    if "access" not in log.name:
+    if not access_log:
         command.append("--no-access-log")
     return _start(command, port, runtime, log, environment)
 
@@ -297,7 +298,8 @@ def start_server(
     runtime = tmp / "out" / "runtime"
     gw_port, log_port = free_port(), free_port()
     started.append(gateway(package, gw_port, runtime, server, tmp / f"{server}.log"))
-    started.append(gateway(package, log_port, runtime, server, tmp / f"{server}-access.log"))
+    log_file = tmp / f"{server}-access.log"
+    started.append(gateway(package, log_port, runtime, server, log_file, access_log=True))
     targets[f"mock@{server}"] = (gw_port, "/mock?x=1")
     targets[f"mock_log@{server}"] = (log_port, "/mock?x=1")
     if server == "uvicorn":  # the logging figures of issues 11 and 13, on the default server
@@ -311,11 +313,15 @@ def start_server(
             serve_log,
             *SERVE_LOGGING,
             environment=SERVE_ENVIRONMENT,
+            access_log=True,  # as `apigwc serve`: on, for the stages that set a format
         )
         started.append(serve)
         observed_log = tmp / f"{server}-access-metrics.log"
         admin = ["--admin-port", str(free_port())]
-        started.append(gateway(package, observed_port, runtime, server, observed_log, *admin))
+        observed = gateway(
+            package, observed_port, runtime, server, observed_log, *admin, access_log=True
+        )
+        started.append(observed)
         targets[f"mock_serve@{server}"] = (serve_port, "/mock?x=1")
         targets[f"mock_observed@{server}"] = (observed_port, "/mock?x=1")
         # The same gateway again, same options: how far two identical targets read apart in
